@@ -1,0 +1,38 @@
+# planlabor – make demo | make test (each does all set-up on a fresh machine)
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+SYSSTAMP := .system-deps.stamp
+
+.PHONY: setup system-deps test lint demo bench clean
+
+system-deps: $(SYSSTAMP)
+$(SYSSTAMP): scripts/debian-packages.txt scripts/install-system-deps.sh
+	bash scripts/install-system-deps.sh
+	@touch $(SYSSTAMP)
+
+$(STAMP): pyproject.toml $(SYSSTAMP)
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+setup: $(STAMP)
+
+lint: setup
+	$(BIN)/ruff check planlabor tests bench
+	$(BIN)/ruff format --check planlabor tests bench
+	$(BIN)/mypy planlabor
+
+test: lint
+	$(BIN)/python -m pytest
+
+demo: setup
+	$(BIN)/planlabor demo --out demo-workspace
+
+bench: setup
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf $(VENV) $(SYSSTAMP) demo-workspace .pytest_cache .mypy_cache .ruff_cache

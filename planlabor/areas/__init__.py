@@ -1,0 +1,21 @@
+"""Area layers (Raumebenen): import, hierarchy, validity periods."""
+
+from planlabor.areas.hierarchy import ancestor_table
+from planlabor.areas.layers import (
+    AreaImportOptions,
+    AreaImportReport,
+    dissolve_layer,
+    import_areas,
+    link_by_containment,
+    link_by_table,
+)
+
+__all__ = [
+    "AreaImportOptions",
+    "AreaImportReport",
+    "ancestor_table",
+    "dissolve_layer",
+    "import_areas",
+    "link_by_containment",
+    "link_by_table",
+]

@@ -1,0 +1,492 @@
+"""Import area layers and build their hierarchy.
+
+A layer's parent can come from a column of the file (``--parent-column``),
+from the key itself (``--parent-prefix 6``: PLR ``01100101`` → BZR ``011001``,
+as Berlin LOR and German AGS keys are built), from a separate table such as
+``LOR_2021.csv`` (:func:`link_by_table`), or from spatial containment
+(:func:`link_by_containment`, which reports ambiguous cases).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from planlabor.errors import InputError, NotFoundError
+from planlabor.io.geo import is_geo_file, read_attribute_table, read_geo
+from planlabor.io.importer import file_sha256
+from planlabor.io.table import ReadOptions
+from planlabor.store import ImportRecord, LayerInfo, Store
+
+
+@dataclass
+class AreaImportOptions:
+    layer: str
+    id_column: str
+    name_column: str | None = None
+    layer_name: str | None = None
+    parent_layer: str | None = None
+    parent_column: str | None = None
+    parent_prefix: int | None = None
+    valid_from: date | None = None
+    valid_to: date | None = None
+    source_crs: str | None = None
+    id_width: int | None = None
+    id_pattern: str | None = None
+    read: ReadOptions = field(default_factory=ReadOptions)
+
+
+@dataclass
+class AreaImportReport:
+    layer: str
+    file: str
+    n_areas: int
+    crs_from: str | None
+    crs_to: str | None
+    repaired: list[str]
+    empty: list[str]
+    parent_layer: str | None
+    parents_missing: dict[str, list[str]]
+    ambiguous: list[dict[str, Any]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    import_id: int | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _column(df: pd.DataFrame, name: str, path: Path, option: str) -> str:
+    if name in df.columns:
+        return name
+    lower = {str(c).lower(): str(c) for c in df.columns}
+    if name.lower() in lower:
+        return lower[name.lower()]
+    cols = [str(c) for c in df.columns if c != "geometry"]
+    raise InputError(
+        f"Die Spalte {name!r} gibt es in der Datei nicht.",
+        file=path,
+        row=1,
+        column=name,
+        expected="eine dieser Spalten: " + ", ".join(cols),
+        hint=f"Prüfen Sie {option}.",
+    )
+
+
+def _as_keys(series: pd.Series, width: int | None) -> pd.Series:
+    def conv(v: Any) -> Any:
+        if v is None or (isinstance(v, float) and pd.isna(v)):
+            return None
+        if isinstance(v, float) and v.is_integer():
+            v = int(v)
+        s = str(v).strip().strip('"')
+        if width and s:
+            s = s.zfill(width)
+        return s or None
+
+    return series.map(conv).astype(object)
+
+
+def import_areas(
+    store: Store, path: str | Path, opts: AreaImportOptions, workspace_crs: str
+) -> AreaImportReport:
+    """Import (or replace) an area layer.  Atomic; recorded in the import log."""
+    path = Path(path)
+    repaired: list[str] = []
+    empty: list[str] = []
+    warnings: list[str] = []
+    crs_from = crs_to = None
+    if is_geo_file(path):
+        gdf = read_geo(path, source_crs=opts.source_crs)
+        crs_from = gdf.crs.to_string()
+        if not gdf.crs.equals(workspace_crs):
+            gdf = gdf.to_crs(workspace_crs)
+        crs_to = workspace_crs
+        df = pd.DataFrame(gdf.drop(columns="geometry"))
+        geoms = gdf.geometry
+    else:
+        df = read_attribute_table(path, opts.read)
+        geoms = None
+    id_col = _column(df, opts.id_column, path, "--id-column")
+    ids = _as_keys(df[id_col], opts.id_width)
+    if opts.id_pattern:
+        try:
+            extracted = ids.str.extract(opts.id_pattern, expand=False)
+        except (ValueError, re.error) as exc:
+            raise InputError(
+                f"Das Muster {opts.id_pattern!r} ist kein gültiger regulärer Ausdruck mit einer Gruppe.",
+                column="--id-pattern",
+                expected="z. B. '110000(\\d\\d)'",
+            ) from exc
+        bad = extracted.isna() & ids.notna()
+        if bad.any():
+            row = int(bad.to_numpy().nonzero()[0][0])
+            raise InputError(
+                f"Der Schlüssel {ids.iloc[row]!r} passt nicht zum Muster {opts.id_pattern!r}.",
+                file=path,
+                row=row + 2,
+                column=id_col,
+                hint="Prüfen Sie --id-pattern.",
+            )
+        ids = extracted.astype(object)
+    if ids.isna().any():
+        row = int(ids.isna().to_numpy().nonzero()[0][0]) + 2
+        raise InputError(
+            "Ein Gebiet hat keinen Schlüssel.",
+            file=path,
+            row=row,
+            column=id_col,
+            expected="ein Schlüssel für jedes Gebiet",
+        )
+    dup = ids[ids.duplicated(keep=False)]
+    if len(dup):
+        first = dup.iloc[0]
+        rows = [int(i) + 2 for i in dup.index[dup == first]]
+        raise InputError(
+            f"Der Schlüssel {first!r} kommt mehrfach vor (Datensätze {rows}).",
+            file=path,
+            row=rows[-1],
+            column=id_col,
+            expected="jeder Gebietsschlüssel genau einmal",
+            hint="Prüfen Sie die Schlüsselspalte; bei Mehrteilern vorher zusammenfassen.",
+        )
+    names = (
+        df[_column(df, opts.name_column, path, "--name-column")].astype(object)
+        if opts.name_column
+        else pd.Series([None] * len(df), dtype=object)
+    )
+    out = pd.DataFrame({"area_id": ids.values, "name": names.values})
+    out["parent_id"] = None
+    if opts.parent_column:
+        if not opts.parent_layer:
+            raise InputError(
+                "--parent-column braucht --parent-layer.",
+                column="--parent-layer",
+                hint="Nennen Sie die übergeordnete Raumebene mit --parent-layer.",
+            )
+        out["parent_id"] = _as_keys(df[_column(df, opts.parent_column, path, "--parent-column")], None).values
+    elif opts.parent_prefix:
+        if not opts.parent_layer:
+            raise InputError("--parent-prefix braucht --parent-layer.", column="--parent-layer")
+        out["parent_id"] = out["area_id"].str.slice(0, opts.parent_prefix)
+    if geoms is not None:
+        import shapely
+
+        arr = geoms.values
+        valid = shapely.is_valid(arr)
+        is_empty = shapely.is_empty(arr) | pd.isna(arr)
+        for i in (~valid & ~is_empty).nonzero()[0]:
+            repaired.append(str(out["area_id"].iloc[i]))
+        if repaired:
+            fixed = shapely.make_valid(arr[~valid & ~is_empty])
+            # keep only the polygonal part of a repaired geometry
+            fixed = [_polygonal(g) for g in fixed]
+            arr = arr.copy()
+            arr[~valid & ~is_empty] = fixed
+        empty = [str(out["area_id"].iloc[i]) for i in is_empty.nonzero()[0]]
+        out["geom"] = [None if g is None or g.is_empty else shapely.to_wkb(g) for g in arr]
+        if empty:
+            warnings.append(f"{len(empty)} Gebiet(e) ohne Geometrie: {', '.join(empty[:10])}")
+        if repaired:
+            warnings.append(f"{len(repaired)} ungültige Geometrie(n) repariert: {', '.join(repaired[:10])}")
+    else:
+        out["geom"] = None
+
+    parents_missing: dict[str, list[str]] = {}
+    if opts.parent_layer:
+        if store.layer(opts.parent_layer) is None:
+            raise NotFoundError(
+                f"Die übergeordnete Raumebene {opts.parent_layer!r} gibt es nicht.",
+                column="--parent-layer",
+                hint="Importieren Sie zuerst die übergeordnete Ebene.",
+            )
+        known = set(store.areas(opts.parent_layer)["area_id"].astype(str))
+        if out["parent_id"].notna().any():
+            for aid, pid in zip(out["area_id"], out["parent_id"], strict=True):
+                if pid is None or pid not in known:
+                    parents_missing.setdefault(str(pid), []).append(str(aid))
+            if parents_missing:
+                first = next(iter(parents_missing))
+                raise InputError(
+                    f"{len(parents_missing)} übergeordnete Schlüssel gibt es in {opts.parent_layer!r} "
+                    f"nicht, z. B. {first!r} (für {', '.join(parents_missing[first][:5])}). "
+                    "Nichts wurde importiert.",
+                    file=path,
+                    column=opts.parent_column or "--parent-prefix",
+                    expected=f"Schlüssel der Raumebene {opts.parent_layer!r}",
+                    hint="Prüfen Sie die Elternspalte oder die Präfixlänge.",
+                )
+
+    layer = store.layer(opts.layer)
+    if layer is not None:
+        warnings.append(f"Die Raumebene {opts.layer!r} wurde ersetzt.")
+    import_id = store.next_id("imports", "import_id")
+    info = LayerInfo(
+        layer_id=opts.layer,
+        name=opts.layer_name or (layer.name if layer else opts.layer),
+        crs=crs_to,
+        parent_layer=opts.parent_layer or (layer.parent_layer if layer else None),
+        valid_from=opts.valid_from,
+        valid_to=opts.valid_to,
+        has_geometry=geoms is not None,
+        source=str(path),
+        import_id=import_id,
+    )
+    with store.transaction():
+        store.log_import(
+            ImportRecord(
+                import_id=import_id,
+                kind="areas",
+                file=str(path),
+                sha256=file_sha256(path),
+                imported_at=datetime.now(UTC).replace(tzinfo=None),
+                options={k: v for k, v in asdict(opts).items() if v not in (None, [], {})},
+                layer_id=opts.layer,
+                rows_read=len(out),
+                values_imported=len(out),
+                quarantined=0,
+                message="; ".join(warnings),
+            )
+        )
+        store.put_layer(info)
+        store.replace_areas(opts.layer, out)
+    return AreaImportReport(
+        layer=opts.layer,
+        file=str(path),
+        n_areas=len(out),
+        crs_from=crs_from,
+        crs_to=crs_to,
+        repaired=repaired,
+        empty=empty,
+        parent_layer=info.parent_layer,
+        parents_missing=parents_missing,
+        warnings=warnings,
+        import_id=import_id,
+    )
+
+
+def _polygonal(geom: Any) -> Any:
+    import shapely
+    from shapely.geometry import GeometryCollection, MultiPolygon, Polygon
+
+    if isinstance(geom, Polygon | MultiPolygon):
+        return geom
+    if isinstance(geom, GeometryCollection):
+        polys = [g for g in geom.geoms if isinstance(g, Polygon | MultiPolygon)]
+        if polys:
+            return shapely.union_all(polys)
+    return geom
+
+
+def _require_layer(store: Store, layer_id: str, option: str) -> LayerInfo:
+    layer = store.layer(layer_id)
+    if layer is None:
+        known = ", ".join(lay.layer_id for lay in store.layers()) or "(noch keine)"
+        raise NotFoundError(
+            f"Die Raumebene {layer_id!r} gibt es nicht.", column=option, expected=f"eine von: {known}"
+        )
+    return layer
+
+
+def _set_parent_layer(store: Store, layer: LayerInfo, parent_layer: str) -> None:
+    store.put_layer(LayerInfo(**{**asdict(layer), "parent_layer": parent_layer}))
+
+
+def link_by_table(
+    store: Store,
+    layer_id: str,
+    parent_layer: str,
+    path: str | Path,
+    id_column: str,
+    parent_column: str,
+    read: ReadOptions | None = None,
+) -> dict[str, Any]:
+    """Set parents of ``layer_id`` from a hierarchy table (e.g. ``LOR_2021.csv``)."""
+    path = Path(path)
+    layer = _require_layer(store, layer_id, "--layer")
+    _require_layer(store, parent_layer, "--parent-layer")
+    df = read_attribute_table(path, read)
+    idc = _column(df, id_column, path, "--id-column")
+    pc = _column(df, parent_column, path, "--parent-column")
+    mapping = pd.DataFrame({"area_id": _as_keys(df[idc], None), "parent_id": _as_keys(df[pc], None)})
+    children = set(store.areas(layer_id)["area_id"])
+    parents = set(store.areas(parent_layer)["area_id"])
+    unknown_children = sorted(set(mapping["area_id"]) - children)
+    unknown_parents = sorted(set(mapping["parent_id"].dropna()) - parents)
+    without = sorted(children - set(mapping["area_id"]))
+    if unknown_parents:
+        raise InputError(
+            f"{len(unknown_parents)} übergeordnete Schlüssel der Tabelle gibt es in {parent_layer!r} "
+            f"nicht: {', '.join(unknown_parents[:10])}. Nichts wurde geändert.",
+            file=path,
+            column=pc,
+            expected=f"Schlüssel der Raumebene {parent_layer!r}",
+        )
+    with store.transaction():
+        _set_parent_layer(store, layer, parent_layer)
+        store.set_parents(layer_id, mapping[mapping["area_id"].isin(children)])
+    return {
+        "linked": int(mapping["area_id"].isin(children).sum()),
+        "unknown_children": unknown_children,
+        "without_parent": without,
+    }
+
+
+def link_by_containment(
+    store: Store, layer_id: str, parent_layer: str, min_share: float = 0.95
+) -> dict[str, Any]:
+    """Derive parents by spatial containment (largest overlap).
+
+    Children whose largest overlap with one parent is below ``min_share`` of
+    their area are reported as ambiguous (still assigned to the largest).
+    """
+    import geopandas as gpd
+    import shapely
+
+    layer = _require_layer(store, layer_id, "--layer")
+    _require_layer(store, parent_layer, "--parent-layer")
+    ch = store.areas(layer_id, geometry=True)
+    pa_ = store.areas(parent_layer, geometry=True)
+    if ch["geom"].isna().all() or pa_["geom"].isna().all():
+        raise InputError(
+            "Für die räumliche Zuordnung brauchen beide Raumebenen Geometrien.",
+            hint="Verknüpfen Sie ohne Geometrie mit --table oder --parent-prefix.",
+        )
+    cg = gpd.GeoDataFrame(ch[["area_id"]], geometry=shapely.from_wkb(ch["geom"].tolist()))
+    pg = gpd.GeoDataFrame(
+        pa_[["area_id"]].rename(columns={"area_id": "parent_id"}),
+        geometry=shapely.from_wkb(pa_["geom"].tolist()),
+    )
+    pairs = gpd.sjoin(cg, pg, predicate="intersects", how="left")
+    pairs = pairs.reset_index(names="ci")
+    pgeom = pg.geometry.values[pairs["index_right"].fillna(0).astype(int).to_numpy()]
+    inter = shapely.area(shapely.intersection(cg.geometry.values[pairs["ci"].to_numpy()], pgeom))
+    inter[pairs["index_right"].isna().to_numpy()] = 0.0
+    pairs["share"] = inter / shapely.area(cg.geometry.values[pairs["ci"].to_numpy()])
+    pairs = pairs.sort_values(["ci", "share"], ascending=[True, False])
+    best = pairs.drop_duplicates("ci")
+    ambiguous = []
+    for _ci, grp in pairs.groupby("ci"):
+        top = grp.iloc[0]
+        if top["share"] < min_share:
+            ambiguous.append(
+                {
+                    "area_id": str(top["area_id"]),
+                    "candidates": {
+                        str(r["parent_id"]): round(float(r["share"]), 4)
+                        for _, r in grp.iterrows()
+                        if r["share"] > 0
+                    },
+                }
+            )
+    mapping = best[["area_id", "parent_id"]].copy()
+    orphans = mapping[mapping["parent_id"].isna() | (best["share"] <= 0).to_numpy()]["area_id"].tolist()
+    mapping = mapping[mapping["parent_id"].notna()]
+    with store.transaction():
+        _set_parent_layer(store, layer, parent_layer)
+        store.set_parents(layer_id, mapping)
+    return {"linked": len(mapping), "ambiguous": ambiguous, "without_parent": orphans}
+
+
+def dissolve_layer(
+    store: Store,
+    layer_id: str,
+    new_layer: str,
+    area_id: str | None = None,
+    name: str | None = None,
+    layer_name: str | None = None,
+) -> dict[str, Any]:
+    """Create a layer by dissolving ``layer_id``: into one area (``area_id``) or by parent."""
+    import shapely
+
+    layer = _require_layer(store, layer_id, "--layer")
+    areas = store.areas(layer_id, geometry=True)
+    geoms = shapely.from_wkb(areas["geom"].tolist()) if areas["geom"].notna().all() else None
+    if area_id is not None:
+        groups = {area_id: list(range(len(areas)))}
+        names = {area_id: name}
+    else:
+        if areas["parent_id"].isna().any():
+            raise InputError(
+                f"Nicht alle Gebiete von {layer_id!r} haben ein übergeordnetes Gebiet.",
+                hint="Geben Sie --id an, um alles zu einem Gebiet zusammenzufassen.",
+            )
+        groups = {str(k): list(v) for k, v in areas.groupby("parent_id").indices.items()}
+        names = dict.fromkeys(groups)
+    rows = []
+    for gid, idx in groups.items():
+        geom = None
+        if geoms is not None:
+            geom = shapely.to_wkb(shapely.union_all(geoms[idx]))
+        rows.append({"area_id": gid, "name": names.get(gid), "parent_id": None, "geom": geom})
+    out = pd.DataFrame(rows)
+    import_id = store.next_id("imports", "import_id")
+    with store.transaction():
+        store.log_import(
+            ImportRecord(
+                import_id=import_id,
+                kind="areas-dissolve",
+                file=None,
+                sha256=None,
+                imported_at=datetime.now(UTC).replace(tzinfo=None),
+                options={"from": layer_id, "id": area_id, "name": name},
+                layer_id=new_layer,
+                rows_read=len(areas),
+                values_imported=len(out),
+                quarantined=0,
+                message="",
+            )
+        )
+        store.put_layer(
+            LayerInfo(
+                layer_id=new_layer,
+                name=layer_name or new_layer,
+                crs=layer.crs,
+                has_geometry=geoms is not None,
+                valid_from=layer.valid_from,
+                valid_to=layer.valid_to,
+                source=f"dissolve:{layer_id}",
+                import_id=import_id,
+            )
+        )
+        store.replace_areas(new_layer, out)
+        if area_id is not None:
+            _set_parent_layer(store, layer, new_layer)
+            store.set_parents(
+                layer_id, pd.DataFrame({"area_id": areas["area_id"], "parent_id": [area_id] * len(areas)})
+            )
+    return {"layer": new_layer, "areas": len(out)}
+
+
+def layer_summary(store: Store) -> list[dict[str, Any]]:
+    """Layers with area counts, parent and validity, for ``planlabor areas list``."""
+    counts = store.query_df(
+        "SELECT layer_id, count(*) AS n, count(geom) AS g, count(parent_id) AS p FROM areas GROUP BY layer_id"
+    )
+    by = {r["layer_id"]: r for r in counts.to_dict("records")}
+    out = []
+    for lay in store.layers():
+        c = by.get(lay.layer_id, {"n": 0, "g": 0, "p": 0})
+        out.append(
+            {
+                "layer": lay.layer_id,
+                "name": lay.name,
+                "areas": int(c["n"]),
+                "with_geometry": int(c["g"]),
+                "with_parent": int(c["p"]),
+                "parent_layer": lay.parent_layer,
+                "valid_from": lay.valid_from,
+                "valid_to": lay.valid_to,
+                "crs": lay.crs,
+            }
+        )
+    return out
+
+
+def dumps(obj: Any) -> str:
+    return json.dumps(obj, ensure_ascii=False, default=str, indent=2)

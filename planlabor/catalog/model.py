@@ -1,0 +1,204 @@
+"""Indicator definitions as data.
+
+Three kinds, inferred from the fields given:
+
+* **Quote** (``numerator`` and ``denominator``): value = Σ numerator / Σ denominator × factor.
+  Aggregated up the hierarchy as the ratio of sums, never as the mean of ratios.
+* **Anzahl** (``numerator`` only): a count, summed up the hierarchy.
+* **Übernommener Wert** (``variable``): a value imported as published (e.g. an MSS
+  share).  Not aggregatable, unless a ``weight`` variable is declared; then the
+  weighted mean is used.
+
+Example (TOML)::
+
+    [[indicator]]
+    id = "anteil_auslaender"
+    name = "Anteil Ausländer:innen"
+    theme = "Migration und Integration"
+    unit = "%"
+    numerator = ["inhabitants_foreigners"]
+    denominator = ["inhabitants"]
+    factor = 100
+    polarity = "neutral"
+    source = "Amt für Statistik Berlin-Brandenburg, Einwohnerregisterstatistik"
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import tomllib
+from importlib import resources
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from planlabor.errors import ConfigError
+
+Polarity = Literal["hoch_ist_gut", "hoch_ist_schlecht", "neutral"]
+Kind = Literal["quote", "anzahl", "wert"]
+
+
+def _split_sum(value: object) -> object:
+    if isinstance(value, str):
+        return [v.strip() for v in value.split("+") if v.strip()]
+    return value
+
+
+class IndicatorDefinition(BaseModel):
+    """One declared indicator."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str = Field(pattern=r"^[A-Za-z][A-Za-z0-9_]*$", max_length=64)
+    name: str = Field(min_length=1)
+    theme: str = "Allgemein"
+    unit: str = ""
+    numerator: list[str] = Field(default_factory=list)
+    denominator: list[str] = Field(default_factory=list)
+    factor: float = 1.0
+    variable: str | None = None
+    weight: str | None = None
+    polarity: Polarity = "neutral"
+    description: str = ""
+    source: str = ""
+    min_count: int | None = Field(default=None, ge=1)
+    public: bool = True
+    decimals: int = Field(default=1, ge=0, le=6)
+    short_name: str | None = None
+
+    _split_num = field_validator("numerator", "denominator", mode="before")(_split_sum)
+
+    @model_validator(mode="after")
+    def _check_kind(self) -> IndicatorDefinition:
+        if self.variable and (self.numerator or self.denominator):
+            raise ValueError("entweder 'variable' (übernommener Wert) oder 'numerator'/'denominator'")
+        if not self.variable and not self.numerator:
+            raise ValueError("'numerator' (Zähler) oder 'variable' fehlt")
+        if self.denominator and not self.numerator:
+            raise ValueError("ein Nenner braucht einen Zähler")
+        if self.weight and not self.variable:
+            raise ValueError("'weight' gilt nur für übernommene Werte ('variable')")
+        return self
+
+    @property
+    def kind(self) -> Kind:
+        if self.variable:
+            return "wert"
+        return "quote" if self.denominator else "anzahl"
+
+    @property
+    def aggregatable(self) -> bool:
+        return self.kind != "wert" or self.weight is not None
+
+    def variables(self) -> list[str]:
+        out = [*self.numerator, *self.denominator]
+        if self.variable:
+            out.append(self.variable)
+        if self.weight:
+            out.append(self.weight)
+        return list(dict.fromkeys(out))
+
+    def fingerprint(self) -> str:
+        return hashlib.sha256(json.dumps(self.model_dump(), sort_keys=True).encode()).hexdigest()[:16]
+
+
+class Catalog(BaseModel):
+    """All indicator definitions of a workspace, in declaration order."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    indicators: list[IndicatorDefinition] = Field(default_factory=list, alias="indicator")
+    themes: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _unique(self) -> Catalog:
+        seen: set[str] = set()
+        for ind in self.indicators:
+            if ind.id in seen:
+                raise ValueError(f"Indikator-ID {ind.id!r} ist doppelt")
+            seen.add(ind.id)
+        return self
+
+    def get(self, indicator_id: str) -> IndicatorDefinition | None:
+        for ind in self.indicators:
+            if ind.id == indicator_id:
+                return ind
+        return None
+
+    def ids(self) -> list[str]:
+        return [i.id for i in self.indicators]
+
+    def theme_list(self) -> list[str]:
+        out = list(self.themes)
+        for ind in self.indicators:
+            if ind.theme not in out:
+                out.append(ind.theme)
+        return out
+
+
+def _parse(text: str, origin: str) -> Catalog:
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(
+            f"Der Katalog ist kein gültiges TOML: {exc}",
+            file=origin,
+            expected="TOML mit [[indicator]]-Einträgen",
+        ) from exc
+    try:
+        return Catalog.model_validate(raw)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        loc = err["loc"]
+        where = ".".join(str(p) for p in loc)
+        ident = ""
+        if len(loc) >= 2 and loc[0] == "indicator" and isinstance(loc[1], int):
+            entries = raw.get("indicator", [])
+            if loc[1] < len(entries):
+                ident = f" (Indikator {entries[loc[1]].get('id', '?')!r})"
+        raise ConfigError(
+            f"Der Katalog ist ungültig{ident}: {where}: {err['msg']}",
+            file=origin,
+            column=where,
+            expected="siehe docs/katalog.md",
+            hint="Korrigieren Sie den Eintrag und prüfen Sie mit 'planlabor validate'.",
+        ) from exc
+
+
+def load_catalog(path: str | Path) -> Catalog:
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError as exc:
+        raise ConfigError(
+            f"Die Katalogdatei {path} fehlt.",
+            file=path,
+            hint="Legen Sie sie an oder entfernen Sie sie aus 'catalog' in planlabor.toml.",
+        ) from exc
+    return _parse(text, str(path))
+
+
+def load_catalog_files(paths: list[Path]) -> Catalog:
+    """Merge several catalog files; IDs must be unique across them."""
+    inds: list[IndicatorDefinition] = []
+    themes: list[str] = []
+    for p in paths:
+        if not p.exists():
+            continue
+        cat = load_catalog(p)
+        inds.extend(cat.indicators)
+        themes.extend(t for t in cat.themes if t not in themes)
+    try:
+        return Catalog.model_validate({"indicator": [i.model_dump() for i in inds], "themes": themes})
+    except ValidationError as exc:
+        raise ConfigError(
+            f"Die Kataloge widersprechen sich: {exc.errors()[0]['msg']}",
+            hint="Jede Indikator-ID darf nur einmal vorkommen.",
+        ) from exc
+
+
+def template_text(name: str) -> str:
+    """Text of a catalog template shipped with planlabor (e.g. ``berlin``)."""
+    return resources.files("planlabor.catalog").joinpath(f"templates/{name}.toml").read_text("utf-8")

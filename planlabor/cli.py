@@ -1,0 +1,735 @@
+"""Command line: parse options, call one library function, print.
+
+Exit codes: 0 success, 1 bad input (message names file, row, column and what
+was expected), 2 usage error.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import tempfile
+import traceback
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import click
+
+from planlabor.errors import InputError, PlanlaborError
+
+log = logging.getLogger("planlabor")
+
+
+class _UserError(click.ClickException):
+    exit_code = 1
+
+    def __init__(self, err: PlanlaborError) -> None:
+        super().__init__(err.message)
+        self.err = err
+
+    def show(self, file: Any = None) -> None:
+        click.echo(self.err.render(), err=True)
+
+
+class _InternalError(click.ClickException):
+    exit_code = 1
+
+    def show(self, file: Any = None) -> None:
+        click.echo(f"Interner Fehler: {self.message}", err=True)
+
+
+class PlanlaborGroup(click.Group):
+    """Turns library errors into friendly messages and exit code 1."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except PlanlaborError as exc:
+            log.debug("Fehler", exc_info=exc)
+            raise _UserError(exc) from exc
+        except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise
+        except Exception as exc:
+            path = Path(tempfile.gettempdir()) / "planlabor-fehler.log"
+            path.write_text(traceback.format_exc(), encoding="utf-8")
+            raise _InternalError(
+                f"{type(exc).__name__}: {exc}. Das ist ein Programmfehler; Details in {path}. "
+                "Bitte melden Sie ihn mit dieser Datei."
+            ) from exc
+
+
+def _workspace(ctx: click.Context, read_only: bool = False) -> Any:
+    from planlabor.workspace import Workspace
+
+    ws = Workspace.open(ctx.obj.get("dir"), read_only=read_only)
+    ctx.call_on_close(ws.close)
+    return ws
+
+
+def _pairs(values: tuple[str, ...], option: str) -> dict[str, str]:
+    out = {}
+    for v in values:
+        if "=" not in v:
+            raise InputError(
+                f"{option} {v!r} hat nicht die Form A=B.",
+                column=option,
+                expected="A=B, z. B. 06200318=06200418",
+            )
+        a, b = v.split("=", 1)
+        out[a] = b
+    return out
+
+
+def _date(value: str | None, option: str) -> date | None:
+    if not value:
+        return None
+    from planlabor.io.periods import parse_period, period_end
+
+    try:
+        return period_end(parse_period(value))
+    except ValueError as exc:
+        raise InputError(
+            f"{option} {value!r} ist kein Datum.",
+            column=option,
+            expected="ein Datum wie 2021-01-01 oder 01.01.2021",
+        ) from exc
+
+
+def _echo_json(obj: Any) -> None:
+    click.echo(json.dumps(obj, ensure_ascii=False, indent=2, default=str))
+
+
+@click.group(cls=PlanlaborGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "-C",
+    "--workspace",
+    "workspace_dir",
+    type=click.Path(file_okay=False),
+    help="Ordner des Arbeitsbereichs (sonst der aktuelle Ordner oder darüber).",
+)
+@click.option("-v", "--verbose", is_flag=True, help="Technische Details ausgeben.")
+@click.version_option(package_name="planlabor")
+@click.pass_context
+def cli(ctx: click.Context, workspace_dir: str | None, verbose: bool) -> None:
+    """planlabor: Sozialmonitoring, Raumanalyse, Planung, Atlas und Berichte.
+
+    \b
+    Beispiel:
+      planlabor init berlin --name "Berlin"
+      cd berlin && planlabor areas import plr.shp --layer plr --id-column PLR_ID
+    """
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING)
+    ctx.ensure_object(dict)
+    ctx.obj["dir"] = workspace_dir
+
+
+# ---------------------------------------------------------------------- init
+@cli.command()
+@click.argument("directory", required=False, default=".", type=click.Path(file_okay=False))
+@click.option("--name", help="Name des Arbeitsbereichs (sonst der Ordnername).")
+@click.option("--municipality", default="", help="Kommune, z. B. 'Berlin'.")
+@click.option(
+    "--crs", default="EPSG:25833", show_default=True, help="Koordinatenreferenzsystem des Arbeitsbereichs."
+)
+@click.option(
+    "--catalog-template",
+    type=click.Choice(["leer", "berlin"]),
+    default="leer",
+    show_default=True,
+    help="Startkatalog der Indikatoren.",
+)
+def init(directory: str, name: str | None, municipality: str, crs: str, catalog_template: str) -> None:
+    """Einen Arbeitsbereich anlegen.
+
+    \b
+    Beispiel:
+      planlabor init sozialmonitoring --name "Sozialmonitoring Musterstadt"
+    """
+    from planlabor.catalog.model import template_text
+    from planlabor.workspace import Workspace
+
+    text = template_text("berlin") if catalog_template == "berlin" else None
+    ws = Workspace.init(directory, name=name, municipality=municipality, crs=crs, catalog_text=text)
+    click.echo(f"Arbeitsbereich {ws.config.workspace.name!r} angelegt in {ws.root}")
+    ws.close()
+
+
+@cli.command()
+@click.pass_context
+def validate(ctx: click.Context) -> None:
+    """planlabor.toml und den Indikatorkatalog prüfen.
+
+    \b
+    Beispiel:
+      planlabor validate
+    """
+    ws = _workspace(ctx)
+    warnings = ws.validate()
+    click.echo(f"planlabor.toml gültig; Katalog mit {len(ws.catalog().indicators)} Indikatoren gültig.")
+    for w in warnings:
+        click.echo(f"Hinweis: {w}")
+
+
+# -------------------------------------------------------------------- import
+@cli.command("import")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--layer", required=True, help="Raumebene der Schlüssel, z. B. plr.")
+@click.option("--id-column", help="Spalte mit den Gebietsschlüsseln (sonst erkannt).")
+@click.option("--period", help="Zeitraum aller Werte, z. B. 2021-12-31, 2021, 2021-H2.")
+@click.option("--period-column", help="Spalte mit dem Zeitraum, z. B. ZEIT.")
+@click.option(
+    "--stichtag", is_flag=True, help="Zeiträume als Stichtag am Periodenende speichern (202012 → 2020-12-31)."
+)
+@click.option("--sheet", help="Tabellenblatt (XLSX/XLS).")
+@click.option("--skip-rows", type=int, default=0, help="Zeilen über der Kopfzeile überspringen.")
+@click.option("--encoding", help="Zeichenkodierung, z. B. utf-8, cp1252 (sonst erkannt).")
+@click.option("--delimiter", help="Trennzeichen, z. B. ';' (sonst erkannt).")
+@click.option("--decimal", type=click.Choice([",", "."]), help="Dezimalzeichen (sonst erkannt).")
+@click.option("--thousands", help="Tausendertrennzeichen ('' für keins; sonst erkannt).")
+@click.option("--columns", "columns", multiple=True, help="Nur diese Spalten (Muster wie KI_*).")
+@click.option("--exclude-column", multiple=True, help="Spalten auslassen (Muster wie *_percentage).")
+@click.option("--variable-column", help="Lange Tabelle: Spalte mit dem Variablennamen.")
+@click.option("--value-column", help="Lange Tabelle: Spalte mit dem Wert.")
+@click.option("--missing", multiple=True, help="Fehlwert-Zeichen ZEICHEN=KENNUNG, z. B. 'k.A.=fehlend'.")
+@click.option(
+    "--on-unmatched",
+    type=click.Choice(["refuse", "quarantine"]),
+    help="Unbekannte Schlüssel: ablehnen (Standard) oder zurückstellen.",
+)
+@click.option("--map-key", multiple=True, help="Schlüssel umsetzen ALT=NEU.")
+@click.option("--id-width", type=int, help="Schlüssel links mit Nullen auf diese Länge auffüllen.")
+@click.option("--dry-run", is_flag=True, help="Nur zeigen, was importiert würde.")
+@click.option("--json", "as_json", is_flag=True, help="Bericht als JSON.")
+@click.pass_context
+def import_(
+    ctx: click.Context,
+    file: str,
+    layer: str,
+    id_column: str | None,
+    period: str | None,
+    period_column: str | None,
+    stichtag: bool,
+    sheet: str | None,
+    skip_rows: int,
+    encoding: str | None,
+    delimiter: str | None,
+    decimal: str | None,
+    thousands: str | None,
+    columns: tuple[str, ...],
+    exclude_column: tuple[str, ...],
+    variable_column: str | None,
+    value_column: str | None,
+    missing: tuple[str, ...],
+    on_unmatched: str | None,
+    map_key: tuple[str, ...],
+    id_width: int | None,
+    dry_run: bool,
+    as_json: bool,
+) -> None:
+    """Eine Tabelle mit Werten je Gebiet importieren (CSV, XLSX, XLS).
+
+    Breite Tabellen (eine Spalte je Variable) und lange Tabellen (Variable und
+    Wert in Spalten) werden erkannt. Fehlwert-Zeichen (leer, '.', '-', 'x', '/',
+    '-9999', '…') werden als Kennung gespeichert, nie als Zahl. Der Import ist
+    atomar und versioniert.
+
+    \b
+    Beispiele:
+      planlabor import einwohner-2021-12.csv --layer plr --period 2021-12-31 --dry-run
+      planlabor import EWR_L21_202412E_Matrix.csv --layer plr --id-column RAUMID \\
+          --period-column ZEIT --stichtag --map-key 06200318=06200418
+    """
+    from planlabor.io.importer import ImportOptions
+    from planlabor.io.table import ReadOptions
+
+    ws = _workspace(ctx)
+    opts = ImportOptions(
+        layer=layer,
+        id_column=id_column,
+        period=period,
+        period_column=period_column,
+        stichtag=stichtag,
+        variable_column=variable_column,
+        value_column=value_column,
+        columns=list(columns) or None,
+        exclude_columns=list(exclude_column),
+        read=ReadOptions(
+            encoding=encoding,
+            delimiter=delimiter,
+            decimal=decimal,
+            thousands=thousands,
+            sheet=sheet,
+            skip_rows=skip_rows,
+        ),
+        missing_values=_pairs(tuple(m for m in missing), "--missing") or None,
+        on_unmatched=on_unmatched or ws.config.imports.on_unmatched,  # type: ignore[arg-type]
+        map_keys=_pairs(map_key, "--map-key"),
+        id_width=id_width,
+    )
+    report = ws.import_table(file, opts, dry_run=dry_run)
+    if as_json:
+        _echo_json(report.as_dict())
+        return
+    _print_import(report)
+
+
+def _print_import(r: Any) -> None:
+    from planlabor.io.periods import format_period_de
+
+    title = "Probelauf (nichts importiert)" if r.dry_run else f"Import Nr. {r.import_id}"
+    click.echo(f"{title}: {r.file}")
+    click.echo(f"  Format: {r.dialect}")
+    click.echo(f"  Zeilen: {r.rows}; Schlüsselspalte: {r.id_column}; Zeitraum aus {r.period_source}")
+    click.echo(f"  Zeiträume: {', '.join(format_period_de(p) for p in r.periods)}")
+    click.echo(
+        f"  Variablen ({len(r.variables)}): {', '.join(r.variables[:12])}"
+        + (" …" if len(r.variables) > 12 else "")
+    )
+    for col, why in r.skipped_columns.items():
+        click.echo(f"  nicht importiert: {col} ({why})")
+    click.echo(f"  Werte: {r.n_values:,}".replace(",", "."))
+    if r.flag_counts:
+        click.echo("  Kennungen statt Zahlen: " + ", ".join(f"{k} {v}" for k, v in r.flag_counts.items()))
+    click.echo(f"  Gebiete: {r.areas_matched} von {r.areas_in_layer} der Raumebene {r.layer!r} gefunden")
+    if r.unmatched:
+        click.echo(f"  UNBEKANNTE Schlüssel ({len(r.unmatched)}):")
+        for key, lines in list(r.unmatched.items())[:20]:
+            click.echo(f"    {key} (Zeile {', '.join(map(str, lines[:5]))})")
+    if r.quarantined:
+        click.echo(f"  {r.quarantined} Werte zurückgestellt (planlabor quarantine --import {r.import_id})")
+    if r.superseded_slices:
+        click.echo(
+            f"  {r.superseded_slices} frühere Fassung(en) ersetzt; zurückholen mit 'planlabor revert NR'"
+        )
+    for w in r.warnings:
+        click.echo(f"  Hinweis: {w}")
+
+
+@cli.command("log")
+@click.pass_context
+def log_(ctx: click.Context) -> None:
+    """Das Importprotokoll zeigen (Datei, Prüfsumme, Zeit, Optionen).
+
+    \b
+    Beispiel:
+      planlabor log
+    """
+    ws = _workspace(ctx)
+    df = ws.imports()
+    for r in df.to_dict("records"):
+        click.echo(
+            f"{r['import_id']:>4}  {str(r['imported_at'])[:19]}  {r['kind']:<14} "
+            f"{r['layer_id'] or '':<10} {r['values_imported']:>10}  {r['file'] or ''}"
+        )
+        click.echo(f"      sha256 {r['sha256'] or '-'}  Optionen {r['options']}")
+
+
+@cli.command()
+@click.argument("import_id", type=int)
+@click.pass_context
+def revert(ctx: click.Context, import_id: int) -> None:
+    """Die Werte eines früheren Imports wieder gültig machen.
+
+    \b
+    Beispiel:
+      planlabor revert 3
+    """
+    ws = _workspace(ctx)
+    n = ws.revert(import_id)
+    click.echo(
+        f"{n} Werte aus Import Nr. {import_id} sind wieder gültig. Rechnen Sie neu mit 'planlabor compute'."
+    )
+
+
+@cli.command()
+@click.option("--import", "import_id", type=int, help="Nur Zeilen dieses Imports.")
+@click.pass_context
+def quarantine(ctx: click.Context, import_id: int | None) -> None:
+    """Zurückgestellte Zeilen (unbekannte Gebietsschlüssel) zeigen.
+
+    \b
+    Beispiel:
+      planlabor quarantine --import 7
+    """
+    ws = _workspace(ctx)
+    df = ws.quarantine(import_id)
+    if df.empty:
+        click.echo("Keine zurückgestellten Zeilen.")
+        return
+    summary = (
+        df.groupby(["import_id", "area_id", "reason"])
+        .agg(zeile=("source_row", "min"), werte=("variable", "count"))
+        .reset_index()
+    )
+    for r in summary.to_dict("records"):
+        click.echo(
+            f"Import {r['import_id']}: Schlüssel {r['area_id']} (Zeile {r['zeile']}, "
+            f"{r['werte']} Werte): {r['reason']}"
+        )
+
+
+# --------------------------------------------------------------------- areas
+@cli.group(cls=PlanlaborGroup)
+def areas() -> None:
+    """Raumebenen importieren, verknüpfen und anzeigen."""
+
+
+@areas.command("import")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--layer", required=True, help="ID der Raumebene, z. B. plr.")
+@click.option("--id-column", required=True, help="Spalte mit dem Gebietsschlüssel.")
+@click.option("--name-column", help="Spalte mit dem Gebietsnamen.")
+@click.option("--layer-name", help="Anzeigename der Raumebene, z. B. 'Planungsräume'.")
+@click.option("--parent-layer", help="Übergeordnete Raumebene.")
+@click.option("--parent-column", help="Spalte mit dem Schlüssel des übergeordneten Gebiets.")
+@click.option("--parent-prefix", type=int, help="Übergeordneter Schlüssel = die ersten N Zeichen (LOR, AGS).")
+@click.option("--valid-from", help="Gültig ab (Datum).")
+@click.option("--valid-to", help="Gültig bis (Datum).")
+@click.option("--source-crs", help="Koordinatenreferenzsystem, falls die Datei keins nennt.")
+@click.option("--id-width", type=int, help="Schlüssel links mit Nullen auffüllen.")
+@click.option("--id-pattern", help="Schlüssel = erste Gruppe dieses regulären Ausdrucks.")
+@click.pass_context
+def areas_import(
+    ctx: click.Context,
+    file: str,
+    layer: str,
+    id_column: str,
+    name_column: str | None,
+    layer_name: str | None,
+    parent_layer: str | None,
+    parent_column: str | None,
+    parent_prefix: int | None,
+    valid_from: str | None,
+    valid_to: str | None,
+    source_crs: str | None,
+    id_width: int | None,
+    id_pattern: str | None,
+) -> None:
+    """Eine Raumebene aus Shapefile, GeoPackage, GeoJSON oder Tabelle importieren.
+
+    Geometrien werden in das Koordinatenreferenzsystem des Arbeitsbereichs
+    umprojiziert, ungültige repariert und gemeldet.
+
+    \b
+    Beispiel:
+      planlabor areas import lor_planungsraeume_2021.shp --layer plr --id-column PLR_ID \\
+          --name-column PLR_NAME --parent-layer bzr --parent-prefix 6 --valid-from 2021-01-01
+    """
+    from planlabor.areas import AreaImportOptions
+
+    ws = _workspace(ctx)
+    opts = AreaImportOptions(
+        layer=layer,
+        id_column=id_column,
+        name_column=name_column,
+        layer_name=layer_name,
+        parent_layer=parent_layer,
+        parent_column=parent_column,
+        parent_prefix=parent_prefix,
+        valid_from=_date(valid_from, "--valid-from"),
+        valid_to=_date(valid_to, "--valid-to"),
+        source_crs=source_crs,
+        id_width=id_width,
+        id_pattern=id_pattern,
+    )
+    r = ws.import_areas(file, opts)
+    click.echo(f"Raumebene {r.layer!r}: {r.n_areas} Gebiete importiert (Import Nr. {r.import_id}).")
+    if r.crs_from and r.crs_from != r.crs_to:
+        click.echo(f"  umprojiziert von {r.crs_from} nach {r.crs_to}")
+    for w in r.warnings:
+        click.echo(f"  Hinweis: {w}")
+
+
+@areas.command("link")
+@click.option("--layer", required=True, help="Untergeordnete Raumebene.")
+@click.option("--parent-layer", required=True, help="Übergeordnete Raumebene.")
+@click.option("--table", type=click.Path(dir_okay=False), help="Hierarchietabelle, z. B. LOR_2021.csv.")
+@click.option("--id-column", help="Spalte der Tabelle mit dem Schlüssel der Raumebene.")
+@click.option("--parent-column", help="Spalte der Tabelle mit dem übergeordneten Schlüssel.")
+@click.option("--spatial", is_flag=True, help="Durch räumliche Lage zuordnen (größte Überdeckung).")
+@click.option(
+    "--min-share",
+    type=float,
+    default=0.95,
+    show_default=True,
+    help="Unter diesem Überdeckungsanteil gilt die Zuordnung als mehrdeutig.",
+)
+@click.pass_context
+def areas_link(
+    ctx: click.Context,
+    layer: str,
+    parent_layer: str,
+    table: str | None,
+    id_column: str | None,
+    parent_column: str | None,
+    spatial: bool,
+    min_share: float,
+) -> None:
+    """Eine Raumebene einer übergeordneten zuordnen (Tabelle oder räumlich).
+
+    \b
+    Beispiele:
+      planlabor areas link --layer plr --parent-layer bzr --table LOR_2021.csv \\
+          --id-column "Planungsraum (Nummer)" --parent-column "Bezirksregion (Nummer)"
+      planlabor areas link --layer pgr --parent-layer bezirk --spatial
+    """
+    from planlabor.areas import link_by_containment, link_by_table
+
+    ws = _workspace(ctx)
+    if spatial == bool(table):
+        raise click.UsageError("Geben Sie entweder --table oder --spatial an.")
+    if table:
+        if not id_column or not parent_column:
+            raise click.UsageError("--table braucht --id-column und --parent-column.")
+        res = link_by_table(ws.store, layer, parent_layer, table, id_column, parent_column)
+    else:
+        res = link_by_containment(ws.store, layer, parent_layer, min_share=min_share)
+    click.echo(f"{res['linked']} Gebiete von {layer!r} zugeordnet zu {parent_layer!r}.")
+    for amb in res.get("ambiguous", []):
+        cands = ", ".join(f"{k} {v:.1%}".replace(".", ",") for k, v in amb["candidates"].items())
+        click.echo(f"  mehrdeutig: {amb['area_id']} → {cands}")
+    if res.get("without_parent"):
+        click.echo(f"  ohne übergeordnetes Gebiet: {', '.join(res['without_parent'][:20])}")
+
+
+@areas.command("dissolve")
+@click.option("--layer", required=True, help="Raumebene, die zusammengefasst wird.")
+@click.option("--into", "into", required=True, help="ID der neuen Raumebene.")
+@click.option("--id", "area_id", help="Alles zu einem Gebiet mit diesem Schlüssel zusammenfassen.")
+@click.option("--name", help="Name dieses Gebiets.")
+@click.option("--layer-name", help="Anzeigename der neuen Raumebene.")
+@click.pass_context
+def areas_dissolve(
+    ctx: click.Context, layer: str, into: str, area_id: str | None, name: str | None, layer_name: str | None
+) -> None:
+    """Eine übergeordnete Raumebene durch Zusammenfassen bilden.
+
+    \b
+    Beispiel:
+      planlabor areas dissolve --layer bezirk --into stadt --id 11 --name Berlin
+    """
+    from planlabor.areas import dissolve_layer
+
+    ws = _workspace(ctx)
+    res = dissolve_layer(ws.store, layer, into, area_id=area_id, name=name, layer_name=layer_name)
+    click.echo(f"Raumebene {res['layer']!r} mit {res['areas']} Gebiet(en) gebildet.")
+
+
+@areas.command("list")
+@click.pass_context
+def areas_list(ctx: click.Context) -> None:
+    """Die Raumebenen mit Anzahl, Hierarchie und Gültigkeit zeigen.
+
+    \b
+    Beispiel:
+      planlabor areas list
+    """
+    from planlabor.areas.layers import layer_summary
+
+    ws = _workspace(ctx, read_only=False)
+    for r in layer_summary(ws.store):
+        valid = f"{r['valid_from'] or '…'} bis {r['valid_to'] or '…'}"
+        click.echo(
+            f"{r['layer']:<12} {r['areas']:>6} Gebiete  übergeordnet: "
+            f"{r['parent_layer'] or '-':<10} gültig {valid}  ({r['name']})"
+        )
+
+
+# ---------------------------------------------------------------- facilities
+@cli.group(cls=PlanlaborGroup)
+def facilities() -> None:
+    """Einrichtungen (Kitas, Schulen, Pflege …) importieren und Gebieten zuordnen."""
+
+
+@facilities.command("import")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--type", "facility_type", required=True, help="Art der Einrichtung, z. B. kita.")
+@click.option("--layer", required=True, help="Raumebene für die Zuordnung, z. B. plr.")
+@click.option("--period", required=True, help="Stichtag des Bestands, z. B. 2022-12-31.")
+@click.option("--capacity-column", help="Spalte mit der Platzzahl, z. B. e_platz.")
+@click.option("--id-column", help="Spalte mit dem Einrichtungsschlüssel.")
+@click.option("--name-column", help="Spalte mit dem Namen.")
+@click.pass_context
+def facilities_import(
+    ctx: click.Context,
+    file: str,
+    facility_type: str,
+    layer: str,
+    period: str,
+    capacity_column: str | None,
+    id_column: str | None,
+    name_column: str | None,
+) -> None:
+    """Eine Punkt-Geodatei mit Einrichtungen importieren; Anzahl und Plätze je Gebiet speichern.
+
+    \b
+    Beispiel:
+      planlabor facilities import kindertagesstaetten.geojson --type kita --layer plr \\
+          --period 2022-12-31 --capacity-column e_platz --id-column e_nr --name-column e_name
+    """
+    from planlabor.spatial.facilities import import_facilities
+
+    ws = _workspace(ctx)
+    r = import_facilities(
+        ws.store,
+        file,
+        facility_type,
+        layer,
+        period,
+        ws.config.workspace.crs,
+        capacity_column=capacity_column,
+        id_column=id_column,
+        name_column=name_column,
+    )
+    click.echo(
+        f"{r.n_facilities} Einrichtungen ({facility_type}) importiert, {r.n_assigned} "
+        f"Gebieten von {layer!r} zugeordnet (Import Nr. {r.import_id})."
+    )
+    for w in r.warnings:
+        click.echo(f"  Hinweis: {w}")
+
+
+# ------------------------------------------------------------------- compute
+@cli.command()
+@click.pass_context
+def compute(ctx: click.Context) -> None:
+    """Alle Indikatoren des Katalogs für alle Raumebenen und Zeiträume berechnen.
+
+    \b
+    Beispiel:
+      planlabor compute
+    """
+    ws = _workspace(ctx)
+    r = ws.compute()
+    click.echo(f"{r.indicators} Indikatoren berechnet, {r.values_written:,} Werte".replace(",", "."))
+    for layer, n in r.by_layer.items():
+        click.echo(f"  {layer}: {n:,} Werte".replace(",", "."))
+    for ind, miss in r.missing_variables.items():
+        click.echo(f"  Hinweis: {ind} fehlt {', '.join(miss)}")
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Als JSON.")
+@click.pass_context
+def status(ctx: click.Context, as_json: bool) -> None:
+    """Überblick: Raumebenen, Variablen, Zeiträume und Indikatoren.
+
+    \b
+    Beispiel:
+      planlabor status
+    """
+    ws = _workspace(ctx)
+    st = ws.status()
+    if as_json:
+        _echo_json(st)
+        return
+    click.echo(f"Arbeitsbereich {st['workspace']} ({st['root']}); Katalog: {st['catalog']} Indikatoren")
+    for r in st["layers"]:
+        click.echo(f"  Raumebene {r['layer']}: {r['areas']} Gebiete")
+    for r in st["observations"]:
+        click.echo(
+            f"  Werte auf {r['layer']}: {r['variables']} Variablen, {len(r['periods'])} Zeiträume "
+            f"({r['periods'][0]} … {r['periods'][-1]})"
+        )
+
+
+# -------------------------------------------------------------------- export
+@cli.command("export")
+@click.option("--layer", required=True, help="Raumebene.")
+@click.option("--indicator", "indicators", multiple=True, help="Indikator-ID (mehrfach möglich).")
+@click.option("--period", "periods", multiple=True, help="Zeitraum (mehrfach möglich).")
+@click.option("--format", "fmt", type=click.Choice(["csv", "xlsx", "geojson", "gpkg"]), required=True)
+@click.option("--out", required=True, type=click.Path(dir_okay=False), help="Zieldatei.")
+@click.option("--public", is_flag=True, help="Nur öffentliche Indikatoren, mit Geheimhaltung.")
+@click.option(
+    "--csv-style",
+    type=click.Choice(["machine", "excel-de"]),
+    default="machine",
+    show_default=True,
+    help="CSV für Programme oder für deutsches Excel (; und ,).",
+)
+@click.option(
+    "--shape",
+    type=click.Choice(["wide", "long"]),
+    default="wide",
+    show_default=True,
+    help="Eine Spalte je Indikator (wide) oder eine Zeile je Wert (long).",
+)
+@click.pass_context
+def export_(
+    ctx: click.Context,
+    layer: str,
+    indicators: tuple[str, ...],
+    periods: tuple[str, ...],
+    fmt: str,
+    out: str,
+    public: bool,
+    csv_style: str,
+    shape: str,
+) -> None:
+    """Indikatorwerte exportieren (CSV, XLSX mit Metadaten, GeoJSON, GeoPackage).
+
+    \b
+    Beispiele:
+      planlabor export --layer bzr --format xlsx --out bzr.xlsx --public
+      planlabor export --layer plr --indicator anteil_auslaender --period 2024-12-31 \\
+          --format csv --csv-style excel-de --out plr.csv
+    """
+    from planlabor.io.export import ExportOptions
+    from planlabor.io.periods import parse_period_option
+
+    ws = _workspace(ctx)
+    opts = ExportOptions(
+        layer=layer,
+        out=Path(out),
+        format=fmt,  # type: ignore[arg-type]
+        indicators=list(indicators) or None,
+        periods=[parse_period_option(p) for p in periods] or None,
+        public=public,
+        csv_style=csv_style,  # type: ignore[arg-type]
+        shape=shape,  # type: ignore[arg-type]
+    )
+    r = ws.export(opts)
+    click.echo(
+        f"{r.rows} Zeilen nach {r.out} geschrieben ({len(r.indicators)} Indikatoren, "
+        f"{len(r.periods)} Zeiträume)."
+    )
+    if public:
+        click.echo(
+            f"  Geheimhaltung: {r.suppressed_primary} primär, {r.suppressed_secondary} "
+            "sekundär gesperrte Werte"
+        )
+
+
+# ---------------------------------------------------------------------- demo
+@cli.command()
+@click.option(
+    "--out",
+    default="demo-workspace",
+    show_default=True,
+    type=click.Path(file_okay=False),
+    help="Ordner für den Demo-Arbeitsbereich (wird neu angelegt).",
+)
+@click.option("--no-serve", is_flag=True, help="Nur aufbauen und exportieren, nicht anzeigen.")
+def demo(out: str, no_serve: bool) -> None:
+    """Den Berlin-Demo-Arbeitsbereich aus mitgelieferten echten Daten bauen.
+
+    \b
+    Beispiel:
+      planlabor demo --out berlin-demo --no-serve
+    """
+    from planlabor.demo import build_demo
+
+    def progress(msg: str) -> None:
+        click.echo(msg)
+
+    res = build_demo(Path(out), progress=progress)
+    click.echo(f"Demo fertig in {res['root']}; Exporte in {res['exports']}")
+    if not no_serve:
+        click.echo("Der Web-Atlas folgt in einer späteren Version; die Exporte liegen bereit.")
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point of the ``planlabor`` command (click exits with the code)."""
+    cli.main(args=argv, prog_name="planlabor")

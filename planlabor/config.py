@@ -1,0 +1,155 @@
+"""Schema of ``planlabor.toml``, loading and validation.
+
+The workspace file is validated by pydantic; every problem is reported with the
+key path and what was expected (``planlabor validate``).
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from planlabor.errors import ConfigError
+
+CONFIG_NAME = "planlabor.toml"
+
+#: Missing-value markers of German official statistics and common publishers,
+#: mapped to the status flag stored instead of a number.
+DEFAULT_MISSING_MARKERS: dict[str, str] = {
+    "": "fehlend",
+    "NA": "fehlend",
+    "N/A": "fehlend",
+    ".": "unbekannt_oder_geheim",
+    "-": "nichts_vorhanden",
+    "x": "nicht_sinnvoll",
+    "X": "nicht_sinnvoll",
+    "/": "nicht_sicher_genug",
+    "…": "faellt_spaeter_an",
+    "...": "faellt_spaeter_an",
+    "-9999": "ungueltig",
+    "•": "gesperrt",
+    "*": "gesperrt",
+}
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class WorkspaceSection(_Strict):
+    name: str = Field(min_length=1)
+    municipality: str = ""
+    crs: str = "EPSG:25833"
+    language: Literal["de", "en"] = "de"
+
+    @field_validator("crs")
+    @classmethod
+    def _crs_known(cls, value: str) -> str:
+        from pyproj import CRS
+        from pyproj.exceptions import CRSError
+
+        try:
+            CRS.from_user_input(value)
+        except CRSError as exc:
+            raise ValueError(f"unbekanntes Koordinatenreferenzsystem {value!r}") from exc
+        return value
+
+
+class StoreSection(_Strict):
+    backend: Literal["duckdb", "postgres"] = "duckdb"
+    path: str = "planlabor.duckdb"
+    dsn: str | None = None
+
+
+class ConfidentialitySection(_Strict):
+    min_count: int = Field(default=3, ge=1)
+    marker: str = "•"
+    suppress_zero: bool = False
+    secondary: bool = True
+
+
+class ImportSection(_Strict):
+    missing_values: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_MISSING_MARKERS))
+    on_unmatched: Literal["refuse", "quarantine"] = "refuse"
+
+
+class Config(_Strict):
+    workspace: WorkspaceSection
+    store: StoreSection = Field(default_factory=StoreSection)
+    confidentiality: ConfidentialitySection = Field(default_factory=ConfidentialitySection)
+    imports: ImportSection = Field(default_factory=ImportSection, alias="import")
+    catalog: list[str] = Field(default_factory=lambda: ["catalog.toml"])
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+def _format_validation(exc: ValidationError, path: Path) -> ConfigError:
+    problems = []
+    for err in exc.errors():
+        key = ".".join(str(p) for p in err["loc"]) or "(Datei)"
+        problems.append(f"{key}: {err['msg']}")
+    first = exc.errors()[0]
+    return ConfigError(
+        "Die Arbeitsbereichsdatei ist ungültig: " + "; ".join(problems),
+        file=path,
+        column=".".join(str(p) for p in first["loc"]) or None,
+        expected="siehe docs/konfiguration.md für alle Schlüssel und ihre Form",
+        hint="Korrigieren Sie die genannten Schlüssel und prüfen Sie mit 'planlabor validate'.",
+    )
+
+
+def load_config(path: Path) -> Config:
+    """Read and validate ``planlabor.toml``."""
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise ConfigError(f"{path} fehlt.", file=path, hint="Legen Sie ihn mit 'planlabor init' an.") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(
+            f"{path.name} ist kein gültiges TOML: {exc}",
+            file=path,
+            expected='TOML-Syntax (schluessel = "wert")',
+            hint="Prüfen Sie Anführungszeichen und Klammern in der genannten Zeile.",
+        ) from exc
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f"{path.name} ist nicht UTF-8-kodiert.", file=path, hint="Speichern Sie die Datei als UTF-8."
+        ) from exc
+    try:
+        return Config.model_validate(raw)
+    except ValidationError as exc:
+        raise _format_validation(exc, path) from exc
+
+
+def render_config(name: str, municipality: str = "", crs: str = "EPSG:25833") -> str:
+    """The commented ``planlabor.toml`` that ``planlabor init`` writes."""
+    return f'''# planlabor-Arbeitsbereich. Prüfen mit: planlabor validate
+
+# Indikatorkatalog(e), relativ zum Arbeitsbereich
+catalog = ["catalog.toml"]
+
+[workspace]
+name = "{name}"
+municipality = "{municipality}"
+# Koordinatenreferenzsystem des Arbeitsbereichs; Gebiete werden beim Import umprojiziert.
+crs = "{crs}"
+language = "de"
+
+[store]
+backend = "duckdb"
+path = "planlabor.duckdb"
+
+[confidentiality]
+# Fallzahlen unter dieser Schwelle werden in allem Veröffentlichten gesperrt.
+min_count = 3
+marker = "•"
+suppress_zero = false
+secondary = true
+
+[import]
+# "refuse": Import mit unbekannten Gebietsschlüsseln ablehnen; "quarantine": Zeilen zurückstellen.
+on_unmatched = "refuse"
+'''

@@ -1,0 +1,236 @@
+"""The Berlin demo: a workspace built from real open data shipped with planlabor.
+
+Steps (each is what a planner would do with the command line):
+
+1. areas: Bezirke (reprojected from EPSG:4326), Stadt (dissolved), Prognoseräume (assigned to
+   Bezirke by spatial containment), Bezirksregionen (parent from the key prefix) and the 542
+   Planungsräume 2021 (parent from the hierarchy table ``LOR_2021.csv``);
+2. population 2021–2024 half-yearly, the register extracts with fine age bands for 31.12.2024
+   (wrongly published key corrected explicitly) and 31.12.2025, the MSS 2021 context indicators;
+3. Kitas assigned to the Planungsräume (count and approved places);
+4. all indicators computed on all levels; exports written (CSV, German Excel CSV, XLSX,
+   GeoJSON, GeoPackage; internal and public).
+
+Data origin and licences: ``planlabor/demo/data/NOTICE.md``.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import Callable
+from datetime import date
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from planlabor.errors import WorkspaceError
+
+DEMO_MARKER = ".planlabor-demo"
+
+
+def data_dir() -> Path:
+    """Folder of the shipped demo data."""
+    return Path(str(resources.files("planlabor.demo").joinpath("data")))
+
+
+def _prepare(out: Path) -> None:
+    if out.exists():
+        if (out / DEMO_MARKER).exists():
+            shutil.rmtree(out)
+        elif any(out.iterdir()):
+            raise WorkspaceError(
+                f"Der Ordner {out} ist nicht leer und kein früherer Demo-Arbeitsbereich.",
+                hint="Wählen Sie mit --out einen neuen oder leeren Ordner.",
+            )
+
+
+def build_demo(
+    out: Path, progress: Callable[[str], None] | None = None, exports: bool = True
+) -> dict[str, Any]:
+    """Build the Berlin demo workspace in ``out`` and return a summary."""
+    from planlabor.areas import (
+        AreaImportOptions,
+        dissolve_layer,
+        link_by_containment,
+        link_by_table,
+    )
+    from planlabor.catalog.model import template_text
+    from planlabor.io.export import ExportOptions
+    from planlabor.io.importer import ImportOptions
+    from planlabor.spatial.facilities import import_facilities
+    from planlabor.workspace import Workspace
+
+    say = progress or (lambda _msg: None)
+    out = Path(out).resolve()
+    _prepare(out)
+    src = data_dir() / "berlin"
+    ws = Workspace.init(
+        out,
+        name="Berlin (Demo)",
+        municipality="Berlin",
+        crs="EPSG:25833",
+        catalog_text=template_text("berlin"),
+    )
+    (out / DEMO_MARKER).write_text("planlabor demo\n", encoding="utf-8")
+    try:
+        lor = src / "lor_2021"
+        say("Raumebenen: Bezirke, Stadt, Prognoseräume, Bezirksregionen, Planungsräume …")
+        valid = date(2021, 1, 1)
+        ws.import_areas(
+            lor / "bezirksgrenzen.shp",
+            AreaImportOptions(
+                layer="bezirk",
+                id_column="Schluessel",
+                id_pattern=r"^110000(\d\d)$",
+                name_column="Gemeinde_n",
+                layer_name="Bezirke",
+                valid_from=valid,
+            ),
+        )
+        dissolve_layer(ws.store, "bezirk", "stadt", area_id="11", name="Berlin", layer_name="Stadt")
+        ws.import_areas(
+            lor / "lor_prognoseraeume_2021.shp",
+            AreaImportOptions(
+                layer="pgr",
+                id_column="PGR_ID",
+                name_column="PGR_NAME",
+                layer_name="Prognoseräume",
+                valid_from=valid,
+            ),
+        )
+        link = link_by_containment(ws.store, "pgr", "bezirk")
+        ws.import_areas(
+            lor / "lor_bezirksregionen_2021.shp",
+            AreaImportOptions(
+                layer="bzr",
+                id_column="BZR_ID",
+                name_column="BZR_NAME",
+                layer_name="Bezirksregionen",
+                parent_layer="pgr",
+                parent_prefix=4,
+                valid_from=valid,
+            ),
+        )
+        ws.import_areas(
+            lor / "lor_planungsraeume_2021.shp",
+            AreaImportOptions(
+                layer="plr",
+                id_column="PLR_ID",
+                name_column="PLR_NAME",
+                layer_name="Planungsräume",
+                valid_from=valid,
+            ),
+        )
+        link_by_table(
+            ws.store, "plr", "bzr", lor / "LOR_2021.csv", "Planungsraum (Nummer)", "Bezirksregion (Nummer)"
+        )
+
+        say("Einwohner:innen 2021–2024 (halbjährlich) …")
+        n_imports = 0
+        for f in sorted((src / "einwohner").glob("berlin-lor-population-*-t*-planning-areas.csv")):
+            m = re.search(r"(\d{4})-(\d{2})-(t\d)", f.name)
+            assert m, f.name
+            year, half, table = m.groups()
+            period = f"{year}-06-30" if half == "01" else f"{year}-12-31"
+            exclude = ["*_percentage"]
+            if table == "t2":  # t1 already carries these two counts
+                exclude += ["inhabitants", "inhabitants_foreigners"]
+            ws.import_table(
+                f, ImportOptions(layer="plr", id_column="id", period=period, exclude_columns=exclude)
+            )
+            n_imports += 1
+
+        say("Registerdaten mit feinen Altersgruppen (31.12.2024, 31.12.2025) …")
+        ewr = src / "einwohner_ewr"
+        ws.import_table(
+            ewr / "EWR_L21_202412E_Matrix.csv",
+            ImportOptions(
+                layer="plr",
+                id_column="RAUMID",
+                period_column="ZEIT",
+                stichtag=True,
+                exclude_columns=["PGR"],
+                map_keys={"06200318": "06200418"},
+            ),
+        )
+        ws.import_table(
+            ewr / "EWR_L21_202512E_Matrix.csv",
+            ImportOptions(
+                layer="plr", id_column="RAUMID", period_column="ZEIT", stichtag=True, exclude_columns=["PGR"]
+            ),
+        )
+
+        say("MSS 2021 Kontextindikatoren …")
+        ws.import_table(
+            src / "mss_2021" / "mss_2021_kontext_indikatoren.csv",
+            ImportOptions(
+                layer="plr",
+                id_column="PLR_ID",
+                period_column="ZEIT",
+                stichtag=True,
+                exclude_columns=["*_SD_GR", "*_AG_GR"],
+            ),
+        )
+
+        say("Kitas den Planungsräumen zuordnen …")
+        kita = import_facilities(
+            ws.store,
+            src / "einrichtungen" / "kindertagesstaetten.geojson",
+            "kita",
+            "plr",
+            "2022-12-31",
+            ws.config.workspace.crs,
+            capacity_column="e_platz",
+            id_column="e_nr",
+            name_column="e_name",
+        )
+
+        say("Indikatoren berechnen …")
+        comp = ws.compute()
+
+        written: list[str] = []
+        export_dir = out / "exporte"
+        if exports:
+            say("Exporte schreiben …")
+            for layer in ("plr", "bzr", "bezirk"):
+                for fmt, style, public, suffix in (
+                    ("csv", "machine", False, ".csv"),
+                    ("csv", "excel-de", True, "_excel.csv"),
+                    ("xlsx", "machine", True, ".xlsx"),
+                ):
+                    name = f"{layer}{'_oeffentlich' if public else '_intern'}{suffix}"
+                    ws.export(
+                        ExportOptions(
+                            layer=layer,
+                            out=export_dir / name,
+                            format=fmt,  # type: ignore[arg-type]
+                            csv_style=style,  # type: ignore[arg-type]
+                            public=public,
+                        )
+                    )
+                    written.append(name)
+            for fmt in ("geojson", "gpkg"):
+                name = f"plr_2024-12-31_oeffentlich.{fmt}"
+                ws.export(
+                    ExportOptions(
+                        layer="plr",
+                        out=export_dir / name,
+                        format=fmt,  # type: ignore[arg-type]
+                        periods=["2024-12-31"],
+                        public=True,
+                    )
+                )
+                written.append(name)
+        return {
+            "root": str(out),
+            "exports": str(export_dir),
+            "files": written,
+            "imports": n_imports + 3,
+            "kitas": kita.n_facilities,
+            "kita_places": kita.capacity_total,
+            "ambiguous_pgr": link["ambiguous"],
+            "values": comp.values_written,
+        }
+    finally:
+        ws.close()

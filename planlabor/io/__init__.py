@@ -1,0 +1,1 @@
+"""Readers by format and publisher, and writers for exports."""

@@ -1,0 +1,318 @@
+"""Read a table file (CSV, TSV, XLSX, XLS, ODS) into a staging table of strings.
+
+Everything is read as text so that keys keep their leading zeros and missing
+markers (``.``, ``-``, ``x``) survive until they are turned into status flags.
+The staging table lives in an in-memory DuckDB engine; a column ``_line``
+holds the line (CSV) or row (spreadsheet) number of each record for error
+messages.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import os
+import tempfile
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from planlabor.errors import InputError
+from planlabor.io.csv_ import CsvDialect, sniff_csv
+
+TEXT_SUFFIXES = {".csv", ".tsv", ".txt", ".tab"}
+SHEET_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods"}
+
+
+@dataclass
+class ReadOptions:
+    """How to read a table; ``None`` means detect."""
+
+    encoding: str | None = None
+    delimiter: str | None = None
+    decimal: str | None = None
+    thousands: str | None = None
+    sheet: str | None = None
+    skip_rows: int = 0
+
+
+@dataclass
+class RawTable:
+    """A file read as strings into the staging engine."""
+
+    path: Path
+    con: duckdb.DuckDBPyConnection
+    name: str
+    columns: list[str]
+    n_rows: int
+    dialect: CsvDialect | None = None
+    sheet: str | None = None
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def decimal(self) -> str:
+        return self.dialect.decimal if self.dialect else "."
+
+    @property
+    def thousands(self) -> str | None:
+        return self.dialect.thousands if self.dialect else None
+
+    def sample(self, n: int = 1000) -> list[dict[str, Any]]:
+        cols = ", ".join(_q(c) for c in self.columns)
+        return [
+            dict(zip(self.columns, row, strict=True))
+            for row in self.con.execute(
+                f"SELECT {cols} FROM {self.name} ORDER BY _line LIMIT {int(n)}"
+            ).fetchall()
+        ]
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _clean_header(names: list[str], path: Path, warnings: list[str]) -> list[str]:
+    out: list[str] = []
+    seen: dict[str, int] = {}
+    for i, raw in enumerate(names):
+        name = raw.replace("\ufeff", "").strip().strip('"').strip()
+        if not name:
+            name = f"Spalte_{i + 1}"
+            warnings.append(f"Spalte {i + 1} hat keinen Namen; sie heißt jetzt {name!r}.")
+        if name.startswith("_"):
+            name = "x" + name
+        if name in seen:
+            seen[name] += 1
+            new = f"{name}_{seen[name]}"
+            warnings.append(
+                f"Der Spaltenname {name!r} kommt mehrfach vor; Spalte {i + 1} heißt jetzt {new!r}."
+            )
+            name = new
+        else:
+            seen[name] = 1
+        out.append(name)
+    if not out:
+        raise InputError(
+            "Die Datei hat keine Kopfzeile.", file=path, row=1, expected="eine Kopfzeile mit Spaltennamen"
+        )
+    return out
+
+
+def read_table(path: str | Path, options: ReadOptions | None = None) -> RawTable:
+    """Read ``path`` into a staging table of strings.
+
+    Raises :class:`~planlabor.errors.InputError` naming the line of the first
+    malformed record (wrong number of fields, broken quotes).
+    """
+    path = Path(path)
+    options = options or ReadOptions()
+    if not path.exists():
+        raise InputError(
+            f"Die Datei {path} gibt es nicht.", file=path, hint="Prüfen Sie den Pfad und die Schreibweise."
+        )
+    suffix = path.suffix.lower()
+    if suffix in SHEET_SUFFIXES:
+        return _read_sheet(path, options)
+    if suffix in TEXT_SUFFIXES or suffix == "":
+        return _read_csv(path, options)
+    raise InputError(
+        f"Das Dateiformat {suffix!r} wird nicht unterstützt.",
+        file=path,
+        expected="CSV, TSV, TXT, XLSX, XLS oder ODS",
+        hint="Speichern Sie die Tabelle als CSV oder XLSX.",
+    )
+
+
+def _read_csv(path: Path, options: ReadOptions) -> RawTable:
+    delimiter = options.delimiter
+    if delimiter in ("\\t", "tab", "TAB"):
+        delimiter = "\t"
+    if delimiter is None and path.suffix.lower() in (".tsv", ".tab"):
+        delimiter = "\t"
+    dialect = sniff_csv(path, options.encoding, delimiter, options.decimal, options.thousands)
+    warnings: list[str] = []
+    source = path
+    tmp: str | None = None
+    if dialect.encoding not in ("utf-8", "utf-8-sig"):
+        fd, tmp = tempfile.mkstemp(suffix=".csv", prefix="planlabor-")
+        with (
+            os.fdopen(fd, "w", encoding="utf-8", newline="") as out,
+            path.open("r", encoding=dialect.encoding, newline="") as src,
+        ):
+            while chunk := src.read(1 << 20):
+                out.write(chunk)
+        source = Path(tmp)
+    try:
+        with source.open("r", encoding="utf-8-sig", newline="") as fh:
+            for _ in range(options.skip_rows):
+                fh.readline()
+            header_line = fh.readline()
+        header = next(csv.reader(io.StringIO(header_line), delimiter=dialect.delimiter), [])
+        columns = _clean_header(header, path, warnings)
+        con = duckdb.connect()
+        spec = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(columns))) + "}"
+        src_sql = str(source).replace("'", "''")
+        con.execute(
+            f"""CREATE TABLE raw_stage AS SELECT * FROM read_csv('{src_sql}',
+                delim = ?, quote = '"', escape = '"', header = false, skip = ?,
+                auto_detect = false, columns = {spec}, store_rejects = true, ignore_errors = true,
+                rejects_table = 'rej', rejects_scan = 'rejscan', max_line_size = 10000000)""",
+            [dialect.delimiter, options.skip_rows + 1],
+        )
+        rej = con.execute("SELECT line, error_type, error_message FROM rej ORDER BY line LIMIT 5").fetchall()
+        if rej:
+            line, _etype, msg = rej[0]
+            more = con.execute("SELECT count(*) FROM rej").fetchone()
+            n_bad = int(more[0]) if more else len(rej)
+            raise InputError(
+                f"Die Zeile hat nicht die Form der Kopfzeile ({msg}); "
+                f"{n_bad} fehlerhafte Zeile(n) insgesamt, erste in den Zeilen "
+                + ", ".join(str(r[0]) for r in rej)
+                + ".",
+                file=path,
+                row=int(line),
+                expected=f"{len(columns)} Felder je Zeile, getrennt durch {dialect.delimiter!r}, "
+                "Text mit Trennzeichen in Anführungszeichen",
+                hint="Korrigieren Sie die Zeile oder geben Sie das richtige Trennzeichen mit --delimiter an.",
+            )
+        select = ", ".join(f"c{i} AS {_q(c)}" for i, c in enumerate(columns))
+        con.execute(
+            f"CREATE TABLE raw AS SELECT CAST(rowid + {options.skip_rows + 2} AS BIGINT) AS _line, "
+            f"{select} FROM raw_stage"
+        )
+        con.execute("DROP TABLE raw_stage")
+        n = con.execute("SELECT count(*) FROM raw").fetchone()
+    except duckdb.Error as exc:
+        raise InputError(
+            f"Die Datei ist nicht als CSV lesbar: {str(exc).splitlines()[0]}",
+            file=path,
+            expected=dialect.describe(),
+            hint="Geben Sie Kodierung und Trennzeichen mit --encoding und --delimiter an.",
+        ) from exc
+    finally:
+        if tmp:
+            os.unlink(tmp)
+    return RawTable(
+        path=path,
+        con=con,
+        name="raw",
+        columns=columns,
+        n_rows=int(n[0]) if n else 0,
+        dialect=dialect,
+        warnings=warnings,
+    )
+
+
+def _cell_to_text(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, float):
+        if math.isnan(value):
+            return None
+        if value.is_integer() and abs(value) < 1e15:
+            return str(int(value))
+        return repr(value)
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, datetime):
+        if value.hour == value.minute == value.second == 0:
+            return value.date().isoformat()
+        return value.isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    text = str(value)
+    return text if text != "" else None
+
+
+def _header_row(rows: list[list[Any]]) -> int:
+    """Index of the header row: the first row filled like the table below it.
+
+    Official spreadsheets often carry a title and blank rows above the table.
+    """
+    counts = [sum(_cell_to_text(v) is not None for v in r) for r in rows[:30]]
+    if not counts:
+        return 0
+    widest = max(counts)
+    for i, n in enumerate(counts):
+        if n >= max(2, 0.6 * widest):
+            return i
+    return 0
+
+
+def _read_sheet(path: Path, options: ReadOptions) -> RawTable:
+    try:
+        from python_calamine import CalamineWorkbook
+    except ImportError as exc:  # pragma: no cover - core dependency
+        raise InputError("python-calamine fehlt.", hint="pip install python-calamine") from exc
+    try:
+        wb = CalamineWorkbook.from_path(str(path))
+    except Exception as exc:
+        raise InputError(
+            f"Die Tabellenkalkulationsdatei ist nicht lesbar: {exc}",
+            file=path,
+            expected="eine unbeschädigte XLSX-, XLS- oder ODS-Datei",
+            hint="Öffnen Sie die Datei in Excel/LibreOffice und speichern Sie sie neu.",
+        ) from exc
+    names = wb.sheet_names
+    sheet = options.sheet or names[0]
+    if sheet not in names:
+        raise InputError(
+            f"Das Tabellenblatt {sheet!r} gibt es nicht.",
+            file=path,
+            expected="eines von: " + ", ".join(names),
+            hint="Wählen Sie das Blatt mit --sheet NAME.",
+        )
+    rows = wb.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+    skip = options.skip_rows
+    if not skip:
+        skip = _header_row(rows)
+    rows = rows[skip:]
+    options = ReadOptions(**{**options.__dict__, "skip_rows": skip})
+    if not rows:
+        raise InputError("Das Tabellenblatt ist leer.", file=path, expected="eine Kopfzeile")
+    warnings: list[str] = []
+    if len(names) > 1 and options.sheet is None:
+        warnings.append(f"Die Datei hat {len(names)} Blätter; gelesen wurde {sheet!r} (anderes mit --sheet).")
+    header = [_cell_to_text(v) or "" for v in rows[0]]
+    columns = _clean_header(header, path, warnings)
+    width = len(columns)
+    data: dict[str, list[Any]] = {c: [] for c in columns}
+    lines: list[int] = []
+    first_line = options.skip_rows + 2
+    for i, row in enumerate(rows[1:]):
+        cells = [_cell_to_text(v) for v in row]
+        if all(c is None for c in cells):
+            continue
+        if len(cells) > width and any(c is not None for c in cells[width:]):
+            raise InputError(
+                "Die Zeile hat mehr Werte als die Kopfzeile Spalten.",
+                file=path,
+                row=first_line + i,
+                expected=f"{width} Spalten",
+            )
+        cells = (cells + [None] * width)[:width]
+        for c, v in zip(columns, cells, strict=True):
+            data[c].append(v)
+        lines.append(first_line + i)
+    table = pa.table(
+        {"_line": pa.array(lines, pa.int64()), **{c: pa.array(v, pa.string()) for c, v in data.items()}}
+    )
+    con = duckdb.connect()
+    con.register("_sheet", table)
+    con.execute("CREATE TABLE raw AS SELECT * FROM _sheet")
+    con.unregister("_sheet")
+    return RawTable(
+        path=path,
+        con=con,
+        name="raw",
+        columns=columns,
+        n_rows=len(lines),
+        dialect=None,
+        sheet=sheet,
+        warnings=warnings,
+    )

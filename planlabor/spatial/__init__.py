@@ -1,0 +1,1 @@
+"""Spatial analysis: facilities, point-in-polygon, coverage, segregation, hot spots."""

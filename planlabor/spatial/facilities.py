@@ -1,0 +1,219 @@
+"""Facilities (Einrichtungen): import point layers and assign them to areas.
+
+Points are reprojected to the workspace CRS, assigned to the areas of a layer
+by point-in-polygon, and their number and capacity per area are stored as
+observations (``{type}_anzahl``, ``{type}_plaetze``) so that indicators, exports,
+the atlas and reports can use them like any imported variable.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from planlabor.errors import InputError, NotFoundError
+from planlabor.io.geo import read_geo
+from planlabor.io.importer import file_sha256
+from planlabor.io.periods import parse_period_option
+from planlabor.store import ImportRecord, Store
+
+
+@dataclass
+class FacilityReport:
+    facility_type: str
+    n_facilities: int
+    n_assigned: int
+    outside: list[str]
+    capacity_missing: int
+    capacity_total: float
+    import_id: int
+    warnings: list[str] = field(default_factory=list)
+
+
+def parse_capacity(values: pd.Series) -> tuple[np.ndarray, list[int]]:
+    """Capacities from a text column (``e_platz`` is a string): numbers or NaN, and bad rows."""
+    out = np.full(len(values), np.nan)
+    bad = []
+    for i, v in enumerate(values):
+        if v is None or (isinstance(v, float) and np.isnan(v)):
+            continue
+        text = str(v).strip().replace(".", "").replace(",", ".")
+        if not text:
+            continue
+        try:
+            out[i] = float(text)
+        except ValueError:
+            bad.append(i)
+    return out, bad
+
+
+def assign_points(points: Any, polygons: Any) -> np.ndarray:
+    """Index of the containing polygon for each point (-1 outside), by STRtree query."""
+    import shapely
+
+    tree = shapely.STRtree(polygons)
+    pi, ai = tree.query(points, predicate="intersects")
+    out = np.full(len(points), -1, dtype=np.int64)
+    # a point on a shared border belongs to the first polygon in key order
+    order = np.lexsort((ai, pi))
+    pi, ai = pi[order], ai[order]
+    first = np.unique(pi, return_index=True)[1]
+    out[pi[first]] = ai[first]
+    return out
+
+
+def import_facilities(
+    store: Store,
+    path: str | Path,
+    facility_type: str,
+    layer: str,
+    period: str,
+    workspace_crs: str,
+    capacity_column: str | None = None,
+    id_column: str | None = None,
+    name_column: str | None = None,
+) -> FacilityReport:
+    """Import a point layer of facilities and store counts/capacities per area."""
+    import shapely
+
+    path = Path(path)
+    if store.layer(layer) is None:
+        raise NotFoundError(f"Die Raumebene {layer!r} gibt es nicht.", column="--layer")
+    per = parse_period_option(period)
+    gdf = read_geo(path)
+    if not gdf.crs.equals(workspace_crs):
+        gdf = gdf.to_crs(workspace_crs)
+    geoms = gdf.geometry.values
+    kinds = set(gdf.geometry.geom_type.dropna())
+    if kinds - {"Point"}:
+        raise InputError(
+            f"Einrichtungen müssen Punkte sein, gefunden: {', '.join(sorted(kinds))}.",
+            file=path,
+            expected="eine Punkt-Geodatei",
+        )
+    cols = [str(c) for c in gdf.columns if c != "geometry"]
+    for opt, col in (
+        ("--capacity-column", capacity_column),
+        ("--id-column", id_column),
+        ("--name-column", name_column),
+    ):
+        if col and col not in gdf.columns:
+            raise InputError(
+                f"Die Spalte {col!r} gibt es nicht.",
+                file=path,
+                column=col,
+                expected="eine von: " + ", ".join(cols),
+                hint=f"Prüfen Sie {opt}.",
+            )
+    warnings = []
+    ids = (
+        gdf[id_column].astype(str).tolist()
+        if id_column
+        else [f"{facility_type}-{i + 1}" for i in range(len(gdf))]
+    )
+    if len(set(ids)) != len(ids):
+        raise InputError(
+            "Die Einrichtungsschlüssel sind nicht eindeutig.",
+            file=path,
+            column=id_column,
+            expected="jeder Schlüssel genau einmal",
+        )
+    if capacity_column:
+        cap, bad = parse_capacity(gdf[capacity_column])
+        if bad:
+            raise InputError(
+                f"Die Platzzahl {gdf[capacity_column].iloc[bad[0]]!r} ist keine Zahl.",
+                file=path,
+                row=bad[0] + 1,
+                column=capacity_column,
+                expected="eine ganze Zahl oder leer",
+            )
+    else:
+        cap = np.full(len(gdf), np.nan)
+    areas = store.areas(layer, geometry=True)
+    polys = shapely.from_wkb(areas["geom"].tolist())
+    idx = assign_points(geoms, polys)
+    outside = [ids[i] for i in np.nonzero(idx < 0)[0]]
+    if outside:
+        warnings.append(f"{len(outside)} Einrichtung(en) liegen in keinem Gebiet: {', '.join(outside[:10])}")
+    cap_missing = int(np.isnan(cap).sum()) if capacity_column else 0
+    if cap_missing:
+        warnings.append(f"{cap_missing} Einrichtung(en) ohne Platzzahl (zählen mit 0 Plätzen).")
+    inside = idx >= 0
+    frame = pd.DataFrame({"area": idx[inside], "cap": np.nan_to_num(cap[inside])})
+    counts = np.bincount(frame["area"], minlength=len(areas))
+    places = np.bincount(frame["area"], weights=frame["cap"], minlength=len(areas))
+    area_ids = areas["area_id"].astype(str).tolist()
+    obs_vars = [f"{facility_type}_anzahl"] + ([f"{facility_type}_plaetze"] if capacity_column else [])
+    n = len(area_ids)
+    values = np.concatenate([counts.astype(float)] + ([places] if capacity_column else []))
+    obs = pa.table(
+        {
+            "layer_id": pa.array([layer] * n * len(obs_vars), pa.string()),
+            "area_id": pa.array(area_ids * len(obs_vars), pa.string()),
+            "variable": pa.array([v for v in obs_vars for _ in range(n)], pa.string()),
+            "period": pa.array([per] * n * len(obs_vars), pa.string()),
+            "value": pa.array(values, pa.float64()),
+            "flag": pa.nulls(n * len(obs_vars), pa.string()),
+        }
+    )
+    attrs = gdf.drop(columns="geometry").astype(object).where(gdf.drop(columns="geometry").notna(), None)
+    fac = pa.table(
+        {
+            "facility_type": pa.array([facility_type] * len(gdf), pa.string()),
+            "facility_id": pa.array(ids, pa.string()),
+            "name": pa.array(
+                gdf[name_column].astype(str).tolist() if name_column else [None] * len(gdf), pa.string()
+            ),
+            "capacity": pa.array(cap, pa.float64(), from_pandas=True),
+            "attributes": pa.array(
+                [json.dumps(r, ensure_ascii=False, default=str) for r in attrs.to_dict("records")],
+                pa.string(),
+            ),
+            "geom": pa.array(shapely.to_wkb(geoms).tolist(), pa.binary()),
+        }
+    )
+    import_id = store.next_id("imports", "import_id")
+    fac = fac.append_column("import_id", pa.array([import_id] * len(gdf), pa.int32()))
+    with store.transaction():
+        store.log_import(
+            ImportRecord(
+                import_id=import_id,
+                kind="facilities",
+                file=str(path),
+                sha256=file_sha256(path),
+                imported_at=datetime.now(UTC).replace(tzinfo=None),
+                options={
+                    "type": facility_type,
+                    "layer": layer,
+                    "period": per,
+                    "capacity_column": capacity_column,
+                    "id_column": id_column,
+                },
+                layer_id=layer,
+                rows_read=len(gdf),
+                values_imported=obs.num_rows,
+                quarantined=len(outside),
+                message="; ".join(warnings),
+            )
+        )
+        store.execute("DELETE FROM facilities WHERE facility_type = ?", [facility_type])
+        store.insert_arrow("facilities", fac)
+        store.add_observations(import_id, obs)
+    return FacilityReport(
+        facility_type=facility_type,
+        n_facilities=len(gdf),
+        n_assigned=int(inside.sum()),
+        outside=outside,
+        capacity_missing=cap_missing,
+        capacity_total=float(np.nansum(cap)),
+        import_id=import_id,
+        warnings=warnings,
+    )

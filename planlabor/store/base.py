@@ -1,0 +1,331 @@
+"""The one interface every store backend implements.
+
+Callers (importers, indicator computation, exports) talk only to :class:`Store`.
+The schema is plain SQL (``schema.sql``) shared by all backends; a backend
+supplies the connection, transactions and bulk transfer.  The store knows
+nothing of indicators or methods: it keeps tables.
+"""
+
+from __future__ import annotations
+
+import abc
+import json
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+
+SCHEMA_VERSION = "1"
+
+
+@dataclass(frozen=True)
+class LayerInfo:
+    """An area layer (Raumebene)."""
+
+    layer_id: str
+    name: str
+    crs: str | None = None
+    parent_layer: str | None = None
+    valid_from: date | None = None
+    valid_to: date | None = None
+    has_geometry: bool = False
+    source: str | None = None
+    import_id: int | None = None
+
+
+@dataclass(frozen=True)
+class ImportRecord:
+    """One line of the import log."""
+
+    import_id: int
+    kind: str
+    file: str | None
+    sha256: str | None
+    imported_at: datetime
+    options: dict[str, Any]
+    layer_id: str | None
+    rows_read: int
+    values_imported: int
+    quarantined: int
+    message: str = ""
+
+
+class Store(abc.ABC):
+    """Abstract store.  Subclasses implement the primitives at the bottom."""
+
+    # ------------------------------------------------------------------ layers
+    def put_layer(self, layer: LayerInfo) -> None:
+        self.execute("DELETE FROM layers WHERE layer_id = ?", [layer.layer_id])
+        self.execute(
+            "INSERT INTO layers VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                layer.layer_id,
+                layer.name,
+                layer.crs,
+                layer.parent_layer,
+                layer.valid_from,
+                layer.valid_to,
+                layer.has_geometry,
+                layer.source,
+                layer.import_id,
+            ],
+        )
+
+    def layers(self) -> list[LayerInfo]:
+        df = self.query_df("SELECT * FROM layers ORDER BY layer_id")
+        out = []
+        for rec in df.to_dict("records"):
+            out.append(
+                LayerInfo(
+                    layer_id=rec["layer_id"],
+                    name=rec["name"],
+                    crs=_none(rec["crs"]),
+                    parent_layer=_none(rec["parent_layer"]),
+                    valid_from=_as_date(rec["valid_from"]),
+                    valid_to=_as_date(rec["valid_to"]),
+                    has_geometry=bool(rec["has_geometry"]),
+                    source=_none(rec["source"]),
+                    import_id=None if _none(rec["import_id"]) is None else int(rec["import_id"]),
+                )
+            )
+        return out
+
+    def layer(self, layer_id: str) -> LayerInfo | None:
+        for layer in self.layers():
+            if layer.layer_id == layer_id:
+                return layer
+        return None
+
+    # ------------------------------------------------------------------- areas
+    def replace_areas(self, layer_id: str, areas: pd.DataFrame) -> None:
+        """Replace all areas of a layer. Columns: area_id, name, parent_id, geom (WKB or None)."""
+        self.execute("DELETE FROM areas WHERE layer_id = ?", [layer_id])
+        table = pa.table(
+            {
+                "layer_id": pa.array([layer_id] * len(areas), pa.string()),
+                "area_id": pa.array(areas["area_id"].astype(object).tolist(), pa.string()),
+                "name": pa.array(
+                    areas["name"].astype(object).where(areas["name"].notna(), None).tolist(), pa.string()
+                ),
+                "parent_id": pa.array(
+                    areas["parent_id"].astype(object).where(areas["parent_id"].notna(), None).tolist(),
+                    pa.string(),
+                ),
+                "geom": pa.array(
+                    areas["geom"].tolist() if "geom" in areas else [None] * len(areas), pa.binary()
+                ),
+            }
+        )
+        self.insert_arrow("areas", table)
+
+    def set_parents(self, layer_id: str, mapping: pd.DataFrame) -> None:
+        """Set parent_id for the areas of a layer from columns area_id, parent_id."""
+        table = pa.table(
+            {
+                "area_id": pa.array(mapping["area_id"].astype(object).tolist(), pa.string()),
+                "parent_id": pa.array(mapping["parent_id"].astype(object).tolist(), pa.string()),
+            }
+        )
+        self.execute_with(
+            "UPDATE areas SET parent_id = m.parent_id FROM _pl_map m "
+            "WHERE areas.layer_id = ? AND areas.area_id = m.area_id",
+            {"_pl_map": table},
+            [layer_id],
+        )
+
+    def areas(self, layer_id: str, geometry: bool = False) -> pd.DataFrame:
+        cols = "area_id, name, parent_id" + (", geom" if geometry else "")
+        df = self.query_df(f"SELECT {cols} FROM areas WHERE layer_id = ? ORDER BY area_id", [layer_id])
+        if geometry:
+            df["geom"] = [
+                None if g is None or (isinstance(g, float) and pd.isna(g)) else bytes(g) for g in df["geom"]
+            ]
+        return df
+
+    # ------------------------------------------------------------ observations
+    def next_id(self, table: str, column: str) -> int:
+        df = self.query_df(f"SELECT coalesce(max({column}), 0) + 1 AS n FROM {table}")
+        return int(df["n"].iloc[0])
+
+    def log_import(self, rec: ImportRecord) -> None:
+        self.execute(
+            "INSERT INTO imports VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                rec.import_id,
+                rec.kind,
+                rec.file,
+                rec.sha256,
+                rec.imported_at,
+                json.dumps(rec.options, ensure_ascii=False, default=str),
+                rec.layer_id,
+                rec.rows_read,
+                rec.values_imported,
+                rec.quarantined,
+                rec.message,
+            ],
+        )
+
+    def imports(self) -> pd.DataFrame:
+        return self.query_df("SELECT * FROM imports ORDER BY import_id")
+
+    def add_observations(self, import_id: int, table: pa.Table) -> None:
+        """Insert observations of one import and supersede the earlier version of
+        every (layer, variable, period) slice it covers.
+
+        ``table`` has columns layer_id, area_id, variable, period, value, flag.
+        """
+        n = table.num_rows
+        table = table.append_column("import_id", pa.array([import_id] * n, pa.int32()))
+        table = table.append_column("superseded_by", pa.nulls(n, pa.int32()))
+        self.insert_arrow("observations", table)
+        self.execute(
+            """
+            UPDATE observations SET superseded_by = ?
+            WHERE superseded_by IS NULL AND import_id <> ?
+              AND (layer_id, variable, period) IN (
+                  SELECT DISTINCT layer_id, variable, period FROM observations WHERE import_id = ?)
+            """,
+            [import_id, import_id, import_id],
+        )
+
+    def add_quarantine(self, table: pa.Table) -> None:
+        self.insert_arrow("quarantine", table)
+
+    def activate_import(self, import_id: int) -> int:
+        """Make the observations of an earlier import current again; returns rows affected."""
+        self.execute(
+            """
+            UPDATE observations SET superseded_by = ?
+            WHERE superseded_by IS NULL AND import_id <> ?
+              AND (layer_id, variable, period) IN (
+                  SELECT DISTINCT layer_id, variable, period FROM observations WHERE import_id = ?)
+            """,
+            [import_id, import_id, import_id],
+        )
+        self.execute("UPDATE observations SET superseded_by = NULL WHERE import_id = ?", [import_id])
+        df = self.query_df("SELECT count(*) AS n FROM observations WHERE import_id = ?", [import_id])
+        return int(df["n"].iloc[0])
+
+    def observations(
+        self,
+        layer_id: str | None = None,
+        variables: Sequence[str] | None = None,
+        periods: Sequence[str] | None = None,
+        import_id: int | None = None,
+    ) -> pd.DataFrame:
+        """Current observations (or those of one import, current or not)."""
+        where: list[str] = ["TRUE"]
+        params: list[Any] = []
+        if import_id is None:
+            where.append("superseded_by IS NULL")
+        else:
+            where.append("import_id = ?")
+            params.append(import_id)
+        if layer_id is not None:
+            where.append("layer_id = ?")
+            params.append(layer_id)
+        if variables:
+            where.append(f"variable IN ({', '.join('?' * len(variables))})")
+            params.extend(variables)
+        if periods:
+            where.append(f"period IN ({', '.join('?' * len(periods))})")
+            params.extend(periods)
+        return self.query_df(
+            "SELECT layer_id, area_id, variable, period, value, flag, import_id FROM observations "
+            f"WHERE {' AND '.join(where)} ORDER BY layer_id, variable, period, area_id",
+            params,
+        )
+
+    def indicator_values(
+        self,
+        layer_id: str | None = None,
+        indicators: Sequence[str] | None = None,
+        periods: Sequence[str] | None = None,
+    ) -> pd.DataFrame:
+        where: list[str] = ["TRUE"]
+        params: list[Any] = []
+        if layer_id is not None:
+            where.append("layer_id = ?")
+            params.append(layer_id)
+        if indicators:
+            where.append(f"indicator_id IN ({', '.join('?' * len(indicators))})")
+            params.extend(indicators)
+        if periods:
+            where.append(f"period IN ({', '.join('?' * len(periods))})")
+            params.extend(periods)
+        return self.query_df(
+            "SELECT layer_id, area_id, indicator_id, period, value, numerator, denominator, flag "
+            f"FROM indicator_values WHERE {' AND '.join(where)} "
+            "ORDER BY layer_id, indicator_id, period, area_id",
+            params,
+        )
+
+    # ----------------------------------------------------- backend primitives
+    @abc.abstractmethod
+    def execute(self, sql: str, params: Sequence[Any] | None = None) -> None:
+        """Run one statement."""
+
+    @abc.abstractmethod
+    def query_df(self, sql: str, params: Sequence[Any] | None = None) -> pd.DataFrame:
+        """Run a query and return a DataFrame."""
+
+    @abc.abstractmethod
+    def query_arrow(self, sql: str, params: Sequence[Any] | None = None) -> pa.Table:
+        """Run a query and return an Arrow table."""
+
+    @abc.abstractmethod
+    def insert_arrow(self, table_name: str, table: pa.Table) -> None:
+        """Append an Arrow table (columns in schema order) to a table."""
+
+    @abc.abstractmethod
+    def execute_with(
+        self, sql: str, tables: dict[str, pa.Table], params: Sequence[Any] | None = None
+    ) -> None:
+        """Run one statement that may read the given Arrow tables by name."""
+
+    @abc.abstractmethod
+    def query_with(
+        self, sql: str, tables: dict[str, pa.Table], params: Sequence[Any] | None = None
+    ) -> pd.DataFrame:
+        """Run a query that may read the given Arrow tables by name."""
+
+    @abc.abstractmethod
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """All or nothing: commit on success, roll back on any exception."""
+
+    @abc.abstractmethod
+    def close(self) -> None:
+        """Release the connection."""
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _none(value: Any) -> Any:
+    if value is None:
+        return None
+    try:
+        if pd.isna(value):
+            return None
+    except (TypeError, ValueError):
+        pass
+    return value
+
+
+def _as_date(value: Any) -> date | None:
+    value = _none(value)
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    return pd.Timestamp(value).date()

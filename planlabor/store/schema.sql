@@ -1,0 +1,92 @@
+-- planlabor store schema (version 1). Plain SQL shared by all backends.
+CREATE TABLE IF NOT EXISTS meta (
+    key VARCHAR PRIMARY KEY,
+    value VARCHAR
+);
+CREATE TABLE IF NOT EXISTS layers (
+    layer_id VARCHAR PRIMARY KEY,
+    name VARCHAR,
+    crs VARCHAR,
+    parent_layer VARCHAR,
+    valid_from DATE,
+    valid_to DATE,
+    has_geometry BOOLEAN,
+    source VARCHAR,
+    import_id INTEGER
+);
+CREATE TABLE IF NOT EXISTS areas (
+    layer_id VARCHAR NOT NULL,
+    area_id VARCHAR NOT NULL,
+    name VARCHAR,
+    parent_id VARCHAR,
+    geom BLOB,
+    PRIMARY KEY (layer_id, area_id)
+);
+CREATE TABLE IF NOT EXISTS imports (
+    import_id INTEGER PRIMARY KEY,
+    kind VARCHAR NOT NULL,
+    file VARCHAR,
+    sha256 VARCHAR,
+    imported_at TIMESTAMP,
+    options VARCHAR,
+    layer_id VARCHAR,
+    rows_read BIGINT,
+    values_imported BIGINT,
+    quarantined BIGINT,
+    message VARCHAR
+);
+CREATE TABLE IF NOT EXISTS observations (
+    layer_id VARCHAR NOT NULL,
+    area_id VARCHAR NOT NULL,
+    variable VARCHAR NOT NULL,
+    period VARCHAR NOT NULL,
+    value DOUBLE,
+    flag VARCHAR,
+    import_id INTEGER NOT NULL,
+    superseded_by INTEGER
+);
+CREATE TABLE IF NOT EXISTS quarantine (
+    import_id INTEGER NOT NULL,
+    source_row BIGINT,
+    layer_id VARCHAR,
+    area_id VARCHAR,
+    variable VARCHAR,
+    period VARCHAR,
+    value DOUBLE,
+    flag VARCHAR,
+    reason VARCHAR
+);
+CREATE TABLE IF NOT EXISTS indicator_definitions (
+    indicator_id VARCHAR NOT NULL,
+    version INTEGER NOT NULL,
+    definition VARCHAR NOT NULL,
+    registered_at TIMESTAMP,
+    PRIMARY KEY (indicator_id, version)
+);
+CREATE TABLE IF NOT EXISTS indicator_values (
+    layer_id VARCHAR NOT NULL,
+    area_id VARCHAR NOT NULL,
+    indicator_id VARCHAR NOT NULL,
+    period VARCHAR NOT NULL,
+    value DOUBLE,
+    numerator DOUBLE,
+    denominator DOUBLE,
+    flag VARCHAR,
+    compute_id INTEGER
+);
+CREATE TABLE IF NOT EXISTS computations (
+    compute_id INTEGER PRIMARY KEY,
+    computed_at TIMESTAMP,
+    indicators INTEGER,
+    values_written BIGINT
+);
+CREATE TABLE IF NOT EXISTS facilities (
+    facility_type VARCHAR NOT NULL,
+    facility_id VARCHAR NOT NULL,
+    name VARCHAR,
+    capacity DOUBLE,
+    attributes VARCHAR,
+    geom BLOB,
+    import_id INTEGER,
+    PRIMARY KEY (facility_type, facility_id)
+);

@@ -1,0 +1,220 @@
+"""The Workspace: a folder with ``planlabor.toml`` and its store.
+
+This object is the library's front door; the command line is a thin layer over it.
+
+>>> import tempfile
+>>> ws = Workspace.init(tempfile.mkdtemp(), name="Musterstadt")
+>>> ws.config.workspace.name
+'Musterstadt'
+>>> ws.close()
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from planlabor.catalog import Catalog, load_catalog_files
+from planlabor.confidentiality import SuppressionRules
+from planlabor.config import CONFIG_NAME, Config, load_config, render_config
+from planlabor.errors import NotFoundError, WorkspaceError
+from planlabor.store import Store, open_store
+
+
+def find_workspace(start: Path | None = None) -> Path:
+    """The nearest folder at or above ``start`` holding ``planlabor.toml`` (like git)."""
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / CONFIG_NAME).is_file():
+            return folder
+    raise WorkspaceError(
+        f"Hier ist kein planlabor-Arbeitsbereich ({CONFIG_NAME} fehlt in {here} und darüber).",
+        hint="Legen Sie einen an mit 'planlabor init' oder wechseln Sie in den Ordner des "
+        "Arbeitsbereichs (oder geben Sie ihn mit -C ORDNER an).",
+    )
+
+
+@dataclass
+class Workspace:
+    """An open workspace."""
+
+    root: Path
+    config: Config
+    read_only: bool = False
+    _store: Store | None = None
+
+    # ----------------------------------------------------------- lifecycle
+    @classmethod
+    def init(
+        cls,
+        directory: str | Path,
+        name: str | None = None,
+        municipality: str = "",
+        crs: str = "EPSG:25833",
+        catalog_text: str | None = None,
+    ) -> Workspace:
+        """Create a workspace in ``directory`` (created if needed)."""
+        root = Path(directory).resolve()
+        cfg_path = root / CONFIG_NAME
+        if cfg_path.exists():
+            raise WorkspaceError(
+                f"In {root} gibt es schon einen Arbeitsbereich.",
+                file=cfg_path,
+                hint="Wählen Sie einen anderen Ordner oder arbeiten Sie im vorhandenen weiter.",
+            )
+        root.mkdir(parents=True, exist_ok=True)
+        cfg_path.write_text(render_config(name or root.name, municipality, crs), encoding="utf-8")
+        catalog_path = root / "catalog.toml"
+        if not catalog_path.exists():
+            catalog_path.write_text(catalog_text or _EMPTY_CATALOG, encoding="utf-8")
+        ws = cls.open(root)
+        ws.store  # noqa: B018 - create the store file now
+        return ws
+
+    @classmethod
+    def open(cls, directory: str | Path | None = None, read_only: bool = False) -> Workspace:
+        root = find_workspace(Path(directory) if directory else None)
+        return cls(root=root, config=load_config(root / CONFIG_NAME), read_only=read_only)
+
+    @property
+    def store(self) -> Store:
+        if self._store is None:
+            self._store = open_store(self.config.store, self.root, read_only=self.read_only)
+        return self._store
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
+            self._store = None
+
+    def __enter__(self) -> Workspace:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ------------------------------------------------------------- catalog
+    def catalog_paths(self) -> list[Path]:
+        return [self.root / p for p in self.config.catalog]
+
+    def catalog(self) -> Catalog:
+        return load_catalog_files(self.catalog_paths())
+
+    def rules(self) -> SuppressionRules:
+        c = self.config.confidentiality
+        return SuppressionRules(
+            min_count=c.min_count, suppress_zero=c.suppress_zero, secondary=c.secondary, marker=c.marker
+        )
+
+    # ------------------------------------------------------------- imports
+    def import_table(self, path: str | Path, options: Any, dry_run: bool = False) -> Any:
+        """Import observations (see :class:`planlabor.io.importer.ImportOptions`)."""
+        from planlabor.io.importer import plan_and_import
+
+        return plan_and_import(
+            self.store, path, options, missing_defaults=self.config.imports.missing_values, dry_run=dry_run
+        )
+
+    def import_areas(self, path: str | Path, options: Any) -> Any:
+        from planlabor.areas import import_areas
+
+        return import_areas(self.store, path, options, self.config.workspace.crs)
+
+    def imports(self) -> pd.DataFrame:
+        return self.store.imports()
+
+    def revert(self, import_id: int) -> int:
+        """Make the observations of an earlier import current again."""
+        log = self.store.imports()
+        rows = log[log["import_id"] == import_id]
+        if rows.empty or rows["kind"].iloc[0] != "observations":
+            raise NotFoundError(
+                f"Einen Datenimport Nr. {import_id} gibt es nicht.",
+                column="IMPORT_ID",
+                hint="Die Importe zeigt 'planlabor log'.",
+            )
+        with self.store.transaction():
+            return self.store.activate_import(import_id)
+
+    def quarantine(self, import_id: int | None = None) -> pd.DataFrame:
+        sql = "SELECT * FROM quarantine"
+        params: list[Any] = []
+        if import_id is not None:
+            sql += " WHERE import_id = ?"
+            params.append(import_id)
+        return self.store.query_df(sql + " ORDER BY import_id, source_row, variable", params)
+
+    # ------------------------------------------------------------- compute
+    def compute(self) -> Any:
+        from planlabor.indicators import compute_indicators
+
+        return compute_indicators(self.store, self.catalog())
+
+    # -------------------------------------------------------------- export
+    def export(self, options: Any) -> Any:
+        from planlabor import __version__
+        from planlabor.io.export import export
+
+        meta = {"workspace": self.config.workspace.name, "software": f"planlabor {__version__}"}
+        return export(self.store, self.catalog(), self.rules(), options, meta)
+
+    # -------------------------------------------------------------- status
+    def status(self) -> dict[str, Any]:
+        from planlabor.areas.layers import layer_summary
+        from planlabor.io.periods import sort_periods
+
+        obs = self.store.query_df(
+            "SELECT layer_id, count(DISTINCT variable) AS variables, list(DISTINCT period) AS periods, "
+            "count(*) AS values FROM observations WHERE superseded_by IS NULL GROUP BY layer_id"
+        )
+        ind = self.store.query_df(
+            "SELECT layer_id, count(DISTINCT indicator_id) AS indicators, count(*) AS values "
+            "FROM indicator_values GROUP BY layer_id"
+        )
+        return {
+            "workspace": self.config.workspace.name,
+            "root": str(self.root),
+            "layers": layer_summary(self.store),
+            "observations": [
+                {
+                    "layer": r["layer_id"],
+                    "variables": int(r["variables"]),
+                    "periods": sort_periods(list(r["periods"])),
+                    "values": int(r["values"]),
+                }
+                for r in obs.to_dict("records")
+            ],
+            "indicators": [
+                {"layer": r["layer_id"], "indicators": int(r["indicators"]), "values": int(r["values"])}
+                for r in ind.to_dict("records")
+            ],
+            "catalog": len(self.catalog().indicators),
+        }
+
+    def validate(self) -> list[str]:
+        """Check config and catalog; return warnings (errors raise)."""
+        catalog = self.catalog()
+        warnings = []
+        have = set(self.store.query_df("SELECT DISTINCT variable FROM observations")["variable"])
+        for ind in catalog.indicators:
+            miss = [v for v in ind.variables() if v not in have]
+            if miss and have:
+                warnings.append(f"Indikator {ind.id!r}: Variable(n) {', '.join(miss)} noch nicht importiert.")
+        return warnings
+
+
+_EMPTY_CATALOG = """# Indikatorkatalog. Jeder Eintrag beginnt mit [[indicator]]; siehe docs/katalog.md.
+#
+# [[indicator]]
+# id = "anteil_auslaender"
+# name = "Anteil Ausländer:innen"
+# theme = "Migration und Integration"
+# unit = "%"
+# numerator = ["inhabitants_foreigners"]
+# denominator = ["inhabitants"]
+# factor = 100
+# source = "Einwohnerregister"
+"""

@@ -1,0 +1,127 @@
+"""Shared fixtures: small workspaces built in code and the real Berlin demo workspace."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import geopandas as gpd
+import pytest
+from shapely.geometry import box
+
+from planlabor.areas import AreaImportOptions
+from planlabor.demo import build_demo, data_dir
+from planlabor.workspace import Workspace
+
+DATA = Path(__file__).parent / "data"
+DEMO = data_dir() / "berlin"
+
+
+def write(path: Path, text: str, encoding: str = "utf-8") -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+def table_fingerprint(ws: Workspace) -> dict[str, object]:
+    """Contents of every store table, to prove that a failed action changed nothing."""
+    out: dict[str, object] = {}
+    for table in ("layers", "areas", "imports", "observations", "quarantine", "indicator_values",
+                  "facilities"):
+        df = ws.store.query_df(f"SELECT * FROM {table}")
+        out[table] = (len(df), df.astype(str).to_csv(index=False))
+    return out
+
+
+GRID_CATALOG = """
+[[indicator]]
+id = "einwohner"
+name = "Einwohner:innen"
+numerator = ["ew"]
+decimals = 0
+
+[[indicator]]
+id = "anteil_kinder"
+name = "Anteil Kinder"
+unit = "%"
+numerator = ["kinder"]
+denominator = ["ew"]
+factor = 100
+
+[[indicator]]
+id = "sgb2_quote"
+name = "SGB-II-Quote"
+unit = "%"
+numerator = ["sgb2"]
+denominator = ["ew"]
+factor = 100
+min_count = 3
+
+[[indicator]]
+id = "anteil_publ"
+name = "Veröffentlichter Anteil"
+unit = "%"
+variable = "publ"
+weight = "ew"
+
+[[indicator]]
+id = "index_publ"
+name = "Veröffentlichter Index"
+variable = "idx"
+
+[[indicator]]
+id = "intern"
+name = "Interner Wert"
+numerator = ["kinder"]
+public = false
+"""
+
+
+@pytest.fixture
+def ws(tmp_path: Path) -> Iterator[Workspace]:
+    w = Workspace.init(tmp_path / "ws", name="Test")
+    yield w
+    w.close()
+
+
+@pytest.fixture
+def grid_ws(tmp_path: Path) -> Iterator[Workspace]:
+    """City C → districts D1, D2 → four areas A1..A4 (1 km boxes, EPSG:25833)."""
+    w = Workspace.init(tmp_path / "grid", name="Raster", catalog_text=GRID_CATALOG)
+    x0, y0 = 390000, 5820000
+    areas = gpd.GeoDataFrame(
+        {"id": ["A1", "A2", "A3", "A4"], "name": ["Nord", "Ost", "Süd", "West"],
+         "bez": ["D1", "D1", "D2", "D2"]},
+        geometry=[box(x0 + i * 1000, y0, x0 + (i + 1) * 1000, y0 + 1000) for i in range(4)],
+        crs="EPSG:25833")
+    districts = gpd.GeoDataFrame(
+        {"id": ["D1", "D2"], "name": ["Bezirk 1", "Bezirk 2"], "city": ["C", "C"]},
+        geometry=[box(x0, y0, x0 + 2000, y0 + 1000), box(x0 + 2000, y0, x0 + 4000, y0 + 1000)],
+        crs="EPSG:25833")
+    city = gpd.GeoDataFrame({"id": ["C"], "name": ["Stadt"]},
+                            geometry=[box(x0, y0, x0 + 4000, y0 + 1000)], crs="EPSG:25833")
+    folder = tmp_path / "geo"
+    folder.mkdir()
+    city.to_file(folder / "city.gpkg")
+    districts.to_file(folder / "districts.gpkg")
+    areas.to_file(folder / "areas.geojson", driver="GeoJSON")
+    w.import_areas(folder / "city.gpkg", AreaImportOptions(layer="stadt", id_column="id",
+                                                           name_column="name"))
+    w.import_areas(folder / "districts.gpkg", AreaImportOptions(
+        layer="bezirk", id_column="id", name_column="name", parent_layer="stadt",
+        parent_column="city"))
+    w.import_areas(folder / "areas.geojson", AreaImportOptions(
+        layer="gebiet", id_column="id", name_column="name", parent_layer="bezirk",
+        parent_column="bez"))
+    yield w
+    w.close()
+
+
+@pytest.fixture(scope="session")
+def berlin(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Workspace]:
+    """The real Berlin demo workspace (built once per test session, without exports)."""
+    root = tmp_path_factory.mktemp("berlin") / "demo"
+    build_demo(root, exports=False)
+    w = Workspace.open(root)
+    yield w
+    w.close()
