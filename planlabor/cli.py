@@ -81,6 +81,13 @@ def _pairs(values: tuple[str, ...], option: str) -> dict[str, str]:
     return out
 
 
+def _record(text: str) -> int:
+    if not text.strip().isdigit():
+        raise InputError(f"--set-key {text!r}: vor dem = steht die Nummer des Datensatzes.",
+                         column="--set-key", expected="NR=SCHLÜSSEL, z. B. 124=04030417")
+    return int(text)
+
+
 def _date(value: str | None, option: str) -> date | None:
     if not value:
         return None
@@ -389,6 +396,8 @@ def areas() -> None:
 @click.option("--source-crs", help="Koordinatenreferenzsystem, falls die Datei keins nennt.")
 @click.option("--id-width", type=int, help="Schlüssel links mit Nullen auffüllen.")
 @click.option("--id-pattern", help="Schlüssel = erste Gruppe dieses regulären Ausdrucks.")
+@click.option("--set-key", multiple=True,
+              help="Falsch veröffentlichten Schlüssel eines Datensatzes ersetzen: NR=SCHLÜSSEL.")
 @click.pass_context
 def areas_import(
     ctx: click.Context,
@@ -405,6 +414,7 @@ def areas_import(
     source_crs: str | None,
     id_width: int | None,
     id_pattern: str | None,
+    set_key: tuple[str, ...],
 ) -> None:
     """Eine Raumebene aus Shapefile, GeoPackage, GeoJSON oder Tabelle importieren.
 
@@ -432,6 +442,7 @@ def areas_import(
         source_crs=source_crs,
         id_width=id_width,
         id_pattern=id_pattern,
+        set_keys={_record(k): v for k, v in _pairs(set_key, "--set-key").items()},
     )
     r = ws.import_areas(file, opts)
     click.echo(f"Raumebene {r.layer!r}: {r.n_areas} Gebiete importiert (Import Nr. {r.import_id}).")

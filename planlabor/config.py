@@ -30,6 +30,7 @@ DEFAULT_MISSING_MARKERS: dict[str, str] = {
     "…": "faellt_spaeter_an",
     "...": "faellt_spaeter_an",
     "-9999": "ungueltig",
+    ":": "fehlend",
     "•": "gesperrt",
     "*": "gesperrt",
 }

@@ -39,6 +39,7 @@ class AreaImportOptions:
     source_crs: str | None = None
     id_width: int | None = None
     id_pattern: str | None = None
+    set_keys: dict[int, str] = field(default_factory=dict)
     read: ReadOptions = field(default_factory=ReadOptions)
 
 
@@ -134,8 +135,18 @@ def import_areas(
                 hint="Prüfen Sie --id-pattern.",
             )
         ids = extracted.astype(object)
+    # record numbers for messages: features count from 1, table rows from 2 (header is line 1)
+    first_record = 1 if geoms is not None else 2
+    for record, key in opts.set_keys.items():
+        pos = record - first_record
+        if not 0 <= pos < len(ids):
+            raise InputError(f"Einen Datensatz {record} gibt es nicht (die Datei hat {len(ids)}).",
+                             file=path, column="--set-key", expected=f"eine Nummer von {first_record} "
+                             f"bis {len(ids) + first_record - 1}")
+        warnings.append(f"Datensatz {record}: Schlüssel {ids.iloc[pos]!r} durch {key!r} ersetzt.")
+        ids.iloc[pos] = key
     if ids.isna().any():
-        row = int(ids.isna().to_numpy().nonzero()[0][0]) + 2
+        row = int(ids.isna().to_numpy().nonzero()[0][0]) + first_record
         raise InputError(
             "Ein Gebiet hat keinen Schlüssel.",
             file=path,
@@ -146,14 +157,21 @@ def import_areas(
     dup = ids[ids.duplicated(keep=False)]
     if len(dup):
         first = dup.iloc[0]
-        rows = [int(i) + 2 for i in dup.index[dup == first]]
+        rows = [int(i) + first_record for i in dup.index[dup == first]]
+        names_of = (
+            [str(df[_column(df, opts.name_column, path, "--name-column")].iloc[r - first_record])
+             for r in rows]
+            if opts.name_column else []
+        )
         raise InputError(
-            f"Der Schlüssel {first!r} kommt mehrfach vor (Datensätze {rows}).",
+            f"Der Schlüssel {first!r} kommt mehrfach vor (Datensätze {', '.join(map(str, rows))}"
+            + (f": {', '.join(names_of)}" if names_of else "") + ").",
             file=path,
             row=rows[-1],
             column=id_col,
             expected="jeder Gebietsschlüssel genau einmal",
-            hint="Prüfen Sie die Schlüsselspalte; bei Mehrteilern vorher zusammenfassen.",
+            hint=f"Korrigieren Sie einen falsch veröffentlichten Schlüssel mit --set-key "
+            f"{rows[0]}=RICHTIGER_SCHLÜSSEL, oder fassen Sie Mehrteiler vorher zusammen.",
         )
     names = (
         df[_column(df, opts.name_column, path, "--name-column")].astype(object)
@@ -373,7 +391,7 @@ def link_by_containment(
     ambiguous = []
     for _ci, grp in pairs.groupby("ci"):
         top = grp.iloc[0]
-        if top["share"] < min_share:
+        if 0 < top["share"] < min_share:
             ambiguous.append(
                 {
                     "area_id": str(top["area_id"]),

@@ -154,35 +154,42 @@ _LEADING_ZERO = re.compile(r"^0\d+$")
 
 def _classify_columns(
     raw: RawTable, candidates: list[str], markers: set[str]
-) -> tuple[list[str], dict[str, str]]:
-    """Split candidate columns into numeric variables and skipped (text/key) columns."""
+) -> tuple[list[str], dict[str, str], dict[str, tuple[int, str]]]:
+    """Split candidate columns into numeric variables and skipped (text/key) columns.
+
+    Also returns, per text column, the first cell that is not a number (line, value).
+    """
     variables: list[str] = []
     skipped: dict[str, str] = {}
+    first_bad: dict[str, tuple[int, str]] = {}
     sample = raw.sample(2000)
     dec, th = raw.decimal, raw.thousands
     for col in candidates:
-        values = [str(r[col]).strip() for r in sample if r[col] is not None]
-        values = [v for v in values if v not in markers]
-        if not values:
+        cells = [(r["_line"], str(r[col]).strip()) for r in sample if r[col] is not None]
+        cells = [(line, v) for line, v in cells if v not in markers]
+        if not cells:
             variables.append(col)
             continue
-        if any(_LEADING_ZERO.match(v) for v in values):
+        if any(_LEADING_ZERO.match(v) for _, v in cells):
             skipped[col] = "Schlüsselspalte (führende Nullen)"
             continue
-        bad = 0
-        for v in values:
+        n_bad = 0
+        for line, v in cells:
             t = v.replace(th, "") if th else v
             if dec == ",":
                 t = t.replace(",", ".")
             try:
                 float(t)
             except ValueError:
-                bad += 1
-        if bad:
+                n_bad += 1
+                first_bad.setdefault(col, (int(line), v))
+        # mostly text: a text column; mostly numbers: a variable whose stray cells are errors
+        if n_bad * 2 > len(cells):
             skipped[col] = "Textspalte"
         else:
+            first_bad.pop(col, None)
             variables.append(col)
-    return variables, skipped
+    return variables, skipped, first_bad
 
 
 def _select_columns(all_cols: list[str], opts: ImportOptions, raw: RawTable) -> list[str]:
@@ -339,15 +346,19 @@ def _import(
         if opts.columns:
             variables = candidates
         else:
-            variables, auto_skipped = _classify_columns(raw, candidates, marker_set)
+            variables, auto_skipped, first_bad = _classify_columns(raw, candidates, marker_set)
             skipped.update(auto_skipped)
         if not variables:
+            example = next(iter(first_bad.items()), None)
             raise InputError(
-                "Die Datei enthält keine Zahlenspalten, die importiert werden könnten.",
+                "Die Datei enthält keine Zahlenspalten, die importiert werden könnten"
+                + (f"; z. B. ist {example[1][1]!r} keine Zahl." if example else "."),
                 file=raw.path,
-                row=1,
+                row=example[1][0] if example else 1,
+                column=example[0] if example else None,
                 expected="mindestens eine Spalte mit Zahlen",
-                hint="Wählen Sie Spalten mit --columns oder prüfen Sie --decimal.",
+                hint="Wählen Sie Spalten mit --columns, prüfen Sie --decimal oder geben Sie "
+                "Fehlwert-Zeichen mit --missing an.",
             )
         unpivot_cols = ", ".join(_q(v) for v in variables)
         long_sql = (

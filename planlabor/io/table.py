@@ -63,13 +63,11 @@ class RawTable:
         return self.dialect.thousands if self.dialect else None
 
     def sample(self, n: int = 1000) -> list[dict[str, Any]]:
-        cols = ", ".join(_q(c) for c in self.columns)
-        return [
-            dict(zip(self.columns, row, strict=True))
-            for row in self.con.execute(
-                f"SELECT {cols} FROM {self.name} ORDER BY _line LIMIT {int(n)}"
-            ).fetchall()
-        ]
+        """The first ``n`` records as dicts (with their line number under ``_line``)."""
+        cols = ", ".join(_q(c) for c in ["_line", *self.columns])
+        names = ["_line", *self.columns]
+        rows = self.con.execute(f"SELECT {cols} FROM {self.name} ORDER BY _line LIMIT {int(n)}").fetchall()
+        return [dict(zip(names, row, strict=True)) for row in rows]
 
 
 def _q(name: str) -> str:
