@@ -83,8 +83,11 @@ def _pairs(values: tuple[str, ...], option: str) -> dict[str, str]:
 
 def _record(text: str) -> int:
     if not text.strip().isdigit():
-        raise InputError(f"--set-key {text!r}: vor dem = steht die Nummer des Datensatzes.",
-                         column="--set-key", expected="NR=SCHLÜSSEL, z. B. 124=04030417")
+        raise InputError(
+            f"--set-key {text!r}: vor dem = steht die Nummer des Datensatzes.",
+            column="--set-key",
+            expected="NR=SCHLÜSSEL, z. B. 124=04030417",
+        )
     return int(text)
 
 
@@ -396,8 +399,11 @@ def areas() -> None:
 @click.option("--source-crs", help="Koordinatenreferenzsystem, falls die Datei keins nennt.")
 @click.option("--id-width", type=int, help="Schlüssel links mit Nullen auffüllen.")
 @click.option("--id-pattern", help="Schlüssel = erste Gruppe dieses regulären Ausdrucks.")
-@click.option("--set-key", multiple=True,
-              help="Falsch veröffentlichten Schlüssel eines Datensatzes ersetzen: NR=SCHLÜSSEL.")
+@click.option(
+    "--set-key",
+    multiple=True,
+    help="Falsch veröffentlichten Schlüssel eines Datensatzes ersetzen: NR=SCHLÜSSEL.",
+)
 @click.pass_context
 def areas_import(
     ctx: click.Context,

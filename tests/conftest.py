@@ -26,8 +26,15 @@ def write(path: Path, text: str, encoding: str = "utf-8") -> Path:
 def table_fingerprint(ws: Workspace) -> dict[str, object]:
     """Contents of every store table, to prove that a failed action changed nothing."""
     out: dict[str, object] = {}
-    for table in ("layers", "areas", "imports", "observations", "quarantine", "indicator_values",
-                  "facilities"):
+    for table in (
+        "layers",
+        "areas",
+        "imports",
+        "observations",
+        "quarantine",
+        "indicator_values",
+        "facilities",
+    ):
         df = ws.store.query_df(f"SELECT * FROM {table}")
         out[table] = (len(df), df.astype(str).to_csv(index=False))
     return out
@@ -90,29 +97,40 @@ def grid_ws(tmp_path: Path) -> Iterator[Workspace]:
     w = Workspace.init(tmp_path / "grid", name="Raster", catalog_text=GRID_CATALOG)
     x0, y0 = 390000, 5820000
     areas = gpd.GeoDataFrame(
-        {"id": ["A1", "A2", "A3", "A4"], "name": ["Nord", "Ost", "Süd", "West"],
-         "bez": ["D1", "D1", "D2", "D2"]},
+        {
+            "id": ["A1", "A2", "A3", "A4"],
+            "name": ["Nord", "Ost", "Süd", "West"],
+            "bez": ["D1", "D1", "D2", "D2"],
+        },
         geometry=[box(x0 + i * 1000, y0, x0 + (i + 1) * 1000, y0 + 1000) for i in range(4)],
-        crs="EPSG:25833")
+        crs="EPSG:25833",
+    )
     districts = gpd.GeoDataFrame(
         {"id": ["D1", "D2"], "name": ["Bezirk 1", "Bezirk 2"], "city": ["C", "C"]},
         geometry=[box(x0, y0, x0 + 2000, y0 + 1000), box(x0 + 2000, y0, x0 + 4000, y0 + 1000)],
-        crs="EPSG:25833")
-    city = gpd.GeoDataFrame({"id": ["C"], "name": ["Stadt"]},
-                            geometry=[box(x0, y0, x0 + 4000, y0 + 1000)], crs="EPSG:25833")
+        crs="EPSG:25833",
+    )
+    city = gpd.GeoDataFrame(
+        {"id": ["C"], "name": ["Stadt"]}, geometry=[box(x0, y0, x0 + 4000, y0 + 1000)], crs="EPSG:25833"
+    )
     folder = tmp_path / "geo"
     folder.mkdir()
     city.to_file(folder / "city.gpkg")
     districts.to_file(folder / "districts.gpkg")
     areas.to_file(folder / "areas.geojson", driver="GeoJSON")
-    w.import_areas(folder / "city.gpkg", AreaImportOptions(layer="stadt", id_column="id",
-                                                           name_column="name"))
-    w.import_areas(folder / "districts.gpkg", AreaImportOptions(
-        layer="bezirk", id_column="id", name_column="name", parent_layer="stadt",
-        parent_column="city"))
-    w.import_areas(folder / "areas.geojson", AreaImportOptions(
-        layer="gebiet", id_column="id", name_column="name", parent_layer="bezirk",
-        parent_column="bez"))
+    w.import_areas(folder / "city.gpkg", AreaImportOptions(layer="stadt", id_column="id", name_column="name"))
+    w.import_areas(
+        folder / "districts.gpkg",
+        AreaImportOptions(
+            layer="bezirk", id_column="id", name_column="name", parent_layer="stadt", parent_column="city"
+        ),
+    )
+    w.import_areas(
+        folder / "areas.geojson",
+        AreaImportOptions(
+            layer="gebiet", id_column="id", name_column="name", parent_layer="bezirk", parent_column="bez"
+        ),
+    )
     yield w
     w.close()
 

@@ -17,13 +17,20 @@ from tests.conftest import DATA, DEMO, table_fingerprint, write
 
 def test_shapefile_and_hierarchy_from_table(ws: Workspace) -> None:
     lor = DEMO / "lor_2021"
-    ws.import_areas(lor / "lor_bezirksregionen_2021.shp",
-                    AreaImportOptions(layer="bzr", id_column="BZR_ID", name_column="BZR_NAME"))
-    r = ws.import_areas(lor / "lor_planungsraeume_2021.shp", AreaImportOptions(
-        layer="plr", id_column="PLR_ID", name_column="PLR_NAME", valid_from=date(2021, 1, 1)))
+    ws.import_areas(
+        lor / "lor_bezirksregionen_2021.shp",
+        AreaImportOptions(layer="bzr", id_column="BZR_ID", name_column="BZR_NAME"),
+    )
+    r = ws.import_areas(
+        lor / "lor_planungsraeume_2021.shp",
+        AreaImportOptions(
+            layer="plr", id_column="PLR_ID", name_column="PLR_NAME", valid_from=date(2021, 1, 1)
+        ),
+    )
     assert r.n_areas == 542 and r.repaired == [] and r.crs_from == "EPSG:25833"
-    res = link_by_table(ws.store, "plr", "bzr", lor / "LOR_2021.csv", "Planungsraum (Nummer)",
-                        "Bezirksregion (Nummer)")
+    res = link_by_table(
+        ws.store, "plr", "bzr", lor / "LOR_2021.csv", "Planungsraum (Nummer)", "Bezirksregion (Nummer)"
+    )
     assert res["linked"] == 542 and res["without_parent"] == []
     plr = ws.store.areas("plr").set_index("area_id")
     assert plr.loc["01100101", "name"] == "Stülerstraße"
@@ -34,8 +41,12 @@ def test_shapefile_and_hierarchy_from_table(ws: Workspace) -> None:
 
 
 def test_reprojection_and_id_pattern(ws: Workspace) -> None:
-    r = ws.import_areas(DEMO / "lor_2021" / "bezirksgrenzen.shp", AreaImportOptions(
-        layer="bezirk", id_column="Schluessel", id_pattern=r"^110000(\d\d)$", name_column="Gemeinde_n"))
+    r = ws.import_areas(
+        DEMO / "lor_2021" / "bezirksgrenzen.shp",
+        AreaImportOptions(
+            layer="bezirk", id_column="Schluessel", id_pattern=r"^110000(\d\d)$", name_column="Gemeinde_n"
+        ),
+    )
     assert (r.crs_from, r.crs_to) == ("EPSG:4326", "EPSG:25833")
     areas = ws.store.areas("bezirk", geometry=True).set_index("area_id")
     assert areas.loc["01", "name"] == "Mitte"
@@ -47,11 +58,19 @@ def test_reprojection_and_id_pattern(ws: Workspace) -> None:
 
 
 def test_containment_with_ambiguity_report(ws: Workspace, tmp_path: Path) -> None:
-    parents = gpd.GeoDataFrame({"id": ["P1", "P2"]}, geometry=[box(0, 0, 10, 10), box(10, 0, 20, 10)],
-                               crs="EPSG:25833")
-    children = gpd.GeoDataFrame({"id": ["C1", "C2", "C3", "C4"]}, geometry=[
-        box(1, 1, 4, 4), box(11, 1, 14, 4), box(8, 1, 13, 4),  # C3: 40 % in P1, 60 % in P2
-        box(30, 30, 31, 31)], crs="EPSG:25833")
+    parents = gpd.GeoDataFrame(
+        {"id": ["P1", "P2"]}, geometry=[box(0, 0, 10, 10), box(10, 0, 20, 10)], crs="EPSG:25833"
+    )
+    children = gpd.GeoDataFrame(
+        {"id": ["C1", "C2", "C3", "C4"]},
+        geometry=[
+            box(1, 1, 4, 4),
+            box(11, 1, 14, 4),
+            box(8, 1, 13, 4),  # C3: 40 % in P1, 60 % in P2
+            box(30, 30, 31, 31),
+        ],
+        crs="EPSG:25833",
+    )
     parents.to_file(tmp_path / "p.gpkg")
     children.to_file(tmp_path / "c.gpkg")
     ws.import_areas(tmp_path / "p.gpkg", AreaImportOptions(layer="p", id_column="id"))
@@ -65,10 +84,11 @@ def test_containment_with_ambiguity_report(ws: Workspace, tmp_path: Path) -> Non
 
 def test_real_pgr_in_bezirke_by_containment(ws: Workspace) -> None:
     lor = DEMO / "lor_2021"
-    ws.import_areas(lor / "bezirksgrenzen.shp", AreaImportOptions(
-        layer="bezirk", id_column="Schluessel", id_pattern=r"^110000(\d\d)$"))
-    ws.import_areas(lor / "lor_prognoseraeume_2021.shp",
-                    AreaImportOptions(layer="pgr", id_column="PGR_ID"))
+    ws.import_areas(
+        lor / "bezirksgrenzen.shp",
+        AreaImportOptions(layer="bezirk", id_column="Schluessel", id_pattern=r"^110000(\d\d)$"),
+    )
+    ws.import_areas(lor / "lor_prognoseraeume_2021.shp", AreaImportOptions(layer="pgr", id_column="PGR_ID"))
     res = link_by_containment(ws.store, "pgr", "bezirk")
     assert res["ambiguous"] == [] and res["linked"] == 58
     pgr = ws.store.areas("pgr").set_index("area_id")
@@ -88,11 +108,20 @@ def test_invalid_geometry_repaired_and_reported(ws: Workspace, tmp_path: Path) -
 
 
 def test_two_area_systems_side_by_side(ws: Workspace) -> None:
-    ws.import_areas(DEMO / "lor_2021" / "lor_planungsraeume_2021.shp", AreaImportOptions(
-        layer="plr", id_column="PLR_ID", valid_from=date(2021, 1, 1)))
-    r = ws.import_areas(DATA / "berlin" / "lor_2006" / "lor_planungsraeume_2006.shp", AreaImportOptions(
-        layer="plr2006", id_column="broker Dow", name_column="PLANUNGSRA", valid_to=date(2020, 12, 31),
-        set_keys={124: "04030417"}))
+    ws.import_areas(
+        DEMO / "lor_2021" / "lor_planungsraeume_2021.shp",
+        AreaImportOptions(layer="plr", id_column="PLR_ID", valid_from=date(2021, 1, 1)),
+    )
+    r = ws.import_areas(
+        DATA / "berlin" / "lor_2006" / "lor_planungsraeume_2006.shp",
+        AreaImportOptions(
+            layer="plr2006",
+            id_column="broker Dow",
+            name_column="PLANUNGSRA",
+            valid_to=date(2020, 12, 31),
+            set_keys={124: "04030417"},
+        ),
+    )
     assert r.n_areas == 448 and any("04030417" in w for w in r.warnings)
     layers = {lay.layer_id: lay for lay in ws.store.layers()}
     assert layers["plr"].valid_from == date(2021, 1, 1) and layers["plr2006"].valid_to == date(2020, 12, 31)
@@ -101,8 +130,10 @@ def test_two_area_systems_side_by_side(ws: Workspace) -> None:
 
 def test_duplicate_key_in_real_2006_file_names_both_records(ws: Workspace) -> None:
     with pytest.raises(InputError) as exc:
-        ws.import_areas(DATA / "berlin" / "lor_2006" / "lor_planungsraeume_2006.shp", AreaImportOptions(
-            layer="plr2006", id_column="broker Dow", name_column="PLANUNGSRA"))
+        ws.import_areas(
+            DATA / "berlin" / "lor_2006" / "lor_planungsraeume_2006.shp",
+            AreaImportOptions(layer="plr2006", id_column="broker Dow", name_column="PLANUNGSRA"),
+        )
     assert "06010102" in exc.value.message and "124, 205" in exc.value.message
     assert "--set-key 124=" in (exc.value.hint or "")
 
@@ -115,8 +146,9 @@ def test_missing_crs(ws: Workspace, tmp_path: Path) -> None:
     with pytest.raises(InputError) as exc:
         ws.import_areas(tmp_path / "nocrs.shp", AreaImportOptions(layer="x", id_column="id"))
     assert "--source-crs" in (exc.value.hint or "")
-    r = ws.import_areas(tmp_path / "nocrs.shp", AreaImportOptions(layer="x", id_column="id",
-                                                                  source_crs="EPSG:25833"))
+    r = ws.import_areas(
+        tmp_path / "nocrs.shp", AreaImportOptions(layer="x", id_column="id", source_crs="EPSG:25833")
+    )
     assert r.n_areas == 1
 
 
@@ -124,8 +156,9 @@ def test_unknown_parent_refused_atomically(grid_ws: Workspace, tmp_path: Path) -
     before = table_fingerprint(grid_ws)
     path = write(tmp_path / "k.csv", "id,bez\nK1,D1\nK2,D9\n")
     with pytest.raises(InputError) as exc:
-        grid_ws.import_areas(path, AreaImportOptions(layer="k", id_column="id", parent_layer="bezirk",
-                                                     parent_column="bez"))
+        grid_ws.import_areas(
+            path, AreaImportOptions(layer="k", id_column="id", parent_layer="bezirk", parent_column="bez")
+        )
     assert "D9" in exc.value.message
     assert table_fingerprint(grid_ws) == before
 
@@ -136,8 +169,9 @@ def test_unknown_columns_and_layers(grid_ws: Workspace, tmp_path: Path) -> None:
         grid_ws.import_areas(path, AreaImportOptions(layer="k", id_column="ID_X"))
     assert exc.value.column == "ID_X" and "bez" in (exc.value.expected or "")
     with pytest.raises(NotFoundError):
-        grid_ws.import_areas(path, AreaImportOptions(layer="k", id_column="id", parent_layer="land",
-                                                     parent_column="bez"))
+        grid_ws.import_areas(
+            path, AreaImportOptions(layer="k", id_column="id", parent_layer="land", parent_column="bez")
+        )
 
 
 def test_prefix_hierarchy_and_ancestors(grid_ws: Workspace) -> None:

@@ -6,18 +6,31 @@ from planlabor.confidentiality import PRIMARY, SECONDARY, SuppressionRules, appl
 
 
 def frame(rows: list[tuple]) -> pd.DataFrame:
-    return pd.DataFrame(rows, columns=["layer_id", "area_id", "parent_id", "indicator_id", "period",
-                                       "value", "numerator", "denominator"])
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "layer_id",
+            "area_id",
+            "parent_id",
+            "indicator_id",
+            "period",
+            "value",
+            "numerator",
+            "denominator",
+        ],
+    )
 
 
 def test_primary_and_secondary() -> None:
-    df = frame([
-        ("g", "A1", "D1", "q", "2021", 2.0, 2, 100),   # primary: 2 < 3
-        ("g", "A2", "D1", "q", "2021", 5.0, 10, 200),
-        ("g", "A3", "D1", "q", "2021", 4.0, 8, 200),   # smallest remaining in D1 → secondary
-        ("g", "A4", "D2", "q", "2021", 5.0, 5, 100),
-        ("g", "A5", "D2", "q", "2021", 10.0, 20, 200),
-    ])
+    df = frame(
+        [
+            ("g", "A1", "D1", "q", "2021", 2.0, 2, 100),  # primary: 2 < 3
+            ("g", "A2", "D1", "q", "2021", 5.0, 10, 200),
+            ("g", "A3", "D1", "q", "2021", 4.0, 8, 200),  # smallest remaining in D1 → secondary
+            ("g", "A4", "D2", "q", "2021", 5.0, 5, 100),
+            ("g", "A5", "D2", "q", "2021", 10.0, 20, 200),
+        ]
+    )
     out = apply_suppression(df, SuppressionRules(min_count=3)).set_index("area_id")
     assert out.loc["A1", "suppressed"] == PRIMARY
     assert out.loc["A3", "suppressed"] == SECONDARY
@@ -43,10 +56,13 @@ def test_small_denominator_and_per_indicator_threshold() -> None:
 
 
 def test_no_secondary_when_two_already_suppressed() -> None:
-    df = frame([
-        ("g", "A1", "D1", "q", "2021", 1.0, 1, 100), ("g", "A2", "D1", "q", "2021", 2.0, 2, 100),
-        ("g", "A3", "D1", "q", "2021", 9.0, 9, 100),
-    ])
+    df = frame(
+        [
+            ("g", "A1", "D1", "q", "2021", 1.0, 1, 100),
+            ("g", "A2", "D1", "q", "2021", 2.0, 2, 100),
+            ("g", "A3", "D1", "q", "2021", 9.0, 9, 100),
+        ]
+    )
     out = apply_suppression(df, SuppressionRules())
     assert [s if isinstance(s, str) else None for s in out["suppressed"]] == [PRIMARY, PRIMARY, None]
 

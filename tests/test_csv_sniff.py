@@ -46,8 +46,9 @@ def test_english_number_format(tmp_path: Path) -> None:
 
 
 def test_overrides_win(tmp_path: Path) -> None:
-    d = sniff_csv(write(tmp_path / "t.csv", GERMAN), encoding="utf-8", delimiter=";", decimal=".",
-                  thousands="")
+    d = sniff_csv(
+        write(tmp_path / "t.csv", GERMAN), encoding="utf-8", delimiter=";", decimal=".", thousands=""
+    )
     assert (d.decimal, d.thousands) == (".", None)
 
 

@@ -13,21 +13,32 @@ from tests.conftest import DATA, table_fingerprint, write
 
 def obs(ws: Workspace, variable: str, period: str | None = None) -> dict[str, tuple]:
     df = ws.store.observations(variables=[variable], periods=[period] if period else None)
-    return {r["area_id"]: (r["value"], r["flag"] if isinstance(r["flag"], str) else None)
-            for r in df.to_dict("records")}
+    return {
+        r["area_id"]: (r["value"], r["flag"] if isinstance(r["flag"], str) else None)
+        for r in df.to_dict("records")
+    }
 
 
 def test_wide_german_csv_with_flags(grid_ws: Workspace, tmp_path: Path) -> None:
-    path = write(tmp_path / "ew.csv",
-                 "Gebiet;ew;kinder;Bemerkung\nA1;1.234;10,5;ok\nA2;987;.;ok\nA3;-;x\n"
-                 "A4;-9999;…;neu\n".replace(";x\n", ";x;ok\n"), "cp1252")
-    report = grid_ws.import_table(path, ImportOptions(layer="gebiet", id_column="Gebiet",
-                                                      period="2021-12-31"))
+    path = write(
+        tmp_path / "ew.csv",
+        "Gebiet;ew;kinder;Bemerkung\nA1;1.234;10,5;ok\nA2;987;.;ok\nA3;-;x\nA4;-9999;…;neu\n".replace(
+            ";x\n", ";x;ok\n"
+        ),
+        "cp1252",
+    )
+    report = grid_ws.import_table(
+        path, ImportOptions(layer="gebiet", id_column="Gebiet", period="2021-12-31")
+    )
     assert report.variables == ["ew", "kinder"]
     assert report.skipped_columns == {"Bemerkung": "Textspalte"}
-    assert report.flag_counts == {"faellt_spaeter_an": 1, "nicht_sinnvoll": 1,
-                                  "nichts_vorhanden": 1, "unbekannt_oder_geheim": 1,
-                                  "ungueltig": 1}
+    assert report.flag_counts == {
+        "faellt_spaeter_an": 1,
+        "nicht_sinnvoll": 1,
+        "nichts_vorhanden": 1,
+        "unbekannt_oder_geheim": 1,
+        "ungueltig": 1,
+    }
     ew = obs(grid_ws, "ew")
     assert ew["A1"] == (1234.0, None)
     assert ew["A3"][1] == "nichts_vorhanden" and ew["A3"][0] != ew["A3"][0]  # NaN, never a number
@@ -38,9 +49,10 @@ def test_wide_german_csv_with_flags(grid_ws: Workspace, tmp_path: Path) -> None:
 
 
 def test_long_table_with_period_column(grid_ws: Workspace, tmp_path: Path) -> None:
-    path = write(tmp_path / "long.csv",
-                 "gebiet,jahr,merkmal,wert\nA1,2020,ew,100\nA1,2021,ew,110\nA2,2021,ew,50\n"
-                 "A2,2021,kinder,5\n")
+    path = write(
+        tmp_path / "long.csv",
+        "gebiet,jahr,merkmal,wert\nA1,2020,ew,100\nA1,2021,ew,110\nA2,2021,ew,50\nA2,2021,kinder,5\n",
+    )
     r = grid_ws.import_table(path, ImportOptions(layer="gebiet", id_column="gebiet"))
     assert r.periods == ["2020", "2021"]
     assert sorted(r.variables) == ["ew", "kinder"]
@@ -70,8 +82,10 @@ def test_id_width_pads_keys(ws: Workspace, tmp_path: Path) -> None:
     from planlabor.areas import AreaImportOptions
 
     ws.import_areas(write(tmp_path / "a.csv", "key\n01001\n"), AreaImportOptions(layer="g", id_column="key"))
-    r = ws.import_table(write(tmp_path / "d.csv", "key,ew\n1001,3\n"),
-                        ImportOptions(layer="g", id_column="key", period="2021", id_width=5))
+    r = ws.import_table(
+        write(tmp_path / "d.csv", "key,ew\n1001,3\n"),
+        ImportOptions(layer="g", id_column="key", period="2021", id_width=5),
+    )
     assert r.areas_matched == 1
 
 
@@ -100,14 +114,17 @@ def test_map_key(grid_ws: Workspace, tmp_path: Path) -> None:
 
 def test_dry_run_changes_nothing(grid_ws: Workspace, tmp_path: Path) -> None:
     before = table_fingerprint(grid_ws)
-    r = grid_ws.import_table(write(tmp_path / "d.csv", "id;ew\nA1;1\n"),
-                             ImportOptions(layer="gebiet", period="2021"), dry_run=True)
+    r = grid_ws.import_table(
+        write(tmp_path / "d.csv", "id;ew\nA1;1\n"), ImportOptions(layer="gebiet", period="2021"), dry_run=True
+    )
     assert r.dry_run and r.import_id is None and r.n_values == 1
     assert table_fingerprint(grid_ws) == before
 
 
 def test_atomic_on_failure(grid_ws: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    grid_ws.import_table(write(tmp_path / "a.csv", "id;ew\nA1;1\n"), ImportOptions(layer="gebiet", period="2021"))
+    grid_ws.import_table(
+        write(tmp_path / "a.csv", "id;ew\nA1;1\n"), ImportOptions(layer="gebiet", period="2021")
+    )
     before = table_fingerprint(grid_ws)
     store = grid_ws.store
     original = type(store).insert_arrow
@@ -119,8 +136,9 @@ def test_atomic_on_failure(grid_ws: Workspace, tmp_path: Path, monkeypatch: pyte
 
     monkeypatch.setattr(type(store), "insert_arrow", boom)
     with pytest.raises(RuntimeError):
-        grid_ws.import_table(write(tmp_path / "b.csv", "id;ew\nA1;5\nA2;6\n"),
-                             ImportOptions(layer="gebiet", period="2021"))
+        grid_ws.import_table(
+            write(tmp_path / "b.csv", "id;ew\nA1;5\nA2;6\n"), ImportOptions(layer="gebiet", period="2021")
+        )
     monkeypatch.undo()
     assert table_fingerprint(grid_ws) == before
 
@@ -145,8 +163,12 @@ def test_versions_kept_and_revertible(grid_ws: Workspace, tmp_path: Path) -> Non
 
 
 def test_other_period_does_not_supersede(grid_ws: Workspace, tmp_path: Path) -> None:
-    grid_ws.import_table(write(tmp_path / "a.csv", "id;ew\nA1;1\n"), ImportOptions(layer="gebiet", period="2020"))
-    r = grid_ws.import_table(write(tmp_path / "b.csv", "id;ew\nA1;2\n"), ImportOptions(layer="gebiet", period="2021"))
+    grid_ws.import_table(
+        write(tmp_path / "a.csv", "id;ew\nA1;1\n"), ImportOptions(layer="gebiet", period="2020")
+    )
+    r = grid_ws.import_table(
+        write(tmp_path / "b.csv", "id;ew\nA1;2\n"), ImportOptions(layer="gebiet", period="2021")
+    )
     assert r.superseded_slices == 0
     assert len(grid_ws.store.observations(variables=["ew"])) == 2
 
@@ -160,12 +182,15 @@ def test_other_period_does_not_supersede(grid_ws: Workspace, tmp_path: Path) -> 
         ("id;ew\nA1;1,2.3\n", 2, "ew", "keine Zahl"),
     ],
 )
-def test_bad_cells_named(grid_ws: Workspace, tmp_path: Path, text: str, row: int, column: str,
-                         fragment: str) -> None:
+def test_bad_cells_named(
+    grid_ws: Workspace, tmp_path: Path, text: str, row: int, column: str, fragment: str
+) -> None:
     before = table_fingerprint(grid_ws)
     with pytest.raises(InputError) as exc:
-        grid_ws.import_table(write(tmp_path / "bad.csv", text), ImportOptions(
-            layer="gebiet", period="2021", columns=["ew"], read=ReadOptions(decimal=",")))
+        grid_ws.import_table(
+            write(tmp_path / "bad.csv", text),
+            ImportOptions(layer="gebiet", period="2021", columns=["ew"], read=ReadOptions(decimal=",")),
+        )
     err = exc.value
     assert (err.row, err.column) == (row, column)
     assert fragment in err.message
@@ -175,8 +200,9 @@ def test_bad_cells_named(grid_ws: Workspace, tmp_path: Path, text: str, row: int
 
 def test_bad_period_value(grid_ws: Workspace, tmp_path: Path) -> None:
     with pytest.raises(InputError) as exc:
-        grid_ws.import_table(write(tmp_path / "p.csv", "id;jahr;ew\nA1;2021;1\nA2;Ende;2\n"),
-                             ImportOptions(layer="gebiet"))
+        grid_ws.import_table(
+            write(tmp_path / "p.csv", "id;jahr;ew\nA1;2021;1\nA2;Ende;2\n"), ImportOptions(layer="gebiet")
+        )
     assert (exc.value.row, exc.value.column) == (3, "jahr")
 
 
@@ -188,7 +214,9 @@ def test_no_period_gives_hint(grid_ws: Workspace, tmp_path: Path) -> None:
 
 def test_unknown_layer(grid_ws: Workspace, tmp_path: Path) -> None:
     with pytest.raises(NotFoundError) as exc:
-        grid_ws.import_table(write(tmp_path / "p.csv", "id;ew\nA1;1\n"), ImportOptions(layer="plr", period="2021"))
+        grid_ws.import_table(
+            write(tmp_path / "p.csv", "id;ew\nA1;1\n"), ImportOptions(layer="plr", period="2021")
+        )
     assert "gebiet" in (exc.value.expected or "")
 
 
@@ -196,8 +224,9 @@ def test_custom_missing_marker(grid_ws: Workspace, tmp_path: Path) -> None:
     path = write(tmp_path / "m.csv", "id;ew\nA1;k.A.\nA2;4\n")
     with pytest.raises(InputError):
         grid_ws.import_table(path, ImportOptions(layer="gebiet", period="2021", columns=["ew"]))
-    grid_ws.import_table(path, ImportOptions(layer="gebiet", period="2021",
-                                             missing_values={"k.A.": "fehlend"}))
+    grid_ws.import_table(
+        path, ImportOptions(layer="gebiet", period="2021", missing_values={"k.A.": "fehlend"})
+    )
     assert obs(grid_ws, "ew")["A1"][1] == "fehlend"
 
 
@@ -206,8 +235,10 @@ def test_xlsx_and_xls(ws: Workspace, tmp_path: Path) -> None:
 
     from planlabor.areas import AreaImportOptions
 
-    ws.import_areas(write(tmp_path / "a.csv", "PLR\n01100101\n01100102\n01100103\n"),
-                    AreaImportOptions(layer="plr", id_column="PLR"))
+    ws.import_areas(
+        write(tmp_path / "a.csv", "PLR\n01100101\n01100102\n01100103\n"),
+        AreaImportOptions(layer="plr", id_column="PLR"),
+    )
     r = ws.import_table(DATA / "legacy.xls", ImportOptions(layer="plr", id_column="PLR"))
     assert r.periods == ["2021"] and r.variables == ["Einwohner", "Ausländer"]
     assert obs(ws, "Einwohner")["01100103"] == (5000.5, None)
@@ -220,7 +251,8 @@ def test_xlsx_and_xls(ws: Workspace, tmp_path: Path) -> None:
     sh.append(["01100102", "31.12.2022", None])
     wb.create_sheet("Info").append(["Quelle"])
     wb.save(tmp_path / "t.xlsx")
-    r = ws.import_table(tmp_path / "t.xlsx", ImportOptions(layer="plr", id_column="PLR",
-                                                           read=ReadOptions(sheet="Daten")))
+    r = ws.import_table(
+        tmp_path / "t.xlsx", ImportOptions(layer="plr", id_column="PLR", read=ReadOptions(sheet="Daten"))
+    )
     assert r.periods == ["2022-12-31"]
     assert obs(ws, "EW")["01100102"][1] == "fehlend"

@@ -11,19 +11,25 @@ from planlabor.io.importer import ImportOptions
 from planlabor.workspace import Workspace
 from tests.conftest import write
 
-DATA_2021 = "id;ew;kinder;sgb2;publ;idx\nA1;100;10;2;10;1,5\nA2;300;60;30;20;-0,5\nA3;50;5;0;;2\nA4;0;0;0;-9999;x\n"
+DATA_2021 = (
+    "id;ew;kinder;sgb2;publ;idx\nA1;100;10;2;10;1,5\nA2;300;60;30;20;-0,5\nA3;50;5;0;;2\nA4;0;0;0;-9999;x\n"
+)
 
 
 def values(ws: Workspace, indicator: str, layer: str) -> dict[str, tuple]:
     df = ws.store.indicator_values(layer, [indicator])
-    return {r["area_id"]: (r["value"], r["flag"] if isinstance(r["flag"], str) else None)
-            for r in df.to_dict("records")}
+    return {
+        r["area_id"]: (r["value"], r["flag"] if isinstance(r["flag"], str) else None)
+        for r in df.to_dict("records")
+    }
 
 
 @pytest.fixture
 def computed(grid_ws: Workspace, tmp_path: Path) -> Workspace:
-    grid_ws.import_table(write(tmp_path / "d.csv", DATA_2021),
-                         ImportOptions(layer="gebiet", period="2021", missing_values={"": "fehlend"}))
+    grid_ws.import_table(
+        write(tmp_path / "d.csv", DATA_2021),
+        ImportOptions(layer="gebiet", period="2021", missing_values={"": "fehlend"}),
+    )
     grid_ws.compute()
     return grid_ws
 
@@ -60,8 +66,10 @@ def test_imported_values_weighted_and_not(computed: Workspace) -> None:
 
 
 def test_partial_sums_flagged(grid_ws: Workspace, tmp_path: Path) -> None:
-    grid_ws.import_table(write(tmp_path / "d.csv", "id;ew;kinder\nA1;100;10\nA2;.;5\nA3;50;5\nA4;50;5\n"),
-                         ImportOptions(layer="gebiet", period="2022"))
+    grid_ws.import_table(
+        write(tmp_path / "d.csv", "id;ew;kinder\nA1;100;10\nA2;.;5\nA3;50;5\nA4;50;5\n"),
+        ImportOptions(layer="gebiet", period="2022"),
+    )
     grid_ws.compute()
     assert values(grid_ws, "einwohner", "gebiet")["A2"][1] == "unbekannt_oder_geheim"
     assert values(grid_ws, "einwohner", "bezirk")["D1"] == (100.0, "teilsumme")
@@ -73,10 +81,13 @@ def test_definitions_are_versioned(computed: Workspace) -> None:
     defs = computed.store.query_df("SELECT indicator_id, version FROM indicator_definitions")
     assert set(defs["version"]) == {1}
     cat = (computed.root / "catalog.toml").read_text(encoding="utf-8")
-    (computed.root / "catalog.toml").write_text(cat.replace('name = "Anteil Kinder"', 'name = "Kinderanteil"'),
-                                                encoding="utf-8")
+    (computed.root / "catalog.toml").write_text(
+        cat.replace('name = "Anteil Kinder"', 'name = "Kinderanteil"'), encoding="utf-8"
+    )
     computed.compute()
-    defs = computed.store.query_df("SELECT indicator_id, max(version) AS v FROM indicator_definitions GROUP BY 1")
+    defs = computed.store.query_df(
+        "SELECT indicator_id, max(version) AS v FROM indicator_definitions GROUP BY 1"
+    )
     assert defs.set_index("indicator_id").loc["anteil_kinder", "v"] == 2
     assert defs.set_index("indicator_id").loc["einwohner", "v"] == 1
 
@@ -87,8 +98,11 @@ def test_berlin_real_values(berlin: Workspace) -> None:
     city = berlin.store.indicator_values("stadt", ["einwohner", "anteil_auslaender"], ["2021-12-31"])
     ew = city.set_index("indicator_id").loc["einwohner", "value"]
     assert ew == plr["value"].sum()
-    raw = pd.read_csv(Path(__file__).parent.parent / "planlabor/demo/data/berlin/einwohner/"
-                      "berlin-lor-population-2021-02-t1-planning-areas.csv", dtype={"id": str})
+    raw = pd.read_csv(
+        Path(__file__).parent.parent / "planlabor/demo/data/berlin/einwohner/"
+        "berlin-lor-population-2021-02-t1-planning-areas.csv",
+        dtype={"id": str},
+    )
     share = city.set_index("indicator_id").loc["anteil_auslaender", "value"]
     assert share == pytest.approx(raw["inhabitants_foreigners"].sum() / raw["inhabitants"].sum() * 100)
     # Bezirk Mitte (01) from its 143 → 12 path equals the sum of its PLR
@@ -111,13 +125,19 @@ def test_berlin_kitas(berlin: Workspace) -> None:
 
 
 def test_catalog_validation_names_entry(tmp_path: Path) -> None:
-    path = write(tmp_path / "c.toml", '[[indicator]]\nid = "ok"\nname = "Gut"\nnumerator = ["a"]\n'
-                 '[[indicator]]\nid = "kaputt"\nname = "X"\ndenominator = ["b"]\n')
+    path = write(
+        tmp_path / "c.toml",
+        '[[indicator]]\nid = "ok"\nname = "Gut"\nnumerator = ["a"]\n'
+        '[[indicator]]\nid = "kaputt"\nname = "X"\ndenominator = ["b"]\n',
+    )
     with pytest.raises(ConfigError) as exc:
         load_catalog(path)
     assert "kaputt" in exc.value.message
-    path = write(tmp_path / "d.toml", '[[indicator]]\nid = "a"\nname = "A"\nnumerator = ["x"]\n'
-                 '[[indicator]]\nid = "a"\nname = "B"\nnumerator = ["y"]\n')
+    path = write(
+        tmp_path / "d.toml",
+        '[[indicator]]\nid = "a"\nname = "A"\nnumerator = ["x"]\n'
+        '[[indicator]]\nid = "a"\nname = "B"\nnumerator = ["y"]\n',
+    )
     with pytest.raises(ConfigError, match="doppelt"):
         load_catalog(path)
 

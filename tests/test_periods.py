@@ -53,7 +53,11 @@ def test_period_end_and_sorting() -> None:
     assert period_end("2021-H1") == date(2021, 6, 30)
     assert period_end("2024-02") == date(2024, 2, 29)
     assert sort_periods(["2022", "2021-12-31", "2021-H1", "2021"]) == [
-        "2021-H1", "2021", "2021-12-31", "2022"]
+        "2021-H1",
+        "2021",
+        "2021-12-31",
+        "2022",
+    ]
 
 
 def test_german_format() -> None:

@@ -12,7 +12,9 @@ from planlabor.io.table import read_table
 from planlabor.workspace import Workspace
 from tests.conftest import DATA, DEMO
 
-POPULATION = sorted((DEMO / "einwohner").glob("*.csv")) + sorted((DATA / "berlin" / "einwohner").glob("*.csv"))
+POPULATION = sorted((DEMO / "einwohner").glob("*.csv")) + sorted(
+    (DATA / "berlin" / "einwohner").glob("*.csv")
+)
 
 
 def _keys_layer(ws: Workspace, name: str, keys: list[str]) -> None:
@@ -27,11 +29,20 @@ def keyed(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
     import geopandas as gpd
 
     ws = Workspace.init(tmp_path_factory.mktemp("real") / "ws", name="Real")
-    ws.import_areas(DEMO / "lor_2021" / "lor_planungsraeume_2021.shp",
-                    AreaImportOptions(layer="plr", id_column="PLR_ID", name_column="PLR_NAME"))
-    ws.import_areas(DATA / "berlin" / "lor_2006" / "lor_planungsraeume_2006.shp",
-                    AreaImportOptions(layer="plr2006", id_column="broker Dow", name_column="PLANUNGSRA",
-                                      valid_to=date(2020, 12, 31), set_keys={124: "04030417"}))
+    ws.import_areas(
+        DEMO / "lor_2021" / "lor_planungsraeume_2021.shp",
+        AreaImportOptions(layer="plr", id_column="PLR_ID", name_column="PLR_NAME"),
+    )
+    ws.import_areas(
+        DATA / "berlin" / "lor_2006" / "lor_planungsraeume_2006.shp",
+        AreaImportOptions(
+            layer="plr2006",
+            id_column="broker Dow",
+            name_column="PLANUNGSRA",
+            valid_to=date(2020, 12, 31),
+            set_keys={124: "04030417"},
+        ),
+    )
     _keys_layer(ws, "wohnviertel", [str(i) for i in range(1, 20)] + ["20", "30"])
     nuts = gpd.read_file(DATA / "dach" / "nuts" / "NUTS_RG_20M_2021_4326_LEVL_2.geojson")
     _keys_layer(ws, "nuts2", nuts["NUTS_ID"].tolist())
@@ -42,8 +53,11 @@ def keyed(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
 def test_population_files(keyed: Workspace, path: Path) -> None:
     old = any(y in path.name for y in ("2019-", "2020-"))
     layer = "plr2006" if old else "plr"
-    r = keyed.import_table(path, ImportOptions(layer=layer, id_column="id", period="2021-12-31",
-                                               exclude_columns=["*_percentage"]), dry_run=True)
+    r = keyed.import_table(
+        path,
+        ImportOptions(layer=layer, id_column="id", period="2021-12-31", exclude_columns=["*_percentage"]),
+        dry_run=True,
+    )
     assert r.unmatched == {}
     assert r.areas_matched == (448 if old else 542)
     assert "inhabitants" in r.variables and r.flag_counts == {}
@@ -51,10 +65,11 @@ def test_population_files(keyed: Workspace, path: Path) -> None:
 
 def test_known_value_plr_01100101(keyed: Workspace) -> None:
     path = DEMO / "einwohner" / "berlin-lor-population-2021-02-t2-planning-areas.csv"
-    r = keyed.import_table(path, ImportOptions(layer="plr", id_column="id", period="2021-12-31",
-                                               exclude_columns=["*_percentage"]))
-    df = keyed.store.observations(variables=["inhabitants", "inhabitants_age_below_6"],
-                                  import_id=r.import_id)
+    r = keyed.import_table(
+        path,
+        ImportOptions(layer="plr", id_column="id", period="2021-12-31", exclude_columns=["*_percentage"]),
+    )
+    df = keyed.store.observations(variables=["inhabitants", "inhabitants_age_below_6"], import_id=r.import_id)
     v = df.set_index(["area_id", "variable"])["value"]
     assert v[("01100101", "inhabitants")] == 3406
     assert v[("01100101", "inhabitants_age_below_6")] == 161
@@ -62,8 +77,11 @@ def test_known_value_plr_01100101(keyed: Workspace) -> None:
 
 def test_ewr_2024_wrong_key_is_surfaced(keyed: Workspace) -> None:
     path = DEMO / "einwohner_ewr" / "EWR_L21_202412E_Matrix.csv"
-    r = keyed.import_table(path, ImportOptions(layer="plr", id_column="RAUMID", stichtag=True,
-                                               exclude_columns=["PGR"]), dry_run=True)
+    r = keyed.import_table(
+        path,
+        ImportOptions(layer="plr", id_column="RAUMID", stichtag=True, exclude_columns=["PGR"]),
+        dry_run=True,
+    )
     assert r.unmatched == {"06200318": [262]}
     assert r.periods == ["2024-12-31"]
     assert r.flag_counts == {"fehlend": 2 * len(r.variables)}  # two suppressed rows, empty fields
@@ -74,8 +92,11 @@ def test_ewr_2024_wrong_key_is_surfaced(keyed: Workspace) -> None:
 
 def test_ewr_2025_quoted_and_na(keyed: Workspace) -> None:
     path = DEMO / "einwohner_ewr" / "EWR_L21_202512E_Matrix.csv"
-    r = keyed.import_table(path, ImportOptions(layer="plr", id_column="RAUMID", stichtag=True,
-                                               exclude_columns=["PGR"]), dry_run=True)
+    r = keyed.import_table(
+        path,
+        ImportOptions(layer="plr", id_column="RAUMID", stichtag=True, exclude_columns=["PGR"]),
+        dry_run=True,
+    )
     assert r.unmatched == {} and r.areas_matched == 542
     assert r.flag_counts == {"fehlend": 2 * len(r.variables)}  # NA in two rows
     assert "BEZ" in r.skipped_columns and "E_E00_01" in r.variables
@@ -83,16 +104,18 @@ def test_ewr_2025_quoted_and_na(keyed: Workspace) -> None:
 
 def test_ewr_2020_old_system(keyed: Workspace) -> None:
     path = DATA / "berlin" / "einwohner_ewr" / "EWR202012E_Matrix.csv"
-    r = keyed.import_table(path, ImportOptions(layer="plr2006", id_column="RAUMID", stichtag=True),
-                           dry_run=True)
+    r = keyed.import_table(
+        path, ImportOptions(layer="plr2006", id_column="RAUMID", stichtag=True), dry_run=True
+    )
     assert r.areas_matched == 448 and r.unmatched == {}
     assert r.periods == ["2020-12-31"]
 
 
 def test_mss_context_indicators(keyed: Workspace) -> None:
     path = DEMO / "mss_2021" / "mss_2021_kontext_indikatoren.csv"
-    r = keyed.import_table(path, ImportOptions(layer="plr", id_column="PLR_ID", stichtag=True,
-                                               exclude_columns=["*_GR"]))
+    r = keyed.import_table(
+        path, ImportOptions(layer="plr", id_column="PLR_ID", stichtag=True, exclude_columns=["*_GR"])
+    )
     assert r.periods == ["2020-12-31"]
     assert r.skipped_columns["KOM"] == "Textspalte" and "BEZ_ID" in r.skipped_columns
     # six invalid PLR × 17 value columns are -9999; KI_08, KI_14, KI_15 are empty on the new PLR
@@ -110,9 +133,13 @@ def test_lor_hierarchy_table_reads() -> None:
 @pytest.mark.parametrize("name", ["4822", "4823", "4827", "4836", "4839"])
 def test_basel_indicator_tables(keyed: Workspace, name: str) -> None:
     path = DATA / "dach" / "ch" / "basel" / "data" / f"{name}.tsv"
-    r = keyed.import_table(path, ImportOptions(layer="wohnviertel", id_column="wohnviertel_id",
-                                               id_width=None, exclude_columns=["Rang"]),
-                           dry_run=True)
+    r = keyed.import_table(
+        path,
+        ImportOptions(
+            layer="wohnviertel", id_column="wohnviertel_id", id_width=None, exclude_columns=["Rang"]
+        ),
+        dry_run=True,
+    )
     # zero-padded ids ("07") in 4823 are not the layer's keys ("7"): shown, not lost
     if name == "4823":
         assert "07" in r.unmatched
@@ -147,6 +174,9 @@ def test_eurostat_tables_fail_clearly(keyed: Workspace, path: Path) -> None:
     the generic importer names the first such cell instead of guessing."""
     first = read_table(path).columns[0]
     with pytest.raises(InputError) as exc:
-        keyed.import_table(path, ImportOptions(layer="nuts2", id_column=first, period="2021",
-                                               on_unmatched="quarantine"), dry_run=True)
+        keyed.import_table(
+            path,
+            ImportOptions(layer="nuts2", id_column=first, period="2021", on_unmatched="quarantine"),
+            dry_run=True,
+        )
     assert exc.value.row is not None and exc.value.column is not None

@@ -140,9 +140,12 @@ def import_areas(
     for record, key in opts.set_keys.items():
         pos = record - first_record
         if not 0 <= pos < len(ids):
-            raise InputError(f"Einen Datensatz {record} gibt es nicht (die Datei hat {len(ids)}).",
-                             file=path, column="--set-key", expected=f"eine Nummer von {first_record} "
-                             f"bis {len(ids) + first_record - 1}")
+            raise InputError(
+                f"Einen Datensatz {record} gibt es nicht (die Datei hat {len(ids)}).",
+                file=path,
+                column="--set-key",
+                expected=f"eine Nummer von {first_record} bis {len(ids) + first_record - 1}",
+            )
         warnings.append(f"Datensatz {record}: Schlüssel {ids.iloc[pos]!r} durch {key!r} ersetzt.")
         ids.iloc[pos] = key
     if ids.isna().any():
@@ -159,13 +162,17 @@ def import_areas(
         first = dup.iloc[0]
         rows = [int(i) + first_record for i in dup.index[dup == first]]
         names_of = (
-            [str(df[_column(df, opts.name_column, path, "--name-column")].iloc[r - first_record])
-             for r in rows]
-            if opts.name_column else []
+            [
+                str(df[_column(df, opts.name_column, path, "--name-column")].iloc[r - first_record])
+                for r in rows
+            ]
+            if opts.name_column
+            else []
         )
         raise InputError(
             f"Der Schlüssel {first!r} kommt mehrfach vor (Datensätze {', '.join(map(str, rows))}"
-            + (f": {', '.join(names_of)}" if names_of else "") + ").",
+            + (f": {', '.join(names_of)}" if names_of else "")
+            + ").",
             file=path,
             row=rows[-1],
             column=id_col,

@@ -100,9 +100,7 @@ def detect_delimiter(lines: list[str]) -> str:
         score = (consistent, width)
         if consistent >= 0.5 * len(rows) and score > best_score:
             best, best_score = cand, score
-    if best is None and all(
-        len(r) == 1 for r in csv.reader(io.StringIO(text), delimiter=",") if r
-    ):
+    if best is None and all(len(r) == 1 for r in csv.reader(io.StringIO(text), delimiter=",") if r):
         return ","  # a single column: any delimiter reads it
     if best is None:
         raise InputError(
@@ -152,6 +150,25 @@ def sniff_csv(
     thousands: str | None = None,
 ) -> CsvDialect:
     """Detect the dialect of ``path``; given arguments win over detection."""
+    try:
+        return _sniff(path, encoding, delimiter, decimal, thousands)
+    except (csv.Error, UnicodeError, LookupError) as exc:
+        raise InputError(
+            f"Die Datei ist nicht als CSV lesbar: {exc}",
+            file=path,
+            expected="eine Textdatei mit Kopfzeile und Spalten, getrennt durch ; , Tab oder |",
+            hint="Prüfen Sie, ob die Datei wirklich eine CSV-Datei ist, und geben Sie Kodierung und "
+            "Trennzeichen mit --encoding und --delimiter an.",
+        ) from exc
+
+
+def _sniff(
+    path: Path,
+    encoding: str | None = None,
+    delimiter: str | None = None,
+    decimal: str | None = None,
+    thousands: str | None = None,
+) -> CsvDialect:
     enc = encoding or detect_encoding(path)
     lines = _sample_lines(path, enc)
     if not lines:

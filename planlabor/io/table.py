@@ -150,7 +150,15 @@ def _read_csv(path: Path, options: ReadOptions) -> RawTable:
             for _ in range(options.skip_rows):
                 fh.readline()
             header_line = fh.readline()
-        header = next(csv.reader(io.StringIO(header_line), delimiter=dialect.delimiter), [])
+        try:
+            header = next(csv.reader(io.StringIO(header_line), delimiter=dialect.delimiter), [])
+        except csv.Error as exc:
+            raise InputError(
+                f"Die Kopfzeile ist nicht lesbar: {exc}",
+                file=path,
+                row=options.skip_rows + 1,
+                expected=f"Spaltennamen, getrennt durch {dialect.delimiter!r}",
+            ) from exc
         columns = _clean_header(header, path, warnings)
         con = duckdb.connect()
         spec = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(columns))) + "}"

@@ -1,0 +1,60 @@
+"""The Berlin demo builds from shipped data and writes its exports."""
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from planlabor.demo import build_demo
+from planlabor.errors import WorkspaceError
+from planlabor.workspace import Workspace
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    return build_demo(tmp_path_factory.mktemp("d") / "demo")
+
+
+def test_demo_layers_and_hierarchy(demo: dict) -> None:
+    with Workspace.open(demo["root"]) as ws:
+        counts = {r["layer"]: (r["areas"], r["with_parent"]) for r in ws.status()["layers"]}
+        assert counts == {
+            "stadt": (1, 0),
+            "bezirk": (12, 12),
+            "pgr": (58, 58),
+            "bzr": (143, 143),
+            "plr": (542, 542),
+        }
+        periods = ws.status()["observations"][0]["periods"]
+        assert periods[0] == "2020-12-31" and "2021-06-30" in periods and periods[-1] == "2025-12-31"
+        assert demo["ambiguous_pgr"] == []
+        assert demo["kitas"] == 2880
+
+
+def test_demo_exports(demo: dict) -> None:
+    out = Path(demo["exports"])
+    names = {p.name for p in out.iterdir()}
+    assert {
+        "plr_intern.csv",
+        "plr_oeffentlich_excel.csv",
+        "bzr_oeffentlich.xlsx",
+        "plr_2024-12-31_oeffentlich.geojson",
+        "plr_2024-12-31_oeffentlich.gpkg",
+    } <= names
+    intern = pd.read_csv(out / "plr_intern.csv", dtype={"area_id": str})
+    row = intern[(intern["area_id"] == "01100101") & (intern["period"] == "2021-12-31")].iloc[0]
+    assert row["einwohner"] == 3406
+    public = (out / "plr_oeffentlich_excel.csv").read_text(encoding="utf-8-sig")
+    assert "Kinder unter 1 Jahr" not in public  # internal indicator
+    assert (
+        "Kinder unter 1 Jahr" in (out / "plr_intern.csv").read_text(encoding="utf-8")
+        or "kinder_unter_1" in intern.columns
+    )
+
+
+def test_demo_refuses_foreign_folder(tmp_path: Path) -> None:
+    (tmp_path / "x").mkdir()
+    (tmp_path / "x" / "wichtig.txt").write_text("nicht löschen")
+    with pytest.raises(WorkspaceError):
+        build_demo(tmp_path / "x")
+    assert (tmp_path / "x" / "wichtig.txt").exists()
