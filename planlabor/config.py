@@ -63,6 +63,8 @@ class StoreSection(_Strict):
     backend: Literal["duckdb", "postgres"] = "duckdb"
     path: str = "planlabor.duckdb"
     dsn: str | None = None
+    # working memory of the embedded database (beyond it, DuckDB spills to disk)
+    memory_limit: str = Field(default="2GB", pattern=r"^\d+(\.\d+)?\s*(MB|GB|MiB|GiB)$")
 
 
 class ConfidentialitySection(_Strict):

@@ -81,7 +81,7 @@ def test_legacy_xls_with_title_rows() -> None:
     assert raw.columns == ["PLR", "Name", "Jahr", "Einwohner", "Ausländer"]
     first = raw.sample()[0]
     assert first["PLR"] == "01100101" and first["Jahr"] == "2021"
-    lines = [r[0] for r in raw.con.execute("SELECT _line FROM raw ORDER BY _line").fetchall()]
+    lines = [r[0] for r in raw.con.execute(f"SELECT _line FROM {raw.name} ORDER BY _line").fetchall()]
     assert lines == [4, 5, 6]
 
 

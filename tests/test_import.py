@@ -127,14 +127,11 @@ def test_atomic_on_failure(grid_ws: Workspace, tmp_path: Path, monkeypatch: pyte
     )
     before = table_fingerprint(grid_ws)
     store = grid_ws.store
-    original = type(store).insert_arrow
 
-    def boom(self, table_name, table):  # type: ignore[no-untyped-def]
-        original(self, table_name, table)
-        if table_name == "observations":
-            raise RuntimeError("Stromausfall")
+    def boom(self, import_id, slices):  # type: ignore[no-untyped-def]
+        raise RuntimeError("Stromausfall")  # after the rows were inserted
 
-    monkeypatch.setattr(type(store), "insert_arrow", boom)
+    monkeypatch.setattr(type(store), "_supersede", boom)
     with pytest.raises(RuntimeError):
         grid_ws.import_table(
             write(tmp_path / "b.csv", "id;ew\nA1;5\nA2;6\n"), ImportOptions(layer="gebiet", period="2021")

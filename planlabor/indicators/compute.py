@@ -1,19 +1,24 @@
 """Compute the catalog's indicators on every layer and period.
 
-Counts are summed from the layer they were imported on up the hierarchy; a
-ratio indicator is Σ numerator / Σ denominator on every level (ratio of sums,
-never the mean of ratios).  Imported values (e.g. published shares) stay on
-their own layer unless the catalog declares a weight, then they are
-aggregated as the weighted mean.
+Counts are summed from the layer they were imported on up the hierarchy, level by level
+(each level from the one below); a ratio indicator is Σ numerator / Σ denominator on every
+level (ratio of sums, never the mean of ratios).  Imported values (e.g. published shares)
+stay on their own layer unless the catalog declares a weight, then they are aggregated as
+the weighted mean.  Where a layer has observations of its own for a variable, they win over
+the aggregate from below.
 
-Status flags travel with the numbers: an aggregate over areas of which some
-have no value is flagged ``teilsumme``; a ratio with a zero denominator is
-``nenner_null``; a value missing at the base keeps the flag it was imported with.
-The whole computation runs as SQL inside the store.
+Status flags travel with the numbers: an aggregate over areas of which some have no value
+is flagged ``teilsumme``; a ratio with a zero denominator is ``nenner_null``; a value
+missing at the base keeps the flag it was imported with.
+
+Everything runs as SQL inside the store.  Numerator and denominator terms are matched on a
+64-bit hash of (layer, area, period, term); every match is verified against the full key and
+the exact join is used instead should a hash ever collide.
 """
 
 from __future__ import annotations
 
+import itertools
 import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -21,7 +26,7 @@ from datetime import UTC, datetime
 import pandas as pd
 import pyarrow as pa
 
-from planlabor.areas.hierarchy import ancestor_table
+from planlabor.areas.hierarchy import ancestor_table, layer_chain
 from planlabor.catalog import Catalog, IndicatorDefinition
 from planlabor.store import Store
 
@@ -33,6 +38,7 @@ class ComputeReport:
     values_written: int
     by_layer: dict[str, int] = field(default_factory=dict)
     missing_variables: dict[str, list[str]] = field(default_factory=dict)
+    exact_fallback: bool = False
 
 
 def _register_definitions(store: Store, catalog: Catalog) -> None:
@@ -49,26 +55,94 @@ def _register_definitions(store: Store, catalog: Catalog) -> None:
             store.execute("INSERT INTO indicator_definitions VALUES (?, ?, ?, ?)", [ind.id, v + 1, text, now])
 
 
-def _roles(indicators: list[IndicatorDefinition]) -> pa.Table:
-    rows: dict[str, list[object]] = {"indicator_id": [], "variable": [], "role": []}
-    for ind in indicators:
-        for role, names in (("num", ind.numerator), ("den", ind.denominator)):
-            for n in names:
-                rows["indicator_id"].append(ind.id)
-                rows["variable"].append(n)
-                rows["role"].append(role)
-    return pa.table({k: pa.array(v, pa.string()) for k, v in rows.items()})
+def _str_table(**cols: list[object]) -> pa.Table:
+    return pa.table({k: pa.array(v, pa.string()) for k, v in cols.items()})
 
 
-def _spec(indicators: list[IndicatorDefinition]) -> pa.Table:
-    return pa.table(
+def _parent_maps(store: Store, base_layers: list[str]) -> tuple[pa.Table, list[list[str]]]:
+    """Child → parent links of every level above the base layers, with the number of base
+    areas under each parent (to flag partial sums), and the chains."""
+    rows: dict[str, list[object]] = {
+        "base_layer": [],
+        "child_layer": [],
+        "child_id": [],
+        "parent_layer": [],
+        "parent_id": [],
+        "n_base": [],
+    }
+    chains = []
+    for base in base_layers:
+        chain = layer_chain(store, base)
+        chains.append(chain)
+        if len(chain) < 2:
+            continue
+        anc = ancestor_table(store, base)
+        n_base = anc.groupby(["anc_layer", "anc_id"]).size()
+        for child, parent in itertools.pairwise(chain):
+            links = store.areas(child)[["area_id", "parent_id"]].dropna()
+            for cid, pid in zip(links["area_id"], links["parent_id"], strict=True):
+                rows["base_layer"].append(base)
+                rows["child_layer"].append(child)
+                rows["child_id"].append(cid)
+                rows["parent_layer"].append(parent)
+                rows["parent_id"].append(pid)
+                rows["n_base"].append(int(n_base.get((parent, pid), 0)))
+    table = pa.table(
         {
-            "indicator_id": pa.array([i.id for i in indicators], pa.string()),
-            "factor": pa.array([float(i.factor) for i in indicators], pa.float64()),
-            "n_num": pa.array([len(i.numerator) for i in indicators], pa.int64()),
-            "n_den": pa.array([len(i.denominator) for i in indicators], pa.int64()),
+            **{k: pa.array(v, pa.string()) for k, v in rows.items() if k != "n_base"},
+            "n_base": pa.array(rows["n_base"], pa.int64()),
         }
     )
+    return table, chains
+
+
+def _terms(indicators: list[IndicatorDefinition]) -> tuple[pa.Table, pa.Table]:
+    """Numerator and denominator terms (a term is a sum of variables) and the indicator spec."""
+    term_ids: dict[tuple[str, ...], int] = {}
+    tv: dict[str, list[object]] = {"term_id": [], "variable": [], "n_vars": []}
+    spec: dict[str, list[object]] = {
+        "k": [],
+        "indicator_id": [],
+        "num_term": [],
+        "den_term": [],
+        "factor": [],
+    }
+
+    def term(vars_: list[str]) -> int | None:
+        if not vars_:
+            return None
+        key = tuple(vars_)
+        if key not in term_ids:
+            term_ids[key] = len(term_ids)
+            for v in vars_:
+                tv["term_id"].append(term_ids[key])
+                tv["variable"].append(v)
+                tv["n_vars"].append(len(vars_))
+        return term_ids[key]
+
+    for k, ind in enumerate(indicators):
+        spec["k"].append(k)
+        spec["indicator_id"].append(ind.id)
+        spec["num_term"].append(term(ind.numerator))
+        spec["den_term"].append(term(ind.denominator))
+        spec["factor"].append(float(ind.factor))
+    terms = pa.table(
+        {
+            "term_id": pa.array(tv["term_id"], pa.int32()),
+            "variable": pa.array(tv["variable"], pa.string()),
+            "n_vars": pa.array(tv["n_vars"], pa.int32()),
+        }
+    )
+    spec_t = pa.table(
+        {
+            "k": pa.array(spec["k"], pa.int32()),
+            "indicator_id": pa.array(spec["indicator_id"], pa.string()),
+            "num_term": pa.array(spec["num_term"], pa.int32()),
+            "den_term": pa.array(spec["den_term"], pa.int32()),
+            "factor": pa.array(spec["factor"], pa.float64()),
+        }
+    )
+    return terms, spec_t
 
 
 def compute_indicators(store: Store, catalog: Catalog) -> ComputeReport:
@@ -81,85 +155,27 @@ def compute_indicators(store: Store, catalog: Catalog) -> ComputeReport:
         "AND variable IN (SELECT unnest(?))",
         [needed],
     )
-    base_layers = sorted(present["layer_id"].unique().tolist())
     have = set(present["variable"])
     missing = {i.id: [v for v in i.variables() if v not in have] for i in catalog.indicators}
     missing = {k: v for k, v in missing.items() if v}
-
-    anc_frames = []
-    for layer in base_layers:
-        anc = ancestor_table(store, layer)
-        anc.insert(0, "base_layer", layer)
-        anc_frames.append(anc)
-    anc_df = (
-        pd.concat(anc_frames, ignore_index=True)
-        if anc_frames
-        else pd.DataFrame(columns=["base_layer", "area_id", "anc_layer", "anc_id"])
-    )
-    n_base = anc_df.groupby(["base_layer", "anc_layer", "anc_id"]).size().rename("n_base").reset_index()
-    anc_df = anc_df.merge(n_base, on=["base_layer", "anc_layer", "anc_id"])
-    anc_tbl = pa.table(
-        {
-            "base_layer": pa.array(anc_df["base_layer"].astype(str).tolist(), pa.string()),
-            "area_id": pa.array(anc_df["area_id"].astype(str).tolist(), pa.string()),
-            "anc_layer": pa.array(anc_df["anc_layer"].astype(str).tolist(), pa.string()),
-            "anc_id": pa.array(anc_df["anc_id"].astype(str).tolist(), pa.string()),
-            "n_base": pa.array(anc_df["n_base"].astype("int64").tolist(), pa.int64()),
-            "is_self": pa.array((anc_df["base_layer"] == anc_df["anc_layer"]).tolist(), pa.bool_()),
-        }
-    )
-    compute_id = store.next_id("computations", "compute_id")
     count_vars = sorted({v for i in ratio_like for v in (*i.numerator, *i.denominator)})
-    tables = {"_pl_anc": anc_tbl, "_pl_roles": _roles(ratio_like), "_pl_spec": _spec(ratio_like)}
+    base_layers = sorted(present[present["variable"].isin(count_vars)]["layer_id"].unique().tolist())
 
+    compute_id = store.next_id("computations", "compute_id")
+    parents, chains = _parent_maps(store, base_layers)
+    terms, spec = _terms(ratio_like)
+    fallback = False
     with store.transaction():
         _register_definitions(store, catalog)
-        store.execute("DELETE FROM indicator_values")
-        if ratio_like:
-            store.execute_with(
-                """
-            INSERT INTO indicator_values
-            WITH obs AS (
-                SELECT layer_id, area_id, variable, period, value, flag FROM observations
-                WHERE superseded_by IS NULL AND variable IN (SELECT unnest(?))
-            ), agg AS (
-                SELECT a.anc_layer AS layer_id, a.anc_id AS area_id, o.variable, o.period,
-                       sum(o.value) AS value,
-                       CASE WHEN bool_and(a.is_self) THEN any_value(o.flag)
-                            WHEN count(o.value) = 0 THEN 'fehlend'
-                            WHEN count(o.value) < any_value(a.n_base) THEN 'teilsumme' END AS flag
-                FROM obs o JOIN _pl_anc a ON o.layer_id = a.base_layer AND o.area_id = a.area_id
-                GROUP BY a.anc_layer, a.anc_id, o.variable, o.period
-            ), parts AS (
-                SELECT g.layer_id, g.area_id, r.indicator_id, g.period,
-                       sum(g.value) FILTER (WHERE r.role = 'num') AS num,
-                       count(g.value) FILTER (WHERE r.role = 'num') AS n_num,
-                       sum(g.value) FILTER (WHERE r.role = 'den') AS den,
-                       count(g.value) FILTER (WHERE r.role = 'den') AS n_den,
-                       min(g.flag) AS flag
-                FROM agg g JOIN _pl_roles r ON g.variable = r.variable
-                GROUP BY g.layer_id, g.area_id, r.indicator_id, g.period
-            )
-            SELECT p.layer_id, p.area_id, p.indicator_id, p.period,
-                   CASE WHEN p.n_num < s.n_num OR p.n_den < s.n_den THEN NULL
-                        WHEN s.n_den = 0 THEN p.num * s.factor
-                        WHEN p.den = 0 THEN NULL
-                        ELSE p.num / p.den * s.factor END AS value,
-                   CASE WHEN p.n_num = s.n_num THEN p.num END AS numerator,
-                   CASE WHEN s.n_den > 0 AND p.n_den = s.n_den THEN p.den END AS denominator,
-                   CASE WHEN p.n_num < s.n_num OR p.n_den < s.n_den THEN coalesce(p.flag, 'fehlend')
-                        WHEN s.n_den > 0 AND p.den = 0 THEN 'nenner_null'
-                        ELSE p.flag END AS flag,
-                   CAST(? AS INTEGER) AS compute_id
-            FROM parts p JOIN _pl_spec s USING (indicator_id)
-            """,
-                tables,
-                [count_vars, compute_id],
-            )
+        store.execute("DELETE FROM indicator_data")
+        store.execute("DELETE FROM indicator_sets")
+        if ratio_like and count_vars:
+            fallback = _compute_ratios(store, compute_id, count_vars, parents, chains, terms, spec)
         for ind in values:
-            _compute_value_indicator(store, ind, compute_id, tables["_pl_anc"])
+            _compute_value_indicator(store, ind, compute_id)
         counts = store.query_df(
-            "SELECT layer_id, count(*) AS n FROM indicator_values GROUP BY layer_id ORDER BY layer_id"
+            "SELECT s.layer_id, sum(c.n) AS n FROM (SELECT set_id, count(*) AS n FROM indicator_data "
+            "GROUP BY set_id) c JOIN indicator_sets s USING (set_id) GROUP BY s.layer_id ORDER BY s.layer_id"
         )
         by_layer = {r["layer_id"]: int(r["n"]) for r in counts.to_dict("records")}
         total = sum(by_layer.values())
@@ -173,36 +189,217 @@ def compute_indicators(store: Store, catalog: Catalog) -> ComputeReport:
         values_written=total,
         by_layer=by_layer,
         missing_variables=missing,
+        exact_fallback=fallback,
     )
 
 
-def _compute_value_indicator(store: Store, ind: IndicatorDefinition, compute_id: int, anc: pa.Table) -> None:
-    """Imported values: as is on their layer; weighted mean upwards if a weight is declared."""
-    store.execute(
-        """
-        INSERT INTO indicator_values
-        SELECT layer_id, area_id, ?, period, value, NULL, NULL, flag, ? FROM observations
-        WHERE superseded_by IS NULL AND variable = ?""",
-        [ind.id, compute_id, ind.variable],
-    )
-    if not ind.weight:
-        return
+def _compute_ratios(
+    store: Store,
+    compute_id: int,
+    count_vars: list[str],
+    parents: pa.Table,
+    chains: list[list[str]],
+    terms: pa.Table,
+    spec: pa.Table,
+) -> bool:
+    tables = {"_pl_parents": parents, "_pl_terms": terms, "_pl_spec": spec}
+    # 1. counts aggregated level by level (each level from the one below)
+    store.execute("""CREATE OR REPLACE TEMP TABLE _pl_up (layer_id VARCHAR, area_id VARCHAR,
+        variable VARCHAR, period VARCHAR, value DOUBLE, n_valid BIGINT, n_base BIGINT)""")
+    for chain in chains:
+        base = chain[0]
+        for level, child in enumerate(chain[:-1]):
+            source = (
+                "SELECT layer_id, area_id, variable, period, value, "
+                "CAST(value IS NOT NULL AS BIGINT) AS n_valid FROM observations "
+                "WHERE superseded_by IS NULL AND layer_id = ? AND variable IN (SELECT unnest(?))"
+                if level == 0
+                else "SELECT layer_id, area_id, variable, period, value, n_valid FROM _pl_up "
+                "WHERE layer_id = ?"
+            )
+            params: list[object] = [child, count_vars] if level == 0 else [child]
+            store.execute_with(
+                f"""
+                INSERT INTO _pl_up
+                SELECT p.parent_layer, p.parent_id, o.variable, o.period, sum(o.value), sum(o.n_valid),
+                       any_value(p.n_base)
+                FROM ({source}) o
+                JOIN _pl_parents p ON p.base_layer = ? AND p.child_layer = o.layer_id
+                                  AND p.child_id = o.area_id
+                GROUP BY p.parent_layer, p.parent_id, o.variable, o.period""",
+                tables,
+                [*params, base],
+            )
+    # observations of a layer of its own win over the aggregate from below
+    store.execute("""DELETE FROM _pl_up WHERE (layer_id, area_id, variable, period) IN (
+        SELECT layer_id, area_id, variable, period FROM observations
+        WHERE superseded_by IS NULL AND layer_id IN (SELECT DISTINCT layer_id FROM _pl_up))""")
+    # 2. sets (layer, indicator, period) with small integer keys
+    first = store.next_id("indicator_sets", "set_id")
     store.execute_with(
         """
-        INSERT INTO indicator_values
-        WITH v AS (SELECT layer_id, area_id, period, value FROM observations
-                   WHERE superseded_by IS NULL AND variable = ?),
-             w AS (SELECT layer_id, area_id, period, value AS weight FROM observations
-                   WHERE superseded_by IS NULL AND variable = ?)
-        SELECT a.anc_layer, a.anc_id, ?, v.period,
-               sum(v.value * w.weight) / nullif(sum(w.weight) FILTER (WHERE v.value IS NOT NULL), 0),
-               NULL, sum(w.weight) FILTER (WHERE v.value IS NOT NULL),
-               CASE WHEN count(v.value) = 0 THEN 'fehlend'
-                    WHEN count(v.value) < any_value(a.n_base) THEN 'teilsumme' END, ?
-        FROM v JOIN w USING (layer_id, area_id, period)
-        JOIN _pl_anc a ON v.layer_id = a.base_layer AND v.area_id = a.area_id
-        WHERE NOT a.is_self
-        GROUP BY a.anc_layer, a.anc_id, v.period""",
-        {"_pl_anc": anc},
-        [ind.variable, ind.weight, ind.id, compute_id],
+        INSERT INTO indicator_sets
+        SELECT CAST(? + row_number() OVER (ORDER BY lp.layer_id, s.k, lp.period) - 1 AS INTEGER),
+               lp.layer_id, s.indicator_id, lp.period, ?
+        FROM (SELECT DISTINCT layer_id, period FROM observations
+              WHERE superseded_by IS NULL AND variable IN (SELECT unnest(?))
+              UNION SELECT DISTINCT layer_id, period FROM _pl_up) lp
+        CROSS JOIN _pl_spec s""",
+        tables,
+        [first, compute_id, count_vars],
+    )
+    # 3. terms (sums of variables) on all levels; numerator joined to denominator on a hash
+    #    key, every match verified (a collision would be flagged and the exact join used)
+    query = """
+        WITH agg AS (
+            SELECT layer_id, area_id, variable, period, value, flag FROM observations
+            WHERE superseded_by IS NULL AND variable IN (SELECT variable FROM _pl_terms)
+            UNION ALL
+            SELECT layer_id, area_id, variable, period, value,
+                   CASE WHEN n_valid = 0 THEN 'fehlend' WHEN n_valid < n_base THEN 'teilsumme' END
+            FROM _pl_up
+        ), tv AS (
+            SELECT a.layer_id, a.area_id, a.period, t.term_id, a.value, a.flag
+            FROM agg a JOIN _pl_terms t ON a.variable = t.variable WHERE t.n_vars = 1
+            UNION ALL
+            SELECT a.layer_id, a.area_id, a.period, t.term_id,
+                   CASE WHEN count(a.value) = any_value(t.n_vars) THEN sum(a.value) END,
+                   CASE WHEN count(a.value) < any_value(t.n_vars) THEN coalesce(min(a.flag), 'fehlend')
+                        ELSE min(a.flag) END
+            FROM agg a JOIN _pl_terms t ON a.variable = t.variable WHERE t.n_vars > 1
+            GROUP BY a.layer_id, a.area_id, a.period, t.term_id
+        ), n AS (
+            SELECT v.*, s.k, s.den_term, s.factor{nkey} FROM tv v JOIN _pl_spec s ON v.term_id = s.num_term
+        ), d AS (
+            SELECT v.*{dkey} FROM tv v
+            WHERE v.term_id IN (SELECT den_term FROM _pl_spec WHERE den_term IS NOT NULL)
+        ), sets AS (
+            SELECT st.set_id, st.layer_id, st.period, p.k FROM indicator_sets st
+            JOIN _pl_spec p ON p.indicator_id = st.indicator_id WHERE st.compute_id = {compute_id}
+        )
+        SELECT st.set_id, n.area_id,
+               CASE WHEN n.value IS NULL THEN NULL
+                    WHEN n.den_term IS NULL THEN n.value * n.factor
+                    WHEN d.value IS NULL OR d.value = 0 THEN NULL
+                    ELSE n.value / d.value * n.factor END AS value,
+               n.value AS numerator, d.value AS denominator,
+               CASE {collision}
+                    WHEN n.value IS NULL THEN coalesce(n.flag, 'fehlend')
+                    WHEN n.den_term IS NULL THEN n.flag
+                    WHEN d.value IS NULL THEN coalesce(d.flag, 'fehlend')
+                    WHEN d.value = 0 THEN 'nenner_null'
+                    ELSE coalesce(n.flag, d.flag) END AS flag
+        FROM n LEFT JOIN d ON {on}
+        JOIN sets st ON st.layer_id = n.layer_id AND st.k = n.k AND st.period = n.period"""
+    hashed = query.format(
+        nkey=", hash(v.layer_id, v.area_id, v.period, s.den_term) AS hk",
+        dkey=", hash(v.layer_id, v.area_id, v.period, v.term_id) AS hk",
+        compute_id=int(compute_id),
+        on="n.hk = d.hk",
+        collision="WHEN d.hk IS NOT NULL AND NOT (d.layer_id = n.layer_id AND d.area_id = n.area_id "
+        "AND d.period = n.period AND d.term_id = n.den_term) THEN 'hash_kollision'",
+    )
+    store.execute_with(f"CREATE OR REPLACE TABLE indicator_data AS {hashed}", tables)
+    bad = store.query_df("SELECT count(*) AS n FROM indicator_data WHERE flag = 'hash_kollision'")
+    exact = int(bad["n"].iloc[0]) == 0
+    if not exact:  # a hash collision: the exact join
+        plain = query.format(
+            nkey="",
+            dkey="",
+            compute_id=int(compute_id),
+            collision="",
+            on="d.layer_id = n.layer_id AND d.area_id = n.area_id "
+            "AND d.period = n.period AND d.term_id = n.den_term",
+        )
+        store.execute_with(f"CREATE OR REPLACE TABLE indicator_data AS {plain}", tables)
+    # sets without any value (e.g. a period with denominators only) are dropped
+    store.execute(
+        "DELETE FROM indicator_sets WHERE compute_id = ? AND set_id NOT IN "
+        "(SELECT DISTINCT set_id FROM indicator_data)",
+        [compute_id],
+    )
+    store.execute("DROP TABLE IF EXISTS _pl_up")
+    return not exact
+
+
+def _compute_value_indicator(store: Store, ind: IndicatorDefinition, compute_id: int) -> None:
+    """Imported values: as is on their layer; weighted mean upwards if a weight is declared."""
+    rows = store.query_df(
+        "SELECT layer_id, area_id, period, value, flag FROM observations "
+        "WHERE superseded_by IS NULL AND variable = ?",
+        [ind.variable],
+    )
+    frames = [rows.assign(numerator=None, denominator=None)]
+    if ind.weight and not rows.empty:
+        w = store.query_df(
+            "SELECT layer_id, area_id, period, value AS weight FROM observations "
+            "WHERE superseded_by IS NULL AND variable = ?",
+            [ind.weight],
+        )
+        both = rows.merge(w, on=["layer_id", "area_id", "period"], how="inner")
+        for base in sorted(both["layer_id"].unique()):
+            anc = ancestor_table(store, base)
+            anc = anc[anc["anc_layer"] != base]
+            n_base = anc.groupby(["anc_layer", "anc_id"]).size().rename("n_base").reset_index()
+            sub = both[both["layer_id"] == base].merge(anc, on="area_id")
+            sub = sub.assign(vw=sub["value"] * sub["weight"], wv=sub["weight"].where(sub["value"].notna()))
+            g = (
+                sub.groupby(["anc_layer", "anc_id", "period"])
+                .agg(vw=("vw", "sum"), wv=("wv", "sum"), n=("value", "count"))
+                .reset_index()
+            )
+            g = g.merge(n_base, on=["anc_layer", "anc_id"])
+            g["value"] = (g["vw"] / g["wv"]).where(g["wv"] > 0)
+            g["flag"] = None
+            g.loc[g["n"] < g["n_base"], "flag"] = "teilsumme"
+            g.loc[g["n"] == 0, "flag"] = "fehlend"
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "layer_id": g["anc_layer"],
+                        "area_id": g["anc_id"],
+                        "period": g["period"],
+                        "value": g["value"],
+                        "flag": g["flag"],
+                        "numerator": None,
+                        "denominator": g["wv"],
+                    }
+                )
+            )
+    allv = pd.concat(frames, ignore_index=True)
+    if allv.empty:
+        return
+    sets = allv[["layer_id", "period"]].drop_duplicates().sort_values(["layer_id", "period"])
+    first = store.next_id("indicator_sets", "set_id")
+    sets = sets.assign(set_id=range(first, first + len(sets)))
+    store.insert_arrow(
+        "indicator_sets",
+        pa.table(
+            {
+                "set_id": pa.array(sets["set_id"].tolist(), pa.int32()),
+                "layer_id": pa.array(sets["layer_id"].astype(str).tolist(), pa.string()),
+                "indicator_id": pa.array([ind.id] * len(sets), pa.string()),
+                "period": pa.array(sets["period"].astype(str).tolist(), pa.string()),
+                "compute_id": pa.array([compute_id] * len(sets), pa.int32()),
+            }
+        ),
+    )
+    allv = allv.merge(sets, on=["layer_id", "period"])
+
+    def col(name: str) -> pa.Array:
+        s = allv[name].astype(object)
+        return pa.array([None if pd.isna(x) else float(x) for x in s], pa.float64())
+
+    store.insert_arrow(
+        "indicator_data",
+        pa.table(
+            {
+                "set_id": pa.array(allv["set_id"].tolist(), pa.int32()),
+                "area_id": pa.array(allv["area_id"].astype(str).tolist(), pa.string()),
+                "value": col("value"),
+                "numerator": col("numerator"),
+                "denominator": col("denominator"),
+                "flag": pa.array([f if isinstance(f, str) else None for f in allv["flag"]], pa.string()),
+            }
+        ),
     )

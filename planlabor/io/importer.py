@@ -21,7 +21,7 @@ import pyarrow as pa
 from planlabor.config import DEFAULT_MISSING_MARKERS
 from planlabor.errors import InputError, NotFoundError
 from planlabor.io.periods import EXPECTED_FORMS, parse_period, parse_period_option, period_end
-from planlabor.io.table import RawTable, ReadOptions, _q, read_table
+from planlabor.io.table import RawTable, ReadOptions, _q, read_table, unique_name
 from planlabor.store import ImportRecord, Store
 
 PERIOD_COLUMN_NAMES = (
@@ -234,13 +234,13 @@ def plan_and_import(
             expected=f"eine vorhandene Raumebene: {known}",
             hint="Legen Sie die Raumebene zuerst mit 'planlabor areas import' an.",
         )
-    raw = read_table(path, opts.read)
+    raw = read_table(path, opts.read, con=store.staging_connection())
     try:
         return _import(
             store, raw, opts, layer.layer_id, missing_defaults, dry_run, (layer.valid_from, layer.valid_to)
         )
     finally:
-        raw.con.close()
+        raw.close()
 
 
 def _import(
@@ -325,18 +325,25 @@ def _import(
     id_sql = f"trim(replace({_q(id_col)}, '\"', ''))"
     if opts.id_width:
         id_sql = f"lpad({id_sql}, {int(opts.id_width)}, '0')"
-    period_sql = f"trim({_q(period_col)})" if period_col else "NULL"
+    period_sql = f"trim({_q(period_col)})" if period_col else "CAST(NULL AS VARCHAR)"
+    keyed, keys, parsed = (unique_name(p) for p in ("keyed", "keys", "parsed"))
+    raw.temp_tables += [keyed, keys, parsed]
+    variables: list[str] = []
     if var_col and val_col:
         var_col = _find_column(cols, var_col, "Variablenspalte", raw, "--variable-column")
         val_col = _find_column(cols, val_col, "Wertspalte", raw, "--value-column")
-        long_sql = (
-            f"SELECT _line, {id_sql} AS area_id, {period_sql} AS period_raw, "
-            f"trim({_q(var_col)}) AS variable, {_q(val_col)} AS raw FROM {raw.name}"
+        # long: one key row per value
+        con.execute(
+            f"CREATE TEMP TABLE {keyed} AS SELECT _line, {id_sql} AS area_id, {period_sql} AS period_raw, "
+            f"trim({_q(var_col)}) AS variable FROM {raw.name}"
         )
         for c in cols:
             if c not in (id_col, period_col, var_col, val_col):
                 skipped[c] = "nicht verwendet (lange Tabelle)"
-        variables_filter = opts.columns
+        if opts.columns:
+            names = [r[0] for r in con.execute(f"SELECT DISTINCT variable FROM {keyed}").fetchall()]
+            keep = [n for n in names if n and any(fnmatch.fnmatchcase(n, p) for p in opts.columns)]
+            con.execute(f"DELETE FROM {keyed} WHERE variable NOT IN (SELECT unnest(?))", [keep])
     else:
         reserved = {id_col} | ({period_col} if period_col else set())
         candidates = _select_columns([c for c in cols if c not in reserved], opts, raw)
@@ -349,7 +356,7 @@ def _import(
             variables, auto_skipped, first_bad = _classify_columns(raw, candidates, marker_set)
             skipped.update(auto_skipped)
         if not variables:
-            example = next(iter(first_bad.items()), None)
+            example = next(iter(first_bad.items()), None) if not opts.columns else None
             raise InputError(
                 "Die Datei enthält keine Zahlenspalten, die importiert werden könnten"
                 + (f"; z. B. ist {example[1][1]!r} keine Zahl." if example else "."),
@@ -360,22 +367,15 @@ def _import(
                 hint="Wählen Sie Spalten mit --columns, prüfen Sie --decimal oder geben Sie "
                 "Fehlwert-Zeichen mit --missing an.",
             )
-        unpivot_cols = ", ".join(_q(v) for v in variables)
-        long_sql = (
-            f"SELECT _line, {id_sql} AS area_id, {period_sql} AS period_raw, variable, raw FROM "
-            f"{raw.name} UNPIVOT INCLUDE NULLS (raw FOR variable IN ({unpivot_cols}))"
+        # wide: one key row per file row (all checks on keys run on these, not per value)
+        con.execute(
+            f"CREATE TEMP TABLE {keyed} AS SELECT _line, {id_sql} AS area_id, {period_sql} AS period_raw "
+            f"FROM {raw.name}"
         )
-        variables_filter = None
-    con.execute(f"CREATE TEMP TABLE long AS {long_sql}")
-    if variables_filter and var_col:
-        pats = variables_filter
-        names = [r[0] for r in con.execute("SELECT DISTINCT variable FROM long").fetchall()]
-        keep = [n for n in names if any(fnmatch.fnmatchcase(n, p) for p in pats)]
-        con.execute("DELETE FROM long WHERE variable NOT IN (SELECT unnest(?))", [keep])
 
     # --- empty keys
     bad = con.execute(
-        "SELECT min(_line), count(DISTINCT _line) FROM long WHERE area_id IS NULL OR area_id = ''"
+        f"SELECT min(_line), count(DISTINCT _line) FROM {keyed} WHERE area_id IS NULL OR area_id = ''"
     ).fetchone()
     if bad and bad[1]:
         raise InputError(
@@ -387,7 +387,9 @@ def _import(
             hint="Ergänzen oder löschen Sie die Zeilen ohne Schlüssel.",
         )
     if var_col:
-        bad = con.execute("SELECT min(_line) FROM long WHERE variable IS NULL OR variable = ''").fetchone()
+        bad = con.execute(
+            f"SELECT min(_line) FROM {keyed} WHERE variable IS NULL OR variable = ''"
+        ).fetchone()
         if bad and bad[0] is not None:
             raise InputError(
                 "Zeile ohne Variablennamen.",
@@ -399,19 +401,25 @@ def _import(
 
     # --- key corrections
     if opts.map_keys:
-        con.execute("CREATE TEMP TABLE keymap(old VARCHAR, new VARCHAR)")
-        con.executemany("INSERT INTO keymap VALUES (?, ?)", list(opts.map_keys.items()))
-        con.execute("UPDATE long SET area_id = keymap.new FROM keymap WHERE long.area_id = keymap.old")
+        kmap = unique_name("keymap")
+        raw.temp_tables.append(kmap)
+        con.execute(f"CREATE TEMP TABLE {kmap}(old VARCHAR, new VARCHAR)")
+        con.executemany(f"INSERT INTO {kmap} VALUES (?, ?)", list(opts.map_keys.items()))
+        con.execute(f"UPDATE {keyed} SET area_id = m.new FROM {kmap} m WHERE {keyed}.area_id = m.old")
         warnings.append("Schlüssel umgesetzt: " + ", ".join(f"{k} → {v}" for k, v in opts.map_keys.items()))
 
     # --- periods
+    pmap = unique_name("pmap")
+    raw.temp_tables.append(pmap)
+    con.execute(f"CREATE TEMP TABLE {pmap}(period_raw VARCHAR, period VARCHAR)")
     if fixed_period is not None:
-        con.execute("ALTER TABLE long ADD COLUMN period VARCHAR")
-        con.execute("UPDATE long SET period = ?", [fixed_period])
+        con.execute(f"INSERT INTO {pmap} VALUES (NULL, ?)", [fixed_period])
+        join_period = "TRUE"
     else:
-        distinct = con.execute("SELECT period_raw, min(_line) FROM long GROUP BY period_raw").fetchall()
         mapping = []
-        for value, line in distinct:
+        for value, line in con.execute(
+            f"SELECT period_raw, min(_line) FROM {keyed} GROUP BY period_raw"
+        ).fetchall():
             if value is None or value == "":
                 raise InputError(
                     "Zeile ohne Zeitraum.",
@@ -432,38 +440,85 @@ def _import(
                     expected=EXPECTED_FORMS,
                     hint="Korrigieren Sie den Wert oder geben Sie --period an.",
                 ) from exc
-        con.execute("CREATE TEMP TABLE pmap(period_raw VARCHAR, period VARCHAR)")
-        con.executemany("INSERT INTO pmap VALUES (?, ?)", mapping)
-        con.execute(
-            "CREATE TEMP TABLE long2 AS SELECT l.*, p.period FROM long l JOIN pmap p USING (period_raw)"
-        )
-        con.execute("DROP TABLE long")
-        con.execute("ALTER TABLE long2 RENAME TO long")
+        con.executemany(f"INSERT INTO {pmap} VALUES (?, ?)", mapping)
+        join_period = "p.period_raw = k.period_raw"
+    var_sel = ", k.variable" if var_col else ""
+    con.execute(
+        f"CREATE TEMP TABLE {keys} AS SELECT k._line, k.area_id, p.period{var_sel} "
+        f"FROM {keyed} k JOIN {pmap} p ON {join_period}"
+    )
 
-    # --- values and flags
-    con.execute("CREATE TEMP TABLE markers(marker VARCHAR, flag VARCHAR)")
-    con.executemany("INSERT INTO markers VALUES (?, ?)", list(markers.items()))
-    num = number_sql("l.raw", raw.decimal, raw.thousands)
-    con.execute(f"""
-        CREATE TEMP TABLE parsed AS
-        SELECT l._line, l.area_id, l.variable, l.period, l.raw, m.flag,
-               CASE WHEN m.flag IS NULL THEN {num} END AS value
-        FROM long l LEFT JOIN markers m ON coalesce(trim(l.raw), '') = m.marker""")
+    # --- duplicates (per file row in wide tables, per value in long ones)
+    group = "area_id, period" + (", variable" if var_col else "")
+    dup = con.execute(
+        f"SELECT {group}, min(_line), max(_line) FROM {keys} GROUP BY {group} HAVING count(*) > 1 "
+        "ORDER BY min(_line) LIMIT 3"
+    ).fetchall()
+    if dup:
+        first = dup[0]
+        what = f"Gebiet {first[0]!r}, Zeitraum {first[1]}" + (f", Variable {first[2]!r}" if var_col else "")
+        l1, l2 = first[-2], first[-1]
+        raise InputError(
+            f"{what} kommt mehrfach vor (Zeilen {l1} und {l2}).",
+            file=raw.path,
+            row=int(l2),
+            column=id_col,
+            expected="je Gebiet, Variable und Zeitraum genau ein Wert",
+            hint="Entfernen Sie die doppelte Zeile oder prüfen Sie die Zeitspalte.",
+        )
+
+    # --- area matching (on the keys)
+    area_ids = store.areas(layer_id)["area_id"].astype(str).tolist()
+    layer_areas = unique_name("areas")
+    raw.temp_tables.append(layer_areas)
+    con.register(layer_areas + "_src", pa.table({"area_id": pa.array(area_ids, pa.string())}))
+    con.execute(f"CREATE TEMP TABLE {layer_areas} AS SELECT area_id FROM {layer_areas}_src")
+    con.unregister(layer_areas + "_src")
+    unmatched_rows = con.execute(
+        f"""SELECT k.area_id, list(DISTINCT k._line ORDER BY k._line) FROM {keys} k
+        ANTI JOIN {layer_areas} a USING (area_id) GROUP BY k.area_id ORDER BY k.area_id"""
+    ).fetchall()
+    unmatched = {str(k): [int(x) for x in lines] for k, lines in unmatched_rows}
+    matched = con.execute(
+        f"SELECT count(DISTINCT area_id) FROM {keys} SEMI JOIN {layer_areas} USING (area_id)"
+    ).fetchone()
+
+    # --- values and flags: unpivot, attach keys, parse (one statement)
+    flag_sql = _flag_case("u.raw", markers)
+    num = number_sql("u.raw", raw.decimal, raw.thousands)
+    if var_col and val_col:
+        source = (
+            f"SELECT k._line, k.area_id, k.period, k.variable, r.{_q(val_col)} AS raw "
+            f"FROM {keys} k JOIN {raw.name} r USING (_line)"
+        )
+    else:
+        unpivot_cols = ", ".join(_q(v) for v in variables)
+        source = (
+            f"SELECT * FROM (SELECT k.area_id, k.period, r._line, "
+            f"{', '.join('r.' + _q(v) for v in variables)} "
+            f"FROM {raw.name} r JOIN {keys} k USING (_line)) "
+            f"UNPIVOT INCLUDE NULLS (raw FOR variable IN ({unpivot_cols}))"
+        )
+    con.execute(
+        f"""CREATE TEMP TABLE {parsed} AS
+        SELECT u._line, u.area_id, u.variable, u.period, u.raw, f.flag,
+               CASE WHEN f.flag IS NULL THEN {num} END AS value
+        FROM ({source}) u, LATERAL (SELECT {flag_sql} AS flag) f"""
+    )
     grouping_check = ""
     if raw.thousands == ".":
         grouping_check = (
             " OR (flag IS NULL AND raw LIKE '%.%' AND NOT regexp_full_match("
             "trim(raw), '[-+]?\\d{1,3}(\\.\\d{3})+(,\\d*)?'))"
         )
-    bad_rows = con.execute(f"""
-        SELECT _line, variable, raw FROM parsed
-        WHERE (flag IS NULL AND (value IS NULL OR NOT isfinite(value))){grouping_check}
-        ORDER BY _line LIMIT 5""").fetchall()
+    bad_filter = f"(flag IS NULL AND (value IS NULL OR NOT isfinite(value))){grouping_check}"
+    bad_rows = con.execute(
+        f"SELECT _line, variable, raw FROM {parsed} WHERE {bad_filter} ORDER BY _line LIMIT 5"
+    ).fetchall()
     if bad_rows:
         line, variable, value = bad_rows[0]
-        col = (var_col and val_col and val_col) or variable
-        n_bad = con.execute(f"""SELECT count(*) FROM parsed WHERE (flag IS NULL AND (value IS NULL
-            OR NOT isfinite(value))){grouping_check}""").fetchone()
+        col = val_col if var_col and val_col else variable
+        n_bad = con.execute(f"SELECT count(*) FROM {parsed} WHERE {bad_filter}").fetchone()
         dec_desc = "1.234,5" if raw.decimal == "," else "1234.5"
         raise InputError(
             f"Der Wert {value!r} ist keine Zahl und kein bekanntes Fehlwert-Zeichen "
@@ -477,39 +532,12 @@ def _import(
             "Spalte mit --exclude-column aus.",
         )
 
-    # --- duplicates
-    dup = con.execute("""SELECT area_id, variable, period, min(_line), max(_line) FROM parsed
-        GROUP BY ALL HAVING count(*) > 1 ORDER BY 4 LIMIT 3""").fetchall()
-    if dup:
-        a, v, p, l1, l2 = dup[0]
-        raise InputError(
-            f"Gebiet {a!r}, Variable {v!r}, Zeitraum {p} kommt mehrfach vor (Zeilen {l1} und {l2}).",
-            file=raw.path,
-            row=int(l2),
-            column=id_col,
-            expected="je Gebiet, Variable und Zeitraum genau ein Wert",
-            hint="Entfernen Sie die doppelte Zeile oder prüfen Sie die Zeitspalte.",
-        )
-
-    # --- area matching
-    area_ids = store.areas(layer_id)["area_id"].astype(str).tolist()
-    con.execute("CREATE TEMP TABLE layer_areas(area_id VARCHAR)")
-    con.register("_area_list", pa.table({"area_id": pa.array(area_ids, pa.string())}))
-    con.execute("INSERT INTO layer_areas SELECT area_id FROM _area_list")
-    con.unregister("_area_list")
-    unmatched_rows = con.execute("""
-        SELECT p.area_id, list(DISTINCT p._line ORDER BY p._line) FROM parsed p
-        ANTI JOIN layer_areas a USING (area_id) GROUP BY p.area_id ORDER BY p.area_id""").fetchall()
-    unmatched = {str(k): [int(x) for x in lines] for k, lines in unmatched_rows}
-    matched = con.execute(
-        "SELECT count(DISTINCT area_id) FROM parsed SEMI JOIN layer_areas USING (area_id)"
-    ).fetchone()
-    periods = sorted(r[0] for r in con.execute("SELECT DISTINCT period FROM parsed").fetchall())
+    periods = sorted(r[0] for r in con.execute(f"SELECT DISTINCT period FROM {keys}").fetchall())
     if var_col:
         variables_found = [
             r[0]
             for r in con.execute(
-                "SELECT variable FROM parsed GROUP BY variable ORDER BY min(_line), variable"
+                f"SELECT variable FROM {keys} GROUP BY variable ORDER BY min(_line), variable"
             ).fetchall()
         ]
     else:
@@ -517,10 +545,10 @@ def _import(
     flag_counts = {
         str(f): int(n)
         for f, n in con.execute(
-            "SELECT flag, count(*) FROM parsed WHERE flag IS NOT NULL GROUP BY flag ORDER BY flag"
+            f"SELECT flag, count(*) FROM {parsed} WHERE flag IS NOT NULL GROUP BY flag ORDER BY flag"
         ).fetchall()
     }
-    n_total = con.execute("SELECT count(*) FROM parsed").fetchone()
+    n_total = con.execute(f"SELECT count(*) FROM {parsed}").fetchone()
     n_values = int(n_total[0]) if n_total else 0
 
     vf, vt = validity
@@ -528,8 +556,8 @@ def _import(
         end = period_end(p)
         if (vf and end < vf) or (vt and end > vt):
             warnings.append(
-                f"Zeitraum {p} liegt außerhalb der Gültigkeit der Raumebene "
-                f"{layer_id!r} ({vf or '…'} bis {vt or '…'})."
+                f"Zeitraum {p} liegt außerhalb der Gültigkeit der Raumebene {layer_id!r} "
+                f"({vf or '…'} bis {vt or '…'})."
             )
 
     options_record = {k: v for k, v in asdict(opts).items() if v not in (None, [], {})}
@@ -555,15 +583,15 @@ def _import(
     )
 
     if unmatched and opts.on_unmatched == "refuse" and not dry_run:
-        keys = list(unmatched)
-        first = keys[0]
+        keys_ = list(unmatched)
+        first_key = keys_[0]
         raise InputError(
-            f"{len(keys)} Gebietsschlüssel gibt es in der Raumebene {layer_id!r} nicht: "
-            + ", ".join(f"{k} (Zeile {', '.join(map(str, unmatched[k][:3]))})" for k in keys[:10])
-            + (" …" if len(keys) > 10 else "")
+            f"{len(keys_)} Gebietsschlüssel gibt es in der Raumebene {layer_id!r} nicht: "
+            + ", ".join(f"{k} (Zeile {', '.join(map(str, unmatched[k][:3]))})" for k in keys_[:10])
+            + (" …" if len(keys_) > 10 else "")
             + ". Nichts wurde importiert.",
             file=raw.path,
-            row=unmatched[first][0],
+            row=unmatched[first_key][0],
             column=id_col,
             expected=f"Schlüssel der Raumebene {layer_id!r}",
             hint="Korrigieren Sie die Schlüssel (z. B. --map-key ALT=NEU), oder stellen Sie die "
@@ -575,21 +603,25 @@ def _import(
 
     import_id = store.next_id("imports", "import_id")
     report.import_id = import_id
-    good = con.execute(f"""SELECT '{layer_id.replace("'", "''")}' AS layer_id, area_id, variable,
-        period, value, flag FROM parsed SEMI JOIN layer_areas USING (area_id)""").to_arrow_table()
-    quarantine = con.execute(f"""SELECT CAST({import_id} AS INTEGER) AS import_id, _line AS source_row,
-        '{layer_id.replace("'", "''")}' AS layer_id, area_id, variable, period, value, flag,
-        'unbekannter Gebietsschlüssel' AS reason FROM parsed ANTI JOIN layer_areas USING (area_id)
-        ORDER BY _line""").to_arrow_table()
-    report.quarantined = quarantine.num_rows
-    report.n_values = good.num_rows
+    lit = "'" + layer_id.replace("'", "''") + "'"
+    good_sql = (
+        f"SELECT {lit} AS layer_id, area_id, variable, period, value, flag FROM {parsed} "
+        f"SEMI JOIN {layer_areas} USING (area_id)"
+    )
+    quarantine_sql = f"""SELECT CAST({import_id} AS INTEGER) AS import_id, _line AS source_row,
+        {lit} AS layer_id, area_id, variable, period, value, flag,
+        'unbekannter Gebietsschlüssel' AS reason FROM {parsed} ANTI JOIN {layer_areas} USING (area_id)
+        ORDER BY _line"""
+    n_quarantine = sum(len(lines) * (1 if var_col else len(variables_found)) for lines in unmatched.values())
+    slices = pa.table(
+        {
+            "layer_id": pa.array([layer_id] * len(periods) * len(variables_found), pa.string()),
+            "variable": pa.array([v for v in variables_found for _ in periods], pa.string()),
+            "period": pa.array(periods * len(variables_found), pa.string()),
+        }
+    )
     with store.transaction():
-        before = store.query_df(
-            "SELECT count(DISTINCT (layer_id, variable, period)) AS n FROM observations "
-            "WHERE superseded_by IS NULL AND layer_id = ? AND period IN (SELECT unnest(?)) "
-            "AND variable IN (SELECT unnest(?))",
-            [layer_id, periods, variables_found],
-        )
+        before = store.count_current_slices(slices)
         store.log_import(
             ImportRecord(
                 import_id=import_id,
@@ -600,13 +632,25 @@ def _import(
                 options=options_record,
                 layer_id=layer_id,
                 rows_read=raw.n_rows,
-                values_imported=good.num_rows,
-                quarantined=quarantine.num_rows,
+                values_imported=n_values - n_quarantine,
+                quarantined=n_quarantine,
                 message="; ".join(warnings),
             )
         )
-        store.add_observations(import_id, good)
-        if quarantine.num_rows:
-            store.add_quarantine(quarantine)
-    report.superseded_slices = int(before["n"].iloc[0])
+        store.add_observations_from(con, good_sql, import_id, slices)
+        if n_quarantine:
+            store.add_quarantine_from(con, quarantine_sql)
+    report.quarantined = n_quarantine
+    report.n_values = n_values - n_quarantine
+    report.superseded_slices = before
     return report
+
+
+def _flag_case(expr: str, markers: dict[str, str]) -> str:
+    """SQL CASE mapping missing-value markers (trimmed; NULL counts as empty) to their flags."""
+
+    def lit(text: str) -> str:
+        return "'" + text.replace("'", "''") + "'"
+
+    whens = " ".join(f"WHEN {lit(m)} THEN {lit(f)}" for m, f in markers.items())
+    return f"CASE coalesce(trim({expr}), '') {whens} END"

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import math
 import os
 import tempfile
@@ -41,9 +42,17 @@ class ReadOptions:
     skip_rows: int = 0
 
 
+_counter = itertools.count()
+
+
+def unique_name(prefix: str) -> str:
+    """A table name no other staging step in this process uses."""
+    return f"_pl_{prefix}_{os.getpid()}_{next(_counter)}"
+
+
 @dataclass
 class RawTable:
-    """A file read as strings into the staging engine."""
+    """A file read as strings into a staging connection (temporary tables)."""
 
     path: Path
     con: duckdb.DuckDBPyConnection
@@ -53,6 +62,16 @@ class RawTable:
     dialect: CsvDialect | None = None
     sheet: str | None = None
     warnings: list[str] = field(default_factory=list)
+    owns_connection: bool = True
+    temp_tables: list[str] = field(default_factory=list)
+
+    def close(self) -> None:
+        """Drop the staging tables (or the whole private connection)."""
+        if self.owns_connection:
+            self.con.close()
+            return
+        for t in [self.name, *self.temp_tables]:
+            self.con.execute(f"DROP TABLE IF EXISTS {t}")
 
     @property
     def decimal(self) -> str:
@@ -101,7 +120,17 @@ def _clean_header(names: list[str], path: Path, warnings: list[str]) -> list[str
     return out
 
 
-def read_table(path: str | Path, options: ReadOptions | None = None) -> RawTable:
+def _staging(con: duckdb.DuckDBPyConnection | None) -> tuple[duckdb.DuckDBPyConnection, bool]:
+    if con is not None:
+        return con, False
+    new = duckdb.connect()
+    new.execute("SET enable_progress_bar = false")
+    return new, True
+
+
+def read_table(
+    path: str | Path, options: ReadOptions | None = None, con: duckdb.DuckDBPyConnection | None = None
+) -> RawTable:
     """Read ``path`` into a staging table of strings.
 
     Raises :class:`~planlabor.errors.InputError` naming the line of the first
@@ -115,9 +144,9 @@ def read_table(path: str | Path, options: ReadOptions | None = None) -> RawTable
         )
     suffix = path.suffix.lower()
     if suffix in SHEET_SUFFIXES:
-        return _read_sheet(path, options)
+        return _read_sheet(path, options, con)
     if suffix in TEXT_SUFFIXES or suffix == "":
-        return _read_csv(path, options)
+        return _read_csv(path, options, con)
     raise InputError(
         f"Das Dateiformat {suffix!r} wird nicht unterstützt.",
         file=path,
@@ -126,7 +155,7 @@ def read_table(path: str | Path, options: ReadOptions | None = None) -> RawTable
     )
 
 
-def _read_csv(path: Path, options: ReadOptions) -> RawTable:
+def _read_csv(path: Path, options: ReadOptions, con_in: duckdb.DuckDBPyConnection | None) -> RawTable:
     delimiter = options.delimiter
     if delimiter in ("\\t", "tab", "TAB"):
         delimiter = "\t"
@@ -160,20 +189,26 @@ def _read_csv(path: Path, options: ReadOptions) -> RawTable:
                 expected=f"Spaltennamen, getrennt durch {dialect.delimiter!r}",
             ) from exc
         columns = _clean_header(header, path, warnings)
-        con = duckdb.connect()
+        con, owns = _staging(con_in)
+        name, stage, rej_t, rej_s = (unique_name(p) for p in ("raw", "stage", "rej", "rejscan"))
+        # line numbers come from the insertion order: keep it while reading
+        order = con.execute("SELECT current_setting('preserve_insertion_order')").fetchone()
+        con.execute("SET preserve_insertion_order = true")
         spec = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(columns))) + "}"
         src_sql = str(source).replace("'", "''")
         con.execute(
-            f"""CREATE TABLE raw_stage AS SELECT * FROM read_csv('{src_sql}',
+            f"""CREATE TEMP TABLE {stage} AS SELECT * FROM read_csv('{src_sql}',
                 delim = ?, quote = '"', escape = '"', header = false, skip = ?,
                 auto_detect = false, columns = {spec}, store_rejects = true, ignore_errors = true,
-                rejects_table = 'rej', rejects_scan = 'rejscan', max_line_size = 10000000)""",
+                rejects_table = '{rej_t}', rejects_scan = '{rej_s}', max_line_size = 10000000)""",
             [dialect.delimiter, options.skip_rows + 1],
         )
-        rej = con.execute("SELECT line, error_type, error_message FROM rej ORDER BY line LIMIT 5").fetchall()
+        rej = con.execute(
+            f"SELECT line, error_type, error_message FROM {rej_t} ORDER BY line LIMIT 5"
+        ).fetchall()
         if rej:
             line, _etype, msg = rej[0]
-            more = con.execute("SELECT count(*) FROM rej").fetchone()
+            more = con.execute(f"SELECT count(*) FROM {rej_t}").fetchone()
             n_bad = int(more[0]) if more else len(rej)
             raise InputError(
                 f"Die Zeile hat nicht die Form der Kopfzeile ({msg}); "
@@ -188,11 +223,10 @@ def _read_csv(path: Path, options: ReadOptions) -> RawTable:
             )
         select = ", ".join(f"c{i} AS {_q(c)}" for i, c in enumerate(columns))
         con.execute(
-            f"CREATE TABLE raw AS SELECT CAST(rowid + {options.skip_rows + 2} AS BIGINT) AS _line, "
-            f"{select} FROM raw_stage"
+            f"CREATE TEMP TABLE {name} AS SELECT CAST(rowid + {options.skip_rows + 2} AS BIGINT) AS _line, "
+            f"{select} FROM {stage}"
         )
-        con.execute("DROP TABLE raw_stage")
-        n = con.execute("SELECT count(*) FROM raw").fetchone()
+        n = con.execute(f"SELECT count(*) FROM {name}").fetchone()
     except duckdb.Error as exc:
         raise InputError(
             f"Die Datei ist nicht als CSV lesbar: {str(exc).splitlines()[0]}",
@@ -203,10 +237,16 @@ def _read_csv(path: Path, options: ReadOptions) -> RawTable:
     finally:
         if tmp:
             os.unlink(tmp)
+        if "con" in locals():
+            for t in (stage, rej_t, rej_s):
+                con.execute(f"DROP TABLE IF EXISTS {t}")
+            if order and not owns:
+                con.execute(f"SET preserve_insertion_order = {bool(order[0])}")
     return RawTable(
+        owns_connection=owns,
         path=path,
         con=con,
-        name="raw",
+        name=name,
         columns=columns,
         n_rows=int(n[0]) if n else 0,
         dialect=dialect,
@@ -250,7 +290,7 @@ def _header_row(rows: list[list[Any]]) -> int:
     return 0
 
 
-def _read_sheet(path: Path, options: ReadOptions) -> RawTable:
+def _read_sheet(path: Path, options: ReadOptions, con_in: duckdb.DuckDBPyConnection | None) -> RawTable:
     try:
         from python_calamine import CalamineWorkbook
     except ImportError as exc:  # pragma: no cover - core dependency
@@ -308,14 +348,16 @@ def _read_sheet(path: Path, options: ReadOptions) -> RawTable:
     table = pa.table(
         {"_line": pa.array(lines, pa.int64()), **{c: pa.array(v, pa.string()) for c, v in data.items()}}
     )
-    con = duckdb.connect()
-    con.register("_sheet", table)
-    con.execute("CREATE TABLE raw AS SELECT * FROM _sheet")
-    con.unregister("_sheet")
+    con, owns = _staging(con_in)
+    name = unique_name("raw")
+    con.register(name + "_src", table)
+    con.execute(f"CREATE TEMP TABLE {name} AS SELECT * FROM {name}_src")
+    con.unregister(name + "_src")
     return RawTable(
+        owns_connection=owns,
         path=path,
         con=con,
-        name="raw",
+        name=name,
         columns=columns,
         n_rows=len(lines),
         dialect=None,

@@ -19,7 +19,7 @@ def open_store(section: StoreSection, root: Path, read_only: bool = False) -> St
         path = Path(section.path)
         if not path.is_absolute():
             path = root / path
-        return DuckDBStore(path, read_only=read_only)
+        return DuckDBStore(path, read_only=read_only, memory_limit=section.memory_limit)
     raise ConfigError(
         f"Das Speicher-Backend {section.backend!r} ist in dieser Version noch nicht verfügbar.",
         column="store.backend",

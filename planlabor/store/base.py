@@ -172,25 +172,54 @@ class Store(abc.ABC):
     def imports(self) -> pd.DataFrame:
         return self.query_df("SELECT * FROM imports ORDER BY import_id")
 
-    def add_observations(self, import_id: int, table: pa.Table) -> None:
+    def add_observations(self, import_id: int, table: pa.Table, slices: pa.Table | None = None) -> None:
         """Insert observations of one import and supersede the earlier version of
         every (layer, variable, period) slice it covers.
 
-        ``table`` has columns layer_id, area_id, variable, period, value, flag.
+        ``table`` has columns layer_id, area_id, variable, period, value, flag; ``slices``
+        (layer_id, variable, period) the slices it covers (derived from ``table`` if omitted).
         """
         n = table.num_rows
         table = table.append_column("import_id", pa.array([import_id] * n, pa.int32()))
         table = table.append_column("superseded_by", pa.nulls(n, pa.int32()))
         self.insert_arrow("observations", table)
-        self.execute(
-            """
-            UPDATE observations SET superseded_by = ?
+        if slices is None:
+            slices = (
+                table.select(["layer_id", "variable", "period"])
+                .group_by(["layer_id", "variable", "period"])
+                .aggregate([])
+            )
+        self._supersede(import_id, slices)
+
+    def _supersede(self, import_id: int, slices: pa.Table) -> None:
+        self.execute_with(
+            """UPDATE observations SET superseded_by = ?
             WHERE superseded_by IS NULL AND import_id <> ?
-              AND (layer_id, variable, period) IN (
-                  SELECT DISTINCT layer_id, variable, period FROM observations WHERE import_id = ?)
-            """,
-            [import_id, import_id, import_id],
+              AND (layer_id, variable, period) IN (SELECT layer_id, variable, period FROM _pl_slices)""",
+            {"_pl_slices": slices},
+            [import_id, import_id],
         )
+
+    def count_current_slices(self, slices: pa.Table) -> int:
+        """How many of the given (layer, variable, period) slices already hold current values."""
+        df = self.query_with(
+            """SELECT count(*) AS n FROM (SELECT DISTINCT layer_id, variable, period FROM observations
+            WHERE superseded_by IS NULL AND (layer_id, variable, period) IN
+            (SELECT layer_id, variable, period FROM _pl_slices))""",
+            {"_pl_slices": slices},
+        )
+        return int(df["n"].iloc[0])
+
+    def staging_connection(self) -> Any:
+        """A DuckDB connection for staging imports (``None``: a private in-memory one)."""
+        return None
+
+    def add_observations_from(self, con: Any, select_sql: str, import_id: int, slices: pa.Table) -> None:
+        """Insert the rows of ``select_sql`` (run on the staging connection ``con``)."""
+        self.add_observations(import_id, con.execute(select_sql).to_arrow_table(), slices)
+
+    def add_quarantine_from(self, con: Any, select_sql: str) -> None:
+        self.add_quarantine(con.execute(select_sql).to_arrow_table())
 
     def add_quarantine(self, table: pa.Table) -> None:
         self.insert_arrow("quarantine", table)

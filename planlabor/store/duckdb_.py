@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import itertools
+import logging
+import os
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from importlib import resources
@@ -17,12 +20,26 @@ from planlabor.errors import StoreError
 from planlabor.store.base import SCHEMA_VERSION, Store
 
 _tmp_counter = itertools.count()
+_log = logging.getLogger("planlabor.sql")
+_SLOW = float(os.environ.get("PLANLABOR_SQL_SLOW", "0") or 0)
+
+
+def _run(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any] | None) -> duckdb.DuckDBPyConnection:
+    """Execute; with PLANLABOR_SQL_SLOW=seconds, statements slower than that are logged."""
+    if not _SLOW:
+        return con.execute(sql, list(params) if params is not None else None)
+    start = time.perf_counter()
+    result = con.execute(sql, list(params) if params is not None else None)
+    elapsed = time.perf_counter() - start
+    if elapsed >= _SLOW:
+        _log.warning("%.2f s: %s", elapsed, " ".join(sql.split())[:160])
+    return result
 
 
 class DuckDBStore(Store):
     """Store in one DuckDB file (or in memory with ``path=":memory:"``)."""
 
-    def __init__(self, path: str | Path, read_only: bool = False) -> None:
+    def __init__(self, path: str | Path, read_only: bool = False, memory_limit: str | None = None) -> None:
         self.path = str(path)
         try:
             self.con = duckdb.connect(self.path, read_only=read_only)
@@ -34,6 +51,11 @@ class DuckDBStore(Store):
                 "(z. B. 'planlabor serve')? Beenden Sie es und versuchen Sie es erneut.",
             ) from exc
         self._depth = 0
+        self.con.execute("SET enable_progress_bar = false")
+        if memory_limit:
+            self.con.execute(f"SET memory_limit = '{memory_limit}'")
+        # results are ordered explicitly where order matters; lets DuckDB write in parallel
+        self.con.execute("SET preserve_insertion_order = false")
         if not read_only:
             self._ensure_schema()
 
@@ -45,20 +67,19 @@ class DuckDBStore(Store):
         )
 
     def execute(self, sql: str, params: Sequence[Any] | None = None) -> None:
-        self.con.execute(sql, list(params) if params is not None else None)
+        _run(self.con, sql, params)
 
     def query_df(self, sql: str, params: Sequence[Any] | None = None) -> pd.DataFrame:
-        return self.con.execute(sql, list(params) if params is not None else None).df()
+        return _run(self.con, sql, params).df()
 
     def query_arrow(self, sql: str, params: Sequence[Any] | None = None) -> pa.Table:
-        result = self.con.execute(sql, list(params) if params is not None else None)
-        return result.to_arrow_table()
+        return _run(self.con, sql, params).to_arrow_table()
 
     def insert_arrow(self, table_name: str, table: pa.Table) -> None:
         name = f"_pl_in_{next(_tmp_counter)}"
         self.con.register(name, table)
         try:
-            self.con.execute(f"INSERT INTO {table_name} SELECT * FROM {name}")
+            _run(self.con, f"INSERT INTO {table_name} SELECT * FROM {name}", None)
         finally:
             self.con.unregister(name)
 
@@ -76,13 +97,35 @@ class DuckDBStore(Store):
         self, sql: str, tables: dict[str, pa.Table], params: Sequence[Any] | None = None
     ) -> None:
         with self._registered(tables):
-            self.con.execute(sql, list(params) if params is not None else None)
+            _run(self.con, sql, params)
 
     def query_with(
         self, sql: str, tables: dict[str, pa.Table], params: Sequence[Any] | None = None
     ) -> pd.DataFrame:
         with self._registered(tables):
-            return self.con.execute(sql, list(params) if params is not None else None).df()
+            return _run(self.con, sql, params).df()
+
+    def staging_connection(self) -> duckdb.DuckDBPyConnection:
+        # stage imports in this connection's temporary tables: no copy between engines
+        return self.con
+
+    def add_observations_from(self, con: Any, select_sql: str, import_id: int, slices: pa.Table) -> None:
+        if con is not self.con:
+            super().add_observations_from(con, select_sql, import_id, slices)
+            return
+        _run(
+            self.con,
+            f"INSERT INTO observations SELECT *, CAST({int(import_id)} AS INTEGER), "
+            f"CAST(NULL AS INTEGER) FROM ({select_sql})",
+            None,
+        )
+        self._supersede(import_id, slices)
+
+    def add_quarantine_from(self, con: Any, select_sql: str) -> None:
+        if con is not self.con:
+            super().add_quarantine_from(con, select_sql)
+            return
+        _run(self.con, f"INSERT INTO quarantine {select_sql}", None)
 
     @contextmanager
     def transaction(self) -> Iterator[None]:

@@ -63,17 +63,27 @@ CREATE TABLE IF NOT EXISTS indicator_definitions (
     registered_at TIMESTAMP,
     PRIMARY KEY (indicator_id, version)
 );
-CREATE TABLE IF NOT EXISTS indicator_values (
+-- Indicator values: one small row per (layer, indicator, period) in indicator_sets and the
+-- values per area in indicator_data (integer set key: fast to write at national scale).
+CREATE TABLE IF NOT EXISTS indicator_sets (
+    set_id INTEGER PRIMARY KEY,
     layer_id VARCHAR NOT NULL,
-    area_id VARCHAR NOT NULL,
     indicator_id VARCHAR NOT NULL,
     period VARCHAR NOT NULL,
+    compute_id INTEGER
+);
+CREATE TABLE IF NOT EXISTS indicator_data (
+    set_id INTEGER NOT NULL,
+    area_id VARCHAR NOT NULL,
     value DOUBLE,
     numerator DOUBLE,
     denominator DOUBLE,
-    flag VARCHAR,
-    compute_id INTEGER
+    flag VARCHAR
 );
+CREATE OR REPLACE VIEW indicator_values AS
+    SELECT s.layer_id, d.area_id, s.indicator_id, s.period, d.value, d.numerator, d.denominator,
+           d.flag, s.compute_id
+    FROM indicator_data d JOIN indicator_sets s USING (set_id);
 CREATE TABLE IF NOT EXISTS computations (
     compute_id INTEGER PRIMARY KEY,
     computed_at TIMESTAMP,

@@ -1,0 +1,22 @@
+"""Run the benchmarks: ``python bench/run.py [foundation ...]`` (all when none named)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+BENCHES = {"foundation": "bench.bench_foundation"}
+
+
+def main(names: list[str]) -> None:
+    import importlib
+
+    for name in names or list(BENCHES):
+        print(f"== {name}")
+        importlib.import_module(BENCHES[name]).main()
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
