@@ -719,6 +719,43 @@ def export_(
         )
 
 
+# --------------------------------------------------------------------- index
+@cli.command("index")
+@click.argument("preset_or_spec")
+@click.argument("input_file", required=False, type=click.Path(dir_okay=False))
+@click.option("--out", type=click.Path(dir_okay=False), help="Ergebnisdatei (.csv oder .xlsx).")
+@click.option("--explain", is_flag=True, help="Die Methode in einfachem Deutsch erklären.")
+def index_(preset_or_spec: str, input_file: str | None, out: str | None, explain: bool) -> None:
+    """Einen Index (Vorlage oder eigene Definition) auf eine Tabelle anwenden.
+
+    Vorlagen: mss2021 (Berliner Monitoring Soziale Stadtentwicklung 2021), gisd
+    (Deprivationsindex nach Art des RKI-GISD), svi (Perzentilrang-Index nach Art des
+    CDC-SVI), headline (Min-Max-Leitindikator). Die MSS-Vorlage liest das FIS-Broker-Format
+    s_IndexInd_MSS2021_homogen und schreibt s_Indizes_MSS2021_homogen.
+
+    \b
+    Beispiele:
+      planlabor index mss2021 --explain
+      planlabor index mss2021 s_IndexInd_MSS2021_homogen.csv --out s_Indizes_MSS2021_homogen.csv
+      planlabor index mein_index.toml kennzahlen.xlsx --out index.xlsx
+    """
+    from planlabor.indices.explain import explain as explain_text
+    from planlabor.indices.run import index_file, spec_of
+
+    if explain:
+        click.echo(explain_text(spec_of(preset_or_spec)))
+        if not input_file:
+            return
+    if not input_file or not out:
+        raise click.UsageError("INPUT und --out sind nötig (oder nur --explain).")
+    r = index_file(preset_or_spec, input_file, out)
+    click.echo(
+        f"Index {r.spec}: {r.rows} Zeilen, {r.excluded} ausgeschlossen; {r.layout} geschrieben nach {r.out}"
+    )
+    for label, n in sorted(r.class_counts.items()):
+        click.echo(f"  {label}: {n}")
+
+
 # ---------------------------------------------------------------------- demo
 @cli.command()
 @click.option(

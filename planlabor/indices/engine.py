@@ -1,0 +1,208 @@
+"""Apply a declared index to a table with one row per area (and period).
+
+Steps per period: missing codes → missing; exclusion rules; per component each input
+standardised over the included areas (polarity applied), combined, rescaled and classified;
+optionally a total over components and the matrix of two components' classes.
+Every intermediate value is kept in the result so that a planner can trace each number.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from planlabor.errors import InputError
+from planlabor.indices.classify import NO_VALUE, ClassificationSpec, breaks_from, classify
+from planlabor.indices.combine import combine
+from planlabor.indices.spec import ComponentSpec, IndexSpec
+from planlabor.indices.standardize import standardize
+
+
+@dataclass
+class IndexResult:
+    spec: IndexSpec
+    table: pd.DataFrame
+    warnings: list[str] = field(default_factory=list)
+
+    def included(self) -> pd.DataFrame:
+        return self.table[~self.table["excluded"]]
+
+
+def _numeric(df: pd.DataFrame, col: str, spec: IndexSpec) -> np.ndarray:
+    if col not in df.columns:
+        raise InputError(
+            f"Die Spalte {col!r}, die der Index {spec.id!r} braucht, fehlt.",
+            column=col,
+            expected="Spalten: " + ", ".join(spec.input_columns()),
+            hint="Benennen Sie die Spalte um oder passen Sie die Indexdefinition an.",
+        )
+    s = df[col]
+    if s.dtype == object or pd.api.types.is_string_dtype(s):
+        s = pd.Series(pd.to_numeric(s.astype(object), errors="coerce"), index=s.index)
+    x = np.array(s.to_numpy(dtype=float), dtype=float, copy=True)
+    for code in spec.missing_codes:
+        x[x == code] = np.nan
+    return x
+
+
+def apply_index(spec: IndexSpec, df: pd.DataFrame) -> IndexResult:
+    """Compute ``spec`` on ``df`` (one row per area, or per area and period)."""
+    if spec.id_column not in df.columns:
+        raise InputError(
+            f"Die Schlüsselspalte {spec.id_column!r} fehlt.",
+            column=spec.id_column,
+            expected="Spalten: " + ", ".join(map(str, df.columns[:20])),
+        )
+    if spec.period_column and spec.period_column in df.columns:
+        parts = [_apply_period(spec, g) for _, g in df.groupby(spec.period_column, sort=True)]
+        table = pd.concat(parts)
+    else:
+        table = _apply_period(spec, df)
+    table = table.loc[df.index.intersection(table.index)] if len(table) == len(df) else table
+    warnings = []
+    if spec.total and spec.total.classification and spec.total.classification.scope == "series":
+        _classify_series(table, "total", spec.total.classification)
+    for comp in spec.component:
+        if comp.classification and comp.classification.scope == "series":
+            _classify_series(table, comp.id, comp.classification)
+    n_ex = int(table["excluded"].sum())
+    if n_ex:
+        warnings.append(f"{n_ex} Gebiet(e) ausgeschlossen")
+    return IndexResult(spec=spec, table=table, warnings=warnings)
+
+
+def _apply_period(spec: IndexSpec, df: pd.DataFrame) -> pd.DataFrame:
+    out = pd.DataFrame(index=df.index)
+    out["id"] = df[spec.id_column].astype(str).to_numpy()
+    if spec.name_column and spec.name_column in df.columns:
+        out["name"] = df[spec.name_column].to_numpy()
+    if spec.period_column and spec.period_column in df.columns:
+        out["period"] = df[spec.period_column].astype(str).to_numpy()
+    excluded = np.zeros(len(df), dtype=bool)
+    reason = np.full(len(df), None, dtype=object)
+    for rule in spec.exclude:
+        if rule.column not in df.columns:
+            raise InputError(f"Die Spalte {rule.column!r} für den Ausschluss fehlt.", column=rule.column)
+        if rule.keep is not None:
+            hit = ~df[rule.column].astype(str).str.strip().isin(rule.keep).to_numpy()
+        else:
+            vals = _numeric(df, rule.column, spec)
+            hit = ~(vals >= float(rule.min or 0))
+        new = hit & ~excluded
+        reason[new] = rule.reason or f"{rule.column} ausgeschlossen"
+        excluded |= hit
+    # a row whose inputs carry a missing code (e.g. -9999) is excluded as well
+    if spec.missing_codes:
+        for col in spec.input_columns():
+            coded = pd.to_numeric(df[col], errors="coerce").isin(spec.missing_codes).to_numpy()
+            reason[coded & ~excluded] = "Fehlwert-Code"
+            excluded |= coded
+    out["excluded"] = excluded
+    out["exclusion_reason"] = reason
+    pop = _numeric(df, spec.population_column, spec) if spec.population_column else None
+    if pop is not None:
+        out["population"] = pop
+    for comp in spec.component:
+        _component(spec, comp, df, out, excluded)
+    if spec.total:
+        t = spec.total
+        m = np.column_stack([out[c].to_numpy(dtype=float) for c in t.components])
+        total = combine(m, t.combine, None if t.weights is None else np.array(t.weights))
+        total[excluded] = np.nan
+        out["total__raw"] = total
+        out["total"] = _rescale(total, t.rescale)
+        if t.classification and t.classification.scope == "period":
+            c = classify(out["total"].to_numpy(dtype=float), t.classification)
+            out["total__class"], out["total__label"] = c.codes, c.labels
+    if spec.matrix:
+        _matrix(spec, out)
+    return out
+
+
+def _rescale(x: np.ndarray, method: str) -> np.ndarray:
+    return standardize(x, method if method != "none" else "none", ddof=0)
+
+
+def _component(
+    spec: IndexSpec, comp: ComponentSpec, df: pd.DataFrame, out: pd.DataFrame, excluded: np.ndarray
+) -> None:
+    weights = None
+    if comp.weighted_by:
+        weights = _numeric(df, comp.weighted_by, spec)
+        weights = np.where(excluded, np.nan, weights)
+    cols = []
+    for inp in comp.inputs:
+        x = _numeric(df, inp.column, spec)
+        x = np.where(excluded, np.nan, x)
+        if inp.log:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                x = np.where(x > 0, np.log(x), np.nan)
+        z = standardize(x, comp.standardize, ddof=comp.ddof, weights=weights)
+        if inp.polarity == "-":
+            z = (1.0 - z) if comp.standardize in ("percentile_rank", "minmax") else -z
+        out[f"{comp.id}__z_{inp.column}"] = z
+        cols.append(z)
+        if comp.flag_above is not None:
+            out[f"{comp.id}__flag_{inp.column}"] = np.where(np.isnan(z), np.nan, (z >= comp.flag_above) * 1.0)
+    m = np.column_stack(cols)
+    orient = None
+    if comp.orient:
+        names = [i.column for i in comp.inputs]
+        orient = m[:, names.index(comp.orient)] if comp.orient in names else _numeric(df, comp.orient, spec)
+    raw = combine(m, comp.combine, np.array([i.weight for i in comp.inputs]), orient=orient)
+    out[f"{comp.id}__sum"] = raw
+    if comp.flag_above is not None:
+        flags = [f"{comp.id}__flag_{i.column}" for i in comp.inputs]
+        out[f"{comp.id}__flags"] = out[flags].sum(axis=1, min_count=1)
+    idx = _rescale(raw, comp.rescale)
+    out[comp.id] = idx
+    if comp.classification and comp.classification.scope == "period":
+        c = classify(idx, comp.classification)
+        out[f"{comp.id}__class"], out[f"{comp.id}__label"] = c.codes, c.labels
+
+
+def _classify_series(table: pd.DataFrame, col: str, spec: ClassificationSpec) -> None:
+    values = table[col].to_numpy(dtype=float)
+    breaks = breaks_from(values, spec)
+    c = classify(values, spec, breaks=breaks)
+    table[f"{col}__class"], table[f"{col}__label"] = c.codes, c.labels
+
+
+def _matrix(spec: IndexSpec, out: pd.DataFrame) -> None:
+    m = spec.matrix
+    assert m is not None
+    rows = next(c for c in spec.component if c.id == m.rows)
+    cols = next(c for c in spec.component if c.id == m.cols)
+    rc = {c.code: c for c in (rows.classification.classes or [])} if rows.classification else {}
+    cc = {c.code: c for c in (cols.classification.classes or [])} if cols.classification else {}
+    codes: list[int | None] = []
+    labels: list[str] = []
+    texts: list[str] = []
+    for r, c in zip(out[f"{m.rows}__class"], out[f"{m.cols}__class"], strict=True):
+        if r is None or c is None or (isinstance(r, float) and np.isnan(r)):
+            codes.append(None)
+            labels.append(m.excluded_label)
+            texts.append(m.excluded_label)
+            continue
+        rd, cd = rc.get(int(r)), cc.get(int(c))
+        fmt = {
+            "row_code": int(r),
+            "col_code": int(c),
+            "row_label": rd.label if rd else "",
+            "col_label": cd.label if cd else "",
+            "row_symbol": (rd.symbol or "") if rd else "",
+            "col_symbol": (cd.symbol or "") if cd else "",
+            "row_name": rows.name,
+            "col_name": cols.name,
+        }
+        codes.append(m.code_factor * int(r) + int(c))
+        labels.append(m.label.format(**fmt))
+        texts.append(m.text.format(**fmt))
+    out["matrix__code"] = codes
+    out["matrix__label"] = labels
+    out["matrix__text"] = texts
+
+
+__all__ = ["NO_VALUE", "IndexResult", "apply_index"]

@@ -1,0 +1,76 @@
+"""Apply a preset or spec file to a table file: ``planlabor index PRESET_OR_SPEC INPUT --out FILE``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from planlabor.errors import InputError
+from planlabor.indices.engine import apply_index
+from planlabor.indices.spec import IndexSpec, load_spec
+from planlabor.io.fisbroker import check_mss_input, is_mss_input, read_strings, write_mss_output
+
+
+@dataclass
+class IndexFileReport:
+    spec: str
+    rows: int
+    excluded: int
+    out: str
+    layout: str
+    class_counts: dict[str, int]
+
+
+def index_file(spec_or_preset: str, input_path: str | Path, out: str | Path) -> IndexFileReport:
+    spec = load_spec(spec_or_preset)
+    path, out = Path(input_path), Path(out)
+    df = read_strings(path)
+    if spec.id == "mss2021" and is_mss_input([str(c) for c in df.columns]):
+        check_mss_input(df, path)
+        res = apply_index(spec, df)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        write_mss_output(res.table, df, out)
+        counts = res.table["matrix__label"].value_counts().to_dict()
+        return IndexFileReport(
+            spec.id,
+            len(df),
+            int(res.table["excluded"].sum()),
+            str(out),
+            "s_Indizes_MSS2021_homogen",
+            {str(k): int(v) for k, v in counts.items()},
+        )
+    res = apply_index(spec, df)
+    table = res.table.drop(columns=[c for c in ("_line",) if c in res.table.columns])
+    out.parent.mkdir(parents=True, exist_ok=True)
+    _write(table, out)
+    label_col = next((c for c in ("matrix__label", "total__label") if c in table.columns), None)
+    if label_col is None:
+        label_col = next((c for c in table.columns if c.endswith("__label")), None)
+    counts = table[label_col].value_counts().to_dict() if label_col else {}
+    return IndexFileReport(
+        spec.id,
+        len(df),
+        int(table["excluded"].sum()),
+        str(out),
+        "Tabelle",
+        {str(k): int(v) for k, v in counts.items()},
+    )
+
+
+def _write(table: pd.DataFrame, out: Path) -> None:
+    if out.suffix.lower() == ".xlsx":
+        table.to_excel(out, index=False, sheet_name="Index")
+    elif out.suffix.lower() in (".csv", ".txt"):
+        table.to_csv(out, index=False, float_format="%.15g")
+    else:
+        raise InputError(
+            f"Das Ausgabeformat {out.suffix!r} wird nicht unterstützt.",
+            column="--out",
+            expected="eine .csv- oder .xlsx-Datei",
+        )
+
+
+def spec_of(name: str) -> IndexSpec:
+    return load_spec(name)

@@ -1,0 +1,296 @@
+"""Index engine: standardisation, combination, classification, MSS 2021 contract."""
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from planlabor.cli import cli
+from planlabor.errors import ConfigError
+from planlabor.indices.classify import ClassDef, ClassificationSpec, classify, find_interval, quantile_breaks
+from planlabor.indices.combine import combine
+from planlabor.indices.engine import apply_index
+from planlabor.indices.explain import explain
+from planlabor.indices.run import index_file
+from planlabor.indices.spec import load_spec, parse_spec
+from planlabor.indices.standardize import minmax, percentile_rank, zscore
+from tests.conftest import write
+
+# ------------------------------------------------------------------ standardise
+
+
+def test_zscore_population_and_sample() -> None:
+    x = np.array([13.0, 7.0, 11.0, 9.0, 10.0])
+    assert zscore(x).tolist() == [1.5, -1.5, 0.5, -0.5, 0.0]
+    sd1 = math.sqrt(20 / 4)
+    assert zscore(x, ddof=1)[0] == pytest.approx(3 / sd1)
+    assert np.isnan(zscore(np.array([1.0, np.nan, 3.0]))[1])
+
+
+def test_weighted_zscore() -> None:
+    x, w = np.array([1.0, 3.0]), np.array([3.0, 1.0])
+    mean = (3 * 1 + 1 * 3) / 4
+    sd = math.sqrt((3 * (1 - mean) ** 2 + 1 * (3 - mean) ** 2) / 4)
+    assert zscore(x, weights=w).tolist() == pytest.approx([(1 - mean) / sd, (3 - mean) / sd])
+
+
+def test_percentile_rank_and_minmax() -> None:
+    assert percentile_rank(np.array([5.0, 1.0, 3.0, 3.0, np.nan])).tolist()[:4] == [1.0, 0.0, 1 / 3, 1 / 3]
+    assert minmax(np.array([10.0, 20.0, 15.0])).tolist() == [0.0, 1.0, 0.5]
+
+
+# ---------------------------------------------------------------------- combine
+
+
+def test_combinations() -> None:
+    m = np.array([[1.0, 4.0], [2.0, 8.0]])
+    assert combine(m, "sum").tolist() == [5.0, 10.0]
+    assert combine(m, "mean").tolist() == [2.5, 5.0]
+    assert combine(m, "weighted_sum", np.array([2.0, 0.5])).tolist() == [4.0, 8.0]
+    assert combine(m, "geometric_mean").tolist() == pytest.approx([2.0, 4.0])
+    assert combine(m, "minimum").tolist() == [1.0, 2.0]
+
+
+def test_pca_orientation_and_variance() -> None:
+    rng = np.random.default_rng(1)
+    base = rng.normal(size=200)
+    m = np.column_stack([base + rng.normal(0, 0.1, 200), -base + rng.normal(0, 0.1, 200), base])
+    scores = combine(m, "pca", orient=m[:, 0])
+    assert np.corrcoef(scores, m[:, 0])[0, 1] > 0.99
+    flipped = combine(m, "pca", orient=m[:, 1])
+    assert np.corrcoef(flipped, m[:, 1])[0, 1] > 0.99
+
+
+# --------------------------------------------------------------------- classify
+
+
+def r_type9(x: list[float], p: float) -> float:
+    """R quantile type 9 by its definition (Hyndman & Fan 1996), independent of numpy."""
+    xs, n = sorted(x), len(x)
+    m = p / 4 + 3 / 8
+    j = math.floor(n * p + m)
+    g = n * p + m - j
+    lo = xs[min(max(j, 1), n) - 1]
+    hi = xs[min(max(j + 1, 1), n) - 1]
+    return (1 - g) * lo + g * hi
+
+
+def test_quantile_type9_matches_definition() -> None:
+    x = [3.1, 7.4, 1.2, 9.9, 5.5, 2.2, 8.8, 4.4, 6.6, 10.5, 0.3]
+    breaks = quantile_breaks(np.array(x), 5, 9)
+    assert breaks == pytest.approx([r_type9(x, p) for p in (0, 0.2, 0.4, 0.6, 0.8, 1.0)])
+
+
+def test_find_interval_all_inside() -> None:
+    b = [0.0, 1.0, 2.0, 3.0]
+    assert find_interval(np.array([0.0, 0.5, 1.0, 2.9, 3.0, 99.0, -5.0]), b).tolist() == [1, 1, 2, 3, 3, 3, 1]
+
+
+def test_manual_classes_bounds_zero_and_no_value() -> None:
+    spec = load_spec("mss2021").component[0].classification
+    assert spec is not None
+    c = classify(np.array([-1.0000001, -1.0, 1.0, 1.0000001, 1.5, 1.5000001, np.nan]), spec)
+    assert c.codes.tolist() == [1, 2, 2, 3, 3, 4, None]
+    assert c.labels.tolist()[-1] == "kein Wert"
+    z = classify(
+        np.array([0.0, 1.0, 2.0, 3.0, 4.0]), ClassificationSpec(method="quantile", k=2, zero_class=True)
+    )
+    assert z.codes.tolist()[0] == 0 and z.labels.tolist()[0] == "0"
+    assert z.breaks[0] == 1.0  # the zero does not move the breaks
+
+
+def test_manual_classes_must_tile() -> None:
+    with pytest.raises(ValueError, match="beiden oder keiner"):
+        ClassificationSpec(
+            method="manual",
+            classes=[
+                ClassDef(code=1, label="a", upper=0, upper_inclusive=True),
+                ClassDef(code=2, label="b", lower=0, lower_inclusive=True),
+            ],
+        )
+    with pytest.raises(ValueError, match="Lücke"):
+        ClassificationSpec(
+            method="manual",
+            classes=[ClassDef(code=1, label="a", upper=0), ClassDef(code=2, label="b", lower=1)],
+        )
+
+
+@pytest.mark.parametrize("method", ["equal_interval", "jenks", "stddev"])
+def test_mapclassify_methods(method: str) -> None:
+    x = np.array([1.0, 2.0, 2.5, 10.0, 11.0, 12.0, 30.0, 31.0, np.nan])
+    c = classify(x, ClassificationSpec(method=method, k=3))
+    codes = [v for v in c.codes.tolist() if v is not None]
+    assert len(codes) == 8 and min(codes) >= 1
+    assert codes == sorted(codes)  # monotone in the value
+    if method == "jenks":
+        assert codes == [1, 1, 1, 2, 2, 2, 3, 3]
+    if method == "equal_interval":
+        assert c.breaks == pytest.approx([11.0, 21.0, 31.0])
+
+
+def test_series_scope_pools_periods() -> None:
+    spec = parse_spec(
+        """
+id = "t"
+name = "T"
+period_column = "jahr"
+[[component]]
+id = "c"
+name = "C"
+standardize = "none"
+inputs = [{ column = "x" }]
+[component.classification]
+method = "quantile"
+k = 2
+scope = "series"
+""",
+        "t",
+    )
+    import pandas as pd
+
+    df = pd.DataFrame(
+        {"id": ["a", "b", "a", "b"], "jahr": ["2020", "2020", "2021", "2021"], "x": [1.0, 2.0, 10.0, 20.0]}
+    )
+    res = apply_index(spec, df).table.sort_values(["period", "id"])
+    assert res["c__class"].tolist() == [1, 1, 2, 2]  # 2020 all low against the pooled breaks
+
+
+# ----------------------------------------------------------------------- MSS 2021
+
+HEADER = (
+    "ZEIT,PLR_ID,PLR_NAME,EW,BEZ_ID,"
+    + ",".join(f"{k}{i},{k}{i}_SD_GR,{k}{i}_AG_GR" for k in "SD" for i in (1, 2, 3, 4))
+    + ",KOM"
+)
+
+
+def mss_row(plr: str, name: str, ew: int, s: float, d: float, kom: str = "gültig") -> str:
+    def block(v: float | None) -> str:
+        return ",," if v is None else f"{v:g},1,1"
+
+    if kom != "gültig":
+        vals = ",".join(["-9999"] * 24)
+    else:
+        vals = ",".join([block(s), ",,", block(s), block(s), block(d), ",,", block(d), block(d)])
+    name_field = f'"{name}"' if "," in name else name
+    return f'202012,"{plr}",{name_field},{ew},"{plr[:2]}",{vals},{kom}'
+
+
+def run_mss(tmp_path: Path, rows: list[str]) -> list[str]:
+    src = write(tmp_path / "in.csv", HEADER + "\n" + "\n".join(rows) + "\n")
+    index_file("mss2021", src, tmp_path / "out.csv")
+    return (tmp_path / "out.csv").read_text(encoding="utf-8").split("\n")
+
+
+OUT_HEADER = "ZEIT,PLR_ID,PLR_NAME,EW,BEZ_ID,SI_N,SI_V,DI_N,DI_V,SDI,SDI_N,SDI_V,KOM"
+
+
+def test_mss_layout_and_boundaries_at_1_5(tmp_path: Path) -> None:
+    # S1 = S3 = S4 = 13, 7, 11, 9, 10: z = 1.5, -1.5, 0.5, -0.5, 0 exactly, and so the Status-Index
+    rows = [
+        mss_row("01100101", "Stülerstraße", 3419, 13, 0.4),
+        mss_row("01100102", "Großer Tiergarten", 1791, 7, -0.2),
+        mss_row("01100103", "Lützowstraße, Nord", 5000, 11, 0.1),
+        mss_row("01100104", "Körnerstraße", 4000, 9, 0.0),
+        mss_row("01100105", "Nördlicher Landwehrkanal", 3000, 10, -0.3),
+        mss_row("03400831", "Pankower Tor", 0, 0, 0, kom="ungültig (EW unter 300)"),
+        mss_row("10100205", "Gewerbegebiet Bitterfelder Straße", 1262, 0, 0, kom="ungültig (Ausreißer)"),
+    ]
+    out = run_mss(tmp_path, rows)
+    assert out[0] == OUT_HEADER and out[-1] == "" and len(out) == 9
+    first = out[1].split(",")
+    assert first[:5] == ["202012", '"01100101"', "Stülerstraße", "3419", '"01"']
+    assert first[5:7] == ["3", "niedrig"]  # exactly +1.5 → niedrig (1 < x ≤ 1.5)
+    assert out[2].split(",")[5:7] == ["1", "hoch"]  # exactly −1.5 → hoch
+    assert out[3].startswith('202012,"01100103","Lützowstraße, Nord",5000,"01",2,mittel,')
+    assert out[6] == (
+        '202012,"03400831",Pankower Tor,0,"03",-9999,Planungsraum ohne Zuordnung,-9999,'
+        "Planungsraum ohne Zuordnung,Planungsraum ohne Zuordnung,-9999,"
+        "Planungsraum ohne Zuordnung,ungültig (EW unter 300)"
+    )
+    assert out[7].endswith(",ungültig (Ausreißer)") and ",-9999," in out[7]
+    dyn = zscore(np.array([0.4, -0.2, 0.1, 0.0, -0.3]))
+    di = zscore(3 * dyn)
+    expected = ["5" if v > 1 else "1" if v < -1 else "3" for v in di]
+    import csv
+
+    assert [r[7] for r in csv.reader(out[1:6])] == expected
+
+
+def test_mss_exactly_plus_minus_one(tmp_path: Path) -> None:
+    rows = [
+        mss_row(f"0110010{i}", f"PLR {i}", 1000, s, d)
+        for i, (s, d) in enumerate([(11, 1), (9, -1), (11, 1), (9, -1)], start=1)
+    ]
+    out = run_mss(tmp_path, rows)
+    for line in out[1:5]:
+        f = line.split(",")
+        assert f[5:12] == ["2", "mittel", "3", "stabil", "2+/-", "23", '"Status mittel ']
+        assert line.endswith('"Status mittel , Dynamik stabil",gültig')
+
+
+def test_mss_just_above_boundaries(tmp_path: Path) -> None:
+    # status 14, 6, 11, 9, 10 → z(14) = 4 / sqrt(6.8) = 1.534 > 1.5; dynamics z(3) = 1.5 > 1
+    rows = [
+        mss_row("0110010" + str(i), f"P{i}", 1000, s, d)
+        for i, (s, d) in enumerate([(14, 3), (6, -3), (11, 1), (9, -1), (10, 0)], start=1)
+    ]
+    out = run_mss(tmp_path, rows)
+    f1, f2 = out[1].split(","), out[2].split(",")
+    assert f1[5:11] == ["4", "sehr niedrig", "5", "negativ", "4-", "45"]
+    assert f2[5:11] == ["1", "hoch", "1", "positiv", "1+", "11"]
+    assert out[1].endswith('"Status sehr niedrig , Dynamik negativ",gültig')
+
+
+def test_mss_min_population_rule(tmp_path: Path) -> None:
+    rows = [
+        mss_row("01100101", "A", 299, 10, 1),
+        mss_row("01100102", "B", 300, 11, 2),
+        mss_row("01100103", "C", 1000, 12, 3),
+        mss_row("01100104", "D", 1000, 13, 4),
+    ]
+    out = run_mss(tmp_path, rows)
+    assert ",-9999,Planungsraum ohne Zuordnung," in out[1]  # 299 residents, although KOM says gültig
+    assert ",-9999," not in out[2]
+
+
+def test_mss_bad_input_named(tmp_path: Path) -> None:
+    from planlabor.errors import InputError
+
+    src = write(
+        tmp_path / "in.csv",
+        HEADER + "\n" + mss_row("01100101", "A", 1000, 1, 1).replace(",1,1,1,", ",x,1,1,", 1) + "\n",
+    )
+    with pytest.raises(InputError) as exc:
+        index_file("mss2021", src, tmp_path / "o.csv")
+    assert exc.value.column == "S1" and exc.value.row == 2
+    with pytest.raises(InputError):
+        index_file("mss2021", write(tmp_path / "x.csv", "ZEIT,PLR_ID\n202012,1\n"), tmp_path / "o.csv")
+
+
+def test_cli_index_and_explain(tmp_path: Path) -> None:
+    runner = CliRunner()
+    r = runner.invoke(cli, ["index", "mss2021", "--explain"])
+    assert r.exit_code == 0 and "−1 ≤ x ≤ 1" in r.output and "1 < x ≤ 1,5" in r.output
+    src = write(
+        tmp_path / "in.csv",
+        HEADER
+        + "\n"
+        + "\n".join(mss_row(f"0110010{i}", f"P{i}", 1000, 10 + i, i) for i in range(1, 6))
+        + "\n",
+    )
+    r = runner.invoke(cli, ["index", "mss2021", str(src), "--out", str(tmp_path / "o.csv")])
+    assert r.exit_code == 0 and "s_Indizes_MSS2021_homogen" in r.output
+    r = runner.invoke(cli, ["index", "gibtsnicht", str(src), "--out", str(tmp_path / "o.csv")])
+    assert r.exit_code == 1 and "Vorlage" in r.output
+
+
+def test_spec_validation() -> None:
+    base = 'id = "x"\nname = "X"\n[[component]]\nid = "a"\nname = "A"\ninputs = [{column = "v"}]\n'
+    with pytest.raises(ConfigError, match="Matrix braucht eine Klassifikation"):
+        parse_spec(base + '[matrix]\nrows = "a"\ncols = "a"\n', "x")
+    with pytest.raises(ConfigError, match="unbekannte Komponente"):
+        parse_spec(base + '[total]\nname = "T"\ncomponents = ["a", "b"]\n', "x")
+    assert "Status" in explain(load_spec("mss2021"))
