@@ -101,7 +101,10 @@ class Workspace:
         return [self.root / p for p in self.config.catalog]
 
     def catalog(self) -> Catalog:
-        return load_catalog_files(self.catalog_paths())
+        """The catalog with the output indicators of its declared indices."""
+        from planlabor.indices.catalog_run import derive_outputs
+
+        return derive_outputs(load_catalog_files(self.catalog_paths()), self.root)
 
     def rules(self) -> SuppressionRules:
         c = self.config.confidentiality
@@ -149,9 +152,15 @@ class Workspace:
 
     # ------------------------------------------------------------- compute
     def compute(self) -> Any:
+        """Compute all indicators, then the indices declared in the catalog."""
         from planlabor.indicators import compute_indicators
+        from planlabor.indices.catalog_run import compute_indices
 
-        return compute_indicators(self.store, self.catalog())
+        catalog = self.catalog()
+        report = compute_indicators(self.store, catalog)
+        report.indices = compute_indices(self.store, catalog, self.root, report.compute_id)
+        report.values_written += sum(report.indices.values())
+        return report
 
     # -------------------------------------------------------------- export
     def export(self, options: Any) -> Any:

@@ -58,3 +58,30 @@ def test_demo_refuses_foreign_folder(tmp_path: Path) -> None:
     with pytest.raises(WorkspaceError):
         build_demo(tmp_path / "x")
     assert (tmp_path / "x" / "wichtig.txt").exists()
+
+
+def test_demo_index_typology_sensitivity(demo: dict) -> None:
+    import numpy as np
+
+    from planlabor.indices.standardize import zscore
+
+    out = Path(demo["exports"])
+    with Workspace.open(demo["root"]) as ws:
+        idx = ws.store.indicator_values(
+            "plr", ["armutsindex_status", "armutsindex_status_klasse"], ["2020-12-31"]
+        ).pivot(index="area_id", columns="indicator_id", values="value")
+        ki = ws.store.observations("plr", ["KI_01", "KI_02", "KI_03", "KI_07"], ["2020-12-31"]).pivot(
+            index="area_id", columns="variable", values="value"
+        )
+        ok = ki.notna().all(axis=1)
+        expected = zscore(sum(zscore(ki.loc[ok, c].to_numpy()) for c in ki.columns))
+        assert np.allclose(idx.loc[ok[ok].index, "armutsindex_status"].to_numpy(), expected)
+        assert idx["armutsindex_status"].isna().sum() == 6  # the six PLR published as invalid
+        typ = ws.store.observations("plr", ["typ_kontext"]).dropna(subset=["value"])
+        assert sorted(typ["value"].unique().tolist()) == [1.0, 2.0, 3.0, 4.0, 5.0]
+        assert "typology" in ws.imports()["kind"].tolist()
+    sens = pd.read_csv(out / "sensitivitaet_armutsindex.csv")
+    assert len(sens) == 12 and (sens["gebiete"] == 536).all()
+    assert "Typ 1" in (out / "typologie_profile.txt").read_text(encoding="utf-8")
+    public = pd.read_csv(out / "plr_oeffentlich_excel.csv", sep=";", encoding="utf-8-sig", dtype=str)
+    assert "Armutsindex (Kontextindikatoren, MSS-Verfahren): Armutsstatus (Index)" in public.columns

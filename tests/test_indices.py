@@ -294,3 +294,188 @@ def test_spec_validation() -> None:
     with pytest.raises(ConfigError, match="unbekannte Komponente"):
         parse_spec(base + '[total]\nname = "T"\ncomponents = ["a", "b"]\n', "x")
     assert "Status" in explain(load_spec("mss2021"))
+
+
+# ---------------------------------------------------------------- other presets
+
+
+def _gisd_frame(n: int = 60, seed: int = 3):  # type: ignore[no-untyped-def]
+    import pandas as pd
+
+    rng = np.random.default_rng(seed)
+    dep = rng.normal(size=n)  # latent deprivation
+    noise = lambda s: rng.normal(0, s, n)  # noqa: E731
+    return pd.DataFrame(
+        {
+            "id": [f"{i:05d}" for i in range(n)],
+            "name": [f"G{i}" for i in range(n)],
+            "jahr": "2021",
+            "einwohner": rng.integers(1000, 50000, n),
+            "beschaeftigte_akademisch": 20 - 5 * dep + noise(1),
+            "beschaeftigte_ohne_berufsabschluss": 12 + 3 * dep + noise(1),
+            "schulabgaenger_ohne_abschluss": 6 + 2 * dep + noise(0.5),
+            "arbeitslosenquote": 6 + 2 * dep + noise(0.3),
+            "beschaeftigtenquote": 60 - 4 * dep + noise(1),
+            "bruttoverdienst": np.exp(8 - 0.1 * dep + noise(0.02)),
+            "einkommensteuer_je_ew": np.exp(6 - 0.2 * dep + noise(0.05)),
+            "haushaltseinkommen": np.exp(7.5 - 0.1 * dep + noise(0.02)),
+            "schuldnerquote": 9 + 2 * dep + noise(0.5),
+        }
+    ), dep
+
+
+def test_gisd_preset() -> None:
+    df, dep = _gisd_frame()
+    t = apply_index(load_spec("gisd"), df).table
+    for dom in ("bildung", "beschaeftigung", "einkommen"):
+        assert t[dom].min() == 0.0 and t[dom].max() == 1.0  # rescaled per year
+        assert np.corrcoef(t[dom], df["arbeitslosenquote"])[0, 1] > 0  # oriented like unemployment
+    assert t["total"].min() == 0.0 and t["total"].max() == 1.0
+    assert np.corrcoef(t["total"], dep)[0, 1] > 0.95
+    assert sorted(t["total__class"].value_counts().tolist()) == [12, 12, 12, 12, 12]
+    expected = sum(t[d] for d in ("bildung", "beschaeftigung", "einkommen"))
+    assert np.allclose(t["total"], (expected - expected.min()) / (expected.max() - expected.min()))
+
+
+def test_svi_preset_flags() -> None:
+    import pandas as pd
+
+    cols = [i.column for i in load_spec("svi").component[0].inputs]
+    n = 11
+    df = pd.DataFrame(
+        {
+            "id": [str(i) for i in range(n)],
+            "name": "x",
+            "jahr": "2021",
+            **{c: np.arange(n, dtype=float) for c in cols},
+        }
+    )
+    df["wohnflaeche_je_ew"] = -np.arange(n, dtype=float)  # lower floor space = more vulnerable
+    t = apply_index(load_spec("svi"), df).table
+    assert t["svi"].tolist() == [i / 10 for i in range(n)]
+    assert t["svi__flags"].tolist()[-1] == len(cols) and t["svi__flags"].tolist()[0] == 0
+
+
+def test_headline_preset_and_explain() -> None:
+    import pandas as pd
+
+    df = pd.DataFrame(
+        {
+            "id": ["a", "b", "c"],
+            "name": "x",
+            "jahr": "2021",
+            "sgb2_quote": [10.0, 20.0, 30.0],
+            "arbeitslosenquote": [5.0, 5.0, 10.0],
+            "kita_versorgung": [90.0, 50.0, 70.0],
+        }
+    )
+    t = apply_index(load_spec("headline"), df).table
+    assert t["leitindikator"].tolist() == pytest.approx([0.0, (0.5 + 0 + 1) / 3, (1 + 1 + 0.5) / 3])
+    for name in ("gisd", "svi", "headline"):
+        assert "Quelle:" in explain(load_spec(name))
+
+
+# ------------------------------------------------------------- typology, sensitivity
+
+
+def test_typology_recovers_groups_reproducibly() -> None:
+    import pandas as pd
+
+    from planlabor.indices.typology import typology
+
+    rng = np.random.default_rng(0)
+    centres = np.array([[0, 0], [5, 5], [0, 8]])
+    sizes = [50, 30, 20]
+    pts = np.vstack([c + rng.normal(0, 0.3, (n, 2)) for c, n in zip(centres, sizes, strict=True)])
+    df = pd.DataFrame({"a": pts[:, 0], "b": pts[:, 1]})
+    df.loc[3, "a"] = np.nan
+    for method in ("kmeans", "ward"):
+        r = typology(df, ["a", "b"], 3, method=method, seed=1, names={"a": "Merkmal A"})
+        assert r.labels[3] is None
+        assert r.profiles["gebiete"].tolist() == [49, 30, 20]  # numbered by size
+        assert r.silhouette > 0.8
+        again = typology(df, ["a", "b"], 3, method=method, seed=1)
+        assert again.labels.tolist() == r.labels.tolist()
+    assert "Typ 2 (30 Gebiete): überdurchschnittlich: Merkmal A" in r.descriptions[1]
+
+
+def test_sensitivity_counts_class_changes() -> None:
+    import pandas as pd
+
+    from planlabor.indices.sensitivity import sensitivity
+
+    spec = load_spec("mss2021")
+    rng = np.random.default_rng(5)
+    n = 200
+    df = pd.DataFrame(
+        {
+            "ZEIT": "202012",
+            "PLR_ID": [f"{i:08d}" for i in range(n)],
+            "PLR_NAME": "x",
+            "EW": 1000,
+            "KOM": "gültig",
+            **{c: rng.normal(10, 3, n) for c in ("S1", "S3", "S4")},
+            **{c: rng.normal(0, 1, n) for c in ("D1", "D3", "D4")},
+        }
+    )
+    res = sensitivity(spec, df, "status")
+    assert len(res) == 9  # 3 inputs × (+20 %, −20 %, left out)
+    assert (res["gebiete"] == n).all()
+    assert ((res["anteil_klassenwechsel"] >= 0) & (res["anteil_klassenwechsel"] <= 1)).all()
+    # by hand: S1 left out
+    z = lambda v: (v - v.mean()) / v.std(ddof=0)  # noqa: E731
+    manual = z(z(df["S3"]) + z(df["S4"]))
+    base = z(z(df["S1"]) + z(df["S3"]) + z(df["S4"]))
+    cls = lambda x: np.select([x < -1, x <= 1, x <= 1.5], [1, 2, 3], 4)  # noqa: E731
+    expected = int((cls(manual) != cls(base)).sum())
+    row = res[(res["indikator"] == "S1") & (res["aenderung"] == "weggelassen")].iloc[0]
+    assert row["klassenwechsel"] == expected
+
+
+def test_catalog_index_computed_and_exported(grid_ws, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    import pandas as pd
+
+    from planlabor.io.export import ExportOptions
+    from planlabor.io.importer import ImportOptions
+
+    cat = grid_ws.root / "catalog.toml"
+    cat.write_text(
+        cat.read_text(encoding="utf-8")
+        + """
+[[index]]
+id = "leit"
+name = "Leitindex"
+layer = "gebiet"
+preset = "headline"
+[index.inputs]
+sgb2_quote = "sgb2_quote"
+arbeitslosenquote = "anteil_kinder"
+kita_versorgung = "einwohner"
+""",
+        encoding="utf-8",
+    )
+    grid_ws.import_table(
+        write(tmp_path / "d.csv", "id;ew;kinder;sgb2\nA1;100;10;5\nA2;300;60;30\nA3;50;5;1\nA4;80;4;8\n"),
+        ImportOptions(layer="gebiet", period="2021"),
+    )
+    report = grid_ws.compute()
+    assert report.indices["leit"] == 8  # index and class for 4 areas
+    got = grid_ws.store.indicator_values("gebiet", ["leit_leitindikator"]).set_index("area_id")["value"]
+    direct = apply_index(
+        load_spec("headline"),
+        pd.DataFrame(
+            {
+                "id": ["A1", "A2", "A3", "A4"],
+                "jahr": "2021",
+                "sgb2_quote": [5.0, 10.0, 2.0, 10.0],
+                "arbeitslosenquote": [10.0, 20.0, 10.0, 5.0],
+                "kita_versorgung": [100.0, 300.0, 50.0, 80.0],
+            }
+        ),
+    ).table
+    assert got.loc[["A1", "A2", "A3", "A4"]].tolist() == pytest.approx(direct["leitindikator"].tolist())
+    out = tmp_path / "e.csv"
+    grid_ws.export(
+        ExportOptions(layer="gebiet", out=out, indicators=["leit_leitindikator", "leit_leitindikator_klasse"])
+    )
+    assert "leit_leitindikator_klasse" in out.read_text(encoding="utf-8")

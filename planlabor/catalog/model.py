@@ -67,6 +67,7 @@ class IndicatorDefinition(BaseModel):
     public: bool = True
     decimals: int = Field(default=1, ge=0, le=6)
     short_name: str | None = None
+    derived_from: str | None = None  # set for the outputs of a declared index
 
     _split_num = field_validator("numerator", "denominator", mode="before")(_split_sum)
 
@@ -74,7 +75,7 @@ class IndicatorDefinition(BaseModel):
     def _check_kind(self) -> IndicatorDefinition:
         if self.variable and (self.numerator or self.denominator):
             raise ValueError("entweder 'variable' (übernommener Wert) oder 'numerator'/'denominator'")
-        if not self.variable and not self.numerator:
+        if not self.variable and not self.numerator and not self.derived_from:
             raise ValueError("'numerator' (Zähler) oder 'variable' fehlt")
         if self.denominator and not self.numerator:
             raise ValueError("ein Nenner braucht einen Zähler")
@@ -84,7 +85,7 @@ class IndicatorDefinition(BaseModel):
 
     @property
     def kind(self) -> Kind:
-        if self.variable:
+        if self.variable or self.derived_from:
             return "wert"
         return "quote" if self.denominator else "anzahl"
 
@@ -104,13 +105,42 @@ class IndicatorDefinition(BaseModel):
         return hashlib.sha256(json.dumps(self.model_dump(), sort_keys=True).encode()).hexdigest()[:16]
 
 
+class IndexRef(BaseModel):
+    """An index computed from catalog indicators by ``planlabor compute``.
+
+    ``preset`` (``svi``, …), ``spec`` (a TOML file relative to the workspace) or an inline
+    ``definition``; ``inputs`` maps the columns the index expects to indicator IDs.
+    """
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    id: str = Field(pattern=r"^[A-Za-z][A-Za-z0-9_]*$", max_length=48)
+    name: str
+    layer: str
+    inputs: dict[str, str]
+    preset: str | None = None
+    spec: str | None = None
+    definition: dict[str, object] | None = None
+    theme: str = "Sozialmonitoring"
+    public: bool = True
+    description: str = ""
+
+    @model_validator(mode="after")
+    def _one_source(self) -> IndexRef:
+        if sum(x is not None for x in (self.preset, self.spec, self.definition)) != 1:
+            raise ValueError("ein Index braucht genau eines von 'preset', 'spec' oder 'definition'")
+        return self
+
+
 class Catalog(BaseModel):
     """All indicator definitions of a workspace, in declaration order."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
     indicators: list[IndicatorDefinition] = Field(default_factory=list, alias="indicator")
+    indices: list[IndexRef] = Field(default_factory=list, alias="index")
     themes: list[str] = Field(default_factory=list)
+    derived: list[IndicatorDefinition] = Field(default_factory=list, exclude=True)
 
     @model_validator(mode="after")
     def _unique(self) -> Catalog:
@@ -119,20 +149,28 @@ class Catalog(BaseModel):
             if ind.id in seen:
                 raise ValueError(f"Indikator-ID {ind.id!r} ist doppelt")
             seen.add(ind.id)
+        for ref in self.indices:
+            missing = [i for i in ref.inputs.values() if i not in seen]
+            if missing:
+                raise ValueError(f"Index {ref.id!r}: unbekannte Indikatoren {', '.join(missing)}")
         return self
 
+    def all_indicators(self) -> list[IndicatorDefinition]:
+        """Declared indicators and the outputs of declared indices."""
+        return [*self.indicators, *self.derived]
+
     def get(self, indicator_id: str) -> IndicatorDefinition | None:
-        for ind in self.indicators:
+        for ind in self.all_indicators():
             if ind.id == indicator_id:
                 return ind
         return None
 
     def ids(self) -> list[str]:
-        return [i.id for i in self.indicators]
+        return [i.id for i in self.all_indicators()]
 
     def theme_list(self) -> list[str]:
         out = list(self.themes)
-        for ind in self.indicators:
+        for ind in self.all_indicators():
             if ind.theme not in out:
                 out.append(ind.theme)
         return out
@@ -183,15 +221,23 @@ def load_catalog(path: str | Path) -> Catalog:
 def load_catalog_files(paths: list[Path]) -> Catalog:
     """Merge several catalog files; IDs must be unique across them."""
     inds: list[IndicatorDefinition] = []
+    refs: list[IndexRef] = []
     themes: list[str] = []
     for p in paths:
         if not p.exists():
             continue
         cat = load_catalog(p)
         inds.extend(cat.indicators)
+        refs.extend(cat.indices)
         themes.extend(t for t in cat.themes if t not in themes)
     try:
-        return Catalog.model_validate({"indicator": [i.model_dump() for i in inds], "themes": themes})
+        return Catalog.model_validate(
+            {
+                "indicator": [i.model_dump() for i in inds],
+                "index": [r.model_dump() for r in refs],
+                "themes": themes,
+            }
+        )
     except ValidationError as exc:
         raise ConfigError(
             f"Die Kataloge widersprechen sich: {exc.errors()[0]['msg']}",

@@ -186,11 +186,27 @@ def build_demo(
             name_column="e_name",
         )
 
-        say("Indikatoren berechnen …")
+        say("Typologie der Planungsräume (k-Means, 5 Typen) …")
+        typ = _typology(ws)
+
+        say("Indikatoren und Indizes berechnen …")
         comp = ws.compute()
 
         written: list[str] = []
         export_dir = out / "exporte"
+        export_dir.mkdir(parents=True, exist_ok=True)
+        say("Sensitivität des Armutsindex …")
+        sens = _sensitivity(ws, export_dir)
+        typ["profiles"].to_csv(export_dir / "typologie_profile.csv", index=False, float_format="%.4f")
+        (export_dir / "typologie_profile.txt").write_text(
+            f"Typologie der Planungsräume: k-Means, 5 Typen, Startwert 1, Silhouette "
+            f"{typ['silhouette']:.3f}".replace(".", ",")
+            + "\n\n"
+            + "\n".join(typ["descriptions"])
+            + "\n",
+            encoding="utf-8",
+        )
+        written += ["typologie_profile.csv", "typologie_profile.txt", "sensitivitaet_armutsindex.csv"]
         if exports:
             say("Exporte schreiben …")
             for layer in ("plr", "bzr", "bezirk"):
@@ -234,3 +250,32 @@ def build_demo(
         }
     finally:
         ws.close()
+
+
+TYPOLOGY_INDICATORS = ["KI_01", "KI_02", "KI_03", "KI_04", "KI_07", "KI_09", "KI_10", "KI_11"]
+
+
+def _typology(ws: Any) -> dict[str, Any]:
+    """k-means typology of the 542 PLR on MSS context indicators, stored as observations."""
+    from planlabor.indices.typology import store_typology, typology
+
+    obs = ws.store.observations("plr", TYPOLOGY_INDICATORS, ["2020-12-31"])
+    wide = obs.pivot_table(index="area_id", columns="variable", values="value", aggfunc="first", dropna=False)
+    wide = wide.reindex(ws.store.areas("plr")["area_id"])
+    catalog = ws.catalog()
+    names = {v: (catalog.get(v.lower()).name if catalog.get(v.lower()) else v) for v in TYPOLOGY_INDICATORS}
+    res = typology(wide.reset_index(), TYPOLOGY_INDICATORS, k=5, method="kmeans", seed=1, names=names)
+    store_typology(ws.store, "plr", "2020-12-31", "typ_kontext", wide.index.astype(str).tolist(), res)
+    return {"silhouette": res.silhouette, "profiles": res.profiles, "descriptions": res.descriptions}
+
+
+def _sensitivity(ws: Any, export_dir: Path) -> Any:
+    from planlabor.indices.catalog_run import index_input, spec_of
+    from planlabor.indices.sensitivity import sensitivity
+
+    catalog = ws.catalog()
+    ref = next(r for r in catalog.indices if r.id == "armutsindex")
+    local, frame = index_input(ws.store, ref, spec_of(ref, ws.root))
+    table = sensitivity(local, frame, "status")
+    table.to_csv(export_dir / "sensitivitaet_armutsindex.csv", index=False, float_format="%.4f")
+    return table

@@ -39,6 +39,7 @@ class ComputeReport:
     by_layer: dict[str, int] = field(default_factory=dict)
     missing_variables: dict[str, list[str]] = field(default_factory=dict)
     exact_fallback: bool = False
+    indices: dict[str, int] = field(default_factory=dict)
 
 
 def _register_definitions(store: Store, catalog: Catalog) -> None:
@@ -366,9 +367,18 @@ def _compute_value_indicator(store: Store, ind: IndicatorDefinition, compute_id:
                     }
                 )
             )
-    allv = pd.concat(frames, ignore_index=True)
+    store_indicator_frame(store, ind.id, pd.concat(frames, ignore_index=True), compute_id)
+
+
+def store_indicator_frame(store: Store, indicator_id: str, allv: pd.DataFrame, compute_id: int) -> int:
+    """Store values of one indicator: columns layer_id, area_id, period, value, flag
+    (numerator, denominator optional).  Returns the number of values."""
     if allv.empty:
-        return
+        return 0
+    allv = allv.copy()
+    for col in ("numerator", "denominator", "flag"):
+        if col not in allv.columns:
+            allv[col] = None
     sets = allv[["layer_id", "period"]].drop_duplicates().sort_values(["layer_id", "period"])
     first = store.next_id("indicator_sets", "set_id")
     sets = sets.assign(set_id=range(first, first + len(sets)))
@@ -378,7 +388,7 @@ def _compute_value_indicator(store: Store, ind: IndicatorDefinition, compute_id:
             {
                 "set_id": pa.array(sets["set_id"].tolist(), pa.int32()),
                 "layer_id": pa.array(sets["layer_id"].astype(str).tolist(), pa.string()),
-                "indicator_id": pa.array([ind.id] * len(sets), pa.string()),
+                "indicator_id": pa.array([indicator_id] * len(sets), pa.string()),
                 "period": pa.array(sets["period"].astype(str).tolist(), pa.string()),
                 "compute_id": pa.array([compute_id] * len(sets), pa.int32()),
             }
@@ -386,9 +396,8 @@ def _compute_value_indicator(store: Store, ind: IndicatorDefinition, compute_id:
     )
     allv = allv.merge(sets, on=["layer_id", "period"])
 
-    def col(name: str) -> pa.Array:
-        s = allv[name].astype(object)
-        return pa.array([None if pd.isna(x) else float(x) for x in s], pa.float64())
+    def floats(name: str) -> pa.Array:
+        return pa.array([None if pd.isna(x) else float(x) for x in allv[name].astype(object)], pa.float64())
 
     store.insert_arrow(
         "indicator_data",
@@ -396,10 +405,11 @@ def _compute_value_indicator(store: Store, ind: IndicatorDefinition, compute_id:
             {
                 "set_id": pa.array(allv["set_id"].tolist(), pa.int32()),
                 "area_id": pa.array(allv["area_id"].astype(str).tolist(), pa.string()),
-                "value": col("value"),
-                "numerator": col("numerator"),
-                "denominator": col("denominator"),
+                "value": floats("value"),
+                "numerator": floats("numerator"),
+                "denominator": floats("denominator"),
                 "flag": pa.array([f if isinstance(f, str) else None for f in allv["flag"]], pa.string()),
             }
         ),
     )
+    return len(allv)

@@ -26,10 +26,11 @@ def combine(
         return out
     v = m[complete]
     w = np.ones(m.shape[1]) if weights is None else np.asarray(weights, dtype=float)
+    # weights default to 1; sum and mean honour them (so sensitivity analyses can vary them)
     if method == "sum":
-        out[complete] = v.sum(axis=1)
+        out[complete] = v @ w
     elif method == "mean":
-        out[complete] = v.mean(axis=1)
+        out[complete] = (v @ w) / w.sum()
     elif method == "weighted_sum":
         out[complete] = v @ w
     elif method == "weighted_mean":

@@ -135,7 +135,7 @@ def _choose_indicators(catalog: Catalog, wanted: list[str] | None, public: bool)
                 )
             out.append(ind)
         return out
-    return [i for i in catalog.indicators if i.public or not public]
+    return [i for i in catalog.all_indicators() if i.public or not public]
 
 
 def export(

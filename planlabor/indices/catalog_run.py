@@ -1,0 +1,183 @@
+"""Indices declared in the workspace catalog (``[[index]]``): their output indicators and
+their computation from catalog indicators by ``planlabor compute``.
+
+Outputs per index ``ID`` and component ``C``: ``ID_C`` (index value), ``ID_C_klasse`` (class
+code), ``ID_gesamt`` / ``ID_gesamt_klasse`` (total) and ``ID_matrix`` (matrix code), stored
+like any indicator so that exports, atlas and reports show them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from planlabor.catalog import Catalog, IndicatorDefinition
+from planlabor.catalog.model import IndexRef
+from planlabor.errors import ConfigError
+from planlabor.indicators.compute import store_indicator_frame
+from planlabor.indices.engine import apply_index
+from planlabor.indices.spec import IndexSpec, load_spec
+from planlabor.store import Store
+
+
+def resolve_spec(ref: IndexRef, root: Path) -> IndexSpec:
+    if ref.preset:
+        return load_spec(ref.preset)
+    if ref.spec:
+        path = root / ref.spec
+        if not path.exists():
+            raise ConfigError(f"Die Indexdefinition {ref.spec!r} des Index {ref.id!r} fehlt.", file=path)
+        return load_spec(path)
+    raise ConfigError(f"Index {ref.id!r}: keine Definition.")  # guarded by IndexRef
+
+
+def spec_of(ref: IndexRef, root: Path) -> IndexSpec:
+    if ref.definition is not None:
+        from pydantic import ValidationError
+
+        try:
+            return IndexSpec.model_validate(ref.definition)
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            raise ConfigError(
+                f"Index {ref.id!r}: Definition ungültig: {'.'.join(map(str, err['loc']))}: {err['msg']}"
+            ) from exc
+    return resolve_spec(ref, root)
+
+
+def _define(base: dict[str, object], **fields: object) -> IndicatorDefinition:
+    return IndicatorDefinition.model_validate({**base, **fields})
+
+
+def outputs(ref: IndexRef, spec: IndexSpec) -> list[tuple[str, IndicatorDefinition]]:
+    """(result column, indicator definition) for every output of an index."""
+    out: list[tuple[str, IndicatorDefinition]] = []
+    base = {
+        "theme": ref.theme,
+        "public": ref.public,
+        "derived_from": ref.id,
+        "source": spec.source or f"berechnet mit planlabor nach {spec.name}",
+    }
+    for comp in spec.component:
+        out.append(
+            (
+                comp.id,
+                _define(
+                    base,
+                    id=f"{ref.id}_{comp.id}",
+                    name=f"{ref.name}: {comp.name}",
+                    unit="Index",
+                    decimals=2,
+                    description=f"{spec.name}, Komponente {comp.name}. {ref.description}".strip(),
+                ),
+            )
+        )
+        if comp.classification:
+            out.append(
+                (
+                    f"{comp.id}__class",
+                    _define(
+                        base,
+                        id=f"{ref.id}_{comp.id}_klasse",
+                        name=f"{ref.name}: {comp.name} (Klasse)",
+                        unit="Klasse",
+                        decimals=0,
+                        description=f"Klasse der Komponente {comp.name}",
+                    ),
+                )
+            )
+    if spec.total:
+        out.append(
+            (
+                "total",
+                _define(
+                    base,
+                    id=f"{ref.id}_gesamt",
+                    name=f"{ref.name}: {spec.total.name}",
+                    unit="Index",
+                    decimals=2,
+                ),
+            )
+        )
+        if spec.total.classification:
+            out.append(
+                (
+                    "total__class",
+                    _define(
+                        base,
+                        id=f"{ref.id}_gesamt_klasse",
+                        name=f"{ref.name}: {spec.total.name} (Klasse)",
+                        unit="Klasse",
+                        decimals=0,
+                    ),
+                )
+            )
+    if spec.matrix:
+        out.append(
+            (
+                "matrix__code",
+                _define(
+                    base,
+                    id=f"{ref.id}_matrix",
+                    name=f"{ref.name}: Gesamtindex (Status × Dynamik)",
+                    unit="Code",
+                    decimals=0,
+                ),
+            )
+        )
+    return out
+
+
+def derive_outputs(catalog: Catalog, root: Path) -> Catalog:
+    """Fill ``catalog.derived`` with the output indicators of the declared indices."""
+    derived: list[IndicatorDefinition] = []
+    for ref in catalog.indices:
+        derived.extend(d for _, d in outputs(ref, spec_of(ref, root)))
+    catalog.derived = derived
+    return catalog
+
+
+def index_input(store: Store, ref: IndexRef, spec: IndexSpec) -> tuple[IndexSpec, pd.DataFrame]:
+    """The input table of a declared index (one row per area and period, the spec's column
+    names) and the spec adapted to it."""
+    vals = store.indicator_values(ref.layer, list(ref.inputs.values()))
+    if vals.empty:
+        return spec, pd.DataFrame()
+    wide = vals.pivot_table(
+        index=["area_id", "period"], columns="indicator_id", values="value", aggfunc="first", dropna=False
+    ).reset_index()
+    wide.columns = [str(c) for c in wide.columns]
+    for col, ind in ref.inputs.items():
+        wide[col] = wide[ind] if ind in wide.columns else np.nan
+    local = spec.model_copy(update={"id_column": "area_id", "period_column": "period", "name_column": None})
+    return local, wide
+
+
+def compute_indices(store: Store, catalog: Catalog, root: Path, compute_id: int) -> dict[str, int]:
+    """Compute every declared index per period on its layer; returns values written per index."""
+    written: dict[str, int] = {}
+    for ref in catalog.indices:
+        spec = spec_of(ref, root)
+        local, wide = index_input(store, ref, spec)
+        if wide.empty:
+            written[ref.id] = 0
+            continue
+        table = apply_index(local, wide).table
+        n = 0
+        with store.transaction():
+            for column, definition in outputs(ref, spec):
+                frame = pd.DataFrame(
+                    {
+                        "layer_id": ref.layer,
+                        "area_id": table["id"],
+                        "period": table["period"],
+                        "value": pd.to_numeric(table[column], errors="coerce"),
+                        "flag": ["ausgeschlossen" if e else None for e in table["excluded"]],
+                    }
+                )
+                frame.loc[frame["value"].isna() & frame["flag"].isna(), "flag"] = "fehlend"
+                n += store_indicator_frame(store, definition.id, frame, compute_id)
+        written[ref.id] = n
+    return written
