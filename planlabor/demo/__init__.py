@@ -247,6 +247,8 @@ def build_demo(
             "kita_places": kita.capacity_total,
             "ambiguous_pgr": link["ambiguous"],
             "values": comp.values_written,
+            "silhouette": typ["silhouette"],
+            "sensitivity_max_share": float(sens["anteil_klassenwechsel"].max()),
         }
     finally:
         ws.close()
