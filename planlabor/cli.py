@@ -756,6 +756,79 @@ def index_(preset_or_spec: str, input_file: str | None, out: str | None, explain
         click.echo(f"  {label}: {n}")
 
 
+# ------------------------------------------------------------------ template
+@cli.group(cls=PlanlaborGroup)
+def template() -> None:
+    """Planungsvorlagen: Katalog und Indexdefinitionen austauschen."""
+
+
+@template.command("export")
+@click.option("--out", required=True, type=click.Path(dir_okay=False), help="Vorlagendatei (.toml).")
+@click.option("--name", help="Name der Vorlage (sonst der des Arbeitsbereichs).")
+@click.option("--version", "version", default="1.0", show_default=True, help="Version der Vorlage.")
+@click.option("--description", default="", help="Beschreibung.")
+@click.pass_context
+def template_export(ctx: click.Context, out: str, name: str | None, version: str, description: str) -> None:
+    """Katalog und Indexdefinitionen als eine versionierte Vorlagendatei schreiben.
+
+    \b
+    Beispiel:
+      planlabor template export --out sozialmonitoring.toml --name "Sozialmonitoring Berlin" --version 2.1
+    """
+    ws = _workspace(ctx)
+    path = ws.export_template(out, name=name, version=version, description=description)
+    click.echo(f"Vorlage geschrieben: {path}")
+
+
+@template.command("import")
+@click.argument("source")
+@click.option("--dry-run", is_flag=True, help="Nur prüfen, was zu den eigenen Daten passt.")
+@click.pass_context
+def template_import(ctx: click.Context, source: str, dry_run: bool) -> None:
+    """Eine Vorlage (Datei oder mitgelieferte wie 'berlin') in den Arbeitsbereich übernehmen.
+
+    Der Bericht nennt, welche Indikatoren mit den vorhandenen Daten berechenbar sind und welche
+    Variablen noch fehlen.
+
+    \b
+    Beispiele:
+      planlabor template import sozialmonitoring-berlin.toml --dry-run
+      planlabor template import berlin
+    """
+    ws = _workspace(ctx)
+    r = ws.import_template(source, dry_run=dry_run)
+    title = "Prüfung" if dry_run else "Übernommen"
+    click.echo(
+        f"{title}: Vorlage {r.name!r} (Version {r.version}): {r.indicators} Indikatoren, {r.indices} Indizes"
+    )
+    if r.written_to:
+        click.echo(f"  Katalogdatei: {r.written_to}")
+    click.echo(f"  berechenbar mit den vorhandenen Daten: {len(r.ready)}")
+    for ind, miss in list(r.missing.items())[:30]:
+        click.echo(f"  es fehlen für {ind}: {', '.join(miss)}")
+    if r.conflicts:
+        click.echo(f"  schon vorhanden: {', '.join(r.conflicts)}")
+
+
+@template.command("list")
+def template_list() -> None:
+    """Die mitgelieferten Vorlagen und Indexverfahren zeigen.
+
+    \b
+    Beispiel:
+      planlabor template list
+    """
+    from planlabor.catalog.exchange import SHIPPED
+    from planlabor.indices.spec import PRESETS, load_spec
+
+    click.echo("Katalogvorlagen (planlabor template import NAME):")
+    for name, text in SHIPPED.items():
+        click.echo(f"  {name}: {text}")
+    click.echo('Indexverfahren (planlabor index NAME …, im Katalog: preset = "NAME"):')
+    for name in PRESETS:
+        click.echo(f"  {name}: {load_spec(name).name}")
+
+
 # ---------------------------------------------------------------------- demo
 @cli.command()
 @click.option(

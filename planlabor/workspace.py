@@ -170,6 +170,68 @@ class Workspace:
         meta = {"workspace": self.config.workspace.name, "software": f"planlabor {__version__}"}
         return export(self.store, self.catalog(), self.rules(), options, meta)
 
+    # ------------------------------------------------------------ templates
+    def export_template(
+        self, out: str | Path, name: str | None = None, version: str = "1.0", description: str = ""
+    ) -> Path:
+        """Write this workspace's catalog and index definitions as one template file."""
+        from planlabor import __version__
+        from planlabor.catalog.exchange import export_template
+        from planlabor.indices.catalog_run import spec_of
+
+        catalog = load_catalog_files(self.catalog_paths())
+        specs = {r.id: spec_of(r, self.root).model_dump(exclude_none=True) for r in catalog.indices}
+        return export_template(
+            catalog,
+            specs,
+            Path(out),
+            name or self.config.workspace.name,
+            version,
+            self.config.workspace.name,
+            f"planlabor {__version__}",
+            description,
+        )
+
+    def import_template(self, source: str | Path, dry_run: bool = False) -> Any:
+        """Import a template (file or shipped name) as an extra catalog file of this workspace."""
+        from planlabor.catalog.exchange import (
+            add_catalog_to_config,
+            catalog_toml,
+            read_template,
+            slug,
+            validate_against,
+        )
+        from planlabor.errors import InputError
+
+        header, catalog = read_template(source)
+        have = set(self.store.query_df("SELECT DISTINCT variable FROM observations")["variable"])
+        report = validate_against(catalog, self.catalog(), have)
+        report.name, report.version = str(header.get("name", "")), str(header.get("version", ""))
+        if report.conflicts and not dry_run:
+            raise InputError(
+                "Die Vorlage enthält IDs, die es im Arbeitsbereich schon gibt: "
+                + ", ".join(report.conflicts[:10])
+                + ".",
+                file=str(source),
+                hint="Benennen Sie die Einträge um oder entfernen Sie den alten Katalog.",
+            )
+        if dry_run:
+            return report
+        relative = f"vorlagen/{slug(report.name)}.toml"
+        target = self.root / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        text = f"# Importiert aus der Vorlage {report.name!r} (Version {report.version}).\n" + catalog_toml(
+            catalog
+        )
+        target.write_text(text, encoding="utf-8")
+        add_catalog_to_config(self.root / CONFIG_NAME, relative)
+        from planlabor.config import load_config
+
+        self.config = load_config(self.root / CONFIG_NAME)
+        self.catalog()  # validates the merged catalog
+        report.written_to = str(target)
+        return report
+
     # -------------------------------------------------------------- status
     def status(self) -> dict[str, Any]:
         from planlabor.areas.layers import layer_summary
