@@ -7,7 +7,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-BENCHES = {"foundation": "bench.bench_foundation"}
+BENCHES = {"foundation": "bench.bench_foundation", "indices": "bench.bench_indices"}
 
 
 def main(names: list[str]) -> None:

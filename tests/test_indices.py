@@ -479,3 +479,54 @@ kita_versorgung = "einwohner"
         ExportOptions(layer="gebiet", out=out, indicators=["leit_leitindikator", "leit_leitindikator_klasse"])
     )
     assert "leit_leitindikator_klasse" in out.read_text(encoding="utf-8")
+
+
+def test_dynamics_as_change_over_periods() -> None:
+    import pandas as pd
+
+    spec = parse_spec(
+        """
+id = "dyn"
+name = "Dynamik"
+id_column = "id"
+period_column = "stichtag"
+[[component]]
+id = "d"
+name = "Dynamik"
+standardize = "none"
+combine = "sum"
+inputs = [{ column = "alo", change_periods = 2 }]
+""",
+        "d",
+    )
+    df = pd.DataFrame(
+        {
+            "id": ["a", "b"] * 3,
+            "stichtag": ["2018-12-31"] * 2 + ["2019-12-31"] * 2 + ["2020-12-31"] * 2,
+            "alo": [10.0, 5.0, 11.0, 5.5, 12.5, 4.0],
+        }
+    )
+    t = apply_index(spec, df).table
+    last = t[t["period"] == "2020-12-31"].set_index("id")["d"]
+    assert last.to_dict() == {"a": 2.5, "b": -1.0}  # percentage points over two years
+    assert t[t["period"] == "2019-12-31"]["d"].isna().all()  # no value two periods earlier
+
+
+def test_gisd_higher_level_weighted_and_rescaled() -> None:
+    import pandas as pd
+
+    from planlabor.indices.aggregate import aggregate_scores
+
+    scores = pd.DataFrame(
+        {
+            "id": ["g1", "g2", "g3", "g4"],
+            "period": "2021",
+            "total": [0.0, 1.0, 0.5, 0.5],
+            "population": [100.0, 300.0, 50.0, 50.0],
+        }
+    )
+    out = aggregate_scores(scores, {"g1": "k1", "g2": "k1", "g3": "k2", "g4": "k2"}).set_index("id")
+    # k1 = (0·100 + 1·300) / 400 = 0.75, k2 = 0.5 → rescaled: k1 = 1, k2 = 0
+    assert out.loc["k1", "score"] == 1.0 and out.loc["k2", "score"] == 0.0
+    raw = aggregate_scores(scores, {"g1": "k1", "g2": "k1", "g3": "k2", "g4": "k2"}, rescale=False)
+    assert raw.set_index("id").loc["k1", "score"] == 0.75

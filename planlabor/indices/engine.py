@@ -55,6 +55,7 @@ def apply_index(spec: IndexSpec, df: pd.DataFrame) -> IndexResult:
             column=spec.id_column,
             expected="Spalten: " + ", ".join(map(str, df.columns[:20])),
         )
+    spec, df = _with_changes(spec, df)
     if spec.period_column and spec.period_column in df.columns:
         parts = [_apply_period(spec, g) for _, g in df.groupby(spec.period_column, sort=True)]
         table = pd.concat(parts)
@@ -71,6 +72,41 @@ def apply_index(spec: IndexSpec, df: pd.DataFrame) -> IndexResult:
     if n_ex:
         warnings.append(f"{n_ex} Gebiet(e) ausgeschlossen")
     return IndexResult(spec=spec, table=table, warnings=warnings)
+
+
+def _with_changes(spec: IndexSpec, df: pd.DataFrame) -> tuple[IndexSpec, pd.DataFrame]:
+    """Inputs with ``change_periods = N`` become the change against the value N periods earlier
+    (per area, periods in time order), e.g. MSS dynamics in percentage points over two years."""
+    wanted = {(i.column, i.change_periods) for c in spec.component for i in c.inputs if i.change_periods}
+    if not wanted:
+        return spec, df
+    if not spec.period_column or spec.period_column not in df.columns:
+        raise InputError(
+            "Veränderungen über Zeiträume brauchen eine Zeitspalte.",
+            column="period_column",
+            hint="Geben Sie period_column in der Indexdefinition an.",
+        )
+    from planlabor.io.periods import parse_period, sort_periods
+
+    df = df.copy()
+    order = sort_periods(sorted({parse_period(str(p)) for p in df[spec.period_column].unique()}))
+    pos = df[spec.period_column].map(lambda p: order.index(parse_period(str(p))))
+    for col, n in wanted:
+        values = pd.Series(_numeric(df, col, spec), index=df.index)
+        frame = pd.DataFrame({"id": df[spec.id_column].astype(str), "pos": pos, "v": values})
+        earlier = frame.assign(pos=frame["pos"] + n).set_index(["id", "pos"])["v"]
+        key = pd.MultiIndex.from_frame(frame[["id", "pos"]])
+        df[f"{col}__chg{n}"] = values.to_numpy() - earlier.reindex(key).to_numpy()
+    comps = []
+    for c in spec.component:
+        inputs = [
+            i.model_copy(update={"column": f"{i.column}__chg{i.change_periods}", "change_periods": None})
+            if i.change_periods
+            else i
+            for i in c.inputs
+        ]
+        comps.append(c.model_copy(update={"inputs": inputs}))
+    return spec.model_copy(update={"component": comps}), df
 
 
 def _apply_period(spec: IndexSpec, df: pd.DataFrame) -> pd.DataFrame:

@@ -29,6 +29,7 @@ class InputSpec(_Strict):
     polarity: Literal["+", "-"] = "+"
     weight: float = 1.0
     log: bool = False  # take the natural logarithm first (GISD: earnings, income, tax)
+    change_periods: int | None = Field(default=None, ge=1)  # dynamics: change against N periods earlier
 
 
 class ExclusionSpec(_Strict):
