@@ -756,6 +756,65 @@ def index_(preset_or_spec: str, input_file: str | None, out: str | None, explain
         click.echo(f"  {label}: {n}")
 
 
+# -------------------------------------------------------------- segregation
+@cli.command("segregation")
+@click.option("--layer", required=True, help="Raumebene, z. B. plr.")
+@click.option("--group", required=True, help="Variable der Gruppe, z. B. inhabitants_foreigners.")
+@click.option("--total", required=True, help="Variable der Gesamtbevölkerung, z. B. inhabitants.")
+@click.option("--period", "periods", multiple=True, help="Zeitraum (mehrfach; sonst alle).")
+@click.option(
+    "--permutations",
+    type=int,
+    default=0,
+    show_default=True,
+    help="Permutationen für den p-Wert von D (z. B. 999).",
+)
+@click.option("--spatial", is_flag=True, help="Auch die räumliche Dissimilarität (Nachbarschaft) berechnen.")
+@click.option(
+    "--compare", "compare_periods", nargs=2, help="Veränderung von D zwischen zwei Zeiträumen testen."
+)
+@click.pass_context
+def segregation_(
+    ctx: click.Context,
+    layer: str,
+    group: str,
+    total: str,
+    periods: tuple[str, ...],
+    permutations: int,
+    spatial: bool,
+    compare_periods: tuple[str, str] | None,
+) -> None:
+    """Segregation einer Gruppe: Dissimilarität, Isolation, Interaktion, Entropie, Gini.
+
+    Die Ergebnisse werden als Werte gespeichert (Standortquotient je Gebiet als lq_GRUPPE,
+    globale Maße auf der obersten Ebene als seg_MASS_GRUPPE) und erscheinen so in Atlas und Berichten.
+
+    \b
+    Beispiel:
+      planlabor segregation --layer plr --group inhabitants_foreigners --total inhabitants \\
+          --period 2021-12-31 --period 2024-12-31 --compare 2021-12-31 2024-12-31
+    """
+    from planlabor.io.periods import parse_period_option
+    from planlabor.spatial import segregation as seg
+
+    ws = _workspace(ctx)
+    ps = [parse_period_option(p) for p in periods] or None
+    results = seg.analyse(ws.store, layer, group, total, ps, permutations=permutations, spatial=spatial)
+    for r in results:
+        vals = "; ".join(f"{k} {v:.3f}".replace(".", ",") for k, v in r.values.items())
+        p = f"; p(D) = {r.p_values['dissimilarity']:.3f}".replace(".", ",") if r.p_values else ""
+        click.echo(
+            f"{r.period}: {r.n_areas} Gebiete, Anteil {r.group_share:.1%}: {vals}{p}".replace(".", ",", 1)
+        )
+    if compare_periods:
+        obs = ws.store.observations(layer, [group, total], [parse_period_option(p) for p in compare_periods])
+        wide = obs.pivot_table(index=["period", "area_id"], columns="variable", values="value").reset_index()
+        a, b = (wide[wide["period"] == parse_period_option(p)] for p in compare_periods)
+        res = seg.compare(a, b, group, total, permutations=permutations or 99)
+        click.echo(f"Veränderung von D: {res['difference']:+.3f}, p = {res['p_value']:.3f}".replace(".", ","))
+    click.echo(f"Hinweis: {seg.CAVEATS}")
+
+
 # ------------------------------------------------------------------ template
 @cli.group(cls=PlanlaborGroup)
 def template() -> None:
