@@ -533,6 +533,56 @@ def areas_dissolve(
     click.echo(f"Raumebene {res['layer']!r} mit {res['areas']} Gebiet(en) gebildet.")
 
 
+@areas.command("crosswalk")
+@click.option("--from", "source", required=True, help="Altes Gebietssystem, z. B. plr2006.")
+@click.option("--to", "target", required=True, help="Neues Gebietssystem, z. B. plr.")
+@click.option(
+    "--method",
+    type=click.Choice(["area", "population"]),
+    default="population",
+    show_default=True,
+    help="Aufteilung nach Fläche oder nach Einwohner:innen (dasymetrisch).",
+)
+@click.option("--weight-variable", help="Einwohnervariable des neuen Systems, z. B. inhabitants.")
+@click.option("--weight-period", help="Stichtag dieser Variablen, z. B. 2021-06-30.")
+@click.pass_context
+def areas_crosswalk(
+    ctx: click.Context,
+    source: str,
+    target: str,
+    method: str,
+    weight_variable: str | None,
+    weight_period: str | None,
+) -> None:
+    """Die Zuordnung zwischen zwei Gebietssystemen aus ihren Grenzen bilden (einmal, wiederverwendbar).
+
+    \b
+    Beispiel:
+      planlabor areas crosswalk --from plr2006 --to plr --method population \\
+          --weight-variable inhabitants --weight-period 2021-06-30
+    """
+    from planlabor.areas.rebase import build_crosswalk
+    from planlabor.io.periods import parse_period_option
+
+    ws = _workspace(ctx)
+    r = build_crosswalk(
+        ws.store,
+        source,
+        target,
+        method,  # type: ignore[arg-type]
+        weight_variable,
+        parse_period_option(weight_period) if weight_period else None,
+    )
+    click.echo(
+        f"Zuordnung {source} → {target} ({method}): {r.pieces} Teilflächen; "
+        f"nicht abgedeckt: {r.uncovered_share:.4%} der Fläche".replace(".", ",")
+    )
+    if r.sources_without_target:
+        click.echo(f"  ohne Gegenstück: {', '.join(r.sources_without_target[:20])}")
+    if r.fallback_to_area:
+        click.echo(f"  ohne Einwohner:innen, nach Fläche aufgeteilt: {', '.join(r.fallback_to_area[:20])}")
+
+
 @areas.command("list")
 @click.pass_context
 def areas_list(ctx: click.Context) -> None:
@@ -754,6 +804,71 @@ def index_(preset_or_spec: str, input_file: str | None, out: str | None, explain
     )
     for label, n in sorted(r.class_counts.items()):
         click.echo(f"  {label}: {n}")
+
+
+# ------------------------------------------------------------------- rebase
+@cli.command("rebase")
+@click.option("--from", "source", required=True, help="Altes Gebietssystem.")
+@click.option("--to", "target", required=True, help="Neues Gebietssystem.")
+@click.option("--variable", "variables", multiple=True, help="Variable (mehrfach; sonst alle).")
+@click.option(
+    "--intensive", multiple=True, help="Variablen, die Quoten/Anteile sind (gemittelt, nicht summiert)."
+)
+@click.option("--period", "periods", multiple=True, help="Zeitraum (mehrfach; sonst alle).")
+@click.option("--method", type=click.Choice(["area", "population"]), default="population", show_default=True)
+@click.option(
+    "--check",
+    nargs=3,
+    metavar="UMGESCHLÜSSELT ECHT STICHTAG",
+    help="Fehler gegen echte Werte des neuen Systems am selben Stichtag berichten.",
+)
+@click.pass_context
+def rebase_(
+    ctx: click.Context,
+    source: str,
+    target: str,
+    variables: tuple[str, ...],
+    intensive: tuple[str, ...],
+    periods: tuple[str, ...],
+    method: str,
+    check: tuple[str, str, str] | None,
+) -> None:
+    """Werte auf ein anderes Gebietssystem umschlüsseln (einheitlicher Gebietsstand).
+
+    Umgeschlüsselte Werte tragen die Kennung 'geschaetzt' und überschreiben nie echte Werte.
+
+    \b
+    Beispiel:
+      planlabor rebase --from plr2006 --to plr --variable inhabitants --period 2019-12-31 \\
+          --period 2020-12-31 --check inhabitants EW 2020-12-31
+    """
+    from planlabor.areas.rebase import rebase, rebase_error
+    from planlabor.io.periods import parse_period_option
+
+    ws = _workspace(ctx)
+    r = rebase(
+        ws.store,
+        source,
+        target,
+        list(variables) or None,
+        [parse_period_option(p) for p in periods] or None,
+        method,  # type: ignore[arg-type]
+        list(intensive),
+    )
+    click.echo(
+        f"{r.values} Werte von {source} nach {target} umgeschlüsselt ({method}; "
+        f"{len(r.variables)} Variablen, {len(r.periods)} Zeiträume; Import Nr. {r.import_id})."
+    )
+    if r.skipped_existing:
+        click.echo(f"  nicht überschrieben (echte Werte vorhanden): {', '.join(r.skipped_existing[:10])}")
+    if check:
+        e = rebase_error(ws.store, target, check[0], check[1], parse_period_option(check[2]))
+        a = e.attrs
+        click.echo(
+            f"  Fehler am {check[2]} ({a['areas']} Gebiete): mittl. absoluter Fehler {a['mae']:.1f}, "
+            f"MAPE {a['mape']:.1%}, Median {a['median_ape']:.2%}, "
+            f"innerhalb 5 %: {a['within_5pct']:.0%}".replace(".", ",")
+        )
 
 
 # -------------------------------------------------------------- segregation

@@ -113,7 +113,7 @@ def test_two_area_systems_side_by_side(ws: Workspace) -> None:
         AreaImportOptions(layer="plr", id_column="PLR_ID", valid_from=date(2021, 1, 1)),
     )
     r = ws.import_areas(
-        DATA / "berlin" / "lor_2006" / "lor_planungsraeume_2006.shp",
+        DEMO / "lor_2006" / "lor_planungsraeume_2006.shp",
         AreaImportOptions(
             layer="plr2006",
             id_column="broker Dow",
@@ -131,7 +131,7 @@ def test_two_area_systems_side_by_side(ws: Workspace) -> None:
 def test_duplicate_key_in_real_2006_file_names_both_records(ws: Workspace) -> None:
     with pytest.raises(InputError) as exc:
         ws.import_areas(
-            DATA / "berlin" / "lor_2006" / "lor_planungsraeume_2006.shp",
+            DEMO / "lor_2006" / "lor_planungsraeume_2006.shp",
             AreaImportOptions(layer="plr2006", id_column="broker Dow", name_column="PLANUNGSRA"),
         )
     assert "06010102" in exc.value.message and "124, 205" in exc.value.message

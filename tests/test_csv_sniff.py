@@ -68,9 +68,9 @@ def test_duplicate_and_empty_header_names(tmp_path: Path) -> None:
 
 def test_real_files_dialects() -> None:
     assert sniff_csv(DEMO / "lor_2021" / "LOR_2021.csv").encoding == "utf-8-sig"
-    d = sniff_csv(DATA / "berlin" / "einwohner_ewr" / "EWR202012E_Matrix.csv")
+    d = sniff_csv(DEMO / "einwohner_ewr" / "EWR202012E_Matrix.csv")
     assert (d.delimiter, d.encoding) == (";", "utf-8")
-    raw = read_table(DATA / "berlin" / "einwohner_ewr" / "EWR202012E_Matrix.csv")  # CRLF
+    raw = read_table(DEMO / "einwohner_ewr" / "EWR202012E_Matrix.csv")  # CRLF
     assert raw.n_rows == 448
     assert raw.sample(1)[0]["RAUMID"] == "01011101"
     assert raw.sample(1)[0]["E_E95_110"] == "6"  # no stray carriage return

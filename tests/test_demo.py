@@ -24,9 +24,10 @@ def test_demo_layers_and_hierarchy(demo: dict) -> None:
             "pgr": (58, 58),
             "bzr": (143, 143),
             "plr": (542, 542),
+            "plr2006": (448, 0),
         }
-        periods = ws.status()["observations"][0]["periods"]
-        assert periods[0] == "2020-12-31" and "2021-06-30" in periods and periods[-1] == "2025-12-31"
+        periods = next(o for o in ws.status()["observations"] if o["layer"] == "plr")["periods"]
+        assert periods[0] == "2019-12-31" and "2021-06-30" in periods and periods[-1] == "2025-12-31"
         assert demo["ambiguous_pgr"] == []
         assert demo["kitas"] == 2880
 
@@ -85,3 +86,17 @@ def test_demo_index_typology_sensitivity(demo: dict) -> None:
     assert "Typ 1" in (out / "typologie_profile.txt").read_text(encoding="utf-8")
     public = pd.read_csv(out / "plr_oeffentlich_excel.csv", sep=";", encoding="utf-8-sig", dtype=str)
     assert "Armutsindex (Kontextindikatoren, MSS-Verfahren): Armutsstatus (Index)" in public.columns
+
+
+def test_demo_rebase_and_segregation(demo: dict) -> None:
+    err = demo["rebase_error"]
+    assert err["total_rebased"] == err["total_actual"] == 3_769_962
+    assert err["mape"] < 0.025 and err["within_5pct"] > 0.9
+    assert demo["segregation"]["2021-12-31"] == pytest.approx(0.2367, abs=1e-4)
+    assert demo["segregation"]["2024-12-31"] == pytest.approx(0.2108, abs=1e-4)
+    with Workspace.open(demo["root"]) as ws:
+        series = ws.store.indicator_values("plr", ["einwohner"]).query("area_id == '01100101'")
+        periods = sorted(series["period"])
+        assert periods[0] == "2019-12-31" and periods[-1] == "2024-12-31"
+        flags = dict(zip(series["period"], series["flag"], strict=True))
+        assert flags["2019-12-31"] == "geschaetzt" and not isinstance(flags["2024-12-31"], str)

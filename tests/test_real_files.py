@@ -12,9 +12,7 @@ from planlabor.io.table import read_table
 from planlabor.workspace import Workspace
 from tests.conftest import DATA, DEMO
 
-POPULATION = sorted((DEMO / "einwohner").glob("*.csv")) + sorted(
-    (DATA / "berlin" / "einwohner").glob("*.csv")
-)
+POPULATION = sorted((DEMO / "einwohner").glob("*.csv"))
 
 
 def _keys_layer(ws: Workspace, name: str, keys: list[str]) -> None:
@@ -34,7 +32,7 @@ def keyed(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
         AreaImportOptions(layer="plr", id_column="PLR_ID", name_column="PLR_NAME"),
     )
     ws.import_areas(
-        DATA / "berlin" / "lor_2006" / "lor_planungsraeume_2006.shp",
+        DEMO / "lor_2006" / "lor_planungsraeume_2006.shp",
         AreaImportOptions(
             layer="plr2006",
             id_column="broker Dow",
@@ -103,7 +101,7 @@ def test_ewr_2025_quoted_and_na(keyed: Workspace) -> None:
 
 
 def test_ewr_2020_old_system(keyed: Workspace) -> None:
-    path = DATA / "berlin" / "einwohner_ewr" / "EWR202012E_Matrix.csv"
+    path = DEMO / "einwohner_ewr" / "EWR202012E_Matrix.csv"
     r = keyed.import_table(
         path, ImportOptions(layer="plr2006", id_column="RAUMID", stichtag=True), dry_run=True
     )

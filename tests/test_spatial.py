@@ -25,8 +25,9 @@ def test_measures_against_hand_computation() -> None:
 
 
 def test_berlin_dissimilarity_published_values(berlin: Workspace) -> None:
-    res = seg.analyse(berlin.store, "plr", "inhabitants_foreigners", "inhabitants",
-                      ["2021-12-31", "2024-12-31"], save=False)
+    res = seg.analyse(
+        berlin.store, "plr", "inhabitants_foreigners", "inhabitants", ["2021-12-31", "2024-12-31"], save=False
+    )
     d = {r.period: r.values["dissimilarity"] for r in res}
     assert round(d["2021-12-31"], 3) == 0.237 and round(d["2024-12-31"], 3) == 0.211
     assert res[0].n_areas == 541  # Pankower Tor has no residents
@@ -34,7 +35,9 @@ def test_berlin_dissimilarity_published_values(berlin: Workspace) -> None:
 
 
 def test_permutation_and_change_test(berlin: Workspace) -> None:
-    obs = berlin.store.observations("plr", ["inhabitants_foreigners", "inhabitants"], ["2021-12-31", "2024-12-31"])
+    obs = berlin.store.observations(
+        "plr", ["inhabitants_foreigners", "inhabitants"], ["2021-12-31", "2024-12-31"]
+    )
     wide = obs.pivot_table(index=["period", "area_id"], columns="variable", values="value").reset_index()
     a, b = wide[wide["period"] == "2021-12-31"], wide[wide["period"] == "2024-12-31"]
     vals, p = seg.measures(a, "inhabitants_foreigners", "inhabitants", permutations=49)
@@ -47,11 +50,134 @@ def test_results_stored_as_observations(grid_ws: Workspace, tmp_path: Path) -> N
     from planlabor.io.importer import ImportOptions
     from tests.conftest import write
 
-    grid_ws.import_table(write(tmp_path / "d.csv", "id;x;t\nA1;10;100\nA2;40;100\nA3;0;50\nA4;50;250\n"),
-                         ImportOptions(layer="gebiet", period="2021"))
+    grid_ws.import_table(
+        write(tmp_path / "d.csv", "id;x;t\nA1;10;100\nA2;40;100\nA3;0;50\nA4;50;250\n"),
+        ImportOptions(layer="gebiet", period="2021"),
+    )
     seg.analyse(grid_ws.store, "gebiet", "x", "t", spatial=True)
     lq = grid_ws.store.observations("gebiet", ["lq_x"]).set_index("area_id")["value"]
     assert lq["A2"] == pytest.approx((40 / 100) / (100 / 500))
     top = grid_ws.store.observations("stadt", ["seg_dissimilarity_x", "seg_spatial_dissimilarity_x"])
     assert len(top) == 2 and top["area_id"].unique().tolist() == ["C"]
     assert "segregation" in grid_ws.imports()["kind"].tolist()
+
+
+# ------------------------------------------------------------------- re-basing
+
+
+def _old_system(ws: Workspace, tmp_path: Path) -> None:
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    from planlabor.areas import AreaImportOptions
+
+    x0, y0 = 390000, 5820000
+    old = gpd.GeoDataFrame(
+        {"id": ["S1", "S2", "S3"]},
+        geometry=[
+            box(x0, y0, x0 + 1500, y0 + 1000),
+            box(x0 + 1500, y0, x0 + 3000, y0 + 1000),
+            box(x0 + 3000, y0, x0 + 4000, y0 + 1000),
+        ],
+        crs="EPSG:25833",
+    )
+    old.to_file(tmp_path / "old.gpkg")
+    ws.import_areas(tmp_path / "old.gpkg", AreaImportOptions(layer="alt", id_column="id"))
+
+
+def test_rebase_area_and_population_by_hand(grid_ws: Workspace, tmp_path: Path) -> None:
+    from planlabor.areas.rebase import build_crosswalk, rebase
+    from planlabor.io.importer import ImportOptions
+    from tests.conftest import write
+
+    _old_system(grid_ws, tmp_path)
+    grid_ws.import_table(
+        write(tmp_path / "o.csv", "id;ew;quote\nS1;150;10\nS2;300;20\nS3;40;30\n"),
+        ImportOptions(layer="alt", period="2020"),
+    )
+    grid_ws.import_table(
+        write(tmp_path / "n.csv", "id;ew\nA1;100;\nA2;300\nA3;0\nA4;50\n".replace(";\n", "\n")),
+        ImportOptions(layer="gebiet", period="2021"),
+    )
+    build_crosswalk(grid_ws.store, "alt", "gebiet", "area")
+    r = rebase(grid_ws.store, "alt", "gebiet", ["ew", "quote"], ["2020"], "area", intensive=["quote"])
+    got = grid_ws.store.observations("gebiet", ["ew", "quote"], ["2020"]).pivot(
+        index="area_id", columns="variable", values="value"
+    )
+    # S1 (1500 m wide) → A1 2/3, A2 1/3; S2 → A2 1/3, A3 2/3; S3 → A4
+    assert got["ew"].to_dict() == pytest.approx({"A1": 100, "A2": 50 + 100, "A3": 200, "A4": 40})
+    # shares: A2 = mean of S1 and S2 weighted by overlapping area (500 m each)
+    assert got["quote"].to_dict() == pytest.approx({"A1": 10, "A2": 15, "A3": 20, "A4": 30})
+    assert got["ew"].sum() == pytest.approx(490)  # totals kept
+    assert r.values == 8
+    # dasymetric: residents of the new areas in 2021 steer the split
+    build_crosswalk(grid_ws.store, "alt", "gebiet", "population", "ew", "2021")
+    rebase(grid_ws.store, "alt", "gebiet", ["ew"], ["2020"], "population")
+    got = grid_ws.store.observations("gebiet", ["ew"], ["2020"]).set_index("area_id")["value"]
+    # S1: pieces A1 (1000 m², 100 residents) and A2 (500 of 1000 m → 150 residents) → 100:150
+    assert got["A1"] == pytest.approx(150 * 100 / 250) and got["A3"] == 0.0  # A3 has no residents
+    flags = grid_ws.store.observations("gebiet", ["ew"], ["2020"])["flag"].unique().tolist()
+    assert flags == ["geschaetzt"]
+
+
+def test_rebase_never_overwrites_real_values(grid_ws: Workspace, tmp_path: Path) -> None:
+    from planlabor.areas.rebase import build_crosswalk, rebase
+    from planlabor.io.importer import ImportOptions
+    from tests.conftest import write
+
+    _old_system(grid_ws, tmp_path)
+    grid_ws.import_table(
+        write(tmp_path / "o.csv", "id;ew\nS1;1\nS2;2\nS3;3\n"), ImportOptions(layer="alt", period="2020")
+    )
+    grid_ws.import_table(
+        write(tmp_path / "n.csv", "id;ew\nA1;9\nA2;9\nA3;9\nA4;9\n"),
+        ImportOptions(layer="gebiet", period="2020"),
+    )
+    build_crosswalk(grid_ws.store, "alt", "gebiet", "area")
+    r = rebase(grid_ws.store, "alt", "gebiet", ["ew"], ["2020"], "area")
+    assert r.skipped_existing == ["ew 2020"] and r.values == 0
+    assert grid_ws.store.observations("gebiet", ["ew"])["value"].tolist() == [9, 9, 9, 9]
+
+
+def test_berlin_rebase_error_2020(tmp_path: Path) -> None:
+    """Old PLR (2006) at 31.12.2020 → new PLR; compared with the MSS residents on the new PLR."""
+    from datetime import date
+
+    from planlabor.areas import AreaImportOptions
+    from planlabor.areas.rebase import build_crosswalk, rebase, rebase_error
+    from planlabor.io.importer import ImportOptions
+    from tests.conftest import DATA, DEMO
+
+    ws = Workspace.init(tmp_path / "b", name="B")
+    ws.import_areas(
+        DEMO / "lor_2021/lor_planungsraeume_2021.shp", AreaImportOptions(layer="plr", id_column="PLR_ID")
+    )
+    ws.import_areas(
+        DEMO / "lor_2006/lor_planungsraeume_2006.shp",
+        AreaImportOptions(
+            layer="plr2006", id_column="broker Dow", valid_to=date(2020, 12, 31), set_keys={124: "04030417"}
+        ),
+    )
+    ws.import_table(
+        DEMO / "einwohner/berlin-lor-population-2020-02-t1-planning-areas.csv",
+        ImportOptions(layer="plr2006", id_column="id", period="2020-12-31", exclude_columns=["*_percentage"]),
+    )
+    ws.import_table(
+        DEMO / "einwohner/berlin-lor-population-2021-01-t1-planning-areas.csv",
+        ImportOptions(layer="plr", id_column="id", period="2021-06-30", exclude_columns=["*_percentage"]),
+    )
+    ws.import_table(
+        DEMO / "mss_2021/mss_2021_kontext_indikatoren.csv",
+        ImportOptions(layer="plr", id_column="PLR_ID", stichtag=True, columns=["EW"]),
+    )
+    cw = build_crosswalk(ws.store, "plr2006", "plr", "population", "inhabitants", "2021-06-30")
+    assert cw.sources_without_target == [] and cw.uncovered_share < 1e-4
+    rebase(ws.store, "plr2006", "plr", ["inhabitants"], ["2020-12-31"], "population")
+    err = rebase_error(ws.store, "plr", "inhabitants", "EW", "2020-12-31").attrs
+    assert err["total_rebased"] == err["total_actual"] == 3_769_962
+    assert err["mape"] < 0.025 and err["median_ape"] < 0.005 and err["within_5pct"] > 0.9
+    build_crosswalk(ws.store, "plr2006", "plr", "area")
+    rebase(ws.store, "plr2006", "plr", ["inhabitants"], ["2020-12-31"], "area")
+    by_area = rebase_error(ws.store, "plr", "inhabitants", "EW", "2020-12-31").attrs
+    assert by_area["mape"] > err["mape"]  # residents are the better guide than area
+    ws.close()

@@ -125,8 +125,20 @@ def build_demo(
         link_by_table(
             ws.store, "plr", "bzr", lor / "LOR_2021.csv", "Planungsraum (Nummer)", "Bezirksregion (Nummer)"
         )
+        # the previous system (448 PLR, until 2020); one record carries a wrongly published key
+        ws.import_areas(
+            src / "lor_2006" / "lor_planungsraeume_2006.shp",
+            AreaImportOptions(
+                layer="plr2006",
+                id_column="broker Dow",
+                name_column="PLANUNGSRA",
+                layer_name="Planungsräume (System 2006)",
+                valid_to=date(2020, 12, 31),
+                set_keys={124: "04030417"},
+            ),
+        )
 
-        say("Einwohner:innen 2021–2024 (halbjährlich) …")
+        say("Einwohner:innen 2019–2024 (halbjährlich; bis 2020 auf den alten Planungsräumen) …")
         n_imports = 0
         for f in sorted((src / "einwohner").glob("berlin-lor-population-*-t*-planning-areas.csv")):
             m = re.search(r"(\d{4})-(\d{2})-(t\d)", f.name)
@@ -136,8 +148,9 @@ def build_demo(
             exclude = ["*_percentage"]
             if table == "t2":  # t1 already carries these two counts
                 exclude += ["inhabitants", "inhabitants_foreigners"]
+            layer = "plr2006" if year in ("2019", "2020") else "plr"
             ws.import_table(
-                f, ImportOptions(layer="plr", id_column="id", period=period, exclude_columns=exclude)
+                f, ImportOptions(layer=layer, id_column="id", period=period, exclude_columns=exclude)
             )
             n_imports += 1
 
@@ -173,6 +186,9 @@ def build_demo(
             ),
         )
 
+        say("Umschlüsselung 2019–2020 auf die Planungsräume 2021 (nach Einwohner:innen) …")
+        rebased = _rebase(ws)
+
         say("Kitas den Planungsräumen zuordnen …")
         kita = import_facilities(
             ws.store,
@@ -195,6 +211,19 @@ def build_demo(
         written: list[str] = []
         export_dir = out / "exporte"
         export_dir.mkdir(parents=True, exist_ok=True)
+        rebased["error"].to_csv(export_dir / "umschluesselung_fehler_2020-12-31.csv", float_format="%.4f")
+        written.append("umschluesselung_fehler_2020-12-31.csv")
+        say("Segregation der Ausländer:innen 2021–2024 …")
+        from planlabor.spatial.segregation import analyse
+
+        seg = analyse(
+            ws.store,
+            "plr",
+            "inhabitants_foreigners",
+            "inhabitants",
+            [p for p in PERIODS_2021_2024],
+            permutations=0,
+        )
         say("Sensitivität des Armutsindex …")
         sens = _sensitivity(ws, export_dir)
         typ["profiles"].to_csv(export_dir / "typologie_profile.csv", index=False, float_format="%.4f")
@@ -248,10 +277,28 @@ def build_demo(
             "ambiguous_pgr": link["ambiguous"],
             "values": comp.values_written,
             "silhouette": typ["silhouette"],
+            "rebase_error": rebased["error"].attrs,
+            "segregation": {r.period: round(r.values["dissimilarity"], 4) for r in seg},
             "sensitivity_max_share": float(sens["anteil_klassenwechsel"].max()),
         }
     finally:
         ws.close()
+
+
+PERIODS_2021_2024 = [f"{y}-{md}" for y in range(2021, 2025) for md in ("06-30", "12-31")]
+
+
+def _rebase(ws: Any) -> dict[str, Any]:
+    """Population 2019–2020 from the 448 old PLR onto the 542 PLR of 2021, split by the
+    residents of the new PLR at 30.06.2021; checked against the MSS residents of 31.12.2020."""
+    from planlabor.areas.rebase import build_crosswalk, rebase, rebase_error
+
+    build_crosswalk(ws.store, "plr2006", "plr", "population", "inhabitants", "2021-06-30")
+    report = rebase(
+        ws.store, "plr2006", "plr", None, ["2019-12-31", "2020-06-30", "2020-12-31"], "population"
+    )
+    error = rebase_error(ws.store, "plr", "inhabitants", "EW", "2020-12-31")
+    return {"report": report, "error": error}
 
 
 TYPOLOGY_INDICATORS = ["KI_01", "KI_02", "KI_03", "KI_04", "KI_07", "KI_09", "KI_10", "KI_11"]

@@ -49,6 +49,9 @@ FLAG_LEGEND: dict[str, str] = {
     "gesperrt": "vom Herausgeber gesperrt",
     "teilsumme": "Summe nur über die Teilgebiete mit Wert (unvollständig)",
     "nenner_null": "Nenner ist 0, Quote nicht berechenbar",
+    "geschaetzt": "aus einem früheren Gebietssystem umgeschlüsselt (Schätzung)",
+    "geschaetzt_unvollstaendig": "umgeschlüsselt, nicht alle Teilflächen hatten einen Wert",
+    "ausgeschlossen": "vom Index ausgeschlossen",
 }
 
 

@@ -100,3 +100,14 @@ CREATE TABLE IF NOT EXISTS facilities (
     import_id INTEGER,
     PRIMARY KEY (facility_type, facility_id)
 );
+CREATE TABLE IF NOT EXISTS crosswalks (
+    source_layer VARCHAR NOT NULL,
+    target_layer VARCHAR NOT NULL,
+    method VARCHAR NOT NULL,
+    source_id VARCHAR NOT NULL,
+    target_id VARCHAR NOT NULL,
+    overlap_m2 DOUBLE,
+    w_extensive DOUBLE,
+    w_intensive DOUBLE,
+    built_at TIMESTAMP
+);
