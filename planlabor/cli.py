@@ -930,6 +930,73 @@ def segregation_(
     click.echo(f"Hinweis: {seg.CAVEATS}")
 
 
+# ------------------------------------------------------------------ hotspots
+@cli.command("hotspots")
+@click.option("--layer", required=True, help="Raumebene, z. B. plr.")
+@click.option("--variable", required=True, help="Variable oder Indikator, z. B. KI_02.")
+@click.option("--period", required=True, help="Zeitraum, z. B. 2020-12-31.")
+@click.option(
+    "--weights",
+    type=click.Choice(["queen", "rook", "distance"]),
+    default="queen",
+    show_default=True,
+    help="Nachbarschaft: gemeinsame Kante oder Ecke (queen), Kante (rook), Entfernung.",
+)
+@click.option("--threshold", type=float, help="Entfernung in Metern für --weights distance.")
+@click.option("--permutations", type=int, default=999, show_default=True)
+@click.option("--alpha", type=float, default=0.05, show_default=True, help="Signifikanzniveau.")
+@click.option("--fdr", is_flag=True, help="Falscherkennungsrate kontrollieren (Benjamini-Hochberg).")
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.pass_context
+def hotspots_(
+    ctx: click.Context,
+    layer: str,
+    variable: str,
+    period: str,
+    weights: str,
+    threshold: float | None,
+    permutations: int,
+    alpha: float,
+    fdr: bool,
+    seed: int,
+) -> None:
+    """Hot Spots: globales Moran's I, lokale Cluster (LISA) und Getis-Ord Gi*.
+
+    Gespeichert werden je Gebiet lisa_VARIABLE (0 nicht signifikant, 1 hoch-hoch, 2 niedrig-hoch,
+    3 niedrig-niedrig, 4 hoch-niedrig), lisa_p_VARIABLE und gi_z_VARIABLE.
+
+    \b
+    Beispiel:
+      planlabor hotspots --layer plr --variable KI_02 --period 2020-12-31 --permutations 999 --fdr
+    """
+    from planlabor.io.periods import parse_period_option
+    from planlabor.spatial.hotspots import analyse
+
+    ws = _workspace(ctx)
+    r = analyse(
+        ws.store,
+        layer,
+        variable,
+        parse_period_option(period),
+        weights,
+        threshold,
+        permutations,
+        alpha,
+        fdr,
+        seed,
+    )
+    click.echo(
+        f"{variable} am {r.period} auf {layer} ({r.n} Gebiete, Nachbarschaft {r.weights}): "
+        f"Moran's I = {r.moran_i:.3f}, p = {r.moran_p:.3f}".replace(".", ",", 2)
+    )
+    for label, n in r.local["cluster_label"].value_counts().items():
+        click.echo(f"  {label}: {n}")
+    if r.islands:
+        click.echo(f"  ohne Nachbarn (Inseln): {', '.join(r.islands)}")
+    for note in r.notes:
+        click.echo(f"  Hinweis: {note}")
+
+
 # ------------------------------------------------------------------ template
 @cli.group(cls=PlanlaborGroup)
 def template() -> None:

@@ -181,3 +181,72 @@ def test_berlin_rebase_error_2020(tmp_path: Path) -> None:
     by_area = rebase_error(ws.store, "plr", "inhabitants", "EW", "2020-12-31").attrs
     assert by_area["mape"] > err["mape"]  # residents are the better guide than area
     ws.close()
+
+
+# ------------------------------------------------------------------- hot spots
+
+
+def _grid(n: int):  # type: ignore[no-untyped-def]
+    from shapely.geometry import box
+
+    return np.array([box(c, r, c + 1, r + 1) for r in range(n) for c in range(n)], dtype=object)
+
+
+@pytest.mark.filterwarnings("ignore:The alternative hypothesis")
+def test_moran_and_lisa_on_built_grid() -> None:
+    import esda
+    from libpysal import weights
+
+    from planlabor.spatial.hotspots import analyse_values
+
+    n = 10
+    geoms = _grid(n)
+    # a hot corner (top-left 3×3 high) on a gradient-free background
+    vals = np.zeros(n * n)
+    for r in range(3):
+        for c in range(3):
+            vals[r * n + c] = 10.0
+    vals += np.random.default_rng(0).normal(0, 0.5, n * n)
+    s = pd.Series(vals, index=[f"c{i:03d}" for i in range(n * n)])
+    res = analyse_values(s, geoms, "rook", permutations=999, seed=3)
+    # Moran's I by its formula with binary rook weights row-standardised
+    w = weights.lat2W(n, n, rook=True)
+    w.transform = "r"
+    z = vals - vals.mean()
+    expected = (len(z) / w.s0) * (z @ (w.sparse @ z)) / (z @ z)
+    assert res["moran_i"] == pytest.approx(expected)
+    loc = res["local"].set_index("area_id")
+    assert loc.loc["c011", "cluster_label"].startswith("hoch – hoch")  # inside the hot corner
+    assert loc.loc["c011", "p"] <= 0.01
+    assert (loc["cluster"] == 1).sum() >= 5
+    # local I equal to esda's; p-values close to esda's own permutation test
+    ref = esda.Moran_Local(vals, w, permutations=999, seed=3)
+    assert np.allclose(loc["local_i"].to_numpy(), ref.Is)
+    assert np.corrcoef(loc["p"].to_numpy(), ref.p_sim)[0, 1] > 0.97
+    # Gi* is high in the hot corner
+    assert loc.loc["c011", "gi_z"] > 3
+
+
+def test_islands_reported_and_fdr_stricter() -> None:
+    from shapely.geometry import box
+
+    from planlabor.spatial.hotspots import analyse_values
+
+    geoms = [*list(_grid(8)), box(100, 100, 101, 101)]
+    vals = np.concatenate([np.random.default_rng(1).normal(size=64), [5.0]])
+    vals[:9] += 4
+    s = pd.Series(vals, index=[f"a{i}" for i in range(65)])
+    res = analyse_values(s, np.array(geoms, dtype=object), "queen", permutations=199)
+    assert res["islands"] == ["a64"] and res["n"] == 64
+    strict = analyse_values(s, np.array(geoms, dtype=object), "queen", permutations=199, fdr=True)
+    assert (strict["local"]["cluster"] > 0).sum() <= (res["local"]["cluster"] > 0).sum()
+
+
+def test_berlin_lisa_stored(berlin: Workspace) -> None:
+    from planlabor.spatial.hotspots import analyse
+
+    r = analyse(berlin.store, "plr", "KI_02", "2020-12-31", permutations=199, seed=1)
+    assert r.n == 536 and 0.2 < r.moran_i < 0.35 and r.moran_p < 0.01
+    stored = berlin.store.observations("plr", ["lisa_KI_02"], ["2020-12-31"])
+    assert len(stored) == 536 and set(stored["value"].unique()) <= {0.0, 1.0, 2.0, 3.0, 4.0}
+    assert len(berlin.store.observations("stadt", ["moran_i_KI_02"])) == 1

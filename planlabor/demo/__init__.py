@@ -224,6 +224,12 @@ def build_demo(
             [p for p in PERIODS_2021_2024],
             permutations=0,
         )
+        say("Hot Spots der Alleinerziehenden (MSS KI 2, LISA) …")
+        from planlabor.spatial.hotspots import analyse as hotspots
+
+        lisa = hotspots(ws.store, "plr", "KI_02", "2020-12-31", permutations=999, seed=1)
+        lisa.local.to_csv(export_dir / "hotspots_alleinerziehende_2020.csv", index=False, float_format="%.5f")
+        written.append("hotspots_alleinerziehende_2020.csv")
         say("Sensitivität des Armutsindex …")
         sens = _sensitivity(ws, export_dir)
         typ["profiles"].to_csv(export_dir / "typologie_profile.csv", index=False, float_format="%.4f")
@@ -278,6 +284,8 @@ def build_demo(
             "values": comp.values_written,
             "silhouette": typ["silhouette"],
             "rebase_error": rebased["error"].attrs,
+            "moran_ki02": lisa.moran_i,
+            "lisa_clusters": lisa.local["cluster"].value_counts().to_dict(),
             "segregation": {r.period: round(r.values["dissimilarity"], 4) for r in seg},
             "sensitivity_max_share": float(sens["anteil_klassenwechsel"].max()),
         }
