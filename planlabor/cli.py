@@ -997,6 +997,55 @@ def hotspots_(
         click.echo(f"  Hinweis: {note}")
 
 
+# ------------------------------------------------------------------ coverage
+@cli.command("coverage")
+@click.option("--type", "facility_type", required=True, help="Art der Einrichtung, z. B. kita.")
+@click.option("--layer", required=True, help="Raumebene der Nachfrage, z. B. plr.")
+@click.option("--demand", required=True, help="Nachfragevariable, z. B. inhabitants_age_below_6.")
+@click.option("--period", required=True, help="Stichtag der Nachfrage.")
+@click.option(
+    "--distance", type=float, default=1000, show_default=True, help="Einzugsbereich in Metern (2SFCA)."
+)
+@click.option("--within", type=float, help="Anteil der Nachfrage bis zu dieser Entfernung (Meter).")
+@click.option("--decay", type=click.Choice(["gaussian", "none"]), default="gaussian", show_default=True)
+@click.pass_context
+def coverage_(
+    ctx: click.Context,
+    facility_type: str,
+    layer: str,
+    demand: str,
+    period: str,
+    distance: float,
+    within: float | None,
+    decay: str,
+) -> None:
+    """Versorgung: Entfernung zur nächsten Einrichtung, Anteil in Reichweite, 2SFCA.
+
+    Gespeichert je Gebiet: dist_TYP (Meter), sfca_TYP_DISTANZm (Plätze je 100 Nachfragende in
+    Reichweite) und, mit --within, within_DISTANZm_TYP (1 = in Reichweite).
+
+    \b
+    Beispiel:
+      planlabor coverage --type kita --layer plr --demand inhabitants_age_below_6 \\
+          --period 2022-12-31 --distance 1000 --within 500
+    """
+    from planlabor.io.periods import parse_period_option
+    from planlabor.spatial.coverage import analyse
+
+    ws = _workspace(ctx)
+    r = analyse(ws.store, layer, facility_type, demand, parse_period_option(period), distance, within, decay)  # type: ignore[arg-type]
+    click.echo(
+        f"{facility_type}: {r.city_ratio:.1f} Plätze je 100 ({demand}) insgesamt; "
+        f"Median-Entfernung {r.table['nearest_m'].median():.0f} m".replace(".", ",")
+    )
+    if r.share_within is not None:
+        click.echo(f"  Anteil der Nachfrage bis {within:.0f} m: {r.share_within:.1%}".replace(".", ","))
+    click.echo(
+        f"  2SFCA ({distance:.0f} m, {decay}): Median {r.table['sfca_per_100'].median():.1f} "
+        "Plätze je 100".replace(".", ",")
+    )
+
+
 # ------------------------------------------------------------------ template
 @cli.group(cls=PlanlaborGroup)
 def template() -> None:

@@ -250,3 +250,46 @@ def test_berlin_lisa_stored(berlin: Workspace) -> None:
     stored = berlin.store.observations("plr", ["lisa_KI_02"], ["2020-12-31"])
     assert len(stored) == 536 and set(stored["value"].unique()) <= {0.0, 1.0, 2.0, 3.0, 4.0}
     assert len(berlin.store.observations("stadt", ["moran_i_KI_02"])) == 1
+
+
+# ------------------------------------------------------------- coverage, 2SFCA
+
+
+def test_two_step_fca_by_hand_and_conservation() -> None:
+    from planlabor.spatial.coverage import two_step_fca
+
+    demand_xy = np.array([[0.0, 0.0], [1000.0, 0.0], [5000.0, 0.0]])
+    demand = np.array([100.0, 50.0, 80.0])
+    supply_xy = np.array([[500.0, 0.0], [5100.0, 0.0]])
+    supply = np.array([30.0, 40.0])
+    a = two_step_fca(demand_xy, demand, supply_xy, supply, 600, decay="none")
+    # facility 1 reaches demand 1 and 2 (500 m each): R1 = 30 / 150; facility 2 reaches demand 3: R2 = 40 / 80
+    assert a.tolist() == pytest.approx([30 / 150, 30 / 150, 40 / 80])
+    # every place is allotted once: Σ A_i D_i = Σ S_j (facilities with demand in reach)
+    assert (a * demand).sum() == pytest.approx(supply.sum())
+    g = two_step_fca(demand_xy, demand, supply_xy, supply, 600, decay="gaussian")
+    assert (g * demand).sum() == pytest.approx(supply.sum())
+
+
+def test_decay_weights() -> None:
+    from planlabor.spatial.coverage import decay_weights
+
+    w = decay_weights(np.array([0.0, 500.0, 1000.0]), 1000, "gaussian")
+    assert w[0] == pytest.approx(1.0) and w[2] == pytest.approx(0.0) and 0 < w[1] < 1
+
+
+def test_berlin_kita_coverage(berlin: Workspace) -> None:
+    from planlabor.spatial.coverage import analyse
+
+    r = analyse(berlin.store, "plr", "kita", "inhabitants_age_below_6", "2022-12-31", 1000, within=500)
+    places = berlin.store.query_df("SELECT sum(capacity) AS s FROM facilities WHERE facility_type = 'kita'")[
+        "s"
+    ][0]
+    u6 = berlin.store.observations("plr", ["inhabitants_age_below_6"], ["2022-12-31"])["value"].sum()
+    assert r.city_ratio == pytest.approx(places / u6 * 100)
+    assert 0.85 < r.share_within < 0.97
+    assert (r.table["nearest_m"] >= 0).all() and r.table["nearest_m"].max() < 5000
+    stored = berlin.store.observations(
+        "plr", ["sfca_kita_1000m", "dist_kita", "within_500m_kita"], ["2022-12-31"]
+    )
+    assert len(stored) == 3 * 542

@@ -224,6 +224,12 @@ def build_demo(
             [p for p in PERIODS_2021_2024],
             permutations=0,
         )
+        say("Kita-Versorgung: Entfernung, 500-m-Reichweite, 2SFCA 1 km …")
+        from planlabor.spatial.coverage import analyse as coverage
+
+        cov = coverage(ws.store, "plr", "kita", "inhabitants_age_below_6", "2022-12-31", 1000, within=500)
+        cov.table.to_csv(export_dir / "kita_versorgung_2022.csv", index=False, float_format="%.2f")
+        written.append("kita_versorgung_2022.csv")
         say("Hot Spots der Alleinerziehenden (MSS KI 2, LISA) …")
         from planlabor.spatial.hotspots import analyse as hotspots
 
@@ -285,6 +291,8 @@ def build_demo(
             "silhouette": typ["silhouette"],
             "rebase_error": rebased["error"].attrs,
             "moran_ki02": lisa.moran_i,
+            "kita_share_500m": cov.share_within,
+            "kita_places_per_100_u6": cov.city_ratio,
             "lisa_clusters": lisa.local["cluster"].value_counts().to_dict(),
             "segregation": {r.period: round(r.values["dissimilarity"], 4) for r in seg},
             "sensitivity_max_share": float(sens["anteil_klassenwechsel"].max()),
