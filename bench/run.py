@@ -7,7 +7,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-BENCHES = {"foundation": "bench.bench_foundation", "indices": "bench.bench_indices"}
+BENCHES = {
+    "foundation": "bench.bench_foundation",
+    "indices": "bench.bench_indices",
+    "spatial": "bench.bench_spatial",
+}
 
 
 def main(names: list[str]) -> None:

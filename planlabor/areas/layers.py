@@ -339,6 +339,17 @@ def link_by_table(
     idc = _column(df, id_column, path, "--id-column")
     pc = _column(df, parent_column, path, "--parent-column")
     mapping = pd.DataFrame({"area_id": _as_keys(df[idc], None), "parent_id": _as_keys(df[pc], None)})
+    lines = df["_line"].tolist() if "_line" in df.columns else [i + 2 for i in range(len(df))]
+    for col, name in (("area_id", idc), ("parent_id", pc)):
+        empty = mapping[col].isna().to_numpy()
+        if empty.any():
+            raise InputError(
+                f"Zeile ohne Schlüssel in der Spalte {name!r}.",
+                file=path,
+                row=int(lines[int(empty.nonzero()[0][0])]),
+                column=name,
+                expected="in jeder Zeile ein Gebietsschlüssel und ein übergeordneter Schlüssel",
+            )
     children = set(store.areas(layer_id)["area_id"])
     parents = set(store.areas(parent_layer)["area_id"])
     unknown_children = sorted(set(mapping["area_id"]) - children)
