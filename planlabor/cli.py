@@ -617,6 +617,9 @@ def facilities() -> None:
 @click.option("--capacity-column", help="Spalte mit der Platzzahl, z. B. e_platz.")
 @click.option("--id-column", help="Spalte mit dem Einrichtungsschlüssel.")
 @click.option("--name-column", help="Spalte mit dem Namen.")
+@click.option("--x-column", help="Tabelle: Spalte mit der x-Koordinate (Rechtswert, Länge).")
+@click.option("--y-column", help="Tabelle: Spalte mit der y-Koordinate (Hochwert, Breite).")
+@click.option("--source-crs", help="Koordinatenreferenzsystem der Tabelle, z. B. EPSG:25833.")
 @click.pass_context
 def facilities_import(
     ctx: click.Context,
@@ -627,8 +630,15 @@ def facilities_import(
     capacity_column: str | None,
     id_column: str | None,
     name_column: str | None,
+    x_column: str | None,
+    y_column: str | None,
+    source_crs: str | None,
 ) -> None:
-    """Eine Punkt-Geodatei mit Einrichtungen importieren; Anzahl und Plätze je Gebiet speichern.
+    """Einrichtungen oder Fälle mit Koordinaten importieren; Anzahl und Plätze je Gebiet speichern.
+
+    Fälle (z. B. Hilfen zur Erziehung) aus einer Tabelle mit Koordinaten werden je Gebiet
+    gezählt (TYP_anzahl); veröffentlichte Ausgaben sperren kleine Fallzahlen nach den
+    Regeln der Geheimhaltung.
 
     \b
     Beispiel:
@@ -648,6 +658,9 @@ def facilities_import(
         capacity_column=capacity_column,
         id_column=id_column,
         name_column=name_column,
+        x_column=x_column,
+        y_column=y_column,
+        source_crs=source_crs,
     )
     click.echo(
         f"{r.n_facilities} Einrichtungen ({facility_type}) importiert, {r.n_assigned} "

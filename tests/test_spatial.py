@@ -293,3 +293,64 @@ def test_berlin_kita_coverage(berlin: Workspace) -> None:
         "plr", ["sfca_kita_1000m", "dist_kita", "within_500m_kita"], ["2022-12-31"]
     )
     assert len(stored) == 3 * 542
+
+
+def test_case_data_with_coordinates_counted_and_suppressed(grid_ws: Workspace, tmp_path: Path) -> None:
+    """Hilfen zur Erziehung as points in a CSV: counted per area, small counts suppressed in public."""
+    from planlabor.errors import InputError
+    from planlabor.io.export import ExportOptions
+    from planlabor.io.importer import ImportOptions
+    from planlabor.spatial.facilities import import_facilities
+    from tests.conftest import write
+
+    x0, y0 = 390000, 5820000
+    rows = ["fall;x;y"] + [f"{i};{x0 + 100 + i},5;{y0 + 500}" for i in range(2)]  # 2 cases in A1
+    rows += [f"{10 + i};{x0 + 1500 + i};{y0 + 500}" for i in range(7)]  # 7 cases in A2
+    rows += [f"{20 + i};{x0 + 2500 + i};{y0 + 500}" for i in range(5)]  # 5 in A3, 0 in A4
+    path = write(tmp_path / "hze.csv", "\n".join(rows) + "\n")
+    r = import_facilities(
+        grid_ws.store,
+        path,
+        "hze",
+        "gebiet",
+        "2023",
+        "EPSG:25833",
+        id_column="fall",
+        x_column="x",
+        y_column="y",
+        source_crs="EPSG:25833",
+    )
+    assert r.n_assigned == 14
+    counts = grid_ws.store.observations("gebiet", ["hze_anzahl"]).set_index("area_id")["value"].to_dict()
+    assert counts == {"A1": 2.0, "A2": 7.0, "A3": 5.0, "A4": 0.0}
+    cat = grid_ws.root / "catalog.toml"
+    cat.write_text(
+        cat.read_text(encoding="utf-8") + '\n[[indicator]]\nid = "hze"\nname = "HzE-Fälle"\n'
+        'numerator = ["hze_anzahl"]\nmin_count = 3\n',
+        encoding="utf-8",
+    )
+    grid_ws.import_table(
+        write(tmp_path / "ew.csv", "id;ew\nA1;10\nA2;10\nA3;10\nA4;10\n"),
+        ImportOptions(layer="gebiet", period="2023"),
+    )
+    grid_ws.compute()
+    out = tmp_path / "p.csv"
+    grid_ws.export(
+        ExportOptions(layer="gebiet", out=out, indicators=["hze"], public=True, csv_style="excel-de")
+    )
+    cells = dict(line.split(";")[0:4:3] for line in out.read_text(encoding="utf-8-sig").splitlines()[1:])
+    assert cells["A1"] == "•" and cells["A2"] == "•"  # 2 < 3 primary; its only sibling secondary
+    assert cells["A3"] == "5" and cells["A4"] == "0"
+    with pytest.raises(InputError) as exc:
+        import_facilities(
+            grid_ws.store,
+            write(tmp_path / "bad.csv", "x;y\n1;zwei\n"),
+            "hze",
+            "gebiet",
+            "2023",
+            "EPSG:25833",
+            x_column="x",
+            y_column="y",
+            source_crs="EPSG:25833",
+        )
+    assert exc.value.row == 2 and exc.value.column == "y"

@@ -71,6 +71,15 @@ class IndicatorDefinition(BaseModel):
 
     _split_num = field_validator("numerator", "denominator", mode="before")(_split_sum)
 
+    @model_validator(mode="before")
+    @classmethod
+    def _default_decimals(cls, data: object) -> object:
+        # counts are shown without decimals unless the catalog says otherwise
+        if isinstance(data, dict) and "decimals" not in data:
+            is_count = data.get("numerator") and not data.get("denominator") and not data.get("variable")
+            data = {**data, "decimals": 0 if is_count else 1}
+        return data
+
     @model_validator(mode="after")
     def _check_kind(self) -> IndicatorDefinition:
         if self.variable and (self.numerator or self.denominator):

@@ -74,6 +74,57 @@ def assign_points(points: Any, polygons: Any) -> np.ndarray:
     return out
 
 
+def read_points(path: Path, x_column: str | None, y_column: str | None, source_crs: str | None) -> Any:
+    """A point layer from a geo file, or from a table with coordinate columns (case data)."""
+    import geopandas as gpd
+
+    from planlabor.io.geo import is_geo_file, read_attribute_table
+
+    if is_geo_file(path):
+        return read_geo(path, source_crs=source_crs)
+    if not x_column or not y_column:
+        raise InputError(
+            "Eine Tabelle braucht die Koordinatenspalten.",
+            file=path,
+            column="--x-column",
+            hint="Geben Sie --x-column, --y-column und --source-crs an.",
+        )
+    if not source_crs:
+        raise InputError(
+            "Für Koordinaten aus einer Tabelle fehlt das Koordinatenreferenzsystem.",
+            file=path,
+            column="--source-crs",
+            expected="z. B. EPSG:25833 oder EPSG:4326",
+        )
+    df = read_attribute_table(path)
+    coords = {}
+    for col in (x_column, y_column):
+        if col not in df.columns:
+            raise InputError(
+                f"Die Spalte {col!r} gibt es nicht.",
+                file=path,
+                column=col,
+                expected="eine von: " + ", ".join(c for c in df.columns if c != "_line"),
+            )
+        text = df[col].astype(str).str.strip().str.replace(",", ".", regex=False)
+        vals = pd.to_numeric(text, errors="coerce")
+        bad = vals.isna().to_numpy()
+        if bad.any():
+            i = int(bad.nonzero()[0][0])
+            raise InputError(
+                f"Die Koordinate {df[col].iloc[i]!r} ist keine Zahl.",
+                file=path,
+                row=int(df["_line"].iloc[i]),
+                column=col,
+                expected="eine Zahl wie 390123,5",
+            )
+        coords[col] = vals.to_numpy(dtype=float)
+    attrs = df.drop(columns=["_line"])
+    return gpd.GeoDataFrame(
+        attrs, geometry=gpd.points_from_xy(coords[x_column], coords[y_column]), crs=source_crs
+    )
+
+
 def import_facilities(
     store: Store,
     path: str | Path,
@@ -84,6 +135,9 @@ def import_facilities(
     capacity_column: str | None = None,
     id_column: str | None = None,
     name_column: str | None = None,
+    x_column: str | None = None,
+    y_column: str | None = None,
+    source_crs: str | None = None,
 ) -> FacilityReport:
     """Import a point layer of facilities and store counts/capacities per area."""
     import shapely
@@ -92,7 +146,7 @@ def import_facilities(
     if store.layer(layer) is None:
         raise NotFoundError(f"Die Raumebene {layer!r} gibt es nicht.", column="--layer")
     per = parse_period_option(period)
-    gdf = read_geo(path)
+    gdf = read_points(path, x_column, y_column, source_crs)
     if not gdf.crs.equals(workspace_crs):
         gdf = gdf.to_crs(workspace_crs)
     geoms = gdf.geometry.values
