@@ -1059,6 +1059,85 @@ def coverage_(
     )
 
 
+# ---------------------------------------------------------------------- plan
+@cli.group("plan", cls=PlanlaborGroup)
+def plan_() -> None:
+    """Planungsmodule: Kita-Bedarfsplanung (weitere folgen)."""
+
+
+@plan_.command("kita")
+@click.option("--layer", required=True, help="Raumebene, z. B. plr.")
+@click.option("--period", required=True, help="Stichtag der Kinderzahlen, z. B. 2024-12-31.")
+@click.option(
+    "--u3-quote", "u3", multiple=True, type=float, help="Bedarfsquote U3 in % (mehrfach: Szenarien)."
+)
+@click.option("--ue3-quote", "ue3", type=float, default=95.0, show_default=True, help="Bedarfsquote Ü3 in %.")
+@click.option(
+    "--usable-share",
+    type=float,
+    default=1.0,
+    show_default=True,
+    help="Anteil der genehmigten Plätze, der tatsächlich nutzbar ist (0–1).",
+)
+@click.option("--places-period", help="Stichtag der Platzzahlen (sonst der letzte bis --period).")
+@click.option("--out", type=click.Path(dir_okay=False), help="Tabelle als .xlsx oder .csv.")
+@click.pass_context
+def plan_kita(
+    ctx: click.Context,
+    layer: str,
+    period: str,
+    u3: tuple[float, ...],
+    ue3: float,
+    usable_share: float,
+    places_period: str | None,
+    out: str | None,
+) -> None:
+    """Kita-Bedarfsplanung: Kinder U3/Ü3, Plätze, Versorgungsquote, Bedarf und fehlende Plätze je Gebiet.
+
+    \b
+    Beispiel:
+      planlabor plan kita --layer plr --period 2024-12-31 --u3-quote 45 --u3-quote 50 \\
+          --u3-quote 55 --ue3-quote 95 --out kita_bedarfsplan.xlsx
+    """
+    from planlabor.io.periods import parse_period_option
+    from planlabor.planning.kita import plan
+
+    ws = _workspace(ctx)
+    p = plan(
+        ws.store,
+        layer,
+        parse_period_option(period),
+        list(u3) or None,
+        ue3,
+        usable_share,
+        parse_period_option(places_period) if places_period else None,
+    )
+    t = p.totals
+    click.echo(
+        f"Kita-Bedarfsplan {layer}, Kinder am {p.period} ({p.children_source}), Plätze am {p.places_period}:"
+    )
+    click.echo(
+        f"  U3 {t['kinder_u3']:,.0f}, Ü3 {t['kinder_ue3']:,.0f}, "
+        f"nutzbare Plätze {t['nutzbare_plaetze']:,.0f}, "
+        f"Versorgungsquote {t['versorgungsquote']:.1f} %".replace(",", "X")
+        .replace(".", ",")
+        .replace("X", ".")
+    )
+    for q in p.u3_rates:
+        click.echo(
+            f"  U3-Quote {q:g} %: Bedarf {t[f'bedarf_u3_{q:g}']:,.0f}, fehlende Plätze in Gebieten mit "
+            f"Mangel {t[f'fehlplaetze_u3_{q:g}']:,.0f}".replace(",", ".")
+        )
+    if out:
+        path = Path(out)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if path.suffix.lower() == ".xlsx":
+            p.table.to_excel(path, index=False, sheet_name="Kita-Bedarf")
+        else:
+            p.table.to_csv(path, index=False, float_format="%.2f")
+        click.echo(f"  Tabelle: {path}")
+
+
 # ------------------------------------------------------------------ template
 @cli.group(cls=PlanlaborGroup)
 def template() -> None:

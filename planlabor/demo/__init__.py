@@ -230,6 +230,12 @@ def build_demo(
         cov = coverage(ws.store, "plr", "kita", "inhabitants_age_below_6", "2022-12-31", 1000, within=500)
         cov.table.to_csv(export_dir / "kita_versorgung_2022.csv", index=False, float_format="%.2f")
         written.append("kita_versorgung_2022.csv")
+        say("Kita-Bedarfsplan 31.12.2024 (U3-Quoten 45/50/55 %, Ü3 95 %) …")
+        from planlabor.planning.kita import plan as kita_plan
+
+        kplan = kita_plan(ws.store, "plr", "2024-12-31")
+        kplan.table.to_csv(export_dir / "kita_bedarfsplan_2024.csv", index=False, float_format="%.2f")
+        written.append("kita_bedarfsplan_2024.csv")
         say("Hot Spots der Alleinerziehenden (MSS KI 2, LISA) …")
         from planlabor.spatial.hotspots import analyse as hotspots
 
@@ -292,6 +298,7 @@ def build_demo(
             "rebase_error": rebased["error"].attrs,
             "moran_ki02": lisa.moran_i,
             "kita_share_500m": cov.share_within,
+            "kita_plan": kplan.totals,
             "kita_places_per_100_u6": cov.city_ratio,
             "lisa_clusters": lisa.local["cluster"].value_counts().to_dict(),
             "segregation": {r.period: round(r.values["dissimilarity"], 4) for r in seg},

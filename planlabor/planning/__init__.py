@@ -1,0 +1,1 @@
+"""Planning modules: Kita, school age, old age (using projection and spatial analysis)."""

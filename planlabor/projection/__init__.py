@@ -1,0 +1,1 @@
+"""Small-area population projection and age disaggregation."""
