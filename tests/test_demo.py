@@ -100,3 +100,12 @@ def test_demo_rebase_and_segregation(demo: dict) -> None:
         assert periods[0] == "2019-12-31" and periods[-1] == "2024-12-31"
         flags = dict(zip(series["period"], series["flag"], strict=True))
         assert flags["2019-12-31"] == "geschaetzt" and not isinstance(flags["2024-12-31"], str)
+
+
+def test_demo_kita_plan_and_coverage(demo: dict) -> None:
+    t = demo["kita_plan"]
+    assert t["kinder_u3"] == 98_006 and t["kinder_ue3"] == 110_932  # register 31.12.2024, fine bands
+    assert t["versorgungsquote"] == pytest.approx(t["nutzbare_plaetze"] / (98_006 + 110_932) * 100)
+    assert t["fehlplaetze_u3_50"] > 0 and t["saldo_u3_50"] > 0  # local shortfalls despite a city surplus
+    assert 0.85 < demo["kita_share_500m"] < 0.97
+    assert 0.2 < demo["moran_ki02"] < 0.35
