@@ -24,7 +24,7 @@ import pandas as pd
 import pyarrow as pa
 
 from planlabor.errors import InputError, NotFoundError
-from planlabor.store import ImportRecord, Store
+from planlabor.store import Store
 
 Method = Literal["area", "population"]
 SLIVER = 1.0  # m²: pieces smaller than this are digitising noise
@@ -221,39 +221,14 @@ def rebase(
     )
     if result.empty:
         return report
-    table = pa.table(
-        {
-            "layer_id": pa.array([target] * len(result), pa.string()),
-            "area_id": pa.array(result["target_id"].astype(str).tolist(), pa.string()),
-            "variable": pa.array(result["variable"].astype(str).tolist(), pa.string()),
-            "period": pa.array(result["period"].astype(str).tolist(), pa.string()),
-            "value": pa.array([None if pd.isna(v) else float(v) for v in result["value"]], pa.float64()),
-            "flag": pa.array(result["flag"].astype(str).tolist(), pa.string()),
-        }
+    import_id = store.record_observations(
+        "rebase",
+        target,
+        result.rename(columns={"target_id": "area_id"}).assign(layer_id=target),
+        {"from": source, "to": target, "method": method, "intensive": sorted(intensive or [])},
+        message="; ".join(report.skipped_existing[:20]),
+        rows_read=len(values),
     )
-    import_id = store.next_id("imports", "import_id")
-    with store.transaction():
-        store.log_import(
-            ImportRecord(
-                import_id=import_id,
-                kind="rebase",
-                file=None,
-                sha256=None,
-                imported_at=datetime.now(UTC).replace(tzinfo=None),
-                options={
-                    "from": source,
-                    "to": target,
-                    "method": method,
-                    "intensive": sorted(intensive or []),
-                },
-                layer_id=target,
-                rows_read=len(values),
-                values_imported=len(result),
-                quarantined=0,
-                message="; ".join(report.skipped_existing[:20]),
-            )
-        )
-        store.add_observations(import_id, table)
     report.import_id = import_id
     return report
 

@@ -118,46 +118,26 @@ def store_typology(
     """Keep the types as observations (variable ``variable``) so indicators, atlas and reports
     can use them; recorded in the import log like every import.  Returns the import number."""
     import json
-    from datetime import UTC, datetime
 
-    import pyarrow as pa
-
-    from planlabor.store import ImportRecord
-
-    values = [None if v is None else float(v) for v in result.labels]
-    n = len(area_ids)
-    table = pa.table(
+    frame = pd.DataFrame(
         {
-            "layer_id": pa.array([layer] * n, pa.string()),
-            "area_id": pa.array(area_ids, pa.string()),
-            "variable": pa.array([variable] * n, pa.string()),
-            "period": pa.array([period] * n, pa.string()),
-            "value": pa.array(values, pa.float64()),
-            "flag": pa.array([None if v is not None else "fehlend" for v in values], pa.string()),
+            "layer_id": layer,
+            "area_id": area_ids,
+            "variable": variable,
+            "period": period,
+            "value": [np.nan if v is None else float(v) for v in result.labels],
         }
     )
-    import_id = store.next_id("imports", "import_id")
-    with store.transaction():
-        store.log_import(
-            ImportRecord(
-                import_id=import_id,
-                kind="typology",
-                file=None,
-                sha256=None,
-                imported_at=datetime.now(UTC).replace(tzinfo=None),
-                options={
-                    "method": result.method,
-                    "k": result.k,
-                    "seed": result.seed,
-                    "columns": result.columns,
-                    "silhouette": round(result.silhouette, 4),
-                },
-                layer_id=layer,
-                rows_read=n,
-                values_imported=n,
-                quarantined=0,
-                message=json.dumps(result.descriptions, ensure_ascii=False),
-            )
-        )
-        store.add_observations(import_id, table)
-    return import_id
+    return store.record_observations(
+        "typology",
+        layer,
+        frame,
+        {
+            "method": result.method,
+            "k": result.k,
+            "seed": result.seed,
+            "columns": result.columns,
+            "silhouette": round(result.silhouette, 4),
+        },
+        message=json.dumps(result.descriptions, ensure_ascii=False),
+    )

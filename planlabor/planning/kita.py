@@ -13,15 +13,13 @@ U3 scenarios (e.g. 45/50/55 %) are computed side by side.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 
 from planlabor.errors import InputError
 from planlabor.io.periods import period_end
-from planlabor.store import ImportRecord, Store
+from planlabor.store import Store
 
 U3_FINE = ["E_E00_01", "E_E01_02", "E_E02_03"]
 UE3_FINE = ["E_E03_05", "E_E05_06"]
@@ -146,39 +144,18 @@ def _save(store: Store, p: KitaPlan) -> None:
         ],
         ignore_index=True,
     )
-    n = len(rows)
-    table = pa.table(
+    store.record_observations(
+        "plan-kita",
+        p.layer,
+        rows.assign(layer_id=p.layer, period=p.period),
         {
-            "layer_id": pa.array([p.layer] * n, pa.string()),
-            "area_id": pa.array(rows["area_id"].tolist(), pa.string()),
-            "variable": pa.array(rows["variable"].tolist(), pa.string()),
-            "period": pa.array([p.period] * n, pa.string()),
-            "value": pa.array([None if pd.isna(v) else float(v) for v in rows["value"]], pa.float64()),
-            "flag": pa.array([None if not pd.isna(v) else "fehlend" for v in rows["value"]], pa.string()),
-        }
+            "layer": p.layer,
+            "period": p.period,
+            "places_period": p.places_period,
+            "u3": p.u3_rates,
+            "ue3": p.ue3_rate,
+            "usable_share": p.usable_share,
+        },
+        message=p.children_source,
+        rows_read=len(p.table),
     )
-    import_id = store.next_id("imports", "import_id")
-    with store.transaction():
-        store.log_import(
-            ImportRecord(
-                import_id=import_id,
-                kind="plan-kita",
-                file=None,
-                sha256=None,
-                imported_at=datetime.now(UTC).replace(tzinfo=None),
-                options={
-                    "layer": p.layer,
-                    "period": p.period,
-                    "places_period": p.places_period,
-                    "u3": p.u3_rates,
-                    "ue3": p.ue3_rate,
-                    "usable_share": p.usable_share,
-                },
-                layer_id=p.layer,
-                rows_read=len(p.table),
-                values_imported=n,
-                quarantined=0,
-                message=p.children_source,
-            )
-        )
-        store.add_observations(import_id, table)

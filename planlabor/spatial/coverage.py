@@ -15,15 +15,13 @@ two methods later without changing callers.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Literal, Protocol
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 
 from planlabor.errors import InputError
-from planlabor.store import ImportRecord, Store
+from planlabor.store import Store
 
 Decay = Literal["none", "gaussian"]
 
@@ -181,38 +179,17 @@ def _save(store: Store, r: CoverageResult) -> None:
         ],
         ignore_index=True,
     )
-    n = len(rows)
-    table = pa.table(
+    store.record_observations(
+        "coverage",
+        r.layer,
+        rows.assign(layer_id=r.layer, period=r.period),
         {
-            "layer_id": pa.array([r.layer] * n, pa.string()),
-            "area_id": pa.array(rows["area_id"].tolist(), pa.string()),
-            "variable": pa.array(rows["variable"].tolist(), pa.string()),
-            "period": pa.array([r.period] * n, pa.string()),
-            "value": pa.array(rows["value"].to_numpy(dtype=float), pa.float64()),
-            "flag": pa.nulls(n, pa.string()),
-        }
+            "layer": r.layer,
+            "type": r.facility_type,
+            "demand": r.demand_variable,
+            "distance": r.distance,
+            "within": r.within,
+        },
+        message="; ".join(r.notes),
+        rows_read=len(t),
     )
-    import_id = store.next_id("imports", "import_id")
-    with store.transaction():
-        store.log_import(
-            ImportRecord(
-                import_id=import_id,
-                kind="coverage",
-                file=None,
-                sha256=None,
-                imported_at=datetime.now(UTC).replace(tzinfo=None),
-                options={
-                    "layer": r.layer,
-                    "type": r.facility_type,
-                    "demand": r.demand_variable,
-                    "distance": r.distance,
-                    "within": r.within,
-                },
-                layer_id=r.layer,
-                rows_read=len(t),
-                values_imported=n,
-                quarantined=0,
-                message="; ".join(r.notes),
-            )
-        )
-        store.add_observations(import_id, table)

@@ -21,15 +21,13 @@ import os
 import warnings
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 
 from planlabor.errors import InputError
-from planlabor.store import ImportRecord, Store
+from planlabor.store import Store
 
 QUADRANTS = {1: "HH", 2: "LH", 3: "LL", 4: "HL"}
 LABELS = {
@@ -288,40 +286,19 @@ def _save(store: Store, r: HotspotResult) -> None:
                 }
             )
         )
-    df = pd.concat(rows, ignore_index=True)
-    table = pa.table(
+    store.record_observations(
+        "hotspots",
+        r.layer,
+        pd.concat(rows, ignore_index=True),
         {
-            "layer_id": pa.array(df["layer_id"].astype(str).tolist(), pa.string()),
-            "area_id": pa.array(df["area_id"].astype(str).tolist(), pa.string()),
-            "variable": pa.array(df["variable"].astype(str).tolist(), pa.string()),
-            "period": pa.array(df["period"].astype(str).tolist(), pa.string()),
-            "value": pa.array(df["value"].to_numpy(dtype=float), pa.float64()),
-            "flag": pa.nulls(len(df), pa.string()),
-        }
+            "layer": r.layer,
+            "variable": r.variable,
+            "period": r.period,
+            "weights": r.weights,
+            "alpha": r.alpha,
+            "fdr": r.fdr,
+            "moran_i": round(r.moran_i, 4),
+        },
+        message="; ".join(r.notes),
+        rows_read=r.n,
     )
-    import_id = store.next_id("imports", "import_id")
-    with store.transaction():
-        store.log_import(
-            ImportRecord(
-                import_id=import_id,
-                kind="hotspots",
-                file=None,
-                sha256=None,
-                imported_at=datetime.now(UTC).replace(tzinfo=None),
-                options={
-                    "layer": r.layer,
-                    "variable": r.variable,
-                    "period": r.period,
-                    "weights": r.weights,
-                    "alpha": r.alpha,
-                    "fdr": r.fdr,
-                    "moran_i": round(r.moran_i, 4),
-                },
-                layer_id=r.layer,
-                rows_read=r.n,
-                values_imported=len(df),
-                quarantined=0,
-                message="; ".join(r.notes),
-            )
-        )
-        store.add_observations(import_id, table)

@@ -15,15 +15,13 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 
 from planlabor.errors import InputError
-from planlabor.store import ImportRecord, Store
+from planlabor.store import Store
 
 CAVEATS = (
     "Der Dissimilaritätsindex hängt vom Anteil der Gruppe und von der Größe der Gebiete ab "
@@ -238,32 +236,10 @@ def _save(
                         "value": v,
                     }
                 )
-    df = pd.DataFrame(rows)
-    table = pa.table(
-        {
-            "layer_id": pa.array(df["layer_id"].tolist(), pa.string()),
-            "area_id": pa.array(df["area_id"].astype(str).tolist(), pa.string()),
-            "variable": pa.array(df["variable"].tolist(), pa.string()),
-            "period": pa.array(df["period"].astype(str).tolist(), pa.string()),
-            "value": pa.array(df["value"].tolist(), pa.float64()),
-            "flag": pa.array([None if v is not None else "fehlend" for v in df["value"]], pa.string()),
-        }
+    store.record_observations(
+        "segregation",
+        layer,
+        pd.DataFrame(rows),
+        {"layer": layer, "group": group, "periods": [r.period for r in results]},
+        message=CAVEATS,
     )
-    import_id = store.next_id("imports", "import_id")
-    with store.transaction():
-        store.log_import(
-            ImportRecord(
-                import_id=import_id,
-                kind="segregation",
-                file=None,
-                sha256=None,
-                imported_at=datetime.now(UTC).replace(tzinfo=None),
-                options={"layer": layer, "group": group, "periods": [r.period for r in results]},
-                layer_id=layer,
-                rows_read=len(df),
-                values_imported=len(df),
-                quarantined=0,
-                message=CAVEATS,
-            )
-        )
-        store.add_observations(import_id, table)

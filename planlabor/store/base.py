@@ -221,6 +221,59 @@ class Store(abc.ABC):
     def add_quarantine_from(self, con: Any, select_sql: str) -> None:
         self.add_quarantine(con.execute(select_sql).to_arrow_table())
 
+    def record_observations(
+        self,
+        kind: str,
+        layer_id: str | None,
+        frame: pd.DataFrame,
+        options: dict[str, Any],
+        message: str = "",
+        rows_read: int | None = None,
+    ) -> int:
+        """Store computed values (an analysis, a re-basing, a plan) as the observations of an
+        import of their own: logged, versioned and atomic like a file import.
+
+        ``frame`` has columns layer_id, area_id, variable, period, value and optionally flag
+        (missing values without a flag get ``fehlend``).  Returns the import number.
+        """
+        from datetime import UTC
+
+        values = [None if pd.isna(v) else float(v) for v in frame["value"]]
+        flags = frame["flag"].tolist() if "flag" in frame.columns else [None] * len(frame)
+        flags = [
+            f if isinstance(f, str) else (None if v is not None else "fehlend")
+            for f, v in zip(flags, values, strict=True)
+        ]
+        table = pa.table(
+            {
+                "layer_id": pa.array(frame["layer_id"].astype(str).tolist(), pa.string()),
+                "area_id": pa.array(frame["area_id"].astype(str).tolist(), pa.string()),
+                "variable": pa.array(frame["variable"].astype(str).tolist(), pa.string()),
+                "period": pa.array(frame["period"].astype(str).tolist(), pa.string()),
+                "value": pa.array(values, pa.float64()),
+                "flag": pa.array(flags, pa.string()),
+            }
+        )
+        import_id = self.next_id("imports", "import_id")
+        with self.transaction():
+            self.log_import(
+                ImportRecord(
+                    import_id=import_id,
+                    kind=kind,
+                    file=None,
+                    sha256=None,
+                    imported_at=datetime.now(UTC).replace(tzinfo=None),
+                    options=options,
+                    layer_id=layer_id,
+                    rows_read=len(frame) if rows_read is None else rows_read,
+                    values_imported=len(frame),
+                    quarantined=0,
+                    message=message,
+                )
+            )
+            self.add_observations(import_id, table)
+        return import_id
+
     def add_quarantine(self, table: pa.Table) -> None:
         self.insert_arrow("quarantine", table)
 
