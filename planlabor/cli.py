@@ -327,12 +327,17 @@ def log_(ctx: click.Context) -> None:
     """
     ws = _workspace(ctx)
     df = ws.imports()
+
+    def text(v: Any) -> str:
+        return "" if v is None or (isinstance(v, float) and v != v) else str(v)
+
     for r in df.to_dict("records"):
+        source = text(r["file"]) or "(berechnet)"
         click.echo(
             f"{r['import_id']:>4}  {str(r['imported_at'])[:19]}  {r['kind']:<14} "
-            f"{r['layer_id'] or '':<10} {r['values_imported']:>10}  {r['file'] or ''}"
+            f"{text(r['layer_id']):<10} {r['values_imported']:>10}  {source}"
         )
-        click.echo(f"      sha256 {r['sha256'] or '-'}  Optionen {r['options']}")
+        click.echo(f"      sha256 {text(r['sha256']) or '-'}  Optionen {r['options']}")
 
 
 @cli.command()
