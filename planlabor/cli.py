@@ -50,6 +50,14 @@ class PlanlaborGroup(click.Group):
             raise _UserError(exc) from exc
         except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort):
             raise
+        except BrokenPipeError:
+            # output piped into e.g. `head` that stopped reading: end quietly
+            import os
+            import sys
+
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            raise click.exceptions.Exit(0) from None
         except Exception as exc:
             path = Path(tempfile.gettempdir()) / "planlabor-fehler.log"
             path.write_text(traceback.format_exc(), encoding="utf-8")
