@@ -51,7 +51,7 @@ def test_init_import_compute_export(tmp_path: Path) -> None:
     )
     assert code == 0 and "542 Gebiete" in out
     f = DEMO / "einwohner" / "berlin-lor-population-2021-02-t1-planning-areas.csv"
-    code, out = run(
+    args = [
         "-C",
         str(ws),
         "import",
@@ -62,21 +62,10 @@ def test_init_import_compute_export(tmp_path: Path) -> None:
         "31.12.2021",
         "--exclude-column",
         "*_percentage",
-        "--dry-run",
-    )
+    ]
+    code, out = run(*args, "--dry-run")
     assert code == 0 and "Probelauf" in out and "542 von 542" in out
-    code, out = run(
-        "-C",
-        str(ws),
-        "import",
-        str(f),
-        "--layer",
-        "plr",
-        "--period",
-        "31.12.2021",
-        "--exclude-column",
-        "*_percentage",
-    )
+    code, out = run(*args)
     assert code == 0 and "Import Nr. 2" in out
     (ws / "catalog.toml").write_text(
         '[[indicator]]\nid = "ew"\nname = "EW"\nnumerator = ["inhabitants"]\n', encoding="utf-8"
