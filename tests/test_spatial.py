@@ -354,3 +354,35 @@ def test_case_data_with_coordinates_counted_and_suppressed(grid_ws: Workspace, t
             source_crs="EPSG:25833",
         )
     assert exc.value.row == 2 and exc.value.column == "y"
+
+
+@pytest.mark.parametrize(
+    ("name", "capacity", "n"),
+    [
+        ("schulen.geojson", None, 902),
+        ("pflegeeinrichtungen.geojson", "platzzahl", 274),
+        ("jugendfreizeiteinrichtungen.geojson", "e_platz", 407),
+    ],
+)
+def test_real_point_layers_assigned_to_plr(tmp_path: Path, name: str, capacity: str | None, n: int) -> None:
+    from planlabor.areas import AreaImportOptions
+    from planlabor.spatial.facilities import import_facilities
+    from tests.conftest import DATA, DEMO
+
+    ws = Workspace.init(tmp_path / "w", name="W")
+    ws.import_areas(
+        DEMO / "lor_2021/lor_planungsraeume_2021.shp", AreaImportOptions(layer="plr", id_column="PLR_ID")
+    )
+    r = import_facilities(
+        ws.store,
+        DATA / "berlin/einrichtungen" / name,
+        name.split(".")[0],
+        "plr",
+        "2023",
+        "EPSG:25833",
+        capacity_column=capacity,
+    )
+    assert r.n_facilities == n and r.n_assigned >= n - 2  # all inside Berlin's PLR (border cases aside)
+    counts = ws.store.observations("plr", [f"{name.split('.')[0]}_anzahl"])["value"]
+    assert counts.sum() == r.n_assigned and len(counts) == 542
+    ws.close()
