@@ -816,10 +816,11 @@ def index_(preset_or_spec: str, input_file: str | None, out: str | None, explain
       planlabor index mein_index.toml kennzahlen.xlsx --out index.xlsx
     """
     from planlabor.indices.explain import explain as explain_text
-    from planlabor.indices.run import index_file, spec_of
+    from planlabor.indices.run import index_file
+    from planlabor.indices.spec import load_spec
 
     if explain:
-        click.echo(explain_text(spec_of(preset_or_spec)))
+        click.echo(explain_text(load_spec(preset_or_spec)))
         if not input_file:
             return
     if not input_file or not out:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 import geopandas as gpd
@@ -15,6 +16,15 @@ from planlabor.workspace import Workspace
 
 DATA = Path(__file__).parent / "data"
 DEMO = data_dir() / "berlin"
+PLR2006_FILE = DEMO / "lor_2006" / "lor_planungsraeume_2006.shp"
+# the 2006 system; record 124 (Schloßstraße, Charlottenburg) is published with Steglitz's key
+PLR2006 = AreaImportOptions(
+    layer="plr2006",
+    id_column="broker Dow",
+    name_column="PLANUNGSRA",
+    valid_to=date(2020, 12, 31),
+    set_keys={124: "04030417"},
+)
 
 
 def write(path: Path, text: str, encoding: str = "utf-8") -> Path:

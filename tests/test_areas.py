@@ -12,7 +12,7 @@ from planlabor.areas import AreaImportOptions, dissolve_layer, link_by_containme
 from planlabor.areas.hierarchy import ancestor_table, layer_chain
 from planlabor.errors import InputError, NotFoundError
 from planlabor.workspace import Workspace
-from tests.conftest import DATA, DEMO, table_fingerprint, write
+from tests.conftest import DATA, DEMO, PLR2006, PLR2006_FILE, table_fingerprint, write
 
 
 def test_shapefile_and_hierarchy_from_table(ws: Workspace) -> None:
@@ -112,16 +112,7 @@ def test_two_area_systems_side_by_side(ws: Workspace) -> None:
         DEMO / "lor_2021" / "lor_planungsraeume_2021.shp",
         AreaImportOptions(layer="plr", id_column="PLR_ID", valid_from=date(2021, 1, 1)),
     )
-    r = ws.import_areas(
-        DEMO / "lor_2006" / "lor_planungsraeume_2006.shp",
-        AreaImportOptions(
-            layer="plr2006",
-            id_column="broker Dow",
-            name_column="PLANUNGSRA",
-            valid_to=date(2020, 12, 31),
-            set_keys={124: "04030417"},
-        ),
-    )
+    r = ws.import_areas(PLR2006_FILE, PLR2006)
     assert r.n_areas == 448 and any("04030417" in w for w in r.warnings)
     layers = {lay.layer_id: lay for lay in ws.store.layers()}
     assert layers["plr"].valid_from == date(2021, 1, 1) and layers["plr2006"].valid_to == date(2020, 12, 31)

@@ -530,3 +530,19 @@ def test_gisd_higher_level_weighted_and_rescaled() -> None:
     assert out.loc["k1", "score"] == 1.0 and out.loc["k2", "score"] == 0.0
     raw = aggregate_scores(scores, {"g1": "k1", "g2": "k1", "g3": "k2", "g4": "k2"}, rescale=False)
     assert raw.set_index("id").loc["k1", "score"] == 0.75
+
+
+def test_result_rows_keep_input_order_across_periods() -> None:
+    import pandas as pd
+
+    spec = parse_spec(
+        'id = "o"\nname = "O"\nperiod_column = "jahr"\n[[component]]\nid = "c"\nname = "C"\n'
+        'inputs = [{ column = "x" }]\n',
+        "o",
+    )
+    df = pd.DataFrame(
+        {"id": ["a", "b", "c", "d"], "jahr": ["2021", "2020", "2021", "2020"], "x": [1.0, 5.0, 3.0, 7.0]}
+    )
+    t = apply_index(spec, df).table
+    assert t["id"].tolist() == ["a", "b", "c", "d"]
+    assert t["c"].tolist() == pytest.approx([-1.0, -1.0, 1.0, 1.0])  # standardised within each period

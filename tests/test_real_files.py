@@ -1,6 +1,5 @@
 """Every real table file of the shared data goes through the importer (dry run) or fails clearly."""
 
-from datetime import date
 from pathlib import Path
 
 import pytest
@@ -10,7 +9,7 @@ from planlabor.errors import InputError
 from planlabor.io.importer import ImportOptions
 from planlabor.io.table import read_table
 from planlabor.workspace import Workspace
-from tests.conftest import DATA, DEMO
+from tests.conftest import DATA, DEMO, PLR2006, PLR2006_FILE
 
 POPULATION = sorted((DEMO / "einwohner").glob("*.csv"))
 
@@ -31,16 +30,7 @@ def keyed(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
         DEMO / "lor_2021" / "lor_planungsraeume_2021.shp",
         AreaImportOptions(layer="plr", id_column="PLR_ID", name_column="PLR_NAME"),
     )
-    ws.import_areas(
-        DEMO / "lor_2006" / "lor_planungsraeume_2006.shp",
-        AreaImportOptions(
-            layer="plr2006",
-            id_column="broker Dow",
-            name_column="PLANUNGSRA",
-            valid_to=date(2020, 12, 31),
-            set_keys={124: "04030417"},
-        ),
-    )
+    ws.import_areas(PLR2006_FILE, PLR2006)
     _keys_layer(ws, "wohnviertel", [str(i) for i in range(1, 20)] + ["20", "30"])
     nuts = gpd.read_file(DATA / "dach" / "nuts" / "NUTS_RG_20M_2021_4326_LEVL_2.geojson")
     _keys_layer(ws, "nuts2", nuts["NUTS_ID"].tolist())

@@ -141,23 +141,17 @@ def test_rebase_never_overwrites_real_values(grid_ws: Workspace, tmp_path: Path)
 
 def test_berlin_rebase_error_2020(tmp_path: Path) -> None:
     """Old PLR (2006) at 31.12.2020 → new PLR; compared with the MSS residents on the new PLR."""
-    from datetime import date
 
     from planlabor.areas import AreaImportOptions
     from planlabor.areas.rebase import build_crosswalk, rebase, rebase_error
     from planlabor.io.importer import ImportOptions
-    from tests.conftest import DEMO
+    from tests.conftest import DEMO, PLR2006, PLR2006_FILE
 
     ws = Workspace.init(tmp_path / "b", name="B")
     ws.import_areas(
         DEMO / "lor_2021/lor_planungsraeume_2021.shp", AreaImportOptions(layer="plr", id_column="PLR_ID")
     )
-    ws.import_areas(
-        DEMO / "lor_2006/lor_planungsraeume_2006.shp",
-        AreaImportOptions(
-            layer="plr2006", id_column="broker Dow", valid_to=date(2020, 12, 31), set_keys={124: "04030417"}
-        ),
-    )
+    ws.import_areas(PLR2006_FILE, PLR2006)
     ws.import_table(
         DEMO / "einwohner/berlin-lor-population-2020-02-t1-planning-areas.csv",
         ImportOptions(layer="plr2006", id_column="id", period="2020-12-31", exclude_columns=["*_percentage"]),

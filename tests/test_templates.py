@@ -14,7 +14,10 @@ def test_round_trip_between_workspaces(berlin: Workspace, tmp_path: Path) -> Non
     out = berlin.export_template(tmp_path / "vorlage.toml", name="Sozialmonitoring Berlin", version="2.1")
     text = out.read_text(encoding="utf-8")
     assert 'format = "planlabor-vorlage"' in text and 'version = "2.1"' in text
-    assert "[index.definition]" in text or "definition" in text  # index definitions are inlined
+    import tomllib
+
+    definition = tomllib.loads(text)["index"][0]["definition"]  # inlined, the file stands alone
+    assert definition["component"][0]["id"] == "status" and len(definition["component"][0]["inputs"]) == 4
     target = Workspace.init(tmp_path / "andere", name="Musterstadt")
     dry = target.import_template(out, dry_run=True)
     assert dry.indicators == len(berlin.catalog().indicators) and dry.indices == 1

@@ -61,7 +61,7 @@ def apply_index(spec: IndexSpec, df: pd.DataFrame) -> IndexResult:
         table = pd.concat(parts)
     else:
         table = _apply_period(spec, df)
-    table = table.loc[df.index.intersection(table.index)] if len(table) == len(df) else table
+    table = table.reindex(df.index)  # back to the input order (periods were grouped)
     warnings = []
     if spec.total and spec.total.classification and spec.total.classification.scope == "series":
         _classify_series(table, "total", spec.total.classification)

@@ -9,7 +9,7 @@ import pandas as pd
 
 from planlabor.errors import InputError
 from planlabor.indices.engine import apply_index
-from planlabor.indices.spec import IndexSpec, load_spec
+from planlabor.indices.spec import load_spec
 from planlabor.io.fisbroker import check_mss_input, is_mss_input, read_strings, write_mss_output
 
 
@@ -70,7 +70,3 @@ def _write(table: pd.DataFrame, out: Path) -> None:
             column="--out",
             expected="eine .csv- oder .xlsx-Datei",
         )
-
-
-def spec_of(name: str) -> IndexSpec:
-    return load_spec(name)
