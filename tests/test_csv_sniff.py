@@ -89,3 +89,13 @@ def test_missing_sheet(tmp_path: Path) -> None:
     with pytest.raises(InputError) as exc:
         read_table(DATA / "legacy.xls", ReadOptions(sheet="Daten"))
     assert "Einwohner" in (exc.value.expected or "")
+
+
+def test_utf8_broken_only_at_the_end(tmp_path: Path) -> None:
+    """Found by hypothesis: a truncated UTF-8 sequence at the end, plus a byte cp1252 lacks."""
+    path = tmp_path / "t.csv"
+    path.write_bytes(b"id;ew\nA1;1\n\xe1\x80\x8d\xc2")
+    assert detect_encoding(path) == "latin-1"
+    path.write_bytes(b"\xe1\x80\x8d\xc2")
+    with pytest.raises(InputError):
+        read_table(path, ReadOptions(encoding="cp1252"))

@@ -44,6 +44,9 @@ class CsvDialect:
         )
 
 
+_C1 = bytes(range(0x80)) + bytes(range(0xA0, 0x100))  # delete all but 0x80–0x9F
+
+
 def detect_encoding(path: Path) -> str:
     """UTF-8 (with or without BOM) if the whole file decodes, else cp1252 or Latin-1."""
     with path.open("rb") as fh:
@@ -54,22 +57,18 @@ def detect_encoding(path: Path) -> str:
             return "utf-16"
         fh.seek(0)
         decoder = codecs.getincrementaldecoder("utf-8")()
+        try:
+            while chunk := fh.read(_CHUNK):
+                decoder.decode(chunk)
+            decoder.decode(b"", final=True)
+            return "utf-8"
+        except UnicodeDecodeError:
+            pass
+        # not UTF-8: bytes that cp1252 leaves undefined mean Latin-1
+        fh.seek(0)
         high: set[int] = set()
-        ok = True
         while chunk := fh.read(_CHUNK):
-            if ok:
-                try:
-                    decoder.decode(chunk)
-                except UnicodeDecodeError:
-                    ok = False
-            if not ok:
-                high.update(b for b in chunk if 0x80 <= b <= 0x9F)
-        if ok:
-            try:
-                decoder.decode(b"", final=True)
-                return "utf-8"
-            except UnicodeDecodeError:
-                pass
+            high.update(chunk.translate(None, _C1))
     return "latin-1" if high & _CP1252_UNDEFINED else "cp1252"
 
 

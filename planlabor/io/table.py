@@ -167,12 +167,21 @@ def _read_csv(path: Path, options: ReadOptions, con_in: duckdb.DuckDBPyConnectio
     tmp: str | None = None
     if dialect.encoding not in ("utf-8", "utf-8-sig"):
         fd, tmp = tempfile.mkstemp(suffix=".csv", prefix="planlabor-")
-        with (
-            os.fdopen(fd, "w", encoding="utf-8", newline="") as out,
-            path.open("r", encoding=dialect.encoding, newline="") as src,
-        ):
-            while chunk := src.read(1 << 20):
-                out.write(chunk)
+        try:
+            with (
+                os.fdopen(fd, "w", encoding="utf-8", newline="") as out,
+                path.open("r", encoding=dialect.encoding, newline="") as src,
+            ):
+                while chunk := src.read(1 << 20):
+                    out.write(chunk)
+        except UnicodeError as exc:
+            os.unlink(tmp)
+            raise InputError(
+                f"Die Datei ist nicht in der Kodierung {dialect.encoding} lesbar: {exc}",
+                file=path,
+                expected="eine Textdatei in UTF-8, cp1252 oder Latin-1",
+                hint="Geben Sie die Kodierung mit --encoding an.",
+            ) from exc
         source = Path(tmp)
     try:
         with source.open("r", encoding="utf-8-sig", newline="") as fh:
