@@ -11,6 +11,7 @@ BENCHES = {
     "foundation": "bench.bench_foundation",
     "indices": "bench.bench_indices",
     "spatial": "bench.bench_spatial",
+    "projection": "bench.bench_projection",
 }
 
 

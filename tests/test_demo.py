@@ -27,7 +27,8 @@ def test_demo_layers_and_hierarchy(demo: dict) -> None:
             "plr2006": (448, 0),
         }
         periods = next(o for o in ws.status()["observations"] if o["layer"] == "plr")["periods"]
-        assert periods[0] == "2019-12-31" and "2021-06-30" in periods and periods[-1] == "2025-12-31"
+        assert periods[0] == "2019-12-31" and "2021-06-30" in periods and "2025-12-31" in periods
+        assert periods[-1] == "2040-12-31"  # the projection
         assert demo["ambiguous_pgr"] == []
         assert demo["kitas"] == 2880
 
@@ -106,3 +107,23 @@ def test_demo_kita_plan_and_coverage(demo: dict) -> None:
     assert t["fehlplaetze_u3_50"] > 0 and t["saldo_u3_50"] > 0  # local shortfalls despite a city surplus
     assert 0.85 < demo["kita_share_500m"] < 0.97
     assert 0.2 < demo["moran_ki02"] < 0.35
+
+
+def test_demo_projection_and_demand(demo: dict) -> None:
+    import duckdb
+
+    p = demo["projection"]
+    assert p["areas"] == 540  # two PLR are anonymised in the 2025 register extract
+    assert 3_700_000 < p["ew_2040"] < 4_700_000
+    assert set(p["kita_fehlplaetze_u3_50"]) == {f"{y}-12-31" for y in range(2026, 2031)}
+    assert all(v > 0 for v in p["kita_fehlplaetze_u3_50"].values())
+    assert 0 < p["pflegebeduerftige_2040"] < 400_000
+    exports = Path(demo["exports"])
+    t = pd.read_csv(exports / "kita_bedarfsplan_prognose_2026-2030.csv", dtype={"area_id": str})
+    assert len(t) == 5 * 542 and t["stichtag"].nunique() == 5  # anonymised PLR: places, no children
+    assert t["u3"].isna().sum() == 5 * 2
+    with duckdb.connect(str(Path(demo["root"]) / "planlabor.duckdb"), read_only=True) as con:
+        n = con.execute(
+            "SELECT count(*) FROM indicator_values WHERE indicator_id = 'prog_intern_u3' AND layer_id = 'bezirk'"
+        ).fetchone()
+    assert n is not None and n[0] == 12 * 15  # computed as catalog indicator on every level

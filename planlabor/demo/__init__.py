@@ -8,7 +8,9 @@ Steps (each is what a planner would do with the command line):
 2. population 2021–2024 half-yearly, the register extracts with fine age bands for 31.12.2024
    (wrongly published key corrected explicitly) and 31.12.2025, the MSS 2021 context indicators;
 3. Kitas assigned to the Planungsräume (count and approved places);
-4. all indicators computed on all levels; exports written (CSV, German Excel CSV, XLSX,
+4. population projection 2026–2040 (cohort-component, three variants), the Kita plan
+   2026–2030, school-age and old-age demand from it;
+5. all indicators computed on all levels; exports written (CSV, German Excel CSV, XLSX,
    GeoJSON, GeoPackage; internal and public).
 
 Data origin and licences: ``planlabor/demo/data/NOTICE.md``.
@@ -205,6 +207,9 @@ def build_demo(
         say("Typologie der Planungsräume (k-Means, 5 Typen) …")
         typ = _typology(ws)
 
+        say("Bevölkerungsprognose 2026–2040 (Basis 31.12.2025, Wanderungsraten 2025) und Bedarfe …")
+        prog = _projection(ws)
+
         say("Indikatoren und Indizes berechnen …")
         comp = ws.compute()
 
@@ -242,6 +247,9 @@ def build_demo(
         lisa = hotspots(ws.store, "plr", "KI_02", "2020-12-31", permutations=999, seed=1)
         lisa.local.to_csv(export_dir / "hotspots_alleinerziehende_2020.csv", index=False, float_format="%.5f")
         written.append("hotspots_alleinerziehende_2020.csv")
+        for name, table in prog.pop("tables").items():
+            table.to_csv(export_dir / name, index=False, float_format="%.2f")
+            written.append(name)
         say("Sensitivität des Armutsindex …")
         sens = _sensitivity(ws, export_dir)
         typ["profiles"].to_csv(export_dir / "typologie_profile.csv", index=False, float_format="%.4f")
@@ -303,6 +311,7 @@ def build_demo(
             "lisa_clusters": lisa.local["cluster"].value_counts().to_dict(),
             "segregation": {r.period: round(r.values["dissimilarity"], 4) for r in seg},
             "sensitivity_max_share": float(sens["anteil_klassenwechsel"].max()),
+            "projection": prog,
         }
     finally:
         ws.close()
@@ -322,6 +331,41 @@ def _rebase(ws: Any) -> dict[str, Any]:
     )
     error = rebase_error(ws.store, "plr", "inhabitants", "EW", "2020-12-31")
     return {"report": report, "error": error}
+
+
+def _projection(ws: Any) -> dict[str, Any]:
+    """Cohort-component projection of the 542 PLR from the register extract of 31.12.2025
+    (migration rates from 31.12.2024 → 31.12.2025), then the Kita plan 2026–2030, school age and
+    old-age demand from the internal-migration variant."""
+    from planlabor.planning.demand import old_age, school_age
+    from planlabor.planning.kita import plan_years
+    from planlabor.projection.run import run_projection, save_projection
+
+    run = run_projection(ws.store, "plr", "2025-12-31", 15, ["2024-12-31"])
+    save_projection(ws.store, run, {"layer": "plr", "base": "2025-12-31", "calibration": ["2024-12-31"]})
+    kita = plan_years(ws.store, "plr", "intern", [f"{y}-12-31" for y in range(2026, 2031)])
+    school = school_age(ws.store, "plr", "intern")
+    old = old_age(ws.store, "plr", "intern")
+    f = run.projection.frame()
+    city = f[f["szenario"] == "intern"].groupby(["band", "jahr"])["wert"].sum()
+    import pandas as pd
+
+    return {
+        "areas": len(run.projection.area_ids),
+        "small_areas": len(run.small_areas),
+        "ew_2040": float(city[("ew", 2040)]),
+        "u3_2030": float(city[("u3", 2030)]),
+        "kita_fehlplaetze_u3_50": {p.period: p.totals["fehlplaetze_u3_50"] for p in kita},
+        "pflegebeduerftige_2040": float(old.totals["pflegebeduerftige"].iloc[-1]),
+        "tables": {
+            "prognose_altersgruppen_plr.csv": f,
+            "kita_bedarfsplan_prognose_2026-2030.csv": pd.concat(
+                [p.table.assign(stichtag=p.period) for p in kita], ignore_index=True
+            ),
+            "schulalter_prognose.csv": school.table,
+            "alter_pflege_wohnen_prognose.csv": old.table,
+        },
+    }
 
 
 TYPOLOGY_INDICATORS = ["KI_01", "KI_02", "KI_03", "KI_04", "KI_07", "KI_09", "KI_10", "KI_11"]

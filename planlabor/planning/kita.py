@@ -37,6 +37,21 @@ class KitaPlan:
     children_source: str
     table: pd.DataFrame
     totals: dict[str, float] = field(default_factory=dict)
+    scenario: str | None = None
+
+
+def _projected_children(store: Store, layer: str, period: str, scenario: str) -> tuple[pd.DataFrame, str]:
+    names = [f"prog_{scenario}_u3", f"prog_{scenario}_3_6"]
+    obs = store.observations(layer, names, [period])
+    if obs.empty or set(obs["variable"]) != set(names):
+        raise InputError(
+            f"Für {period} gibt es auf {layer!r} keine Prognose {scenario!r}.",
+            column="--prognose",
+            hint="Rechnen Sie zuerst 'planlabor project --layer … --base …'; 'planlabor status' zeigt "
+            "die gespeicherten Prognosen.",
+        )
+    w = obs.pivot_table(index="area_id", columns="variable", values="value")
+    return pd.DataFrame({"u3": w[names[0]], "ue3": w[names[1]]}), f"Bevölkerungsprognose, Variante {scenario}"
 
 
 def _children(store: Store, layer: str, period: str) -> tuple[pd.DataFrame, str]:
@@ -73,8 +88,15 @@ def plan(
     places_period: str | None = None,
     places_variable: str = "kita_plaetze",
     save: bool = True,
+    scenario: str | None = None,
+    new_places: pd.DataFrame | None = None,
 ) -> KitaPlan:
-    """Need, places, Versorgungsquote and shortfall per area for each U3 scenario."""
+    """Need, places, Versorgungsquote and shortfall per area for each U3 scenario.
+
+    With ``scenario`` the children come from the stored population projection of that
+    variant (``prog_<scenario>_u3`` and ``prog_<scenario>_3_6``) instead of observed data;
+    ``new_places`` (area_id, jahr, plaetze) adds planned places from their year on.
+    """
     rates = u3_rates or [45.0, 50.0, 55.0]
     for q in [*rates, ue3_rate]:
         if not 0 <= q <= 100:
@@ -87,7 +109,9 @@ def plan(
         raise InputError(
             "Der nutzbare Anteil der Plätze muss zwischen 0 und 1 liegen.", column="--usable-share"
         )
-    kids, source = _children(store, layer, period)
+    kids, source = (
+        _projected_children(store, layer, period, scenario) if scenario else _children(store, layer, period)
+    )
     places_obs = store.observations(layer, [places_variable])
     if places_obs.empty:
         raise InputError(
@@ -98,6 +122,10 @@ def plan(
         candidates = sorted(p for p in places_obs["period"].unique() if period_end(p) <= period_end(period))
         places_period = candidates[-1] if candidates else sorted(places_obs["period"].unique())[0]
     places = places_obs[places_obs["period"] == places_period].set_index("area_id")["value"]
+    if new_places is not None and len(new_places):
+        year = period_end(period).year
+        extra = new_places[new_places["jahr"] <= year].groupby("area_id")["plaetze"].sum()
+        places = places.add(extra, fill_value=0.0)
     names = store.areas(layer).set_index("area_id")["name"]
     t = kids.join(places.rename("plaetze"), how="outer").fillna({"plaetze": 0.0})
     t.insert(0, "name", names.reindex(t.index))
@@ -123,7 +151,9 @@ def plan(
         totals[f"bedarf_u3_{q:g}"] = float(t[f"bedarf_u3_{q:g}"].sum())
         totals[f"saldo_u3_{q:g}"] = totals["nutzbare_plaetze"] - totals[f"bedarf_u3_{q:g}"]
         totals[f"fehlplaetze_u3_{q:g}"] = float(t[f"fehlplaetze_u3_{q:g}"].sum())
-    result = KitaPlan(layer, period, places_period, rates, ue3_rate, usable_share, source, t, totals)
+    result = KitaPlan(
+        layer, period, places_period, rates, ue3_rate, usable_share, source, t, totals, scenario
+    )
     if save:
         _save(store, result)
     return result
@@ -136,7 +166,7 @@ def _save(store: Store, p: KitaPlan) -> None:
             pd.DataFrame(
                 {
                     "area_id": p.table["area_id"].astype(str),
-                    "variable": f"kita_{c}",
+                    "variable": (f"kita_prog_{p.scenario}_{c}" if p.scenario else f"kita_{c}"),
                     "value": p.table[c].astype(float),
                 }
             )
@@ -155,7 +185,55 @@ def _save(store: Store, p: KitaPlan) -> None:
             "u3": p.u3_rates,
             "ue3": p.ue3_rate,
             "usable_share": p.usable_share,
+            "scenario": p.scenario,
         },
         message=p.children_source,
         rows_read=len(p.table),
+    )
+
+
+def plan_years(
+    store: Store,
+    layer: str,
+    scenario: str,
+    periods: list[str],
+    u3_rates: list[float] | None = None,
+    ue3_rate: float = 95.0,
+    usable_share: float = 1.0,
+    places_period: str | None = None,
+    new_places: pd.DataFrame | None = None,
+    save: bool = True,
+) -> list[KitaPlan]:
+    """The Kita plan for each projected year (one :class:`KitaPlan` per period)."""
+    return [
+        plan(
+            store,
+            layer,
+            p,
+            u3_rates,
+            ue3_rate,
+            usable_share,
+            places_period,
+            save=save,
+            scenario=scenario,
+            new_places=new_places,
+        )
+        for p in periods
+    ]
+
+
+def read_new_places(path: str) -> pd.DataFrame:
+    """Planned places ``gebiet;jahr;plaetze`` (new or extended Kitas) from a CSV/XLSX file."""
+    from pathlib import Path
+
+    from planlabor.projection.inputs import _number, _table
+
+    f = Path(path)
+    df = _table(f, ["gebiet", "jahr", "plaetze"], "die geplanten Kita-Plätze")
+    return pd.DataFrame(
+        {
+            "area_id": df["gebiet"].astype(str).str.strip(),
+            "jahr": _number(df, "jahr", f, "Jahr", 1900, 2200).astype(int),
+            "plaetze": _number(df, "plaetze", f, "Plätze", -1e6, 1e6),
+        }
     )

@@ -238,20 +238,25 @@ class Store(abc.ABC):
         """
         from datetime import UTC
 
-        values = [None if pd.isna(v) else float(v) for v in frame["value"]]
-        flags = frame["flag"].tolist() if "flag" in frame.columns else [None] * len(frame)
-        flags = [
-            f if isinstance(f, str) else (None if v is not None else "fehlend")
-            for f, v in zip(flags, values, strict=True)
-        ]
+        value = pd.to_numeric(frame["value"], errors="coerce").astype("float64")
+        missing = value.isna().to_numpy()
+        if "flag" in frame.columns:
+            flag = frame["flag"].where(frame["flag"].map(lambda f: isinstance(f, str)), None)
+        else:
+            flag = pd.Series([None] * len(frame), index=frame.index, dtype=object)
+        flag = flag.where(~(flag.isna().to_numpy() & missing), "fehlend")
+
+        def text(col: str) -> pa.Array:
+            return pa.array(frame[col].astype(str).to_numpy(dtype=object), pa.string())
+
         table = pa.table(
             {
-                "layer_id": pa.array(frame["layer_id"].astype(str).tolist(), pa.string()),
-                "area_id": pa.array(frame["area_id"].astype(str).tolist(), pa.string()),
-                "variable": pa.array(frame["variable"].astype(str).tolist(), pa.string()),
-                "period": pa.array(frame["period"].astype(str).tolist(), pa.string()),
-                "value": pa.array(values, pa.float64()),
-                "flag": pa.array(flags, pa.string()),
+                "layer_id": text("layer_id"),
+                "area_id": text("area_id"),
+                "variable": text("variable"),
+                "period": text("period"),
+                "value": pa.array(value.to_numpy(), pa.float64(), mask=missing),
+                "flag": pa.array(flag.to_numpy(dtype=object), pa.string(), from_pandas=True),
             }
         )
         import_id = self.next_id("imports", "import_id")
