@@ -52,6 +52,8 @@ FLAG_LEGEND: dict[str, str] = {
     "geschaetzt": "aus einem früheren Gebietssystem umgeschlüsselt (Schätzung)",
     "geschaetzt_unvollstaendig": "umgeschlüsselt, nicht alle Teilflächen hatten einen Wert",
     "ausgeschlossen": "vom Index ausgeschlossen",
+    "prognose_klein": "Prognose für ein Gebiet unter der Mindestgröße (SIKURS: 8.000–10.000 "
+    "Einwohner:innen), nur eingeschränkt belastbar",
 }
 
 
