@@ -1463,6 +1463,70 @@ def plan_alter(
         _write_table(r.table, out, "Alter")
 
 
+# --------------------------------------------------------------------- atlas
+@cli.group(cls=PlanlaborGroup)
+def atlas() -> None:
+    """Den öffentlichen Sozialatlas als statischen Ordner bauen."""
+
+
+@atlas.command("build")
+@click.option(
+    "--out", required=True, type=click.Path(file_okay=False), help="Zielordner (wird neu angelegt)."
+)
+@click.pass_context
+def atlas_build(ctx: click.Context, out: str) -> None:
+    """Statischen öffentlichen Atlas bauen: ein Ordner für jeden Webspace.
+
+    Öffnet auch direkt von der Festplatte; enthält nur öffentliche Indikatoren mit gesperrten
+    kleinen Fallzahlen.
+
+    \b
+    Beispiel:
+      planlabor atlas build --out atlas/
+      # ansehen: atlas/index.html im Browser öffnen
+    """
+    from planlabor.atlas.build import build_static
+    from planlabor.atlas.data import source_of
+
+    ws = _workspace(ctx, read_only=True)
+    r = build_static(source_of(ws), Path(out))
+    click.echo(
+        f"Atlas gebaut in {r.out}: {r.files} Dateien, {_de(r.bytes / 1e6, 1)} MB "
+        f"({_de(r.zipped_bytes / 1e6, 2)} MB gepackt), {len(r.layers)} Raumebenen, "
+        f"{r.indicators} Indikatoren, "
+        f"{_de(r.seconds, 1)} s"
+    )
+    click.echo(f"  Öffnen: {Path(r.out).resolve() / 'index.html'}")
+
+
+def _serve(root: Path | None, ctx: click.Context | None, host: str, port: int) -> None:
+    import uvicorn
+
+    from planlabor.atlas.data import source_of
+    from planlabor.atlas.server import create_app
+    from planlabor.workspace import Workspace
+
+    ws = _workspace(ctx, read_only=True) if ctx is not None else Workspace.open(root, read_only=True)
+    app = create_app(source_of(ws))
+    click.echo(f"Sozialatlas: http://{host}:{port}/  (API: http://{host}:{port}/api/docs; Ende mit Strg+C)")
+    uvicorn.run(app, host=host, port=port, log_level="warning")
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Adresse, an der der Server lauscht.")
+@click.option("--port", type=int, default=8765, show_default=True, help="Port.")
+@click.pass_context
+def serve(ctx: click.Context, host: str, port: int) -> None:
+    """Atlas und API starten (FastAPI): Karte, Profile, Vergleich, Tabellen, Downloads, OGC API – Features.
+
+    \b
+    Beispiel:
+      planlabor serve --port 8765
+      # im Browser: http://127.0.0.1:8765/ ; in QGIS: OGC API – Features http://127.0.0.1:8765/ogc
+    """
+    _serve(None, ctx, host, port)
+
+
 # ------------------------------------------------------------------ template
 @cli.group(cls=PlanlaborGroup)
 def template() -> None:
@@ -1545,7 +1609,11 @@ def template_list() -> None:
     type=click.Path(file_okay=False),
     help="Ordner für den Demo-Arbeitsbereich (wird neu angelegt).",
 )
-@click.option("--no-serve", is_flag=True, help="Nur aufbauen und exportieren, nicht anzeigen.")
+@click.option(
+    "--no-serve",
+    is_flag=True,
+    help="Nur aufbauen, exportieren und den statischen Atlas bauen, nicht anzeigen.",
+)
 def demo(out: str, no_serve: bool) -> None:
     """Den Berlin-Demo-Arbeitsbereich aus mitgelieferten echten Daten bauen.
 
@@ -1566,8 +1634,18 @@ def demo(out: str, no_serve: bool) -> None:
         f"Prognose (Variante intern): {_de(prog['ew_2040'])} Einwohner:innen 2040; fehlende Kita-Plätze "
         f"bei U3-Quote 50 %: {_de(fehl['2026-12-31'])} (2026) → {_de(fehl['2030-12-31'])} (2030)"
     )
+    from planlabor.atlas.build import build_static
+    from planlabor.atlas.data import source_of
+    from planlabor.workspace import Workspace
+
+    with Workspace.open(Path(out), read_only=True) as ws:
+        r = build_static(source_of(ws), Path(out) / "atlas")
+    click.echo(
+        f"Statischer Atlas: {Path(r.out).resolve() / 'index.html'} "
+        f"({_de(r.zipped_bytes / 1e6, 2)} MB gepackt)"
+    )
     if not no_serve:
-        click.echo("Der Web-Atlas folgt in einer späteren Version; die Exporte liegen bereit.")
+        _serve(Path(out), None, "127.0.0.1", 8765)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -1,0 +1,1 @@
+"""Web atlas and API: payloads, static build, server."""

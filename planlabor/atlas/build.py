@@ -1,0 +1,105 @@
+"""The static public atlas: a folder a city can copy onto any web space.
+
+The folder holds the same front-end as the server (``index.html``, ``atlas.js``, ``atlas.css``,
+MapLibre GL vendored) and the data as small scripts (``data/*.js``) instead of API calls, so it
+also opens straight from disk (``file://``), where browsers refuse ``fetch``.  Only public
+payloads are written: internal indicators and unsuppressed small counts never reach the folder.
+"""
+
+from __future__ import annotations
+
+import html
+import io
+import json
+import shutil
+import time
+import zipfile
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from planlabor.atlas.data import AtlasSource, dumps, geo_payload, meta_payload, values_payload
+from planlabor.errors import WorkspaceError
+
+MARKER = ".planlabor-atlas"
+
+
+def static_dir() -> Path:
+    return Path(str(resources.files("planlabor.atlas").joinpath("static")))
+
+
+def index_html(title: str, mode: str) -> str:
+    text = (static_dir() / "index.html").read_text(encoding="utf-8")
+    return text.replace("__TITLE__", html.escape(title)).replace("__MODE__", mode)
+
+
+@dataclass
+class BuildReport:
+    out: Path
+    files: int
+    bytes: int
+    zipped_bytes: int
+    seconds: float
+    layers: list[str] = field(default_factory=list)
+    indicators: int = 0
+
+
+def _data_script(name: str, payload: dict[str, Any]) -> str:
+    return f"planlaborData({json.dumps(name)},{dumps(payload)});\n"
+
+
+def build_static(src: AtlasSource, out: Path) -> BuildReport:
+    """Write the public static atlas to ``out`` (emptied first if it is an earlier build)."""
+    start = time.perf_counter()
+    out = Path(out)
+    if out.exists() and any(out.iterdir()):
+        if not (out / MARKER).exists():
+            raise WorkspaceError(
+                f"Der Ordner {out} ist nicht leer und kein früher gebauter Atlas.",
+                hint="Wählen Sie mit --out einen neuen oder leeren Ordner.",
+            )
+        shutil.rmtree(out)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / MARKER).write_text("planlabor atlas\n", encoding="utf-8")
+    static = static_dir()
+    shutil.copytree(static / "vendor", out / "vendor")
+    for name in ("atlas.js", "atlas.css"):
+        shutil.copy2(static / name, out / name)
+    (out / "index.html").write_text(index_html(src.title, "static"), encoding="utf-8")
+    data = out / "data"
+    data.mkdir()
+    meta = meta_payload(src, public=True)
+    (data / "meta.js").write_text(_data_script("meta", meta), encoding="utf-8")
+    layers = [lay["id"] for lay in meta["layers"]]
+    for layer in layers:
+        (data / f"geo_{layer}.js").write_text(_data_script(f"geo/{layer}", geo_payload(src, layer)), "utf-8")
+        (data / f"values_{layer}.js").write_text(
+            _data_script(f"values/{layer}", values_payload(src, layer, public=True)), "utf-8"
+        )
+    (out / "LIESMICH.txt").write_text(README, encoding="utf-8")
+    files = [p for p in out.rglob("*") if p.is_file()]
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as z:
+        for p in files:
+            z.write(p, p.relative_to(out).as_posix())
+    return BuildReport(
+        out=out,
+        files=len(files),
+        bytes=sum(p.stat().st_size for p in files),
+        zipped_bytes=len(buf.getvalue()),
+        seconds=time.perf_counter() - start,
+        layers=layers,
+        indicators=len(meta["indicators"]),
+    )
+
+
+README = """planlabor – statischer Sozialatlas (öffentliche Fassung)
+
+Öffnen: index.html im Browser öffnen (Doppelklick genügt; die Daten liegen als Skripte in data/,
+es braucht keinen Server und kein Internet). Veröffentlichen: den ganzen Ordner auf einen
+beliebigen Webspace kopieren.
+
+Enthalten sind nur öffentliche Indikatoren; kleine Fallzahlen sind nach den Regeln der
+Geheimhaltung gesperrt (•). Karte: MapLibre GL JS (BSD-3-Clause, vendor/maplibre-gl/LICENSE.txt).
+"""

@@ -1,0 +1,215 @@
+"""What the atlas shows, as JSON-ready payloads: one code path for the server and the static build.
+
+Three kinds of payload, each computed from the store through
+:func:`planlabor.io.export.collect_values` (the single entry point of every published output, so
+public payloads carry only public indicators and apply primary and secondary suppression):
+
+- ``meta``: title, themes with their indicators, indicator definitions, layers with their
+  periods, the legend of status flags;
+- ``geo/<layer>``: the areas as GeoJSON in EPSG:4326, simplified for the screen (tolerance in
+  metres of the workspace CRS) and rounded to 5 decimals (about 1 m);
+- ``values/<layer>``: every shown indicator × period as arrays aligned with the layer's area
+  list; suppressed or missing cells are ``null`` with their flag.
+
+Numerators and denominators never leave the store in a public payload.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from planlabor.errors import NotFoundError
+from planlabor.io.export import FLAG_LEGEND, FLAG_SIGNS, collect_values
+from planlabor.io.periods import format_period_de, sort_periods
+
+SIMPLIFY_METRES = 8.0
+
+
+@dataclass
+class AtlasSource:
+    """Everything the payload builders need from a workspace."""
+
+    store: Any
+    catalog: Any
+    rules: Any
+    title: str
+    municipality: str
+    crs: str
+
+
+def source_of(ws: Any) -> AtlasSource:
+    cfg = ws.config.workspace
+    return AtlasSource(ws.store, ws.catalog(), ws.rules(), cfg.name, cfg.municipality or "", cfg.crs)
+
+
+def _layers_with_values(src: AtlasSource) -> list[Any]:
+    have = set(
+        src.store.query_df("SELECT DISTINCT layer_id FROM indicator_values WHERE value IS NOT NULL")[
+            "layer_id"
+        ]
+    )
+    return [lay for lay in src.store.layers() if lay.layer_id in have]
+
+
+def values_frame(src: AtlasSource, layer: str, public: bool) -> pd.DataFrame:
+    """Indicator values of a layer as the atlas may show them (suppressed if public)."""
+    df = collect_values(src.store, src.catalog, layer, None, None, public, src.rules)
+    if public and "suppressed" in df.columns:
+        sup = df["suppressed"].notna()
+        df.loc[sup, "value"] = np.nan
+        df.loc[sup, "flag"] = "gesperrt"
+    return df
+
+
+def _round(v: float, decimals: int) -> float | None:
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return None
+    return round(float(v), decimals + 2)
+
+
+def values_payload(src: AtlasSource, layer: str, public: bool = True) -> dict[str, Any]:
+    """``{"layer", "areas", "names", "parents", "indicators": {id: {period: {"v": [...], "f": {...}}}}}``."""
+    if src.store.layer(layer) is None:
+        raise NotFoundError(f"Die Raumebene {layer!r} gibt es nicht.", column="layer")
+    areas = src.store.areas(layer).sort_values("area_id")
+    ids = areas["area_id"].astype(str).tolist()
+    pos = {a: i for i, a in enumerate(ids)}
+    df = values_frame(src, layer, public)
+    out: dict[str, Any] = {}
+    for (iid, period), grp in df.groupby(["indicator_id", "period"], sort=True):
+        ind = src.catalog.get(str(iid))
+        decimals = ind.decimals if ind else 2
+        vals: list[float | None] = [None] * len(ids)
+        flags: dict[str, str] = {}
+        for a, v, f in zip(grp["area_id"].astype(str), grp["value"], grp["flag"], strict=True):
+            i = pos.get(a)
+            if i is None:
+                continue
+            vals[i] = _round(v, decimals)
+            if isinstance(f, str):
+                flags[str(i)] = f
+        if all(v is None for v in vals) and not flags:
+            continue
+        out.setdefault(str(iid), {})[str(period)] = {"v": vals, "f": flags} if flags else {"v": vals}
+    parents = areas["parent_id"].where(areas["parent_id"].notna(), None).tolist()
+    return {
+        "layer": layer,
+        "areas": ids,
+        "names": areas["name"].astype(str).tolist(),
+        "parents": parents,
+        "indicators": out,
+    }
+
+
+def geo_payload(src: AtlasSource, layer: str, tolerance: float = SIMPLIFY_METRES) -> dict[str, Any]:
+    """The layer's areas as a GeoJSON FeatureCollection (EPSG:4326, simplified, rounded)."""
+    import geopandas as gpd
+    import shapely
+
+    lay = src.store.layer(layer)
+    if lay is None:
+        raise NotFoundError(f"Die Raumebene {layer!r} gibt es nicht.", column="layer")
+    areas = src.store.areas(layer, geometry=True).sort_values("area_id")
+    geoms = shapely.from_wkb(areas["geom"].to_numpy())
+    g = gpd.GeoSeries(geoms, crs=lay.crs or src.crs)
+    if tolerance > 0:
+        g = g.simplify(tolerance, preserve_topology=True)
+    g = g.to_crs(4326)
+    g = gpd.GeoSeries(shapely.set_precision(g.to_numpy(), 1e-5), crs=4326)
+    features = []
+    for aid, name, parent, geom in zip(areas["area_id"], areas["name"], areas["parent_id"], g, strict=True):
+        if geom is None or geom.is_empty:
+            continue
+        features.append(
+            {
+                "type": "Feature",
+                "id": str(aid),
+                "properties": {
+                    "id": str(aid),
+                    "name": str(name),
+                    "parent": None if pd.isna(parent) else str(parent),
+                },
+                "geometry": shapely.geometry.mapping(geom),
+            }
+        )
+    return {"type": "FeatureCollection", "name": layer, "features": features}
+
+
+def meta_payload(src: AtlasSource, public: bool = True) -> dict[str, Any]:
+    """Themes, indicators, layers and periods of the atlas."""
+    indicators = [i for i in src.catalog.all_indicators() if i.public or not public]
+    present = src.store.query_df(
+        "SELECT layer_id, indicator_id, list(DISTINCT period) AS periods FROM indicator_values "
+        "WHERE value IS NOT NULL GROUP BY ALL"
+    )
+    by_ind: dict[str, dict[str, list[str]]] = {}
+    for r in present.itertuples():
+        by_ind.setdefault(str(r.indicator_id), {})[str(r.layer_id)] = sort_periods(
+            [str(p) for p in r.periods]
+        )
+    shown = [i for i in indicators if i.id in by_ind]
+    themes: list[str] = [t for t in src.catalog.themes if any(i.theme == t for i in shown)]
+    themes += sorted({i.theme for i in shown} - set(themes))
+    layers = _layers_with_values(src)
+    order = _layer_order(layers)
+    return {
+        "title": src.title,
+        "municipality": src.municipality,
+        "public": public,
+        "generated": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "themes": [{"name": t, "indicators": [i.id for i in shown if i.theme == t]} for t in themes],
+        "indicators": {
+            i.id: {
+                "name": i.name,
+                "short": i.short_name or i.name,
+                "theme": i.theme,
+                "unit": i.unit,
+                "decimals": i.decimals,
+                "polarity": i.polarity,
+                "description": i.description,
+                "source": i.source,
+                "kind": i.kind,
+                "layers": by_ind[i.id],
+            }
+            for i in shown
+        },
+        "layers": [
+            {
+                "id": lay.layer_id,
+                "name": lay.name or lay.layer_id,
+                "parent": lay.parent_layer,
+                "areas": len(src.store.areas(lay.layer_id)),
+            }
+            for lay in sorted(layers, key=lambda x: order.get(x.layer_id, 99))
+        ],
+        "periods": {p: format_period_de(p) for ind in by_ind.values() for ps in ind.values() for p in ps},
+        "flags": {k: {"sign": FLAG_SIGNS.get(k, ""), "text": v} for k, v in FLAG_LEGEND.items()}
+        | {k: {"sign": s, "text": k} for k, s in FLAG_SIGNS.items() if k not in FLAG_LEGEND},
+    }
+
+
+def _layer_order(layers: list[Any]) -> dict[str, int]:
+    """Finest layer first; layers without values or children after."""
+    depth: dict[str, int] = {}
+    parents = {lay.layer_id: lay.parent_layer for lay in layers}
+
+    def d(lid: str, seen: frozenset[str] = frozenset()) -> int:
+        p = parents.get(lid)
+        if not p or p not in parents or lid in seen:
+            return 0
+        return 1 + d(p, seen | {lid})
+
+    for lid in parents:
+        depth[lid] = d(lid)
+    return {lid: -v for lid, v in depth.items()}
+
+
+def dumps(payload: dict[str, Any]) -> str:
+    return json.dumps(payload, ensure_ascii=False, separators=(",", ":"), allow_nan=False)

@@ -1,0 +1,398 @@
+"""``planlabor serve``: the atlas and its API (FastAPI), public by default.
+
+Routes (all documented in the OpenAPI description at ``/api/openapi.json``, viewer at
+``/api/docs``):
+
+- ``/`` the atlas; ``/api/atlas/meta|geo/{layer}|values/{layer}`` its payloads;
+- REST/JSON: ``/api/layers``, ``/api/layers/{layer}/areas`` (GeoJSON), ``/api/indicators``,
+  ``/api/indicators/{id}``, ``/api/values``, ``/api/timeseries``, ``/api/profile/{layer}/{area}``,
+  ``/api/download`` (CSV, XLSX, GeoJSON of exactly one indicator, layer and period);
+- OGC API – Features: ``/ogc``, ``/ogc/conformance``, ``/ogc/collections``,
+  ``/ogc/collections/{layer}``, ``/ogc/collections/{layer}/items`` (QGIS loads them as a layer).
+
+Every value goes through :func:`planlabor.io.export.collect_values`; the public view gets only
+public indicators with suppression applied.  Payloads are built once per view and cached as
+compressed bytes, so the API answers from memory.
+"""
+
+from __future__ import annotations
+
+import gzip
+import re
+import tempfile
+import threading
+from pathlib import Path
+from typing import Annotated, Any
+
+import pandas as pd
+from fastapi import FastAPI, HTTPException, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+
+from planlabor.atlas.build import index_html, static_dir
+from planlabor.atlas.data import AtlasSource, dumps, geo_payload, meta_payload, values_frame, values_payload
+from planlabor.errors import PlanlaborError
+
+ID_RE = r"^[A-Za-z0-9_.\-]{1,64}$"
+PERIOD_RE = r"^\d{4}(-\d{2}(-\d{2})?)?$"
+
+
+class AtlasService:
+    """Cached payloads of one workspace, per view (public or internal)."""
+
+    def __init__(self, src: AtlasSource) -> None:
+        self.src = src
+        self.lock = threading.RLock()
+        self.cache: dict[tuple[str, bool], tuple[bytes, bytes]] = {}
+        self.frames: dict[tuple[str, bool], pd.DataFrame] = {}
+
+    def payload(self, name: str, public: bool) -> tuple[bytes, bytes]:
+        key = (name, public)
+        hit = self.cache.get(key)
+        if hit is not None:
+            return hit
+        with self.lock:
+            if key in self.cache:
+                return self.cache[key]
+            kind, _, layer = name.partition("/")
+            if kind == "meta":
+                data: dict[str, Any] = meta_payload(self.src, public)
+            elif kind == "geo":
+                self._check_layer(layer, public)
+                data = geo_payload(self.src, layer)
+            elif kind == "values":
+                self._check_layer(layer, public)
+                data = values_payload(self.src, layer, public)
+            else:  # pragma: no cover - routes only ask for the three kinds
+                raise HTTPException(404, "Unbekannte Daten.")
+            raw = dumps(data).encode("utf-8")
+            self.cache[key] = (raw, gzip.compress(raw, 6))
+            return self.cache[key]
+
+    def meta(self, public: bool) -> dict[str, Any]:
+        import json
+
+        return json.loads(self.payload("meta", public)[0])
+
+    def _check_layer(self, layer: str, public: bool) -> None:
+        if layer not in {lay["id"] for lay in self.meta(public)["layers"]}:
+            raise HTTPException(404, f"Die Raumebene {layer!r} gibt es im Atlas nicht.")
+
+    def frame(self, layer: str, public: bool) -> pd.DataFrame:
+        key = (layer, public)
+        if key not in self.frames:
+            self._check_layer(layer, public)
+            with self.lock:
+                self.frames[key] = values_frame(self.src, layer, public)
+        return self.frames[key]
+
+    def indicator(self, iid: str, public: bool) -> dict[str, Any]:
+        meta = self.meta(public)
+        if iid not in meta["indicators"]:
+            raise HTTPException(404, f"Den Indikator {iid!r} gibt es im Atlas nicht.")
+        return meta["indicators"][iid]
+
+
+def _json(request: Request, pair: tuple[bytes, bytes]) -> Response:
+    raw, packed = pair
+    headers = {"Cache-Control": "no-cache", "Vary": "Accept-Encoding"}
+    if "gzip" in request.headers.get("accept-encoding", ""):
+        return Response(
+            packed, media_type="application/json", headers={**headers, "Content-Encoding": "gzip"}
+        )
+    return Response(raw, media_type="application/json", headers=headers)
+
+
+def create_app(src: AtlasSource, internal: bool = False) -> FastAPI:
+    """The atlas application; ``internal`` is reserved for the logged-in view (public otherwise)."""
+    svc = AtlasService(src)
+    app = FastAPI(
+        title=f"planlabor Sozialatlas – {src.title}",
+        version="1",
+        description="Öffentliche Indikatoren, Gebiete und Zeitreihen; kleine Fallzahlen gesperrt.",
+        openapi_url="/api/openapi.json",
+        docs_url="/api/docs",
+        redoc_url=None,
+    )
+    app.state.service = svc
+
+    def public_view(request: Request) -> bool:
+        return True
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        problems = [
+            f"{'.'.join(str(x) for x in e.get('loc', [])[1:])}: {e.get('msg', '')}" for e in exc.errors()
+        ]
+        return JSONResponse({"detail": "Ungültige Anfrage: " + "; ".join(problems)}, status_code=422)
+
+    @app.exception_handler(PlanlaborError)
+    async def _planlabor(request: Request, exc: PlanlaborError) -> JSONResponse:
+        return JSONResponse({"detail": exc.message}, status_code=404 if "gibt es" in exc.message else 400)
+
+    # ---------------------------------------------------------------- atlas
+    @app.get("/", include_in_schema=False)
+    def index() -> HTMLResponse:
+        return HTMLResponse(index_html(src.title, "server"), headers={"Cache-Control": "no-cache"})
+
+    for name in ("atlas.js", "atlas.css"):
+        path = static_dir() / name
+
+        def _file(path: Path = path) -> FileResponse:
+            return FileResponse(path, headers={"Cache-Control": "no-cache"})
+
+        app.get(f"/{name}", include_in_schema=False)(_file)
+    app.mount("/vendor", StaticFiles(directory=static_dir() / "vendor"), name="vendor")
+
+    Layer = Annotated[str, Query(pattern=ID_RE, description="Raumebene, z. B. plr")]
+    Indicator = Annotated[str, Query(pattern=ID_RE, description="Indikator-ID")]
+    Period = Annotated[str, Query(pattern=PERIOD_RE, description="Zeitraum, z. B. 2024-12-31")]
+
+    @app.get("/api/atlas/meta", tags=["Atlas"], summary="Fachthemen, Indikatoren, Raumebenen")
+    def atlas_meta(request: Request) -> Response:
+        return _json(request, svc.payload("meta", public_view(request)))
+
+    @app.get("/api/atlas/geo/{layer}", tags=["Atlas"], summary="Gebiete einer Ebene (GeoJSON, WGS 84)")
+    def atlas_geo(request: Request, layer: str) -> Response:
+        _check_id(layer)
+        return _json(request, svc.payload(f"geo/{layer}", public_view(request)))
+
+    @app.get("/api/atlas/values/{layer}", tags=["Atlas"], summary="Alle Werte einer Ebene")
+    def atlas_values(request: Request, layer: str) -> Response:
+        _check_id(layer)
+        return _json(request, svc.payload(f"values/{layer}", public_view(request)))
+
+    # ---------------------------------------------------------------- REST
+    @app.get("/api/layers", tags=["API"], summary="Raumebenen")
+    def layers(request: Request) -> list[dict[str, Any]]:
+        return svc.meta(public_view(request))["layers"]
+
+    @app.get("/api/layers/{layer}/areas", tags=["API"], summary="Gebiete als GeoJSON")
+    def areas(request: Request, layer: str) -> Response:
+        _check_id(layer)
+        return _json(request, svc.payload(f"geo/{layer}", public_view(request)))
+
+    @app.get("/api/indicators", tags=["API"], summary="Indikatoren mit Definition und Quelle")
+    def indicators(request: Request, theme: str | None = None) -> list[dict[str, Any]]:
+        meta = svc.meta(public_view(request))
+        return [{"id": k, **v} for k, v in meta["indicators"].items() if theme is None or v["theme"] == theme]
+
+    @app.get("/api/indicators/{indicator}", tags=["API"], summary="Ein Indikator")
+    def indicator(request: Request, indicator: str) -> dict[str, Any]:
+        _check_id(indicator)
+        return {"id": indicator, **svc.indicator(indicator, public_view(request))}
+
+    @app.get("/api/values", tags=["API"], summary="Werte eines Indikators je Gebiet")
+    def values(request: Request, layer: Layer, indicator: Indicator, period: Period) -> dict[str, Any]:
+        pub = public_view(request)
+        svc.indicator(indicator, pub)
+        df = svc.frame(layer, pub)
+        sel = df[(df["indicator_id"] == indicator) & (df["period"] == period)]
+        if sel.empty:
+            raise HTTPException(404, f"Für {indicator} gibt es auf {layer} am {period} keine Werte.")
+        return {
+            "layer": layer,
+            "indicator": indicator,
+            "period": period,
+            "values": [
+                {"area_id": a, "name": n, "value": _num(v), "flag": f if isinstance(f, str) else None}
+                for a, n, v, f in zip(
+                    sel["area_id"], sel["area_name"], sel["value"], sel["flag"], strict=True
+                )
+            ],
+        }
+
+    @app.get("/api/timeseries", tags=["API"], summary="Zeitreihe eines Gebiets")
+    def timeseries(
+        request: Request, layer: Layer, indicator: Indicator, area: Annotated[str, Query(pattern=ID_RE)]
+    ) -> dict[str, Any]:
+        pub = public_view(request)
+        svc.indicator(indicator, pub)
+        df = svc.frame(layer, pub)
+        sel = df[(df["indicator_id"] == indicator) & (df["area_id"] == area)].sort_values("period")
+        if sel.empty:
+            raise HTTPException(404, f"Für das Gebiet {area!r} gibt es keine Werte von {indicator}.")
+        return {
+            "layer": layer,
+            "indicator": indicator,
+            "area_id": area,
+            "series": [
+                {"period": p, "value": _num(v), "flag": f if isinstance(f, str) else None}
+                for p, v, f in zip(sel["period"], sel["value"], sel["flag"], strict=True)
+            ],
+        }
+
+    @app.get("/api/profile/{layer}/{area}", tags=["API"], summary="Profil: alle Indikatoren eines Gebiets")
+    def profile(request: Request, layer: str, area: str, period: Period | None = None) -> dict[str, Any]:
+        _check_id(layer)
+        _check_id(area)
+        pub = public_view(request)
+        df = svc.frame(layer, pub)
+        sel = df[df["area_id"] == area]
+        if sel.empty:
+            raise HTTPException(404, f"Das Gebiet {area!r} gibt es auf {layer!r} nicht.")
+        meta = svc.meta(pub)["indicators"]
+        out = []
+        for iid, grp in sel.groupby("indicator_id", sort=False):
+            if iid not in meta:
+                continue
+            grp = grp.sort_values("period")
+            if period:
+                grp = grp[grp["period"] <= period] if (grp["period"] <= period).any() else grp
+            last = grp.iloc[-1]
+            out.append(
+                {
+                    "indicator": iid,
+                    "name": meta[iid]["name"],
+                    "theme": meta[iid]["theme"],
+                    "period": last["period"],
+                    "value": _num(last["value"]),
+                    "flag": last["flag"] if isinstance(last["flag"], str) else None,
+                }
+            )
+        return {"layer": layer, "area_id": area, "name": str(sel["area_name"].iloc[0]), "indicators": out}
+
+    @app.get("/api/download", tags=["API"], summary="Download des Angezeigten (CSV, XLSX, GeoJSON)")
+    def download(
+        request: Request,
+        layer: Layer,
+        indicator: Indicator,
+        period: Period,
+        format: Annotated[str, Query(pattern="^(csv|xlsx|geojson)$")] = "csv",
+    ) -> Response:
+        from planlabor.io.export import ExportOptions, export
+
+        pub = public_view(request)
+        svc.indicator(indicator, pub)
+        svc._check_layer(layer, pub)
+        suffix = {"csv": ".csv", "xlsx": ".xlsx", "geojson": ".geojson"}[format]
+        with tempfile.TemporaryDirectory() as tmp, svc.lock:
+            out = Path(tmp) / f"{indicator}_{layer}_{period}{suffix}"
+            export(
+                src.store,
+                src.catalog,
+                src.rules,
+                ExportOptions(
+                    layer=layer,
+                    out=out,
+                    format=format,  # type: ignore[arg-type]
+                    indicators=[indicator],
+                    periods=[period],
+                    public=pub,
+                    csv_style="excel-de",
+                ),
+                {"workspace": src.title, "software": "planlabor"},
+            )
+            content = out.read_bytes()
+        media = {
+            "csv": "text/csv; charset=utf-8",
+            "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            "geojson": "application/geo+json",
+        }[format]
+        return Response(
+            content, media_type=media, headers={"Content-Disposition": f'attachment; filename="{out.name}"'}
+        )
+
+    # ---------------------------------------------------------------- OGC API – Features
+    @app.get("/ogc", tags=["OGC API – Features"], summary="Landing page")
+    def ogc_root(request: Request) -> dict[str, Any]:
+        base = str(request.base_url).rstrip("/")
+        return {
+            "title": app.title,
+            "links": [
+                {"href": f"{base}/ogc", "rel": "self", "type": "application/json"},
+                {
+                    "href": f"{base}/api/openapi.json",
+                    "rel": "service-desc",
+                    "type": "application/vnd.oai.openapi+json;version=3.0",
+                },
+                {"href": f"{base}/ogc/conformance", "rel": "conformance", "type": "application/json"},
+                {"href": f"{base}/ogc/collections", "rel": "data", "type": "application/json"},
+            ],
+        }
+
+    @app.get("/ogc/conformance", tags=["OGC API – Features"], summary="Conformance")
+    def ogc_conformance() -> dict[str, Any]:
+        return {
+            "conformsTo": [
+                "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
+                "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
+                "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
+            ]
+        }
+
+    def _collection(base: str, lay: dict[str, Any]) -> dict[str, Any]:
+        href = f"{base}/ogc/collections/{lay['id']}"
+        return {
+            "id": lay["id"],
+            "title": lay["name"],
+            "itemType": "feature",
+            "crs": ["http://www.opengis.net/def/crs/OGC/1.3/CRS84"],
+            "links": [
+                {"href": href, "rel": "self", "type": "application/json"},
+                {"href": f"{href}/items", "rel": "items", "type": "application/geo+json"},
+            ],
+        }
+
+    @app.get("/ogc/collections", tags=["OGC API – Features"], summary="Collections (Raumebenen)")
+    def ogc_collections(request: Request) -> dict[str, Any]:
+        base = str(request.base_url).rstrip("/")
+        lays = svc.meta(public_view(request))["layers"]
+        return {"collections": [_collection(base, lay) for lay in lays], "links": []}
+
+    @app.get("/ogc/collections/{layer}", tags=["OGC API – Features"], summary="Collection")
+    def ogc_collection(request: Request, layer: str) -> dict[str, Any]:
+        _check_id(layer)
+        base = str(request.base_url).rstrip("/")
+        for lay in svc.meta(public_view(request))["layers"]:
+            if lay["id"] == layer:
+                return _collection(base, lay)
+        raise HTTPException(404, f"Die Raumebene {layer!r} gibt es im Atlas nicht.")
+
+    @app.get("/ogc/collections/{layer}/items", tags=["OGC API – Features"], summary="Gebiete mit Werten")
+    def ogc_items(
+        request: Request,
+        layer: str,
+        period: Period | None = None,
+        limit: Annotated[int, Query(ge=1, le=10000)] = 1000,
+        offset: Annotated[int, Query(ge=0)] = 0,
+    ) -> Response:
+        import json
+
+        _check_id(layer)
+        pub = public_view(request)
+        geo = json.loads(svc.payload(f"geo/{layer}", pub)[0])
+        df = svc.frame(layer, pub)
+        if period is None:
+            periods = sorted(p for p in df["period"].unique() if p <= pd.Timestamp.now().strftime("%Y-%m-%d"))
+            period = periods[-1] if periods else None
+        sel = df[df["period"] == period] if period else df.iloc[0:0]
+        wide = sel.pivot_table(index="area_id", columns="indicator_id", values="value", aggfunc="first")
+        feats = geo["features"][offset : offset + limit]
+        for f in feats:
+            row = wide.loc[f["id"]] if f["id"] in wide.index else None
+            if row is not None:
+                f["properties"].update({k: _num(v) for k, v in row.items()})
+            f["properties"]["period"] = period
+        body = {
+            "type": "FeatureCollection",
+            "numberMatched": len(geo["features"]),
+            "numberReturned": len(feats),
+            "features": feats,
+            "links": [],
+        }
+        return Response(dumps(body), media_type="application/geo+json")
+
+    return app
+
+
+def _check_id(value: str) -> None:
+    if not re.match(ID_RE, value):
+        raise HTTPException(422, f"Ungültige Kennung {value[:40]!r}: erlaubt sind Buchstaben, Ziffern, _ . -")
+
+
+def _num(v: Any) -> float | None:
+    if v is None or (isinstance(v, float) and v != v):
+        return None
+    return float(v)

@@ -1,0 +1,640 @@
+/* planlabor Sozialatlas. One script for the server (data from api/atlas/…) and the static build
+   (data from data/*.js, so that the atlas also opens from disk). No framework, no build step. */
+(function () {
+  "use strict";
+
+  var MODE = window.PLANLABOR_MODE === "static" ? "static" : "server";
+
+  // ------------------------------------------------------------------ texts
+  var I18N = {
+    de: {
+      skip: "Zum Inhalt springen", views: "Ansichten", view_map: "Karte", view_table: "Tabelle",
+      view_compare: "Vergleich", view_matrix: "Matrix", language: "Sprache", print: "Drucken",
+      selection: "Auswahl", theme: "Wählen Sie ein Fachthema", indicator: "Indikator", layer: "Raumebene",
+      period: "Zeitraum", method: "Klassenbildung", classes: "Klassen", m_quantile: "Quantile",
+      m_equal: "Gleiche Abstände", m_jenks: "Natürliche Brüche", search: "Gebiet suchen",
+      search_ph: "Name oder Schlüssel", definition: "Definition", source: "Quelle", downloads: "Herunterladen",
+      dl_hint: "Genau die angezeigten Werte, mit Definition und Quelle.", map_label: "Karte der Gebiete",
+      filter: "Filtern", compare_empty: "Fügen Sie Gebiete aus dem Profil zum Vergleich hinzu.",
+      add_compare: "Zum Vergleich hinzufügen", remove_compare: "Aus dem Vergleich entfernen",
+      all_indicators: "Alle Indikatoren", area: "Gebiet", parent: "Übergeordnet", city: "Stadt", rank: "Rang",
+      spine: "Einordnung", close: "Profil schließen", key: "Schlüssel", name: "Name", value: "Wert",
+      cls: "Klasse", no_value: "keine Angabe", of: "von", showing: "Karte zeigt", loading: "Lade Daten …",
+      areas: "Gebiete", series: "Zeitreihe", range: "Spannweite", median: "Median", status_matrix: "Status",
+      dynamics: "Dynamik", not_in_static: "XLSX gibt es nur im Atlas mit Server; CSV und GeoJSON enthalten dieselben Werte.",
+      generated: "Stand", spine_label: "Wert {v}, Stadt {c}, Spannweite {min} bis {max}"
+    },
+    en: {
+      skip: "Skip to content", views: "Views", view_map: "Map", view_table: "Table", view_compare: "Compare",
+      view_matrix: "Matrix", language: "Language", print: "Print", selection: "Selection",
+      theme: "Choose a theme", indicator: "Indicator", layer: "Area level", period: "Period",
+      method: "Classification", classes: "Classes", m_quantile: "Quantiles", m_equal: "Equal intervals",
+      m_jenks: "Natural breaks", search: "Find area", search_ph: "Name or key", definition: "Definition",
+      source: "Source", downloads: "Download", dl_hint: "Exactly the values shown, with definition and source.",
+      map_label: "Map of the areas", filter: "Filter", compare_empty: "Add areas from the profile to compare them.",
+      add_compare: "Add to comparison", remove_compare: "Remove from comparison", all_indicators: "All indicators",
+      area: "Area", parent: "Parent", city: "City", rank: "Rank", spine: "Position", close: "Close profile",
+      key: "Key", name: "Name", value: "Value", cls: "Class", no_value: "no value", of: "of",
+      showing: "Map shows", loading: "Loading data …", areas: "areas", series: "Time series", range: "Range",
+      median: "Median", status_matrix: "Status", dynamics: "Dynamics",
+      not_in_static: "XLSX needs the atlas server; CSV and GeoJSON hold the same values.", generated: "As of",
+      spine_label: "Value {v}, city {c}, range {min} to {max}"
+    }
+  };
+
+  var PALETTES = {
+    hoch_ist_schlecht: ["#ffffb2", "#fed976", "#feb24c", "#fd8d3c", "#fc4e2a", "#e31a1c", "#b10026"],
+    hoch_ist_gut: ["#ffffcc", "#c7e9b4", "#7fcdbb", "#41b6c4", "#1d91c0", "#225ea8", "#0c2c84"],
+    neutral: ["#fde725", "#90d743", "#35b779", "#21918c", "#31688e", "#443983", "#440154"]
+  };
+  var NO_DATA = "#d0d0d0";
+
+  var state = { theme: null, ind: null, layer: null, period: null, method: "quantile", k: 5,
+                area: null, view: "map", compare: [], lang: "de" };
+  var META = null, GEO = {}, VALUES = {}, map = null, mapLoaded = false, shownLayer = null;
+  var classes = null; // {breaks, colors, cls: [] per area}
+  var callbacks = {};
+
+  function t(key) { return (I18N[state.lang] || I18N.de)[key] || I18N.de[key] || key; }
+  function $(id) { return document.getElementById(id); }
+  function el(tag, attrs, text) {
+    var e = document.createElement(tag);
+    if (attrs) Object.keys(attrs).forEach(function (k) {
+      if (k === "class") e.className = attrs[k]; else e.setAttribute(k, attrs[k]);
+    });
+    if (text !== undefined && text !== null) e.textContent = text;
+    return e;
+  }
+
+  // ------------------------------------------------------------------ data
+  window.planlaborData = function (name, payload) {
+    var cb = callbacks[name];
+    if (cb) { delete callbacks[name]; cb(payload); }
+  };
+  function load(name) {
+    if (MODE === "static") {
+      return new Promise(function (resolve, reject) {
+        callbacks[name] = resolve;
+        var s = document.createElement("script");
+        s.src = "data/" + name.replace("/", "_") + ".js";
+        s.onerror = function () { reject(new Error("Daten fehlen: " + name)); };
+        document.head.appendChild(s);
+      });
+    }
+    return fetch("api/atlas/" + name, { credentials: "same-origin" }).then(function (r) {
+      if (!r.ok) throw new Error("HTTP " + r.status + " für " + name);
+      return r.json();
+    });
+  }
+  function layerData(layer) {
+    var jobs = [];
+    if (!VALUES[layer]) jobs.push(load("values/" + layer).then(function (v) { VALUES[layer] = v; }));
+    if (!GEO[layer]) jobs.push(load("geo/" + layer).then(function (g) { GEO[layer] = g; }));
+    return Promise.all(jobs);
+  }
+  function valuesOnly(layer) {
+    if (!layer || VALUES[layer]) return Promise.resolve();
+    return load("values/" + layer).then(function (v) { VALUES[layer] = v; });
+  }
+
+  // ------------------------------------------------------------------ formatting
+  var fmtCache = {};
+  function fmt(v, decimals) {
+    if (v === null || v === undefined || isNaN(v)) return "";
+    var key = state.lang + decimals;
+    if (!fmtCache[key]) fmtCache[key] = new Intl.NumberFormat(state.lang === "en" ? "en-GB" : "de-DE",
+      { minimumFractionDigits: decimals, maximumFractionDigits: decimals });
+    return fmtCache[key].format(v);
+  }
+  function indMeta(id) { return META.indicators[id]; }
+  function fmtInd(v, id) { return fmt(v, indMeta(id).decimals); }
+  function flagSign(flag) { return flag && META.flags[flag] ? META.flags[flag].sign : ""; }
+  function flagText(flag) { return flag && META.flags[flag] ? META.flags[flag].text : ""; }
+  function periodLabel(p) { return (META.periods && META.periods[p]) || p; }
+  function layerMeta(id) { for (var i = 0; i < META.layers.length; i++) if (META.layers[i].id === id) return META.layers[i]; return null; }
+
+  function cell(layer, ind, period, idx) {
+    var v = VALUES[layer] && VALUES[layer].indicators[ind] && VALUES[layer].indicators[ind][period];
+    if (!v) return { v: null, f: null };
+    return { v: v.v[idx], f: v.f ? v.f[String(idx)] || null : null };
+  }
+  function series(layer, ind, period) {
+    var v = VALUES[layer] && VALUES[layer].indicators[ind] && VALUES[layer].indicators[ind][period];
+    return v ? v.v : null;
+  }
+  function areaIndex(layer, id) { return VALUES[layer] ? VALUES[layer].areas.indexOf(id) : -1; }
+
+  // ------------------------------------------------------------------ classification
+  function quantileBreaks(vals, k) {
+    var s = vals.slice().sort(function (a, b) { return a - b; }), out = [];
+    for (var i = 1; i < k; i++) {
+      var h = (s.length - 1) * i / k, lo = Math.floor(h);
+      out.push(s[lo] + (h - lo) * ((s[lo + 1] !== undefined ? s[lo + 1] : s[lo]) - s[lo]));
+    }
+    return out;
+  }
+  function equalBreaks(vals, k) {
+    var min = Math.min.apply(null, vals), max = Math.max.apply(null, vals), out = [];
+    for (var i = 1; i < k; i++) out.push(min + (max - min) * i / k);
+    return out;
+  }
+  function jenksBreaks(vals, k) { // Fisher's exact optimal partition (Jenks natural breaks)
+    var s = vals.slice().sort(function (a, b) { return a - b; }), n = s.length;
+    if (n <= k) return s.slice(0, -1);
+    var pre = [0], pre2 = [0];
+    for (var i = 0; i < n; i++) { pre.push(pre[i] + s[i]); pre2.push(pre2[i] + s[i] * s[i]); }
+    function ssd(a, b) { var m = b - a + 1, sum = pre[b + 1] - pre[a]; return pre2[b + 1] - pre2[a] - sum * sum / m; }
+    var cost = [], back = [];
+    for (var j = 0; j < n; j++) { cost.push([ssd(0, j)]); back.push([0]); }
+    for (var c = 1; c < k; c++) {
+      for (j = n - 1; j >= c; j--) {
+        var best = Infinity, arg = c;
+        for (var m = c; m <= j; m++) {
+          var v = cost[m - 1][c - 1] + ssd(m, j);
+          if (v < best) { best = v; arg = m; }
+        }
+        cost[j][c] = best; back[j][c] = arg;
+      }
+    }
+    var out = [], end = n - 1;
+    for (c = k - 1; c > 0; c--) { var st = back[end][c]; out.unshift(s[st - 1]); end = st - 1; }
+    return out;
+  }
+  function classify(vals, method, k) {
+    var present = vals.filter(function (v) { return v !== null && v !== undefined && !isNaN(v); });
+    var distinct = present.filter(function (v, i, a) { return a.indexOf(v) === i; }).length;
+    k = Math.max(1, Math.min(k, distinct));
+    var breaks = k <= 1 ? [] : method === "equal" ? equalBreaks(present, k)
+      : method === "jenks" ? jenksBreaks(present, k) : quantileBreaks(present, k);
+    breaks = breaks.filter(function (b, i, a) { return i === 0 || b > a[i - 1]; });
+    var cls = vals.map(function (v) {
+      if (v === null || v === undefined || isNaN(v)) return -1;
+      for (var i = 0; i < breaks.length; i++) if (v <= breaks[i]) return i;
+      return breaks.length;
+    });
+    return { breaks: breaks, cls: cls, min: Math.min.apply(null, present), max: Math.max.apply(null, present), n: present.length };
+  }
+  function colorsFor(ind, k) {
+    var pal = PALETTES[indMeta(ind).polarity] || PALETTES.neutral, out = [];
+    for (var i = 0; i < k; i++) out.push(pal[k === 1 ? 3 : Math.round(i * (pal.length - 1) / (k - 1))]);
+    return out;
+  }
+
+  // ------------------------------------------------------------------ state and URL
+  function readHash() {
+    var h = location.hash.replace(/^#/, "");
+    h.split("&").forEach(function (part) {
+      var kv = part.split("="), k = kv[0], v = decodeURIComponent(kv[1] || "");
+      if (!v) return;
+      if (k === "t") state.theme = v; else if (k === "i") state.ind = v; else if (k === "l") state.layer = v;
+      else if (k === "p") state.period = v; else if (k === "c") state.method = v; else if (k === "k") state.k = +v || 5;
+      else if (k === "a") state.area = v; else if (k === "v") state.view = v; else if (k === "lang") state.lang = v;
+      else if (k === "cmp") state.compare = v.split(",").filter(Boolean);
+    });
+  }
+  function writeHash() {
+    var parts = ["t=" + encodeURIComponent(state.theme), "i=" + state.ind, "l=" + state.layer, "p=" + state.period,
+      "c=" + state.method, "k=" + state.k, "v=" + state.view];
+    if (state.area) parts.push("a=" + encodeURIComponent(state.area));
+    if (state.compare.length) parts.push("cmp=" + state.compare.map(encodeURIComponent).join(","));
+    if (state.lang !== "de") parts.push("lang=" + state.lang);
+    history.replaceState(null, "", "#" + parts.join("&"));
+  }
+  function fixState() {
+    var themes = META.themes;
+    if (!themes.some(function (th) { return th.name === state.theme; })) state.theme = themes[0].name;
+    var theme = themes.filter(function (th) { return th.name === state.theme; })[0];
+    if (theme.indicators.indexOf(state.ind) < 0) {
+      if (META.indicators[state.ind]) state.theme = META.indicators[state.ind].theme, theme = themes.filter(function (th) { return th.name === state.theme; })[0];
+      else state.ind = theme.indicators[0];
+    }
+    var layers = Object.keys(indMeta(state.ind).layers);
+    var ordered = META.layers.map(function (l) { return l.id; }).filter(function (l) { return layers.indexOf(l) >= 0; });
+    if (ordered.indexOf(state.layer) < 0) state.layer = ordered[0];
+    var periods = indMeta(state.ind).layers[state.layer];
+    if (periods.indexOf(state.period) < 0) {
+      var obs = periods.filter(function (p) { return p <= new Date().toISOString().slice(0, 10); });
+      state.period = obs.length ? obs[obs.length - 1] : periods[periods.length - 1];
+    }
+    if (["quantile", "equal", "jenks"].indexOf(state.method) < 0) state.method = "quantile";
+    state.k = Math.max(3, Math.min(7, state.k));
+  }
+
+  // ------------------------------------------------------------------ controls
+  function fillSelect(sel, items, value) {
+    sel.innerHTML = "";
+    items.forEach(function (it) { var o = el("option", { value: it[0] }, it[1]); sel.appendChild(o); });
+    sel.value = value;
+  }
+  function renderControls() {
+    fillSelect($("theme"), META.themes.map(function (th) { return [th.name, th.name]; }), state.theme);
+    var theme = META.themes.filter(function (th) { return th.name === state.theme; })[0];
+    fillSelect($("indicator"), theme.indicators.map(function (i) { return [i, indMeta(i).name]; }), state.ind);
+    var layers = indMeta(state.ind).layers;
+    fillSelect($("layer"), META.layers.filter(function (l) { return layers[l.id]; }).map(function (l) {
+      return [l.id, l.name]; }), state.layer);
+    fillSelect($("period"), layers[state.layer].slice().reverse().map(function (p) { return [p, periodLabel(p)]; }), state.period);
+    $("method").value = state.method; $("classes").value = String(state.k); $("lang").value = state.lang;
+    var m = indMeta(state.ind);
+    $("def-text").textContent = m.description || m.name;
+    $("def-source").textContent = m.source || "–";
+  }
+  function applyTexts() {
+    document.documentElement.lang = state.lang;
+    document.querySelectorAll("[data-i18n]").forEach(function (e) { e.textContent = t(e.getAttribute("data-i18n")); });
+    document.querySelectorAll("[data-i18n-aria]").forEach(function (e) { e.setAttribute("aria-label", t(e.getAttribute("data-i18n-aria"))); });
+    document.querySelectorAll("[data-i18n-placeholder]").forEach(function (e) { e.setAttribute("placeholder", t(e.getAttribute("data-i18n-placeholder"))); });
+    $("foot-text").textContent = META ? (META.title + " · " + t("generated") + " " + META.generated.slice(0, 10)) : "";
+  }
+
+  // ------------------------------------------------------------------ map
+  function initMap() {
+    map = new maplibregl.Map({
+      container: "map",
+      style: { version: 8, sources: {}, layers: [{ id: "bg", type: "background", paint: { "background-color": "#eef1f4" } }] },
+      center: [13.4, 52.5], zoom: 9, attributionControl: false, dragRotate: false, pitchWithRotate: false,
+      fadeDuration: 0, preserveDrawingBuffer: true
+    });
+    map.addControl(new maplibregl.NavigationControl({ showCompass: false }), "top-right");
+    map.touchZoomRotate.disableRotation();
+    map.on("load", function () { mapLoaded = true; render(); });
+    map.on("mousemove", "areas-fill", function (e) {
+      var f = e.features[0]; if (!f) return;
+      map.getCanvas().style.cursor = "pointer";
+      showTooltip(f.properties.id, e.point);
+    });
+    map.on("mouseleave", "areas-fill", function () { map.getCanvas().style.cursor = ""; $("tooltip").hidden = true; });
+    map.on("click", "areas-fill", function (e) { var f = e.features[0]; if (f) openProfile(f.properties.id); });
+  }
+  function showTooltip(id, pt) {
+    var idx = areaIndex(state.layer, id); if (idx < 0) return;
+    var c = cell(state.layer, state.ind, state.period, idx), tip = $("tooltip");
+    var txt = c.v === null ? (flagSign(c.f) || "–") + " " + (flagText(c.f) || t("no_value")) : fmtInd(c.v, state.ind) + " " + indMeta(state.ind).unit;
+    tip.innerHTML = "";
+    tip.appendChild(el("strong", null, VALUES[state.layer].names[idx]));
+    tip.appendChild(el("div", null, indMeta(state.ind).name + ": " + txt));
+    tip.style.left = (pt.x + 14) + "px"; tip.style.top = (pt.y + 14) + "px"; tip.hidden = false;
+  }
+  function ensureMapLayer() {
+    if (shownLayer === state.layer) return;
+    ["areas-sel", "areas-line", "areas-fill"].forEach(function (id) { if (map.getLayer(id)) map.removeLayer(id); });
+    if (map.getSource("areas")) map.removeSource("areas");
+    map.addSource("areas", { type: "geojson", data: GEO[state.layer], promoteId: "id" });
+    map.addLayer({ id: "areas-fill", type: "fill", source: "areas", paint: {
+      "fill-color": ["coalesce", ["feature-state", "color"], NO_DATA], "fill-opacity": 0.85 } });
+    map.addLayer({ id: "areas-line", type: "line", source: "areas", paint: { "line-color": "#ffffff", "line-width": 0.6 } });
+    map.addLayer({ id: "areas-sel", type: "line", source: "areas", paint: {
+      "line-color": "#1a1a1a", "line-width": ["case", ["boolean", ["feature-state", "sel"], false], 3, 0] } });
+    var b = bounds(GEO[state.layer]);
+    if (b) map.fitBounds(b, { padding: 20, duration: 0 });
+    shownLayer = state.layer;
+  }
+  function bounds(geo) {
+    var minx = 180, miny = 90, maxx = -180, maxy = -90;
+    function walk(c) { if (typeof c[0] === "number") { minx = Math.min(minx, c[0]); maxx = Math.max(maxx, c[0]); miny = Math.min(miny, c[1]); maxy = Math.max(maxy, c[1]); } else c.forEach(walk); }
+    geo.features.forEach(function (f) { walk(f.geometry.coordinates); });
+    return minx <= maxx ? [[minx, miny], [maxx, maxy]] : null;
+  }
+  function paintMap() {
+    var vals = series(state.layer, state.ind, state.period) || [];
+    classes = classify(vals, state.method, state.k);
+    classes.colors = colorsFor(state.ind, classes.breaks.length + 1);
+    var ids = VALUES[state.layer].areas;
+    for (var i = 0; i < ids.length; i++) {
+      var c = classes.cls[i];
+      map.setFeatureState({ source: "areas", id: ids[i] }, { color: c < 0 ? NO_DATA : classes.colors[c], sel: ids[i] === state.area });
+    }
+    renderLegend();
+  }
+  function renderLegend() {
+    var m = indMeta(state.ind), ul = $("legend-items");
+    $("legend-title").textContent = m.name + (m.unit ? " (" + m.unit + ")" : "") + ", " + periodLabel(state.period);
+    ul.innerHTML = "";
+    var b = classes.breaks, counts = [];
+    classes.cls.forEach(function (c) { counts[c + 1] = (counts[c + 1] || 0) + 1; });
+    for (var i = 0; i <= b.length; i++) {
+      var lo = i === 0 ? classes.min : b[i - 1], hi = i === b.length ? classes.max : b[i];
+      var li = el("li");
+      li.appendChild(el("span", { "class": "swatch", style: "background:" + classes.colors[i], "aria-hidden": "true" }));
+      li.appendChild(el("span", null, (i === 0 ? "" : "> ") + fmtInd(lo, state.ind) + " – " + fmtInd(hi, state.ind) + " (" + (counts[i + 1] || 0) + ")"));
+      ul.appendChild(li);
+    }
+    if (counts[0]) {
+      var nd = el("li");
+      nd.appendChild(el("span", { "class": "swatch", style: "background:" + NO_DATA, "aria-hidden": "true" }));
+      nd.appendChild(el("span", null, t("no_value") + " (" + counts[0] + ")"));
+      ul.appendChild(nd);
+    }
+  }
+
+  // ------------------------------------------------------------------ table view
+  var sortKey = "value", sortDir = -1;
+  function renderTable() {
+    var v = VALUES[state.layer], vals = series(state.layer, state.ind, state.period) || [], m = indMeta(state.ind);
+    var ranks = rankOf(vals, m.polarity);
+    var head = $("data-table").querySelector("thead tr"); head.innerHTML = "";
+    [["id", t("key")], ["name", t("name")], ["value", t("value") + (m.unit ? " (" + m.unit + ")" : "")], ["cls", t("cls")], ["rank", t("rank")]].forEach(function (c) {
+      var th = el("th", { scope: "col", "class": c[0] === "value" || c[0] === "rank" || c[0] === "cls" ? "num" : "",
+        "aria-sort": sortKey === c[0] ? (sortDir > 0 ? "ascending" : "descending") : "none" });
+      var btn = el("button", { type: "button" }, c[1]);
+      btn.addEventListener("click", function () { sortDir = sortKey === c[0] ? -sortDir : 1; sortKey = c[0]; renderTable(); });
+      th.appendChild(btn); head.appendChild(th);
+    });
+    var filter = $("table-filter").value.toLowerCase();
+    var rows = v.areas.map(function (id, i) { return { i: i, id: id, name: v.names[i], value: vals[i], cls: classes ? classes.cls[i] + 1 : 0, rank: ranks[i] }; })
+      .filter(function (r) { return !filter || r.name.toLowerCase().indexOf(filter) >= 0 || r.id.indexOf(filter) >= 0; });
+    rows.sort(function (a, b) {
+      var x = a[sortKey], y = b[sortKey];
+      if (x === null || x === undefined) return 1; if (y === null || y === undefined) return -1;
+      return (x < y ? -1 : x > y ? 1 : 0) * sortDir;
+    });
+    var body = $("data-table").querySelector("tbody"); body.innerHTML = "";
+    rows.forEach(function (r) {
+      var tr = el("tr");
+      tr.appendChild(el("td", null, r.id));
+      var td = el("td"), b = el("button", { type: "button", "class": "linkish" }, r.name);
+      b.addEventListener("click", function () { openProfile(r.id); });
+      td.appendChild(b); tr.appendChild(td);
+      var c = cell(state.layer, state.ind, state.period, r.i);
+      tr.appendChild(el("td", { "class": "num", title: flagText(c.f) }, c.v === null ? flagSign(c.f) || "–" : fmtInd(c.v, state.ind)));
+      tr.appendChild(el("td", { "class": "num" }, r.cls > 0 ? String(r.cls) : "–"));
+      tr.appendChild(el("td", { "class": "num" }, r.rank ? String(r.rank) : "–"));
+      body.appendChild(tr);
+    });
+    $("table-caption").textContent = m.name + ", " + layerMeta(state.layer).name + ", " + periodLabel(state.period) + " – " + rows.length + " " + t("areas");
+  }
+  function rankOf(vals, polarity) { // 1 = highest value (lowest where low is good)
+    var idx = vals.map(function (v, i) { return i; }).filter(function (i) { return vals[i] !== null && vals[i] !== undefined; });
+    var sign = polarity === "hoch_ist_gut" ? 1 : polarity === "hoch_ist_schlecht" ? 1 : 1;
+    idx.sort(function (a, b) { return sign * (vals[b] - vals[a]); });
+    var out = vals.map(function () { return null; });
+    idx.forEach(function (i, r) { out[i] = r + 1; });
+    return out;
+  }
+
+  // ------------------------------------------------------------------ profile
+  function chainOf(layer) {
+    var out = [], l = layerMeta(layer);
+    while (l && l.parent && layerMeta(l.parent) && out.indexOf(l.parent) < 0) { out.push(l.parent); l = layerMeta(l.parent); }
+    return out;
+  }
+  function openProfile(id) {
+    state.area = id; writeHash();
+    var chain = chainOf(state.layer);
+    return Promise.all(chain.map(valuesOnly)).then(function () { renderProfile(); if (mapLoaded && shownLayer) paintMap(); $("profile").focus(); });
+  }
+  function periodFor(layer, ind) {
+    var ps = META.indicators[ind].layers[layer]; if (!ps) return null;
+    if (ps.indexOf(state.period) >= 0) return state.period;
+    var before = ps.filter(function (p) { return p <= state.period; });
+    return before.length ? before[before.length - 1] : ps[ps.length - 1];
+  }
+  function renderProfile() {
+    var layer = state.layer, idx = areaIndex(layer, state.area), pane = $("profile");
+    if (idx < 0) { pane.hidden = true; return; }
+    var v = VALUES[layer], chain = chainOf(layer), parentLayer = chain[0], cityLayer = chain[chain.length - 1];
+    var parentId = v.parents[idx], parentIdx = parentLayer ? areaIndex(parentLayer, parentId) : -1;
+    var cityIdx = cityLayer && VALUES[cityLayer] && VALUES[cityLayer].areas.length === 1 ? 0 : -1;
+    pane.hidden = false;
+    $("profile-title").textContent = v.names[idx];
+    $("profile-sub").textContent = layerMeta(layer).name + " " + state.area +
+      (parentIdx >= 0 ? " · " + layerMeta(parentLayer).name + ": " + VALUES[parentLayer].names[parentIdx] : "");
+    var inCmp = state.compare.indexOf(state.area) >= 0;
+    $("profile-compare").textContent = inCmp ? t("remove_compare") : t("add_compare");
+    // the current indicator: value, class, rank, series
+    var cur = $("profile-current"); cur.innerHTML = "";
+    var c = cell(layer, state.ind, state.period, idx), vals = series(layer, state.ind, state.period) || [];
+    var rank = rankOf(vals, indMeta(state.ind).polarity)[idx], n = vals.filter(function (x) { return x !== null; }).length;
+    var kpi = el("div", { "class": "kpi", id: "profile-kpi" });
+    function box(label, value, extraId) { var d = el("div"); d.appendChild(el("span", null, label)); var b = el("b", extraId ? { id: extraId } : null, value); d.appendChild(b); kpi.appendChild(d); }
+    box(indMeta(state.ind).name, c.v === null ? (flagSign(c.f) || "–") : fmtInd(c.v, state.ind) + " " + indMeta(state.ind).unit, "profile-value");
+    box(t("rank"), rank ? rank + " " + t("of") + " " + n : "–", "profile-rank");
+    box(t("cls"), classes && classes.cls[idx] >= 0 ? String(classes.cls[idx] + 1) + " " + t("of") + " " + (classes.breaks.length + 1) : "–", "profile-class");
+    cur.appendChild(kpi);
+    $("profile-series").innerHTML = "";
+    $("profile-series").appendChild(seriesChart(layer, idx, parentLayer, parentIdx, cityLayer, cityIdx));
+    // all indicators of all themes
+    var body = $("profile-table").querySelector("tbody"); body.innerHTML = "";
+    META.themes.forEach(function (th) {
+      var rows = th.indicators.filter(function (i) { return META.indicators[i].layers[layer]; });
+      if (!rows.length) return;
+      var tr = el("tr", { "class": "theme-row" }); tr.appendChild(el("th", { colspan: "6", scope: "colgroup" }, th.name)); body.appendChild(tr);
+      rows.forEach(function (ind) {
+        var p = periodFor(layer, ind), a = cell(layer, ind, p, idx);
+        var pv = parentIdx >= 0 ? cell(parentLayer, ind, periodFor(parentLayer, ind) === p ? p : null, parentIdx) : { v: null };
+        var cv = cityIdx >= 0 ? cell(cityLayer, ind, p, 0) : { v: null };
+        var all = series(layer, ind, p) || [], rk = rankOf(all, META.indicators[ind].polarity)[idx];
+        var row = el("tr", { "data-indicator": ind });
+        var th2 = el("th", { scope: "row" }); th2.appendChild(document.createTextNode(META.indicators[ind].name));
+        th2.appendChild(el("div", { "class": "source" }, periodLabel(p) + (META.indicators[ind].unit ? " · " + META.indicators[ind].unit : "")));
+        row.appendChild(th2);
+        row.appendChild(el("td", { "class": "num", title: flagText(a.f) }, a.v === null ? (flagSign(a.f) || "–") : fmtInd(a.v, ind)));
+        row.appendChild(el("td", { "class": "num" }, pv.v === null ? "–" : fmtInd(pv.v, ind)));
+        row.appendChild(el("td", { "class": "num" }, cv.v === null ? "–" : fmtInd(cv.v, ind)));
+        row.appendChild(el("td", { "class": "num" }, rk ? rk + "/" + all.filter(function (x) { return x !== null; }).length : "–"));
+        var sp = el("td"); sp.appendChild(spine(all, a.v, cv.v, ind)); row.appendChild(sp);
+        body.appendChild(row);
+      });
+    });
+  }
+  function svg(tag, attrs) {
+    var e = document.createElementNS("http://www.w3.org/2000/svg", tag);
+    Object.keys(attrs || {}).forEach(function (k) { e.setAttribute(k, attrs[k]); });
+    return e;
+  }
+  function spine(all, value, city, ind) { // InstantAtlas-style spine: range, middle half, city line, area dot
+    var vals = all.filter(function (x) { return x !== null && x !== undefined; }).sort(function (a, b) { return a - b; });
+    var w = 110, h = 16, s = svg("svg", { width: w, height: h, role: "img", viewBox: "0 0 " + w + " " + h });
+    if (!vals.length) return s;
+    var min = vals[0], max = vals[vals.length - 1], q1 = vals[Math.floor((vals.length - 1) * 0.25)], q3 = vals[Math.floor((vals.length - 1) * 0.75)];
+    var flip = META.indicators[ind].polarity === "hoch_ist_schlecht";
+    function x(v) { var r = max > min ? (v - min) / (max - min) : 0.5; return 4 + (flip ? 1 - r : r) * (w - 8); }
+    s.setAttribute("aria-label", t("spine_label").replace("{v}", value === null ? "–" : fmtInd(value, ind))
+      .replace("{c}", city === null ? "–" : fmtInd(city, ind)).replace("{min}", fmtInd(min, ind)).replace("{max}", fmtInd(max, ind)));
+    s.appendChild(svg("rect", { x: 4, y: 5, width: w - 8, height: 6, fill: "#dde3ea" }));
+    s.appendChild(svg("rect", { x: Math.min(x(q1), x(q3)), y: 5, width: Math.abs(x(q3) - x(q1)), height: 6, fill: "#9fb3c8" }));
+    if (city !== null && city !== undefined) s.appendChild(svg("line", { x1: x(city), x2: x(city), y1: 1, y2: 15, stroke: "#1a1a1a", "stroke-width": 2 }));
+    if (value !== null && value !== undefined) s.appendChild(svg("circle", { cx: x(value), cy: 8, r: 4, fill: "#b34700", stroke: "#fff" }));
+    return s;
+  }
+  function seriesChart(layer, idx, parentLayer, parentIdx, cityLayer, cityIdx) {
+    var ind = state.ind, periods = META.indicators[ind].layers[layer] || [];
+    var lines = [{ label: VALUES[layer].names[idx], layer: layer, i: idx, color: "#b34700" }];
+    if (parentIdx >= 0) lines.push({ label: VALUES[parentLayer].names[parentIdx], layer: parentLayer, i: parentIdx, color: "#004f9f" });
+    if (cityIdx >= 0 && cityLayer !== parentLayer) lines.push({ label: VALUES[cityLayer].names[0], layer: cityLayer, i: 0, color: "#4a4a4a" });
+    var w = 420, h = 150, L = 52, R = 10, T = 10, B = 34, pts = [];
+    lines.forEach(function (ln) { ln.pts = periods.map(function (p) { return cell(ln.layer, ind, p, ln.i).v; }); pts = pts.concat(ln.pts.filter(function (v) { return v !== null; })); });
+    var fig = el("figure", { "class": "series" });
+    fig.appendChild(el("figcaption", null, t("series") + ": " + indMeta(ind).name));
+    if (!pts.length || periods.length < 2) return fig;
+    var min = Math.min.apply(null, pts), max = Math.max.apply(null, pts); if (max === min) { max += 1; min -= 1; }
+    var s = svg("svg", { viewBox: "0 0 " + w + " " + h, width: "100%", role: "img",
+      "aria-label": t("series") + " " + indMeta(ind).name + ": " + lines.map(function (ln) { return ln.label; }).join(", ") });
+    function X(i) { return L + i * (w - L - R) / (periods.length - 1); }
+    function Y(v) { return T + (1 - (v - min) / (max - min)) * (h - T - B); }
+    [min, (min + max) / 2, max].forEach(function (v) {
+      s.appendChild(svg("line", { x1: L, x2: w - R, y1: Y(v), y2: Y(v), stroke: "#e3e7ec" }));
+      var tx = svg("text", { x: L - 4, y: Y(v) + 4, "text-anchor": "end", "font-size": 10, fill: "#4a4a4a" }); tx.textContent = fmtInd(v, ind); s.appendChild(tx);
+    });
+    [0, periods.length - 1].forEach(function (i) {
+      var tx = svg("text", { x: X(i), y: h - 18, "text-anchor": i ? "end" : "start", "font-size": 10, fill: "#4a4a4a" }); tx.textContent = periodLabel(periods[i]); s.appendChild(tx);
+    });
+    lines.forEach(function (ln, k) {
+      var d = "", started = false;
+      ln.pts.forEach(function (v, i) { if (v === null) { started = false; return; } d += (started ? "L" : "M") + X(i).toFixed(1) + " " + Y(v).toFixed(1); started = true; });
+      s.appendChild(svg("path", { d: d, fill: "none", stroke: ln.color, "stroke-width": k ? 1.5 : 2.5 }));
+      var lg = svg("text", { x: L + k * 130, y: h - 4, "font-size": 10, fill: ln.color }); lg.textContent = "■ " + ln.label; s.appendChild(lg);
+    });
+    fig.appendChild(s);
+    return fig;
+  }
+
+  // ------------------------------------------------------------------ comparison and matrix
+  function renderCompare() {
+    var tbl = $("compare-table"), head = tbl.querySelector("thead"), body = tbl.querySelector("tbody");
+    head.innerHTML = ""; body.innerHTML = "";
+    var ids = state.compare.filter(function (a) { return areaIndex(state.layer, a) >= 0; });
+    $("compare-empty").hidden = ids.length > 0; tbl.hidden = !ids.length;
+    if (!ids.length) return;
+    var tr = el("tr"); tr.appendChild(el("th", { scope: "col" }, t("indicator")));
+    ids.forEach(function (a) {
+      var th = el("th", { scope: "col", "class": "num" }, VALUES[state.layer].names[areaIndex(state.layer, a)]);
+      var rm = el("button", { type: "button", "class": "linkish", "aria-label": t("remove_compare") }, " ×");
+      rm.addEventListener("click", function () { state.compare = state.compare.filter(function (x) { return x !== a; }); writeHash(); renderCompare(); });
+      th.appendChild(rm); tr.appendChild(th);
+    });
+    head.appendChild(tr);
+    var theme = META.themes.filter(function (th) { return th.name === state.theme; })[0];
+    theme.indicators.filter(function (i) { return META.indicators[i].layers[state.layer]; }).forEach(function (ind) {
+      var p = periodFor(state.layer, ind), row = el("tr");
+      row.appendChild(el("th", { scope: "row" }, META.indicators[ind].name + " (" + periodLabel(p) + ")"));
+      ids.forEach(function (a) { var c = cell(state.layer, ind, p, areaIndex(state.layer, a)); row.appendChild(el("td", { "class": "num" }, c.v === null ? (flagSign(c.f) || "–") : fmtInd(c.v, ind))); });
+      body.appendChild(row);
+    });
+    $("compare-caption").textContent = t("view_compare") + ": " + state.theme + ", " + layerMeta(state.layer).name;
+  }
+  function matrixIndicators() {
+    return Object.keys(META.indicators).filter(function (i) { return /_matrix$/.test(i) && META.indicators[i].layers[state.layer]; });
+  }
+  function renderMatrix() {
+    var tbl = $("matrix-table"), ids = matrixIndicators(), head = tbl.querySelector("thead"), body = tbl.querySelector("tbody");
+    head.innerHTML = ""; body.innerHTML = "";
+    if (!ids.length) return;
+    var ind = ids[0], p = periodFor(state.layer, ind), vals = series(state.layer, ind, p) || [], counts = {};
+    vals.forEach(function (v) { if (v !== null) counts[v] = (counts[v] || 0) + 1; });
+    var keys = Object.keys(counts).sort();
+    var tr = el("tr"); tr.appendChild(el("th", { scope: "col" }, t("status_matrix") + " × " + t("dynamics"))); tr.appendChild(el("th", { scope: "col", "class": "num" }, t("areas"))); head.appendChild(tr);
+    keys.forEach(function (k) { var r = el("tr"); r.appendChild(el("th", { scope: "row" }, k)); r.appendChild(el("td", { "class": "num" }, String(counts[k]))); body.appendChild(r); });
+    $("matrix-caption").textContent = META.indicators[ind].name + ", " + periodLabel(p);
+  }
+
+  // ------------------------------------------------------------------ downloads
+  function shownRows() {
+    var v = VALUES[state.layer], rows = [];
+    v.areas.forEach(function (id, i) { var c = cell(state.layer, state.ind, state.period, i); rows.push({ id: id, name: v.names[i], v: c.v, f: c.f }); });
+    return rows;
+  }
+  function save(name, type, text) {
+    var blob = new Blob([text], { type: type }), a = el("a", { href: URL.createObjectURL(blob), download: name });
+    document.body.appendChild(a); a.click(); setTimeout(function () { URL.revokeObjectURL(a.href); a.remove(); }, 0);
+  }
+  function fileBase() { return state.ind + "_" + state.layer + "_" + state.period; }
+  function downloadCsv() {
+    var m = indMeta(state.ind), q = function (s) { return '"' + String(s).replace(/"/g, '""') + '"'; };
+    var lines = ["# " + m.name + (m.unit ? " (" + m.unit + ")" : "") + ", " + layerMeta(state.layer).name + ", " + periodLabel(state.period),
+      "# Definition: " + (m.description || m.name), "# Quelle: " + (m.source || "–"),
+      "# " + (META.public ? "öffentliche Fassung: kleine Fallzahlen gesperrt (•)" : "interne Fassung"),
+      ["Schluessel", "Name", m.name, "Kennung"].map(q).join(";")];
+    shownRows().forEach(function (r) { lines.push([q(r.id), q(r.name), r.v === null ? flagSign(r.f) : fmt(r.v, m.decimals + 2).replace(/\./g, ""), r.f || ""].join(";")); });
+    save(fileBase() + ".csv", "text/csv;charset=utf-8", "\ufeff" + lines.join("\r\n") + "\r\n");
+  }
+  function downloadGeojson() {
+    var m = indMeta(state.ind), byId = {};
+    shownRows().forEach(function (r) { byId[r.id] = r; });
+    var out = { type: "FeatureCollection", name: fileBase(), metadata: { indicator: state.ind, name: m.name, unit: m.unit,
+      period: state.period, layer: state.layer, definition: m.description, source: m.source, public: META.public },
+      features: GEO[state.layer].features.map(function (f) { var r = byId[f.properties.id] || {};
+        return { type: "Feature", properties: { id: f.properties.id, name: f.properties.name, value: r.v === undefined ? null : r.v, flag: r.f || null }, geometry: f.geometry }; }) };
+    save(fileBase() + ".geojson", "application/geo+json", JSON.stringify(out));
+  }
+  function downloadXlsx() {
+    if (MODE === "static") { announce(t("not_in_static")); return; }
+    location.href = "api/download?format=xlsx&layer=" + encodeURIComponent(state.layer) + "&indicator=" +
+      encodeURIComponent(state.ind) + "&period=" + encodeURIComponent(state.period);
+  }
+
+  // ------------------------------------------------------------------ render
+  function announce(msg) { $("status").textContent = msg; }
+  function setView(view) {
+    state.view = view;
+    document.querySelectorAll(".views button").forEach(function (b) { b.setAttribute("aria-pressed", String(b.getAttribute("data-view") === view)); });
+    ["map", "table", "compare", "matrix"].forEach(function (v) { $("view-" + v).hidden = v !== view; });
+    if (view === "map" && map) map.resize();
+  }
+  var renderToken = 0;
+  function render() {
+    fixState(); renderControls(); writeHash(); setView(state.view);
+    $("dl-xlsx").hidden = MODE === "static";
+    var token = ++renderToken, chain = chainOf(state.layer);
+    announce(t("loading"));
+    return layerData(state.layer).then(function () { return Promise.all(chain.map(valuesOnly)); }).then(function () {
+      if (token !== renderToken) return;
+      var list = $("area-list"); list.innerHTML = "";
+      VALUES[state.layer].areas.forEach(function (id, i) { list.appendChild(el("option", { value: VALUES[state.layer].names[i] + " (" + id + ")" })); });
+      if (mapLoaded) { ensureMapLayer(); paintMap(); } else {
+        var vals = series(state.layer, state.ind, state.period) || [];
+        classes = classify(vals, state.method, state.k); classes.colors = colorsFor(state.ind, classes.breaks.length + 1);
+      }
+      document.querySelector('[data-view="matrix"]').hidden = !matrixIndicators().length;
+      if (state.view === "table") renderTable();
+      if (state.view === "compare") renderCompare();
+      if (state.view === "matrix") renderMatrix();
+      if (state.area) renderProfile();
+      var m = indMeta(state.ind);
+      announce(t("showing") + ": " + m.name + ", " + layerMeta(state.layer).name + ", " + periodLabel(state.period) +
+        " – " + classes.n + " " + t("areas"));
+      if (mapLoaded) map.once("idle", function () { window.__atlasPainted = { ind: state.ind, layer: state.layer, period: state.period, t: performance.now() }; });
+    }).catch(function (e) { announce(e.message); });
+  }
+
+  function bind() {
+    $("theme").addEventListener("change", function () { state.theme = this.value; state.ind = null; render(); });
+    $("indicator").addEventListener("change", function () { state.ind = this.value; render(); });
+    $("layer").addEventListener("change", function () { state.layer = this.value; state.area = null; $("profile").hidden = true; render(); });
+    $("period").addEventListener("change", function () { state.period = this.value; render(); });
+    $("method").addEventListener("change", function () { state.method = this.value; render(); });
+    $("classes").addEventListener("change", function () { state.k = +this.value; render(); });
+    $("lang").addEventListener("change", function () { state.lang = this.value; fmtCache = {}; applyTexts(); render(); });
+    $("print").addEventListener("click", function () { window.print(); });
+    $("table-filter").addEventListener("input", renderTable);
+    $("search").addEventListener("change", function () {
+      var m = /\(([^)]+)\)\s*$/.exec(this.value), v = VALUES[state.layer], id = m ? m[1] : null;
+      if (!id && v) { var i = v.names.map(function (n) { return n.toLowerCase(); }).indexOf(this.value.toLowerCase()); if (i >= 0) id = v.areas[i]; }
+      if (id && areaIndex(state.layer, id) >= 0) openProfile(id);
+    });
+    document.querySelectorAll(".views button").forEach(function (b) { b.addEventListener("click", function () { state.view = b.getAttribute("data-view"); render(); }); });
+    $("profile-close").addEventListener("click", closeProfile);
+    document.addEventListener("keydown", function (e) { if (e.key === "Escape" && !$("profile").hidden) closeProfile(); });
+    $("profile-compare").addEventListener("click", function () {
+      var i = state.compare.indexOf(state.area);
+      if (i >= 0) state.compare.splice(i, 1); else state.compare.push(state.area);
+      writeHash(); renderProfile();
+    });
+    $("dl-csv").addEventListener("click", downloadCsv);
+    $("dl-geojson").addEventListener("click", downloadGeojson);
+    $("dl-xlsx").addEventListener("click", downloadXlsx);
+    window.addEventListener("hashchange", function () { readHash(); render(); });
+  }
+  function closeProfile() { state.area = null; $("profile").hidden = true; writeHash(); if (mapLoaded && shownLayer) paintMap(); $("main").focus(); }
+
+  // exposed for tests and the print view
+  window.planlaborAtlas = { state: state, render: render, openProfile: openProfile, values: VALUES, classify: classify };
+
+  readHash();
+  bind();
+  load("meta").then(function (meta) {
+    META = meta; applyTexts();
+    if (window.maplibregl) initMap();
+    return render();
+  }).catch(function (e) { announce(e.message); });
+})();
