@@ -12,6 +12,7 @@ BENCHES = {
     "indices": "bench.bench_indices",
     "spatial": "bench.bench_spatial",
     "projection": "bench.bench_projection",
+    "atlas": "bench.bench_atlas",
 }
 
 

@@ -1507,7 +1507,7 @@ def _serve(root: Path | None, ctx: click.Context | None, host: str, port: int) -
     from planlabor.workspace import Workspace
 
     ws = _workspace(ctx, read_only=True) if ctx is not None else Workspace.open(root, read_only=True)
-    app = create_app(source_of(ws))
+    app = create_app(source_of(ws), warm=True)
     click.echo(f"Sozialatlas: http://{host}:{port}/  (API: http://{host}:{port}/api/docs; Ende mit Strg+C)")
     uvicorn.run(app, host=host, port=port, log_level="warning")
 

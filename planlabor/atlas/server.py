@@ -17,25 +17,38 @@ compressed bytes, so the API answers from memory.
 
 from __future__ import annotations
 
+import functools
 import gzip
 import re
 import tempfile
 import threading
+from collections import OrderedDict
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
 import pandas as pd
 from fastapi import FastAPI, HTTPException, Query, Request
+from fastapi import Path as PathParam
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.concurrency import run_in_threadpool
 
 from planlabor.atlas.build import index_html, static_dir
 from planlabor.atlas.data import AtlasSource, dumps, geo_payload, meta_payload, values_frame, values_payload
 from planlabor.errors import PlanlaborError
 
 ID_RE = r"^[A-Za-z0-9_.\-]{1,64}$"
+RESPONSE_CACHE = 20_000  # serialised answers kept in memory (a few KB each)
 PERIOD_RE = r"^\d{4}(-\d{2}(-\d{2})?)?$"
+Layer = Annotated[str, Query(pattern=ID_RE, description="Raumebene, z. B. plr")]
+Indicator = Annotated[str, Query(pattern=ID_RE, description="Indikator-ID")]
+Period = Annotated[str, Query(pattern=PERIOD_RE, description="Zeitraum, z. B. 2024-12-31")]
+AreaId = Annotated[str, Query(pattern=ID_RE, description="Gebietsschlüssel")]
+LayerPath = Annotated[str, PathParam(pattern=ID_RE, description="Raumebene, z. B. plr")]
+AreaPath = Annotated[str, PathParam(pattern=ID_RE, description="Gebietsschlüssel")]
+IndicatorPath = Annotated[str, PathParam(pattern=ID_RE, description="Indikator-ID")]
 
 
 class AtlasService:
@@ -46,6 +59,15 @@ class AtlasService:
         self.lock = threading.RLock()
         self.cache: dict[tuple[str, bool], tuple[bytes, bytes]] = {}
         self.frames: dict[tuple[str, bool], pd.DataFrame] = {}
+        self.grouped: dict[tuple[str, bool, tuple[str, ...]], dict[Any, pd.DataFrame]] = {}
+        self.responses: OrderedDict[tuple[Any, ...], tuple[bytes, bytes]] = OrderedDict()
+        self._meta: dict[bool, dict[str, Any]] = {}
+
+    def remember(self, key: tuple[Any, ...], pair: tuple[bytes, bytes]) -> None:
+        with self.lock:
+            self.responses[key] = pair
+            while len(self.responses) > RESPONSE_CACHE:
+                self.responses.popitem(last=False)
 
     def payload(self, name: str, public: bool) -> tuple[bytes, bytes]:
         key = (name, public)
@@ -73,7 +95,9 @@ class AtlasService:
     def meta(self, public: bool) -> dict[str, Any]:
         import json
 
-        return json.loads(self.payload("meta", public)[0])
+        if public not in self._meta:
+            self._meta[public] = json.loads(self.payload("meta", public)[0])
+        return self._meta[public]
 
     def _check_layer(self, layer: str, public: bool) -> None:
         if layer not in {lay["id"] for lay in self.meta(public)["layers"]}:
@@ -86,6 +110,25 @@ class AtlasService:
             with self.lock:
                 self.frames[key] = values_frame(self.src, layer, public)
         return self.frames[key]
+
+    def groups(self, layer: str, public: bool, keys: tuple[str, ...]) -> dict[Any, pd.DataFrame]:
+        """The layer's values split once by ``keys`` (answers then take one small group)."""
+        key = (layer, public, keys)
+        hit = self.grouped.get(key)
+        if hit is None:
+            df = self.frame(layer, public)
+            with self.lock:
+                hit = {k: g for k, g in df.groupby(list(keys) if len(keys) > 1 else keys[0], sort=False)}
+                self.grouped[key] = hit
+        return hit
+
+    def warm(self) -> None:
+        """Build the public payloads and lookup tables ahead of the first visitors."""
+        for lay in self.meta(True)["layers"]:
+            for kind in ("geo", "values"):
+                self.payload(f"{kind}/{lay['id']}", True)
+            for keys in (("indicator_id", "period"), ("indicator_id", "area_id"), ("area_id",)):
+                self.groups(lay["id"], True, keys)
 
     def indicator(self, iid: str, public: bool) -> dict[str, Any]:
         meta = self.meta(public)
@@ -104,9 +147,11 @@ def _json(request: Request, pair: tuple[bytes, bytes]) -> Response:
     return Response(raw, media_type="application/json", headers=headers)
 
 
-def create_app(src: AtlasSource, internal: bool = False) -> FastAPI:
-    """The atlas application; ``internal`` is reserved for the logged-in view (public otherwise)."""
+def create_app(src: AtlasSource, internal: bool = False, warm: bool = False) -> FastAPI:
+    """The atlas application; ``warm`` builds the caches in the background at start."""
     svc = AtlasService(src)
+    if warm:
+        threading.Thread(target=svc.warm, name="atlas-warm", daemon=True).start()
     app = FastAPI(
         title=f"planlabor Sozialatlas – {src.title}",
         version="1",
@@ -117,8 +162,61 @@ def create_app(src: AtlasSource, internal: bool = False) -> FastAPI:
     )
     app.state.service = svc
 
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        from fastapi.openapi.utils import get_openapi
+
+        spec = get_openapi(
+            title=app.title, version=app.version, description=app.description, routes=app.routes
+        )
+        # errors are one sentence that says what is wrong (also for 422), not FastAPI's list
+        spec.setdefault("components", {}).setdefault("schemas", {})["HTTPValidationError"] = {
+            "title": "Fehler",
+            "type": "object",
+            "properties": {"detail": {"type": "string", "title": "Meldung"}},
+            "required": ["detail"],
+        }
+        spec["components"]["schemas"].pop("ValidationError", None)
+        error = {"application/json": {"schema": {"$ref": "#/components/schemas/HTTPValidationError"}}}
+        for ops in spec.get("paths", {}).values():
+            for op in ops.values():
+                op.setdefault("responses", {})["404"] = {"description": "Nicht gefunden", "content": error}
+                op["responses"].setdefault("422", {"description": "Ungültige Anfrage", "content": error})
+        app.openapi_schema = spec
+        return spec
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
     def public_view(request: Request) -> bool:
         return True
+
+    def cached(fn: Callable[..., Any]) -> Callable[..., Any]:
+        """Serialise an endpoint's answer once per parameters and view; later calls send bytes."""
+
+        def build(request: Request, key: tuple[Any, ...], kw: dict[str, Any]) -> tuple[bytes, bytes]:
+            raw = dumps(fn(request=request, **kw)).encode("utf-8")
+            pair = (raw, gzip.compress(raw, 5))
+            svc.remember(key, pair)
+            return pair
+
+        @functools.wraps(fn)
+        async def wrapper(request: Request, **kw: Any) -> Response:
+            # answered in the event loop when cached; built in a worker thread otherwise
+            key = (fn.__name__, public_view(request), str(request.base_url), tuple(sorted(kw.items())))
+            pair = svc.responses.get(key)
+            if pair is None:
+                pair = await run_in_threadpool(build, request, key, kw)
+            return _json(request, pair)
+
+        return wrapper
+
+    async def _payload(request: Request, name: str) -> Response:
+        pub = public_view(request)
+        pair = svc.cache.get((name, pub))
+        if pair is None:
+            pair = await run_in_threadpool(svc.payload, name, pub)
+        return _json(request, pair)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -145,51 +243,47 @@ def create_app(src: AtlasSource, internal: bool = False) -> FastAPI:
         app.get(f"/{name}", include_in_schema=False)(_file)
     app.mount("/vendor", StaticFiles(directory=static_dir() / "vendor"), name="vendor")
 
-    Layer = Annotated[str, Query(pattern=ID_RE, description="Raumebene, z. B. plr")]
-    Indicator = Annotated[str, Query(pattern=ID_RE, description="Indikator-ID")]
-    Period = Annotated[str, Query(pattern=PERIOD_RE, description="Zeitraum, z. B. 2024-12-31")]
-
     @app.get("/api/atlas/meta", tags=["Atlas"], summary="Fachthemen, Indikatoren, Raumebenen")
-    def atlas_meta(request: Request) -> Response:
-        return _json(request, svc.payload("meta", public_view(request)))
+    async def atlas_meta(request: Request) -> Response:
+        return await _payload(request, "meta")
 
     @app.get("/api/atlas/geo/{layer}", tags=["Atlas"], summary="Gebiete einer Ebene (GeoJSON, WGS 84)")
-    def atlas_geo(request: Request, layer: str) -> Response:
-        _check_id(layer)
-        return _json(request, svc.payload(f"geo/{layer}", public_view(request)))
+    async def atlas_geo(request: Request, layer: LayerPath) -> Response:
+        return await _payload(request, f"geo/{layer}")
 
     @app.get("/api/atlas/values/{layer}", tags=["Atlas"], summary="Alle Werte einer Ebene")
-    def atlas_values(request: Request, layer: str) -> Response:
-        _check_id(layer)
-        return _json(request, svc.payload(f"values/{layer}", public_view(request)))
+    async def atlas_values(request: Request, layer: LayerPath) -> Response:
+        return await _payload(request, f"values/{layer}")
 
     # ---------------------------------------------------------------- REST
     @app.get("/api/layers", tags=["API"], summary="Raumebenen")
+    @cached
     def layers(request: Request) -> list[dict[str, Any]]:
         return svc.meta(public_view(request))["layers"]
 
     @app.get("/api/layers/{layer}/areas", tags=["API"], summary="Gebiete als GeoJSON")
-    def areas(request: Request, layer: str) -> Response:
-        _check_id(layer)
-        return _json(request, svc.payload(f"geo/{layer}", public_view(request)))
+    async def areas(request: Request, layer: LayerPath) -> Response:
+        return await _payload(request, f"geo/{layer}")
 
     @app.get("/api/indicators", tags=["API"], summary="Indikatoren mit Definition und Quelle")
+    @cached
     def indicators(request: Request, theme: str | None = None) -> list[dict[str, Any]]:
         meta = svc.meta(public_view(request))
         return [{"id": k, **v} for k, v in meta["indicators"].items() if theme is None or v["theme"] == theme]
 
     @app.get("/api/indicators/{indicator}", tags=["API"], summary="Ein Indikator")
-    def indicator(request: Request, indicator: str) -> dict[str, Any]:
+    @cached
+    def indicator(request: Request, indicator: IndicatorPath) -> dict[str, Any]:
         _check_id(indicator)
         return {"id": indicator, **svc.indicator(indicator, public_view(request))}
 
     @app.get("/api/values", tags=["API"], summary="Werte eines Indikators je Gebiet")
+    @cached
     def values(request: Request, layer: Layer, indicator: Indicator, period: Period) -> dict[str, Any]:
         pub = public_view(request)
         svc.indicator(indicator, pub)
-        df = svc.frame(layer, pub)
-        sel = df[(df["indicator_id"] == indicator) & (df["period"] == period)]
-        if sel.empty:
+        sel = svc.groups(layer, pub, ("indicator_id", "period")).get((indicator, period))
+        if sel is None or sel.empty:
             raise HTTPException(404, f"Für {indicator} gibt es auf {layer} am {period} keine Werte.")
         return {
             "layer": layer,
@@ -204,14 +298,12 @@ def create_app(src: AtlasSource, internal: bool = False) -> FastAPI:
         }
 
     @app.get("/api/timeseries", tags=["API"], summary="Zeitreihe eines Gebiets")
-    def timeseries(
-        request: Request, layer: Layer, indicator: Indicator, area: Annotated[str, Query(pattern=ID_RE)]
-    ) -> dict[str, Any]:
+    @cached
+    def timeseries(request: Request, layer: Layer, indicator: Indicator, area: AreaId) -> dict[str, Any]:
         pub = public_view(request)
         svc.indicator(indicator, pub)
-        df = svc.frame(layer, pub)
-        sel = df[(df["indicator_id"] == indicator) & (df["area_id"] == area)].sort_values("period")
-        if sel.empty:
+        sel = svc.groups(layer, pub, ("indicator_id", "area_id")).get((indicator, area))
+        if sel is None or sel.empty:
             raise HTTPException(404, f"Für das Gebiet {area!r} gibt es keine Werte von {indicator}.")
         return {
             "layer": layer,
@@ -219,18 +311,20 @@ def create_app(src: AtlasSource, internal: bool = False) -> FastAPI:
             "area_id": area,
             "series": [
                 {"period": p, "value": _num(v), "flag": f if isinstance(f, str) else None}
-                for p, v, f in zip(sel["period"], sel["value"], sel["flag"], strict=True)
+                for p, v, f in sorted(zip(sel["period"], sel["value"], sel["flag"], strict=True))
             ],
         }
 
     @app.get("/api/profile/{layer}/{area}", tags=["API"], summary="Profil: alle Indikatoren eines Gebiets")
-    def profile(request: Request, layer: str, area: str, period: Period | None = None) -> dict[str, Any]:
+    @cached
+    def profile(
+        request: Request, layer: LayerPath, area: AreaPath, period: Period | None = None
+    ) -> dict[str, Any]:
         _check_id(layer)
         _check_id(area)
         pub = public_view(request)
-        df = svc.frame(layer, pub)
-        sel = df[df["area_id"] == area]
-        if sel.empty:
+        sel = svc.groups(layer, pub, ("area_id",)).get(area)
+        if sel is None or sel.empty:
             raise HTTPException(404, f"Das Gebiet {area!r} gibt es auf {layer!r} nicht.")
         meta = svc.meta(pub)["indicators"]
         out = []
@@ -296,6 +390,7 @@ def create_app(src: AtlasSource, internal: bool = False) -> FastAPI:
 
     # ---------------------------------------------------------------- OGC API – Features
     @app.get("/ogc", tags=["OGC API – Features"], summary="Landing page")
+    @cached
     def ogc_root(request: Request) -> dict[str, Any]:
         base = str(request.base_url).rstrip("/")
         return {
@@ -313,7 +408,8 @@ def create_app(src: AtlasSource, internal: bool = False) -> FastAPI:
         }
 
     @app.get("/ogc/conformance", tags=["OGC API – Features"], summary="Conformance")
-    def ogc_conformance() -> dict[str, Any]:
+    @cached
+    def ogc_conformance(request: Request) -> dict[str, Any]:
         return {
             "conformsTo": [
                 "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
@@ -336,13 +432,15 @@ def create_app(src: AtlasSource, internal: bool = False) -> FastAPI:
         }
 
     @app.get("/ogc/collections", tags=["OGC API – Features"], summary="Collections (Raumebenen)")
+    @cached
     def ogc_collections(request: Request) -> dict[str, Any]:
         base = str(request.base_url).rstrip("/")
         lays = svc.meta(public_view(request))["layers"]
         return {"collections": [_collection(base, lay) for lay in lays], "links": []}
 
     @app.get("/ogc/collections/{layer}", tags=["OGC API – Features"], summary="Collection")
-    def ogc_collection(request: Request, layer: str) -> dict[str, Any]:
+    @cached
+    def ogc_collection(request: Request, layer: LayerPath) -> dict[str, Any]:
         _check_id(layer)
         base = str(request.base_url).rstrip("/")
         for lay in svc.meta(public_view(request))["layers"]:
@@ -353,7 +451,7 @@ def create_app(src: AtlasSource, internal: bool = False) -> FastAPI:
     @app.get("/ogc/collections/{layer}/items", tags=["OGC API – Features"], summary="Gebiete mit Werten")
     def ogc_items(
         request: Request,
-        layer: str,
+        layer: LayerPath,
         period: Period | None = None,
         limit: Annotated[int, Query(ge=1, le=10000)] = 1000,
         offset: Annotated[int, Query(ge=0)] = 0,

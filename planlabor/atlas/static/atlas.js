@@ -17,7 +17,7 @@
       dl_hint: "Genau die angezeigten Werte, mit Definition und Quelle.", map_label: "Karte der Gebiete",
       filter: "Filtern", compare_empty: "Fügen Sie Gebiete aus dem Profil zum Vergleich hinzu.",
       add_compare: "Zum Vergleich hinzufügen", remove_compare: "Aus dem Vergleich entfernen",
-      all_indicators: "Alle Indikatoren", area: "Gebiet", parent: "Übergeordnet", city: "Stadt", rank: "Rang",
+      all_indicators: "Alle Indikatoren", area: "Gebiet", parent: "Obergebiet", city: "Stadt", rank: "Rang",
       spine: "Einordnung", close: "Profil schließen", key: "Schlüssel", name: "Name", value: "Wert",
       cls: "Klasse", no_value: "keine Angabe", of: "von", showing: "Karte zeigt", loading: "Lade Daten …",
       areas: "Gebiete", series: "Zeitreihe", range: "Spannweite", median: "Median", status_matrix: "Status",
@@ -331,7 +331,7 @@
   var sortKey = "value", sortDir = -1;
   function renderTable() {
     var v = VALUES[state.layer], vals = series(state.layer, state.ind, state.period) || [], m = indMeta(state.ind);
-    var ranks = rankOf(vals, m.polarity);
+    var ranks = rankOf(vals);
     var head = $("data-table").querySelector("thead tr"); head.innerHTML = "";
     [["id", t("key")], ["name", t("name")], ["value", t("value") + (m.unit ? " (" + m.unit + ")" : "")], ["cls", t("cls")], ["rank", t("rank")]].forEach(function (c) {
       var th = el("th", { scope: "col", "class": c[0] === "value" || c[0] === "rank" || c[0] === "cls" ? "num" : "",
@@ -363,12 +363,11 @@
     });
     $("table-caption").textContent = m.name + ", " + layerMeta(state.layer).name + ", " + periodLabel(state.period) + " – " + rows.length + " " + t("areas");
   }
-  function rankOf(vals, polarity) { // 1 = highest value (lowest where low is good)
+  function rankOf(vals) { // 1 = highest value, ties share the rank of the first
     var idx = vals.map(function (v, i) { return i; }).filter(function (i) { return vals[i] !== null && vals[i] !== undefined; });
-    var sign = polarity === "hoch_ist_gut" ? 1 : polarity === "hoch_ist_schlecht" ? 1 : 1;
-    idx.sort(function (a, b) { return sign * (vals[b] - vals[a]); });
+    idx.sort(function (a, b) { return vals[b] - vals[a]; });
     var out = vals.map(function () { return null; });
-    idx.forEach(function (i, r) { out[i] = r + 1; });
+    idx.forEach(function (i, r) { out[i] = r > 0 && vals[i] === vals[idx[r - 1]] ? out[idx[r - 1]] : r + 1; });
     return out;
   }
 
@@ -381,7 +380,12 @@
   function openProfile(id) {
     state.area = id; writeHash();
     var chain = chainOf(state.layer);
-    return Promise.all(chain.map(valuesOnly)).then(function () { renderProfile(); if (mapLoaded && shownLayer) paintMap(); $("profile").focus(); });
+    return Promise.all(chain.map(valuesOnly)).then(function () {
+      var wasHidden = $("profile").hidden;
+      renderProfile();
+      if (mapLoaded && shownLayer) { if (wasHidden) map.resize(); paintMap(); }
+      $("profile").focus({ preventScroll: true });
+    });
   }
   function periodFor(layer, ind) {
     var ps = META.indicators[ind].layers[layer]; if (!ps) return null;
@@ -404,7 +408,7 @@
     // the current indicator: value, class, rank, series
     var cur = $("profile-current"); cur.innerHTML = "";
     var c = cell(layer, state.ind, state.period, idx), vals = series(layer, state.ind, state.period) || [];
-    var rank = rankOf(vals, indMeta(state.ind).polarity)[idx], n = vals.filter(function (x) { return x !== null; }).length;
+    var rank = rankOf(vals)[idx], n = vals.filter(function (x) { return x !== null; }).length;
     var kpi = el("div", { "class": "kpi", id: "profile-kpi" });
     function box(label, value, extraId) { var d = el("div"); d.appendChild(el("span", null, label)); var b = el("b", extraId ? { id: extraId } : null, value); d.appendChild(b); kpi.appendChild(d); }
     box(indMeta(state.ind).name, c.v === null ? (flagSign(c.f) || "–") : fmtInd(c.v, state.ind) + " " + indMeta(state.ind).unit, "profile-value");
@@ -423,7 +427,7 @@
         var p = periodFor(layer, ind), a = cell(layer, ind, p, idx);
         var pv = parentIdx >= 0 ? cell(parentLayer, ind, periodFor(parentLayer, ind) === p ? p : null, parentIdx) : { v: null };
         var cv = cityIdx >= 0 ? cell(cityLayer, ind, p, 0) : { v: null };
-        var all = series(layer, ind, p) || [], rk = rankOf(all, META.indicators[ind].polarity)[idx];
+        var all = series(layer, ind, p) || [], rk = rankOf(all)[idx];
         var row = el("tr", { "data-indicator": ind });
         var th2 = el("th", { scope: "row" }); th2.appendChild(document.createTextNode(META.indicators[ind].name));
         th2.appendChild(el("div", { "class": "source" }, periodLabel(p) + (META.indicators[ind].unit ? " · " + META.indicators[ind].unit : "")));
@@ -444,7 +448,7 @@
   }
   function spine(all, value, city, ind) { // InstantAtlas-style spine: range, middle half, city line, area dot
     var vals = all.filter(function (x) { return x !== null && x !== undefined; }).sort(function (a, b) { return a - b; });
-    var w = 110, h = 16, s = svg("svg", { width: w, height: h, role: "img", viewBox: "0 0 " + w + " " + h });
+    var w = 110, h = 16, s = svg("svg", { height: h, role: "img", viewBox: "0 0 " + w + " " + h, preserveAspectRatio: "none" });
     if (!vals.length) return s;
     var min = vals[0], max = vals[vals.length - 1], q1 = vals[Math.floor((vals.length - 1) * 0.25)], q3 = vals[Math.floor((vals.length - 1) * 0.75)];
     var flip = META.indicators[ind].polarity === "hoch_ist_schlecht";
@@ -625,10 +629,15 @@
     $("dl-xlsx").addEventListener("click", downloadXlsx);
     window.addEventListener("hashchange", function () { readHash(); render(); });
   }
-  function closeProfile() { state.area = null; $("profile").hidden = true; writeHash(); if (mapLoaded && shownLayer) paintMap(); $("main").focus(); }
+  function closeProfile() {
+    state.area = null; $("profile").hidden = true; writeHash();
+    if (mapLoaded && shownLayer) { map.resize(); paintMap(); }
+    $("main").focus({ preventScroll: true });
+  }
 
   // exposed for tests and the print view
-  window.planlaborAtlas = { state: state, render: render, openProfile: openProfile, values: VALUES, classify: classify };
+  window.planlaborAtlas = { state: state, render: render, openProfile: openProfile, values: VALUES, classify: classify,
+    map: function () { return map; } };
 
   readHash();
   bind();

@@ -1,0 +1,127 @@
+"""Benchmark of issue #5: the atlas on the Berlin demo (542 PLR).
+
+- ``planlabor atlas build`` for the demo ≤ 10 s; static build ≤ 2 MB compressed incl. MapLibre;
+- map painted ≤ 1.5 s after navigation in headless Chromium (Debian's, driven by Playwright),
+  static from disk and from the server; switching the indicator ≤ 200 ms (median of 5);
+- API p95 ≤ 50 ms at 50 concurrent clients on loopback: wrk (Debian package), 50 connections,
+  2 threads, 10 s, over a mix of atlas and REST requests; p95 from wrk's latency histogram.
+
+The demo workspace is built into a temporary folder first (about 30 s, not measured).
+Run: ``.venv/bin/python bench/run.py atlas``.
+"""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import statistics
+import subprocess
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--no-first-run", "--disable-sync", "--disable-quic", "--use-angle=swiftshader", "--enable-unsafe-swiftshader"]  # fmt: skip
+
+WRK_SCRIPT = """
+local paths = {
+  "/api/values?layer=plr&indicator=anteil_auslaender&period=2024-12-31",
+  "/api/values?layer=bezirk&indicator=einwohner&period=2024-12-31",
+  "/api/timeseries?layer=plr&indicator=einwohner&area=01100101",
+  "/api/profile/plr/01100101",
+  "/api/atlas/meta",
+  "/api/indicators",
+  "/ogc/collections",
+  "/api/layers",
+}
+local i = 0
+request = function()
+  i = i + 1
+  return wrk.format("GET", paths[(i % #paths) + 1], {["Accept-Encoding"] = "gzip"})
+end
+done = function(summary, latency, requests)
+  io.write(string.format("P95_MS %.3f\\nP50_MS %.3f\\nREQS %d\\nERRS %d\\n", latency:percentile(95) / 1000,
+    latency:percentile(50) / 1000, summary.requests, summary.errors.status + summary.errors.connect +
+    summary.errors.read + summary.errors.write + summary.errors.timeout))
+end
+"""
+
+
+def _paint(browser: object, url: str, switch: bool) -> tuple[float, float | None]:
+    page = browser.new_page(viewport={"width": 1280, "height": 860})  # type: ignore[attr-defined]
+    t0 = time.perf_counter()
+    page.goto(url)
+    page.wait_for_function("window.__atlasPainted && __atlasPainted.ind === 'einwohner'", timeout=60000)
+    paint = time.perf_counter() - t0
+    sw = None
+    if switch:
+        t1 = time.perf_counter()
+        page.select_option("#theme", "Migration und Integration")
+        page.wait_for_function("window.__atlasPainted && __atlasPainted.ind !== 'einwohner'", timeout=60000)
+        sw = time.perf_counter() - t1
+    page.close()
+    return paint, sw
+
+
+def main() -> None:
+    import uvicorn
+    from playwright.sync_api import sync_playwright
+
+    from planlabor.atlas.build import build_static
+    from planlabor.atlas.data import source_of
+    from planlabor.atlas.server import create_app
+    from planlabor.demo import build_demo
+    from planlabor.workspace import Workspace
+
+    tmp = Path(tempfile.mkdtemp())
+    try:
+        build_demo(tmp / "demo", exports=False)
+        ws = Workspace.open(tmp / "demo", read_only=True)
+        src = source_of(ws)
+        t = time.perf_counter()
+        r = build_static(src, tmp / "atlas")
+        build_s = time.perf_counter() - t
+        print(f"atlas build (demo, 542 PLR): {build_s:.2f} s (target ≤ 10 s, ratio {build_s / 10:.2f}); "
+              f"{r.zipped_bytes / 1e6:.2f} MB compressed incl. MapLibre (target ≤ 2 MB, ratio "
+              f"{r.zipped_bytes / 2e6:.2f})")  # fmt: skip
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        srv = uvicorn.Server(uvicorn.Config(create_app(src), host="127.0.0.1", port=port, log_level="error"))
+        threading.Thread(target=srv.run, daemon=True).start()
+        while not srv.started:
+            time.sleep(0.05)
+        base = f"http://127.0.0.1:{port}/"
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS, headless=True)
+            _paint(browser, base, False)  # warm the server's caches once
+            for label, url in (("static, file://", (tmp / "atlas" / "index.html").as_uri()), ("server", base)):
+                runs = [_paint(browser, url, True) for _ in range(5)]
+                paint = statistics.median(x[0] for x in runs)
+                sw = statistics.median(x[1] for x in runs if x[1] is not None)
+                print(f"map painted after navigation ({label}): median {paint:.2f} s of 5 (target ≤ 1.5 s, ratio "
+                      f"{paint / 1.5:.2f}); indicator switch {sw * 1000:.0f} ms (target ≤ 200 ms, ratio {sw / 0.2:.2f})")  # fmt: skip
+            browser.close()
+        if shutil.which("wrk") is None:
+            print("API load: wrk fehlt (Debian-Paket wrk; 'make system-deps' installiert es)")
+            return
+        script = tmp / "mix.lua"
+        script.write_text(WRK_SCRIPT, encoding="utf-8")
+        srv.config.app.state.service.warm()  # what 'planlabor serve' does in the background at start
+        out = subprocess.run(
+            ["wrk", "-t2", "-c50", "-d10s", "--timeout", "5s", "-s", str(script), base], capture_output=True, text=True, check=True
+        ).stdout  # fmt: skip
+        vals = dict(line.split() for line in out.splitlines() if line.startswith(("P95_MS", "P50_MS", "REQS", "ERRS")))
+        p95 = float(vals["P95_MS"])
+        print(f"API, 50 concurrent clients, 10 s mix of 8 endpoints: p95 {p95:.1f} ms (target ≤ 50 ms, ratio "
+              f"{p95 / 50:.2f}), p50 {float(vals['P50_MS']):.1f} ms, {int(vals['REQS']) / 10:.0f} requests/s, "
+              f"{vals['ERRS']} errors")  # fmt: skip
+        srv.should_exit = True
+        ws.close()
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,215 @@
+"""The atlas in a real browser: Debian's Chromium driven by Playwright, static build and server.
+
+Screenshots land in ``test-artifacts/`` (kept by CI as the artifacts of the run).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from planlabor.atlas.build import build_static
+from planlabor.atlas.data import source_of
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+    "--disable-quic",
+    "--use-angle=swiftshader",
+    "--enable-unsafe-swiftshader",
+]
+ARTIFACTS = Path(__file__).parent.parent / "test-artifacts"
+AREA = "01100101"  # Stülerstraße, Mitte
+
+pytestmark = pytest.mark.skipif(
+    shutil.which("chromium") is None and not Path(CHROMIUM).exists(),
+    reason="Chromium fehlt: 'make test' installiert die Debian-Pakete chromium und chromium-driver",
+)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        yield b
+        b.close()
+
+
+@pytest.fixture(scope="module")
+def static_atlas(berlin, tmp_path_factory) -> Path:  # type: ignore[no-untyped-def]
+    out = tmp_path_factory.mktemp("atlas") / "atlas"
+    build_static(source_of(berlin), out)
+    return out
+
+
+@pytest.fixture(scope="module")
+def server(berlin) -> Iterator[str]:  # type: ignore[no-untyped-def]
+    import uvicorn
+
+    from planlabor.atlas.server import create_app
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    srv = uvicorn.Server(
+        uvicorn.Config(create_app(source_of(berlin)), host="127.0.0.1", port=port, log_level="error")
+    )
+    th = threading.Thread(target=srv.run, daemon=True)
+    th.start()
+    for _ in range(100):
+        if srv.started:
+            break
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}/"
+    srv.should_exit = True
+    th.join(5)
+
+
+def _store(ws, layer: str, indicator: str, period: str, area: str) -> float:  # type: ignore[no-untyped-def]
+    df = ws.store.query_df(
+        "SELECT value FROM indicator_values WHERE layer_id = ? AND indicator_id = ? AND period = ? AND area_id = ?",
+        [layer, indicator, period, area],
+    )
+    return float(df["value"].iloc[0])
+
+
+def _de(v: float, decimals: int) -> str:
+    s = f"{v:,.{decimals}f}"
+    return s.replace(",", "X").replace(".", ",").replace("X", ".")
+
+
+def _painted(page: Any, indicator: str, layer: str) -> dict:
+    page.wait_for_function(
+        f"window.__atlasPainted && __atlasPainted.ind === '{indicator}' && __atlasPainted.layer === '{layer}'",
+        timeout=30000,
+    )
+    return page.evaluate("window.__atlasPainted")  # type: ignore[no-any-return]
+
+
+def _click_area(page: Any, berlin, layer: str, area: str) -> None:  # type: ignore[no-untyped-def]
+    import geopandas as gpd
+    import shapely
+
+    a = berlin.store.areas(layer, geometry=True)
+    row = a[a["area_id"] == area].iloc[0]
+    pt = gpd.GeoSeries([shapely.from_wkb(row["geom"]).representative_point()], crs="EPSG:25833").to_crs(4326)[
+        0
+    ]
+    xy = page.evaluate(
+        f"(() => {{ const p = planlaborAtlas.map().project([{pt.x}, {pt.y}]); return [p.x, p.y]; }})()"
+    )
+    box = page.locator("#map").bounding_box()
+    page.mouse.click(box["x"] + xy[0], box["y"] + xy[1])
+
+
+def test_static_atlas_from_disk_theme_indicator_profile_download(browser, static_atlas, berlin) -> None:  # type: ignore[no-untyped-def]
+    page = browser.new_page(viewport={"width": 1280, "height": 860}, accept_downloads=True)
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto((static_atlas / "index.html").as_uri())
+    _painted(page, "einwohner", "plr")
+    page.screenshot(path=str(ARTIFACTS / "atlas_start.png"))
+    # "Wählen Sie ein Fachthema" → indicator
+    page.select_option("#theme", "Migration und Integration")
+    page.select_option("#indicator", "anteil_auslaender")
+    page.select_option("#period", "2024-12-31")
+    _painted(page, "anteil_auslaender", "plr")
+    assert "Anteil Ausländer" in page.inner_text("#legend-title")
+    assert "&i=anteil_auslaender" in page.url and "p=2024-12-31" in page.url
+    # click the area on the map: its profile shows the store's numbers
+    _click_area(page, berlin, "plr", AREA)
+    page.wait_for_selector("#profile:not([hidden])")
+    name = berlin.store.areas("plr").set_index("area_id").loc[AREA, "name"]
+    assert page.inner_text("#profile-title") == name
+    v = _store(berlin, "plr", "anteil_auslaender", "2024-12-31", AREA)
+    assert page.inner_text("#profile-value") == f"{_de(v, 1)} %"
+    ew = _store(berlin, "plr", "einwohner", "2024-12-31", AREA)
+    row = page.locator('#profile-table tr[data-indicator="einwohner"] td').first
+    assert row.inner_text() == _de(ew, 0)
+    bezirk = _store(berlin, "bzr", "anteil_auslaender", "2024-12-31", AREA[:6])
+    parent = page.locator('#profile-table tr[data-indicator="anteil_auslaender"] td').nth(1)
+    assert parent.inner_text() == _de(bezirk, 1)
+    assert "a=" + AREA in page.url
+    page.screenshot(path=str(ARTIFACTS / "atlas_profile.png"))
+    # download what is shown and compare with the store
+    with page.expect_download() as dl:
+        page.click("#dl-csv")
+    text = Path(dl.value.path()).read_text(encoding="utf-8-sig")
+    rows = [r for r in csv.reader(io.StringIO(text), delimiter=";") if r and not r[0].startswith("#")]
+    data = {r[0]: r[2] for r in rows[1:]}
+    assert len(data) == 542
+    assert float(data[AREA].replace(".", "").replace(",", ".")) == pytest.approx(v, abs=0.01)
+    with page.expect_download() as dl2:
+        page.click("#dl-geojson")
+    geo = json.loads(Path(dl2.value.path()).read_text(encoding="utf-8"))
+    assert geo["metadata"]["indicator"] == "anteil_auslaender" and len(geo["features"]) == 542
+    # table view: sortable, searchable
+    page.click('[data-view="table"]')
+    page.fill("#table-filter", "Stüler")
+    assert page.locator("#data-table tbody tr").count() == 1
+    page.screenshot(path=str(ARTIFACTS / "atlas_table.png"))
+    assert errors == []
+    page.close()
+
+
+def test_server_atlas_permalink_comparison_and_xlsx(browser, server, berlin) -> None:  # type: ignore[no-untyped-def]
+    page = browser.new_page(viewport={"width": 1280, "height": 860}, accept_downloads=True)
+    t0 = time.perf_counter()
+    page.goto(server + "#t=Bevölkerung&i=einwohner&l=bezirk&p=2024-12-31&v=map")
+    _painted(page, "einwohner", "bezirk")
+    paint = time.perf_counter() - t0
+    assert "Bezirke" in page.inner_text("#status")
+    page.evaluate(f"planlaborAtlas.openProfile('{AREA[:2]}')")
+    page.wait_for_selector("#profile:not([hidden])")
+    page.click("#profile-compare")
+    page.evaluate("planlaborAtlas.openProfile('02')")
+    page.click("#profile-compare")
+    page.click('[data-view="compare"]')
+    head = page.locator("#compare-table thead th")
+    assert head.count() == 3
+    t1 = time.perf_counter()
+    page.select_option("#indicator", "anteil_65_plus")
+    _painted(page, "anteil_65_plus", "bezirk")
+    switch = time.perf_counter() - t1
+    with page.expect_download() as dl:
+        page.click('[data-view="map"]')
+        page.click("#dl-xlsx")
+    assert Path(dl.value.path()).read_bytes()[:2] == b"PK"
+    page.screenshot(path=str(ARTIFACTS / "atlas_server_bezirke.png"))
+    (ARTIFACTS / "atlas_timings.json").write_text(json.dumps({"paint_s": paint, "switch_s": switch}))
+    page.close()
+
+
+def test_accessible_basics_and_small_screen(browser, static_atlas) -> None:  # type: ignore[no-untyped-def]
+    page = browser.new_page(viewport={"width": 360, "height": 740})
+    page.goto((static_atlas / "index.html").as_uri() + "#lang=en")
+    _painted(page, "einwohner", "plr")
+    unlabeled = page.evaluate(
+        """[...document.querySelectorAll('select, input')].filter(e =>
+             !(e.labels && e.labels.length) && !e.getAttribute('aria-label')).map(e => e.id)"""
+    )
+    assert unlabeled == []
+    assert page.evaluate("document.documentElement.scrollWidth") <= 361
+    assert page.inner_text("label[for=theme]") == "Choose a theme"
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.className") == "skip"
+    page.screenshot(path=str(ARTIFACTS / "atlas_360px.png"), full_page=True)
+    page.close()
