@@ -96,7 +96,10 @@ def main() -> None:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS, headless=True)
             _paint(browser, base, False)  # warm the server's caches once
-            for label, url in (("static, file://", (tmp / "atlas" / "index.html").as_uri()), ("server", base)):
+            for label, url in (
+                ("static, file://", (tmp / "atlas" / "index.html").as_uri()),
+                ("server", base),
+            ):
                 runs = [_paint(browser, url, True) for _ in range(5)]
                 paint = statistics.median(x[0] for x in runs)
                 sw = statistics.median(x[1] for x in runs if x[1] is not None)
@@ -112,7 +115,9 @@ def main() -> None:
         out = subprocess.run(
             ["wrk", "-t2", "-c50", "-d10s", "--timeout", "5s", "-s", str(script), base], capture_output=True, text=True, check=True
         ).stdout  # fmt: skip
-        vals = dict(line.split() for line in out.splitlines() if line.startswith(("P95_MS", "P50_MS", "REQS", "ERRS")))
+        vals = dict(
+            line.split() for line in out.splitlines() if line.startswith(("P95_MS", "P50_MS", "REQS", "ERRS"))
+        )
         p95 = float(vals["P95_MS"])
         print(f"API, 50 concurrent clients, 10 s mix of 8 endpoints: p95 {p95:.1f} ms (target ≤ 50 ms, ratio "
               f"{p95 / 50:.2f}), p50 {float(vals['P50_MS']):.1f} ms, {int(vals['REQS']) / 10:.0f} requests/s, "

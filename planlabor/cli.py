@@ -1499,7 +1499,81 @@ def atlas_build(ctx: click.Context, out: str) -> None:
     click.echo(f"  Öffnen: {Path(r.out).resolve() / 'index.html'}")
 
 
-def _serve(root: Path | None, ctx: click.Context | None, host: str, port: int) -> None:
+@cli.group(cls=PlanlaborGroup)
+def user() -> None:
+    """Benutzer:innen der internen Atlas-Ansicht verwalten."""
+
+
+@user.command("add")
+@click.argument("name")
+@click.option("--role", type=click.Choice(["intern", "admin"]), default="intern", show_default=True)
+@click.option("--password-stdin", is_flag=True, help="Passwort aus der Standardeingabe lesen (für Skripte).")
+@click.pass_context
+def user_add(ctx: click.Context, name: str, role: str, password_stdin: bool) -> None:
+    """Benutzer:in anlegen; das Passwort wird als argon2id-Hash gespeichert, nie im Klartext.
+
+    \b
+    Beispiel:
+      planlabor user add mueller --role intern
+      printf '%s' "$PASSWORT" | planlabor user add dienst --password-stdin
+    """
+    import sys
+
+    from planlabor.atlas.auth import add_user
+
+    if password_stdin:
+        password = sys.stdin.read().rstrip("\n")
+    else:
+        password = click.prompt("Passwort", hide_input=True, confirmation_prompt="Passwort wiederholen")
+    ws = _workspace(ctx)
+    add_user(ws.store, name, password, role)
+    click.echo(f"Benutzer:in {name!r} mit Rolle {role!r} angelegt.")
+
+
+@user.command("list")
+@click.pass_context
+def user_list(ctx: click.Context) -> None:
+    """Benutzer:innen und Rollen anzeigen.
+
+    \b
+    Beispiel:
+      planlabor user list
+    """
+    from planlabor.atlas.auth import list_users
+
+    ws = _workspace(ctx, read_only=True)
+    users = list_users(ws.store)
+    if not users:
+        click.echo("Keine Benutzer:innen. Anlegen mit 'planlabor user add NAME'.")
+    for u in users:
+        click.echo(f"{u['name']:<24} {u['role']:<8} seit {u['created']}")
+
+
+@user.command("remove")
+@click.argument("name")
+@click.pass_context
+def user_remove(ctx: click.Context, name: str) -> None:
+    """Benutzer:in entfernen.
+
+    \b
+    Beispiel:
+      planlabor user remove mueller
+    """
+    from planlabor.atlas.auth import remove_user
+
+    ws = _workspace(ctx)
+    remove_user(ws.store, name)
+    click.echo(f"Benutzer:in {name!r} entfernt.")
+
+
+def _serve(
+    root: Path | None,
+    ctx: click.Context | None,
+    host: str,
+    port: int,
+    internal: bool = False,
+    https: bool = False,
+) -> None:
     import uvicorn
 
     from planlabor.atlas.data import source_of
@@ -1507,24 +1581,29 @@ def _serve(root: Path | None, ctx: click.Context | None, host: str, port: int) -
     from planlabor.workspace import Workspace
 
     ws = _workspace(ctx, read_only=True) if ctx is not None else Workspace.open(root, read_only=True)
-    app = create_app(source_of(ws), warm=True)
+    app = create_app(source_of(ws), internal=internal, warm=True, secure_cookies=https)
     click.echo(f"Sozialatlas: http://{host}:{port}/  (API: http://{host}:{port}/api/docs; Ende mit Strg+C)")
+    if internal:
+        click.echo(f"  Interne Ansicht nach Anmeldung: http://{host}:{port}/login")
     uvicorn.run(app, host=host, port=port, log_level="warning")
 
 
 @cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Adresse, an der der Server lauscht.")
 @click.option("--port", type=int, default=8765, show_default=True, help="Port.")
+@click.option("--internal", is_flag=True, help="Anmeldung für die interne Ansicht anbieten.")
+@click.option("--https", is_flag=True, help="Sitzungs-Cookie nur über HTTPS senden (hinter TLS).")
 @click.pass_context
-def serve(ctx: click.Context, host: str, port: int) -> None:
+def serve(ctx: click.Context, host: str, port: int, internal: bool, https: bool) -> None:
     """Atlas und API starten (FastAPI): Karte, Profile, Vergleich, Tabellen, Downloads, OGC API – Features.
 
     \b
     Beispiel:
       planlabor serve --port 8765
       # im Browser: http://127.0.0.1:8765/ ; in QGIS: OGC API – Features http://127.0.0.1:8765/ogc
+      planlabor serve --internal --host 0.0.0.0 --https   # hinter einem TLS-Proxy
     """
-    _serve(None, ctx, host, port)
+    _serve(None, ctx, host, port, internal, https)
 
 
 # ------------------------------------------------------------------ template

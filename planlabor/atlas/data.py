@@ -42,11 +42,12 @@ class AtlasSource:
     title: str
     municipality: str
     crs: str
+    root: Any = None
 
 
 def source_of(ws: Any) -> AtlasSource:
     cfg = ws.config.workspace
-    return AtlasSource(ws.store, ws.catalog(), ws.rules(), cfg.name, cfg.municipality or "", cfg.crs)
+    return AtlasSource(ws.store, ws.catalog(), ws.rules(), cfg.name, cfg.municipality or "", cfg.crs, ws.root)
 
 
 def _layers_with_values(src: AtlasSource) -> list[Any]:

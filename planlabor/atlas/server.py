@@ -19,7 +19,10 @@ from __future__ import annotations
 
 import functools
 import gzip
+import hmac
+import html
 import re
+import secrets
 import tempfile
 import threading
 from collections import OrderedDict
@@ -31,10 +34,11 @@ import pandas as pd
 from fastapi import FastAPI, HTTPException, Query, Request
 from fastapi import Path as PathParam
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 
+from planlabor.atlas.auth import ROLES, Throttle, secret_key, verify
 from planlabor.atlas.build import index_html, static_dir
 from planlabor.atlas.data import AtlasSource, dumps, geo_payload, meta_payload, values_frame, values_payload
 from planlabor.errors import PlanlaborError
@@ -147,8 +151,16 @@ def _json(request: Request, pair: tuple[bytes, bytes]) -> Response:
     return Response(raw, media_type="application/json", headers=headers)
 
 
-def create_app(src: AtlasSource, internal: bool = False, warm: bool = False) -> FastAPI:
-    """The atlas application; ``warm`` builds the caches in the background at start."""
+def create_app(
+    src: AtlasSource, internal: bool = False, warm: bool = False, secure_cookies: bool = False
+) -> FastAPI:
+    """The atlas application.
+
+    Public by default.  With ``internal`` a login (users of the workspace, ``planlabor user add``)
+    opens the internal view: internal indicators and unsuppressed values, for this session only.
+    ``secure_cookies`` marks the session cookie HTTPS-only (behind TLS); ``warm`` builds the
+    public caches in the background at start.
+    """
     svc = AtlasService(src)
     if warm:
         threading.Thread(target=svc.warm, name="atlas-warm", daemon=True).start()
@@ -188,8 +200,95 @@ def create_app(src: AtlasSource, internal: bool = False, warm: bool = False) -> 
 
     app.openapi = openapi  # type: ignore[method-assign]
 
+    throttle = Throttle()
+    if internal:
+        from starlette.middleware.sessions import SessionMiddleware
+
+        app.add_middleware(
+            SessionMiddleware,
+            secret_key=secret_key(src.root or Path(".")),
+            session_cookie="planlabor_session",
+            max_age=8 * 3600,
+            same_site="strict",
+            https_only=secure_cookies,
+        )
+
     def public_view(request: Request) -> bool:
-        return True
+        if not internal:
+            return True
+        return request.session.get("role") not in ROLES
+
+    def csrf_token(request: Request) -> str:
+        tok = request.session.get("csrf")
+        if not tok:
+            tok = secrets.token_urlsafe(32)
+            request.session["csrf"] = tok
+        return str(tok)
+
+    def check_csrf(request: Request, sent: str) -> None:
+        origin = request.headers.get("origin")
+        if origin and origin != "null" and origin.rstrip("/") != str(request.base_url).rstrip("/"):
+            raise HTTPException(403, "Anfrage von fremder Herkunft abgelehnt.")
+        tok = request.session.get("csrf")
+        if not tok or not hmac.compare_digest(str(tok), sent or ""):
+            raise HTTPException(
+                403, "Sicherheitsmerkmal (CSRF) fehlt oder ist falsch. Laden Sie die Seite neu."
+            )
+
+    @app.get("/api/session", tags=["Anmeldung"], summary="Angemeldete Person und CSRF-Merkmal")
+    async def session_info(request: Request) -> dict[str, Any]:
+        if not internal:
+            return {"internal_mode": False, "user": None, "role": None, "csrf": None}
+        return {
+            "internal_mode": True,
+            "user": request.session.get("user"),
+            "role": request.session.get("role"),
+            "csrf": csrf_token(request),
+        }
+
+    if internal:
+
+        @app.get("/login", include_in_schema=False)
+        async def login_form(request: Request, fehler: str | None = None) -> HTMLResponse:
+            return HTMLResponse(_login_page(src.title, csrf_token(request), fehler))
+
+        @app.post("/login", include_in_schema=False)
+        async def login(request: Request) -> Response:
+            form = await request.form()
+            check_csrf(request, str(form.get("csrf", "")))
+            name = str(form.get("username", ""))[:64]
+            password = str(form.get("password", ""))[:1024]
+            client = request.client.host if request.client else "?"
+            keys = (f"user:{name.lower()}", f"ip:{client}")
+            wait = throttle.wait(*keys)
+            if wait > 0:
+                return HTMLResponse(
+                    _login_page(
+                        src.title,
+                        csrf_token(request),
+                        f"Zu viele Fehlversuche. Bitte {int(wait) + 1} s warten.",
+                    ),
+                    status_code=429,
+                    headers={"Retry-After": str(int(wait) + 1)},
+                )
+            role = await run_in_threadpool(verify, src.store, name, password)
+            if role is None:
+                throttle.fail(*keys)
+                return HTMLResponse(
+                    _login_page(src.title, csrf_token(request), "Benutzername oder Passwort ist falsch."),
+                    status_code=401,
+                )
+            throttle.success(*keys)
+            request.session.clear()  # no session fixation: a fresh session with a fresh token
+            request.session.update({"user": name, "role": role, "csrf": secrets.token_urlsafe(32)})
+            return RedirectResponse("/", status_code=303)
+
+        @app.post("/logout", include_in_schema=False)
+        async def logout(request: Request) -> Response:
+            form = await request.form()
+            check_csrf(request, str(form.get("csrf", "")))
+            request.session.clear()
+            return RedirectResponse("/", status_code=303)
 
     def cached(fn: Callable[..., Any]) -> Callable[..., Any]:
         """Serialise an endpoint's answer once per parameters and view; later calls send bytes."""
@@ -494,3 +593,21 @@ def _num(v: Any) -> float | None:
     if v is None or (isinstance(v, float) and v != v):
         return None
     return float(v)
+
+
+def _login_page(title: str, csrf: str, error: str | None) -> str:
+    msg = f'<p class="error" role="alert">{html.escape(error)}</p>' if error else ""
+    return f"""<!doctype html>
+<html lang="de"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Anmelden – {html.escape(title)}</title><link rel="stylesheet" href="atlas.css"></head>
+<body class="login"><main id="main" class="login-box">
+<h1>Interne Ansicht: {html.escape(title)}</h1>{msg}
+<form method="post" action="login">
+<input type="hidden" name="csrf" value="{html.escape(csrf)}">
+<div class="field"><label for="username">Benutzername</label>
+<input id="username" name="username" autocomplete="username" required maxlength="64"></div>
+<div class="field"><label for="password">Passwort</label>
+<input id="password" name="password" type="password" autocomplete="current-password" required></div>
+<button type="submit">Anmelden</button> <a href="./">Zurück zum öffentlichen Atlas</a>
+</form></main></body></html>"""

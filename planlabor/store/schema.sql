@@ -111,3 +111,9 @@ CREATE TABLE IF NOT EXISTS crosswalks (
     w_intensive DOUBLE,
     built_at TIMESTAMP
 );
+CREATE TABLE IF NOT EXISTS users (
+    username VARCHAR PRIMARY KEY,
+    password_hash VARCHAR NOT NULL,
+    role VARCHAR NOT NULL,
+    created_at TIMESTAMP
+);

@@ -22,7 +22,8 @@
       cls: "Klasse", no_value: "keine Angabe", of: "von", showing: "Karte zeigt", loading: "Lade Daten …",
       areas: "Gebiete", series: "Zeitreihe", range: "Spannweite", median: "Median", status_matrix: "Status",
       dynamics: "Dynamik", not_in_static: "XLSX gibt es nur im Atlas mit Server; CSV und GeoJSON enthalten dieselben Werte.",
-      generated: "Stand", spine_label: "Wert {v}, Stadt {c}, Spannweite {min} bis {max}"
+      generated: "Stand", spine_label: "Wert {v}, Stadt {c}, Spannweite {min} bis {max}",
+      internal: "Interne Ansicht", login: "Anmelden", logout: "Abmelden"
     },
     en: {
       skip: "Skip to content", views: "Views", view_map: "Map", view_table: "Table", view_compare: "Compare",
@@ -38,7 +39,8 @@
       showing: "Map shows", loading: "Loading data …", areas: "areas", series: "Time series", range: "Range",
       median: "Median", status_matrix: "Status", dynamics: "Dynamics",
       not_in_static: "XLSX needs the atlas server; CSV and GeoJSON hold the same values.", generated: "As of",
-      spine_label: "Value {v}, city {c}, range {min} to {max}"
+      spine_label: "Value {v}, city {c}, range {min} to {max}",
+      internal: "Internal view", login: "Log in", logout: "Log out"
     }
   };
 
@@ -639,8 +641,26 @@
   window.planlaborAtlas = { state: state, render: render, openProfile: openProfile, values: VALUES, classify: classify,
     map: function () { return map; } };
 
+  function renderSession() {
+    if (MODE !== "server") return;
+    fetch("api/session", { credentials: "same-origin" }).then(function (r) { return r.json(); }).then(function (s) {
+      var slot = $("login-slot"); slot.innerHTML = "";
+      if (!s.internal_mode) return;
+      if (s.user) {
+        slot.appendChild(el("span", { "class": "internal-badge", id: "internal-badge" }, t("internal") + ": " + s.user));
+        var f = el("form", { method: "post", action: "logout" });
+        f.appendChild(el("input", { type: "hidden", name: "csrf", value: s.csrf }));
+        f.appendChild(el("button", { type: "submit", id: "logout" }, t("logout")));
+        slot.appendChild(f);
+      } else {
+        slot.appendChild(el("a", { href: "login", id: "login-link" }, t("login")));
+      }
+    }).catch(function () { /* no session endpoint: public atlas */ });
+  }
+
   readHash();
   bind();
+  renderSession();
   load("meta").then(function (meta) {
     META = meta; applyTexts();
     if (window.maplibregl) initMap();
