@@ -43,7 +43,7 @@ def test_demo_exports(demo: dict) -> None:
         "plr_2024-12-31_oeffentlich.geojson",
         "plr_2024-12-31_oeffentlich.gpkg",
     } <= names
-    intern = pd.read_csv(out / "plr_intern.csv", dtype={"area_id": str})
+    intern = pd.read_csv(out / "plr_intern.csv", dtype={"area_id": str}, low_memory=False)
     row = intern[(intern["area_id"] == "01100101") & (intern["period"] == "2021-12-31")].iloc[0]
     assert row["einwohner"] == 3406
     public = (out / "plr_oeffentlich_excel.csv").read_text(encoding="utf-8-sig")
