@@ -46,6 +46,9 @@ def test_meta_lists_only_public_indicators_with_their_layers(berlin) -> None:  #
     assert "2024-12-31" in ew["layers"]["plr"] and ew["decimals"] == 0
     assert meta["periods"]["2024-12-31"] == "31.12.2024"
     assert meta["flags"]["gesperrt"]["sign"] == "•"
+    (mx,) = meta["matrices"]
+    assert mx["id"] == "alterung_matrix" and mx["rows"]["indicator"] == "alterung_status_klasse"
+    assert [c[1] for c in mx["cols"]["classes"]] == ["verjüngend", "stabil", "alternd"]
 
 
 def test_values_payload_matches_the_store_and_suppresses(berlin) -> None:  # type: ignore[no-untyped-def]

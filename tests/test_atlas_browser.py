@@ -161,6 +161,17 @@ def test_static_atlas_from_disk_theme_indicator_profile_download(browser, static
         page.click("#dl-geojson")
     geo = json.loads(Path(dl2.value.path()).read_text(encoding="utf-8"))
     assert geo["metadata"]["indicator"] == "anteil_auslaender" and len(geo["features"]) == 542
+    with page.expect_download() as dl3:
+        page.click("#dl-xlsx")
+    import openpyxl
+
+    assert dl3.value.suggested_filename == "anteil_auslaender_plr_2024-12-31.xlsx"
+    xlsx = ARTIFACTS / dl3.value.suggested_filename
+    dl3.value.save_as(xlsx)
+    wb = openpyxl.load_workbook(xlsx)
+    sheet = {r[0]: r[2] for r in wb["Werte"].iter_rows(min_row=2, values_only=True)}
+    assert len(sheet) == 542 and sheet[AREA] == pytest.approx(v, abs=0.01)
+    assert dict(wb["Metadaten"].iter_rows(values_only=True))["ID"] == "anteil_auslaender"
     # table view: sortable, searchable
     page.click('[data-view="table"]')
     page.fill("#table-filter", "Stüler")
@@ -212,4 +223,24 @@ def test_accessible_basics_and_small_screen(browser, static_atlas) -> None:  # t
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.className") == "skip"
     page.screenshot(path=str(ARTIFACTS / "atlas_360px.png"), full_page=True)
+    page.close()
+
+
+def test_status_dynamics_matrix_view(browser, static_atlas, berlin) -> None:  # type: ignore[no-untyped-def]
+    page = browser.new_page(viewport={"width": 1280, "height": 860})
+    page.goto(
+        (static_atlas / "index.html").as_uri()
+        + "#t=Bevölkerung&i=alterung_matrix&l=plr&p=2024-12-31&v=matrix"
+    )
+    page.wait_for_selector('#matrix-table button[data-cell="23"]')
+    counts = berlin.store.query_df(
+        "SELECT value, count(*) AS n FROM indicator_values WHERE indicator_id = 'alterung_matrix' "
+        "AND layer_id = 'plr' AND period = '2024-12-31' AND value IS NOT NULL GROUP BY value"
+    )
+    expected = {str(int(v)): int(n) for v, n in zip(counts["value"], counts["n"], strict=True)}
+    for code, n in expected.items():
+        assert page.inner_text(f'#matrix-table button[data-cell="{code}"]') == str(n)
+    page.click('#matrix-table button[data-cell="23"]')
+    assert page.locator("#matrix-areas li").count() == expected["23"]
+    page.screenshot(path=str(ARTIFACTS / "atlas_matrix.png"))
     page.close()

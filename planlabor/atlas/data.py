@@ -191,9 +191,38 @@ def meta_payload(src: AtlasSource, public: bool = True) -> dict[str, Any]:
             for lay in sorted(layers, key=lambda x: order.get(x.layer_id, 99))
         ],
         "periods": {p: format_period_de(p) for ind in by_ind.values() for ps in ind.values() for p in ps},
+        "matrices": _matrices(src, {i.id for i in shown}),
         "flags": {k: {"sign": FLAG_SIGNS.get(k, ""), "text": v} for k, v in FLAG_LEGEND.items()}
         | {k: {"sign": s, "text": k} for k, s in FLAG_SIGNS.items() if k not in FLAG_LEGEND},
     }
+
+
+def _matrices(src: AtlasSource, shown: set[str]) -> list[dict[str, Any]]:
+    """Status × dynamics matrices of the catalog's indices, with the class labels of both axes."""
+    from pathlib import Path
+
+    from planlabor.indices.catalog_run import spec_of
+
+    out = []
+    for ref in getattr(src.catalog, "indices", []):
+        try:
+            spec = spec_of(ref, Path(src.root or "."))
+        except Exception:  # a broken definition is reported by 'compute', not by the atlas
+            continue
+        if not spec.matrix or f"{ref.id}_matrix" not in shown:
+            continue
+        comps = {c.id: c for c in spec.component}
+        axes = {}
+        for axis in ("rows", "cols"):
+            comp = comps[getattr(spec.matrix, axis)]
+            classes = (comp.classification.classes if comp.classification else None) or []
+            axes[axis] = {
+                "indicator": f"{ref.id}_{comp.id}_klasse",
+                "name": comp.name,
+                "classes": [[c.code, c.label, getattr(c, "symbol", None) or ""] for c in classes],
+            }
+        out.append({"id": f"{ref.id}_matrix", "name": ref.name, "layer": ref.layer, **axes})
+    return out
 
 
 def _layer_order(layers: list[Any]) -> dict[str, int]:

@@ -21,7 +21,7 @@
       spine: "Einordnung", close: "Profil schließen", key: "Schlüssel", name: "Name", value: "Wert",
       cls: "Klasse", no_value: "keine Angabe", of: "von", showing: "Karte zeigt", loading: "Lade Daten …",
       areas: "Gebiete", series: "Zeitreihe", range: "Spannweite", median: "Median", status_matrix: "Status",
-      dynamics: "Dynamik", not_in_static: "XLSX gibt es nur im Atlas mit Server; CSV und GeoJSON enthalten dieselben Werte.",
+      dynamics: "Dynamik",
       generated: "Stand", spine_label: "Wert {v}, Stadt {c}, Spannweite {min} bis {max}",
       internal: "Interne Ansicht", login: "Anmelden", logout: "Abmelden"
     },
@@ -38,7 +38,7 @@
       key: "Key", name: "Name", value: "Value", cls: "Class", no_value: "no value", of: "of",
       showing: "Map shows", loading: "Loading data …", areas: "areas", series: "Time series", range: "Range",
       median: "Median", status_matrix: "Status", dynamics: "Dynamics",
-      not_in_static: "XLSX needs the atlas server; CSV and GeoJSON hold the same values.", generated: "As of",
+      generated: "As of",
       spine_label: "Value {v}, city {c}, range {min} to {max}",
       internal: "Internal view", login: "Log in", logout: "Log out"
     }
@@ -519,19 +519,41 @@
     });
     $("compare-caption").textContent = t("view_compare") + ": " + state.theme + ", " + layerMeta(state.layer).name;
   }
-  function matrixIndicators() {
-    return Object.keys(META.indicators).filter(function (i) { return /_matrix$/.test(i) && META.indicators[i].layers[state.layer]; });
+  function matrices() {
+    return (META.matrices || []).filter(function (m) { return m.layer === state.layer && META.indicators[m.id]; });
   }
-  function renderMatrix() {
-    var tbl = $("matrix-table"), ids = matrixIndicators(), head = tbl.querySelector("thead"), body = tbl.querySelector("tbody");
+  function matrixIndicators() { return matrices().map(function (m) { return m.id; }); }
+  function renderMatrix() { // status classes (rows) × dynamics classes (columns), areas per cell
+    var tbl = $("matrix-table"), head = tbl.querySelector("thead"), body = tbl.querySelector("tbody");
     head.innerHTML = ""; body.innerHTML = "";
-    if (!ids.length) return;
-    var ind = ids[0], p = periodFor(state.layer, ind), vals = series(state.layer, ind, p) || [], counts = {};
-    vals.forEach(function (v) { if (v !== null) counts[v] = (counts[v] || 0) + 1; });
-    var keys = Object.keys(counts).sort();
-    var tr = el("tr"); tr.appendChild(el("th", { scope: "col" }, t("status_matrix") + " × " + t("dynamics"))); tr.appendChild(el("th", { scope: "col", "class": "num" }, t("areas"))); head.appendChild(tr);
-    keys.forEach(function (k) { var r = el("tr"); r.appendChild(el("th", { scope: "row" }, k)); r.appendChild(el("td", { "class": "num" }, String(counts[k]))); body.appendChild(r); });
-    $("matrix-caption").textContent = META.indicators[ind].name + ", " + periodLabel(p);
+    var list = $("matrix-areas"); if (list) list.remove();
+    var mx = matrices()[0]; if (!mx) return;
+    var p = periodFor(state.layer, mx.id), rows = series(state.layer, mx.rows.indicator, p) || [],
+        cols = series(state.layer, mx.cols.indicator, p) || [], names = VALUES[state.layer].names, ids = VALUES[state.layer].areas;
+    var tr = el("tr"); tr.appendChild(el("th", { scope: "col" }, mx.rows.name + " \u2193 / " + mx.cols.name + " \u2192"));
+    mx.cols.classes.forEach(function (c) { tr.appendChild(el("th", { scope: "col", "class": "num" }, c[1] + (c[2] ? " (" + c[2] + ")" : ""))); });
+    head.appendChild(tr);
+    mx.rows.classes.forEach(function (r) {
+      var row = el("tr"); row.appendChild(el("th", { scope: "row" }, r[0] + " " + r[1]));
+      mx.cols.classes.forEach(function (c) {
+        var members = ids.map(function (id, i) { return i; }).filter(function (i) { return rows[i] === r[0] && cols[i] === c[0]; });
+        var td = el("td", { "class": "num" });
+        var b = el("button", { type: "button", "class": "linkish", "data-cell": r[0] + "" + c[0],
+          "aria-label": r[1] + ", " + c[1] + ": " + members.length + " " + t("areas") }, String(members.length));
+        b.addEventListener("click", function () {
+          var old = $("matrix-areas"); if (old) old.remove();
+          var box = el("div", { id: "matrix-areas" });
+          box.appendChild(el("h3", null, r[1] + " × " + c[1] + " (" + members.length + ")"));
+          var ul = el("ul");
+          members.forEach(function (i) { var li = el("li"), a = el("button", { type: "button", "class": "linkish" }, names[i] + " (" + ids[i] + ")");
+            a.addEventListener("click", function () { openProfile(ids[i]); }); li.appendChild(a); ul.appendChild(li); });
+          box.appendChild(ul); $("view-matrix").appendChild(box);
+        });
+        td.appendChild(b); row.appendChild(td);
+      });
+      body.appendChild(row);
+    });
+    $("matrix-caption").textContent = mx.name + ", " + layerMeta(state.layer).name + ", " + periodLabel(p);
   }
 
   // ------------------------------------------------------------------ downloads
@@ -563,10 +585,62 @@
         return { type: "Feature", properties: { id: f.properties.id, name: f.properties.name, value: r.v === undefined ? null : r.v, flag: r.f || null }, geometry: f.geometry }; }) };
     save(fileBase() + ".geojson", "application/geo+json", JSON.stringify(out));
   }
+  // minimal XLSX (Office Open XML): a stored (uncompressed) ZIP of five XML parts, inline strings
+  var CRC = (function () { var c, table = []; for (var n = 0; n < 256; n++) { c = n; for (var k = 0; k < 8; k++) c = c & 1 ? 0xEDB88320 ^ (c >>> 1) : c >>> 1; table[n] = c >>> 0; } return table; })();
+  function crc32(bytes) { var c = 0xFFFFFFFF; for (var i = 0; i < bytes.length; i++) c = CRC[(c ^ bytes[i]) & 0xFF] ^ (c >>> 8); return (c ^ 0xFFFFFFFF) >>> 0; }
+  function zip(files) { // files: [[name, Uint8Array]]
+    var enc = new TextEncoder(), parts = [], central = [], offset = 0;
+    function u16(v) { return [v & 255, (v >>> 8) & 255]; }
+    function u32(v) { return [v & 255, (v >>> 8) & 255, (v >>> 16) & 255, (v >>> 24) & 255]; }
+    files.forEach(function (f) {
+      var name = enc.encode(f[0]), data = f[1], crc = crc32(data);
+      var head = [].concat([0x50, 0x4b, 3, 4], u16(20), u16(0x0800), u16(0), u16(0), u16(0x21), u32(crc), u32(data.length), u32(data.length), u16(name.length), u16(0));
+      parts.push(new Uint8Array(head), name, data);
+      central.push(new Uint8Array([].concat([0x50, 0x4b, 1, 2], u16(20), u16(20), u16(0x0800), u16(0), u16(0), u16(0x21), u32(crc), u32(data.length), u32(data.length), u16(name.length), u16(0), u16(0), u16(0), u16(0), u32(0), u32(offset))), name);
+      offset += head.length + name.length + data.length;
+    });
+    var size = central.reduce(function (a, b) { return a + b.length; }, 0);
+    var end = new Uint8Array([].concat([0x50, 0x4b, 5, 6], u16(0), u16(0), u16(files.length), u16(files.length), u32(size), u32(offset), u16(0)));
+    return new Blob(parts.concat(central, [end]), { type: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" });
+  }
+  function xmlEsc(s) { return String(s).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;"); }
+  function sheetXml(rows) {
+    function col(i) { var s = ""; i++; while (i > 0) { var m = (i - 1) % 26; s = String.fromCharCode(65 + m) + s; i = Math.floor((i - 1) / 26); } return s; }
+    var out = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>';
+    rows.forEach(function (r, ri) {
+      out += '<row r="' + (ri + 1) + '">';
+      r.forEach(function (v, ci) {
+        var ref = col(ci) + (ri + 1);
+        if (typeof v === "number" && isFinite(v)) out += '<c r="' + ref + '"><v>' + v + "</v></c>";
+        else if (v !== null && v !== undefined && v !== "") out += '<c r="' + ref + '" t="inlineStr"><is><t>' + xmlEsc(v) + "</t></is></c>";
+      });
+      out += "</row>";
+    });
+    return out + "</sheetData></worksheet>";
+  }
   function downloadXlsx() {
-    if (MODE === "static") { announce(t("not_in_static")); return; }
-    location.href = "api/download?format=xlsx&layer=" + encodeURIComponent(state.layer) + "&indicator=" +
-      encodeURIComponent(state.ind) + "&period=" + encodeURIComponent(state.period);
+    if (MODE === "server") {
+      location.href = "api/download?format=xlsx&layer=" + encodeURIComponent(state.layer) + "&indicator=" +
+        encodeURIComponent(state.ind) + "&period=" + encodeURIComponent(state.period);
+      return;
+    }
+    var m = indMeta(state.ind), enc = new TextEncoder();
+    var data = [["Schluessel", "Name", m.name + (m.unit ? " (" + m.unit + ")" : ""), "Kennung"]];
+    shownRows().forEach(function (r) { data.push([r.id, r.name, r.v === null ? flagSign(r.f) : r.v, r.f || ""]); });
+    var meta = [["Indikator", m.name], ["ID", state.ind], ["Einheit", m.unit], ["Raumebene", layerMeta(state.layer).name],
+      ["Zeitraum", periodLabel(state.period)], ["Definition", m.description], ["Quelle", m.source],
+      ["Fassung", META.public ? "öffentlich: kleine Fallzahlen gesperrt (•)" : "intern"], ["Stand", META.generated]];
+    var ns = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"';
+    var files = [
+      ["[Content_Types].xml", '<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/><Override PartName="/xl/worksheets/sheet2.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>'],
+      ["_rels/.rels", '<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>'],
+      ["xl/workbook.xml", '<?xml version="1.0" encoding="UTF-8" standalone="yes"?><workbook ' + ns + '><sheets><sheet name="Werte" sheetId="1" r:id="rId1"/><sheet name="Metadaten" sheetId="2" r:id="rId2"/></sheets></workbook>'],
+      ["xl/_rels/workbook.xml.rels", '<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/><Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet2.xml"/></Relationships>'],
+      ["xl/worksheets/sheet1.xml", sheetXml(data)],
+      ["xl/worksheets/sheet2.xml", sheetXml(meta)]
+    ].map(function (f) { return [f[0], enc.encode(f[1])]; });
+    var a = el("a", { href: URL.createObjectURL(zip(files)), download: fileBase() + ".xlsx" });
+    document.body.appendChild(a); a.click(); setTimeout(function () { URL.revokeObjectURL(a.href); a.remove(); }, 0);
   }
 
   // ------------------------------------------------------------------ render
@@ -580,7 +654,6 @@
   var renderToken = 0;
   function render() {
     fixState(); renderControls(); writeHash(); setView(state.view);
-    $("dl-xlsx").hidden = MODE === "static";
     var token = ++renderToken, chain = chainOf(state.layer);
     announce(t("loading"));
     return layerData(state.layer).then(function () { return Promise.all(chain.map(valuesOnly)); }).then(function () {
