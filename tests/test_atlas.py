@@ -208,3 +208,31 @@ def test_values_round_only_beyond_display_precision(berlin) -> None:  # type: ig
     v = vals["indicators"]["anteil_auslaender"]["2024-12-31"]["v"][0]
     exact = _store_value(berlin, "stadt", "anteil_auslaender", "2024-12-31", "11")
     assert exact is not None and math.isclose(v, exact, abs_tol=0.0005)
+
+
+def test_optional_local_basemap(berlin, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from dataclasses import replace
+
+    from PIL import Image
+
+    from planlabor.atlas.data import basemap_info
+
+    assert basemap_info(tmp_path) is None
+    tile = tmp_path / "basemap" / "0" / "0"
+    tile.mkdir(parents=True)
+    Image.new("RGB", (256, 256), (200, 210, 220)).save(tile / "0.png")
+    (tmp_path / "basemap" / "attribution.txt").write_text("© Testkarte\n", encoding="utf-8")
+    info = basemap_info(tmp_path)
+    assert info == {
+        "tiles": "basemap/{z}/{x}/{y}.png",
+        "minzoom": 0,
+        "maxzoom": 0,
+        "attribution": "© Testkarte",
+    }
+    src = replace(source_of(berlin), root=tmp_path)
+    with TestClient(create_app(src)) as c:
+        assert c.get("/api/atlas/meta").json()["basemap"]["attribution"] == "© Testkarte"
+        r = c.get("/basemap/0/0/0.png")
+        assert r.status_code == 200 and r.content[:4] == b"\x89PNG"
+    build_static(src, tmp_path / "atlas")
+    assert (tmp_path / "atlas" / "basemap" / "0" / "0" / "0.png").exists()

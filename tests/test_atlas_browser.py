@@ -226,6 +226,37 @@ def test_accessible_basics_and_small_screen(browser, static_atlas) -> None:  # t
     page.close()
 
 
+CONTRAST_JS = """() => {
+  const parse = c => { const m = c.match(/[\\d.]+/g).map(Number); return m.length > 3 ? m : [...m, 1]; };
+  const lum = rgb => { const f = v => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); };
+                       return 0.2126 * f(rgb[0]) + 0.7152 * f(rgb[1]) + 0.0722 * f(rgb[2]); };
+  const bg = el => { for (let e = el; e; e = e.parentElement) { const c = parse(getComputedStyle(e).backgroundColor);
+                     if (c[3] > 0.5) return c; } return [255, 255, 255, 1]; };
+  const bad = [];
+  for (const el of document.querySelectorAll('label, button, th, td, p, h1, h2, h3, span, figcaption, a, li, option')) {
+    const text = [...el.childNodes].filter(n => n.nodeType === 3).map(n => n.textContent.trim()).join('');
+    const r = el.getBoundingClientRect();
+    if (!text || r.width === 0 || r.height === 0) continue;
+    const st = getComputedStyle(el), fg = parse(st.color), b = bg(el);
+    const l1 = lum(fg), l2 = lum(b), ratio = (Math.max(l1, l2) + 0.05) / (Math.min(l1, l2) + 0.05);
+    const large = parseFloat(st.fontSize) >= 24 || (parseFloat(st.fontSize) >= 18.66 && +st.fontWeight >= 700);
+    if (ratio < (large ? 3 : 4.5)) bad.push(text.slice(0, 30) + ' ' + ratio.toFixed(2));
+  }
+  return bad;
+}"""
+
+
+def test_text_contrast_meets_wcag_aa(browser, static_atlas, berlin) -> None:  # type: ignore[no-untyped-def]
+    page = browser.new_page(viewport={"width": 1280, "height": 860})
+    page.goto((static_atlas / "index.html").as_uri() + f"#a={AREA}")
+    _painted(page, "einwohner", "plr")
+    page.wait_for_selector("#profile:not([hidden])")
+    assert page.evaluate(CONTRAST_JS) == []
+    page.click('[data-view="table"]')
+    assert page.evaluate(CONTRAST_JS) == []
+    page.close()
+
+
 def test_status_dynamics_matrix_view(browser, static_atlas, berlin) -> None:  # type: ignore[no-untyped-def]
     page = browser.new_page(viewport={"width": 1280, "height": 860})
     page.goto(

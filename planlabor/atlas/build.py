@@ -19,7 +19,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from planlabor.atlas.data import AtlasSource, dumps, geo_payload, meta_payload, values_payload
+from planlabor.atlas.data import BASEMAP_DIR, AtlasSource, dumps, geo_payload, meta_payload, values_payload
 from planlabor.errors import WorkspaceError
 
 MARKER = ".planlabor-atlas"
@@ -70,6 +70,8 @@ def build_static(src: AtlasSource, out: Path) -> BuildReport:
     data = out / "data"
     data.mkdir()
     meta = meta_payload(src, public=True)
+    if meta.get("basemap"):
+        shutil.copytree(Path(src.root) / BASEMAP_DIR, out / BASEMAP_DIR)
     (data / "meta.js").write_text(_data_script("meta", meta), encoding="utf-8")
     layers = [lay["id"] for lay in meta["layers"]]
     for layer in layers:

@@ -192,8 +192,36 @@ def meta_payload(src: AtlasSource, public: bool = True) -> dict[str, Any]:
         ],
         "periods": {p: format_period_de(p) for ind in by_ind.values() for ps in ind.values() for p in ps},
         "matrices": _matrices(src, {i.id for i in shown}),
+        "basemap": basemap_info(src.root),
         "flags": {k: {"sign": FLAG_SIGNS.get(k, ""), "text": v} for k, v in FLAG_LEGEND.items()}
         | {k: {"sign": s, "text": k} for k, s in FLAG_SIGNS.items() if k not in FLAG_LEGEND},
+    }
+
+
+BASEMAP_DIR = "basemap"
+
+
+def basemap_info(root: Any) -> dict[str, Any] | None:
+    """An optional local basemap: raster tiles ``basemap/{z}/{x}/{y}.png`` in the workspace,
+    attribution in ``basemap/attribution.txt`` (no tiles from the internet, ever)."""
+    from pathlib import Path
+
+    if root is None:
+        return None
+    folder = Path(root) / BASEMAP_DIR
+    zooms = (
+        sorted(int(p.name) for p in folder.glob("*") if p.is_dir() and p.name.isdigit())
+        if folder.is_dir()
+        else []
+    )
+    if not zooms:
+        return None
+    attribution = folder / "attribution.txt"
+    return {
+        "tiles": f"{BASEMAP_DIR}/{{z}}/{{x}}/{{y}}.png",
+        "minzoom": zooms[0],
+        "maxzoom": zooms[-1],
+        "attribution": attribution.read_text(encoding="utf-8").strip() if attribution.exists() else "",
     }
 
 

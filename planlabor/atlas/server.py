@@ -40,7 +40,15 @@ from starlette.concurrency import run_in_threadpool
 
 from planlabor.atlas.auth import ROLES, Throttle, secret_key, verify
 from planlabor.atlas.build import index_html, static_dir
-from planlabor.atlas.data import AtlasSource, dumps, geo_payload, meta_payload, values_frame, values_payload
+from planlabor.atlas.data import (
+    BASEMAP_DIR,
+    AtlasSource,
+    dumps,
+    geo_payload,
+    meta_payload,
+    values_frame,
+    values_payload,
+)
 from planlabor.errors import PlanlaborError
 
 ID_RE = r"^[A-Za-z0-9_.\-]{1,64}$"
@@ -341,6 +349,8 @@ def create_app(
 
         app.get(f"/{name}", include_in_schema=False)(_file)
     app.mount("/vendor", StaticFiles(directory=static_dir() / "vendor"), name="vendor")
+    if src.root is not None and (Path(src.root) / BASEMAP_DIR).is_dir():
+        app.mount("/basemap", StaticFiles(directory=Path(src.root) / BASEMAP_DIR), name="basemap")
 
     @app.get("/api/atlas/meta", tags=["Atlas"], summary="Fachthemen, Indikatoren, Raumebenen")
     async def atlas_meta(request: Request) -> Response:

@@ -258,6 +258,14 @@
       fadeDuration: 0, preserveDrawingBuffer: true
     });
     map.addControl(new maplibregl.NavigationControl({ showCompass: false }), "top-right");
+    if (META.basemap) { // a local basemap from the workspace folder basemap/, never from the internet
+      map.on("load", function () {
+        map.addSource("basemap", { type: "raster", tiles: [new URL(META.basemap.tiles, location.href).href.replace(/%7B/g, "{").replace(/%7D/g, "}")],
+          tileSize: 256, minzoom: META.basemap.minzoom, maxzoom: META.basemap.maxzoom, attribution: META.basemap.attribution });
+        map.addLayer({ id: "basemap", type: "raster", source: "basemap" }, map.getLayer("areas-fill") ? "areas-fill" : undefined);
+      });
+      map.addControl(new maplibregl.AttributionControl({ compact: true }), "bottom-right");
+    }
     map.touchZoomRotate.disableRotation();
     map.on("load", function () { mapLoaded = true; render(); });
     map.on("mousemove", "areas-fill", function (e) {
@@ -283,7 +291,7 @@
     if (map.getSource("areas")) map.removeSource("areas");
     map.addSource("areas", { type: "geojson", data: GEO[state.layer], promoteId: "id" });
     map.addLayer({ id: "areas-fill", type: "fill", source: "areas", paint: {
-      "fill-color": ["coalesce", ["feature-state", "color"], NO_DATA], "fill-opacity": 0.85 } });
+      "fill-color": ["coalesce", ["feature-state", "color"], NO_DATA], "fill-opacity": META.basemap ? 0.7 : 0.85 } });
     map.addLayer({ id: "areas-line", type: "line", source: "areas", paint: { "line-color": "#ffffff", "line-width": 0.6 } });
     map.addLayer({ id: "areas-sel", type: "line", source: "areas", paint: {
       "line-color": "#1a1a1a", "line-width": ["case", ["boolean", ["feature-state", "sel"], false], 3, 0] } });
