@@ -63,6 +63,18 @@ AreaPath = Annotated[str, PathParam(pattern=ID_RE, description="Gebietsschlüsse
 IndicatorPath = Annotated[str, PathParam(pattern=ID_RE, description="Indikator-ID")]
 
 
+class _Groups:
+    """Row positions of a frame per key; ``get`` returns the rows of one key."""
+
+    def __init__(self, frame: pd.DataFrame, indices: dict[Any, Any]) -> None:
+        self.frame = frame
+        self.indices = indices
+
+    def get(self, key: Any) -> pd.DataFrame | None:
+        pos = self.indices.get(key)
+        return None if pos is None else self.frame.iloc[pos]
+
+
 class AtlasService:
     """Cached payloads of one workspace, per view (public or internal)."""
 
@@ -71,7 +83,7 @@ class AtlasService:
         self.lock = threading.RLock()
         self.cache: dict[tuple[str, bool], tuple[bytes, bytes]] = {}
         self.frames: dict[tuple[str, bool], pd.DataFrame] = {}
-        self.grouped: dict[tuple[str, bool, tuple[str, ...]], dict[Any, pd.DataFrame]] = {}
+        self.grouped: dict[tuple[str, bool, tuple[str, ...]], _Groups] = {}
         self.responses: OrderedDict[tuple[Any, ...], tuple[bytes, bytes]] = OrderedDict()
         self._meta: dict[bool, dict[str, Any]] = {}
 
@@ -123,24 +135,30 @@ class AtlasService:
                 self.frames[key] = values_frame(self.src, layer, public)
         return self.frames[key]
 
-    def groups(self, layer: str, public: bool, keys: tuple[str, ...]) -> dict[Any, pd.DataFrame]:
-        """The layer's values split once by ``keys`` (answers then take one small group)."""
+    def groups(self, layer: str, public: bool, keys: tuple[str, ...]) -> _Groups:
+        """The layer's values indexed once by ``keys``: row positions per key, few objects."""
         key = (layer, public, keys)
         hit = self.grouped.get(key)
         if hit is None:
             df = self.frame(layer, public)
             with self.lock:
-                hit = {k: g for k, g in df.groupby(list(keys) if len(keys) > 1 else keys[0], sort=False)}
+                by = list(keys) if len(keys) > 1 else keys[0]
+                hit = _Groups(df, df.groupby(by, sort=False).indices)
                 self.grouped[key] = hit
         return hit
 
     def warm(self) -> None:
-        """Build the public payloads and lookup tables ahead of the first visitors."""
+        """Build the public payloads and lookup tables ahead of the first visitors, then move
+        them out of the garbage collector's way (long-lived; scanning them caused pauses)."""
+        import gc
+
         for lay in self.meta(True)["layers"]:
             for kind in ("geo", "values"):
                 self.payload(f"{kind}/{lay['id']}", True)
             for keys in (("indicator_id", "period"), ("indicator_id", "area_id"), ("area_id",)):
                 self.groups(lay["id"], True, keys)
+        gc.collect()
+        gc.freeze()
 
     def indicator(self, iid: str, public: bool) -> dict[str, Any]:
         meta = self.meta(public)

@@ -255,7 +255,7 @@
       container: "map",
       style: { version: 8, sources: {}, layers: [{ id: "bg", type: "background", paint: { "background-color": "#eef1f4" } }] },
       center: [13.4, 52.5], zoom: 9, attributionControl: false, dragRotate: false, pitchWithRotate: false,
-      fadeDuration: 0, preserveDrawingBuffer: true
+      fadeDuration: 0
     });
     map.addControl(new maplibregl.NavigationControl({ showCompass: false }), "top-right");
     if (META.basemap) { // a local basemap from the workspace folder basemap/, never from the internet
