@@ -161,6 +161,9 @@ def test_ogc_api_features(client: TestClient) -> None:
     assert INTERNAL not in items["features"][0]["properties"]
     page = client.get("/ogc/collections/plr/items", params={"limit": 10, "offset": 5}).json()
     assert page["numberReturned"] == 10
+    mitte = client.get("/ogc/collections/bezirk/items", params={"bbox": "13.36,52.51,13.38,52.52"}).json()
+    assert 1 <= mitte["numberMatched"] < 12 and "01" in {f["id"] for f in mitte["features"]}
+    assert client.get("/ogc/collections/bezirk/items", params={"bbox": "14,53,13,52"}).status_code == 422
 
 
 @pytest.mark.parametrize(

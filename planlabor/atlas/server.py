@@ -582,12 +582,26 @@ def create_app(
         period: Period | None = None,
         limit: Annotated[int, Query(ge=1, le=10000)] = 1000,
         offset: Annotated[int, Query(ge=0)] = 0,
+        bbox: Annotated[
+            str | None,
+            Query(
+                pattern=r"^-?\d+(\.\d+)?(,-?\d+(\.\d+)?){3}$",
+                description="minLon,minLat,maxLon,maxLat (CRS84)",
+            ),
+        ] = None,
     ) -> Response:
         import json
 
         _check_id(layer)
         pub = public_view(request)
         geo = json.loads(svc.payload(f"geo/{layer}", pub)[0])
+        if bbox:
+            x0, y0, x1, y1 = (float(v) for v in bbox.split(","))
+            if x0 > x1 or y0 > y1:
+                raise HTTPException(422, "bbox: erwartet minLon,minLat,maxLon,maxLat mit min ≤ max.")
+            geo["features"] = [
+                f for f in geo["features"] if _intersects(_bounds(f["geometry"]), (x0, y0, x1, y1))
+            ]
         df = svc.frame(layer, pub)
         if period is None:
             periods = sorted(p for p in df["period"].unique() if p <= pd.Timestamp.now().strftime("%Y-%m-%d"))
@@ -610,6 +624,26 @@ def create_app(
         return Response(dumps(body), media_type="application/geo+json")
 
     return app
+
+
+def _bounds(geom: dict[str, Any]) -> tuple[float, float, float, float]:
+    xs: list[float] = []
+    ys: list[float] = []
+
+    def walk(c: Any) -> None:
+        if isinstance(c[0], int | float):
+            xs.append(c[0])
+            ys.append(c[1])
+        else:
+            for part in c:
+                walk(part)
+
+    walk(geom["coordinates"])
+    return min(xs), min(ys), max(xs), max(ys)
+
+
+def _intersects(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> bool:
+    return a[0] <= b[2] and b[0] <= a[2] and a[1] <= b[3] and b[1] <= a[3]
 
 
 def _check_id(value: str) -> None:
