@@ -20,7 +20,7 @@ def test_round_trip_between_workspaces(berlin: Workspace, tmp_path: Path) -> Non
     assert definition["component"][0]["id"] == "status" and len(definition["component"][0]["inputs"]) == 4
     target = Workspace.init(tmp_path / "andere", name="Musterstadt")
     dry = target.import_template(out, dry_run=True)
-    assert dry.indicators == len(berlin.catalog().indicators) and dry.indices == 1
+    assert dry.indicators == len(berlin.catalog().indicators) and dry.indices == 2
     assert dry.ready == [] and "einwohner" in dry.missing  # no data yet
     rep = target.import_template(out)
     assert rep.written_to and Path(rep.written_to).exists()
@@ -29,7 +29,7 @@ def test_round_trip_between_workspaces(berlin: Workspace, tmp_path: Path) -> Non
     )
     a, b = berlin.catalog(), target.catalog()
     assert [i.model_dump() for i in a.all_indicators()] == [i.model_dump() for i in b.all_indicators()]
-    assert [r.id for r in b.indices] == ["armutsindex"]
+    assert [r.id for r in b.indices] == ["armutsindex", "alterung"]
     # importing again collides
     with pytest.raises(InputError, match="schon gibt"):
         target.import_template(out)
