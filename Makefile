@@ -15,7 +15,7 @@ $(SYSSTAMP): scripts/debian-packages.txt scripts/install-system-deps.sh
 $(STAMP): pyproject.toml $(SYSSTAMP)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev,atlas]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,atlas,reports]'
 	@touch $(STAMP)
 
 setup: $(STAMP)

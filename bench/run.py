@@ -13,6 +13,7 @@ BENCHES = {
     "spatial": "bench.bench_spatial",
     "projection": "bench.bench_projection",
     "atlas": "bench.bench_atlas",
+    "reports": "bench.bench_reports",
 }
 
 

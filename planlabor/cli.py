@@ -1606,6 +1606,106 @@ def serve(ctx: click.Context, host: str, port: int, internal: bool, https: bool)
     _serve(None, ctx, host, port, internal, https)
 
 
+# -------------------------------------------------------------------- report
+@cli.group(cls=PlanlaborGroup)
+def report() -> None:
+    """Berichte aus den Daten: Sozialraumprofile und Methodenanhang (HTML, PDF, DOCX)."""
+
+
+@report.command("profile")
+@click.option("--layer", default="plr", show_default=True, help="Raumebene der Profile.")
+@click.option("--area", "areas", multiple=True, help="Gebietsschlüssel (mehrfach möglich).")
+@click.option("--all", "all_areas", is_flag=True, help="Ein Profil für jedes Gebiet der Ebene.")
+@click.option("--period", help="Stand (sonst der jüngste beobachtete Stichtag).")
+@click.option("--format", "fmt", type=click.Choice(["html", "pdf", "docx"]), default="pdf", show_default=True)
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(),
+    help="Datei (.html/.pdf/.docx) oder Ordner (eine Datei je Gebiet).",
+)
+@click.option("--workers", type=int, default=2, show_default=True, help="Parallele Prozesse für PDF.")
+@click.option(
+    "--intern", "internal", is_flag=True, help="Interne Fassung: auch interne Indikatoren, ohne Sperrung."
+)
+@click.pass_context
+def report_profile(
+    ctx: click.Context,
+    layer: str,
+    areas: tuple[str, ...],
+    all_areas: bool,
+    period: str | None,
+    fmt: str,
+    out: str,
+    workers: int,
+    internal: bool,
+) -> None:
+    """Sozialraumprofile: Kennzahlen gegen Obergebiet und Stadt, Ränge, Zeitreihen, Lagekarte.
+
+    Öffentliche Fassung (Standard): nur öffentliche Indikatoren, kleine Fallzahlen gesperrt (•).
+
+    \b
+    Beispiele:
+      planlabor report profile --area 01100101 --format pdf --out stuelerstrasse.pdf
+      planlabor report profile --all --format pdf --out profile/
+      planlabor report profile --area 01100101 --format docx --out profile/
+    """
+    from rich.progress import Progress
+
+    from planlabor.atlas.data import source_of
+    from planlabor.io.periods import parse_period_option
+    from planlabor.reports.data import ReportData
+    from planlabor.reports.render import Layout, ProfileBuilder, write_profiles
+
+    ws = _workspace(ctx, read_only=True)
+    ids = list(areas)
+    if all_areas:
+        ids = ws.store.areas(layer)["area_id"].astype(str).tolist()
+    if not ids:
+        raise InputError("Geben Sie --area ID oder --all an.", column="--area")
+    builder = ProfileBuilder(ReportData(source_of(ws), public=not internal), Layout.of(ws), layer)
+    p = parse_period_option(period, stichtag=True) if period else None
+    if len(ids) > 1:
+        with Progress(transient=True) as bar:
+            task = bar.add_task("Sozialraumprofile", total=len(ids))
+            r = write_profiles(
+                builder, ids, fmt, Path(out), p, workers, lambda n, _t: bar.update(task, completed=n)
+            )
+    else:
+        r = write_profiles(builder, ids, fmt, Path(out), p, workers)
+    click.echo(
+        f"{len(r.files)} Datei(en) geschrieben nach {out} in {_de(r.seconds, 1)} s "
+        f"({_de(r.per_file, 2)} s je Profil){' – interne Fassung' if internal else ''}"
+    )
+
+
+@report.command("methods")
+@click.option("--format", "fmt", type=click.Choice(["html", "pdf"]), default="pdf", show_default=True)
+@click.option("--out", required=True, type=click.Path(dir_okay=False), help="Zieldatei.")
+@click.option("--intern", "internal", is_flag=True, help="Auch interne Indikatoren aufführen.")
+@click.pass_context
+def report_methods(ctx: click.Context, fmt: str, out: str, internal: bool) -> None:
+    """Methodenanhang: Definition, Berechnung, Quelle und Datenstand jedes Indikators; Geheimhaltungsregel.
+
+    \b
+    Beispiel:
+      planlabor report methods --format pdf --out methodenanhang.pdf
+    """
+    from planlabor.atlas.data import source_of
+    from planlabor.reports.data import ReportData
+    from planlabor.reports.render import Layout, html_to_pdf, methods_html
+
+    ws = _workspace(ctx, read_only=True)
+    html = methods_html(ReportData(source_of(ws), public=not internal), Layout.of(ws))
+    path = Path(out)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if fmt == "html":
+        path.write_text(html, encoding="utf-8")
+    else:
+        html_to_pdf(html, path)
+    click.echo(f"Methodenanhang geschrieben: {path}")
+
+
 # ------------------------------------------------------------------ template
 @cli.group(cls=PlanlaborGroup)
 def template() -> None:

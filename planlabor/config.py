@@ -79,8 +79,21 @@ class ImportSection(_Strict):
     on_unmatched: Literal["refuse", "quarantine"] = "refuse"
 
 
+class ReportSection(_Strict):
+    """Layout of the reports: the city's logo, colour, organisation and wording."""
+
+    organisation: str = ""
+    logo: str | None = None  # image file relative to the workspace
+    accent: str = Field(default="#004f9f", pattern=r"^#[0-9a-fA-F]{6}$")
+    profile_title: str = "Sozialraumprofil"
+    report_title: str = "Sozialbericht"
+    key_indicators: list[str] = Field(default_factory=list)  # key figures on top of each profile
+    series_indicators: list[str] = Field(default_factory=list)  # time series charts in profiles
+
+
 class Config(_Strict):
     workspace: WorkspaceSection
+    report: ReportSection = Field(default_factory=ReportSection)
     store: StoreSection = Field(default_factory=StoreSection)
     confidentiality: ConfidentialitySection = Field(default_factory=ConfidentialitySection)
     imports: ImportSection = Field(default_factory=ImportSection, alias="import")

@@ -43,6 +43,7 @@ class DuckDBStore(Store):
         self.path = str(path)
         try:
             self.con = duckdb.connect(self.path, read_only=read_only)
+            self.read_only = read_only
         except duckdb.IOException as exc:
             raise StoreError(
                 f"Der Speicher {self.path} kann nicht geöffnet werden: {exc}",

@@ -1,0 +1,1 @@
+"""Reports: Sozialraumprofile, integrated Sozialbericht, committee sheets (HTML, PDF, DOCX)."""

@@ -1,0 +1,309 @@
+"""Static charts and maps for reports, rendered on the server with matplotlib (Agg).
+
+Colours match the atlas: the area in orange (#b34700), the parent area in blue (#004f9f), the
+city in dark grey, map classes from the same ColorBrewer/viridis ramps.  Every chart comes with
+a German alternative text that states what it shows.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from planlabor.io.export import format_number_de
+from planlabor.io.periods import format_period_de
+
+AREA, PARENT, CITY = "#b34700", "#004f9f", "#4a4a4a"
+PALETTES = {
+    "hoch_ist_schlecht": ["#ffffb2", "#fed976", "#feb24c", "#fd8d3c", "#fc4e2a", "#e31a1c", "#b10026"],
+    "hoch_ist_gut": ["#ffffcc", "#c7e9b4", "#7fcdbb", "#41b6c4", "#1d91c0", "#225ea8", "#0c2c84"],
+    "neutral": ["#fde725", "#90d743", "#35b779", "#21918c", "#31688e", "#443983", "#440154"],
+}
+
+
+@dataclass
+class Chart:
+    png: bytes
+    alt: str
+
+    @property
+    def data_uri(self) -> str:
+        return "data:image/png;base64," + base64.b64encode(self.png).decode("ascii")
+
+
+def _plt() -> Any:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    plt.rcParams.update({"font.family": "DejaVu Sans", "font.size": 8, "axes.spines.top": False,
+                         "axes.spines.right": False})  # fmt: skip
+    return plt
+
+
+def _png(fig: Any, dpi: int = 150) -> bytes:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
+    _plt().close(fig)
+    return buf.getvalue()
+
+
+def series_chart(
+    series: list[tuple[str, float | None, float | None, float | None]],
+    title: str,
+    unit: str,
+    decimals: int,
+    labels: tuple[str, str | None, str | None],
+) -> Chart | None:
+    """Line chart of area, parent and city over the periods."""
+    pts = [(p, a, b, c) for p, a, b, c in series]
+    if len([1 for _, a, _, _ in pts if a is not None]) < 2:
+        return None
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(4.6, 1.9))
+    xs = np.arange(len(pts))
+    for k, (color, label, width) in enumerate(
+        ((AREA, labels[0], 2.2), (PARENT, labels[1], 1.3), (CITY, labels[2], 1.3))
+    ):
+        if label is None:
+            continue
+        ys = np.array([np.nan if row[k + 1] is None else row[k + 1] for row in pts], dtype=float)
+        if np.isnan(ys).all():
+            continue
+        ax.plot(xs, ys, color=color, lw=width, label=label)
+    ticks = [0, len(pts) - 1] if len(pts) < 6 else list(range(0, len(pts), max(1, len(pts) // 4)))
+    ax.set_xticks(ticks, [format_period_de(pts[i][0]) for i in ticks])
+    ax.yaxis.set_major_formatter(lambda v, _: format_number_de(v, decimals))
+    ax.set_ylabel(unit)
+    ax.legend(frameon=False, fontsize=7, loc="best")
+    ax.grid(axis="y", color="#e3e7ec", lw=0.6)
+    first, last = pts[0], pts[-1]
+    alt = (
+        f"Liniendiagramm {title}: {labels[0]} von {_fmt(first[1], decimals)} ({format_period_de(first[0])}) "
+        f"auf {_fmt(last[1], decimals)} ({format_period_de(last[0])})"
+    )
+    if labels[2] and last[3] is not None:
+        alt += f"; {labels[2]} zuletzt {_fmt(last[3], decimals)}"
+    return Chart(_png(fig), alt + ".")
+
+
+def _fmt(v: float | None, decimals: int) -> str:
+    return "–" if v is None else format_number_de(v, decimals)
+
+
+class MapRenderer:
+    """Small maps of one layer: the base drawn once, each inset only adds the highlighted area."""
+
+    def __init__(self, geoms: Any, ids: list[str]) -> None:
+        self.geoms = geoms  # GeoSeries in a projected CRS, aligned with ids
+        self.ids = ids
+        self.pos = {a: i for i, a in enumerate(ids)}
+        self._base: tuple[np.ndarray, tuple[float, float, float, float]] | None = None
+
+    def _background(self) -> tuple[np.ndarray, tuple[float, float, float, float]]:
+        if self._base is None:
+            plt = _plt()
+            x0, y0, x1, y1 = self.geoms.total_bounds
+            fig = plt.figure(figsize=(2.4, 2.4 * (y1 - y0) / (x1 - x0)), dpi=150)
+            ax = fig.add_axes((0, 0, 1, 1))
+            self.geoms.plot(ax=ax, color="#e6e9ee", edgecolor="#ffffff", linewidth=0.2)
+            ax.set_xlim(x0, x1)
+            ax.set_ylim(y0, y1)
+            ax.set_axis_off()
+            fig.canvas.draw()
+            img = np.asarray(fig.canvas.buffer_rgba()).copy()
+            plt.close(fig)
+            self._base = (img, (x0, x1, y0, y1))
+        return self._base
+
+    def inset(self, area_id: str, name: str) -> Chart:
+        plt = _plt()
+        img, extent = self._background()
+        h, w = img.shape[:2]
+        fig = plt.figure(figsize=(w / 150, h / 150), dpi=150)
+        ax = fig.add_axes((0, 0, 1, 1))
+        ax.imshow(img, extent=extent, interpolation="nearest")
+        self.geoms.iloc[[self.pos[area_id]]].plot(ax=ax, color=AREA, edgecolor="#1a1a1a", linewidth=0.6)
+        ax.set_xlim(extent[0], extent[1])
+        ax.set_ylim(extent[2], extent[3])
+        ax.set_axis_off()
+        return Chart(_png(fig), f"Lagekarte: {name} (orange) in der Stadt.")
+
+    def choropleth(
+        self, values: list[float | None], polarity: str, title: str, unit: str, decimals: int, k: int = 5
+    ) -> Chart:
+        """Quantile classes as in the atlas' default, with legend."""
+        plt = _plt()
+        v = np.array([np.nan if x is None else x for x in values], dtype=float)
+        valid = v[~np.isnan(v)]
+        breaks = (
+            np.unique(np.quantile(valid, np.linspace(0, 1, k + 1))) if valid.size else np.array([0.0, 1.0])
+        )
+        pal = PALETTES.get(polarity, PALETTES["neutral"])
+        n = max(len(breaks) - 1, 1)
+        colors = [pal[round(i * (len(pal) - 1) / max(n - 1, 1))] for i in range(n)]
+        cls = np.clip(np.searchsorted(breaks, v, side="left") - 1, 0, n - 1)
+        fc = ["#d0d0d0" if np.isnan(x) else colors[c] for x, c in zip(v, cls, strict=True)]
+        x0, y0, x1, y1 = self.geoms.total_bounds
+        fig = plt.figure(figsize=(6.2, 6.2 * (y1 - y0) / (x1 - x0) * 0.9))
+        ax = fig.add_axes((0, 0, 0.72, 1))
+        self.geoms.plot(ax=ax, color=fc, edgecolor="#ffffff", linewidth=0.2)
+        ax.set_axis_off()
+        from matplotlib.patches import Patch
+
+        handles = [
+            Patch(
+                color=colors[i],
+                label=f"{format_number_de(breaks[i], decimals)} – {format_number_de(breaks[i + 1], decimals)}",
+            )
+            for i in range(n)
+        ]
+        if np.isnan(v).any():
+            handles.append(Patch(color="#d0d0d0", label="keine Angabe"))
+        fig.legend(handles=handles, loc="center right", frameon=False, title=unit or None, fontsize=7)
+        alt = (
+            f"Karte {title} in {n} Klassen (Quantile) von {format_number_de(float(valid.min()), decimals)} "
+            f"bis {format_number_de(float(valid.max()), decimals)}{' ' + unit if unit else ''}"
+            if valid.size
+            else f"Karte {title}: keine Werte"
+        )
+        return Chart(_png(fig, dpi=130), alt + ".")
+
+
+# ---------------------------------------------------------------- SVG (HTML and PDF)
+@dataclass
+class SvgChart:
+    svg: str
+    alt: str
+    caption: str = ""
+
+
+def _esc(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+
+
+def series_svg(
+    series: list[tuple[str, float | None, float | None, float | None]],
+    title: str,
+    unit: str,
+    decimals: int,
+    labels: tuple[str, str | None, str | None],
+) -> SvgChart | None:
+    """The time series as a small SVG (drawn by the PDF engine itself: fast and sharp)."""
+    if len([1 for row in series if row[1] is not None]) < 2:
+        return None
+    w, h, left, right, top, bottom = 300.0, 120.0, 44.0, 6.0, 6.0, 30.0
+    shown = [k for k in range(3) if labels[k] is not None]
+    vals: list[float] = [float(row[k + 1]) for row in series for k in shown if row[k + 1] is not None]  # type: ignore[arg-type]
+    lo, hi = min(vals), max(vals)
+    if hi == lo:
+        lo, hi = lo - 1, hi + 1
+    pad = (hi - lo) * 0.08
+    lo, hi = lo - pad, hi + pad
+    n = len(series)
+
+    def x(i: int) -> float:
+        return left + i * (w - left - right) / max(n - 1, 1)
+
+    def y(v: float) -> float:
+        return top + (1 - (v - lo) / (hi - lo)) * (h - top - bottom)
+
+    parts = []
+    for v in (lo + pad, (lo + hi) / 2, hi - pad):
+        parts.append(
+            f'<line x1="{left}" x2="{w - right}" y1="{y(v):.1f}" y2="{y(v):.1f}" stroke="#e3e7ec" stroke-width="0.6"/>'
+        )
+        parts.append(
+            f'<text x="{left - 3}" y="{y(v) + 3:.1f}" text-anchor="end" font-size="7" fill="#4a4a4a">{format_number_de(v, decimals)}</text>'
+        )
+    for i in sorted({0, n // 2, n - 1}):
+        anchor = "start" if i == 0 else "end" if i == n - 1 else "middle"
+        parts.append(
+            f'<text x="{x(i):.1f}" y="{h - bottom + 10}" text-anchor="{anchor}" font-size="7" fill="#4a4a4a">{format_period_de(series[i][0])}</text>'
+        )
+    legend_x = left
+    for k, (color, label, width) in enumerate(
+        ((AREA, labels[0], 2.0), (PARENT, labels[1], 1.1), (CITY, labels[2], 1.1))
+    ):
+        if label is None:
+            continue
+        pts = [(x(i), y(float(row[k + 1]))) for i, row in enumerate(series) if row[k + 1] is not None]  # type: ignore[arg-type]
+        if not pts:
+            continue
+        d = " ".join(("M" if j == 0 else "L") + f"{px:.1f} {py:.1f}" for j, (px, py) in enumerate(pts))
+        parts.append(f'<path d="{d}" fill="none" stroke="{color}" stroke-width="{width}"/>')
+        parts.append(f'<rect x="{legend_x}" y="{h - 9}" width="8" height="3" fill="{color}"/>')
+        parts.append(
+            f'<text x="{legend_x + 11}" y="{h - 6}" font-size="7" fill="#1a1a1a">{_esc(label[:26])}</text>'
+        )
+        legend_x += 12 + 4.3 * min(len(label), 26)
+    first, last = series[0], series[-1]
+    alt = (
+        f"Liniendiagramm {title}: {labels[0]} von {_fmt(first[1], decimals)} ({format_period_de(first[0])}) "
+        f"auf {_fmt(last[1], decimals)} ({format_period_de(last[0])})"
+    )
+    if labels[2] and last[3] is not None:
+        alt += f"; {labels[2]} zuletzt {_fmt(last[3], decimals)}"
+    alt += "."
+    svg = (
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w:.0f} {h:.0f}" role="img" aria-label="{_esc(alt)}">'
+        f"<title>{_esc(alt)}</title>{''.join(parts)}</svg>"
+    )
+    return SvgChart(svg, alt, f"{title} ({unit})" if unit else title)
+
+
+class SvgInsets:
+    """Location maps as SVG: the layer's outlines once as a path, the area highlighted."""
+
+    def __init__(self, geoms: Any, ids: list[str], size: float = 160.0) -> None:
+        import shapely
+
+        x0, y0, x1, y1 = geoms.total_bounds
+        scale = size / max(x1 - x0, y1 - y0)
+        self.w, self.h = (x1 - x0) * scale, (y1 - y0) * scale
+
+        def path(geom: Any) -> str:
+            out = []
+            polys = list(geom.geoms) if hasattr(geom, "geoms") else [geom]
+            for poly in polys:
+                for ring in [poly.exterior, *poly.interiors]:
+                    c = np.asarray(ring.coords)
+                    px = (c[:, 0] - x0) * scale
+                    py = (y1 - c[:, 1]) * scale
+                    out.append("M" + " L".join(f"{a:.1f} {b:.1f}" for a, b in zip(px, py, strict=True)) + "Z")
+            return "".join(out)
+
+        simple = shapely.simplify(geoms.to_numpy(), 1.5 / scale)
+        self.paths = {
+            a: path(g) for a, g in zip(ids, simple, strict=True) if g is not None and not g.is_empty
+        }
+        # the city's outlines once as a small raster (a vector path of every area is slow to lay out
+        # hundreds of times); the highlighted area stays vector
+        plt = _plt()
+        fig = plt.figure(figsize=(self.w / 72, self.h / 72), dpi=200)
+        ax = fig.add_axes((0, 0, 1, 1))
+        geoms.plot(ax=ax, color="#e6e9ee", edgecolor="#ffffff", linewidth=0.25)
+        ax.set_xlim(x0, x1)
+        ax.set_ylim(y0, y1)
+        ax.set_axis_off()
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png", dpi=200)
+        plt.close(fig)
+        self.base_uri = "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+
+    def inset(self, area_id: str, name: str) -> SvgChart | None:
+        if area_id not in self.paths:
+            return None
+        alt = f"Lagekarte: {name} (orange) in der Stadt."
+        svg = (
+            f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {self.w:.0f} {self.h:.0f}" role="img" '
+            f'aria-label="{_esc(alt)}"><title>{_esc(alt)}</title>'
+            f'<image href="{self.base_uri}" x="0" y="0" width="{self.w:.1f}" height="{self.h:.1f}"/>'
+            f'<path d="{self.paths[area_id]}" fill="{AREA}" stroke="#1a1a1a" stroke-width="0.6" fill-rule="evenodd"/></svg>'
+        )
+        return SvgChart(svg, alt, "Lage")

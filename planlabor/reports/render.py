@@ -1,0 +1,424 @@
+"""Render reports to HTML, PDF (weasyprint, tagged PDF/UA) and DOCX (python-docx).
+
+One Jinja2 template per report kind (``templates/``), styled by ``report.css`` with the
+workspace's colour, logo and wording (``[report]`` in ``planlabor.toml``).  PDFs for many areas
+are rendered in parallel processes; the numbers are gathered once in the parent process.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import mimetypes
+import time
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from planlabor.errors import DependencyError, InputError
+from planlabor.io.periods import format_period_de
+from planlabor.reports.charts import Chart, MapRenderer, SvgChart, SvgInsets, series_chart, series_svg
+from planlabor.reports.data import Figure, ProfileData, ReportData
+
+FORMATS = ("html", "pdf", "docx")
+NOTE = (
+    "Alle Zahlen aus dem Datenspeicher von planlabor. • = gesperrt (Geheimhaltung: kleine Fallzahlen "
+    "und Gegensperrung), – = kein Wert, x = nicht sinnvoll. Rang 1 = höchster Wert. Definitionen und "
+    "Quellen im Methodenanhang."
+)
+
+
+@dataclass
+class Layout:
+    title: str
+    accent: str = "#004f9f"
+    organisation: str = ""
+    logo: str | None = None  # data URI
+    profile_title: str = "Sozialraumprofil"
+    report_title: str = "Sozialbericht"
+    key_indicators: list[str] = field(default_factory=list)
+    series_indicators: list[str] = field(default_factory=list)
+
+    @staticmethod
+    def of(ws: Any) -> Layout:
+        r = ws.config.report
+        logo = None
+        if r.logo:
+            path = Path(ws.root) / r.logo
+            if not path.exists():
+                raise InputError(
+                    f"Das Logo {r.logo!r} gibt es nicht.", file=path, column="[report] logo",
+                    hint="Pfad relativ zum Arbeitsbereich angeben oder den Eintrag entfernen.",
+                )  # fmt: skip
+            mime = mimetypes.guess_type(path.name)[0] or "image/png"
+            logo = f"data:{mime};base64," + base64.b64encode(path.read_bytes()).decode("ascii")
+        return Layout(
+            ws.config.workspace.name, r.accent, r.organisation, logo, r.profile_title, r.report_title,
+            list(r.key_indicators), list(r.series_indicators),
+        )  # fmt: skip
+
+
+def _env() -> Any:
+    from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+    folder = Path(str(resources.files("planlabor.reports").joinpath("templates")))
+    env = Environment(loader=FileSystemLoader(folder), autoescape=select_autoescape(["html", "j2"]))
+    env.globals["period_de"] = format_period_de
+    return env
+
+
+def _css(layout: Layout) -> str:
+    from jinja2 import Template
+
+    folder = Path(str(resources.files("planlabor.reports").joinpath("templates")))
+    return Template((folder / "report.css").read_text(encoding="utf-8")).render(accent=layout.accent)
+
+
+@dataclass
+class ProfileItem:
+    p: ProfileData
+    key: list[Figure]
+    inset: Chart | SvgChart | None
+    charts: list[Any]
+
+
+class ProfileBuilder:
+    """Gathers numbers and charts of Sozialraumprofile (one data load for all areas)."""
+
+    def __init__(self, data: ReportData, layout: Layout, layer: str) -> None:
+        self.data = data
+        self.layout = layout
+        self.layer = layer
+        self._maps: MapRenderer | None = None
+        self._svg: SvgInsets | None = None
+
+    def _geoms(self) -> tuple[Any, list[str]]:
+        import geopandas as gpd
+        import shapely
+
+        areas = self.data.src.store.areas(self.layer, geometry=True)
+        lay = self.data.src.store.layer(self.layer)
+        g = gpd.GeoSeries(shapely.from_wkb(areas["geom"].to_numpy()), crs=lay.crs if lay else None)
+        return g, areas["area_id"].astype(str).tolist()
+
+    def maps(self) -> MapRenderer:
+        if self._maps is None:
+            g, ids = self._geoms()
+            self._maps = MapRenderer(g.simplify(20), ids)
+        return self._maps
+
+    def svg_insets(self) -> SvgInsets:
+        if self._svg is None:
+            g, ids = self._geoms()
+            self._svg = SvgInsets(g, ids)
+        return self._svg
+
+    def item(self, area_id: str, period: str | None = None, png: bool = False) -> ProfileItem:
+        """Numbers and charts of one profile; ``png`` renders charts as images (for DOCX)."""
+        p = self.data.profile(self.layer, area_id, period)
+        p.themes = [(t, [f for f in figs if f.unit not in HIDDEN_UNITS]) for t, figs in p.themes]
+        figs = [f for _, fs in p.themes for f in fs]
+        by_id = {f.indicator: f for f in figs}
+        wanted = self.layout.key_indicators or [f.indicator for f in figs[:6]]
+        key = [by_id[i] for i in wanted if i in by_id][:6]
+        series_ids = self.layout.series_indicators or _default_series(p)
+        areas = self.data.areas(self.layer).set_index("area_id")
+        parent_id = areas.loc[area_id, "parent_id"] if area_id in areas.index else None
+        chain = self.data.chain(self.layer)
+        city = self.data.areas(chain[-1]) if chain else None
+        city_id = str(city["area_id"].iloc[0]) if city is not None and len(city) == 1 else None
+        charts: list[Any] = []
+        for iid in series_ids[:2]:
+            f = by_id.get(iid)
+            if f is None:
+                continue
+            is_count = f.unit in COUNT_UNITS  # a count of the area is not comparable with the city's
+            labels = (p.name, None if is_count else p.parent_name, None if is_count else p.city_name)
+            s = self.data.series(
+                self.layer, area_id, iid, parent_id if isinstance(parent_id, str) else None, city_id
+            )
+            c: Chart | SvgChart | None
+            if png:
+                c = series_chart(s, f.name, f.unit, f.decimals, labels)
+            else:
+                c = series_svg(s, f.name, f.unit, f.decimals, labels)
+            if c is not None:
+                charts.append(c)
+        inset: Any
+        if png:
+            inset = self.maps().inset(area_id, p.name) if area_id in self.maps().pos else None
+        else:
+            inset = self.svg_insets().inset(area_id, p.name)
+        return ProfileItem(p, key, inset, charts)
+
+
+HIDDEN_UNITS = ("Klasse", "Code")
+COUNT_UNITS = (
+    "Personen",
+    "Plätze",
+    "Einrichtungen",
+    "Wohnungen",
+    "Fälle",
+)  # index classes and matrix codes: shown in the atlas, not in tables
+
+
+def _default_series(p: ProfileData) -> list[str]:
+    """First count of the first theme and the first rate of the next theme with a series."""
+    out = []
+    for _, figs in p.themes:
+        for f in figs:
+            if f.unit in ("%", "je 100") or f.indicator in ("einwohner",):
+                out.append(f.indicator)
+                break
+        if len(out) == 2:
+            break
+    return out
+
+
+def profiles_html(items: list[ProfileItem], layout: Layout) -> str:
+    tpl = _env().get_template("profile.html.j2")
+    title = f"{layout.profile_title} {items[0].p.name}" if len(items) == 1 else f"{layout.profile_title}e"
+    return str(
+        tpl.render(
+            profiles=items,
+            css=_css(layout),
+            title=title,
+            logo=layout.logo,
+            org=layout.organisation,
+            wording={"profile_title": layout.profile_title, "note": NOTE},
+        )
+    )
+
+
+def html_to_pdf(html: str, target: Path | None = None) -> bytes:
+    try:
+        from weasyprint import HTML
+    except OSError as e:  # Pango missing
+        raise DependencyError(
+            f"weasyprint findet die Systembibliotheken nicht ({e}).",
+            hint="Installieren Sie libpango-1.0-0, libpangoft2-1.0-0 und libharfbuzz-subset0 "
+            "('make system-deps').",
+        ) from None
+    pdf = HTML(string=html).write_pdf(pdf_variant="pdf/ua-1", pdf_tags=True)
+    assert pdf is not None
+    if target is not None:
+        target.write_bytes(pdf)
+    return pdf
+
+
+_WORKER: dict[str, Any] = {}
+
+
+def _worker_init(root: str, layer: str, layout: Layout, public: bool) -> None:
+    """Each process opens the workspace read-only and loads the numbers once."""
+    from planlabor.atlas.data import source_of
+    from planlabor.workspace import Workspace
+
+    ws = Workspace.open(Path(root), read_only=True)
+    _WORKER["builder"] = ProfileBuilder(ReportData(source_of(ws), public), layout, layer)
+    _WORKER["ws"] = ws
+
+
+def _pdf_job(args: tuple[str, str | None, str]) -> str:
+    area_id, period, path = args
+    builder: ProfileBuilder = _WORKER["builder"]
+    html_to_pdf(profiles_html([builder.item(area_id, period)], builder.layout), Path(path))
+    return path
+
+
+def profile_docx(item: ProfileItem, layout: Layout) -> bytes:
+    from docx import Document
+    from docx.shared import Mm, Pt
+
+    doc = Document()
+    doc.styles["Normal"].font.name = "DejaVu Sans"
+    doc.styles["Normal"].font.size = Pt(9)
+    p = item.p
+    doc.add_heading(f"{layout.profile_title} {p.name}", level=1)
+    doc.add_paragraph(
+        f"{p.layer_name} {p.area_id}" + (f" · {p.parent_name}" if p.parent_name else "")
+        + (f" · {p.city_name}" if p.city_name else "") + f" · Stand {format_period_de(p.period)}"
+    )  # fmt: skip
+    t = doc.add_table(rows=1, cols=len(item.key))
+    t.style = "Table Grid"
+    for cell, f in zip(t.rows[0].cells, item.key, strict=True):
+        cell.text = f"{f.name}\n{f.shown}" + (f" {f.unit}" if f.value is not None and f.unit else "")
+    if isinstance(item.inset, Chart):
+        doc.add_picture(io.BytesIO(item.inset.png), width=Mm(45))
+        _alt(doc, item.inset.alt)
+    for c in item.charts:
+        if not isinstance(c, Chart):
+            continue
+        doc.add_picture(io.BytesIO(c.png), width=Mm(110))
+        _alt(doc, c.alt)
+    for theme, figs in p.themes:
+        doc.add_heading(theme, level=2)
+        cols = (
+            ["Indikator", "Stand", p.name]
+            + ([p.parent_name] if p.parent_name else [])
+            + [p.city_name or "Stadt", "Rang"]
+        )
+        tab = doc.add_table(rows=1, cols=len(cols))
+        tab.style = "Table Grid"
+        for cell, text in zip(tab.rows[0].cells, cols, strict=True):
+            cell.text = text or ""
+        for f in figs:
+            row = [f"{f.name}" + (f" ({f.unit})" if f.unit else ""), f.period_de, f.shown]
+            row += [f.fmt(f.parent)] if p.parent_name else []
+            row += [f.fmt(f.city), f"{f.rank}/{f.of}" if f.rank else "–"]
+            for cell, text in zip(tab.add_row().cells, row, strict=True):
+                cell.text = text
+    doc.add_paragraph(NOTE)
+    buf = io.BytesIO()
+    doc.save(buf)
+    return buf.getvalue()
+
+
+def _alt(doc: Any, text: str) -> None:
+    """Alternative text on the last inline picture (docPr/@descr), read by screen readers."""
+    inline = doc.inline_shapes[-1]._inline
+    inline.docPr.set("descr", text)
+
+
+@dataclass
+class WriteReport:
+    files: list[Path]
+    seconds: float
+    per_file: float
+
+
+def write_profiles(
+    builder: ProfileBuilder,
+    area_ids: list[str],
+    fmt: str,
+    out: Path,
+    period: str | None = None,
+    workers: int = 2,
+    progress: Callable[[int, int], None] | None = None,
+) -> WriteReport:
+    """One file per area into ``out`` (a folder) – or one file if ``out`` has the format's suffix
+    and there is one area (or HTML/PDF combining all areas into one document)."""
+    if fmt not in FORMATS:
+        raise InputError(f"Unbekanntes Format {fmt!r}.", column="--format", expected=" | ".join(FORMATS))
+    start = time.perf_counter()
+    single = out.suffix.lower() == f".{fmt}"
+    if single and fmt == "docx" and len(area_ids) > 1:
+        raise InputError(
+            "DOCX gibt es je Gebiet als eigene Datei.", column="--out", hint="Geben Sie einen Ordner an."
+        )
+    (out.parent if single else out).mkdir(parents=True, exist_ok=True)
+    files: list[Path] = []
+    jobs: list[tuple[str, str | None, str]] = []
+    items: list[ProfileItem] = []
+    for n, aid in enumerate(area_ids, start=1):
+        if single and fmt in ("html", "pdf"):
+            items.append(builder.item(aid, period))
+        else:
+            path = out / f"{builder.layout.profile_title.lower()}_{builder.layer}_{aid}.{fmt}"
+            if fmt == "html":
+                path.write_text(profiles_html([builder.item(aid, period)], builder.layout), encoding="utf-8")
+                files.append(path)
+            elif fmt == "docx":
+                path.write_bytes(profile_docx(builder.item(aid, period, png=True), builder.layout))
+                files.append(path)
+            else:
+                jobs.append((aid, period, str(path)))
+        if progress and fmt != "pdf":
+            progress(n, len(area_ids))
+    if single:
+        html = profiles_html(items, builder.layout)
+        if fmt == "html":
+            out.write_text(html, encoding="utf-8")
+        else:
+            html_to_pdf(html, out)
+        files.append(out)
+    elif jobs:
+        root = builder.data.src.root
+        # worker processes open the workspace read-only; that needs no writer in this process
+        if (
+            workers > 1
+            and len(jobs) > 1
+            and root is not None
+            and getattr(builder.data.src.store, "read_only", False)
+        ):
+            import multiprocessing
+
+            ctx = multiprocessing.get_context("spawn")  # fresh processes: no inherited database handle
+            init = (str(root), builder.layer, builder.layout, builder.data.public)
+            with ProcessPoolExecutor(
+                max_workers=workers, mp_context=ctx, initializer=_worker_init, initargs=init
+            ) as pool:
+                for n, done in enumerate(pool.map(_pdf_job, jobs, chunksize=8), start=1):
+                    files.append(Path(done))
+                    if progress:
+                        progress(n, len(jobs))
+        else:
+            _WORKER["builder"] = builder
+            for n, job in enumerate(jobs, start=1):
+                files.append(Path(_pdf_job(job)))
+                if progress:
+                    progress(n, len(jobs))
+    seconds = time.perf_counter() - start
+    return WriteReport(files, seconds, seconds / max(len(area_ids), 1))
+
+
+def methods_html(data: ReportData, layout: Layout) -> str:
+    """Method appendix: every indicator's definition, formula, source and data dates, and the
+    confidentiality rule."""
+    from datetime import date
+
+    rules = data.src.rules
+    rule = (
+        f"Fallzahlen unter {rules.min_count} (Indikatoren können eine eigene Mindestfallzahl haben) werden "
+        f"in veröffentlichten Ausgaben gesperrt und als {rules.marker} gezeigt"
+        + ("; damit sie nicht aus Summen zurückgerechnet werden können, wird je Gruppe mindestens ein "
+           "weiterer Wert gegengesperrt (sekundäre Sperrung)" if rules.secondary else "")
+        + ". Gesperrte Werte erscheinen nie als 0."
+    )  # fmt: skip
+    periods = data.src.store.query_df(
+        "SELECT indicator_id, min(period) AS a, max(period) AS b FROM indicator_values "
+        "WHERE value IS NOT NULL GROUP BY 1"
+    ).set_index("indicator_id")
+    themes: dict[str, list[dict[str, Any]]] = {}
+    for i in data.indicators():
+        if i.numerator and i.denominator:
+            num, den = " + ".join(i.numerator), " + ".join(i.denominator)
+            formula = f"{num} / {den} × {i.factor:g} (Verhältnis der Summen)"
+        elif i.numerator:
+            formula = f"Summe {' + '.join(i.numerator)}" + (f" × {i.factor:g}" if i.factor != 1 else "")
+        elif i.variable:
+            formula = f"übernommener Wert {i.variable}" + (f", gewichtet mit {i.weight}" if i.weight else "")
+        else:
+            formula = f"Ergebnis des Index {i.derived_from or ''}".strip()
+        span = ""
+        if i.id in periods.index:
+            a, b = periods.loc[i.id, "a"], periods.loc[i.id, "b"]
+            span = format_period_de(str(a)) + ("" if a == b else f" bis {format_period_de(str(b))}")
+        themes.setdefault(i.theme, []).append(
+            {
+                "id": i.id,
+                "name": i.name,
+                "unit": i.unit,
+                "description": i.description,
+                "source": i.source,
+                "formula": formula,
+                "periods": span,
+                "public": i.public,
+            }
+        )
+    order = list(data.src.catalog.themes) + sorted(set(themes) - set(data.src.catalog.themes))
+    return str(
+        _env()
+        .get_template("methods.html.j2")
+        .render(
+            title="Methodenanhang",
+            css=_css(layout),
+            workspace=layout.title,
+            today=date.today().strftime("%d.%m.%Y"),
+            rule=rule,
+            themes=[(t, themes[t]) for t in order if t in themes],
+        )
+    )

@@ -1,0 +1,134 @@
+"""Reports on the real Berlin demo: numbers from the store in HTML, PDF (pdftotext) and DOCX."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from planlabor.atlas.data import source_of
+from planlabor.io.export import format_number_de
+from planlabor.reports.data import ReportData
+from planlabor.reports.render import Layout, ProfileBuilder, methods_html, write_profiles
+
+AREA = "01100101"
+INTERNAL = "kinder_unter_1"
+ARTIFACTS = Path(__file__).parent.parent / "test-artifacts"
+
+
+@pytest.fixture(scope="module")
+def builder(berlin) -> ProfileBuilder:  # type: ignore[no-untyped-def]
+    return ProfileBuilder(ReportData(source_of(berlin)), Layout.of(berlin), "plr")
+
+
+def _store(ws, layer: str, indicator: str, period: str, area: str) -> float:  # type: ignore[no-untyped-def]
+    df = ws.store.query_df(
+        "SELECT value FROM indicator_values WHERE layer_id = ? AND indicator_id = ? AND period = ? AND area_id = ?",
+        [layer, indicator, period, area],
+    )
+    return float(df["value"].iloc[0])
+
+
+def test_profile_numbers_come_from_the_store(builder: ProfileBuilder, berlin) -> None:  # type: ignore[no-untyped-def]
+    p = builder.data.profile("plr", AREA, "2024-12-31")
+    figs = {f.indicator: f for _, fs in p.themes for f in fs}
+    assert p.name == "Stülerstraße" and p.parent_name == "Tiergarten Süd" and p.city_name == "Berlin"
+    f = figs["anteil_auslaender"]
+    assert f.period == "2024-12-31"
+    assert f.value == pytest.approx(_store(berlin, "plr", "anteil_auslaender", "2024-12-31", AREA))
+    assert f.parent == pytest.approx(_store(berlin, "bzr", "anteil_auslaender", "2024-12-31", AREA[:6]))
+    assert f.city == pytest.approx(_store(berlin, "stadt", "anteil_auslaender", "2024-12-31", "11"))
+    vals = berlin.store.query_df(
+        "SELECT value FROM indicator_values WHERE layer_id='plr' AND indicator_id='anteil_auslaender' "
+        "AND period='2024-12-31' AND value IS NOT NULL"
+    )["value"]
+    assert f.rank == int((vals > f.value).sum()) + 1 and f.of == len(vals)
+    assert INTERNAL not in figs  # public by default
+    internal = ProfileBuilder(ReportData(source_of(berlin), public=False), Layout.of(berlin), "plr")
+    assert INTERNAL in {f.indicator for _, fs in internal.data.profile("plr", AREA).themes for f in fs}
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils fehlt ('make system-deps')")
+def test_profile_pdf_text_matches_the_store_and_renders(
+    builder: ProfileBuilder, berlin, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    out = tmp_path / "profil.pdf"
+    write_profiles(builder, [AREA], "pdf", out, "2024-12-31")
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(out), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    assert "Sozialraumprofil Stülerstraße" in text
+    v = _store(berlin, "plr", "anteil_auslaender", "2024-12-31", AREA)
+    line = next(ln for ln in text.splitlines() if ln.strip().startswith("Anteil Ausländer:innen (%)"))
+    assert format_number_de(v, 1) in line and "31.12.2024" in line
+    ew = _store(berlin, "plr", "einwohner", "2024-12-31", AREA)
+    assert format_number_de(ew, 0) in text
+    assert INTERNAL not in text and "Kinder unter 1 Jahr" not in text
+    info = subprocess.run(["pdfinfo", str(out)], capture_output=True, text=True, check=True).stdout
+    assert re.search(r"Tagged:\s+yes", info) and int(re.search(r"Pages:\s+(\d+)", info).group(1)) <= 3  # type: ignore[union-attr]
+    ARTIFACTS.mkdir(exist_ok=True)
+    subprocess.run(["pdftoppm", "-r", "60", "-png", str(out), str(ARTIFACTS / "profil")], check=True)
+    assert (ARTIFACTS / "profil-1.png").stat().st_size > 10_000
+
+
+def test_profile_html_is_accessible(builder: ProfileBuilder, tmp_path: Path) -> None:
+    out = tmp_path / "profil.html"
+    write_profiles(builder, [AREA], "html", out, "2024-12-31")
+    html = out.read_text(encoding="utf-8")
+    assert '<html lang="de">' in html and "<h1" in html and 'scope="col"' in html and 'scope="row"' in html
+    svgs = re.findall(r"<svg[^>]*>", html)
+    assert svgs and all('role="img"' in s and "aria-label=" in s for s in svgs)
+    assert "Liniendiagramm Anteil Ausländer:innen: Stülerstraße von" in html
+
+
+def test_profile_docx_opens_with_python_docx(builder: ProfileBuilder, berlin, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from docx import Document
+
+    r = write_profiles(builder, [AREA, "01100102"], "docx", tmp_path / "docx", "2024-12-31")
+    assert len(r.files) == 2
+    doc = Document(str(r.files[0]))
+    assert doc.paragraphs[0].text == "Sozialraumprofil Stülerstraße"
+    cells = [c.text for t in doc.tables for row in t.rows for c in row.cells]
+    v = _store(berlin, "plr", "anteil_auslaender", "2024-12-31", AREA)
+    assert format_number_de(v, 1) in cells
+    assert len(doc.inline_shapes) >= 2
+    descr = [s._inline.docPr.get("descr") for s in doc.inline_shapes]
+    assert all(descr) and descr[0].startswith("Lagekarte")
+
+
+def test_many_profiles_in_parallel_and_errors(builder: ProfileBuilder, berlin, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from planlabor.workspace import Workspace
+
+    ids = ["01100101", "01100102", "01100103"]
+    seen: list[int] = []
+    # worker processes need a read-only workspace (the session fixture holds a write lock: use a copy)
+    berlin.store.execute("CHECKPOINT")
+    shutil.copytree(berlin.root, tmp_path / "ws", ignore=shutil.ignore_patterns("*.wal"))
+    with Workspace.open(tmp_path / "ws", read_only=True) as ro:
+        par = ProfileBuilder(ReportData(source_of(ro)), Layout.of(ro), "plr")
+        r = write_profiles(
+            par, ids, "pdf", tmp_path / "viele", "2024-12-31", workers=2, progress=lambda n, t: seen.append(n)
+        )
+    assert sorted(p.name for p in r.files) == [f"sozialraumprofil_plr_{a}.pdf" for a in ids]
+    assert seen[-1] == 3 and all(p.stat().st_size > 20_000 for p in r.files)
+    # with a writer in this process the same call renders serially
+    serial = write_profiles(builder, ids[:2], "pdf", tmp_path / "seriell", "2024-12-31", workers=2)
+    assert len(serial.files) == 2
+    from planlabor.errors import InputError, NotFoundError
+
+    with pytest.raises(NotFoundError):
+        builder.item("99999999")
+    with pytest.raises(InputError):
+        write_profiles(builder, ids, "docx", tmp_path / "x.docx")
+
+
+def test_method_appendix_names_every_public_indicator(builder: ProfileBuilder) -> None:
+    html = methods_html(builder.data, builder.layout)
+    for ind in builder.data.indicators():
+        assert f'id="ind-{ind.id}"' in html
+    assert INTERNAL not in html
+    assert "Fallzahlen unter 3" in html and "gegengesperrt" in html
+    assert "inhabitants_foreigners / inhabitants × 100" in html
