@@ -1679,6 +1679,46 @@ def report_profile(
     )
 
 
+@report.command("sozialbericht")
+@click.option("--layer", default="plr", show_default=True, help="Raumebene der Karten und Rangfolgen.")
+@click.option("--period", help="Stand (sonst der jüngste beobachtete Stichtag).")
+@click.option("--format", "fmt", type=click.Choice(["html", "pdf"]), default="pdf", show_default=True)
+@click.option("--out", required=True, type=click.Path(dir_okay=False), help="Zieldatei.")
+@click.option("--min-residents", type=int, default=300, show_default=True,
+              help="Gebiete darunter ohne Rangfolge (stark schwankende Quoten).")  # fmt: skip
+@click.option("--intern", "internal", is_flag=True, help="Interne Fassung.")
+@click.pass_context
+def report_sozialbericht(
+    ctx: click.Context, layer: str, period: str | None, fmt: str, out: str, min_residents: int, internal: bool
+) -> None:
+    """Integrierter Sozialbericht: Kapitel je Fachthema mit Karten, Rangfolgen und Befunden in Sätzen.
+
+    \b
+    Beispiel:
+      planlabor report sozialbericht --layer plr --format pdf --out sozialbericht.pdf
+    """
+    import time
+
+    from planlabor.atlas.data import source_of
+    from planlabor.io.periods import parse_period_option
+    from planlabor.reports.data import ReportData
+    from planlabor.reports.render import Layout, html_to_pdf, sozialbericht_html
+
+    start = time.perf_counter()
+    ws = _workspace(ctx, read_only=True)
+    p = parse_period_option(period, stichtag=True) if period else None
+    html = sozialbericht_html(
+        ReportData(source_of(ws), public=not internal), Layout.of(ws), layer, p, min_residents
+    )
+    path = Path(out)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if fmt == "html":
+        path.write_text(html, encoding="utf-8")
+    else:
+        html_to_pdf(html, path)
+    click.echo(f"Sozialbericht geschrieben: {path} ({_de(time.perf_counter() - start, 1)} s)")
+
+
 @report.command("methods")
 @click.option("--format", "fmt", type=click.Choice(["html", "pdf"]), default="pdf", show_default=True)
 @click.option("--out", required=True, type=click.Path(dir_okay=False), help="Zieldatei.")

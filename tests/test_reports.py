@@ -132,3 +132,54 @@ def test_method_appendix_names_every_public_indicator(builder: ProfileBuilder) -
     assert INTERNAL not in html
     assert "Fallzahlen unter 3" in html and "gegengesperrt" in html
     assert "inhabitants_foreigners / inhabitants × 100" in html
+
+
+def test_sozialbericht_findings_are_true_to_the_data(builder: ProfileBuilder, berlin) -> None:  # type: ignore[no-untyped-def]
+    from planlabor.reports.bericht import build_chapters
+
+    period, chapters = build_chapters(builder.data, "plr", "2024-12-31")
+    assert period == "2024-12-31"
+    assert [c.theme for c in chapters][:2] == ["Bevölkerung", "Migration und Integration"]
+    sec = next(s for c in chapters for s in c.sections if s.indicator == "anteil_auslaender")
+    q = berlin.store.query_df(
+        "SELECT v.area_id, v.value, e.value AS ew FROM indicator_values v JOIN indicator_values e "
+        "ON e.area_id = v.area_id AND e.layer_id = v.layer_id AND e.indicator_id = 'einwohner' AND e.period = v.period "
+        "WHERE v.layer_id = 'plr' AND v.indicator_id = 'anteil_auslaender' AND v.period = '2024-12-31' AND v.value IS NOT NULL"
+    )
+    big = q[q["ew"] >= 300].sort_values("value", ascending=False)
+    assert [a for a, _, _ in sec.top] == big["area_id"].head(5).tolist()
+    assert sec.bottom[0][0] == big["area_id"].iloc[-1]
+    city = _store(berlin, "stadt", "anteil_auslaender", "2024-12-31", "11")
+    lead = sec.findings[0].text
+    assert lead.startswith("Am 31.12.2024 lag „Anteil Ausländer:innen“ in Berlin bei ")
+    assert format_number_de(city, 1) + " %" in lead and sec.top[0][1] in lead
+    change = sec.findings[1]
+    assert change.numbers["before"] == "2021-12-31"
+    old = _store(berlin, "stadt", "anteil_auslaender", "2021-12-31", "11")
+    verb = "stieg" if city > old else "sank"
+    assert f"{verb} der Wert in Berlin um {format_number_de(abs(city - old), 1)} Prozentpunkte" in change.text
+    before = berlin.store.query_df(
+        "SELECT area_id, value FROM indicator_values WHERE layer_id = 'plr' AND indicator_id = 'anteil_auslaender' "
+        "AND period = '2021-12-31'"
+    ).set_index("area_id")["value"]
+    diff = (big.set_index("area_id")["value"] - before).dropna()
+    assert change.numbers["up"][0] == diff.idxmax() and change.numbers["down"][0] == diff.idxmin()
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils fehlt ('make system-deps')")
+def test_sozialbericht_pdf(builder: ProfileBuilder, berlin, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from planlabor.reports.render import html_to_pdf, sozialbericht_html
+
+    out = tmp_path / "sozialbericht.pdf"
+    html = sozialbericht_html(builder.data, builder.layout, "plr", "2024-12-31")
+    assert html.count("<img") >= 20 and all('alt="' in tag for tag in re.findall(r"<img[^>]*>", html))
+    html_to_pdf(html, out)
+    text = subprocess.run(["pdftotext", str(out), "-"], capture_output=True, text=True, check=True).stdout
+    assert "Sozialbericht" in text and "Methodenanhang" in text and "Migration und Integration" in text
+    city = _store(berlin, "stadt", "anteil_auslaender", "2024-12-31", "11")
+    assert f"Berlin bei {format_number_de(city, 1)} %" in text.replace("\n", " ")
+    assert INTERNAL not in text
+    subprocess.run(
+        ["pdftoppm", "-r", "50", "-f", "1", "-l", "3", "-png", str(out), str(ARTIFACTS / "sozialbericht")],
+        check=True,
+    )

@@ -422,3 +422,36 @@ def methods_html(data: ReportData, layout: Layout) -> str:
             themes=[(t, themes[t]) for t in order if t in themes],
         )
     )
+
+
+def sozialbericht_html(
+    data: ReportData, layout: Layout, layer: str, period: str | None = None, min_residents: int = 300
+) -> str:
+    """The integrated Sozialbericht as one HTML document (maps as PNG, everything inline)."""
+    import re
+
+    from planlabor.io.export import format_number_de
+    from planlabor.reports.bericht import build_chapters
+
+    builder = ProfileBuilder(data, layout, layer)
+    period, chapters = build_chapters(data, layer, period, maps=builder.maps(), min_residents=min_residents)
+    methods = methods_html(data, layout)
+    body = re.search(r"<body>(.*)</body>", methods, re.S)
+    lay = data.src.store.layer(layer)
+    return str(
+        _env()
+        .get_template("sozialbericht.html.j2")
+        .render(
+            title=layout.report_title,
+            css=_css(layout),
+            workspace=layout.title,
+            org=layout.organisation,
+            logo=layout.logo,
+            period=period,
+            layer_name=(lay.name if lay else layer) or layer,
+            chapters=chapters,
+            note=NOTE,
+            methods=body.group(1) if body else "",
+            fmt=format_number_de,
+        )
+    )
