@@ -127,3 +127,15 @@ def test_demo_projection_and_demand(demo: dict) -> None:
             "SELECT count(*) FROM indicator_values WHERE indicator_id = 'prog_intern_u3' AND layer_id = 'bezirk'"
         ).fetchone()
     assert n is not None and n[0] == 12 * 15  # computed as catalog indicator on every level
+
+
+def test_demo_writes_the_reports(demo: dict) -> None:
+    folder = Path(demo["exports"]) / "berichte"
+    assert (folder / "sozialbericht.pdf").read_bytes()[:5] == b"%PDF-"
+    assert "Sozialbericht" in (folder / "sozialbericht.html").read_text(encoding="utf-8")
+    assert (folder / "methodenanhang.pdf").stat().st_size > 10_000
+    profiles = sorted((folder / "profile").glob("*.html"))
+    assert len(profiles) == 542
+    assert "Sozialraumprofil Stülerstraße" in (
+        folder / "profile" / "sozialraumprofil_plr_01100101.html"
+    ).read_text(encoding="utf-8")

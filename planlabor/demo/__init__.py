@@ -10,7 +10,8 @@ Steps (each is what a planner would do with the command line):
 3. Kitas assigned to the Planungsräume (count and approved places);
 4. population projection 2026–2040 (cohort-component, three variants), the Kita plan
    2026–2030, school-age and old-age demand from it;
-5. all indicators computed on all levels; exports written (CSV, German Excel CSV, XLSX,
+5. all indicators computed on all levels; exports written; the integrated report (HTML, PDF),
+   the method appendix and the 542 Sozialraumprofile (HTML) (CSV, German Excel CSV, XLSX,
    GeoJSON, GeoPackage; internal and public).
 
 Data origin and licences: ``planlabor/demo/data/NOTICE.md``.
@@ -293,6 +294,8 @@ def build_demo(
                     )
                 )
                 written.append(name)
+            say("Berichte: Sozialbericht (HTML, PDF), Methodenanhang, 542 Sozialraumprofile (HTML) …")
+            written += _reports(ws, export_dir / "berichte")
         return {
             "root": str(out),
             "exports": str(export_dir),
@@ -366,6 +369,36 @@ def _projection(ws: Any) -> dict[str, Any]:
             "alter_pflege_wohnen_prognose.csv": old.table,
         },
     }
+
+
+def _reports(ws: Any, folder: Path) -> list[str]:
+    """The integrated report as HTML and PDF, the method appendix and one profile per PLR."""
+    from planlabor.atlas.data import source_of
+    from planlabor.reports.data import ReportData
+    from planlabor.reports.render import (
+        Layout,
+        ProfileBuilder,
+        html_to_pdf,
+        methods_html,
+        sozialbericht_html,
+        write_profiles,
+    )
+
+    folder.mkdir(parents=True, exist_ok=True)
+    data = ReportData(source_of(ws))
+    layout = Layout.of(ws)
+    html = sozialbericht_html(data, layout, "plr")
+    (folder / "sozialbericht.html").write_text(html, encoding="utf-8")
+    html_to_pdf(html, folder / "sozialbericht.pdf")
+    html_to_pdf(methods_html(data, layout), folder / "methodenanhang.pdf")
+    ids = ws.store.areas("plr")["area_id"].astype(str).tolist()
+    write_profiles(ProfileBuilder(data, layout, "plr"), ids, "html", folder / "profile")
+    return [
+        "berichte/sozialbericht.html",
+        "berichte/sozialbericht.pdf",
+        "berichte/methodenanhang.pdf",
+        f"berichte/profile/ ({len(ids)} Sozialraumprofile, HTML)",
+    ]
 
 
 TYPOLOGY_INDICATORS = ["KI_01", "KI_02", "KI_03", "KI_04", "KI_07", "KI_09", "KI_10", "KI_11"]
