@@ -1719,6 +1719,58 @@ def report_sozialbericht(
     click.echo(f"Sozialbericht geschrieben: {path} ({_de(time.perf_counter() - start, 1)} s)")
 
 
+@report.command("sheet")
+@click.option("--layer", default="plr", show_default=True, help="Planungsebene (Kinder und Plätze).")
+@click.option("--level", help="Ebene der Vorlage, z. B. bzr (sonst --layer).")
+@click.option("--period", required=True, help="Stichtag, z. B. 2024-12-31 oder ein Prognosejahr 2030-12-31.")
+@click.option("--prognose", "scenario", help="Kinder aus der gespeicherten Prognose dieser Variante.")
+@click.option("--u3-quote", "u3", type=float, default=50.0, show_default=True)
+@click.option("--ue3-quote", "ue3", type=float, default=95.0, show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["html", "pdf", "docx"]), default="pdf", show_default=True)
+@click.option("--out", required=True, type=click.Path(dir_okay=False), help="Zieldatei.")
+@click.pass_context
+def report_sheet(
+    ctx: click.Context,
+    layer: str,
+    level: str | None,
+    period: str,
+    scenario: str | None,
+    u3: float,
+    ue3: float,
+    fmt: str,
+    out: str,
+) -> None:
+    """Vorlage für den Jugendhilfeausschuss: Kita-Bedarf gegen Plätze je Gebiet, mit Sachstand in Sätzen.
+
+    \b
+    Beispiel:
+      planlabor report sheet --level bzr --period 2030-12-31 --prognose intern \\
+          --format pdf --out jha_kita_2030.pdf
+    """
+    from planlabor.atlas.data import source_of
+    from planlabor.io.periods import parse_period_option
+    from planlabor.reports.data import ReportData
+    from planlabor.reports.render import Layout, html_to_pdf
+    from planlabor.reports.sheet import kita_sheet, sheet_docx, sheet_html
+
+    ws = _workspace(ctx, read_only=True)
+    layout = Layout.of(ws)
+    sheet = kita_sheet(
+        ReportData(source_of(ws)), layer, parse_period_option(period, stichtag=True), level, scenario, u3, ue3
+    )
+    path = Path(out)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if fmt == "docx":
+        path.write_bytes(sheet_docx(sheet, layout))
+    elif fmt == "html":
+        path.write_text(sheet_html(sheet, layout), encoding="utf-8")
+    else:
+        html_to_pdf(sheet_html(sheet, layout), path)
+    click.echo(f"Vorlage geschrieben: {path}")
+    for f in sheet.findings:
+        click.echo(f"  {f}")
+
+
 @report.command("methods")
 @click.option("--format", "fmt", type=click.Choice(["html", "pdf"]), default="pdf", show_default=True)
 @click.option("--out", required=True, type=click.Path(dir_okay=False), help="Zieldatei.")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import re
 import shutil
 import subprocess
@@ -183,3 +184,32 @@ def test_sozialbericht_pdf(builder: ProfileBuilder, berlin, tmp_path: Path) -> N
         ["pdftoppm", "-r", "50", "-f", "1", "-l", "3", "-png", str(out), str(ARTIFACTS / "sozialbericht")],
         check=True,
     )
+
+
+def test_jha_sheet_sums_the_kita_plan_and_opens_in_word(
+    builder: ProfileBuilder, berlin, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    from docx import Document
+
+    from planlabor.planning.kita import plan
+    from planlabor.reports.render import html_to_pdf
+    from planlabor.reports.sheet import kita_sheet, sheet_docx, sheet_html
+
+    s = kita_sheet(builder.data, "plr", "2024-12-31", "bzr", None, 50.0, 95.0)
+    p = plan(berlin.store, "plr", "2024-12-31", [50.0], 95.0, save=False)
+    assert s.totals["fehlplaetze"] == pytest.approx(p.totals["fehlplaetze_u3_50"])
+    assert s.totals["bedarf"] == pytest.approx(p.totals["bedarf_u3_50"])
+    assert len(s.table) == 143 and s.table["fehlplaetze"].is_monotonic_decreasing
+    assert s.findings[1].startswith(f"In {int((s.table['fehlplaetze'] > 0.5).sum())} von 143 Gebieten")
+    top = s.table.iloc[0]
+    assert f"am meisten in {top['name']}" in s.findings[1]
+    html_to_pdf(sheet_html(s, builder.layout), tmp_path / "jha.pdf")
+    text = subprocess.run(
+        ["pdftotext", str(tmp_path / "jha.pdf"), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    assert (
+        "Vorlage für den Jugendhilfeausschuss" in text
+        and format_number_de(s.totals["fehlplaetze"], 0) in text
+    )
+    doc = Document(io.BytesIO(sheet_docx(s, builder.layout)))
+    assert doc.tables[0].rows[1].cells[0].text == f"{top['name']} ({top['area_id']})"
