@@ -1682,7 +1682,7 @@ def report_profile(
 @report.command("sozialbericht")
 @click.option("--layer", default="plr", show_default=True, help="Raumebene der Karten und Rangfolgen.")
 @click.option("--period", help="Stand (sonst der jüngste beobachtete Stichtag).")
-@click.option("--format", "fmt", type=click.Choice(["html", "pdf"]), default="pdf", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["html", "pdf", "docx"]), default="pdf", show_default=True)
 @click.option("--out", required=True, type=click.Path(dir_okay=False), help="Zieldatei.")
 @click.option("--min-residents", type=int, default=300, show_default=True,
               help="Gebiete darunter ohne Rangfolge (stark schwankende Quoten).")  # fmt: skip
@@ -1707,11 +1707,16 @@ def report_sozialbericht(
     start = time.perf_counter()
     ws = _workspace(ctx, read_only=True)
     p = parse_period_option(period, stichtag=True) if period else None
-    html = sozialbericht_html(
-        ReportData(source_of(ws), public=not internal), Layout.of(ws), layer, p, min_residents
-    )
+    data = ReportData(source_of(ws), public=not internal)
     path = Path(out)
     path.parent.mkdir(parents=True, exist_ok=True)
+    if fmt == "docx":
+        from planlabor.reports.render import sozialbericht_docx
+
+        path.write_bytes(sozialbericht_docx(data, Layout.of(ws), layer, p, min_residents))
+        click.echo(f"Sozialbericht geschrieben: {path} ({_de(time.perf_counter() - start, 1)} s)")
+        return
+    html = sozialbericht_html(data, Layout.of(ws), layer, p, min_residents)
     if fmt == "html":
         path.write_text(html, encoding="utf-8")
     else:
@@ -1845,6 +1850,8 @@ def template_import(ctx: click.Context, source: str, dry_run: bool) -> None:
     )
     if r.written_to:
         click.echo(f"  Katalogdatei: {r.written_to}")
+    if r.layout:
+        click.echo(f"  {r.layout}")
     click.echo(f"  berechenbar mit den vorhandenen Daten: {len(r.ready)}")
     for ind, miss in list(r.missing.items())[:30]:
         click.echo(f"  es fehlen für {ind}: {', '.join(miss)}")

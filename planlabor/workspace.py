@@ -190,6 +190,7 @@ class Workspace:
             self.config.workspace.name,
             f"planlabor {__version__}",
             description,
+            self.config.report.model_dump(exclude={"logo"}),
         )
 
     def import_template(self, source: str | Path, dry_run: bool = False) -> Any:
@@ -225,12 +226,31 @@ class Workspace:
         )
         target.write_text(text, encoding="utf-8")
         add_catalog_to_config(self.root / CONFIG_NAME, relative)
+        report.layout = self._adopt_layout(header.get("_report"))
         from planlabor.config import load_config
 
         self.config = load_config(self.root / CONFIG_NAME)
         self.catalog()  # validates the merged catalog
         report.written_to = str(target)
         return report
+
+    def _adopt_layout(self, layout: Any) -> str:
+        """Take the template's report layout unless this workspace already has its own."""
+        import tomllib
+
+        import tomli_w
+
+        from planlabor.config import ReportSection
+
+        if not isinstance(layout, dict):
+            return "keine Berichtsvorlage in der Vorlage"
+        path = self.root / CONFIG_NAME
+        text = path.read_text(encoding="utf-8")
+        if "report" in tomllib.loads(text):
+            return "eigenes Berichtslayout ([report]) behalten"
+        clean = ReportSection.model_validate(layout).model_dump(exclude={"logo"}, exclude_defaults=True)
+        path.write_text(text.rstrip("\n") + "\n\n[report]\n" + tomli_w.dumps(clean), encoding="utf-8")
+        return "Berichtslayout ([report]) übernommen"
 
     # -------------------------------------------------------------- status
     def status(self) -> dict[str, Any]:

@@ -213,3 +213,15 @@ def test_jha_sheet_sums_the_kita_plan_and_opens_in_word(
     )
     doc = Document(io.BytesIO(sheet_docx(s, builder.layout)))
     assert doc.tables[0].rows[1].cells[0].text == f"{top['name']} ({top['area_id']})"
+
+
+def test_sozialbericht_docx_opens(builder: ProfileBuilder) -> None:
+    from docx import Document
+
+    from planlabor.reports.render import sozialbericht_docx
+
+    doc = Document(io.BytesIO(sozialbericht_docx(builder.data, builder.layout, "plr", "2024-12-31")))
+    heads = [p.text for p in doc.paragraphs if p.style.name.startswith("Heading")]
+    assert "1. Bevölkerung" in heads and any(h.startswith("Anteil Ausländer:innen") for h in heads)
+    assert len(doc.inline_shapes) >= 10
+    assert all(s._inline.docPr.get("descr", "").startswith("Karte ") for s in doc.inline_shapes)

@@ -30,6 +30,10 @@ def test_round_trip_between_workspaces(berlin: Workspace, tmp_path: Path) -> Non
     a, b = berlin.catalog(), target.catalog()
     assert [i.model_dump() for i in a.all_indicators()] == [i.model_dump() for i in b.all_indicators()]
     assert [r.id for r in b.indices] == ["armutsindex", "alterung"]
+    # the report layout travels with the template
+    assert rep.layout == "Berichtslayout ([report]) übernommen"
+    assert target.config.report.accent == berlin.config.report.accent
+    assert "[report]" in (target.root / "planlabor.toml").read_text(encoding="utf-8")
     # importing again collides
     with pytest.raises(InputError, match="schon gibt"):
         target.import_template(out)

@@ -37,6 +37,7 @@ class TemplateReport:
     ready: list[str] = field(default_factory=list)  # indicators whose variables the target has
     missing: dict[str, list[str]] = field(default_factory=dict)  # indicator → variables missing
     conflicts: list[str] = field(default_factory=list)
+    layout: str = ""  # what happened to the report layout of the template
 
 
 def _clean(obj: Any) -> Any:
@@ -66,8 +67,10 @@ def export_template(
     workspace: str,
     software: str,
     description: str = "",
+    report: dict[str, Any] | None = None,
 ) -> Path:
-    """Write ``catalog`` (with the index definitions ``specs`` inlined) as a template file."""
+    """Write ``catalog`` (with the index definitions ``specs`` inlined) and the report layout
+    (``[report]`` of planlabor.toml, without the logo file) as a template file."""
     indices = []
     for ref in catalog.indices:
         data = ref.model_dump(exclude={"preset", "spec", "definition"})
@@ -87,6 +90,7 @@ def export_template(
         "themes": catalog.themes,
         "indicator": [i.model_dump(exclude={"derived_from"}) for i in catalog.indicators],
         "index": indices,
+        "report": report,
     }
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(tomli_w.dumps(_clean(doc)), encoding="utf-8")
@@ -130,6 +134,9 @@ def read_template(source: str | Path) -> tuple[dict[str, Any], Catalog]:
                 hint="Aktualisieren Sie planlabor.",
             )
         origin = str(path)
+    layout = raw.pop("report", None)
+    if isinstance(layout, dict):
+        header["_report"] = layout
     try:
         return header, Catalog.model_validate(raw)
     except ValidationError as exc:

@@ -455,3 +455,54 @@ def sozialbericht_html(
             fmt=format_number_de,
         )
     )
+
+
+def sozialbericht_docx(
+    data: ReportData, layout: Layout, layer: str, period: str | None = None, min_residents: int = 300
+) -> bytes:
+    """The integrated report as an editable Word document: same chapters, maps, findings, tables."""
+    from docx import Document
+    from docx.shared import Mm
+
+    from planlabor.io.export import format_number_de
+    from planlabor.reports.bericht import build_chapters
+
+    builder = ProfileBuilder(data, layout, layer)
+    period, chapters = build_chapters(data, layer, period, maps=builder.maps(), min_residents=min_residents)
+    lay = data.src.store.layer(layer)
+    layer_name = (lay.name if lay else layer) or layer
+    doc = Document()
+    doc.add_heading(layout.report_title, level=0)
+    doc.add_paragraph(
+        f"{layout.title}{' · ' + layout.organisation if layout.organisation else ''} · Datenstand "
+        f"{format_period_de(period)} · {layer_name}"
+    )
+    doc.add_paragraph(NOTE)
+    for k, ch in enumerate(chapters, start=1):
+        doc.add_heading(f"{k}. {ch.theme}", level=1)
+        for s in ch.sections:
+            doc.add_heading(f"{s.name}" + (f" ({s.unit})" if s.unit else ""), level=2)
+            for f in s.findings:
+                doc.add_paragraph(f.text)
+            if s.map is not None:
+                doc.add_picture(io.BytesIO(s.map.png), width=Mm(150))
+                _alt(doc, s.map.alt)
+            tab = doc.add_table(rows=1, cols=4)
+            tab.style = "Table Grid"
+            for cell, text in zip(
+                tab.rows[0].cells, ["Höchste Werte", "Wert", "Niedrigste Werte", "Wert"], strict=True
+            ):
+                cell.text = text
+            for (a1, n1, v1), (a2, n2, v2) in zip(s.top, s.bottom, strict=False):
+                row = [
+                    f"{n1} ({a1})",
+                    format_number_de(v1, s.decimals),
+                    f"{n2} ({a2})",
+                    format_number_de(v2, s.decimals),
+                ]
+                for cell, text in zip(tab.add_row().cells, row, strict=True):
+                    cell.text = text
+            doc.add_paragraph(f"{s.description} Quelle: {s.source or '–'}")
+    buf = io.BytesIO()
+    doc.save(buf)
+    return buf.getvalue()
