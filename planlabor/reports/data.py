@@ -74,6 +74,7 @@ class ReportData:
         self._frames: dict[str, pd.DataFrame] = {}
         self._index: dict[str, dict[tuple[str, str], tuple[pd.Series, pd.Series, np.ndarray]]] = {}
         self._periods: dict[str, dict[str, list[str]]] = {}
+        self._areas: dict[str, pd.DataFrame] = {}
         self._layers = {lay.layer_id: lay for lay in src.store.layers()}
 
     def frame(self, layer: str) -> pd.DataFrame:
@@ -111,7 +112,9 @@ class ReportData:
         return out
 
     def areas(self, layer: str) -> pd.DataFrame:
-        return self.src.store.areas(layer)
+        if layer not in self._areas:
+            self._areas[layer] = self.src.store.areas(layer)
+        return self._areas[layer]
 
     def latest_period(self, layer: str) -> str:
         df = self.frame(layer)

@@ -116,6 +116,14 @@ class ProfileBuilder:
             self._svg = SvgInsets(g, ids)
         return self._svg
 
+    def warm(self, area_id: str, period: str | None = None) -> None:
+        """Load numbers, areas, maps and fonts (before forking worker processes)."""
+        for layer in [self.layer, *self.data.chain(self.layer)]:
+            self.data.index(layer)
+            self.data.areas(layer)
+        self.svg_insets()
+        html_to_pdf(profiles_html([self.item(area_id, period)], self.layout))
+
     def item(self, area_id: str, period: str | None = None, png: bool = False) -> ProfileItem:
         """Numbers and charts of one profile; ``png`` renders charts as images (for DOCX)."""
         p = self.data.profile(self.layer, area_id, period)
@@ -210,16 +218,6 @@ def html_to_pdf(html: str, target: Path | None = None) -> bytes:
 
 
 _WORKER: dict[str, Any] = {}
-
-
-def _worker_init(root: str, layer: str, layout: Layout, public: bool) -> None:
-    """Each process opens the workspace read-only and loads the numbers once."""
-    from planlabor.atlas.data import source_of
-    from planlabor.workspace import Workspace
-
-    ws = Workspace.open(Path(root), read_only=True)
-    _WORKER["builder"] = ProfileBuilder(ReportData(source_of(ws), public), layout, layer)
-    _WORKER["ws"] = ws
 
 
 def _pdf_job(args: tuple[str, str | None, str]) -> str:
@@ -336,21 +334,15 @@ def write_profiles(
             html_to_pdf(html, out)
         files.append(out)
     elif jobs:
-        root = builder.data.src.root
-        # worker processes open the workspace read-only; that needs no writer in this process
-        if (
-            workers > 1
-            and len(jobs) > 1
-            and root is not None
-            and getattr(builder.data.src.store, "read_only", False)
-        ):
+        if workers > 1 and len(jobs) > 1:
             import multiprocessing
 
-            ctx = multiprocessing.get_context("spawn")  # fresh processes: no inherited database handle
-            init = (str(root), builder.layer, builder.layout, builder.data.public)
-            with ProcessPoolExecutor(
-                max_workers=workers, mp_context=ctx, initializer=_worker_init, initargs=init
-            ) as pool:
+            # load everything once here, then fork: the workers inherit numbers, maps and fonts
+            # and never touch the database
+            builder.warm(jobs[0][0], period)
+            _WORKER["builder"] = builder
+            ctx = multiprocessing.get_context("fork")
+            with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
                 for n, done in enumerate(pool.map(_pdf_job, jobs, chunksize=8), start=1):
                     files.append(Path(done))
                     if progress:
