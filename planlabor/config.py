@@ -85,6 +85,7 @@ class ReportSection(_Strict):
     organisation: str = ""
     logo: str | None = None  # image file relative to the workspace
     accent: str = Field(default="#004f9f", pattern=r"^#[0-9a-fA-F]{6}$")
+    font: str = Field(default="DejaVu Sans", pattern=r"^[A-Za-z0-9 \-]{1,60}$")  # an installed font family
     profile_title: str = "Sozialraumprofil"
     report_title: str = "Sozialbericht"
     key_indicators: list[str] = Field(default_factory=list)  # key figures on top of each profile

@@ -47,6 +47,8 @@ def test_profile_numbers_come_from_the_store(builder: ProfileBuilder, berlin) ->
         "AND period='2024-12-31' AND value IS NOT NULL"
     )["value"]
     assert f.rank == int((vals > f.value).sum()) + 1 and f.of == len(vals)
+    q = vals.quantile([0.2, 0.4, 0.6, 0.8]).to_numpy()
+    assert f.klasse == 1 + int((q < f.value).sum())  # quintile among the planning areas
     assert INTERNAL not in figs  # public by default
     internal = ProfileBuilder(ReportData(source_of(berlin), public=False), Layout.of(berlin), "plr")
     assert INTERNAL in {f.indicator for _, fs in internal.data.profile("plr", AREA).themes for f in fs}

@@ -34,6 +34,7 @@ class Figure:
     rank: int | None
     of: int
     polarity: str
+    klasse: int | None = None  # quintile among the areas of the layer (1 = lowest fifth, 5 = highest)
 
     def fmt(self, v: float | None) -> str:
         return "–" if v is None else format_number_de(v, self.decimals)
@@ -162,6 +163,11 @@ class ReportData:
                 if value is not None
                 else None
             )
+            klasse = None
+            if value is not None and ordered.size >= 5:
+                klasse = int(
+                    np.searchsorted(np.quantile(ordered, [0.2, 0.4, 0.6, 0.8]), value, side="left") + 1
+                )
             themes.setdefault(ind.theme, []).append(
                 Figure(
                     ind.id,
@@ -176,6 +182,7 @@ class ReportData:
                     rank,
                     int(ordered.size),
                     ind.polarity,
+                    klasse,
                 )
             )
         order = list(self.src.catalog.themes) + sorted(set(themes) - set(self.src.catalog.themes))

@@ -35,6 +35,7 @@ NOTE = (
 class Layout:
     title: str
     accent: str = "#004f9f"
+    font: str = "DejaVu Sans"
     organisation: str = ""
     logo: str | None = None  # data URI
     profile_title: str = "Sozialraumprofil"
@@ -56,7 +57,7 @@ class Layout:
             mime = mimetypes.guess_type(path.name)[0] or "image/png"
             logo = f"data:{mime};base64," + base64.b64encode(path.read_bytes()).decode("ascii")
         return Layout(
-            ws.config.workspace.name, r.accent, r.organisation, logo, r.profile_title, r.report_title,
+            ws.config.workspace.name, r.accent, r.font, r.organisation, logo, r.profile_title, r.report_title,
             list(r.key_indicators), list(r.series_indicators),
         )  # fmt: skip
 
@@ -74,7 +75,9 @@ def _css(layout: Layout) -> str:
     from jinja2 import Template
 
     folder = Path(str(resources.files("planlabor.reports").joinpath("templates")))
-    return Template((folder / "report.css").read_text(encoding="utf-8")).render(accent=layout.accent)
+    return Template((folder / "report.css").read_text(encoding="utf-8")).render(
+        accent=layout.accent, font=layout.font
+    )
 
 
 @dataclass
