@@ -60,3 +60,34 @@ def test_shipped_template_is_the_demo_catalog() -> None:
 def test_not_a_template(tmp_path: Path, grid_ws: Workspace) -> None:
     with pytest.raises(InputError, match="keine planlabor-Vorlage"):
         grid_ws.import_template(write(tmp_path / "x.toml", 'themes = ["a"]\n'))
+
+
+def test_report_layout_travels_with_the_template(ws: Workspace, tmp_path: Path) -> None:
+    cfg = ws.root / "planlabor.toml"
+    cfg.write_text(
+        cfg.read_text(encoding="utf-8")
+        + '\n[report]\naccent = "#aa3300"\nprofile_title = "Quartiersprofil"\nkey_indicators = ["einwohner"]\n',
+        encoding="utf-8",
+    )
+    source = Workspace.open(ws.root)
+    out = source.export_template(tmp_path / "layout.toml", name="Layout")
+    assert 'accent = "#aa3300"' in out.read_text(encoding="utf-8")
+    target = Workspace.init(tmp_path / "ziel", name="Ziel")
+    rep = target.import_template(out)
+    assert rep.layout == "Berichtslayout ([report]) übernommen"
+    assert (
+        target.config.report.accent == "#aa3300" and target.config.report.profile_title == "Quartiersprofil"
+    )
+    assert target.config.report.key_indicators == ["einwohner"]
+    # a workspace with its own layout keeps it
+    other = Workspace.init(tmp_path / "eigen", name="Eigen")
+    (other.root / "planlabor.toml").write_text(
+        (other.root / "planlabor.toml").read_text(encoding="utf-8") + '\n[report]\naccent = "#000000"\n',
+        encoding="utf-8",
+    )
+    other = Workspace.open(other.root)
+    assert other.import_template(out).layout == "eigenes Berichtslayout ([report]) behalten"
+    assert other.config.report.accent == "#000000"
+    source.close()
+    target.close()
+    other.close()

@@ -16,7 +16,8 @@ from pathlib import Path
 import pandas as pd
 
 from planlabor.errors import InputError
-from planlabor.io.table import ReadOptions, read_table
+from planlabor.io.geo import read_attribute_table
+from planlabor.io.table import ReadOptions
 
 MSS_INPUT_COLUMNS = ["ZEIT", "PLR_ID", "PLR_NAME", "EW", "BEZ_ID", "S1", "S3", "S4", "D1", "D3", "D4", "KOM"]
 MSS_OUTPUT_COLUMNS = [
@@ -40,12 +41,7 @@ UNASSIGNED = "Planungsraum ohne Zuordnung"
 
 def read_strings(path: str | Path, read: ReadOptions | None = None) -> pd.DataFrame:
     """A table with every cell as text (keys keep leading zeros); ``_line`` holds line numbers."""
-    raw = read_table(Path(path), read)
-    try:
-        df = raw.con.execute(f"SELECT * FROM {raw.name} ORDER BY _line").df()
-    finally:
-        raw.close()
-    return df
+    return read_attribute_table(path, read)
 
 
 def is_mss_input(columns: list[str]) -> bool:

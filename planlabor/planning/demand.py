@@ -54,40 +54,19 @@ def _projected(store: Store, layer: str, scenario: str, bands: list[str]) -> pd.
     return w.reset_index()
 
 
-def _save(
-    store: Store, kind: str, layer: str, frame: pd.DataFrame, cols: dict[str, str], options: dict
-) -> None:
-    rows = pd.concat(
-        [
-            pd.DataFrame(
-                {
-                    "layer_id": layer,
-                    "area_id": frame["area_id"].astype(str),
-                    "variable": var,
-                    "period": frame["period"],
-                    "value": frame[col].astype(float),
-                }
-            )
-            for col, var in cols.items()
-        ],
-        ignore_index=True,
-    )
-    store.record_observations(kind, layer, rows, options, message=kind, rows_read=len(frame))
-
-
 def school_age(store: Store, layer: str, scenario: str, save: bool = True) -> DemandTable:
     """Children of primary (6–10) and lower secondary (10–16) school age per area and year."""
     w = _projected(store, layer, scenario, ["6_10", "10_16"])
     t = w.rename(columns={"6_10": "kinder_6_10", "10_16": "kinder_10_16"})
     totals = t.groupby("period", as_index=False)[["kinder_6_10", "kinder_10_16"]].sum()
     if save:
-        _save(
-            store,
+        store.record_columns(
             "plan-schule",
             layer,
             t,
             {"kinder_6_10": f"schule_prog_{scenario}_6_10", "kinder_10_16": f"schule_prog_{scenario}_10_16"},
             {"layer": layer, "scenario": scenario},
+            message=f"Schulalter aus der Prognose {scenario}",
         )
     return DemandTable(layer, scenario, t, totals)
 
@@ -139,8 +118,7 @@ def old_age(
         "quelle_wohnen": d.BARRIER_FREE_SOURCE,
     }
     if save:
-        _save(
-            store,
+        store.record_columns(
             "plan-alter",
             layer,
             t,
@@ -149,5 +127,6 @@ def old_age(
                 "barrierefrei_wohnungen": f"alter_prog_{scenario}_barrierefrei_wohnungen",
             },
             {"layer": layer, "scenario": scenario, **assumptions},
+            message=f"Pflege und barrierefreies Wohnen aus der Prognose {scenario}",
         )
     return DemandTable(layer, scenario, t, totals, assumptions)

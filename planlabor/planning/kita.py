@@ -161,23 +161,12 @@ def plan(
 
 def _save(store: Store, p: KitaPlan) -> None:
     cols = ["versorgungsquote"] + [f"{k}_u3_{q:g}" for q in p.u3_rates for k in ("bedarf", "fehlplaetze")]
-    rows = pd.concat(
-        [
-            pd.DataFrame(
-                {
-                    "area_id": p.table["area_id"].astype(str),
-                    "variable": (f"kita_prog_{p.scenario}_{c}" if p.scenario else f"kita_{c}"),
-                    "value": p.table[c].astype(float),
-                }
-            )
-            for c in cols
-        ],
-        ignore_index=True,
-    )
-    store.record_observations(
+    prefix = f"kita_prog_{p.scenario}_" if p.scenario else "kita_"
+    store.record_columns(
         "plan-kita",
         p.layer,
-        rows.assign(layer_id=p.layer, period=p.period),
+        p.table,
+        {c: prefix + c for c in cols},
         {
             "layer": p.layer,
             "period": p.period,
@@ -187,8 +176,8 @@ def _save(store: Store, p: KitaPlan) -> None:
             "usable_share": p.usable_share,
             "scenario": p.scenario,
         },
+        period=p.period,
         message=p.children_source,
-        rows_read=len(p.table),
     )
 
 

@@ -165,24 +165,17 @@ def analyse(
 
 
 def _save(store: Store, r: CoverageResult) -> None:
-    t = r.table
-    frames = [
-        ("nearest_m", f"dist_{r.facility_type}"),
-        ("sfca_per_100", f"sfca_{r.facility_type}_{int(r.distance)}m"),
-    ]
+    columns = {
+        "nearest_m": f"dist_{r.facility_type}",
+        "sfca_per_100": f"sfca_{r.facility_type}_{int(r.distance)}m",
+    }
     if r.within:
-        frames.append(("within", f"within_{int(r.within)}m_{r.facility_type}"))
-    rows = pd.concat(
-        [
-            pd.DataFrame({"area_id": t["area_id"], "variable": var, "value": t[col].astype(float)})
-            for col, var in frames
-        ],
-        ignore_index=True,
-    )
-    store.record_observations(
+        columns["within"] = f"within_{int(r.within)}m_{r.facility_type}"
+    store.record_columns(
         "coverage",
         r.layer,
-        rows.assign(layer_id=r.layer, period=r.period),
+        r.table,
+        columns,
         {
             "layer": r.layer,
             "type": r.facility_type,
@@ -190,6 +183,6 @@ def _save(store: Store, r: CoverageResult) -> None:
             "distance": r.distance,
             "within": r.within,
         },
+        period=r.period,
         message="; ".join(r.notes),
-        rows_read=len(t),
     )

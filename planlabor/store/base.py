@@ -279,6 +279,36 @@ class Store(abc.ABC):
             self.add_observations(import_id, table)
         return import_id
 
+    def record_columns(
+        self,
+        kind: str,
+        layer_id: str,
+        frame: pd.DataFrame,
+        columns: dict[str, str],
+        options: dict[str, Any],
+        period: str | None = None,
+        message: str = "",
+    ) -> int:
+        """Store a result table with one row per area: each column in ``columns`` (column →
+        variable) becomes a variable; the period is ``period`` or the frame's ``period`` column."""
+        periods = frame["period"].astype(str) if period is None else period
+        rows = pd.concat(
+            [
+                pd.DataFrame(
+                    {
+                        "layer_id": layer_id,
+                        "area_id": frame["area_id"].astype(str),
+                        "variable": var,
+                        "period": periods,
+                        "value": frame[col].astype(float),
+                    }
+                )
+                for col, var in columns.items()
+            ],
+            ignore_index=True,
+        )
+        return self.record_observations(kind, layer_id, rows, options, message=message, rows_read=len(frame))
+
     def add_quarantine(self, table: pa.Table) -> None:
         self.insert_arrow("quarantine", table)
 
