@@ -89,6 +89,11 @@ def _pairs(values: tuple[str, ...], option: str) -> dict[str, str]:
     return out
 
 
+def _lists(values: tuple[str, ...], option: str) -> dict[str, list[str]]:
+    """``COL=a,b`` options as {COL: [a, b]}."""
+    return {k: [p.strip() for p in v.split(",") if p.strip()] for k, v in _pairs(values, option).items()}
+
+
 def _record(text: str) -> int:
     if not text.strip().isdigit():
         raise InputError(
@@ -217,6 +222,8 @@ def validate(ctx: click.Context) -> None:
 )
 @click.option("--map-key", multiple=True, help="Schlüssel umsetzen ALT=NEU.")
 @click.option("--id-width", type=int, help="Schlüssel links mit Nullen auf diese Länge auffüllen.")
+@click.option("--select", multiple=True, help="Eurostat-Tabelle: nur DIMENSION=CODE[,CODE…], z. B. sex=T.")
+@click.option("--variable-prefix", help="Eurostat-Tabelle: Anfang der Variablennamen (sonst der Dateiname).")
 @click.option("--dry-run", is_flag=True, help="Nur zeigen, was importiert würde.")
 @click.option("--json", "as_json", is_flag=True, help="Bericht als JSON.")
 @click.pass_context
@@ -242,10 +249,12 @@ def import_(
     on_unmatched: str | None,
     map_key: tuple[str, ...],
     id_width: int | None,
+    select: tuple[str, ...],
+    variable_prefix: str | None,
     dry_run: bool,
     as_json: bool,
 ) -> None:
-    """Eine Tabelle mit Werten je Gebiet importieren (CSV, XLSX, XLS).
+    """Eine Tabelle mit Werten je Gebiet importieren (CSV, XLSX, XLS, Eurostat-TSV).
 
     Breite Tabellen (eine Spalte je Variable) und lange Tabellen (Variable und
     Wert in Spalten) werden erkannt. Fehlwert-Zeichen (leer, '.', '-', 'x', '/',
@@ -257,6 +266,8 @@ def import_(
       planlabor import einwohner-2021-12.csv --layer plr --period 2021-12-31 --dry-run
       planlabor import EWR_L21_202412E_Matrix.csv --layer plr --id-column RAUMID \\
           --period-column ZEIT --stichtag --map-key 06200318=06200418
+      planlabor import demo_r_pjanaggr3.tsv --layer nuts3 --select unit=NR --select sex=T \
+          --select geo=DE???,AT???,CH??? --variable-prefix ew
     """
     from planlabor.io.importer import ImportOptions
     from planlabor.io.table import ReadOptions
@@ -279,6 +290,8 @@ def import_(
             thousands=thousands,
             sheet=sheet,
             skip_rows=skip_rows,
+            select=_lists(select, "--select"),
+            variable_prefix=variable_prefix,
         ),
         missing_values=_pairs(tuple(m for m in missing), "--missing") or None,
         on_unmatched=on_unmatched or ws.config.imports.on_unmatched,  # type: ignore[arg-type]
@@ -417,6 +430,8 @@ def areas() -> None:
     multiple=True,
     help="Falsch veröffentlichten Schlüssel eines Datensatzes ersetzen: NR=SCHLÜSSEL.",
 )
+@click.option("--where", multiple=True, help="Nur Gebiete mit SPALTE=WERT[,WERT…] (Muster wie DE*).")
+@click.option("--where-not", multiple=True, help="Gebiete mit SPALTE=WERT[,WERT…] auslassen.")
 @click.pass_context
 def areas_import(
     ctx: click.Context,
@@ -434,6 +449,8 @@ def areas_import(
     id_width: int | None,
     id_pattern: str | None,
     set_key: tuple[str, ...],
+    where: tuple[str, ...],
+    where_not: tuple[str, ...],
 ) -> None:
     """Eine Raumebene aus Shapefile, GeoPackage, GeoJSON oder Tabelle importieren.
 
@@ -444,6 +461,8 @@ def areas_import(
     Beispiel:
       planlabor areas import lor_planungsraeume_2021.shp --layer plr --id-column PLR_ID \\
           --name-column PLR_NAME --parent-layer bzr --parent-prefix 6 --valid-from 2021-01-01
+      planlabor areas import NUTS_RG_20M_2021_4326_LEVL_3.geojson --layer nuts3 --id-column NUTS_ID \
+          --name-column NUTS_NAME --where CNTR_CODE=DE,AT,CH --parent-layer nuts2 --parent-prefix 4
     """
     from planlabor.areas import AreaImportOptions
 
@@ -462,6 +481,8 @@ def areas_import(
         id_width=id_width,
         id_pattern=id_pattern,
         set_keys={_record(k): v for k, v in _pairs(set_key, "--set-key").items()},
+        where=_lists(where, "--where"),
+        where_not=_lists(where_not, "--where-not"),
     )
     r = ws.import_areas(file, opts)
     click.echo(f"Raumebene {r.layer!r}: {r.n_areas} Gebiete importiert (Import Nr. {r.import_id}).")
@@ -1857,6 +1878,45 @@ def template_import(ctx: click.Context, source: str, dry_run: bool) -> None:
         click.echo(f"  es fehlen für {ind}: {', '.join(miss)}")
     if r.conflicts:
         click.echo(f"  schon vorhanden: {', '.join(r.conflicts)}")
+
+
+@template.command("checklist")
+@click.argument("source")
+@click.option("--out", type=click.Path(dir_okay=False), help="Datei: .xlsx, .csv, .md oder .html.")
+@click.pass_context
+def template_checklist(ctx: click.Context, source: str, out: str | None) -> None:
+    """Die Datenanforderung einer Vorlage: welche Variablen wer liefern muss.
+
+    In einem Arbeitsbereich zeigt die Spalte 'Vorhanden', was schon importiert ist.
+
+    \b
+    Beispiele:
+      planlabor template checklist jugendhilfe
+      planlabor template checklist familienarmut --out datenanforderung-familienarmut.xlsx
+    """
+    from planlabor.catalog.checklist import checklist, write_checklist
+    from planlabor.catalog.exchange import read_template
+    from planlabor.errors import WorkspaceError
+
+    header, catalog = read_template(source)
+    have: set[str] | None = None
+    try:
+        ws = _workspace(ctx, read_only=True)
+        have = set(ws.store.query_df("SELECT DISTINCT variable FROM observations")["variable"])
+    except WorkspaceError:
+        pass
+    frame = checklist(catalog, have)
+    title = f"Datenanforderung: {header.get('name', source)}"
+    if out:
+        path = write_checklist(frame, Path(out), title)
+        click.echo(f"Checkliste mit {len(frame)} Variablen geschrieben: {path}")
+        return
+    click.echo(title)
+    for rec in frame.to_dict("records"):
+        mark = {"ja": "[x] ", "nein": "[ ] "}.get(rec["Vorhanden"], "- ")
+        click.echo(f"{mark}{rec['Variable']}: {rec['Bezeichnung']}")
+        click.echo(f"      Datenhalter: {rec['Datenhalter']}; {rec['Räumliche Ebene']}; {rec['Periodizität']}")
+        click.echo(f"      für: {rec['Benötigt für']}")
 
 
 @template.command("list")

@@ -252,6 +252,37 @@ class Workspace:
         path.write_text(text.rstrip("\n") + "\n\n[report]\n" + tomli_w.dumps(clean), encoding="utf-8")
         return "Berichtslayout ([report]) übernommen"
 
+    # --------------------------------------------------------------- D-A-CH
+    def setup_dach(self, source: str | Path, tables: bool = True, template: bool = True) -> Any:
+        """Set up the D-A-CH comparison from the ``dach`` data folder: the layers (NUTS 0/2/3,
+        LAU Austria and Basel, Basel Wohnviertel), the Eurostat tables and the template ``dach``.
+        Run :meth:`compute` afterwards."""
+        from planlabor.areas.dach import eurostat_imports, import_dach_layers
+        from planlabor.io.importer import ImportOptions
+        from planlabor.io.table import ReadOptions
+
+        source = Path(source)
+        rep = import_dach_layers(self.store, source, self.config.workspace.crs)
+        if tables:
+            for path, select, prefix, layer in eurostat_imports(source):
+                # codes of later NUTS versions (e.g. Thüringen 2024, DEG0Q …) have no 2021 area:
+                # they wait in the quarantine instead of being lost
+                opts = ImportOptions(
+                    layer=layer,
+                    read=ReadOptions(select=select, variable_prefix=prefix),
+                    on_unmatched="quarantine",
+                )
+                r = self.import_table(path, opts)
+                rep.tables[path.name] = r.n_values
+                if r.quarantined:
+                    rep.warnings.append(
+                        f"{path.name}: {r.quarantined} Werte mit Schlüsseln ohne NUTS-2021-Gebiet "
+                        f"({', '.join(list(r.unmatched)[:6])}) zurückgestellt, siehe 'planlabor quarantine'."
+                    )
+        if template and self.catalog().get("dach_einwohner") is None:
+            self.import_template("dach")
+        return rep
+
     # -------------------------------------------------------------- status
     def status(self) -> dict[str, Any]:
         from planlabor.areas.layers import layer_summary

@@ -41,6 +41,8 @@ class AreaImportOptions:
     id_pattern: str | None = None
     set_keys: dict[int, str] = field(default_factory=dict)
     read: ReadOptions = field(default_factory=ReadOptions)
+    where: dict[str, list[str]] = field(default_factory=dict)  # keep rows matching (shell patterns)
+    where_not: dict[str, list[str]] = field(default_factory=dict)  # drop rows matching
 
 
 @dataclass
@@ -93,6 +95,28 @@ def _as_keys(series: pd.Series, width: int | None) -> pd.Series:
     return series.map(conv).astype(object)
 
 
+def _filter_rows(df: pd.DataFrame, geoms: Any, opts: AreaImportOptions, path: Path) -> tuple[pd.DataFrame, Any]:
+    """Keep the features selected by ``--where`` and not excluded by ``--where-not``
+    (e.g. the D-A-CH countries of a Europe-wide NUTS file)."""
+    import fnmatch
+
+    keep = pd.Series(True, index=df.index)
+    for option, rules, want in (("--where", opts.where, True), ("--where-not", opts.where_not, False)):
+        for name, patterns in rules.items():
+            col = _column(df, name, path, option)
+            text = _as_keys(df[col], None).fillna("")
+            hit = text.map(lambda v, pats=patterns: any(fnmatch.fnmatchcase(v, p) for p in pats))
+            keep &= hit if want else ~hit
+    if not keep.any():
+        raise InputError(
+            "Nach --where/--where-not bleibt kein Gebiet übrig.",
+            file=path,
+            hint="Prüfen Sie Spaltennamen und Werte, z. B. --where CNTR_CODE=DE,AT,CH.",
+        )
+    mask = keep.to_numpy()
+    return df[mask].reset_index(drop=True), (None if geoms is None else geoms[mask].reset_index(drop=True))
+
+
 def import_areas(
     store: Store, path: str | Path, opts: AreaImportOptions, workspace_crs: str
 ) -> AreaImportReport:
@@ -113,6 +137,8 @@ def import_areas(
     else:
         df = read_attribute_table(path, opts.read)
         geoms = None
+    if opts.where or opts.where_not:
+        df, geoms = _filter_rows(df, geoms, opts, path)
     id_col = _column(df, opts.id_column, path, "--id-column")
     ids = _as_keys(df[id_col], opts.id_width)
     if opts.id_pattern:

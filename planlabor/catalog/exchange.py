@@ -24,7 +24,17 @@ from planlabor.errors import ConfigError, InputError, NotFoundError
 
 FORMAT = "planlabor-vorlage"
 FORMAT_VERSION = 1
-SHIPPED = {"berlin": "Startkatalog Berlin (Demo): Altersstruktur, Migration, Kita, MSS-Kontextindikatoren"}
+SHIPPED = {
+    "berlin": "Startkatalog Berlin (Demo): Altersstruktur, Migration, Kita, MSS-Kontextindikatoren",
+    "familienarmut": "Familienarmut: SGB-II-Quote U15, Alleinerziehende, Familien im Leistungsbezug",
+    "wohnen": "Wohnen: Mietbelastung, Sozialwohnungen, Wohnfläche, Wohnmobilität, Wohndauer",
+    "bildung": "Bildung: Betreuungsquoten, Sprachförderbedarf (ESU), Übergänge, ohne Abschluss",
+    "integration": "Migration und Integration (nach dem Integrationsmonitoring der Länder)",
+    "inklusion": "Inklusion: Schwerbehinderung, Eingliederungshilfe, Inklusionsanteil, barrierefreie Kitas",
+    "jugendhilfe": "Jugendhilfe: Hilfen zur Erziehung je 1.000 U21 nach Hilfeart, § 35a, § 42, § 8a",
+    "dach": "D-A-CH-Vergleich auf NUTS 3/2: harmonisierte Bevölkerungs-, Wirtschafts- und Sozialindikatoren",
+}
+THEME_SETS = ["familienarmut", "wohnen", "bildung", "integration", "inklusion", "jugendhilfe"]
 
 
 @dataclass
@@ -42,7 +52,7 @@ class TemplateReport:
 
 def _clean(obj: Any) -> Any:
     if isinstance(obj, dict):
-        return {k: _clean(v) for k, v in obj.items() if v is not None and v != [] and v != {}}
+        return {k: _clean(v) for k, v in obj.items() if v is not None and v != [] and v != {} and v != ""}
     if isinstance(obj, list):
         return [_clean(v) for v in obj]
     return obj
@@ -54,6 +64,7 @@ def catalog_toml(catalog: Catalog) -> str:
         "themes": catalog.themes,
         "indicator": [i.model_dump(exclude={"derived_from"}) for i in catalog.indicators],
         "index": [r.model_dump() for r in catalog.indices],
+        "variable": [v.model_dump() for v in catalog.data_items],
     }
     return str(tomli_w.dumps(_clean(doc)))
 
@@ -90,6 +101,7 @@ def export_template(
         "themes": catalog.themes,
         "indicator": [i.model_dump(exclude={"derived_from"}) for i in catalog.indicators],
         "index": indices,
+        "variable": [v.model_dump() for v in catalog.data_items],
         "report": report,
     }
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -68,6 +68,7 @@ class IndicatorDefinition(BaseModel):
     decimals: int = Field(default=1, ge=0, le=6)
     short_name: str | None = None
     derived_from: str | None = None  # set for the outputs of a declared index
+    harmonisation: str = ""  # how differing national definitions were made comparable (D-A-CH)
 
     _split_num = field_validator("numerator", "denominator", mode="before")(_split_sum)
 
@@ -114,6 +115,22 @@ class IndicatorDefinition(BaseModel):
         return hashlib.sha256(json.dumps(self.model_dump(), sort_keys=True).encode()).hexdigest()[:16]
 
 
+class DataItem(BaseModel):
+    """A variable that a statistics office or department must deliver for a catalog: one line
+    of the data-request checklist (Datenanforderung)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str = Field(pattern=r"^[A-Za-z][A-Za-z0-9_]*$", max_length=64)
+    name: str = Field(min_length=1)
+    unit: str = "Personen"
+    definition: str = ""  # Abgrenzung: who or what is counted
+    supplier: str = ""  # Datenhalter, e.g. "Bundesagentur für Arbeit, Statistik-Service"
+    level: str = "kleinräumig (Gebietsschlüssel der Raumebene)"
+    periodicity: str = "jährlich, Stichtag 31.12."
+    note: str = ""
+
+
 class IndexRef(BaseModel):
     """An index computed from catalog indicators by ``planlabor compute``.
 
@@ -149,6 +166,7 @@ class Catalog(BaseModel):
     indicators: list[IndicatorDefinition] = Field(default_factory=list, alias="indicator")
     indices: list[IndexRef] = Field(default_factory=list, alias="index")
     themes: list[str] = Field(default_factory=list)
+    data_items: list[DataItem] = Field(default_factory=list, alias="variable")
     derived: list[IndicatorDefinition] = Field(default_factory=list, exclude=True)
 
     @model_validator(mode="after")
@@ -231,6 +249,7 @@ def load_catalog_files(paths: list[Path]) -> Catalog:
     """Merge several catalog files; IDs must be unique across them."""
     inds: list[IndicatorDefinition] = []
     refs: list[IndexRef] = []
+    items: dict[str, DataItem] = {}
     themes: list[str] = []
     for p in paths:
         if not p.exists():
@@ -238,6 +257,8 @@ def load_catalog_files(paths: list[Path]) -> Catalog:
         cat = load_catalog(p)
         inds.extend(cat.indicators)
         refs.extend(cat.indices)
+        for item in cat.data_items:
+            items.setdefault(item.id, item)
         themes.extend(t for t in cat.themes if t not in themes)
     try:
         return Catalog.model_validate(
@@ -245,6 +266,7 @@ def load_catalog_files(paths: list[Path]) -> Catalog:
                 "indicator": [i.model_dump() for i in inds],
                 "index": [r.model_dump() for r in refs],
                 "themes": themes,
+                "variable": [i.model_dump() for i in items.values()],
             }
         )
     except ValidationError as exc:

@@ -367,7 +367,10 @@ def _compute_value_indicator(store: Store, ind: IndicatorDefinition, compute_id:
                     }
                 )
             )
-    store_indicator_frame(store, ind.id, pd.concat(frames, ignore_index=True), compute_id)
+    out = pd.concat(frames, ignore_index=True)
+    if ind.factor != 1.0:  # e.g. a published fraction (0.014) shown in percent
+        out["value"] = out["value"] * ind.factor
+    store_indicator_frame(store, ind.id, out, compute_id)
 
 
 def store_indicator_frame(store: Store, indicator_id: str, allv: pd.DataFrame, compute_id: int) -> int:

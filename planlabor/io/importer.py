@@ -11,7 +11,7 @@ from __future__ import annotations
 import fnmatch
 import hashlib
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
@@ -235,6 +235,8 @@ def plan_and_import(
             hint="Legen Sie die Raumebene zuerst mit 'planlabor areas import' an.",
         )
     raw = read_table(path, opts.read, con=store.staging_connection())
+    if raw.hints:  # a publisher format (Eurostat) says which column is what
+        opts = replace(opts, **{k: v for k, v in raw.hints.items() if getattr(opts, k) is None})
     try:
         return _import(
             store, raw, opts, layer.layer_id, missing_defaults, dry_run, (layer.valid_from, layer.valid_to)

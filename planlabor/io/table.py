@@ -40,6 +40,8 @@ class ReadOptions:
     thousands: str | None = None
     sheet: str | None = None
     skip_rows: int = 0
+    select: dict[str, list[str]] = field(default_factory=dict)  # Eurostat: codes per dimension
+    variable_prefix: str | None = None  # Eurostat: start of the variable names
 
 
 _counter = itertools.count()
@@ -64,6 +66,7 @@ class RawTable:
     warnings: list[str] = field(default_factory=list)
     owns_connection: bool = True
     temp_tables: list[str] = field(default_factory=list)
+    hints: dict[str, str] = field(default_factory=dict)  # import options a publisher format implies
 
     def close(self) -> None:
         """Drop the staging tables (or the whole private connection)."""
@@ -146,6 +149,17 @@ def read_table(
     if suffix in SHEET_SUFFIXES:
         return _read_sheet(path, options, con)
     if suffix in TEXT_SUFFIXES or suffix == "":
+        from planlabor.io.eurostat import is_eurostat_tsv, read_eurostat
+
+        if is_eurostat_tsv(path):
+            return read_eurostat(path, options.select, options.variable_prefix, con)
+        if options.select:
+            raise InputError(
+                "--select gilt nur für Eurostat-Tabellen (Kopfzeile wie 'unit,geo\\TIME_PERIOD').",
+                file=path,
+                row=1,
+                hint="Lassen Sie --select weg oder wählen Sie Spalten mit --columns.",
+            )
         return _read_csv(path, options, con)
     raise InputError(
         f"Das Dateiformat {suffix!r} wird nicht unterstützt.",

@@ -402,6 +402,7 @@ def methods_html(data: ReportData, layout: Layout) -> str:
                 "formula": formula,
                 "periods": span,
                 "public": i.public,
+                "harmonisation": i.harmonisation,
             }
         )
     order = list(data.src.catalog.themes) + sorted(set(themes) - set(data.src.catalog.themes))

@@ -17,6 +17,7 @@
       dl_hint: "Genau die angezeigten Werte, mit Definition und Quelle.", map_label: "Karte der Gebiete",
       filter: "Filtern", compare_empty: "Fügen Sie Gebiete aus dem Profil zum Vergleich hinzu.",
       add_compare: "Zum Vergleich hinzufügen", remove_compare: "Aus dem Vergleich entfernen",
+      peers: "Ähnliche Gebiete vergleichen",
       all_indicators: "Alle Indikatoren", area: "Gebiet", parent: "Obergebiet", city: "Stadt", rank: "Rang",
       spine: "Einordnung", close: "Profil schließen", key: "Schlüssel", name: "Name", value: "Wert",
       cls: "Klasse", no_value: "keine Angabe", of: "von", showing: "Karte zeigt", loading: "Lade Daten …",
@@ -33,7 +34,7 @@
       m_jenks: "Natural breaks", search: "Find area", search_ph: "Name or key", definition: "Definition",
       source: "Source", downloads: "Download", dl_hint: "Exactly the values shown, with definition and source.",
       map_label: "Map of the areas", filter: "Filter", compare_empty: "Add areas from the profile to compare them.",
-      add_compare: "Add to comparison", remove_compare: "Remove from comparison", all_indicators: "All indicators",
+      add_compare: "Add to comparison", remove_compare: "Remove from comparison", peers: "Compare with similar areas", all_indicators: "All indicators",
       area: "Area", parent: "Parent", city: "City", rank: "Rank", spine: "Position", close: "Close profile",
       key: "Key", name: "Name", value: "Value", cls: "Class", no_value: "no value", of: "of",
       showing: "Map shows", loading: "Loading data …", areas: "areas", series: "Time series", range: "Range",
@@ -707,10 +708,50 @@
       if (i >= 0) state.compare.splice(i, 1); else state.compare.push(state.area);
       writeHash(); renderProfile();
     });
+    $("profile-peers").addEventListener("click", function () {
+      state.compare = [state.area].concat(peersOf(state.layer, state.area));
+      writeHash(); setView("compare");
+    });
     $("dl-csv").addEventListener("click", downloadCsv);
     $("dl-geojson").addEventListener("click", downloadGeojson);
     $("dl-xlsx").addEventListener("click", downloadXlsx);
     window.addEventListener("hashchange", function () { readHash(); render(); });
+  }
+  function topOf(layer, id) { // the area of the top layer above ``id`` (country for NUTS 3)
+    var chain = chainOf(layer), cur = id, lay = layer;
+    chain.forEach(function (up) {
+      var i = areaIndex(lay, cur); if (i < 0 || !VALUES[lay]) return;
+      cur = VALUES[lay].parents[i]; lay = up;
+    });
+    return chain.length ? cur : null;
+  }
+  function peersOf(layer, id) {
+    // nearest areas on the z-standardised indicators of the current theme (Euclidean distance);
+    // with several top areas (countries) the two nearest of each, so peers cross the borders
+    var theme = META.themes.filter(function (th) { return th.name === state.theme; })[0];
+    var inds = theme.indicators.filter(function (i) { return META.indicators[i].layers[layer]; });
+    var v = VALUES[layer], n = v.areas.length, target = areaIndex(layer, id);
+    var cols = inds.map(function (ind) {
+      var vals = series(layer, ind, periodFor(layer, ind)) || [];
+      var ok = vals.filter(function (x) { return x !== null && x !== undefined; });
+      var mean = ok.reduce(function (a, b) { return a + b; }, 0) / (ok.length || 1);
+      var sd = Math.sqrt(ok.reduce(function (a, b) { return a + (b - mean) * (b - mean); }, 0) / (ok.length || 1)) || 1;
+      return vals.map(function (x) { return x === null || x === undefined ? null : (x - mean) / sd; });
+    }).filter(function (c) { return c[target] !== null && c[target] !== undefined; });
+    var cand = [];
+    for (var i = 0; i < n; i++) {
+      if (i === target) continue;
+      var d = 0, m = 0;
+      cols.forEach(function (c) { if (c[i] !== null && c[i] !== undefined) { d += (c[i] - c[target]) * (c[i] - c[target]); m++; } });
+      if (m === cols.length && m > 0) cand.push({ id: v.areas[i], d: Math.sqrt(d), g: topOf(layer, v.areas[i]) });
+    }
+    cand.sort(function (a, b) { return a.d - b.d; });
+    var groups = cand.map(function (c) { return c.g; }).filter(function (g, i, a) { return a.indexOf(g) === i; });
+    if (groups.length < 2) return cand.slice(0, 5).map(function (c) { return c.id; });
+    var out = [];
+    groups.forEach(function (g) { out = out.concat(cand.filter(function (c) { return c.g === g; }).slice(0, 2)); });
+    out.sort(function (a, b) { return a.d - b.d; });
+    return out.map(function (c) { return c.id; });
   }
   function closeProfile() {
     state.area = null; $("profile").hidden = true; writeHash();

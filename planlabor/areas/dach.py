@@ -1,0 +1,170 @@
+"""The D-A-CH area layers from the files in ``shared/data/dach`` (see its SOURCES.md).
+
+=============  ===================================================================  ========
+layer          what                                                                 parent
+=============  ===================================================================  ========
+``staat``      Deutschland, Österreich, Schweiz (NUTS 0, dissolved from NUTS 2)      –
+``nuts2``      NUTS 2 regions 2021 of DE, AT, CH (GISCO 1:20 Mio.)                   staat
+``nuts3``      NUTS 3 regions 2021 of DE, AT, CH (GISCO 1:20 Mio.)                   nuts2
+``lau_at``     Austrian Gemeinden 2021 (LAU), Vienna as one Gemeinde                 nuts3
+``lau_ch``     the communes of Basel-Stadt (LAU; from the Wohnviertel)               nuts3
+``wohnviertel_bs``  the 21 Wohnviertel of Basel-Stadt                                lau_ch
+=============  ===================================================================  ========
+
+Quirks of the files handled here: the NUTS files cover all of Europe (kept: ``CNTR_CODE`` DE,
+AT, CH); the Austrian Gemeinde file stacks the 23 Vienna districts (``90101`` … ``92301``) on top
+of Vienna as a whole (``90001``), so the districts are left out of the LAU layer; the Basel
+Wohnviertel carry their commune only in the lookup table ``raumeinheiten.tsv`` (one row per
+Wohnbezirk).  LAU layers are linked to NUTS 3 by the largest overlap; the coarse 1:20 Mio.
+NUTS borders make a few border Gemeinden ambiguous, which the report lists.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from planlabor.areas.layers import (
+    AreaImportOptions,
+    _set_parent_layer,
+    dissolve_layer,
+    import_areas,
+    link_by_containment,
+)
+from planlabor.errors import NotFoundError
+from planlabor.store import Store
+
+COUNTRIES = {"DE": "Deutschland", "AT": "Österreich", "CH": "Schweiz"}
+VIENNA_DISTRICTS = [f"9{d:02d}01" for d in range(1, 24)]
+
+# Eurostat tables: file, --select, --variable-prefix, layer
+EUROSTAT_TABLES: list[tuple[str, dict[str, list[str]], str, str]] = [
+    ("demo_r_pjanaggr3.tsv", {"unit": ["NR"], "sex": ["T"]}, "ew", "nuts3"),
+    ("reg_area3.tsv", {"landuse": ["TOTAL"], "unit": ["KM2"]}, "flaeche_km2", "nuts3"),
+    ("estat_nama_10r_3gdp.tsv", {"unit": ["PPS_EU27_2020_HAB"]}, "bip_kks_je_ew", "nuts3"),
+    ("tgs00010.tsv", {"sex": ["T"]}, "alq_ilo", "nuts2"),
+    ("tgs00107.tsv", {}, "arope", "nuts2"),
+]
+LEVEL_PATTERN = {"nuts3": "???", "nuts2": "??"}
+
+
+@dataclass
+class DachReport:
+    layers: dict[str, int] = field(default_factory=dict)
+    ambiguous: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    tables: dict[str, int] = field(default_factory=dict)  # file → values imported
+    warnings: list[str] = field(default_factory=list)
+
+
+def _file(source: Path, *parts: str) -> Path:
+    path = source.joinpath(*parts)
+    if not path.exists():
+        raise NotFoundError(
+            f"Die Datei {path} fehlt.",
+            file=path,
+            expected="den Ordner dach/ mit nuts/, at/, ch/basel/ und stats/ (siehe SOURCES.md)",
+            hint="Geben Sie den Ordner an, der SOURCES.md und die Unterordner enthält.",
+        )
+    return path
+
+
+def import_dach_layers(store: Store, source: Path, crs: str) -> DachReport:
+    """Import all D-A-CH layers of the table above (each import atomic, replaced if present)."""
+    rep = DachReport()
+    where = {"CNTR_CODE": list(COUNTRIES)}
+    r = import_areas(
+        store,
+        _file(source, "nuts", "NUTS_RG_20M_2021_4326_LEVL_2.geojson"),
+        AreaImportOptions(
+            layer="nuts2", id_column="NUTS_ID", name_column="NUTS_NAME", layer_name="NUTS 2", where=where
+        ),
+        crs,
+    )
+    rep.layers["nuts2"] = r.n_areas
+    nuts2 = store.areas("nuts2")
+    store.set_parents("nuts2", pd.DataFrame({"area_id": nuts2["area_id"], "parent_id": nuts2["area_id"].str[:2]}))
+    dissolve_layer(store, "nuts2", "staat", layer_name="Staat")
+    staat = store.areas("staat", geometry=True)
+    staat["name"] = staat["area_id"].map(COUNTRIES)
+    store.replace_areas("staat", staat)
+    layer = store.layer("nuts2")
+    assert layer is not None
+    _set_parent_layer(store, layer, "staat")
+    rep.layers["staat"] = len(staat)
+    r = import_areas(
+        store,
+        _file(source, "nuts", "NUTS_RG_20M_2021_4326_LEVL_3.geojson"),
+        AreaImportOptions(
+            layer="nuts3",
+            id_column="NUTS_ID",
+            name_column="NUTS_NAME",
+            layer_name="NUTS 3",
+            parent_layer="nuts2",
+            parent_prefix=4,
+            where=where,
+        ),
+        crs,
+    )
+    rep.layers["nuts3"] = r.n_areas
+    # Austria: Gemeinden (LAU) without the Vienna districts stacked on Vienna
+    r = import_areas(
+        store,
+        _file(source, "at", "gemeinden_995_geo.json"),
+        AreaImportOptions(
+            layer="lau_at",
+            id_column="iso",
+            name_column="name",
+            layer_name="Gemeinden Österreich (LAU)",
+            where_not={"iso": VIENNA_DISTRICTS},
+        ),
+        crs,
+    )
+    rep.layers["lau_at"] = r.n_areas
+    rep.ambiguous["lau_at"] = link_by_containment(store, "lau_at", "nuts3", min_share=0.5)["ambiguous"]
+    # Basel-Stadt: Wohnviertel → communes (LAU) → NUTS 3
+    r = import_areas(
+        store,
+        _file(source, "ch", "basel", "geojson", "wohnviertel.json"),
+        AreaImportOptions(
+            layer="wohnviertel_bs",
+            id_column="TXT",
+            name_column="name",
+            layer_name="Wohnviertel Basel-Stadt",
+            source_crs="EPSG:4326",
+        ),
+        crs,
+    )
+    rep.layers["wohnviertel_bs"] = r.n_areas
+    units = pd.read_csv(
+        _file(source, "ch", "basel", "geojson", "raumeinheiten.tsv"), sep="\t", dtype=str, encoding="utf-8-sig"
+    )
+    units = units.drop_duplicates("wohnviertel_id")
+    mapping = pd.DataFrame(
+        {"area_id": units["wohnviertel_id"].str.lstrip("0"), "parent_id": units["gemeinde_id_bfs"]}
+    )
+    store.set_parents("wohnviertel_bs", mapping)
+    dissolve_layer(store, "wohnviertel_bs", "lau_ch", layer_name="Gemeinden Basel-Stadt (LAU)")
+    lau_ch = store.areas("lau_ch", geometry=True)
+    names = dict(zip(units["gemeinde_id_bfs"], units["gemeinde_name"], strict=True))
+    lau_ch["name"] = lau_ch["area_id"].map(names)
+    store.replace_areas("lau_ch", lau_ch)
+    layer = store.layer("wohnviertel_bs")
+    assert layer is not None
+    _set_parent_layer(store, layer, "lau_ch")
+    rep.layers["lau_ch"] = len(lau_ch)
+    rep.ambiguous["lau_ch"] = link_by_containment(store, "lau_ch", "nuts3", min_share=0.5)["ambiguous"]
+    return rep
+
+
+def eurostat_imports(source: Path) -> list[tuple[Path, dict[str, list[str]], str, str]]:
+    """The Eurostat tables of the D-A-CH comparison with their import options, restricted to
+    the D-A-CH regions of the target layer (``DE???`` … for NUTS 3)."""
+    out = []
+    for name, select, prefix, layer in EUROSTAT_TABLES:
+        sel = dict(select)
+        sel["geo"] = [c + LEVEL_PATTERN[layer] for c in COUNTRIES]
+        out.append((_file(source, "stats", name), sel, prefix, layer))
+    return out

@@ -1,0 +1,178 @@
+"""Reader for Eurostat's TSV tables (``demo_r_pjanaggr3.tsv``, ``nama_10r_3gdp`` …).
+
+The first column packs the dimension codes, separated by commas, under a header such as
+``freq,unit,sex,age,geo\\TIME_PERIOD`` (older files: ``unit,geo\\time``); the other columns are
+years.  ``:`` means not available; letters after a number are flags (``b`` break in series,
+``e`` estimated, ``p`` provisional, ``u`` low reliability, ``c`` confidential).
+
+The reader turns the file into a long staging table (``geo``, ``period``, ``variable``,
+``value``) that the normal import checks and stores like any other table:
+
+* ``select`` keeps only the given codes per dimension (``{"sex": ["T"], "geo": ["DE???"]}``;
+  shell patterns allowed, ``DE???`` = the NUTS-3 regions of Germany);
+* the variable name is ``prefix`` plus the codes of the dimensions that still vary, in lower
+  case (``ew`` + age ``Y15-64`` → ``ew_y15_64``);
+* numbers keep their value and lose their flag (the import report counts the flags); ``:`` is
+  an empty value (flag ``fehlend``), ``: c`` a secret one (flag ``unbekannt_oder_geheim``);
+* the Extra-Regio codes (``DEZZZ``) are not areas and are left out (with a warning).
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+import pyarrow as pa
+
+from planlabor.errors import InputError
+
+_HEADER = re.compile(r"\\\s*(time_period|time)\s*$", re.I)
+FLAG_NAMES = {
+    "b": "Zeitreihenbruch",
+    "e": "geschätzt",
+    "p": "vorläufig",
+    "u": "geringe Zuverlässigkeit",
+    "d": "Definition abweichend",
+    "z": "nicht zutreffend",
+    "c": "vertraulich",
+}
+
+
+def is_eurostat_tsv(path: Path) -> bool:
+    """True if the first line has Eurostat's packed header (``…,geo\\TIME_PERIOD``)."""
+    try:
+        with path.open("r", encoding="utf-8-sig", errors="replace") as fh:
+            first = fh.readline().split("\t", 1)[0]
+    except OSError:
+        return False
+    return bool(_HEADER.search(first))
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")
+
+
+def read_eurostat(
+    path: Path,
+    select: dict[str, list[str]] | None = None,
+    prefix: str | None = None,
+    con: duckdb.DuckDBPyConnection | None = None,
+) -> Any:
+    """Read a Eurostat TSV into a long staging table (see the module docstring)."""
+    from planlabor.io.table import RawTable, _staging, unique_name
+
+    select = {k.lower(): v for k, v in (select or {}).items()}
+    with path.open("r", encoding="utf-8-sig") as fh:
+        lines = fh.read().splitlines()
+    if not lines:
+        raise InputError("Die Datei ist leer.", file=path, row=1, expected="eine Eurostat-TSV-Tabelle")
+    head = lines[0].split("\t")
+    dims = [d.strip() for d in _HEADER.sub("", head[0]).split(",")]
+    dims = [d.lower() for d in dims]
+    if "geo" not in dims:
+        raise InputError(
+            "Die Eurostat-Tabelle hat keine Dimension 'geo'.",
+            file=path,
+            row=1,
+            column=head[0],
+            expected="eine Kopfzeile wie 'freq,unit,geo\\TIME_PERIOD'",
+        )
+    unknown = [k for k in select if k not in dims]
+    if unknown:
+        raise InputError(
+            f"Die Dimension {unknown[0]!r} gibt es in der Tabelle nicht.",
+            file=path,
+            row=1,
+            column="--select",
+            expected="eine dieser Dimensionen: " + ", ".join(dims),
+        )
+    years = [h.strip() for h in head[1:]]
+    records: list[list[str]] = []
+    warnings: list[str] = []
+    flags: dict[str, int] = {}
+    extra = 0
+    for n, line in enumerate(lines[1:], start=2):
+        if not line.strip():
+            continue
+        cells = line.split("\t")
+        codes = [c.strip() for c in cells[0].split(",")]
+        if len(codes) != len(dims) or len(cells) != len(head):
+            raise InputError(
+                f"Die Zeile hat {len(codes)} Codes und {len(cells)} Felder statt {len(dims)} und {len(head)}.",
+                file=path,
+                row=n,
+                expected="Codes durch Kommas getrennt, dann ein Wert je Jahr, durch Tabulatoren getrennt",
+            )
+        key = dict(zip(dims, codes, strict=True))
+        if any(not any(fnmatch.fnmatchcase(key[d], p) for p in pats) for d, pats in select.items()):
+            continue
+        if key["geo"].endswith("ZZ") or key["geo"].endswith("ZZZ"):
+            extra += 1
+            continue
+        for year, raw in zip(years, cells[1:], strict=True):
+            text = raw.strip()
+            m = re.fullmatch(r"(:|-?[0-9.]+)\s*([a-z]*)", text)
+            if not m:
+                raise InputError(
+                    f"Der Wert {text!r} ist keine Zahl im Eurostat-Format.",
+                    file=path,
+                    row=n,
+                    column=year,
+                    expected="eine Zahl mit Punkt, optional gefolgt von Kennbuchstaben (z. B. '12.5 p'), oder ':'",
+                )
+            number, letters = m.group(1), m.group(2)
+            for letter in letters:
+                flags[letter] = flags.get(letter, 0) + 1
+            value = ("." if "c" in letters else "") if number == ":" else number
+            records.append([key["geo"], year, *(key[d] for d in dims if d != "geo"), value])
+    other = [d for d in dims if d != "geo"]
+    frame = pd.DataFrame(records, columns=["geo", "period", *other, "value"])
+    varying = [d for d in other if d != "freq" and frame[d].nunique() > 1]
+    base = _slug(prefix or path.stem)
+    if varying:
+        frame["variable"] = base + "_" + frame[varying].agg("_".join, axis=1).map(_slug)
+    else:
+        frame["variable"] = base
+    if extra:
+        warnings.append(f"{extra} Zeilen mit Extra-Regio-Codes (…ZZ) ausgelassen: sie sind keine Gebiete.")
+    if flags:
+        warnings.append(
+            "Eurostat-Kennzeichen übernommen als Zahl ohne Kennzeichen: "
+            + ", ".join(f"{n} × {k} ({FLAG_NAMES.get(k, '?')})" for k, n in sorted(flags.items()))
+            + "."
+        )
+    warnings.append("Eurostat-Tabelle in die Langform gebracht: Zeilenangaben zählen einen Wert je Zeile.")
+    if varying:
+        warnings.append("Variablen nach den Dimensionen " + ", ".join(varying) + " benannt.")
+    con, owns = _staging(con)
+    name = unique_name("eurostat")
+    table = pa.table(
+        {
+            # one record per value: the import needs a unique record number (messages about keys
+            # name the code itself; the reader's own messages give the file line)
+            "_line": pa.array(range(1, len(frame) + 1), pa.int64()),
+            "geo": pa.array(frame["geo"].tolist(), pa.string()),
+            "period": pa.array(frame["period"].tolist(), pa.string()),
+            "variable": pa.array(frame["variable"].tolist(), pa.string()),
+            "value": pa.array(frame["value"].tolist(), pa.string()),
+        }
+    )
+    con.register("_pl_eurostat_in", table)
+    try:
+        con.execute(f"CREATE TEMP TABLE {name} AS SELECT * FROM _pl_eurostat_in")
+    finally:
+        con.unregister("_pl_eurostat_in")
+    return RawTable(
+        path=path,
+        con=con,
+        name=name,
+        columns=["geo", "period", "variable", "value"],
+        n_rows=len(frame),
+        warnings=warnings,
+        owns_connection=owns,
+        hints={"id_column": "geo", "period_column": "period", "variable_column": "variable", "value_column": "value"},
+    )
