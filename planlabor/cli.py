@@ -654,6 +654,7 @@ def facilities() -> None:
 @click.option("--x-column", help="Tabelle: Spalte mit der x-Koordinate (Rechtswert, Länge).")
 @click.option("--y-column", help="Tabelle: Spalte mit der y-Koordinate (Hochwert, Breite).")
 @click.option("--source-crs", help="Koordinatenreferenzsystem der Tabelle, z. B. EPSG:25833.")
+@click.option("--accessible-column", help="Spalte mit der Barrierefreiheit (ja / teilweise / nein).")
 @click.pass_context
 def facilities_import(
     ctx: click.Context,
@@ -667,6 +668,7 @@ def facilities_import(
     x_column: str | None,
     y_column: str | None,
     source_crs: str | None,
+    accessible_column: str | None,
 ) -> None:
     """Einrichtungen oder Fälle mit Koordinaten importieren; Anzahl und Plätze je Gebiet speichern.
 
@@ -678,6 +680,8 @@ def facilities_import(
     Beispiel:
       planlabor facilities import kindertagesstaetten.geojson --type kita --layer plr \\
           --period 2022-12-31 --capacity-column e_platz --id-column e_nr --name-column e_name
+      planlabor facilities import kitas.csv --type kita --layer plr --period 2024-12-31 \
+          --x-column x --y-column y --source-crs EPSG:25833 --accessible-column barrierefrei
     """
     from planlabor.spatial.facilities import import_facilities
 
@@ -695,6 +699,7 @@ def facilities_import(
         x_column=x_column,
         y_column=y_column,
         source_crs=source_crs,
+        accessible_column=accessible_column,
     )
     click.echo(
         f"{r.n_facilities} Einrichtungen ({facility_type}) importiert, {r.n_assigned} "
@@ -1056,6 +1061,12 @@ def hotspots_(
 )
 @click.option("--within", type=float, help="Anteil der Nachfrage bis zu dieser Entfernung (Meter).")
 @click.option("--decay", type=click.Choice(["gaussian", "none"]), default="gaussian", show_default=True)
+@click.option(
+    "--barrierefrei",
+    "accessible",
+    type=click.Choice(["ja", "teilweise"]),
+    help="Nur barrierefreie (ja) oder mindestens teilweise barrierefreie Einrichtungen.",
+)
 @click.pass_context
 def coverage_(
     ctx: click.Context,
@@ -1066,6 +1077,7 @@ def coverage_(
     distance: float,
     within: float | None,
     decay: str,
+    accessible: str | None,
 ) -> None:
     """Versorgung: Entfernung zur nächsten Einrichtung, Anteil in Reichweite, 2SFCA.
 
@@ -1076,12 +1088,17 @@ def coverage_(
     Beispiel:
       planlabor coverage --type kita --layer plr --demand inhabitants_age_below_6 \\
           --period 2022-12-31 --distance 1000 --within 500
+      planlabor coverage --type kita --layer plr --demand inhabitants_age_below_6 \
+          --period 2022-12-31 --barrierefrei ja
     """
     from planlabor.io.periods import parse_period_option
     from planlabor.spatial.coverage import analyse
 
     ws = _workspace(ctx)
-    r = analyse(ws.store, layer, facility_type, demand, parse_period_option(period), distance, within, decay)  # type: ignore[arg-type]
+    r = analyse(
+        ws.store, layer, facility_type, demand, parse_period_option(period), distance, within, decay,  # type: ignore[arg-type]
+        accessible=accessible,
+    )  # fmt: skip
     click.echo(
         f"{facility_type}: {r.city_ratio:.1f} Plätze je 100 ({demand}) insgesamt; "
         f"Median-Entfernung {r.table['nearest_m'].median():.0f} m".replace(".", ",")
@@ -1915,7 +1932,9 @@ def template_checklist(ctx: click.Context, source: str, out: str | None) -> None
     for rec in frame.to_dict("records"):
         mark = {"ja": "[x] ", "nein": "[ ] "}.get(rec["Vorhanden"], "- ")
         click.echo(f"{mark}{rec['Variable']}: {rec['Bezeichnung']}")
-        click.echo(f"      Datenhalter: {rec['Datenhalter']}; {rec['Räumliche Ebene']}; {rec['Periodizität']}")
+        click.echo(
+            f"      Datenhalter: {rec['Datenhalter']}; {rec['Räumliche Ebene']}; {rec['Periodizität']}"
+        )
         click.echo(f"      für: {rec['Benötigt für']}")
 
 
@@ -1989,3 +2008,6 @@ def demo(out: str, no_serve: bool) -> None:
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the ``planlabor`` command (click exits with the code)."""
     cli.main(args=argv, prog_name="planlabor")
+
+
+from planlabor import cli_fach as _cli_fach  # noqa: E402,F401  (registers the Fachthemen commands)

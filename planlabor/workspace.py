@@ -252,8 +252,62 @@ class Workspace:
         path.write_text(text.rstrip("\n") + "\n\n[report]\n" + tomli_w.dumps(clean), encoding="utf-8")
         return "Berichtslayout ([report]) übernommen"
 
+    # ------------------------------------------------- measures, controlling
+    def register_measures(self, path: str | Path, kind: str = "massnahme") -> list[Any]:
+        """Read a table of measures (or action-plan items) and register them as new versions."""
+        from planlabor.planning.measures import check_measures, read_measures, register
+
+        items = read_measures(path, kind)  # type: ignore[arg-type]
+        check_measures(self.store, items, set(self.catalog().ids()))
+        register(self.store, items, str(path))
+        return items
+
+    def import_controlling(
+        self,
+        path: str | Path,
+        layer: str | None = None,
+        columns: dict[str, str | None] | None = None,
+        reference: str | None = None,
+        reference_name: str = "",
+    ) -> Any:
+        """Import a KLR export; where rows carry area keys, the Kennzahlen become catalog
+        indicators (file ``vorlagen/controlling.toml``; run :meth:`compute` afterwards)."""
+        import tomllib
+
+        import tomli_w
+
+        from planlabor.catalog.exchange import add_catalog_to_config
+        from planlabor.planning.controlling import kennzahlen_catalog, read_klr, store_klr
+
+        frame = read_klr(path, columns)
+        report = store_klr(self.store, frame, path, layer)
+        if report.observations:
+            target = self.root / "vorlagen" / "controlling.toml"
+            products = list(report.products)
+            if target.exists():
+                old = tomllib.loads(target.read_text(encoding="utf-8"))
+                known = [
+                    str(i["name"]).removesuffix(": Fälle")
+                    for i in old.get("indicator", [])
+                    if str(i["id"]).endswith("_faelle")
+                ]
+                products = list(dict.fromkeys(known + products))
+            doc = kennzahlen_catalog(products, reference, reference_name)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(
+                "# Kennzahlen aus der Kosten- und Leistungsrechnung "
+                "(von 'planlabor controlling import' erzeugt).\n" + tomli_w.dumps(doc),
+                encoding="utf-8",
+            )
+            add_catalog_to_config(self.root / CONFIG_NAME, "vorlagen/controlling.toml")
+            self.config = load_config(self.root / CONFIG_NAME)
+            self.catalog()
+        return report
+
     # --------------------------------------------------------------- D-A-CH
-    def setup_dach(self, source: str | Path, tables: bool = True, template: bool = True) -> Any:
+    def setup_dach(
+        self, source: str | Path, tables: bool = True, template: bool = True, lau: bool = True
+    ) -> Any:
         """Set up the D-A-CH comparison from the ``dach`` data folder: the layers (NUTS 0/2/3,
         LAU Austria and Basel, Basel Wohnviertel), the Eurostat tables and the template ``dach``.
         Run :meth:`compute` afterwards."""
@@ -262,7 +316,7 @@ class Workspace:
         from planlabor.io.table import ReadOptions
 
         source = Path(source)
-        rep = import_dach_layers(self.store, source, self.config.workspace.crs)
+        rep = import_dach_layers(self.store, source, self.config.workspace.crs, lau=lau)
         if tables:
             for path, select, prefix, layer in eurostat_imports(source):
                 # codes of later NUTS versions (e.g. Thüringen 2024, DEG0Q …) have no 2021 area:
@@ -279,6 +333,13 @@ class Workspace:
                         f"{path.name}: {r.quarantined} Werte mit Schlüsseln ohne NUTS-2021-Gebiet "
                         f"({', '.join(list(r.unmatched)[:6])}) zurückgestellt, siehe 'planlabor quarantine'."
                     )
+            if lau:
+                from planlabor.areas.dach import BASEL_TABLES
+
+                for name in BASEL_TABLES:
+                    path = source / "ch" / "basel" / "data" / name
+                    r = self.import_table(path, ImportOptions(layer="wohnviertel_bs"))
+                    rep.tables[f"basel/{name}"] = r.n_values
         if template and self.catalog().get("dach_einwohner") is None:
             self.import_template("dach")
         return rep

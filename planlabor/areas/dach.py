@@ -49,6 +49,8 @@ EUROSTAT_TABLES: list[tuple[str, dict[str, list[str]], str, str]] = [
     ("tgs00107.tsv", {}, "arope", "nuts2"),
 ]
 LEVEL_PATTERN = {"nuts3": "???", "nuts2": "??"}
+# tables of the Statistisches Amt Basel-Stadt read into wohnviertel_bs
+BASEL_TABLES = ["4822.tsv", "4823.tsv", "4827.tsv", "4836.tsv", "4839.tsv", "5202.tsv"]
 
 
 @dataclass
@@ -71,8 +73,9 @@ def _file(source: Path, *parts: str) -> Path:
     return path
 
 
-def import_dach_layers(store: Store, source: Path, crs: str) -> DachReport:
-    """Import all D-A-CH layers of the table above (each import atomic, replaced if present)."""
+def import_dach_layers(store: Store, source: Path, crs: str, lau: bool = True) -> DachReport:
+    """Import the D-A-CH layers of the table above (each import atomic, replaced if present);
+    ``lau=False``: only NUTS (e.g. for the demo, which ships only the NUTS files)."""
     rep = DachReport()
     where = {"CNTR_CODE": list(COUNTRIES)}
     r = import_areas(
@@ -85,7 +88,9 @@ def import_dach_layers(store: Store, source: Path, crs: str) -> DachReport:
     )
     rep.layers["nuts2"] = r.n_areas
     nuts2 = store.areas("nuts2")
-    store.set_parents("nuts2", pd.DataFrame({"area_id": nuts2["area_id"], "parent_id": nuts2["area_id"].str[:2]}))
+    store.set_parents(
+        "nuts2", pd.DataFrame({"area_id": nuts2["area_id"], "parent_id": nuts2["area_id"].str[:2]})
+    )
     dissolve_layer(store, "nuts2", "staat", layer_name="Staat")
     staat = store.areas("staat", geometry=True)
     staat["name"] = staat["area_id"].map(COUNTRIES)
@@ -109,6 +114,8 @@ def import_dach_layers(store: Store, source: Path, crs: str) -> DachReport:
         crs,
     )
     rep.layers["nuts3"] = r.n_areas
+    if not lau:
+        return rep
     # Austria: Gemeinden (LAU) without the Vienna districts stacked on Vienna
     r = import_areas(
         store,
@@ -139,7 +146,10 @@ def import_dach_layers(store: Store, source: Path, crs: str) -> DachReport:
     )
     rep.layers["wohnviertel_bs"] = r.n_areas
     units = pd.read_csv(
-        _file(source, "ch", "basel", "geojson", "raumeinheiten.tsv"), sep="\t", dtype=str, encoding="utf-8-sig"
+        _file(source, "ch", "basel", "geojson", "raumeinheiten.tsv"),
+        sep="\t",
+        dtype=str,
+        encoding="utf-8-sig",
     )
     units = units.drop_duplicates("wohnviertel_id")
     mapping = pd.DataFrame(

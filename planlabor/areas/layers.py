@@ -95,7 +95,9 @@ def _as_keys(series: pd.Series, width: int | None) -> pd.Series:
     return series.map(conv).astype(object)
 
 
-def _filter_rows(df: pd.DataFrame, geoms: Any, opts: AreaImportOptions, path: Path) -> tuple[pd.DataFrame, Any]:
+def _filter_rows(
+    df: pd.DataFrame, geoms: Any, opts: AreaImportOptions, path: Path
+) -> tuple[pd.DataFrame, Any]:
     """Keep the features selected by ``--where`` and not excluded by ``--where-not``
     (e.g. the D-A-CH countries of a Europe-wide NUTS file)."""
     import fnmatch

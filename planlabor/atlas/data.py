@@ -178,6 +178,7 @@ def meta_payload(src: AtlasSource, public: bool = True) -> dict[str, Any]:
                 "source": i.source,
                 "kind": i.kind,
                 "layers": by_ind[i.id],
+                **({"harmonisation": i.harmonisation} if i.harmonisation else {}),
             }
             for i in shown
         },
@@ -192,10 +193,45 @@ def meta_payload(src: AtlasSource, public: bool = True) -> dict[str, Any]:
         ],
         "periods": {p: format_period_de(p) for ind in by_ind.values() for ps in ind.values() for p in ps},
         "matrices": _matrices(src, {i.id for i in shown}),
+        "measures": _measures(src, public),
         "basemap": basemap_info(src.root),
         "flags": {k: {"sign": FLAG_SIGNS.get(k, ""), "text": v} for k, v in FLAG_LEGEND.items()}
         | {k: {"sign": s, "text": k} for k, s in FLAG_SIGNS.items() if k not in FLAG_LEGEND},
     }
+
+
+def _measures(src: AtlasSource, public: bool) -> list[dict[str, Any]]:
+    """Registered measures with their areas and the reading of the newest effect estimate (the
+    public atlas shows only measures marked public, and never the budget)."""
+    from planlabor.planning.effects import latest_estimates
+    from planlabor.planning.measures import measures
+
+    effects = latest_estimates(src.store)
+    out = []
+    for m in measures(src.store, "massnahme", public_only=public):
+        if not m.layer_id or not m.areas:
+            continue
+        e = effects.get(m.measure_id)
+        out.append(
+            {
+                "id": m.measure_id,
+                "name": m.name,
+                "theme": m.theme,
+                "layer": m.layer_id,
+                "areas": list(m.areas),
+                "start": m.start_date.isoformat() if m.start_date else None,
+                "end": m.end_date.isoformat() if m.end_date else None,
+                "target": m.target_indicator,
+                "description": m.description,
+                **({"budget": m.budget} if not public and m.budget else {}),
+                **(
+                    {"effect": {"statement": e["reading"]["statement"], "verdict": e["reading"]["verdict"]}}
+                    if e
+                    else {}
+                ),
+            }
+        )
+    return out
 
 
 BASEMAP_DIR = "basemap"

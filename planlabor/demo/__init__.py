@@ -211,8 +211,15 @@ def build_demo(
         say("Bevölkerungsprognose 2026–2040 (Basis 31.12.2025, Wanderungsraten 2025) und Bedarfe …")
         prog = _projection(ws)
 
+        say("D-A-CH-Vergleich: NUTS 0/2/3 von Deutschland, Österreich, Schweiz und Eurostat-Tabellen …")
+        dach = ws.setup_dach(data_dir() / "dach", lau=False)
+        say("Fachthemen: Maßnahme, Kita-Controlling und Aktionsplan UN-BRK (erfundene Beispiele) …")
+        fach = _fachthemen(ws)
+
         say("Indikatoren und Indizes berechnen …")
         comp = ws.compute()
+        say("Wirkungsanalyse der Beispielmaßnahme M01 …")
+        effect = _effect(ws)
 
         written: list[str] = []
         export_dir = out / "exporte"
@@ -296,6 +303,7 @@ def build_demo(
                 written.append(name)
             say("Berichte: Sozialbericht (HTML, PDF), Methodenanhang, 542 Sozialraumprofile (HTML) …")
             written += _reports(ws, export_dir / "berichte")
+            written += _fach_reports(ws, export_dir / "berichte", effect)
         return {
             "root": str(out),
             "exports": str(export_dir),
@@ -315,6 +323,13 @@ def build_demo(
             "segregation": {r.period: round(r.values["dissimilarity"], 4) for r in seg},
             "sensitivity_max_share": float(sens["anteil_klassenwechsel"].max()),
             "projection": prog,
+            "dach": {"layers": dach.layers, "tables": dach.tables},
+            "controlling": fach["controlling"],
+            "effect": {
+                "estimate": effect[0].estimate,
+                "ci": [effect[0].ci_low, effect[0].ci_high],
+                "statement": effect[1]["statement"],
+            },
         }
     finally:
         ws.close()
@@ -399,6 +414,83 @@ def _reports(ws: Any, folder: Path) -> list[str]:
         "berichte/methodenanhang.pdf",
         f"berichte/profile/ ({len(ids)} Sozialraumprofile, HTML)",
     ]
+
+
+def _fachthemen(ws: Any) -> dict[str, Any]:
+    """The invented examples of the Fachthemen: a measure against family poverty in Gropiusstadt,
+    Kita costs per place per Bezirk with contract targets, and an action plan (UN-BRK)."""
+    from planlabor.planning.controlling import read_targets, soll_ist, store_targets
+
+    ex = data_dir() / "beispiele"
+    ws.register_measures(ex / "massnahmen_ERFUNDEN.csv", "massnahme")
+    ws.register_measures(ex / "aktionsplan_unbrk_ERFUNDEN.csv", "aktionsplan")
+    klr = ws.import_controlling(
+        ex / "kita_klr_ERFUNDEN.csv",
+        layer="bezirk",
+        columns={"cases": "Belegte Plätze", "area": "Bezirk"},
+        reference="inhabitants_age_below_6",
+        reference_name="Kinder unter 6",
+    )
+    store_targets(
+        ws.store, read_targets(ex / "kita_kontrakte_ERFUNDEN.csv"), ex / "kita_kontrakte_ERFUNDEN.csv"
+    )
+    table = soll_ist(ws.store)
+    return {
+        "controlling": {
+            "rows": klr.rows,
+            "ampel": table[["zeitraum", "kennzahl", "ampel"]].to_dict("records"),
+        }
+    }
+
+
+def _effect(ws: Any) -> Any:
+    """Effect of the invented measure M01 on its target indicator, against the 10 PLR most
+    similar on the inputs of the poverty index before the start; the estimate is stored."""
+    from planlabor.planning.effects import evaluate_measure, save_estimate
+    from planlabor.planning.measures import get_measure
+
+    m = get_measure(ws.store, "M01")
+    result, reading = evaluate_measure(ws.store, ws.catalog(), m, k=10)
+    save_estimate(ws.store, "M01", result, reading)
+    return result, reading
+
+
+def _fach_reports(ws: Any, folder: Path, effect: Any) -> list[str]:
+    """Effect report, controlling report, D-A-CH comparison of Berlin, action-plan progress (HTML)."""
+    from planlabor.atlas.data import source_of
+    from planlabor.planning.actionplan import progress
+    from planlabor.planning.controlling import kennzahlen, soll_ist
+    from planlabor.planning.measures import get_measure, measures
+    from planlabor.reports.aktionsplan import aktionsplan_html
+    from planlabor.reports.controlling import controlling_html
+    from planlabor.reports.render import Layout
+    from planlabor.reports.vergleich import compare_region, vergleich_html
+    from planlabor.reports.wirkung import wirkung_html
+
+    layout = Layout.of(ws)
+    src = source_of(ws)
+    result, reading = effect
+    m = get_measure(ws.store, "M01")
+    files = {
+        "wirkung_M01.html": wirkung_html(
+            m, result.summary(), reading, ws.catalog().get(result.indicator), layout
+        ),
+        "controlling_kita.html": controlling_html(
+            soll_ist(ws.store), kennzahlen(ws.store), layout, "Erfundene Beispielzahlen für die Demo."
+        ),
+        "vergleich_berlin_nuts3.html": vergleich_html(
+            compare_region(src, "nuts3", "DE300", per_group=2), layout
+        ),
+        "aktionsplan_unbrk.html": aktionsplan_html(
+            progress(measures(ws.store, "aktionsplan"), date(2025, 12, 31)),
+            src,
+            layout,
+            "Aktionsplan UN-BRK (Beispiel)",
+        ),
+    }
+    for name, html in files.items():
+        (folder / name).write_text(html, encoding="utf-8")
+    return [f"berichte/{n}" for n in files]
 
 
 TYPOLOGY_INDICATORS = ["KI_01", "KI_02", "KI_03", "KI_04", "KI_07", "KI_09", "KI_10", "KI_11"]

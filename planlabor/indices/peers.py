@@ -39,7 +39,8 @@ def find_peers(
             column="--area",
             hint="Prüfen Sie den Gebietsschlüssel und den Zeitraum.",
         )
-    usable = [c for c in values.columns if pd.notna(values.at[target, c])]
+    row = values.loc[target]
+    usable = [c for c in values.columns if pd.notna(row[c])]
     if not usable:
         raise InputError(
             f"Das Gebiet {target!r} hat für keinen der Indikatoren einen Wert.", column="--indicator"

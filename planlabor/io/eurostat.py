@@ -102,7 +102,8 @@ def read_eurostat(
         codes = [c.strip() for c in cells[0].split(",")]
         if len(codes) != len(dims) or len(cells) != len(head):
             raise InputError(
-                f"Die Zeile hat {len(codes)} Codes und {len(cells)} Felder statt {len(dims)} und {len(head)}.",
+                f"Die Zeile hat {len(codes)} Codes und {len(cells)} Felder "
+                f"statt {len(dims)} und {len(head)}.",
                 file=path,
                 row=n,
                 expected="Codes durch Kommas getrennt, dann ein Wert je Jahr, durch Tabulatoren getrennt",
@@ -122,7 +123,7 @@ def read_eurostat(
                     file=path,
                     row=n,
                     column=year,
-                    expected="eine Zahl mit Punkt, optional gefolgt von Kennbuchstaben (z. B. '12.5 p'), oder ':'",
+                    expected="eine Zahl mit Punkt, optional mit Kennbuchstaben (z. B. '12.5 p'), oder ':'",
                 )
             number, letters = m.group(1), m.group(2)
             for letter in letters:
@@ -174,5 +175,10 @@ def read_eurostat(
         n_rows=len(frame),
         warnings=warnings,
         owns_connection=owns,
-        hints={"id_column": "geo", "period_column": "period", "variable_column": "variable", "value_column": "value"},
+        hints={
+            "id_column": "geo",
+            "period_column": "period",
+            "variable_column": "variable",
+            "value_column": "value",
+        },
     )

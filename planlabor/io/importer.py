@@ -236,7 +236,8 @@ def plan_and_import(
         )
     raw = read_table(path, opts.read, con=store.staging_connection())
     if raw.hints:  # a publisher format (Eurostat) says which column is what
-        opts = replace(opts, **{k: v for k, v in raw.hints.items() if getattr(opts, k) is None})
+        hinted: dict[str, Any] = {k: v for k, v in raw.hints.items() if getattr(opts, k) is None}
+        opts = replace(opts, **hinted)
     try:
         return _import(
             store, raw, opts, layer.layer_id, missing_defaults, dry_run, (layer.valid_from, layer.valid_to)

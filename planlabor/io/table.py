@@ -150,9 +150,12 @@ def read_table(
         return _read_sheet(path, options, con)
     if suffix in TEXT_SUFFIXES or suffix == "":
         from planlabor.io.eurostat import is_eurostat_tsv, read_eurostat
+        from planlabor.io.statabs import is_statabs_tsv, read_statabs
 
         if is_eurostat_tsv(path):
             return read_eurostat(path, options.select, options.variable_prefix, con)
+        if is_statabs_tsv(path) and not options.select:
+            return read_statabs(path, con)
         if options.select:
             raise InputError(
                 "--select gilt nur für Eurostat-Tabellen (Kopfzeile wie 'unit,geo\\TIME_PERIOD').",

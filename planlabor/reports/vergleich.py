@@ -105,7 +105,9 @@ def compare_region(
             }
         )
     if not rows:
-        raise NotFoundError(f"Für {area!r} auf {layer!r} gibt es keine vergleichbaren Werte.", column="--area")
+        raise NotFoundError(
+            f"Für {area!r} auf {layer!r} gibt es keine vergleichbaren Werte.", column="--area"
+        )
     wide = pd.DataFrame(columns)
     peers = find_peers(wide, area, k=k, groups=groups if len(groups) else None, per_group=per_group)
     names = src.store.areas(layer).set_index("area_id")["name"].to_dict()
@@ -133,9 +135,13 @@ def _dots_svg(row: dict[str, Any], ids: list[str], target: str) -> str:
     parts = [f'<line x1="6" x2="{w - 6}" y1="9" y2="9" stroke="#bbb"/>']
     for a in ids:
         if a in row["values"].index and a != target:
-            parts.append(f'<circle cx="{x(float(row["values"][a])):.1f}" cy="9" r="4" fill="#888" opacity=".7"/>')
+            parts.append(
+                f'<circle cx="{x(float(row["values"][a])):.1f}" cy="9" r="4" fill="#888" opacity=".7"/>'
+            )
     if target in row["values"].index:
-        parts.append(f'<circle cx="{x(float(row["values"][target])):.1f}" cy="9" r="5.5" fill="var(--accent)"/>')
+        parts.append(
+            f'<circle cx="{x(float(row["values"][target])):.1f}" cy="9" r="5.5" fill="var(--accent)"/>'
+        )
     label = f"{row['name']}: Lage des Gebiets unter den Vergleichsgebieten"
     return f'<svg viewBox="0 0 {w} {h}" width="{w}" height="{h}" role="img" aria-label="{label}">{"".join(parts)}</svg>'
 
@@ -147,9 +153,17 @@ def vergleich_html(c: Comparison, layout: Any) -> str:
     table = []
     for r in c.rows:
         cells = [
-            format_number_de(float(r["values"][a]), r["decimals"]) if a in r["values"].index else "–" for a in ids
+            format_number_de(float(r["values"][a]), r["decimals"]) if a in r["values"].index else "–"
+            for a in ids
         ]
-        table.append({**r, "cells": cells, "dots": _dots_svg(r, ids, c.target), "period_de": format_period_de(r["period"])})
+        table.append(
+            {
+                **r,
+                "cells": cells,
+                "dots": _dots_svg(r, ids, c.target),
+                "period_de": format_period_de(r["period"]),
+            }
+        )
     peers = [
         {
             "id": a,

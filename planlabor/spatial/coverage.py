@@ -14,6 +14,7 @@ two methods later without changing callers.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
@@ -110,12 +111,18 @@ def analyse(
     decay: Decay = "gaussian",
     backend: DistanceBackend | None = None,
     save: bool = True,
+    accessible: str | None = None,
 ) -> CoverageResult:
-    """Coverage of ``facility_type`` for the demand ``demand_variable`` on ``layer``."""
+    """Coverage of ``facility_type`` for the demand ``demand_variable`` on ``layer``.
+
+    ``accessible``: only facilities recorded as barrier-free (``ja``) or at least partly
+    barrier-free (``teilweise``); see ``facilities import --accessible-column``.  The stored
+    variables then end in ``_bf`` (``_tbf`` for partly)."""
     import shapely
 
     fac = store.query_df(
-        "SELECT facility_id, capacity, geom FROM facilities WHERE facility_type = ?", [facility_type]
+        "SELECT facility_id, capacity, geom, attributes FROM facilities WHERE facility_type = ?",
+        [facility_type],
     )
     if fac.empty:
         raise InputError(
@@ -123,6 +130,21 @@ def analyse(
             column="--type",
             hint="Importieren Sie sie mit 'planlabor facilities import'.",
         )
+    if accessible:
+        from planlabor.spatial.facilities import ACCESS_KEY
+
+        allowed = {"ja"} if accessible == "ja" else {"ja", "teilweise"}
+        level = fac["attributes"].map(lambda a: json.loads(a or "{}").get(ACCESS_KEY))
+        if level.isna().all():
+            raise InputError(
+                f"Für die Einrichtungen der Art {facility_type!r} ist keine Barrierefreiheit erfasst.",
+                column="--barrierefrei",
+                hint="Importieren Sie sie mit 'planlabor facilities import … --accessible-column SPALTE'.",
+            )
+        fac = fac[level.isin(allowed).to_numpy()]
+        if fac.empty:
+            raise InputError(f"Keine Einrichtung der Art {facility_type!r} ist barrierefrei erfasst.")
+        facility_type = f"{facility_type}_{'bf' if accessible == 'ja' else 'tbf'}"
     pts = shapely.from_wkb([bytes(g) for g in fac["geom"]])
     supply_xy = np.column_stack([shapely.get_x(pts), shapely.get_y(pts)])
     supply = fac["capacity"].fillna(0).to_numpy(dtype=float)

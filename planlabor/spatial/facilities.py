@@ -24,6 +24,36 @@ from planlabor.io.importer import file_sha256
 from planlabor.io.periods import parse_period_option
 from planlabor.store import ImportRecord, Store
 
+ACCESS_KEY = "barrierefrei"  # attribute holding ja / teilweise / nein (None = not recorded)
+ACCESS_VALUES = {
+    "ja": "ja", "j": "ja", "yes": "ja", "true": "ja", "1": "ja", "barrierefrei": "ja", "vollständig": "ja",
+    "voll": "ja", "rollstuhlgerecht": "ja",
+    "teilweise": "teilweise", "teilw.": "teilweise", "teils": "teilweise", "eingeschränkt": "teilweise",
+    "bedingt": "teilweise", "partly": "teilweise", "partial": "teilweise",
+    "teilweise barrierefrei": "teilweise",
+    "nein": "nein", "n": "nein", "no": "nein", "false": "nein", "0": "nein", "nicht barrierefrei": "nein",
+}  # fmt: skip
+
+
+def parse_accessibility(values: pd.Series, path: Path, column: str) -> list[str | None]:
+    """Accessibility as ``ja`` / ``teilweise`` / ``nein`` (empty → None); other text is an error."""
+    out: list[str | None] = []
+    for i, v in enumerate(values):
+        text = "" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v).strip().lower()
+        if not text:
+            out.append(None)
+            continue
+        if text not in ACCESS_VALUES:
+            raise InputError(
+                f"{v!r} ist keine Angabe zur Barrierefreiheit.",
+                file=path,
+                row=i + 1,
+                column=column,
+                expected="ja, teilweise oder nein (auch barrierefrei / eingeschränkt / nicht barrierefrei)",
+            )
+        out.append(ACCESS_VALUES[text])
+    return out
+
 
 @dataclass
 class FacilityReport:
@@ -138,8 +168,13 @@ def import_facilities(
     x_column: str | None = None,
     y_column: str | None = None,
     source_crs: str | None = None,
+    accessible_column: str | None = None,
 ) -> FacilityReport:
-    """Import a point layer of facilities and store counts/capacities per area."""
+    """Import a point layer of facilities and store counts/capacities per area.
+
+    With ``accessible_column`` the accessibility (ja / teilweise / nein) is kept per facility and
+    the counts ``{type}_barrierefrei``, ``{type}_teilweise_barrierefrei`` and
+    ``{type}_barrierefrei_unbekannt`` per area are stored as well."""
     import shapely
 
     path = Path(path)
@@ -162,6 +197,7 @@ def import_facilities(
         ("--capacity-column", capacity_column),
         ("--id-column", id_column),
         ("--name-column", name_column),
+        ("--accessible-column", accessible_column),
     ):
         if col and col not in gdf.columns:
             raise InputError(
@@ -212,7 +248,24 @@ def import_facilities(
     area_ids = areas["area_id"].astype(str).tolist()
     obs_vars = [f"{facility_type}_anzahl"] + ([f"{facility_type}_plaetze"] if capacity_column else [])
     n = len(area_ids)
-    values = np.concatenate([counts.astype(float)] + ([places] if capacity_column else []))
+    value_parts = [counts.astype(float)] + ([places] if capacity_column else [])
+    access: list[str | None] = [None] * len(gdf)
+    if accessible_column:
+        access = parse_accessibility(gdf[accessible_column], path, accessible_column)
+        level = np.array([a or "" for a in access], dtype=object)[inside]
+        for var, want in (
+            ("barrierefrei", "ja"),
+            ("teilweise_barrierefrei", "teilweise"),
+            ("barrierefrei_unbekannt", ""),
+        ):
+            obs_vars.append(f"{facility_type}_{var}")
+            value_parts.append(
+                np.bincount(frame["area"], weights=(level == want).astype(float), minlength=len(areas))
+            )
+        unknown = sum(a is None for a in access)
+        if unknown:
+            warnings.append(f"{unknown} Einrichtung(en) ohne Angabe zur Barrierefreiheit.")
+    values = np.concatenate(value_parts)
     obs = pa.table(
         {
             "layer_id": pa.array([layer] * n * len(obs_vars), pa.string()),
@@ -224,6 +277,8 @@ def import_facilities(
         }
     )
     attrs = gdf.drop(columns="geometry").astype(object).where(gdf.drop(columns="geometry").notna(), None)
+    if accessible_column:
+        attrs[ACCESS_KEY] = access
     fac = pa.table(
         {
             "facility_type": pa.array([facility_type] * len(gdf), pa.string()),
@@ -255,6 +310,7 @@ def import_facilities(
                     "period": per,
                     "capacity_column": capacity_column,
                     "id_column": id_column,
+                    "accessible_column": accessible_column,
                 },
                 layer_id=layer,
                 rows_read=len(gdf),

@@ -117,3 +117,63 @@ CREATE TABLE IF NOT EXISTS users (
     role VARCHAR NOT NULL,
     created_at TIMESTAMP
 );
+-- Measures (Maßnahmen) and action-plan items (UN-BRK): one row per version; the newest row of
+-- a measure_id is current, a row with removed = true ends it (earlier versions stay).
+CREATE TABLE IF NOT EXISTS measures (
+    measure_id VARCHAR NOT NULL,
+    version INTEGER NOT NULL,
+    kind VARCHAR NOT NULL,
+    name VARCHAR NOT NULL,
+    theme VARCHAR,
+    layer_id VARCHAR,
+    areas VARCHAR,
+    start_date DATE,
+    end_date DATE,
+    budget DOUBLE,
+    target_indicator VARCHAR,
+    field_of_action VARCHAR,
+    responsible VARCHAR,
+    deadline DATE,
+    status VARCHAR,
+    indicators VARCHAR,
+    description VARCHAR,
+    public BOOLEAN,
+    removed BOOLEAN,
+    import_id INTEGER,
+    recorded_at TIMESTAMP,
+    PRIMARY KEY (measure_id, version)
+);
+-- Effect estimates of measures (Wirkungsanalyse), kept for atlas and reports.
+CREATE TABLE IF NOT EXISTS effect_estimates (
+    measure_id VARCHAR NOT NULL,
+    indicator_id VARCHAR NOT NULL,
+    estimated_at TIMESTAMP,
+    estimate DOUBLE,
+    ci_low DOUBLE,
+    ci_high DOUBLE,
+    p_value DOUBLE,
+    result VARCHAR
+);
+-- Controlling (KLR): costs and cases per product, cost centre, period and area.
+CREATE TABLE IF NOT EXISTS controlling (
+    import_id INTEGER NOT NULL,
+    product VARCHAR NOT NULL,
+    cost_centre VARCHAR,
+    period VARCHAR NOT NULL,
+    layer_id VARCHAR,
+    area_id VARCHAR,
+    costs DOUBLE,
+    cases DOUBLE,
+    superseded_by INTEGER
+);
+CREATE TABLE IF NOT EXISTS controlling_targets (
+    import_id INTEGER NOT NULL,
+    product VARCHAR NOT NULL,
+    kennzahl VARCHAR NOT NULL,
+    period VARCHAR NOT NULL,
+    target DOUBLE NOT NULL,
+    tolerance DOUBLE,
+    direction VARCHAR,
+    contract VARCHAR,
+    superseded_by INTEGER
+);

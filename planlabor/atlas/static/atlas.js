@@ -17,7 +17,7 @@
       dl_hint: "Genau die angezeigten Werte, mit Definition und Quelle.", map_label: "Karte der Gebiete",
       filter: "Filtern", compare_empty: "Fügen Sie Gebiete aus dem Profil zum Vergleich hinzu.",
       add_compare: "Zum Vergleich hinzufügen", remove_compare: "Aus dem Vergleich entfernen",
-      peers: "Ähnliche Gebiete vergleichen",
+      peers: "Ähnliche Gebiete vergleichen", measures: "Maßnahmen in diesem Gebiet",
       all_indicators: "Alle Indikatoren", area: "Gebiet", parent: "Obergebiet", city: "Stadt", rank: "Rang",
       spine: "Einordnung", close: "Profil schließen", key: "Schlüssel", name: "Name", value: "Wert",
       cls: "Klasse", no_value: "keine Angabe", of: "von", showing: "Karte zeigt", loading: "Lade Daten …",
@@ -34,7 +34,7 @@
       m_jenks: "Natural breaks", search: "Find area", search_ph: "Name or key", definition: "Definition",
       source: "Source", downloads: "Download", dl_hint: "Exactly the values shown, with definition and source.",
       map_label: "Map of the areas", filter: "Filter", compare_empty: "Add areas from the profile to compare them.",
-      add_compare: "Add to comparison", remove_compare: "Remove from comparison", peers: "Compare with similar areas", all_indicators: "All indicators",
+      add_compare: "Add to comparison", remove_compare: "Remove from comparison", peers: "Compare with similar areas", measures: "Measures in this area", all_indicators: "All indicators",
       area: "Area", parent: "Parent", city: "City", rank: "Rank", spine: "Position", close: "Close profile",
       key: "Key", name: "Name", value: "Value", cls: "Class", no_value: "no value", of: "of",
       showing: "Map shows", loading: "Loading data …", areas: "areas", series: "Time series", range: "Range",
@@ -239,7 +239,7 @@
     fillSelect($("period"), layers[state.layer].slice().reverse().map(function (p) { return [p, periodLabel(p)]; }), state.period);
     $("method").value = state.method; $("classes").value = String(state.k); $("lang").value = state.lang;
     var m = indMeta(state.ind);
-    $("def-text").textContent = m.description || m.name;
+    $("def-text").textContent = (m.description || m.name) + (m.harmonisation ? " Harmonisierung: " + m.harmonisation : "");
     $("def-source").textContent = m.source || "–";
   }
   function applyTexts() {
@@ -428,6 +428,7 @@
     cur.appendChild(kpi);
     $("profile-series").innerHTML = "";
     $("profile-series").appendChild(seriesChart(layer, idx, parentLayer, parentIdx, cityLayer, cityIdx));
+    renderMeasures(layer, state.area);
     // all indicators of all themes
     var body = $("profile-table").querySelector("tbody"); body.innerHTML = "";
     META.themes.forEach(function (th) {
@@ -451,6 +452,21 @@
         body.appendChild(row);
       });
     });
+  }
+  function renderMeasures(layer, id) { // registered measures in this area, with their effect estimate
+    var box = $("profile-measures"); box.innerHTML = "";
+    var here = (META.measures || []).filter(function (m) { return m.layer === layer && m.areas.indexOf(id) >= 0; });
+    if (!here.length) return;
+    box.appendChild(el("h3", null, t("measures")));
+    var ul = el("ul", { "class": "measures" });
+    here.forEach(function (m) {
+      var li = el("li");
+      li.appendChild(el("b", null, m.name));
+      li.appendChild(el("div", { "class": "source" }, (m.theme ? m.theme + " · " : "") + (m.start || "?") + " – " + (m.end || "")));
+      if (m.effect) { li.appendChild(el("p", null, m.effect.statement)); li.appendChild(el("p", { "class": "source" }, m.effect.verdict)); }
+      ul.appendChild(li);
+    });
+    box.appendChild(ul);
   }
   function svg(tag, attrs) {
     var e = document.createElementNS("http://www.w3.org/2000/svg", tag);

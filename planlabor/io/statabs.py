@@ -1,0 +1,135 @@
+"""Reader for the indicator tables of the Statistisches Amt Basel-Stadt (Indikatorenportal,
+``data/<id>.tsv`` with ``metadata/single/<id>.json``), the Swiss format the shared files show.
+
+Quirks handled: a UTF-8 byte-order mark, quoted headers, trailing empty lines; area keys
+unpadded (``7``) in some files and zero-padded (``07``) in others (both become ``7``, the key of
+the Wohnviertel geometry ``TXT``); the year in a column (``jahr_num``, ``Jahr``) or in the column
+names (``Einwohner 2024``); a ``Rang`` column and name columns that are not values.  Rates are
+kept as published (fractions: 0.014 = 1.4 %); the catalog converts them with ``factor = 100``.
+
+The result is a long staging table (``gebiet``, ``period``, ``variable``, ``value``) that the
+normal import checks and stores; the title and source from the metadata file go into the
+import report.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+import pyarrow as pa
+
+from planlabor.errors import InputError
+
+ID_NAMES = ("wohnviertel_id", "wohnviertelid", "gemeinde_id", "wohnbezirk_id", "bezirk_id")
+YEAR_NAMES = ("jahr_num", "jahr", "year")
+NOT_VALUES = ("rang",)
+
+
+def metadata_path(path: Path) -> Path:
+    return path.parent.parent / "metadata" / "single" / f"{path.stem}.json"
+
+
+def is_statabs_tsv(path: Path) -> bool:
+    """A ``data/<number>.tsv`` with its ``metadata/single/<number>.json`` beside."""
+    return path.suffix.lower() == ".tsv" and path.stem.isdigit() and metadata_path(path).exists()
+
+
+def _slug(text: str) -> str:
+    s = text.lower().replace("ä", "ae").replace("ö", "oe").replace("ü", "ue").replace("ß", "ss")
+    return re.sub(r"[^a-z0-9]+", "_", s).strip("_")
+
+
+def read_statabs(path: Path, con: duckdb.DuckDBPyConnection | None = None) -> Any:
+    from planlabor.io.table import RawTable, _staging, unique_name
+
+    df = pd.read_csv(
+        path, sep="\t", dtype=str, encoding="utf-8-sig", skip_blank_lines=True, keep_default_na=False
+    )
+    df.columns = [str(c).strip().strip('"') for c in df.columns]
+    lower = {c.lower(): c for c in df.columns}
+    id_col = next((lower[n] for n in ID_NAMES if n in lower), None)
+    if id_col is None:
+        raise InputError(
+            "Die Tabelle hat keine Spalte mit Gebietsschlüsseln (z. B. wohnviertel_id).",
+            file=path,
+            row=1,
+            expected="eine Spalte " + " oder ".join(ID_NAMES[:2]),
+            hint="Tabellen nur mit Namen (wie 6502.tsv) lassen sich nicht sicher zuordnen; "
+            "ergänzen Sie eine Schlüsselspalte.",
+        )
+    year_col = next((lower[n] for n in YEAR_NAMES if n in lower), None)
+    records: list[tuple[int, str, str, str, str]] = []
+    warnings: list[str] = []
+    skipped = []
+    for col in df.columns:
+        if col in (id_col, year_col) or col.lower() in NOT_VALUES:
+            continue
+        m = re.fullmatch(r"(.*?)\s*((?:19|20)\d\d)", col)
+        name, year = (m.group(1), m.group(2)) if m else (col, None)
+        values = df[col].str.strip()
+        numeric = pd.to_numeric(values.replace("", None), errors="coerce")
+        if numeric.isna().all() and (values != "").any():
+            skipped.append(col)  # names and other text
+            continue
+        for i, (key, raw) in enumerate(zip(df[id_col], values, strict=True)):
+            period = year or (df[year_col].iloc[i].strip() if year_col else "")
+            if not period:
+                raise InputError(
+                    "Die Tabelle nennt kein Jahr (weder Spalte noch Spaltenname).",
+                    file=path,
+                    row=i + 2,
+                    column=col,
+                    expected="eine Spalte jahr_num/Jahr oder Spaltennamen wie 'Einwohner 2024'",
+                    hint="Geben Sie das Jahr mit --period an.",
+                )
+            area = str(key).strip().strip('"').lstrip("0") or "0"
+            records.append((i + 2, area, period, _slug(name), raw))
+    if skipped:
+        warnings.append("Textspalten nicht übernommen: " + ", ".join(skipped) + ".")
+    meta_file = metadata_path(path)
+    if meta_file.exists():
+        try:
+            meta = json.loads(meta_file.read_text(encoding="utf-8"))
+            warnings.append(
+                f"Statistisches Amt Basel-Stadt, Indikator {meta.get('id', path.stem)}: {meta.get('title', '')} "
+                f"({meta.get('subtitle', '')}); Quelle: {'; '.join(meta.get('quellenangabe', []))}."
+            )
+        except (ValueError, OSError):
+            warnings.append(f"Die Metadaten {meta_file.name} sind nicht lesbar.")
+    warnings.append("Quoten wie veröffentlicht als Bruchteil (0,014 = 1,4 %) gespeichert.")
+    con, owns = _staging(con)
+    name = unique_name("statabs")
+    table = pa.table(
+        {
+            "_line": pa.array(range(1, len(records) + 1), pa.int64()),
+            "gebiet": pa.array([r[1] for r in records], pa.string()),
+            "period": pa.array([r[2] for r in records], pa.string()),
+            "variable": pa.array([r[3] for r in records], pa.string()),
+            "value": pa.array([r[4] for r in records], pa.string()),
+        }
+    )
+    con.register("_pl_statabs_in", table)
+    try:
+        con.execute(f"CREATE TEMP TABLE {name} AS SELECT * FROM _pl_statabs_in")
+    finally:
+        con.unregister("_pl_statabs_in")
+    return RawTable(
+        path=path,
+        con=con,
+        name=name,
+        columns=["gebiet", "period", "variable", "value"],
+        n_rows=len(records),
+        warnings=warnings,
+        owns_connection=owns,
+        hints={
+            "id_column": "gebiet",
+            "period_column": "period",
+            "variable_column": "variable",
+            "value_column": "value",
+        },
+    )
