@@ -275,3 +275,35 @@ def test_status_dynamics_matrix_view(browser, static_atlas, berlin) -> None:  # 
     assert page.locator("#matrix-areas li").count() == expected["23"]
     page.screenshot(path=str(ARTIFACTS / "atlas_matrix.png"))
     page.close()
+
+
+def test_peers_across_borders_and_measures(browser, static_atlas, berlin) -> None:  # type: ignore[no-untyped-def]
+    """'Ähnliche Gebiete vergleichen' picks the same peers as 'planlabor compare --je-land 2';
+    the profile of a measure area shows the measure with its effect estimate."""
+    from planlabor.reports.vergleich import compare_region
+
+    page = browser.new_page(viewport={"width": 1280, "height": 860})
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(
+        (static_atlas / "index.html").as_uri() + "#t=D-A-CH-Vergleich&i=dach_altenquotient&l=nuts3&p=2025"
+    )
+    _painted(page, "dach_altenquotient", "nuts3")
+    page.evaluate("planlaborAtlas.openProfile('DE300')")
+    page.wait_for_selector("#profile:not([hidden])")
+    page.click("#profile-peers")
+    page.wait_for_selector("#compare-table thead th")
+    shown = page.evaluate("planlaborAtlas.state.compare")
+    expected = (
+        compare_region(source_of(berlin), "nuts3", "DE300", per_group=2).peers.table["area_id"].tolist()
+    )
+    assert shown == expected and shown[1] == "AT130"
+    page.screenshot(path=str(ARTIFACTS / "atlas_dach_peers.png"))
+    page.goto((static_atlas / "index.html").as_uri() + "#t=Bevölkerung&i=anteil_unter_6&l=plr&p=2024-12-31")
+    _painted(page, "anteil_unter_6", "plr")
+    page.evaluate("planlaborAtlas.openProfile('08301036')")
+    page.wait_for_selector("#profile-measures li")
+    text = page.inner_text("#profile-measures")
+    assert "Familienzentrum Gropiusstadt" in text and "Konfidenzintervall" in text
+    assert errors == []
+    page.close()

@@ -25,6 +25,10 @@ def test_demo_layers_and_hierarchy(demo: dict) -> None:
             "bzr": (143, 143),
             "plr": (542, 542),
             "plr2006": (448, 0),
+            # the D-A-CH comparison view on NUTS 3
+            "staat": (3, 0),
+            "nuts2": (54, 54),
+            "nuts3": (462, 462),
         }
         periods = next(o for o in ws.status()["observations"] if o["layer"] == "plr")["periods"]
         assert periods[0] == "2019-12-31" and "2021-06-30" in periods and "2025-12-31" in periods
@@ -139,3 +143,21 @@ def test_demo_writes_the_reports(demo: dict) -> None:
     assert "Sozialraumprofil Stülerstraße" in (
         folder / "profile" / "sozialraumprofil_plr_01100101.html"
     ).read_text(encoding="utf-8")
+
+
+def test_demo_fachthemen(demo: dict) -> None:
+    """The demo's Fachthemen: measure with effect estimate, invented Kita controlling, action
+    plan, D-A-CH comparison on NUTS 3 – each as an HTML report."""
+    folder = Path(demo["exports"]) / "berichte"
+    wirkung = (folder / "wirkung_M01.html").read_text(encoding="utf-8")
+    assert "Gropiusstadt" in wirkung and "Konfidenzintervall" in wirkung and "<svg" in wirkung
+    ctrl = (folder / "controlling_kita.html").read_text(encoding="utf-8")
+    assert "Erfundene Beispielzahlen" in ctrl and "Kindertagesbetreuung" in ctrl
+    assert {r["ampel"] for r in demo["controlling"]["ampel"]} <= {"gruen", "gelb", "rot"}
+    vergleich = (folder / "vergleich_berlin_nuts3.html").read_text(encoding="utf-8")
+    assert "Wien" in vergleich and "Schweiz" in vergleich and "Harmonisierung" in vergleich
+    ap = (folder / "aktionsplan_unbrk.html").read_text(encoding="utf-8")
+    assert "Überfällige Maßnahmen" in ap and "(Beispiel)" in ap
+    assert demo["dach"]["layers"] == {"nuts2": 54, "staat": 3, "nuts3": 462}
+    lo, hi = demo["effect"]["ci"]
+    assert lo <= demo["effect"]["estimate"] <= hi

@@ -7,7 +7,7 @@ import pytest
 from planlabor.areas import AreaImportOptions
 from planlabor.errors import InputError
 from planlabor.io.importer import ImportOptions
-from planlabor.io.table import read_table
+from planlabor.io.table import ReadOptions, read_table
 from planlabor.workspace import Workspace
 from tests.conftest import DATA, DEMO, PLR2006, PLR2006_FILE
 
@@ -121,29 +121,27 @@ def test_lor_hierarchy_table_reads() -> None:
 @pytest.mark.parametrize("name", ["4822", "4823", "4827", "4836", "4839"])
 def test_basel_indicator_tables(keyed: Workspace, name: str) -> None:
     path = DATA / "dach" / "ch" / "basel" / "data" / f"{name}.tsv"
-    r = keyed.import_table(
-        path,
-        ImportOptions(
-            layer="wohnviertel", id_column="wohnviertel_id", id_width=None, exclude_columns=["Rang"]
-        ),
-        dry_run=True,
-    )
-    # zero-padded ids ("07") in 4823 are not the layer's keys ("7"): shown, not lost
-    if name == "4823":
-        assert "07" in r.unmatched
-    else:
-        assert r.unmatched == {}
-    assert r.n_values == 21 * len(r.variables)
+    r = keyed.import_table(path, ImportOptions(layer="wohnviertel", id_column="wohnviertel_id"), dry_run=True)
+    # the Basel reader: zero-padded ids ("07" in 4823) are the layer's keys ("7"); no 'Rang', no names
+    assert r.unmatched == {}
+    assert "rang" not in r.variables and not any("wohnviertel" in v for v in r.variables)
+    assert r.n_values == 21 * len(r.variables) and r.periods in (["2025"], ["2022"])
 
 
 def test_basel_population_by_name_table() -> None:
+    # names only, no keys: read as a plain table (the planner maps names with --map-key)
     raw = read_table(DATA / "dach" / "ch" / "basel" / "data" / "6502.tsv")
     assert raw.columns[0] == "Wohnviertel" and raw.n_rows == 22
 
 
 def test_basel_density_quoted_header() -> None:
+    # quoted header; the year sits in the column names ('Einwohner 2024', 'Bevölkerungsdichte 2005')
     raw = read_table(DATA / "dach" / "ch" / "basel" / "data" / "5202.tsv")
-    assert raw.columns[0] == "WohnviertelId" and raw.n_rows == 21
+    assert raw.columns[0] == "WohnviertelId" and raw.n_rows == 21 * 6
+    rows = raw.con.execute(f"SELECT * FROM {raw.name} WHERE WohnviertelId = '1'").df()
+    got = {(r.variable, r.period): r.value for r in rows.itertuples()}
+    assert got[("einwohner", "2024")] == "2239" and got[("bevoelkerungsdichte", "2005")] == "55.247"
+    raw.close()
 
 
 def test_basel_lookup_table() -> None:
@@ -157,14 +155,17 @@ def test_austrian_mapping_xlsx() -> None:
 
 
 @pytest.mark.parametrize("path", sorted((DATA / "dach" / "stats").glob("*.tsv")), ids=lambda p: p.name)
-def test_eurostat_tables_fail_clearly(keyed: Workspace, path: Path) -> None:
-    """Eurostat packs dimensions into one column and adds flags to values (``20.6 b``);
-    the generic importer names the first such cell instead of guessing."""
-    first = read_table(path).columns[0]
-    with pytest.raises(InputError) as exc:
-        keyed.import_table(
-            path,
-            ImportOptions(layer="nuts2", id_column=first, period="2021", on_unmatched="quarantine"),
-            dry_run=True,
-        )
-    assert exc.value.row is not None and exc.value.column is not None
+def test_eurostat_tables_read_as_long_tables(keyed: Workspace, path: Path) -> None:
+    """Eurostat packs dimensions into one column and adds flags to values (``20.6 b``): the
+    reader unpacks them; the NUTS 2 rows of all Europe match the NUTS 2 layer."""
+    raw = read_table(path, ReadOptions(select={"geo": ["??[0-9A-Z][0-9A-Z]"]}))
+    assert raw.columns == ["geo", "period", "variable", "value"] and raw.n_rows > 0
+    raw.close()
+    r = keyed.import_table(
+        path,
+        ImportOptions(
+            layer="nuts2", read=ReadOptions(select={"geo": ["??[0-9A-Z][0-9A-Z]"]}), on_unmatched="quarantine"
+        ),
+        dry_run=True,
+    )
+    assert r.n_values > 0 and r.areas_matched > 20  # AROPE covers fewer countries

@@ -15,8 +15,9 @@ Quirks of the files handled here: the NUTS files cover all of Europe (kept: ``CN
 AT, CH); the Austrian Gemeinde file stacks the 23 Vienna districts (``90101`` … ``92301``) on top
 of Vienna as a whole (``90001``), so the districts are left out of the LAU layer; the Basel
 Wohnviertel carry their commune only in the lookup table ``raumeinheiten.tsv`` (one row per
-Wohnbezirk).  LAU layers are linked to NUTS 3 by the largest overlap; the coarse 1:20 Mio.
-NUTS borders make a few border Gemeinden ambiguous, which the report lists.
+Wohnbezirk).  Austrian Gemeinden are linked to the Austrian NUTS 3 region of largest overlap
+(the coarse 1:20 Mio. NUTS borders make a few border Gemeinden ambiguous, which the report
+lists); the Basel communes to their canton's NUTS 3 region through the lookup table.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from planlabor.errors import NotFoundError
 from planlabor.store import Store
 
 COUNTRIES = {"DE": "Deutschland", "AT": "Österreich", "CH": "Schweiz"}
+CANTON_NUTS3 = {"12": "CH031", "13": "CH032"}  # BFS canton number → NUTS 3 (Basel-Stadt, -Landschaft)
 VIENNA_DISTRICTS = [f"9{d:02d}01" for d in range(1, 24)]
 
 # Eurostat tables: file, --select, --variable-prefix, layer
@@ -130,7 +132,9 @@ def import_dach_layers(store: Store, source: Path, crs: str, lau: bool = True) -
         crs,
     )
     rep.layers["lau_at"] = r.n_areas
-    rep.ambiguous["lau_at"] = link_by_containment(store, "lau_at", "nuts3", min_share=0.5)["ambiguous"]
+    rep.ambiguous["lau_at"] = link_by_containment(
+        store, "lau_at", "nuts3", min_share=0.5, parent_prefix="AT"
+    )["ambiguous"]
     # Basel-Stadt: Wohnviertel → communes (LAU) → NUTS 3
     r = import_areas(
         store,
@@ -165,7 +169,15 @@ def import_dach_layers(store: Store, source: Path, crs: str, lau: bool = True) -
     assert layer is not None
     _set_parent_layer(store, layer, "lau_ch")
     rep.layers["lau_ch"] = len(lau_ch)
-    rep.ambiguous["lau_ch"] = link_by_containment(store, "lau_ch", "nuts3", min_share=0.5)["ambiguous"]
+    # the Swiss NUTS 3 regions are the cantons: the communes' canton comes from the lookup table
+    # (the coarse NUTS borders would put Riehen into Lörrach)
+    canton = dict(zip(units["gemeinde_id_bfs"], units["kanton_id_bfs"], strict=True))
+    lau_ch["parent_id"] = lau_ch["area_id"].map(canton).map(CANTON_NUTS3)
+    store.set_parents("lau_ch", lau_ch[["area_id", "parent_id"]])
+    layer = store.layer("lau_ch")
+    assert layer is not None
+    _set_parent_layer(store, layer, "nuts3")
+    rep.ambiguous["lau_ch"] = []
     return rep
 
 

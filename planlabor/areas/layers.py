@@ -402,12 +402,14 @@ def link_by_table(
 
 
 def link_by_containment(
-    store: Store, layer_id: str, parent_layer: str, min_share: float = 0.95
+    store: Store, layer_id: str, parent_layer: str, min_share: float = 0.95, parent_prefix: str | None = None
 ) -> dict[str, Any]:
     """Derive parents by spatial containment (largest overlap).
 
     Children whose largest overlap with one parent is below ``min_share`` of
     their area are reported as ambiguous (still assigned to the largest).
+    ``parent_prefix`` restricts the candidates (e.g. ``AT``: an Austrian Gemeinde never gets a
+    German district because generalised borders overlap).
     """
     import geopandas as gpd
     import shapely
@@ -416,6 +418,8 @@ def link_by_containment(
     _require_layer(store, parent_layer, "--parent-layer")
     ch = store.areas(layer_id, geometry=True)
     pa_ = store.areas(parent_layer, geometry=True)
+    if parent_prefix:
+        pa_ = pa_[pa_["area_id"].str.startswith(parent_prefix)].reset_index(drop=True)
     if ch["geom"].isna().all() or pa_["geom"].isna().all():
         raise InputError(
             "Für die räumliche Zuordnung brauchen beide Raumebenen Geometrien.",

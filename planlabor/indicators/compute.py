@@ -206,7 +206,7 @@ def _compute_ratios(
     tables = {"_pl_parents": parents, "_pl_terms": terms, "_pl_spec": spec}
     # 1. counts aggregated level by level (each level from the one below)
     store.execute("""CREATE OR REPLACE TEMP TABLE _pl_up (layer_id VARCHAR, area_id VARCHAR,
-        variable VARCHAR, period VARCHAR, value DOUBLE, n_valid BIGINT, n_base BIGINT)""")
+        variable VARCHAR, period VARCHAR, value DOUBLE, n_valid BIGINT, n_base BIGINT, base VARCHAR)""")
     for chain in chains:
         base = chain[0]
         for level, child in enumerate(chain[:-1]):
@@ -216,21 +216,27 @@ def _compute_ratios(
                 "WHERE superseded_by IS NULL AND layer_id = ? AND variable IN (SELECT unnest(?))"
                 if level == 0
                 else "SELECT layer_id, area_id, variable, period, value, n_valid FROM _pl_up "
-                "WHERE layer_id = ?"
+                "WHERE layer_id = ? AND base = ?"
             )
-            params: list[object] = [child, count_vars] if level == 0 else [child]
+            params: list[object] = [child, count_vars] if level == 0 else [child, base]
             store.execute_with(
                 f"""
                 INSERT INTO _pl_up
                 SELECT p.parent_layer, p.parent_id, o.variable, o.period, sum(o.value), sum(o.n_valid),
-                       any_value(p.n_base)
+                       any_value(p.n_base), ?
                 FROM ({source}) o
                 JOIN _pl_parents p ON p.base_layer = ? AND p.child_layer = o.layer_id
                                   AND p.child_id = o.area_id
                 GROUP BY p.parent_layer, p.parent_id, o.variable, o.period""",
                 tables,
-                [*params, base],
+                [base, *params, base],
             )
+    if len(chains) > 1:
+        # several base layers under the same ancestors (e.g. NUTS 3 and Basel's Wohnviertel under
+        # NUTS 2): one aggregate per ancestor, the one covering the most base areas with values
+        store.execute("""CREATE OR REPLACE TEMP TABLE _pl_up AS SELECT * FROM _pl_up
+            QUALIFY row_number() OVER (PARTITION BY layer_id, area_id, variable, period
+                                       ORDER BY n_valid DESC, base) = 1""")
     # observations of a layer of its own win over the aggregate from below
     store.execute("""DELETE FROM _pl_up WHERE (layer_id, area_id, variable, period) IN (
         SELECT layer_id, area_id, variable, period FROM observations

@@ -3,7 +3,8 @@
 The first column packs the dimension codes, separated by commas, under a header such as
 ``freq,unit,sex,age,geo\\TIME_PERIOD`` (older files: ``unit,geo\\time``); the other columns are
 years.  ``:`` means not available; letters after a number are flags (``b`` break in series,
-``e`` estimated, ``p`` provisional, ``u`` low reliability, ``c`` confidential).
+``e`` estimated, ``p`` provisional, ``u`` low reliability, ``c`` confidential); newer extracts
+also carry notes such as ``@N`` after ``:``.
 
 The reader turns the file into a long staging table (``geo``, ``period``, ``variable``,
 ``value``) that the normal import checks and stores like any other table:
@@ -39,6 +40,7 @@ FLAG_NAMES = {
     "d": "Definition abweichend",
     "z": "nicht zutreffend",
     "c": "vertraulich",
+    "@N": "Fußnote (Eurostat-Anmerkung)",
 }
 
 
@@ -116,7 +118,7 @@ def read_eurostat(
             continue
         for year, raw in zip(years, cells[1:], strict=True):
             text = raw.strip()
-            m = re.fullmatch(r"(:|-?[0-9.]+)\s*([a-z]*)", text)
+            m = re.fullmatch(r"(:|-?[0-9.]+)\s*([a-z]*|@[A-Za-z]+)", text)
             if not m:
                 raise InputError(
                     f"Der Wert {text!r} ist keine Zahl im Eurostat-Format.",
@@ -126,7 +128,7 @@ def read_eurostat(
                     expected="eine Zahl mit Punkt, optional mit Kennbuchstaben (z. B. '12.5 p'), oder ':'",
                 )
             number, letters = m.group(1), m.group(2)
-            for letter in letters:
+            for letter in [letters] if letters.startswith("@") else letters:
                 flags[letter] = flags.get(letter, 0) + 1
             value = ("." if "c" in letters else "") if number == ":" else number
             records.append([key["geo"], year, *(key[d] for d in dims if d != "geo"), value])

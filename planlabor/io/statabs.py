@@ -7,7 +7,8 @@ the Wohnviertel geometry ``TXT``); the year in a column (``jahr_num``, ``Jahr``)
 names (``Einwohner 2024``); a ``Rang`` column and name columns that are not values.  Rates are
 kept as published (fractions: 0.014 = 1.4 %); the catalog converts them with ``factor = 100``.
 
-The result is a long staging table (``gebiet``, ``period``, ``variable``, ``value``) that the
+The result is a long staging table (key column as in the file, ``period``, ``variable``,
+``value``) that the
 normal import checks and stores; the title and source from the metadata file go into the
 import report.
 """
@@ -45,6 +46,8 @@ def _slug(text: str) -> str:
 
 
 def read_statabs(path: Path, con: duckdb.DuckDBPyConnection | None = None) -> Any:
+    """The long staging table, or None if the table has no key column (then it is read as a
+    plain table and the planner maps names to keys)."""
     from planlabor.io.table import RawTable, _staging, unique_name
 
     df = pd.read_csv(
@@ -54,14 +57,7 @@ def read_statabs(path: Path, con: duckdb.DuckDBPyConnection | None = None) -> An
     lower = {c.lower(): c for c in df.columns}
     id_col = next((lower[n] for n in ID_NAMES if n in lower), None)
     if id_col is None:
-        raise InputError(
-            "Die Tabelle hat keine Spalte mit Gebietsschlüsseln (z. B. wohnviertel_id).",
-            file=path,
-            row=1,
-            expected="eine Spalte " + " oder ".join(ID_NAMES[:2]),
-            hint="Tabellen nur mit Namen (wie 6502.tsv) lassen sich nicht sicher zuordnen; "
-            "ergänzen Sie eine Schlüsselspalte.",
-        )
+        return None  # a table with names only (6502.tsv): read as a plain table
     year_col = next((lower[n] for n in YEAR_NAMES if n in lower), None)
     records: list[tuple[int, str, str, str, str]] = []
     warnings: list[str] = []
@@ -96,7 +92,8 @@ def read_statabs(path: Path, con: duckdb.DuckDBPyConnection | None = None) -> An
         try:
             meta = json.loads(meta_file.read_text(encoding="utf-8"))
             warnings.append(
-                f"Statistisches Amt Basel-Stadt, Indikator {meta.get('id', path.stem)}: {meta.get('title', '')} "
+                f"Statistisches Amt Basel-Stadt, Indikator {meta.get('id', path.stem)}: "
+                f"{meta.get('title', '')} "
                 f"({meta.get('subtitle', '')}); Quelle: {'; '.join(meta.get('quellenangabe', []))}."
             )
         except (ValueError, OSError):
@@ -107,7 +104,7 @@ def read_statabs(path: Path, con: duckdb.DuckDBPyConnection | None = None) -> An
     table = pa.table(
         {
             "_line": pa.array(range(1, len(records) + 1), pa.int64()),
-            "gebiet": pa.array([r[1] for r in records], pa.string()),
+            id_col: pa.array([r[1] for r in records], pa.string()),
             "period": pa.array([r[2] for r in records], pa.string()),
             "variable": pa.array([r[3] for r in records], pa.string()),
             "value": pa.array([r[4] for r in records], pa.string()),
@@ -122,12 +119,12 @@ def read_statabs(path: Path, con: duckdb.DuckDBPyConnection | None = None) -> An
         path=path,
         con=con,
         name=name,
-        columns=["gebiet", "period", "variable", "value"],
+        columns=[id_col, "period", "variable", "value"],
         n_rows=len(records),
         warnings=warnings,
         owns_connection=owns,
         hints={
-            "id_column": "gebiet",
+            "id_column": id_col,
             "period_column": "period",
             "variable_column": "variable",
             "value_column": "value",

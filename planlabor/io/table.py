@@ -155,7 +155,9 @@ def read_table(
         if is_eurostat_tsv(path):
             return read_eurostat(path, options.select, options.variable_prefix, con)
         if is_statabs_tsv(path) and not options.select:
-            return read_statabs(path, con)
+            raw = read_statabs(path, con)
+            if raw is not None:
+                return raw
         if options.select:
             raise InputError(
                 "--select gilt nur für Eurostat-Tabellen (Kopfzeile wie 'unit,geo\\TIME_PERIOD').",

@@ -455,7 +455,7 @@ def soll_ist(store: Store, population: dict[str, float] | None = None) -> pd.Dat
             trend, better = "→", None
         else:
             trend = "↑" if change > 0 else "↓"
-            better = (change < 0) == (t["direction"] == "hoch_ist_schlecht")
+            better = bool((change < 0) == (t["direction"] == "hoch_ist_schlecht"))
         rows.append(
             {
                 "produkt": t["product"],

@@ -726,7 +726,7 @@
     });
     $("profile-peers").addEventListener("click", function () {
       state.compare = [state.area].concat(peersOf(state.layer, state.area));
-      writeHash(); setView("compare");
+      state.view = "compare"; render();
     });
     $("dl-csv").addEventListener("click", downloadCsv);
     $("dl-geojson").addEventListener("click", downloadGeojson);
@@ -742,27 +742,44 @@
     return chain.length ? cur : null;
   }
   function peersOf(layer, id) {
-    // nearest areas on the z-standardised indicators of the current theme (Euclidean distance);
-    // with several top areas (countries) the two nearest of each, so peers cross the borders
+    // nearest areas on the z-standardised indicators of the current theme (Euclidean distance, over
+    // the areas with every value; counts measure size, not structure, and are left out). With
+    // several top areas (countries) the two nearest of each, so peers cross the borders; each
+    // indicator then uses the latest period up to the chosen one in which every country has values.
+    // The same rule as 'planlabor compare --je-land 2'.
     var theme = META.themes.filter(function (th) { return th.name === state.theme; })[0];
-    var inds = theme.indicators.filter(function (i) { return META.indicators[i].layers[layer]; });
-    var v = VALUES[layer], n = v.areas.length, target = areaIndex(layer, id);
-    var cols = inds.map(function (ind) {
-      var vals = series(layer, ind, periodFor(layer, ind)) || [];
-      var ok = vals.filter(function (x) { return x !== null && x !== undefined; });
-      var mean = ok.reduce(function (a, b) { return a + b; }, 0) / (ok.length || 1);
-      var sd = Math.sqrt(ok.reduce(function (a, b) { return a + (b - mean) * (b - mean); }, 0) / (ok.length || 1)) || 1;
-      return vals.map(function (x) { return x === null || x === undefined ? null : (x - mean) / sd; });
-    }).filter(function (c) { return c[target] !== null && c[target] !== undefined; });
-    var cand = [];
-    for (var i = 0; i < n; i++) {
-      if (i === target) continue;
-      var d = 0, m = 0;
-      cols.forEach(function (c) { if (c[i] !== null && c[i] !== undefined) { d += (c[i] - c[target]) * (c[i] - c[target]); m++; } });
-      if (m === cols.length && m > 0) cand.push({ id: v.areas[i], d: Math.sqrt(d), g: topOf(layer, v.areas[i]) });
+    var v = VALUES[layer], target = areaIndex(layer, id);
+    var groupOf = v.areas.map(function (a) { return topOf(layer, a); });
+    var groups = groupOf.filter(function (g, i, a) { return g !== null && a.indexOf(g) === i; });
+    function has(x) { return x !== null && x !== undefined; }
+    function periodAll(ind) {
+      var ps = (META.indicators[ind].layers[layer] || []).filter(function (p) { return p <= state.period; });
+      for (var k = ps.length - 1; k >= 0; k--) {
+        var vals = series(layer, ind, ps[k]) || [];
+        if (!has(vals[target])) continue;
+        var ok = groups.every(function (g) { return vals.some(function (x, i) { return has(x) && groupOf[i] === g; }); });
+        if (ok || groups.length < 2) return ps[k];
+      }
+      return periodFor(layer, ind);
     }
-    cand.sort(function (a, b) { return a.d - b.d; });
-    var groups = cand.map(function (c) { return c.g; }).filter(function (g, i, a) { return a.indexOf(g) === i; });
+    var cols = theme.indicators.filter(function (i) { return META.indicators[i].layers[layer] && META.indicators[i].kind !== "anzahl"; })
+      .map(function (ind) { return series(layer, ind, periodAll(ind)) || []; })
+      .filter(function (c) { return has(c[target]); });
+    var complete = v.areas.map(function (a, i) { return cols.length > 0 && cols.every(function (c) { return has(c[i]); }); });
+    var z = cols.map(function (c) {
+      var ok = c.filter(function (x, i) { return complete[i]; });
+      var mean = ok.reduce(function (a, b) { return a + b; }, 0) / ok.length;
+      var sd = Math.sqrt(ok.reduce(function (a, b) { return a + (b - mean) * (b - mean); }, 0) / ok.length) || 1;
+      return c.map(function (x) { return has(x) ? (x - mean) / sd : null; });
+    });
+    var cand = [];
+    v.areas.forEach(function (a, i) {
+      if (i === target || !complete[i]) return;
+      var d = 0;
+      z.forEach(function (c) { d += (c[i] - c[target]) * (c[i] - c[target]); });
+      cand.push({ id: a, d: Math.sqrt(d), g: groupOf[i] });
+    });
+    cand.sort(function (a, b) { return a.d - b.d || (a.id < b.id ? -1 : 1); });
     if (groups.length < 2) return cand.slice(0, 5).map(function (c) { return c.id; });
     var out = [];
     groups.forEach(function (g) { out = out.concat(cand.filter(function (c) { return c.g === g; }).slice(0, 2)); });
