@@ -168,8 +168,9 @@ def compute_indicators(store: Store, catalog: Catalog) -> ComputeReport:
     fallback = False
     with store.transaction():
         _register_definitions(store, catalog)
-        store.execute("DELETE FROM indicator_data")
         store.execute("DELETE FROM indicator_sets")
+        if not (ratio_like and count_vars):  # otherwise the ratio step replaces the table
+            store.execute("DELETE FROM indicator_data")
         if ratio_like and count_vars:
             fallback = _compute_ratios(store, compute_id, count_vars, parents, chains, terms, spec)
         for ind in values:
@@ -265,16 +266,10 @@ def _compute_ratios(
             SELECT layer_id, area_id, variable, period, value,
                    CASE WHEN n_valid = 0 THEN 'fehlend' WHEN n_valid < n_base THEN 'teilsumme' END
             FROM _pl_up
-        ), tv AS (
+        ), tv AS MATERIALIZED (
             SELECT a.layer_id, a.area_id, a.period, t.term_id, a.value, a.flag
             FROM agg a JOIN _pl_terms t ON a.variable = t.variable WHERE t.n_vars = 1
-            UNION ALL
-            SELECT a.layer_id, a.area_id, a.period, t.term_id,
-                   CASE WHEN count(a.value) = any_value(t.n_vars) THEN sum(a.value) END,
-                   CASE WHEN count(a.value) < any_value(t.n_vars) THEN coalesce(min(a.flag), 'fehlend')
-                        ELSE min(a.flag) END
-            FROM agg a JOIN _pl_terms t ON a.variable = t.variable WHERE t.n_vars > 1
-            GROUP BY a.layer_id, a.area_id, a.period, t.term_id
+            {multi}
         ), n AS (
             SELECT v.*, s.k, s.den_term, s.factor{nkey} FROM tv v JOIN _pl_spec s ON v.term_id = s.num_term
         ), d AS (
@@ -298,6 +293,19 @@ def _compute_ratios(
                     ELSE coalesce(n.flag, d.flag) END AS flag
         FROM n LEFT JOIN d ON {on}
         JOIN sets st ON st.layer_id = n.layer_id AND st.k = n.k AND st.period = n.period"""
+    # terms summing several variables (only if the catalog has any: each branch scans the data)
+    multi = (
+        """UNION ALL
+            SELECT a.layer_id, a.area_id, a.period, t.term_id,
+                   CASE WHEN count(a.value) = any_value(t.n_vars) THEN sum(a.value) END,
+                   CASE WHEN count(a.value) < any_value(t.n_vars) THEN coalesce(min(a.flag), 'fehlend')
+                        ELSE min(a.flag) END
+            FROM agg a JOIN _pl_terms t ON a.variable = t.variable WHERE t.n_vars > 1
+            GROUP BY a.layer_id, a.area_id, a.period, t.term_id"""
+        if max(terms.column("n_vars").to_pylist(), default=1) > 1
+        else ""
+    )
+    query = query.replace("{multi}", multi)
     hashed = query.format(
         nkey=", hash(v.layer_id, v.area_id, v.period, s.den_term) AS hk",
         dkey=", hash(v.layer_id, v.area_id, v.period, v.term_id) AS hk",
