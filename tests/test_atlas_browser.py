@@ -305,5 +305,12 @@ def test_peers_across_borders_and_measures(browser, static_atlas, berlin) -> Non
     page.wait_for_selector("#profile-measures li")
     text = page.inner_text("#profile-measures")
     assert "Familienzentrum Gropiusstadt" in text and "Konfidenzintervall" in text
+    # the planning view: measures and the action plan (Soll/Ist only in the internal view)
+    page.evaluate("planlaborAtlas.closeProfile && planlaborAtlas.closeProfile()")
+    page.click('[data-view="planning"]')
+    page.wait_for_selector("#planning table")
+    planning = page.inner_text("#planning")
+    assert "Aktionsplan UN-BRK" in planning and "Mobilität" in planning and "Controlling" not in planning
+    page.screenshot(path=str(ARTIFACTS / "atlas_planning.png"))
     assert errors == []
     page.close()

@@ -116,6 +116,15 @@ def test_klr_without_area_keys(tmp_path: Path) -> None:
         read_klr(write(tmp_path / "k2.csv", "produkt;jahr;kosten\nA;2024;1\n"))
 
 
+def test_atlas_shows_soll_ist_only_internally(berlin: Workspace) -> None:
+    from planlabor.atlas.data import meta_payload, source_of
+
+    assert meta_payload(source_of(berlin), public=True)["controlling"] == []
+    internal = meta_payload(source_of(berlin), public=False)["controlling"]
+    assert {r["ampel"] for r in internal} <= {"gruen", "gelb", "rot"} and len(internal) == 3
+    assert meta_payload(source_of(berlin))["actionplan"]["items"] == 7
+
+
 def test_demo_kita_controlling(berlin: Workspace) -> None:
     t = soll_ist(berlin.store).set_index(["kennzahl", "zeitraum"])
     assert set(t["ampel"]) <= {"gruen", "gelb", "rot"} and len(t) == 3

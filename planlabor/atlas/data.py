@@ -194,6 +194,8 @@ def meta_payload(src: AtlasSource, public: bool = True) -> dict[str, Any]:
         "periods": {p: format_period_de(p) for ind in by_ind.values() for ps in ind.values() for p in ps},
         "matrices": _matrices(src, {i.id for i in shown}),
         "measures": _measures(src, public),
+        "actionplan": _actionplan(src, public),
+        "controlling": _controlling(src, public),
         "basemap": basemap_info(src.root),
         "flags": {k: {"sign": FLAG_SIGNS.get(k, ""), "text": v} for k, v in FLAG_LEGEND.items()}
         | {k: {"sign": s, "text": k} for k, s in FLAG_SIGNS.items() if k not in FLAG_LEGEND},
@@ -232,6 +234,51 @@ def _measures(src: AtlasSource, public: bool) -> list[dict[str, Any]]:
             }
         )
     return out
+
+
+def _actionplan(src: AtlasSource, public: bool) -> dict[str, Any] | None:
+    """Progress of the action plan (UN-BRK) per field of action, as of today."""
+    from planlabor.planning.actionplan import progress
+    from planlabor.planning.measures import measures
+
+    items = measures(src.store, "aktionsplan", public_only=public)
+    if not items:
+        return None
+    p = progress(items)
+    return {
+        "on": p.on.isoformat(),
+        "items": len(items),
+        "share_done": round(p.share_done * 100, 1),
+        "fields": [
+            {k: (v if isinstance(v, str) else float(v)) for k, v in r.items()}
+            for r in p.by_field.to_dict("records")
+        ],
+        "overdue": [
+            {"id": m.measure_id, "name": m.name, "responsible": m.responsible, "deadline": str(m.deadline)}
+            for m in p.overdue
+        ],
+    }
+
+
+def _controlling(src: AtlasSource, public: bool) -> list[dict[str, Any]]:
+    """Soll/Ist of the contracts: only in the internal view."""
+    if public:
+        return []
+    from planlabor.planning.controlling import soll_ist
+
+    t = soll_ist(src.store)
+    return [
+        {
+            "product": r["produkt"],
+            "kennzahl": r["bezeichnung"],
+            "period": r["zeitraum"],
+            "soll": r["soll"],
+            "ist": None if r["ist"] != r["ist"] else r["ist"],
+            "ampel": r["ampel"],
+            "trend": r["trend"],
+        }
+        for r in t.to_dict("records")
+    ]
 
 
 BASEMAP_DIR = "basemap"

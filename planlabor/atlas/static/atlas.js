@@ -10,6 +10,9 @@
     de: {
       skip: "Zum Inhalt springen", views: "Ansichten", view_map: "Karte", view_table: "Tabelle",
       view_compare: "Vergleich", view_matrix: "Matrix", language: "Sprache", print: "Drucken",
+      view_planning: "Planung", measures_all: "Maßnahmen", actionplan: "Aktionsplan UN-BRK", controlling: "Controlling: Soll und Ist",
+      field: "Handlungsfeld", done: "umgesetzt", total: "gesamt", overdue: "überfällig", target: "Soll", actual: "Ist",
+      status_light: "Ampel", trend: "Trend", areas_n: "Gebiete", runtime: "Laufzeit", theme_col: "Thema",
       selection: "Auswahl", theme: "Wählen Sie ein Fachthema", indicator: "Indikator", layer: "Raumebene",
       period: "Zeitraum", method: "Klassenbildung", classes: "Klassen", m_quantile: "Quantile",
       m_equal: "Gleiche Abstände", m_jenks: "Natürliche Brüche", search: "Gebiet suchen",
@@ -29,6 +32,9 @@
     en: {
       skip: "Skip to content", views: "Views", view_map: "Map", view_table: "Table", view_compare: "Compare",
       view_matrix: "Matrix", language: "Language", print: "Print", selection: "Selection",
+      view_planning: "Planning", measures_all: "Measures", actionplan: "Action plan (UN CRPD)", controlling: "Controlling: targets and actuals",
+      field: "Field of action", done: "done", total: "total", overdue: "overdue", target: "Target", actual: "Actual",
+      status_light: "Status", trend: "Trend", areas_n: "Areas", runtime: "Period", theme_col: "Theme",
       theme: "Choose a theme", indicator: "Indicator", layer: "Area level", period: "Period",
       method: "Classification", classes: "Classes", m_quantile: "Quantiles", m_equal: "Equal intervals",
       m_jenks: "Natural breaks", search: "Find area", search_ph: "Name or key", definition: "Definition",
@@ -544,6 +550,45 @@
     });
     $("compare-caption").textContent = t("view_compare") + ": " + state.theme + ", " + layerMeta(state.layer).name;
   }
+  function hasPlanning() {
+    return (META.measures || []).length > 0 || !!META.actionplan || (META.controlling || []).length > 0;
+  }
+  function table(headers, rows, caption) {
+    var tbl = el("table", { "class": "data" });
+    if (caption) tbl.appendChild(el("caption", null, caption));
+    var tr = el("tr"); headers.forEach(function (h) { tr.appendChild(el("th", { scope: "col" }, h)); });
+    var head = el("thead"); head.appendChild(tr); tbl.appendChild(head);
+    var body = el("tbody");
+    rows.forEach(function (r) { var row = el("tr"); r.forEach(function (c) { row.appendChild(el("td", null, c === null || c === undefined ? "–" : String(c))); }); body.appendChild(row); });
+    tbl.appendChild(body);
+    return tbl;
+  }
+  function renderPlanning() { // measures with their effect, the action plan's progress, Soll/Ist (internal)
+    var box = $("planning"); box.innerHTML = "";
+    var ms = META.measures || [];
+    if (ms.length) {
+      box.appendChild(el("h3", null, t("measures_all")));
+      box.appendChild(table([t("measures_all"), t("theme_col"), t("areas_n"), t("runtime"), ""], ms.map(function (m) {
+        return [m.name, m.theme, m.areas.length + " (" + m.layer + ")", (m.start || "?") + " – " + (m.end || ""), m.effect ? m.effect.statement : ""];
+      })));
+    }
+    var ap = META.actionplan;
+    if (ap) {
+      box.appendChild(el("h3", null, t("actionplan")));
+      box.appendChild(el("p", null, ap.items + " · " + fmt(ap.share_done, 1) + " % " + t("done") + " · " + ap.overdue.length + " " + t("overdue")));
+      box.appendChild(table([t("field"), t("done"), t("total"), t("overdue")], ap.fields.map(function (f) {
+        return [f.handlungsfeld, f.umgesetzt, f.gesamt, f.ueberfaellig];
+      })));
+    }
+    var ct = META.controlling || [];
+    if (ct.length) {
+      var words = { gruen: "● im Soll", gelb: "● Toleranz", rot: "● verfehlt", offen: "○ offen" };
+      box.appendChild(el("h3", null, t("controlling")));
+      box.appendChild(table(["", "", "", t("target"), t("actual"), t("status_light"), t("trend")], ct.map(function (c) {
+        return [c.product, c.kennzahl, c.period, fmt(c.soll, 0), c.ist === null ? "–" : fmt(c.ist, 0), words[c.ampel], c.trend];
+      })));
+    }
+  }
   function matrices() {
     return (META.matrices || []).filter(function (m) { return m.layer === state.layer && META.indicators[m.id]; });
   }
@@ -673,7 +718,7 @@
   function setView(view) {
     state.view = view;
     document.querySelectorAll(".views button").forEach(function (b) { b.setAttribute("aria-pressed", String(b.getAttribute("data-view") === view)); });
-    ["map", "table", "compare", "matrix"].forEach(function (v) { $("view-" + v).hidden = v !== view; });
+    ["map", "table", "compare", "matrix", "planning"].forEach(function (v) { $("view-" + v).hidden = v !== view; });
     if (view === "map" && map) map.resize();
   }
   var renderToken = 0;
@@ -690,6 +735,8 @@
         classes = classify(vals, state.method, state.k); classes.colors = colorsFor(state.ind, classes.breaks.length + 1);
       }
       document.querySelector('[data-view="matrix"]').hidden = !matrixIndicators().length;
+      document.querySelector('[data-view="planning"]').hidden = !hasPlanning();
+      if (state.view === "planning") renderPlanning();
       if (state.view === "table") renderTable();
       if (state.view === "compare") renderCompare();
       if (state.view === "matrix") renderMatrix();
