@@ -27,7 +27,6 @@ from typing import Any
 
 import duckdb
 import pandas as pd
-import pyarrow as pa
 
 from planlabor.errors import InputError
 
@@ -65,7 +64,7 @@ def read_eurostat(
     con: duckdb.DuckDBPyConnection | None = None,
 ) -> Any:
     """Read a Eurostat TSV into a long staging table (see the module docstring)."""
-    from planlabor.io.table import RawTable, _staging, unique_name
+    from planlabor.io.table import long_staging
 
     select = {k.lower(): v for k, v in (select or {}).items()}
     with path.open("r", encoding="utf-8-sig") as fh:
@@ -151,36 +150,7 @@ def read_eurostat(
     warnings.append("Eurostat-Tabelle in die Langform gebracht: Zeilenangaben zählen einen Wert je Zeile.")
     if varying:
         warnings.append("Variablen nach den Dimensionen " + ", ".join(varying) + " benannt.")
-    con, owns = _staging(con)
-    name = unique_name("eurostat")
-    table = pa.table(
-        {
-            # one record per value: the import needs a unique record number (messages about keys
-            # name the code itself; the reader's own messages give the file line)
-            "_line": pa.array(range(1, len(frame) + 1), pa.int64()),
-            "geo": pa.array(frame["geo"].tolist(), pa.string()),
-            "period": pa.array(frame["period"].tolist(), pa.string()),
-            "variable": pa.array(frame["variable"].tolist(), pa.string()),
-            "value": pa.array(frame["value"].tolist(), pa.string()),
-        }
-    )
-    con.register("_pl_eurostat_in", table)
-    try:
-        con.execute(f"CREATE TEMP TABLE {name} AS SELECT * FROM _pl_eurostat_in")
-    finally:
-        con.unregister("_pl_eurostat_in")
-    return RawTable(
-        path=path,
-        con=con,
-        name=name,
-        columns=["geo", "period", "variable", "value"],
-        n_rows=len(frame),
-        warnings=warnings,
-        owns_connection=owns,
-        hints={
-            "id_column": "geo",
-            "period_column": "period",
-            "variable_column": "variable",
-            "value_column": "value",
-        },
-    )
+    cols = {c: frame[c].tolist() for c in ("geo", "period", "variable", "value")}
+    # one record per value: messages about keys name the code itself; the reader's own
+    # messages give the file line
+    return long_staging(path, "geo", cols, warnings, con)

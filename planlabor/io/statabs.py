@@ -22,7 +22,6 @@ from typing import Any
 
 import duckdb
 import pandas as pd
-import pyarrow as pa
 
 from planlabor.errors import InputError
 
@@ -48,7 +47,7 @@ def _slug(text: str) -> str:
 def read_statabs(path: Path, con: duckdb.DuckDBPyConnection | None = None) -> Any:
     """The long staging table, or None if the table has no key column (then it is read as a
     plain table and the planner maps names to keys)."""
-    from planlabor.io.table import RawTable, _staging, unique_name
+    from planlabor.io.table import long_staging
 
     df = pd.read_csv(
         path, sep="\t", dtype=str, encoding="utf-8-sig", skip_blank_lines=True, keep_default_na=False
@@ -99,34 +98,10 @@ def read_statabs(path: Path, con: duckdb.DuckDBPyConnection | None = None) -> An
         except (ValueError, OSError):
             warnings.append(f"Die Metadaten {meta_file.name} sind nicht lesbar.")
     warnings.append("Quoten wie veröffentlicht als Bruchteil (0,014 = 1,4 %) gespeichert.")
-    con, owns = _staging(con)
-    name = unique_name("statabs")
-    table = pa.table(
-        {
-            "_line": pa.array(range(1, len(records) + 1), pa.int64()),
-            id_col: pa.array([r[1] for r in records], pa.string()),
-            "period": pa.array([r[2] for r in records], pa.string()),
-            "variable": pa.array([r[3] for r in records], pa.string()),
-            "value": pa.array([r[4] for r in records], pa.string()),
-        }
-    )
-    con.register("_pl_statabs_in", table)
-    try:
-        con.execute(f"CREATE TEMP TABLE {name} AS SELECT * FROM _pl_statabs_in")
-    finally:
-        con.unregister("_pl_statabs_in")
-    return RawTable(
-        path=path,
-        con=con,
-        name=name,
-        columns=[id_col, "period", "variable", "value"],
-        n_rows=len(records),
-        warnings=warnings,
-        owns_connection=owns,
-        hints={
-            "id_column": id_col,
-            "period_column": "period",
-            "variable_column": "variable",
-            "value_column": "value",
-        },
-    )
+    cols = {
+        id_col: [r[1] for r in records],
+        "period": [r[2] for r in records],
+        "variable": [r[3] for r in records],
+        "value": [r[4] for r in records],
+    }
+    return long_staging(path, id_col, cols, warnings, con)

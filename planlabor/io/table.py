@@ -92,6 +92,48 @@ class RawTable:
         return [dict(zip(names, row, strict=True)) for row in rows]
 
 
+def long_staging(
+    path: Path,
+    key: str,
+    columns: dict[str, list[Any]],
+    warnings: list[str],
+    con: duckdb.DuckDBPyConnection | None,
+) -> RawTable:
+    """A long table of strings (``key``, ``period``, ``variable``, ``value``) built by a reader
+    of a publisher format, staged like a read file; one record number per value."""
+    con, owns = _staging(con)
+    name = unique_name("long")
+    n = len(columns["value"])
+    table = pa.table(
+        {"_line": pa.array(range(1, n + 1), pa.int64())}
+        | {
+            c: pa.array([None if v is None else str(v) for v in columns[c]], pa.string())
+            for c in (key, "period", "variable", "value")
+        }
+    )
+    reg = f"_pl_in_{name}"
+    con.register(reg, table)
+    try:
+        con.execute(f"CREATE TEMP TABLE {name} AS SELECT * FROM {reg}")
+    finally:
+        con.unregister(reg)
+    return RawTable(
+        path=path,
+        con=con,
+        name=name,
+        columns=[key, "period", "variable", "value"],
+        n_rows=n,
+        warnings=warnings,
+        owns_connection=owns,
+        hints={
+            "id_column": key,
+            "period_column": "period",
+            "variable_column": "variable",
+            "value_column": "value",
+        },
+    )
+
+
 def _q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 

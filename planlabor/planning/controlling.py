@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -32,9 +31,8 @@ import pandas as pd
 
 from planlabor.errors import InputError
 from planlabor.io.geo import read_attribute_table
-from planlabor.io.importer import file_sha256
 from planlabor.io.periods import parse_period
-from planlabor.store import ImportRecord, Store
+from planlabor.store import Store
 
 KLR_GUESS = {
     "product": ("produkt", "product", "produktnummer", "leistung"),
@@ -181,25 +179,18 @@ def store_klr(store: Store, frame: pd.DataFrame, path: str | Path, layer: str | 
                 row=int(first["row"]),
                 expected=f"Schlüssel der Raumebene {layer!r}",
             )
-    import_id = store.next_id("imports", "import_id")
     slices = frame[["product", "period"]].drop_duplicates()
     old = store.query_df("SELECT DISTINCT product, period FROM controlling WHERE superseded_by IS NULL")
     superseded = len(slices.merge(old, on=["product", "period"]))
     with store.transaction():
-        store.log_import(
-            ImportRecord(
-                import_id=import_id,
-                kind="controlling",
-                file=str(path),
-                sha256=file_sha256(path),
-                imported_at=datetime.now(UTC).replace(tzinfo=None),
-                options={"layer": layer},
-                layer_id=layer,
-                rows_read=len(frame),
-                values_imported=len(frame) * 2,
-                quarantined=0,
-                message=", ".join(sorted(frame["product"].unique())[:10]),
-            )
+        import_id = store.log_new_import(
+            "controlling",
+            str(path),
+            {"layer": layer},
+            layer,
+            rows_read=len(frame),
+            values_imported=len(frame) * 2,
+            message=", ".join(sorted(frame["product"].unique())[:10]),
         )
         for rec in slices.to_dict("records"):
             store.execute(
@@ -370,23 +361,9 @@ def read_targets(path: str | Path) -> pd.DataFrame:
 
 
 def store_targets(store: Store, targets: pd.DataFrame, path: str | Path) -> int:
-    path = Path(path)
-    import_id = store.next_id("imports", "import_id")
     with store.transaction():
-        store.log_import(
-            ImportRecord(
-                import_id=import_id,
-                kind="controlling-soll",
-                file=str(path),
-                sha256=file_sha256(path),
-                imported_at=datetime.now(UTC).replace(tzinfo=None),
-                options={},
-                layer_id=None,
-                rows_read=len(targets),
-                values_imported=len(targets),
-                quarantined=0,
-                message="",
-            )
+        import_id = store.log_new_import(
+            "controlling-soll", str(path), rows_read=len(targets), values_imported=len(targets)
         )
         for r in targets.to_dict("records"):
             store.execute(

@@ -36,8 +36,7 @@ import pandas as pd
 
 from planlabor.errors import InputError, NotFoundError
 from planlabor.io.geo import read_attribute_table
-from planlabor.io.importer import file_sha256
-from planlabor.store import ImportRecord, Store
+from planlabor.store import Store
 
 Kind = Literal["massnahme", "aktionsplan"]
 STATUS = ["geplant", "begonnen", "umgesetzt", "verzögert", "verschoben", "aufgegeben"]
@@ -239,26 +238,17 @@ def check_measures(store: Store, measures: list[Measure], indicator_ids: set[str
 
 def register(store: Store, measures: list[Measure], source: str | None = None, removed: bool = False) -> int:
     """Store the measures as new versions in one atomic step; returns the import number."""
-    import_id = store.next_id("imports", "import_id")
     now = datetime.now(UTC).replace(tzinfo=None)
     versions = store.query_df("SELECT measure_id, max(version) AS v FROM measures GROUP BY measure_id")
     last = dict(zip(versions["measure_id"], versions["v"], strict=True))
-    path = Path(source) if source else None
     with store.transaction():
-        store.log_import(
-            ImportRecord(
-                import_id=import_id,
-                kind="massnahmen-entfernt" if removed else "massnahmen",
-                file=str(path) if path else None,
-                sha256=file_sha256(path) if path and path.exists() else None,
-                imported_at=now,
-                options={"kind": sorted({m.kind for m in measures})},
-                layer_id=None,
-                rows_read=len(measures),
-                values_imported=len(measures),
-                quarantined=0,
-                message=", ".join(m.measure_id for m in measures[:20]),
-            )
+        import_id = store.log_new_import(
+            "massnahmen-entfernt" if removed else "massnahmen",
+            source,
+            {"kind": sorted({m.kind for m in measures})},
+            rows_read=len(measures),
+            values_imported=len(measures),
+            message=", ".join(m.measure_id for m in measures[:20]),
         )
         for m in measures:
             store.execute(
