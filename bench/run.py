@@ -14,6 +14,7 @@ BENCHES = {
     "projection": "bench.bench_projection",
     "atlas": "bench.bench_atlas",
     "reports": "bench.bench_reports",
+    "fachthemen": "bench.bench_fachthemen",
 }
 
 

@@ -28,6 +28,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from planlabor.errors import InputError
 from planlabor.io.geo import read_attribute_table
@@ -192,26 +193,32 @@ def store_klr(store: Store, frame: pd.DataFrame, path: str | Path, layer: str | 
             values_imported=len(frame) * 2,
             message=", ".join(sorted(frame["product"].unique())[:10]),
         )
-        for rec in slices.to_dict("records"):
-            store.execute(
-                "UPDATE controlling SET superseded_by = ? "
-                "WHERE superseded_by IS NULL AND product = ? AND period = ?",
-                [import_id, rec["product"], rec["period"]],
-            )
-        for r in frame.to_dict("records"):
-            store.execute(
-                "INSERT INTO controlling VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL)",
-                [
-                    import_id,
-                    r["product"],
-                    r["cost_centre"],
-                    r["period"],
-                    layer if r["area_id"] else None,
-                    r["area_id"],
-                    None if np.isnan(r["costs"]) else r["costs"],
-                    None if np.isnan(r["cases"]) else r["cases"],
-                ],
-            )
+        store.execute_with(
+            "UPDATE controlling SET superseded_by = ? WHERE superseded_by IS NULL "
+            "AND (product, period) IN (SELECT product, period FROM _pl_slices)",
+            {"_pl_slices": pa.Table.from_pandas(slices, preserve_index=False)},
+            [import_id],
+        )
+        n = len(frame)
+        has_area = frame["area_id"].notna().to_numpy()
+
+        def text(col: str) -> pa.Array:
+            return pa.array(frame[col].astype(object).where(frame[col].notna(), None).tolist(), pa.string())
+
+        rows = pa.table(
+            {
+                "import_id": pa.array([import_id] * n, pa.int32()),
+                "product": text("product"),
+                "cost_centre": text("cost_centre"),
+                "period": text("period"),
+                "layer_id": pa.array([layer if k else None for k in has_area], pa.string()),
+                "area_id": text("area_id"),
+                "costs": pa.array(frame["costs"].to_numpy(), pa.float64(), from_pandas=True),
+                "cases": pa.array(frame["cases"].to_numpy(), pa.float64(), from_pandas=True),
+                "superseded_by": pa.nulls(n, pa.int32()),
+            }
+        )
+        store.insert_arrow("controlling", rows)
     n_obs = 0
     keyed = frame[frame["area_id"].notna()]
     if not keyed.empty and layer:
