@@ -154,3 +154,19 @@ def test_controlling_cli(tmp_path: Path) -> None:
     )  # 500 € vs 480 € + 5 %
     res = run(cli, ["-C", str(ws), "report", "controlling", "--out", str(tmp_path / "c.html")])
     assert res.exit_code == 0 and "in der Toleranz" in (tmp_path / "c.html").read_text(encoding="utf-8")
+
+
+def test_klr_from_xlsx(tmp_path: Path) -> None:
+    import pandas as pd
+
+    pd.DataFrame(
+        {
+            "Produkt": ["Eingliederungshilfe", "Eingliederungshilfe"],
+            "Haushaltsjahr": [2024, 2025],
+            "Aufwand": [1234567.89, 1300000.0],
+            "Fallzahl": [310, 325],
+        }
+    ).to_excel(tmp_path / "klr.xlsx", index=False)
+    frame = read_klr(tmp_path / "klr.xlsx")
+    assert frame["period"].tolist() == ["2024", "2025"]
+    assert frame["costs"].iloc[0] == pytest.approx(1234567.89) and frame["cases"].iloc[1] == 325
