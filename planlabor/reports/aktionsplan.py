@@ -78,9 +78,10 @@ def aktionsplan_html(
             x += w
         label = ", ".join(f"{s} {f[s]}" for s in STATUS if f[s])
         bars.append(
-            f'<svg viewBox="0 0 300 14" width="300" height="14" role="img" aria-label="{f["handlungsfeld"]}: {label}">{"".join(parts)}</svg>'
+            f'<svg viewBox="0 0 300 14" width="100%" height="14" role="img" aria-label="{f["handlungsfeld"]}: {label}">{"".join(parts)}</svg>'
         )
     items = sorted(p.items, key=lambda m: (m.field_of_action, m.measure_id))
+    names = {i: (d.short_name or d.name) for i in linked if (d := src.catalog.get(i)) is not None}
     return str(
         _env()
         .get_template("aktionsplan.html.j2")
@@ -97,6 +98,7 @@ def aktionsplan_html(
             overdue=p.overdue,
             items=items,
             indicators=indicators,
+            names=names,
             fmt_date=lambda d: d.strftime("%d.%m.%Y") if isinstance(d, date) else "–",
         )
     )

@@ -123,7 +123,7 @@ def compare_region(
     )
 
 
-def _dots_svg(row: dict[str, Any], ids: list[str], target: str) -> str:
+def _dots_svg(row: dict[str, Any], ids: list[str], target: str, accent: str = "#004f9f") -> str:
     """Strip chart: the peers as grey dots, the region as a coloured dot, on the indicator's range."""
     vals = [float(row["values"][a]) for a in ids if a in row["values"].index]
     lo, hi = min(vals), max(vals)
@@ -139,9 +139,7 @@ def _dots_svg(row: dict[str, Any], ids: list[str], target: str) -> str:
                 f'<circle cx="{x(float(row["values"][a])):.1f}" cy="9" r="4" fill="#888" opacity=".7"/>'
             )
     if target in row["values"].index:
-        parts.append(
-            f'<circle cx="{x(float(row["values"][target])):.1f}" cy="9" r="5.5" fill="var(--accent)"/>'
-        )
+        parts.append(f'<circle cx="{x(float(row["values"][target])):.1f}" cy="9" r="5.5" fill="{accent}"/>')
     label = f"{row['name']}: Lage des Gebiets unter den Vergleichsgebieten"
     return f'<svg viewBox="0 0 {w} {h}" width="{w}" height="{h}" role="img" aria-label="{label}">{"".join(parts)}</svg>'
 
@@ -150,20 +148,21 @@ def vergleich_html(c: Comparison, layout: Any) -> str:
     from planlabor.reports.render import _css, _env
 
     ids = c.peers.table["area_id"].tolist()
-    table = []
-    for r in c.rows:
-        cells = [
-            format_number_de(float(r["values"][a]), r["decimals"]) if a in r["values"].index else "–"
-            for a in ids
-        ]
-        table.append(
-            {
-                **r,
-                "cells": cells,
-                "dots": _dots_svg(r, ids, c.target),
-                "period_de": format_period_de(r["period"]),
-            }
-        )
+    table = [
+        {**r, "dots": _dots_svg(r, ids, c.target, layout.accent), "period_de": format_period_de(r["period"])}
+        for r in c.rows
+    ]
+    values = [
+        {
+            "name": c.names[a],
+            "group": c.groups.get(a, ""),
+            "cells": [
+                format_number_de(float(r["values"][a]), r["decimals"]) if a in r["values"].index else "–"
+                for r in c.rows
+            ],
+        }
+        for a in ids
+    ]
     peers = [
         {
             "id": a,
@@ -186,6 +185,7 @@ def vergleich_html(c: Comparison, layout: Any) -> str:
             target=c.names[c.target],
             peers=peers,
             rows=table,
+            values=values,
             countries=countries,
             excluded=len(c.peers.excluded),
         )

@@ -14,8 +14,20 @@ from planlabor.io.export import format_number_de
 from planlabor.io.periods import format_period_de
 
 
-def event_svg(event: list[dict[str, Any]], unit: str, decimals: int, title: str) -> str:
-    """Event-study chart: coefficient and interval per period relative to the start."""
+def _short(period: str) -> str:
+    """Compact axis label: ``2019-12-31`` → ``12/19``, ``2021-H1`` → ``H1/21``, ``2020`` stays."""
+    if len(period) == 10 and period[4] == "-":
+        return f"{period[5:7]}/{period[2:4]}"
+    if len(period) == 7 and period[4:6] == "-H":
+        return f"H{period[6]}/{period[2:4]}"
+    return period
+
+
+def event_svg(
+    event: list[dict[str, Any]], unit: str, decimals: int, title: str, accent: str = "#004f9f"
+) -> str:
+    """Event-study chart: coefficient and interval per period relative to the start (the colour is
+    given as a value: the PDF engine does not resolve CSS variables inside SVG)."""
     w, h, left, right, top, bottom = 520.0, 220.0, 52.0, 10.0, 10.0, 42.0
     lows = [float(e["low"]) for e in event] + [0.0]
     highs = [float(e["high"]) for e in event] + [0.0]
@@ -41,18 +53,18 @@ def event_svg(event: list[dict[str, Any]], unit: str, decimals: int, title: str)
     if start is not None:
         xs = (x(start) + x(start - 1)) / 2 if start > 0 else x(0)
         parts.append(
-            f'<line x1="{xs:.1f}" x2="{xs:.1f}" y1="{top}" y2="{h - bottom}" stroke="var(--accent)" stroke-dasharray="4 3"/>'
-            f'<text x="{xs + 3:.1f}" y="{top + 9}" font-size="9" fill="var(--accent)">Beginn</text>'
+            f'<line x1="{xs:.1f}" x2="{xs:.1f}" y1="{top}" y2="{h - bottom}" stroke="{accent}" stroke-dasharray="4 3"/>'
+            f'<text x="{xs + 3:.1f}" y="{top + 9}" font-size="9" fill="{accent}">Beginn</text>'
         )
     for i, e in enumerate(event):
         cx = x(i)
-        colour = "var(--accent)" if int(e["rel"]) >= 0 else "#666"
+        colour = accent if int(e["rel"]) >= 0 else "#666"
         parts.append(
             f'<line x1="{cx:.1f}" x2="{cx:.1f}" y1="{y(float(e["high"])):.1f}" y2="{y(float(e["low"])):.1f}" '
             f'stroke="{colour}" stroke-width="1.4"/>'
             f'<circle cx="{cx:.1f}" cy="{y(float(e["coef"])):.1f}" r="3.5" fill="{colour}"/>'
             f'<text x="{cx:.1f}" y="{h - bottom + 13}" font-size="8.5" text-anchor="middle">'
-            f"{format_period_de(str(e['period']))}</text>"
+            f"{_short(str(e['period']))}</text>"
             f'<text x="{cx:.1f}" y="{h - bottom + 25}" font-size="8.5" text-anchor="middle" fill="#555">'
             f"{int(e['rel']):+d}</text>"
         )
@@ -96,7 +108,9 @@ def wirkung_html(
             indicator=definition,
             r=result,
             reading=reading,
-            chart=event_svg(result["event"], definition.unit, dec, f"Ereignisstudie {definition.name}"),
+            chart=event_svg(
+                result["event"], definition.unit, dec, f"Ereignisstudie {definition.name}", layout.accent
+            ),
             means=means,
             by_area=by_area,
             estimate=format_number_de(float(result["estimate"]), dec),
