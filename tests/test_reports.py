@@ -222,3 +222,56 @@ def test_sozialbericht_docx_opens(builder: ProfileBuilder) -> None:
     assert "1. Bevölkerung" in heads and any(h.startswith("Anteil Ausländer:innen") for h in heads)
     assert len(doc.inline_shapes) >= 10
     assert all(s._inline.docPr.get("descr", "").startswith("Karte ") for s in doc.inline_shapes)
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils fehlt ('make system-deps')")
+def test_fach_reports_as_pdf(berlin, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """The Fachthemen reports as PDF: every peer and value on the page (nothing cut off at the
+    margin), the effect estimate in German notation, the action plan and Soll/Ist."""
+    from datetime import date
+
+    from planlabor.planning.actionplan import progress
+    from planlabor.planning.controlling import kennzahlen, soll_ist
+    from planlabor.planning.effects import latest_estimates
+    from planlabor.planning.measures import get_measure, measures
+    from planlabor.reports.aktionsplan import aktionsplan_html
+    from planlabor.reports.controlling import controlling_html
+    from planlabor.reports.render import Layout, html_to_pdf
+    from planlabor.reports.vergleich import compare_region, vergleich_html
+    from planlabor.reports.wirkung import wirkung_html
+
+    layout, src = Layout.of(berlin), source_of(berlin)
+
+    def text_of(html: str, name: str) -> str:
+        out = tmp_path / f"{name}.pdf"
+        html_to_pdf(html, out)
+        subprocess.run(
+            ["pdftoppm", "-r", "50", "-f", "1", "-l", "1", "-png", str(out), str(ARTIFACTS / name)],
+            check=True,
+        )
+        return subprocess.run(
+            ["pdftotext", "-layout", str(out), "-"], capture_output=True, text=True, check=True
+        ).stdout
+
+    c = compare_region(src, "nuts3", "DE300", per_group=2)
+    text = text_of(vergleich_html(c, layout), "vergleich")
+    for a in c.peers.table["area_id"]:
+        assert c.names[a].split(",")[0] in text
+    last = c.rows[-1]  # the right-most column must be on the page for every area
+    for a in c.peers.table["area_id"]:
+        assert format_number_de(float(last["values"][a]), last["decimals"]) in text
+    est = latest_estimates(berlin.store)["M01"]
+    m = get_measure(berlin.store, "M01")
+    text = text_of(
+        wirkung_html(m, est, est["reading"], berlin.catalog().get(est["indicator"]), layout), "wirkung"
+    )
+    assert (
+        format_number_de(abs(est["estimate"]), 1) + " Prozentpunkte" in text and "Grenzen der Aussage" in text
+    )
+    plan = progress(measures(berlin.store, "aktionsplan"), date(2025, 12, 31))
+    text = text_of(aktionsplan_html(plan, src, layout), "aktionsplan")
+    assert "AP-2.2" in text and "Stadtplanungsamt" in text and "überfällig" in text
+    text = text_of(
+        controlling_html(soll_ist(berlin.store), kennzahlen(berlin.store), layout, "Beispiel"), "controlling"
+    )
+    assert "in der Toleranz" in text and "12.824" in text

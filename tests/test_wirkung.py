@@ -174,3 +174,54 @@ def test_read_measures_from_xlsx(tmp_path: Path) -> None:
     (m,) = read_measures(tmp_path / "ap.xlsx", "aktionsplan")
     assert isinstance(m, Measure) and m.responsible == "Tiefbauamt" and m.indicators == ("a", "b")
     assert m.deadline == date(2025, 6, 30) and m.kind == "aktionsplan"
+
+
+def test_measures_and_effect_from_the_command_line(grid_ws: Workspace, tmp_path: Path) -> None:
+    import json
+
+    from click.testing import CliRunner
+
+    from planlabor.cli import cli
+    from planlabor.io.importer import ImportOptions
+
+    rows = ["id;jahr;ew;kinder;sgb2;publ;idx"]
+    for year in range(2018, 2024):
+        for i, a in enumerate(["A1", "A2", "A3", "A4"]):
+            kinder = 100 + 3 * i + 2 * (year - 2018) + (15 if a == "A1" and year >= 2021 else 0)
+            rows.append(f"{a};{year};1000;{kinder};10;1;1")
+    grid_ws.import_table(
+        write(tmp_path / "d.csv", "\n".join(rows) + "\n"), ImportOptions(layer="gebiet", period_column="jahr")
+    )
+    grid_ws.compute()
+    grid_ws.close()  # the commands open the store themselves (read-only where they only read)
+    run = CliRunner().invoke
+    root = str(grid_ws.root)
+    m = write(tmp_path / "m.csv", MEASURES.replace("A1,A2", "A1").replace("1.1.2022", "1.1.2021"))
+    res = run(cli, ["-C", root, "massnahme", "import", str(m)])
+    assert res.exit_code == 0 and "M1" in res.output
+    assert "Familienzentrum" in run(cli, ["-C", root, "massnahme", "list"]).output
+    res = run(cli, ["-C", root, "wirkung", "M1", "--json"])
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.output)
+    # A1 gains 15 children per 1,000 from 2021 on: 1.5 percentage points more than the others
+    assert out["estimate"] == pytest.approx(1.5, abs=1e-6) and out["inference"] == "placebo"
+    assert out["controls"] == ["A2", "A3", "A4"] and out["start_period"] == "2021"
+    res = run(cli, ["-C", root, "report", "wirkung", "M1", "--out", str(tmp_path / "w.html")])
+    assert res.exit_code == 0 and "1,5 Prozentpunkte" in (tmp_path / "w.html").read_text(encoding="utf-8")
+    assert run(cli, ["-C", root, "massnahme", "remove", "M1"]).exit_code == 0
+    res = run(cli, ["-C", root, "wirkung", "M1"])
+    assert res.exit_code == 1 and "gibt es nicht" in res.output
+
+
+def test_dach_setup_from_the_command_line(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from planlabor.cli import cli
+    from tests.conftest import DATA
+
+    run = CliRunner().invoke
+    root = str(tmp_path / "ws")
+    assert run(cli, ["init", root]).exit_code == 0
+    res = run(cli, ["-C", root, "dach", "setup", str(DATA / "dach"), "--no-tables", "--no-template"])
+    assert res.exit_code == 0, res.output
+    assert "Raumebene nuts3: 462 Gebiete" in res.output and "Raumebene lau_at: 2095 Gebiete" in res.output

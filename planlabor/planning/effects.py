@@ -19,6 +19,7 @@ ran in parallel before the measure (joint Wald test, *Vortest*).
 from __future__ import annotations
 
 import json
+import warnings
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
@@ -111,9 +112,15 @@ def _twfe(df: pd.DataFrame, regressors: list[str]) -> Any:
     X = pd.concat([df[regressors].astype(float), X], axis=1)
     X = sm.add_constant(X, has_constant="add")
     groups = pd.factorize(df["area_id"])[0]
-    return sm.OLS(df["value"].astype(float).to_numpy(), X).fit(
-        cov_type="cluster", cov_kwds={"groups": groups}
-    )
+    with warnings.catch_warnings():
+        # a perfect fit (no residual variation) leaves the clustered variance degenerate: the
+        # standard errors are then NaN, which the placebo inference does not need
+        warnings.simplefilter("ignore", RuntimeWarning)
+        fit = sm.OLS(df["value"].astype(float).to_numpy(), X).fit(
+            cov_type="cluster", cov_kwds={"groups": groups}
+        )
+        _ = fit.bse
+    return fit
 
 
 def _did(df: pd.DataFrame, treated: set[str], start: str) -> tuple[float, Any]:
