@@ -159,5 +159,9 @@ def test_demo_fachthemen(demo: dict) -> None:
     ap = (folder / "aktionsplan_unbrk.html").read_text(encoding="utf-8")
     assert "Überfällige Maßnahmen" in ap and "(Beispiel)" in ap
     assert demo["dach"]["layers"] == {"nuts2": 54, "staat": 3, "nuts3": 462}
+    jh = pd.read_excel(folder / "datenanforderung_inklusion.xlsx", skiprows=2, engine="calamine").set_index(
+        "Variable"
+    )
+    assert jh.loc["kita_anzahl", "Vorhanden"] == "ja" and jh.loc["schwerbehinderte", "Vorhanden"] == "nein"
     lo, hi = demo["effect"]["ci"]
     assert lo <= demo["effect"]["estimate"] <= hi

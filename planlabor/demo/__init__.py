@@ -456,7 +456,8 @@ def _effect(ws: Any) -> Any:
 
 
 def _fach_reports(ws: Any, folder: Path, effect: Any) -> list[str]:
-    """Effect report, controlling report, D-A-CH comparison of Berlin, action-plan progress (HTML)."""
+    """Effect report, controlling report, D-A-CH comparison of Berlin, action-plan progress (HTML)
+    and the data-request checklists of the six theme sets (XLSX)."""
     from planlabor.atlas.data import source_of
     from planlabor.planning.actionplan import progress
     from planlabor.planning.controlling import kennzahlen, soll_ist
@@ -490,7 +491,19 @@ def _fach_reports(ws: Any, folder: Path, effect: Any) -> list[str]:
     }
     for name, html in files.items():
         (folder / name).write_text(html, encoding="utf-8")
-    return [f"berichte/{n}" for n in files]
+    written = [f"berichte/{n}" for n in files]
+    # the data requests of the theme sets, marked with what the demo already holds
+    from planlabor.catalog.checklist import checklist, write_checklist
+    from planlabor.catalog.exchange import THEME_SETS, read_template
+
+    have = set(ws.store.query_df("SELECT DISTINCT variable FROM observations")["variable"])
+    for name in THEME_SETS:
+        catalog = read_template(name)[1]
+        write_checklist(
+            checklist(catalog, have), folder / f"datenanforderung_{name}.xlsx", f"Datenanforderung {name}"
+        )
+        written.append(f"berichte/datenanforderung_{name}.xlsx")
+    return written
 
 
 TYPOLOGY_INDICATORS = ["KI_01", "KI_02", "KI_03", "KI_04", "KI_07", "KI_09", "KI_10", "KI_11"]
