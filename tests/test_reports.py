@@ -177,6 +177,10 @@ def test_sozialbericht_pdf(builder: ProfileBuilder, berlin, tmp_path: Path) -> N
     city = _store(berlin, "stadt", "anteil_auslaender", "2024-12-31", "11")
     assert f"Berlin bei {format_number_de(city, 1)} %" in text.replace("\n", " ")
     assert INTERNAL not in text
+    # the integrated report closes with the measures and their effect, and the action plan
+    flat = re.sub(r"\s+", " ", text)
+    assert "Maßnahmen und Wirkung" in flat and "Familienzentrum Gropiusstadt" in flat
+    assert "Aktionsplan UN-BRK" in flat and "450.000" not in flat  # no budget in the public report
     subprocess.run(
         ["pdftoppm", "-r", "50", "-f", "1", "-l", "3", "-png", str(out), str(ARTIFACTS / "sozialbericht")],
         check=True,
@@ -220,6 +224,7 @@ def test_sozialbericht_docx_opens(builder: ProfileBuilder) -> None:
     doc = Document(io.BytesIO(sozialbericht_docx(builder.data, builder.layout, "plr", "2024-12-31")))
     heads = [p.text for p in doc.paragraphs if p.style.name.startswith("Heading")]
     assert "1. Bevölkerung" in heads and any(h.startswith("Anteil Ausländer:innen") for h in heads)
+    assert any(h.endswith("Maßnahmen und Wirkung") for h in heads)
     assert len(doc.inline_shapes) >= 10
     assert all(s._inline.docPr.get("descr", "").startswith("Karte ") for s in doc.inline_shapes)
 

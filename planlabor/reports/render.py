@@ -434,6 +434,7 @@ def sozialbericht_html(
     methods = methods_html(data, layout)
     body = re.search(r"<body>(.*)</body>", methods, re.S)
     lay = data.src.store.layer(layer)
+    planning = _planning_chapter(data)
     return str(
         _env()
         .get_template("sozialbericht.html.j2")
@@ -449,8 +450,40 @@ def sozialbericht_html(
             note=NOTE,
             methods=body.group(1) if body else "",
             fmt=format_number_de,
+            planning=planning,
         )
     )
+
+
+def _planning_chapter(data: ReportData) -> dict[str, Any] | None:
+    """Measures with the reading of their newest effect estimate, and the action plan's state
+    (only items marked public in the public report; budgets only internally)."""
+    from planlabor.io.export import format_number_de
+    from planlabor.planning.actionplan import progress
+    from planlabor.planning.effects import latest_estimates
+    from planlabor.planning.measures import measures
+
+    store = data.src.store
+    items = measures(store, "massnahme", public_only=data.public)
+    plan = measures(store, "aktionsplan", public_only=data.public)
+    if not items and not plan:
+        return None
+    effects = latest_estimates(store)
+    rows = []
+    for m in items:
+        e = effects.get(m.measure_id)
+        target = data.src.catalog.get(m.target_indicator or "")
+        rows.append(
+            {
+                "m": m,
+                "target": target.name if target else (m.target_indicator or "–"),
+                "when": " – ".join(d.strftime("%d.%m.%Y") for d in (m.start_date, m.end_date) if d),
+                "budget": None if data.public or not m.budget else format_number_de(m.budget, 0) + " €",
+                "reading": e["reading"] if e else None,
+            }
+        )
+    p = progress(plan) if plan else None
+    return {"measures": rows, "plan": p, "share": format_number_de(p.share_done * 100, 0) if p else ""}
 
 
 def sozialbericht_docx(
@@ -499,6 +532,21 @@ def sozialbericht_docx(
                 for cell, text in zip(tab.add_row().cells, row, strict=True):
                     cell.text = text
             doc.add_paragraph(f"{s.description} Quelle: {s.source or '–'}")
+    planning = _planning_chapter(data)
+    if planning:
+        doc.add_heading(f"{len(chapters) + 1}. Maßnahmen und Wirkung", level=1)
+        for r in planning["measures"]:
+            doc.add_heading(r["m"].name, level=2)
+            doc.add_paragraph(f"{r['m'].theme or 'ohne Fachthema'} · {r['when']} · Ziel: {r['target']}")
+            if r["reading"]:
+                doc.add_paragraph(r["reading"]["statement"])
+                doc.add_paragraph(f"{r['reading']['verdict']} {r['reading']['pretrend']}")
+        if planning["plan"]:
+            p = planning["plan"]
+            doc.add_heading("Aktionsplan UN-BRK", level=2)
+            doc.add_paragraph(
+                f"{len(p.items)} Maßnahmen, {planning['share']} % umgesetzt, {len(p.overdue)} überfällig."
+            )
     buf = io.BytesIO()
     doc.save(buf)
     return buf.getvalue()
