@@ -58,7 +58,7 @@ def read_statabs(path: Path, con: duckdb.DuckDBPyConnection | None = None) -> An
     if id_col is None:
         return None  # a table with names only (6502.tsv): read as a plain table
     year_col = next((lower[n] for n in YEAR_NAMES if n in lower), None)
-    records: list[tuple[int, str, str, str, str]] = []
+    cols: dict[str, list[str]] = {id_col: [], "period": [], "variable": [], "value": []}
     warnings: list[str] = []
     skipped = []
     for col in df.columns:
@@ -83,7 +83,8 @@ def read_statabs(path: Path, con: duckdb.DuckDBPyConnection | None = None) -> An
                     hint="Geben Sie das Jahr mit --period an.",
                 )
             area = str(key).strip().strip('"').lstrip("0") or "0"
-            records.append((i + 2, area, period, _slug(name), raw))
+            for key, value in zip(cols, (area, period, _slug(name), raw), strict=True):
+                cols[key].append(value)
     if skipped:
         warnings.append("Textspalten nicht übernommen: " + ", ".join(skipped) + ".")
     meta_file = metadata_path(path)
@@ -98,10 +99,4 @@ def read_statabs(path: Path, con: duckdb.DuckDBPyConnection | None = None) -> An
         except (ValueError, OSError):
             warnings.append(f"Die Metadaten {meta_file.name} sind nicht lesbar.")
     warnings.append("Quoten wie veröffentlicht als Bruchteil (0,014 = 1,4 %) gespeichert.")
-    cols = {
-        id_col: [r[1] for r in records],
-        "period": [r[2] for r in records],
-        "variable": [r[3] for r in records],
-        "value": [r[4] for r in records],
-    }
     return long_staging(path, id_col, cols, warnings, con)
