@@ -48,7 +48,10 @@ def eurostat_cell(file: str, key: str, year: str) -> float:
 
 def test_layers(dach: Workspace) -> None:
     n = {lay.layer_id: len(dach.store.areas(lay.layer_id)) for lay in dach.store.layers()}
-    assert n == {"staat": 3, "nuts2": 54, "nuts3": 462, "lau_at": 2095, "lau_ch": 3, "wohnviertel_bs": 21}
+    assert n == {
+        "staat": 3, "nuts2": 54, "nuts3": 462, "lau_at": 2095, "lau_ch": 3, "wohnviertel_bs": 21,
+        "graetzl_wien": 137, "zaehlgebiet_wien": 1368,
+    }  # fmt: skip
     parents = {lay.layer_id: lay.parent_layer for lay in dach.store.layers()}
     assert parents["nuts3"] == "nuts2" and parents["nuts2"] == "staat"
     assert (
@@ -65,6 +68,31 @@ def test_layers(dach: Workspace) -> None:
     ch = dach.store.areas("lau_ch").set_index("area_id")
     assert ch.loc["2701", "name"] == "Basel" and ch.loc["2701", "parent_id"] == "CH031"
     assert dach.store.areas("staat").set_index("area_id").loc["AT", "name"] == "Österreich"
+
+
+def test_vienna_zaehlgebiete_add_up_to_graetzl(dach: Workspace, tmp_path: Path) -> None:
+    zg = dach.store.areas("zaehlgebiet_wien").set_index("area_id")
+    assert zg.loc["1010", "parent_id"] == "101"  # Innere Stadt
+    g = dach.store.areas("graetzl_wien").set_index("area_id")
+    assert g.loc["101", "name"] == "Innere Stadt" and set(g["parent_id"]) == {"90001"}
+    # counts by Zählgebiet (here: one per Zählgebiet) add up to Grätzl, Vienna and AT130
+    rows = "zg;n\n" + "".join(f"{a};1\n" for a in zg.index)
+    dach.import_table(
+        write(tmp_path / "zg.csv", rows),
+        ImportOptions(layer="zaehlgebiet_wien", id_column="zg", period="2024"),
+    )
+    from planlabor.catalog.model import Catalog
+    from planlabor.indicators import compute_indicators
+
+    cat = Catalog.model_validate(
+        {"indicator": [{"id": "zg_anzahl", "name": "Zählgebiete", "numerator": ["n"]}]}
+    )
+    compute_indicators(dach.store, cat)
+    v = dach.store.indicator_values("graetzl_wien", ["zg_anzahl"], ["2024"]).set_index("area_id")["value"]
+    assert v["101"] == (zg["parent_id"] == "101").sum()
+    wien = dach.store.indicator_values("lau_at", ["zg_anzahl"], ["2024"]).set_index("area_id")["value"]
+    assert wien["90001"] == 1368
+    dach.compute()  # back to the workspace's own catalog for the other tests
 
 
 def test_eurostat_values_and_quarantine(dach: Workspace) -> None:

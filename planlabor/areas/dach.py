@@ -1,15 +1,13 @@
 """The D-A-CH area layers from the files in ``shared/data/dach`` (see its SOURCES.md).
 
-=============  ===================================================================  ========
-layer          what                                                                 parent
-=============  ===================================================================  ========
-``staat``      Deutschland, Österreich, Schweiz (NUTS 0, dissolved from NUTS 2)      –
-``nuts2``      NUTS 2 regions 2021 of DE, AT, CH (GISCO 1:20 Mio.)                   staat
-``nuts3``      NUTS 3 regions 2021 of DE, AT, CH (GISCO 1:20 Mio.)                   nuts2
-``lau_at``     Austrian Gemeinden 2021 (LAU), Vienna as one Gemeinde                 nuts3
-``lau_ch``     the communes of Basel-Stadt (LAU; from the Wohnviertel)               nuts3
-``wohnviertel_bs``  the 21 Wohnviertel of Basel-Stadt                                lau_ch
-=============  ===================================================================  ========
+* ``staat``: Deutschland, Österreich, Schweiz (NUTS 0, dissolved from NUTS 2);
+* ``nuts2`` (parent ``staat``) and ``nuts3`` (parent ``nuts2``): NUTS 2021 of DE, AT, CH (GISCO 1:20 Mio.);
+* ``lau_at`` (parent ``nuts3``): Austrian Gemeinden 2021 (LAU), Vienna as one Gemeinde;
+* ``graetzl_wien`` (parent ``lau_at``): the 137 Grätzl (neighbourhoods) of Vienna (APA, NR 2024);
+* ``zaehlgebiet_wien`` (parent ``graetzl_wien``): the 1,368 Zählgebiete of Vienna (mapping table,
+  no geometry), so that statistics by Zählgebiet add up to Grätzl, Wien and AT130;
+* ``lau_ch`` (parent ``nuts3``): the communes of Basel-Stadt (LAU; from the Wohnviertel);
+* ``wohnviertel_bs`` (parent ``lau_ch``): the 21 Wohnviertel of Basel-Stadt.
 
 Quirks of the files handled here: the NUTS files cover all of Europe (kept: ``CNTR_CODE`` DE,
 AT, CH); the Austrian Gemeinde file stacks the 23 Vienna districts (``90101`` … ``92301``) on top
@@ -135,6 +133,36 @@ def import_dach_layers(store: Store, source: Path, crs: str, lau: bool = True) -
     rep.ambiguous["lau_at"] = link_by_containment(
         store, "lau_at", "nuts3", min_share=0.5, parent_prefix="AT"
     )["ambiguous"]
+    # Vienna: 137 Grätzl (neighbourhoods) under the Gemeinde Wien, and the 1,368 Zählgebiete
+    # (statistical districts, no geometry in the shared files) under their Grätzl, so that
+    # statistics by Zählgebiet add up to Grätzl, Wien and AT130
+    r = import_areas(
+        store,
+        _file(source, "at", "graetzl_nr2024.geojson"),
+        AreaImportOptions(
+            layer="graetzl_wien", id_column="Graetzl_ID", name_column="Graetzl_Name", layer_name="Grätzl Wien"
+        ),
+        crs,
+    )
+    rep.layers["graetzl_wien"] = r.n_areas
+    graetzl = store.areas("graetzl_wien")
+    store.set_parents("graetzl_wien", pd.DataFrame({"area_id": graetzl["area_id"], "parent_id": "90001"}))
+    layer = store.layer("graetzl_wien")
+    assert layer is not None
+    _set_parent_layer(store, layer, "lau_at")
+    r = import_areas(
+        store,
+        _file(source, "at", "mapping_graetzl_zg_2022-09-08.xlsx"),
+        AreaImportOptions(
+            layer="zaehlgebiet_wien",
+            id_column="zgeb",
+            layer_name="Zählgebiete Wien",
+            parent_layer="graetzl_wien",
+            parent_column="graetzl_id",
+        ),
+        crs,
+    )
+    rep.layers["zaehlgebiet_wien"] = r.n_areas
     # Basel-Stadt: Wohnviertel → communes (LAU) → NUTS 3
     r = import_areas(
         store,
