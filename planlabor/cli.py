@@ -1991,6 +1991,12 @@ def demo(out: str, no_serve: bool) -> None:
         f"Prognose (Variante intern): {_de(prog['ew_2040'])} Einwohner:innen 2040; fehlende Kita-Plätze "
         f"bei U3-Quote 50 %: {_de(fehl['2026-12-31'])} (2026) → {_de(fehl['2030-12-31'])} (2030)"
     )
+    eff = res["effect"]
+    click.echo(
+        f"Wirkungsanalyse der Beispielmaßnahme M01: {_de(eff['estimate'], 2)} Prozentpunkte "
+        f"(95-%-KI {_de(eff['ci'][0], 2)} bis {_de(eff['ci'][1], 2)}); D-A-CH: "
+        f"{res['dach']['layers'].get('nuts3', 0)} NUTS-3-Regionen; Berichte in {res['exports']}/berichte"
+    )
     from planlabor.atlas.build import build_static
     from planlabor.atlas.data import source_of
     from planlabor.workspace import Workspace
