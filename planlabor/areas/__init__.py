@@ -7,6 +7,7 @@ from planlabor.areas.layers import (
     dissolve_layer,
     import_areas,
     link_by_containment,
+    link_by_mapping,
     link_by_table,
 )
 
@@ -17,5 +18,6 @@ __all__ = [
     "dissolve_layer",
     "import_areas",
     "link_by_containment",
+    "link_by_mapping",
     "link_by_table",
 ]

@@ -28,10 +28,10 @@ import pandas as pd
 
 from planlabor.areas.layers import (
     AreaImportOptions,
-    _set_parent_layer,
     dissolve_layer,
     import_areas,
     link_by_containment,
+    link_by_mapping,
 )
 from planlabor.errors import NotFoundError
 from planlabor.store import Store
@@ -87,18 +87,11 @@ def import_dach_layers(store: Store, source: Path, crs: str, lau: bool = True) -
         crs,
     )
     rep.layers["nuts2"] = r.n_areas
-    nuts2 = store.areas("nuts2")
-    store.set_parents(
-        "nuts2", pd.DataFrame({"area_id": nuts2["area_id"], "parent_id": nuts2["area_id"].str[:2]})
+    nuts2 = store.areas("nuts2")["area_id"]
+    dissolve_layer(
+        store, "nuts2", "staat", layer_name="Staat", group_of={a: a[:2] for a in nuts2}, names=COUNTRIES
     )
-    dissolve_layer(store, "nuts2", "staat", layer_name="Staat")
-    staat = store.areas("staat", geometry=True)
-    staat["name"] = staat["area_id"].map(COUNTRIES)
-    store.replace_areas("staat", staat)
-    layer = store.layer("nuts2")
-    assert layer is not None
-    _set_parent_layer(store, layer, "staat")
-    rep.layers["staat"] = len(staat)
+    rep.layers["staat"] = len(COUNTRIES)
     r = import_areas(
         store,
         _file(source, "nuts", "NUTS_RG_20M_2021_4326_LEVL_3.geojson"),
@@ -146,10 +139,7 @@ def import_dach_layers(store: Store, source: Path, crs: str, lau: bool = True) -
     )
     rep.layers["graetzl_wien"] = r.n_areas
     graetzl = store.areas("graetzl_wien")
-    store.set_parents("graetzl_wien", pd.DataFrame({"area_id": graetzl["area_id"], "parent_id": "90001"}))
-    layer = store.layer("graetzl_wien")
-    assert layer is not None
-    _set_parent_layer(store, layer, "lau_at")
+    link_by_mapping(store, "graetzl_wien", "lau_at", graetzl.assign(parent_id="90001"))
     r = import_areas(
         store,
         _file(source, "at", "mapping_graetzl_zg_2022-09-08.xlsx"),
@@ -184,27 +174,24 @@ def import_dach_layers(store: Store, source: Path, crs: str, lau: bool = True) -
         encoding="utf-8-sig",
     )
     units = units.drop_duplicates("wohnviertel_id")
-    mapping = pd.DataFrame(
-        {"area_id": units["wohnviertel_id"].str.lstrip("0"), "parent_id": units["gemeinde_id_bfs"]}
-    )
-    store.set_parents("wohnviertel_bs", mapping)
-    dissolve_layer(store, "wohnviertel_bs", "lau_ch", layer_name="Gemeinden Basel-Stadt (LAU)")
-    lau_ch = store.areas("lau_ch", geometry=True)
+    commune = dict(zip(units["wohnviertel_id"].str.lstrip("0"), units["gemeinde_id_bfs"], strict=True))
     names = dict(zip(units["gemeinde_id_bfs"], units["gemeinde_name"], strict=True))
-    lau_ch["name"] = lau_ch["area_id"].map(names)
-    store.replace_areas("lau_ch", lau_ch)
-    layer = store.layer("wohnviertel_bs")
-    assert layer is not None
-    _set_parent_layer(store, layer, "lau_ch")
-    rep.layers["lau_ch"] = len(lau_ch)
+    dissolve_layer(
+        store,
+        "wohnviertel_bs",
+        "lau_ch",
+        layer_name="Gemeinden Basel-Stadt (LAU)",
+        group_of=commune,
+        names=names,
+    )
+    rep.layers["lau_ch"] = len(set(commune.values()))
     # the Swiss NUTS 3 regions are the cantons: the communes' canton comes from the lookup table
     # (the coarse NUTS borders would put Riehen into Lörrach)
     canton = dict(zip(units["gemeinde_id_bfs"], units["kanton_id_bfs"], strict=True))
-    lau_ch["parent_id"] = lau_ch["area_id"].map(canton).map(CANTON_NUTS3)
-    store.set_parents("lau_ch", lau_ch[["area_id", "parent_id"]])
-    layer = store.layer("lau_ch")
-    assert layer is not None
-    _set_parent_layer(store, layer, "nuts3")
+    lau_ch = store.areas("lau_ch")
+    link_by_mapping(
+        store, "lau_ch", "nuts3", lau_ch.assign(parent_id=lau_ch["area_id"].map(canton).map(CANTON_NUTS3))
+    )
     rep.ambiguous["lau_ch"] = []
     return rep
 

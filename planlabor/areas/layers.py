@@ -455,9 +455,7 @@ def link_by_containment(
     mapping = best[["area_id", "parent_id"]].copy()
     orphans = mapping[mapping["parent_id"].isna() | (best["share"] <= 0).to_numpy()]["area_id"].tolist()
     mapping = mapping[mapping["parent_id"].notna()]
-    with store.transaction():
-        _set_parent_layer(store, layer, parent_layer)
-        store.set_parents(layer_id, mapping)
+    link_by_mapping(store, layer.layer_id, parent_layer, mapping)
     return {"linked": len(mapping), "ambiguous": ambiguous, "without_parent": orphans}
 
 
@@ -468,16 +466,34 @@ def dissolve_layer(
     area_id: str | None = None,
     name: str | None = None,
     layer_name: str | None = None,
+    group_of: dict[str, str] | None = None,
+    names: dict[str, str] | None = None,
 ) -> dict[str, Any]:
-    """Create a layer by dissolving ``layer_id``: into one area (``area_id``) or by parent."""
+    """Create a layer by dissolving ``layer_id``: into one area (``area_id``), by a lookup
+    ``group_of`` (area → new area, e.g. NUTS 2 → country), or by the existing parent.
+
+    With ``area_id`` or ``group_of`` the dissolved layer becomes the parent of ``layer_id``;
+    ``names`` names the new areas.
+    """
     import shapely
 
     layer = _require_layer(store, layer_id, "--layer")
     areas = store.areas(layer_id, geometry=True)
     geoms = shapely.from_wkb(areas["geom"].tolist()) if areas["geom"].notna().all() else None
+    link: pd.Series | None = None
     if area_id is not None:
-        groups = {area_id: list(range(len(areas)))}
-        names = {area_id: name}
+        link = pd.Series(area_id, index=areas.index)
+        names = {area_id: name} if name else names
+    elif group_of is not None:
+        link = areas["area_id"].map(group_of)
+        if link.isna().any():
+            missing = areas.loc[link.isna(), "area_id"].tolist()
+            raise InputError(
+                f"Für {len(missing)} Gebiete von {layer_id!r} fehlt die Zuordnung, z. B. {missing[0]!r}.",
+                expected="eine Zuordnung für jedes Gebiet",
+            )
+    if link is not None:
+        groups = {str(k): list(v) for k, v in areas.groupby(link.to_numpy()).indices.items()}
     else:
         if areas["parent_id"].isna().any():
             raise InputError(
@@ -485,7 +501,7 @@ def dissolve_layer(
                 hint="Geben Sie --id an, um alles zu einem Gebiet zusammenzufassen.",
             )
         groups = {str(k): list(v) for k, v in areas.groupby("parent_id").indices.items()}
-        names = dict.fromkeys(groups)
+    names = names or {}
     rows = []
     for gid, idx in groups.items():
         geom = None
@@ -523,12 +539,23 @@ def dissolve_layer(
             )
         )
         store.replace_areas(new_layer, out)
-        if area_id is not None:
+        if link is not None:
             _set_parent_layer(store, layer, new_layer)
             store.set_parents(
-                layer_id, pd.DataFrame({"area_id": areas["area_id"], "parent_id": [area_id] * len(areas)})
+                layer_id, pd.DataFrame({"area_id": areas["area_id"], "parent_id": link.to_numpy()})
             )
     return {"layer": new_layer, "areas": len(out)}
+
+
+def link_by_mapping(store: Store, layer_id: str, parent_layer: str, mapping: pd.DataFrame) -> int:
+    """Make ``parent_layer`` the parent of ``layer_id`` with the parents from a lookup the caller
+    built (columns ``area_id``, ``parent_id``); atomic.  Returns the number of links."""
+    layer = _require_layer(store, layer_id, "--layer")
+    _require_layer(store, parent_layer, "--parent-layer")
+    with store.transaction():
+        _set_parent_layer(store, layer, parent_layer)
+        store.set_parents(layer_id, mapping[["area_id", "parent_id"]])
+    return len(mapping)
 
 
 def layer_summary(store: Store) -> list[dict[str, Any]]:
