@@ -59,7 +59,7 @@ def city_series(src: AtlasSource, indicator: str, public: bool = True) -> dict[s
 def aktionsplan_html(
     p: Progress, src: AtlasSource, layout: Any, title: str = "Aktionsplan UN-BRK", public: bool = True
 ) -> str:
-    from planlabor.reports.render import _css, _env
+    from planlabor.reports.render import render_page
 
     linked = sorted({i for m in p.items for i in m.indicators})
     indicators = [x for x in (city_series(src, i, public) for i in linked) if x]
@@ -82,23 +82,19 @@ def aktionsplan_html(
         )
     items = sorted(p.items, key=lambda m: (m.field_of_action, m.measure_id))
     names = {i: (d.short_name or d.name) for i in linked if (d := src.catalog.get(i)) is not None}
-    return str(
-        _env()
-        .get_template("aktionsplan.html.j2")
-        .render(
-            title=f"Fortschrittsbericht {title}",
-            css=_css(layout),
-            workspace=layout.title,
-            today=p.on.strftime("%d.%m.%Y"),
-            p=p,
-            share=format_number_de(p.share_done * 100, 0),
-            fields=list(zip(fields, bars, strict=True)),
-            statuses=STATUS,
-            colours=STATUS_COLOURS,
-            overdue=p.overdue,
-            items=items,
-            indicators=indicators,
-            names=names,
-            fmt_date=lambda d: d.strftime("%d.%m.%Y") if isinstance(d, date) else "–",
-        )
+    return render_page(
+        "aktionsplan.html.j2",
+        layout,
+        f"Fortschrittsbericht {title}",
+        today=p.on.strftime("%d.%m.%Y"),
+        p=p,
+        share=format_number_de(p.share_done * 100, 0),
+        fields=list(zip(fields, bars, strict=True)),
+        statuses=STATUS,
+        colours=STATUS_COLOURS,
+        overdue=p.overdue,
+        items=items,
+        indicators=indicators,
+        names=names,
+        fmt_date=lambda d: d.strftime("%d.%m.%Y") if isinstance(d, date) else "–",
     )

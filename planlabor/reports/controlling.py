@@ -3,7 +3,6 @@ contracts, with traffic light (colour and word, so it reads in black and white) 
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 import numpy as np
@@ -27,7 +26,7 @@ def _f(v: float, decimals: int) -> str:
 
 
 def controlling_html(table: pd.DataFrame, kennzahlen: pd.DataFrame, layout: Any, note: str = "") -> str:
-    from planlabor.reports.render import _css, _env
+    from planlabor.reports.render import render_page
 
     rows = []
     for r in table.to_dict("records"):
@@ -64,17 +63,12 @@ def controlling_html(table: pd.DataFrame, kennzahlen: pd.DataFrame, layout: Any,
                 ],
             }
         )
-    return str(
-        _env()
-        .get_template("controlling.html.j2")
-        .render(
-            title="Controlling: Soll-Ist-Vergleich",
-            css=_css(layout),
-            workspace=layout.title,
-            today=date.today().strftime("%d.%m.%Y"),
-            rows=rows,
-            series=series,
-            note=note,
-            ampel=AMPEL,
-        )
+    return render_page(
+        "controlling.html.j2",
+        layout,
+        "Controlling: Soll-Ist-Vergleich",
+        rows=rows,
+        series=series,
+        note=note,
+        ampel=AMPEL,
     )

@@ -71,6 +71,17 @@ def _env() -> Any:
     return env
 
 
+def render_page(template: str, layout: Layout, title: str, **values: Any) -> str:
+    """A report page from ``template`` with the shared head: title, the layout's CSS, the
+    workspace and the date of the report (``today``, unless the caller gives a Stand)."""
+    from datetime import date
+
+    values.setdefault("today", date.today().strftime("%d.%m.%Y"))
+    return str(
+        _env().get_template(template).render(title=title, css=_css(layout), workspace=layout.title, **values)
+    )
+
+
 def _css(layout: Layout) -> str:
     from jinja2 import Template
 
@@ -363,7 +374,6 @@ def write_profiles(
 def methods_html(data: ReportData, layout: Layout) -> str:
     """Method appendix: every indicator's definition, formula, source and data dates, and the
     confidentiality rule."""
-    from datetime import date
 
     rules = data.src.rules
     rule = (
@@ -406,17 +416,12 @@ def methods_html(data: ReportData, layout: Layout) -> str:
             }
         )
     order = list(data.src.catalog.themes) + sorted(set(themes) - set(data.src.catalog.themes))
-    return str(
-        _env()
-        .get_template("methods.html.j2")
-        .render(
-            title="Methodenanhang",
-            css=_css(layout),
-            workspace=layout.title,
-            today=date.today().strftime("%d.%m.%Y"),
-            rule=rule,
-            themes=[(t, themes[t]) for t in order if t in themes],
-        )
+    return render_page(
+        "methods.html.j2",
+        layout,
+        "Methodenanhang",
+        rule=rule,
+        themes=[(t, themes[t]) for t in order if t in themes],
     )
 
 

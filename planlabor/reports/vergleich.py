@@ -10,7 +10,6 @@ made comparable.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 import pandas as pd
@@ -145,7 +144,7 @@ def _dots_svg(row: dict[str, Any], ids: list[str], target: str, accent: str = "#
 
 
 def vergleich_html(c: Comparison, layout: Any) -> str:
-    from planlabor.reports.render import _css, _env
+    from planlabor.reports.render import render_page
 
     ids = c.peers.table["area_id"].tolist()
     table = [
@@ -173,20 +172,15 @@ def vergleich_html(c: Comparison, layout: Any) -> str:
         for a, d in zip(c.peers.table["area_id"], c.peers.table["distance"], strict=True)
     ]
     countries = sorted({p["group"] for p in peers if p["group"]})
-    return str(
-        _env()
-        .get_template("vergleich.html.j2")
-        .render(
-            title=f"Regionenvergleich: {c.names[c.target]}",
-            css=_css(layout),
-            workspace=layout.title,
-            today=date.today().strftime("%d.%m.%Y"),
-            layer=c.layer_name,
-            target=c.names[c.target],
-            peers=peers,
-            rows=table,
-            values=values,
-            countries=countries,
-            excluded=len(c.peers.excluded),
-        )
+    return render_page(
+        "vergleich.html.j2",
+        layout,
+        f"Regionenvergleich: {c.names[c.target]}",
+        layer=c.layer_name,
+        target=c.names[c.target],
+        peers=peers,
+        rows=table,
+        values=values,
+        countries=countries,
+        excluded=len(c.peers.excluded),
     )

@@ -7,7 +7,6 @@ area as differences); the values of single areas do not appear, so the report ma
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from planlabor.io.export import format_number_de
@@ -80,7 +79,7 @@ def event_svg(
 def wirkung_html(
     measure: Any, result: dict[str, Any], reading: dict[str, Any], definition: Any, layout: Any
 ) -> str:
-    from planlabor.reports.render import _css, _env
+    from planlabor.reports.render import render_page
 
     dec = definition.decimals
     means = [
@@ -96,26 +95,21 @@ def wirkung_html(
         for a in result["by_area"]
     ]
     title = f"Wirkungsanalyse: {measure.name}"
-    return str(
-        _env()
-        .get_template("wirkung.html.j2")
-        .render(
-            title=title,
-            css=_css(layout),
-            workspace=layout.title,
-            today=date.today().strftime("%d.%m.%Y"),
-            m=measure,
-            indicator=definition,
-            r=result,
-            reading=reading,
-            chart=event_svg(
-                result["event"], definition.unit, dec, f"Ereignisstudie {definition.name}", layout.accent
-            ),
-            means=means,
-            by_area=by_area,
-            estimate=format_number_de(float(result["estimate"]), dec),
-            ci=[format_number_de(float(v), dec) for v in result["ci"]],
-            start=measure.start_date.strftime("%d.%m.%Y") if measure.start_date else "",
-            budget=format_number_de(measure.budget, 0) + " €" if measure.budget else "–",
-        )
+    return render_page(
+        "wirkung.html.j2",
+        layout,
+        title,
+        m=measure,
+        indicator=definition,
+        r=result,
+        reading=reading,
+        chart=event_svg(
+            result["event"], definition.unit, dec, f"Ereignisstudie {definition.name}", layout.accent
+        ),
+        means=means,
+        by_area=by_area,
+        estimate=format_number_de(float(result["estimate"]), dec),
+        ci=[format_number_de(float(v), dec) for v in result["ci"]],
+        start=measure.start_date.strftime("%d.%m.%Y") if measure.start_date else "",
+        budget=format_number_de(measure.budget, 0) + " €" if measure.budget else "–",
     )
