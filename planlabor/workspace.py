@@ -283,15 +283,17 @@ class Workspace:
         report = store_klr(self.store, frame, path, layer)
         if report.observations:
             target = self.root / "vorlagen" / "controlling.toml"
-            products = list(report.products)
-            if target.exists():
-                old = tomllib.loads(target.read_text(encoding="utf-8"))
-                known = [
-                    str(i["name"]).removesuffix(": Fälle")
-                    for i in old.get("indicator", [])
-                    if str(i["id"]).endswith("_faelle")
-                ]
-                products = list(dict.fromkeys(known + products))
+            # every product with area keys in the store, earlier imports included
+            products = self.store.query_df(
+                "SELECT DISTINCT product FROM controlling WHERE superseded_by IS NULL "
+                "AND area_id IS NOT NULL ORDER BY product"
+            )["product"].tolist()
+            if reference is None and target.exists():  # keep the reference population chosen before
+                old = tomllib.loads(target.read_text(encoding="utf-8")).get("indicator", [])
+                per_1000 = [i for i in old if str(i["id"]).endswith("_faelle_je_1000")]
+                if per_1000:
+                    reference = per_1000[0]["denominator"][0]
+                    reference_name = str(per_1000[0]["name"]).split("je 1.000 ", 1)[-1]
             doc = kennzahlen_catalog(products, reference, reference_name)
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(

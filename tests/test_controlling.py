@@ -170,3 +170,16 @@ def test_klr_from_xlsx(tmp_path: Path) -> None:
     frame = read_klr(tmp_path / "klr.xlsx")
     assert frame["period"].tolist() == ["2024", "2025"]
     assert frame["costs"].iloc[0] == pytest.approx(1234567.89) and frame["cases"].iloc[1] == 325
+
+
+def test_second_product_keeps_the_first_and_its_reference(grid_ws: Workspace, tmp_path: Path) -> None:
+    grid_ws.import_controlling(
+        write(tmp_path / "a.csv", KLR), layer="gebiet", reference="kinder", reference_name="Kinder"
+    )
+    other = KLR.replace("Hilfen zur Erziehung", "Schulsozialarbeit")
+    grid_ws.import_controlling(write(tmp_path / "b.csv", other), layer="gebiet")
+    ids = set(grid_ws.catalog().ids())
+    for p in ("hilfen_zur_erziehung", "schulsozialarbeit"):
+        assert {f"ctrl_{p}_kosten_je_fall", f"ctrl_{p}_faelle_je_1000"} <= ids
+    ind = grid_ws.catalog().get("ctrl_schulsozialarbeit_faelle_je_1000")
+    assert ind is not None and ind.denominator == ["kinder"] and ind.name.endswith("je 1.000 Kinder")

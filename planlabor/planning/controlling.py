@@ -32,6 +32,7 @@ import pyarrow as pa
 
 from planlabor.errors import InputError
 from planlabor.io.geo import read_attribute_table
+from planlabor.io.importer import file_sha256
 from planlabor.io.periods import parse_period
 from planlabor.store import Store
 
@@ -187,6 +188,7 @@ def store_klr(store: Store, frame: pd.DataFrame, path: str | Path, layer: str | 
         import_id = store.log_new_import(
             "controlling",
             str(path),
+            file_sha256(path),
             {"layer": layer},
             layer,
             rows_read=len(frame),
@@ -368,9 +370,14 @@ def read_targets(path: str | Path) -> pd.DataFrame:
 
 
 def store_targets(store: Store, targets: pd.DataFrame, path: str | Path) -> int:
+    path = Path(path)
     with store.transaction():
         import_id = store.log_new_import(
-            "controlling-soll", str(path), rows_read=len(targets), values_imported=len(targets)
+            "controlling-soll",
+            str(path),
+            file_sha256(path),
+            rows_read=len(targets),
+            values_imported=len(targets),
         )
         for r in targets.to_dict("records"):
             store.execute(

@@ -36,6 +36,7 @@ import pandas as pd
 
 from planlabor.errors import InputError, NotFoundError
 from planlabor.io.geo import read_attribute_table
+from planlabor.io.importer import file_sha256
 from planlabor.store import Store
 
 Kind = Literal["massnahme", "aktionsplan"]
@@ -212,13 +213,17 @@ def read_measures(path: str | Path, kind: Kind = "massnahme") -> list[Measure]:
 
 def check_measures(store: Store, measures: list[Measure], indicator_ids: set[str]) -> None:
     """Areas must exist on their layer and indicators in the catalog."""
+    layers = {lay.layer_id for lay in store.layers()}
+    keys: dict[str, set[str]] = {}  # layer → its area keys, read once
     for m in measures:
         if m.layer_id:
-            if store.layer(m.layer_id) is None:
+            if m.layer_id not in layers:
                 raise NotFoundError(
                     f"Maßnahme {m.measure_id}: die Raumebene {m.layer_id!r} gibt es nicht.", column="ebene"
                 )
-            known = set(store.areas(m.layer_id)["area_id"])
+            if m.layer_id not in keys:
+                keys[m.layer_id] = set(store.areas(m.layer_id)["area_id"])
+            known = keys[m.layer_id]
             bad = [a for a in m.areas if a not in known]
             if bad:
                 raise InputError(
@@ -245,6 +250,7 @@ def register(store: Store, measures: list[Measure], source: str | None = None, r
         import_id = store.log_new_import(
             "massnahmen-entfernt" if removed else "massnahmen",
             source,
+            file_sha256(Path(source)) if source else None,
             {"kind": sorted({m.kind for m in measures})},
             rows_read=len(measures),
             values_imported=len(measures),

@@ -173,31 +173,23 @@ class Store(abc.ABC):
         self,
         kind: str,
         file: str | None = None,
+        sha256: str | None = None,
         options: dict[str, Any] | None = None,
         layer_id: str | None = None,
         rows_read: int = 0,
         values_imported: int = 0,
         message: str = "",
     ) -> int:
-        """Log a new import (file hash included) inside the caller's transaction; its number."""
-        import hashlib
+        """Log a new import inside the caller's transaction; returns its number."""
         from datetime import UTC
-        from pathlib import Path
 
-        sha = None
-        if file and Path(file).is_file():
-            h = hashlib.sha256()
-            with Path(file).open("rb") as fh:
-                while chunk := fh.read(1 << 20):
-                    h.update(chunk)
-            sha = h.hexdigest()
         import_id = self.next_id("imports", "import_id")
         self.log_import(
             ImportRecord(
                 import_id=import_id,
                 kind=kind,
                 file=file,
-                sha256=sha,
+                sha256=sha256,
                 imported_at=datetime.now(UTC).replace(tzinfo=None),
                 options=options or {},
                 layer_id=layer_id,
