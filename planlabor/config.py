@@ -142,17 +142,23 @@ def load_config(path: Path) -> Config:
 
 
 def render_config(name: str, municipality: str = "", crs: str = "EPSG:25833") -> str:
-    """The commented ``planlabor.toml`` that ``planlabor init`` writes."""
-    return f'''# planlabor-Arbeitsbereich. Prüfen mit: planlabor validate
+    """The commented ``planlabor.toml`` that ``planlabor init`` writes (values as TOML strings, so a
+    name with quotes or backslashes stays valid)."""
+    import json
+
+    def q(text: str) -> str:
+        return json.dumps(text, ensure_ascii=False)  # a JSON string is a TOML basic string
+
+    return f"""# planlabor-Arbeitsbereich. Prüfen mit: planlabor validate
 
 # Indikatorkatalog(e), relativ zum Arbeitsbereich
 catalog = ["catalog.toml"]
 
 [workspace]
-name = "{name}"
-municipality = "{municipality}"
+name = {q(name)}
+municipality = {q(municipality)}
 # Koordinatenreferenzsystem des Arbeitsbereichs; Gebiete werden beim Import umprojiziert.
-crs = "{crs}"
+crs = {q(crs)}
 language = "de"
 
 [store]
@@ -169,4 +175,4 @@ secondary = true
 [import]
 # "refuse": Import mit unbekannten Gebietsschlüsseln ablehnen; "quarantine": Zeilen zurückstellen.
 on_unmatched = "refuse"
-'''
+"""

@@ -51,7 +51,7 @@ def test_public_csv_german_excel(exported: Workspace, tmp_path: Path) -> None:
     text = raw.decode("utf-8-sig").splitlines()
     assert text[0].split(";")[:4] == ["Gebiet", "Name", "Zeitraum", "Einwohner:innen"]
     assert "Interner Wert" not in text[0] and "intern" not in r.indicators
-    rows = {line.split(";")[0]: line.split(";") for line in text[1:]}
+    rows = {line.split(";")[0].strip('"=').replace('""', ""): line.split(";") for line in text[1:]}
     header = text[0].split(";")
     col = header.index("SGB-II-Quote (%)")
     assert rows["A1"][col] == "•"  # 2 recipients < 3: primary

@@ -638,12 +638,16 @@
   }
   function fileBase() { return state.ind + "_" + state.layer + "_" + state.period; }
   function downloadCsv() {
-    var m = indMeta(state.ind), q = function (s) { return '"' + String(s).replace(/"/g, '""') + '"'; };
+    // text that a spreadsheet would run as a formula gets an apostrophe (CSV injection); keys are
+    // written as text formulas ="01100101" so that Excel and LibreOffice keep the leading zeros
+    var m = indMeta(state.ind), q = function (s) { return '"' + String(s).replace(/"/g, '""') + '"'; },
+        safe = function (s) { s = String(s); return /^[=+\-@\t\r]/.test(s) && !/^[-+]?[\d.,]+$/.test(s) ? "'" + s : s; },
+        key = function (s) { return q('="' + String(s).replace(/"/g, '""') + '"'); };
     var lines = ["# " + m.name + (m.unit ? " (" + m.unit + ")" : "") + ", " + layerMeta(state.layer).name + ", " + periodLabel(state.period),
       "# Definition: " + (m.description || m.name), "# Quelle: " + (m.source || "–"),
       "# " + (META.public ? "öffentliche Fassung: kleine Fallzahlen gesperrt (•)" : "interne Fassung"),
-      ["Schluessel", "Name", m.name, "Kennung"].map(q).join(";")];
-    shownRows().forEach(function (r) { lines.push([q(r.id), q(r.name), r.v === null ? flagSign(r.f) : fmt(r.v, m.decimals + 2).replace(/\./g, ""), r.f || ""].join(";")); });
+      ["Schluessel", "Name", safe(m.name), "Kennung"].map(q).join(";")];
+    shownRows().forEach(function (r) { lines.push([key(r.id), q(safe(r.name)), r.v === null ? flagSign(r.f) : fmt(r.v, m.decimals + 2).replace(/\./g, ""), r.f || ""].join(";")); });
     save(fileBase() + ".csv", "text/csv;charset=utf-8", "\ufeff" + lines.join("\r\n") + "\r\n");
   }
   function downloadGeojson() {
