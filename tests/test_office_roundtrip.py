@@ -89,3 +89,52 @@ def test_geojson_values_are_rounded(nasty_ws: Workspace, tmp_path: Path) -> None
     assert v == round(v, 3)  # one decimal shown, rounded two places beyond
     x = geo["features"][0]["geometry"]["coordinates"][0][0][0]
     assert len(str(x).split(".")[1]) <= 7
+
+
+def test_docx_is_german_with_real_properties_and_repeating_headers(
+    nasty_ws: Workspace, tmp_path: Path
+) -> None:
+    import io
+    import zipfile
+
+    from docx import Document
+
+    from planlabor.atlas.data import source_of
+    from planlabor.reports.data import ReportData
+    from planlabor.reports.render import Layout, ProfileBuilder, profile_docx, sozialbericht_docx
+
+    layout = Layout.of(nasty_ws)
+    b = ProfileBuilder(ReportData(source_of(nasty_ws)), layout, "gebiet")
+    raw = sozialbericht_docx(ReportData(source_of(nasty_ws)), layout, "gebiet", min_residents=0)
+    for data in (raw, profile_docx(b.item("0102", png=True), layout)):
+        z = zipfile.ZipFile(io.BytesIO(data))
+        styles = z.read("word/styles.xml").decode("utf-8")
+        assert 'w:val="de-DE"' in styles and "en-US" not in styles
+        doc = Document(io.BytesIO(data))
+        props = doc.core_properties
+        assert (
+            props.author == 'Stadt "A&B" <Test>'
+            and props.title
+            and "python-docx" not in (props.comments or "")
+        )
+        assert props.created.date() == dt.date.today() and props.language == "de-DE"
+        headers = [t for t in doc.tables if t.rows[0]._tr.trPr is not None]
+        assert headers and all(
+            t.rows[0]._tr.trPr.find("{http://schemas.openxmlformats.org/wordprocessingml/2006/main}tblHeader")
+            is not None
+            for t in headers
+        )
+    path = tmp_path / "bericht.docx"
+    path.write_bytes(raw)
+    pdf = soffice_convert(path, "pdf", tmp_path)  # Writer opens it
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True).stdout
+    assert "Sozialbericht" in text and "+Plus & <Tag>" in text
+
+
+def test_chart_axis_labels_are_short_and_few() -> None:
+    from planlabor.reports.charts import time_ticks
+
+    half_years = [f"{y}-{md}" for y in range(2019, 2025) for md in ("06-30", "12-31")][1:]
+    ticks, labels = time_ticks(half_years)
+    assert len(ticks) <= 5 and ticks[0] == 0 and ticks[-1] == len(half_years) - 1
+    assert labels[0] == "2019" and labels[-1] == "2024" and all(len(x) <= 7 for x in labels)

@@ -242,10 +242,11 @@ def _pdf_job(args: tuple[str, str | None, str]) -> str:
 
 
 def profile_docx(item: ProfileItem, layout: Layout) -> bytes:
-    from docx import Document
     from docx.shared import Mm, Pt
 
-    doc = Document()
+    from planlabor.reports.docx_ import new_document, table, to_bytes
+
+    doc = new_document(layout, f"{layout.profile_title} {item.p.name}", item.p.layer_name)
     doc.styles["Normal"].font.name = "DejaVu Sans"
     doc.styles["Normal"].font.size = Pt(9)
     p = item.p
@@ -273,10 +274,7 @@ def profile_docx(item: ProfileItem, layout: Layout) -> bytes:
             + ([p.parent_name] if p.parent_name else [])
             + [p.city_name or "Stadt", "Rang"]
         )
-        tab = doc.add_table(rows=1, cols=len(cols))
-        tab.style = "Table Grid"
-        for cell, text in zip(tab.rows[0].cells, cols, strict=True):
-            cell.text = text or ""
+        tab = table(doc, cols)
         for f in figs:
             row = [f"{f.name}" + (f" ({f.unit})" if f.unit else ""), f.period_de, f.shown]
             row += [f.fmt(f.parent)] if p.parent_name else []
@@ -284,9 +282,7 @@ def profile_docx(item: ProfileItem, layout: Layout) -> bytes:
             for cell, text in zip(tab.add_row().cells, row, strict=True):
                 cell.text = text
     doc.add_paragraph(NOTE)
-    buf = io.BytesIO()
-    doc.save(buf)
-    return buf.getvalue()
+    return to_bytes(doc)
 
 
 def _alt(doc: Any, text: str) -> None:
@@ -495,17 +491,17 @@ def sozialbericht_docx(
     data: ReportData, layout: Layout, layer: str, period: str | None = None, min_residents: int = 300
 ) -> bytes:
     """The integrated report as an editable Word document: same chapters, maps, findings, tables."""
-    from docx import Document
     from docx.shared import Mm
 
     from planlabor.io.export import format_number_de
     from planlabor.reports.bericht import build_chapters
+    from planlabor.reports.docx_ import new_document, table, to_bytes
 
     builder = ProfileBuilder(data, layout, layer)
     period, chapters = build_chapters(data, layer, period, maps=builder.maps(), min_residents=min_residents)
     lay = data.src.store.layer(layer)
     layer_name = (lay.name if lay else layer) or layer
-    doc = Document()
+    doc = new_document(layout, layout.report_title, f"{layout.title} · {layer_name}")
     doc.add_heading(layout.report_title, level=0)
     doc.add_paragraph(
         f"{layout.title}{' · ' + layout.organisation if layout.organisation else ''} · Datenstand "
@@ -521,12 +517,7 @@ def sozialbericht_docx(
             if s.map is not None:
                 doc.add_picture(io.BytesIO(s.map.png), width=Mm(150))
                 _alt(doc, s.map.alt)
-            tab = doc.add_table(rows=1, cols=4)
-            tab.style = "Table Grid"
-            for cell, text in zip(
-                tab.rows[0].cells, ["Höchste Werte", "Wert", "Niedrigste Werte", "Wert"], strict=True
-            ):
-                cell.text = text
+            tab = table(doc, ["Höchste Werte", "Wert", "Niedrigste Werte", "Wert"])
             for (a1, n1, v1), (a2, n2, v2) in zip(s.top, s.bottom, strict=False):
                 row = [
                     f"{n1} ({a1})",
@@ -552,6 +543,4 @@ def sozialbericht_docx(
             doc.add_paragraph(
                 f"{len(p.items)} Maßnahmen, {planning['share']} % umgesetzt, {len(p.overdue)} überfällig."
             )
-    buf = io.BytesIO()
-    doc.save(buf)
-    return buf.getvalue()
+    return to_bytes(doc)
