@@ -2010,6 +2010,17 @@ def demo(out: str, no_serve: bool) -> None:
         f"({_de(r.zipped_bytes / 1e6, 2)} MB gepackt)"
     )
     if not no_serve:
+        from planlabor.demo import missing_modules
+
+        lacking = missing_modules("fastapi", "uvicorn")
+        if lacking:
+            click.echo(
+                "Der Server startet nicht: dafür fehlt das Zusatzpaket „atlas“ ("
+                + ", ".join(lacking)
+                + "). Installieren Sie es mit: pip install 'planlabor[atlas]'. Den statischen Atlas "
+                "können Sie ohne Server öffnen (index.html oben)."
+            )
+            return
         _serve(Path(out), None, "127.0.0.1", 8765)
 
 
