@@ -192,8 +192,15 @@ class OgcService:
             return hit
 
     def warm(self) -> None:
+        """Build the public feature tables with their WGS 84 geometries ahead of the first client
+        (and import pygeoapi's modules: its filter grammar takes about a second)."""
+        import pygeoapi.api.itemtypes  # noqa: F401
+
         for lay in self.svc.meta(True)["layers"]:
-            self.table(lay["id"], True)
+            t = self.table(lay["id"], True)
+            if t is not None:
+                t.geometries(CRS84)
+                t.default_period()
         self.config(True)
 
 
@@ -249,14 +256,28 @@ def mount_ogc(app: FastAPI, svc: Any, public_view: Callable[[Request], bool]) ->
         keep = {k: v for k, v in headers.items() if k in ("Content-Type", "Content-Crs")}
         return int(status), keep, raw
 
+    building: dict[tuple[Any, ...], threading.Lock] = {}
+
+    def build(request: Request, key: tuple[Any, ...], fn: Any, allowed: set[str], *args: str) -> Any:
+        # one build per URL at a time: concurrent first requests wait for it instead of repeating it
+        with ogc.lock:
+            lock = building.setdefault(key, threading.Lock())
+        with lock:
+            hit = svc.responses.get(key)
+            if hit is None:
+                status, headers, raw = call(request, fn, allowed, *args)
+                hit = (raw, gzip.compress(raw, 5), status, headers)
+                if status < 500:
+                    svc.remember(key, hit)
+        with ogc.lock:
+            building.pop(key, None)
+        return hit
+
     async def answer(request: Request, fn: Any, allowed: set[str], *args: str) -> Response:
         key = ("ogc", public_view(request), str(request.url))
         hit = svc.responses.get(key)
         if hit is None:
-            status, headers, raw = await run_in_threadpool(call, request, fn, allowed, *args)
-            hit = (raw, gzip.compress(raw, 5), status, headers)
-            if status < 500:
-                svc.remember(key, hit)
+            hit = await run_in_threadpool(build, request, key, fn, allowed, *args)
         raw, packed, status, headers = hit
         if "gzip" in request.headers.get("accept-encoding", ""):
             return Response(

@@ -59,6 +59,7 @@ class FeatureTable:
     _mapped: dict[str, list[dict[str, Any] | None]] = field(default_factory=dict)
     _tree: Any = None
     _pos: dict[str, int] = field(default_factory=dict)
+    _default: tuple[date, str | None] | None = None  # (day it was chosen, period)
 
     def __post_init__(self) -> None:
         self._pos = {a: i for i, a in enumerate(self.ids)}
@@ -118,11 +119,14 @@ class FeatureTable:
         least as many values as a typical period (the median): a period with only a few
         register variables would leave most columns empty."""
         today = date.today()
+        if self._default is not None and self._default[0] == today:
+            return self._default[1]
         past = [p for p in self.periods if period_end(p) <= today] or self.periods
         filled = {p: sum(v is not None for c in self.values[p].values() for v in c) for p in past}
         typical = float(np.median(list(filled.values()))) if filled else 0.0
         full = [p for p in past if filled[p] >= typical]
-        return full[-1] if full else None
+        self._default = (today, full[-1] if full else None)
+        return self._default[1]
 
     def feature_schema(self) -> dict[str, Any]:
         """JSON Schema of a GeoJSON feature of the layer (GDAL reads the column types from it)."""
