@@ -360,7 +360,7 @@ def create_app(
     def index() -> HTMLResponse:
         return HTMLResponse(index_html(src.title, "server"), headers={"Cache-Control": "no-cache"})
 
-    for name in ("atlas.js", "atlas.css"):
+    for name in ("atlas.js", "atlas.css", "favicon.svg"):
         path = static_dir() / name
 
         def _file(path: Path = path) -> FileResponse:

@@ -199,8 +199,10 @@ def format_number_de(value: float, decimals: int) -> str:
     >>> format_number_de(1234.5, 1)
     '1.234,5'
     >>> format_number_de(-0.04, 1)
-    '-0,0'
+    '0,0'
     """
+    if round(value, decimals) == 0:
+        value = 0.0  # no "-0,0" (e.g. the lower limit of a confidence interval)
     text = f"{value:,.{decimals}f}"
     return text.replace(",", "\u2009").replace(".", ",").replace("\u2009", ".")
 

@@ -93,6 +93,21 @@ def series_chart(
     return Chart(_png(fig), alt + ".")
 
 
+def class_labels(breaks: list[float], decimals: int) -> list[str]:
+    """Legend texts of classes with upper-inclusive limits that do not overlap: the first class
+    holds its lower limit, every further class starts above the previous limit.
+
+    >>> class_labels([4.46, 5.0, 5.4, 6.1], 1)
+    ['4,5 bis 5,0', 'über 5,0 bis 5,4', 'über 5,4 bis 6,1']
+    """
+    de = format_number_de
+    return [
+        (f"{de(breaks[i], decimals)} bis " if i == 0 else f"über {de(breaks[i], decimals)} bis ")
+        + de(breaks[i + 1], decimals)
+        for i in range(len(breaks) - 1)
+    ]
+
+
 def time_ticks(periods: list[str], most: int = 5) -> tuple[list[int], list[str]]:
     """At most ``most`` evenly spaced ticks with short labels that never run together: the year
     for year-end dates (``2019``), otherwise the German short form (``6/2020``, ``2. Hj. 2021``).
@@ -183,13 +198,8 @@ class MapRenderer:
         ax.set_axis_off()
         from matplotlib.patches import Patch
 
-        handles = [
-            Patch(
-                color=colors[i],
-                label=f"{format_number_de(breaks[i], decimals)} – {format_number_de(breaks[i + 1], decimals)}",
-            )
-            for i in range(n)
-        ]
+        labels = class_labels([float(b) for b in breaks], decimals)
+        handles = [Patch(color=colors[i], label=labels[i]) for i in range(n)]
         if np.isnan(v).any():
             handles.append(Patch(color="#d0d0d0", label="keine Angabe"))
         fig.legend(handles=handles, loc="center right", frameon=False, title=unit or None, fontsize=7)

@@ -177,3 +177,8 @@ CREATE TABLE IF NOT EXISTS controlling_targets (
     contract VARCHAR,
     superseded_by INTEGER
 );
+-- display names of a layer for one area and for several ("Planungsraum" / "Planungsräume")
+CREATE TABLE IF NOT EXISTS layer_names (
+    layer_id VARCHAR PRIMARY KEY,
+    singular VARCHAR NOT NULL
+);
