@@ -272,7 +272,7 @@ def profile_docx(item: ProfileItem, layout: Layout) -> bytes:
         cols = (
             ["Indikator", "Stand", p.name]
             + ([p.parent_name] if p.parent_name else [])
-            + [p.city_name or "Stadt", "Rang"]
+            + [p.city_name or "Gesamt", "Rang"]
         )
         tab = table(doc, cols)
         for f in figs:
