@@ -73,8 +73,12 @@ def test_xlsx_dates_and_print_setup(nasty_ws: Workspace, tmp_path: Path) -> None
 def test_geopackage_is_typed_and_reads_without_warning_in_gdal_36(
     nasty_ws: Workspace, tmp_path: Path
 ) -> None:
+    import warnings
+
     out = tmp_path / "g.gpkg"
-    nasty_ws.export(ExportOptions(layer="gebiet", out=out, format="gpkg", periods=["2023-12-31"]))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no PerformanceWarning or other noise from the export
+        nasty_ws.export(ExportOptions(layer="gebiet", out=out, format="gpkg", periods=["2023-12-31"]))
     r = subprocess.run(["ogrinfo", "-so", str(out), "gebiet"], capture_output=True, text=True)
     assert r.returncode == 0 and "Warning" not in r.stderr and "partially" not in r.stderr, r.stderr
     assert "period: DateTime" in r.stdout and "area_id: String" in r.stdout and "einwohner: Real" in r.stdout
@@ -138,3 +142,29 @@ def test_chart_axis_labels_are_short_and_few() -> None:
     ticks, labels = time_ticks(half_years)
     assert len(ticks) <= 5 and ticks[0] == 0 and ticks[-1] == len(half_years) - 1
     assert labels[0] == "2019" and labels[-1] == "2024" and all(len(x) <= 7 for x in labels)
+
+
+def test_static_atlas_csv_opens_safely_in_libreoffice(nasty_ws: Workspace, tmp_path: Path) -> None:
+    """The CSV the browser builds in the static atlas: keys stay text, formulas stay text."""
+    from playwright.sync_api import sync_playwright
+
+    from planlabor.atlas.build import build_static
+    from planlabor.atlas.data import source_of
+    from tests.test_atlas_browser import ARGS, CHROMIUM, _painted
+
+    build_static(source_of(nasty_ws), tmp_path / "atlas")
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        page = b.new_page(accept_downloads=True)
+        page.goto((tmp_path / "atlas" / "index.html").as_uri() + "#i=einwohner&l=gebiet&p=2023-12-31")
+        _painted(page, "einwohner", "gebiet")
+        with page.expect_download() as dl:
+            page.click("#dl-csv")
+        csv = tmp_path / "atlas.csv"
+        dl.value.save_as(csv)
+        b.close()
+    rows = [r for r in _cells(soffice_convert(csv, "xlsx", tmp_path, LIBREOFFICE_DE_CSV)) if r[0] and r[1]]
+    data = {r[0]: r for r in rows if not str(r[0]).startswith("#") and r[0] != "Schluessel"}
+    assert set(data) == {"0101", "0102", "0201", "0202"}  # text with leading zeros
+    assert data["0101"][1] == "'=cmd|' /C calc'!A0" and data["0202"][1] == "'@SUMME(1)"
+    assert data["0102"][2] == 3050  # the value is a number
