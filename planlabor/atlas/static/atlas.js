@@ -3,7 +3,8 @@
 (function () {
   "use strict";
 
-  var MODE = window.PLANLABOR_MODE === "static" ? "static" : "server";
+  var modeTag = document.querySelector('meta[name="planlabor-mode"]');  // no inline script (CSP)
+  var MODE = modeTag && modeTag.getAttribute("content") === "static" ? "static" : "server";
 
   // ------------------------------------------------------------------ texts
   var I18N = {
