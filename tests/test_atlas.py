@@ -93,7 +93,9 @@ def _rings(geom: dict) -> list:
 def test_static_build_is_public_small_and_complete(berlin, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     r = build_static(source_of(berlin), tmp_path / "atlas")
     out = tmp_path / "atlas"
-    assert (out / "index.html").read_text(encoding="utf-8").count('<meta name="planlabor-mode" content="static">') == 1
+    assert (out / "index.html").read_text(encoding="utf-8").count(
+        '<meta name="planlabor-mode" content="static">'
+    ) == 1
     assert (out / "vendor" / "maplibre-gl" / "maplibre-gl.js").stat().st_size > 500_000
     assert r.zipped_bytes < 2_000_000, r.zipped_bytes
     for f in out.rglob("*"):

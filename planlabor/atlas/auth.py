@@ -5,12 +5,12 @@ with an argon2id hash of their password (argon2-cffi, its recommended parameters
 ``intern`` sees internal indicators and unsuppressed values; ``admin`` the same (reserved for
 managing the workspace later).
 
-Failed logins are throttled per user name and per client address: after three failures each
-further attempt waits 2^(n−3) seconds (at most five minutes), answered with 429 and
-``Retry-After``.  An attempt counts *before* its password is checked, so parallel attempts cannot
-slip through while the hashes are computed; a success clears the count.  The throttle keeps at
-most ``max_keys`` entries and forgets quiet ones.  An unknown user name costs the same hashing
-work as a known one.
+Failed logins are throttled per user name and per client address: after three failures for a
+name (twenty for an address) each further attempt waits 2^(n−3) seconds (at most five minutes),
+answered with 429 and ``Retry-After``.  An attempt counts *before* its password is checked, so
+parallel attempts cannot slip through while the hashes are computed; a success clears the count.
+The throttle keeps at most ``max_keys`` entries and forgets quiet ones.  An unknown user name
+costs the same hashing work as a known one.
 """
 
 from __future__ import annotations
@@ -120,6 +120,7 @@ class Throttle:
     """
 
     free: int = 3
+    free_ip: int = 20  # keys "ip:…": colleagues behind one address sign in at the same time
     cap: float = 300.0
     max_keys: int = 10_000
     forget: float = 3600.0
@@ -136,7 +137,8 @@ class Throttle:
     def _count(self, keys: tuple[str, ...], now: float) -> None:
         for k in keys:
             n = self.failures.pop(k, (0, 0.0, 0.0))[0] + 1
-            until = now + min(2.0 ** (n - self.free), self.cap) if n >= self.free else 0.0
+            free = self.free_ip if k.startswith("ip:") else self.free
+            until = now + min(2.0 ** (n - free), self.cap) if n >= free else 0.0
             self.failures[k] = (n, until, now)
         while len(self.failures) > self.max_keys:
             oldest = next(iter(self.failures))

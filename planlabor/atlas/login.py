@@ -154,7 +154,7 @@ def install(app: FastAPI, login: Login, title: str) -> None:
         resp.set_cookie(
             SESSION_COOKIE,
             token,
-            max_age=int(login.lifetime),
+            max_age=max(1, int(login.lifetime)),
             httponly=True,
             samesite="strict",
             secure=login.secure,
