@@ -8,6 +8,7 @@ technical detail goes to the log, never as a traceback to the user.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -111,3 +112,26 @@ def missing_dependency(package: str, extra: str) -> DependencyError:
         f"Für diese Funktion wird das Paket {package!r} benötigt.",
         hint=f"Installieren Sie es mit: pip install 'planlabor[{extra}]'",
     )
+
+
+def examples(items: Iterable[object], n: int = 5, maxlen: int = 60) -> str:
+    """At most ``n`` items, each cut to ``maxlen`` characters, and the count of the rest.
+
+    For messages that name bad keys or values: a file of a million long bad keys must not print
+    a million keys.
+
+    >>> examples(["a", "b", "c"], n=2)
+    "'a', 'b' und 1 weitere (3 insgesamt)"
+    >>> examples(["x" * 100], maxlen=10)
+    "'xxxxxxxxx…'"
+    """
+    out: list[str] = []
+    total = 0
+    for item in items:
+        total += 1
+        if len(out) < n:
+            text = str(item)
+            out.append(repr(text if len(text) <= maxlen else text[: maxlen - 1] + "…"))
+    if total > n:
+        return f"{', '.join(out)} und {total - n} weitere ({total} insgesamt)"
+    return ", ".join(out)

@@ -18,7 +18,7 @@ from typing import Any
 
 import pandas as pd
 
-from planlabor.errors import InputError, NotFoundError
+from planlabor.errors import InputError, NotFoundError, examples
 from planlabor.io.geo import is_geo_file, read_attribute_table, read_geo
 from planlabor.io.importer import file_sha256
 from planlabor.io.table import ReadOptions
@@ -130,6 +130,7 @@ def import_areas(
     crs_from = crs_to = None
     if is_geo_file(path):
         gdf = read_geo(path, source_crs=opts.source_crs)
+        _require_polygons(gdf, path)
         crs_from = gdf.crs.to_string()
         if not gdf.crs.equals(workspace_crs):
             gdf = gdf.to_crs(workspace_crs)
@@ -321,6 +322,22 @@ def import_areas(
         warnings=warnings,
         import_id=import_id,
     )
+
+
+def _require_polygons(gdf: Any, path: Path) -> None:
+    """Areas are polygons: a layer of points or lines is refused (naming the records)."""
+    kinds = gdf.geometry.geom_type
+    wrong = kinds.notna() & ~kinds.isin(["Polygon", "MultiPolygon"])
+    if wrong.any():
+        recs = [int(i) + 1 for i in wrong.to_numpy().nonzero()[0]]
+        raise InputError(
+            f"Gebiete müssen Flächen sein; {len(recs)} Geometrie(n) sind "
+            f"{', '.join(sorted(set(kinds[wrong])))} (Datensatz {examples(recs)}). Nichts wurde importiert.",
+            file=path,
+            row=recs[0],
+            expected="Polygone oder Multipolygone",
+            hint="Punkte (z. B. Einrichtungen) importiert 'planlabor facilities import'.",
+        )
 
 
 def _polygonal(geom: Any) -> Any:

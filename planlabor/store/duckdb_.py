@@ -20,6 +20,7 @@ import pyarrow as pa
 
 from planlabor.errors import StoreError
 from planlabor.store.base import SCHEMA_VERSION, Store
+from planlabor.store.guard import finite_params, finite_table
 
 _tmp_counter = itertools.count()
 _log = logging.getLogger("planlabor.sql")
@@ -28,10 +29,11 @@ _SLOW = float(os.environ.get("PLANLABOR_SQL_SLOW", "0") or 0)
 
 def _run(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any] | None) -> duckdb.DuckDBPyConnection:
     """Execute; with PLANLABOR_SQL_SLOW=seconds, statements slower than that are logged."""
+    params = finite_params(params)  # the store's door: NaN/inf never get in (see store/guard.py)
     if not _SLOW:
-        return con.execute(sql, list(params) if params is not None else None)
+        return con.execute(sql, params)
     start = time.perf_counter()
-    result = con.execute(sql, list(params) if params is not None else None)
+    result = con.execute(sql, params)
     elapsed = time.perf_counter() - start
     if elapsed >= _SLOW:
         _log.warning("%.2f s: %s", elapsed, " ".join(sql.split())[:160])
@@ -129,6 +131,8 @@ class DuckDBStore(Store):
             self.con.execute(f"SET memory_limit = '{memory_limit}'")
         # results are ordered explicitly where order matters; lets DuckDB write in parallel
         self.con.execute("SET preserve_insertion_order = false")
+        # a division by zero inside the store gives NULL, never inf (see store/guard.py)
+        self.con.execute("SET ieee_floating_point_ops = false")
         if not read_only:
             self._ensure_schema()
 
@@ -150,7 +154,7 @@ class DuckDBStore(Store):
 
     def insert_arrow(self, table_name: str, table: pa.Table) -> None:
         name = f"_pl_in_{next(_tmp_counter)}"
-        self.con.register(name, table)
+        self.con.register(name, finite_table(table))
         try:
             _run(self.con, f"INSERT INTO {table_name} SELECT * FROM {name}", None)
         finally:
@@ -159,7 +163,7 @@ class DuckDBStore(Store):
     @contextmanager
     def _registered(self, tables: dict[str, pa.Table]) -> Iterator[None]:
         for name, table in tables.items():
-            self.con.register(name, table)
+            self.con.register(name, finite_table(table))
         try:
             yield
         finally:
