@@ -143,6 +143,13 @@ def import_areas(
     if opts.where or opts.where_not:
         df, geoms = _filter_rows(df, geoms, opts, path)
     id_col = _column(df, opts.id_column, path, "--id-column")
+    if df.empty:
+        raise InputError(
+            "Die Datei enthält keine Gebiete" + (" (nach --where)." if opts.where or opts.where_not else "."),
+            file=path,
+            expected="mindestens ein Gebiet",
+            hint="Eine leere Datei würde die Raumebene leeren; nichts wurde geändert.",
+        )
     ids = _as_keys(df[id_col], opts.id_width)
     if opts.id_pattern:
         try:
@@ -185,6 +192,16 @@ def import_areas(
             row=row,
             column=id_col,
             expected="ein Schlüssel für jedes Gebiet",
+        )
+    control = ids.astype(str).str.contains(r"[\x00-\x1f\x7f]", regex=True).to_numpy()
+    if control.any():
+        i = int(control.nonzero()[0][0])
+        raise InputError(
+            f"Der Schlüssel {examples([ids.iloc[i]], 1)} enthält Steuerzeichen.",
+            file=path,
+            row=i + first_record,
+            column=id_col,
+            expected="Schlüssel aus sichtbaren Zeichen",
         )
     dup = ids[ids.duplicated(keep=False)]
     if len(dup):

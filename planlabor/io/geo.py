@@ -8,6 +8,7 @@ from typing import Any
 import pandas as pd
 
 from planlabor.errors import InputError, examples
+from planlabor.io.limits import check_input
 from planlabor.io.table import SHEET_SUFFIXES, TEXT_SUFFIXES, ReadOptions, read_table
 
 GEO_SUFFIXES = {".shp", ".gpkg", ".geojson", ".json", ".fgb", ".gml", ".kml", ".zip"}
@@ -27,6 +28,7 @@ def read_geo(path: str | Path, layer: str | None = None, source_crs: str | None 
         raise InputError(
             f"Die Datei {path} gibt es nicht.", file=path, hint="Prüfen Sie den Pfad und die Schreibweise."
         )
+    check_input(path)
     try:
         gdf = gpd.read_file(path, layer=layer, engine="pyogrio")
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, ValueError) as exc:
