@@ -59,12 +59,34 @@ class PlanlaborGroup(click.Group):
             os.dup2(devnull, sys.stdout.fileno())
             raise click.exceptions.Exit(0) from None
         except Exception as exc:
-            path = Path(tempfile.gettempdir()) / "planlabor-fehler.log"
-            path.write_text(traceback.format_exc(), encoding="utf-8")
+            path = _crash_log(ctx, traceback.format_exc())
             raise _InternalError(
                 f"{type(exc).__name__}: {exc}. Das ist ein Programmfehler; Details in {path}. "
                 "Bitte melden Sie ihn mit dieser Datei."
             ) from exc
+
+
+def _crash_log(ctx: click.Context, text: str) -> Path:
+    """Write the details of a crash to a new owner-only file: in the workspace's ``fehler/``
+    folder, or (no workspace) a uniquely named file in the user's temporary folder."""
+    import os
+    from datetime import datetime
+
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    try:
+        from planlabor.workspace import find_workspace
+
+        root = ctx.find_root()
+        folder = find_workspace(Path((root.obj or {}).get("dir") or ".")) / "fehler"
+        folder.mkdir(mode=0o700, exist_ok=True)
+        fd, name = tempfile.mkstemp(prefix=f"fehler-{stamp}-", suffix=".log", dir=folder)  # unique, 0600
+        path = Path(name)
+    except (PlanlaborError, OSError):
+        fd, name = tempfile.mkstemp(prefix=f"planlabor-fehler-{stamp}-", suffix=".log")
+        path = Path(name)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(text)
+    return path
 
 
 def _workspace(ctx: click.Context, read_only: bool = False) -> Any:
