@@ -536,7 +536,8 @@ def create_app(
             )
             export(now.store, now.catalog, now.rules, opts, {"workspace": now.title, "software": "planlabor"})
             content = out.read_bytes()
-        return svc.remember(("download", pub, layer, indicator, period, format), content, b"")
+        packed = gzip.compress(content, 5) if format != "xlsx" else b""  # XLSX is a zip already
+        return svc.remember(("download", pub, layer, indicator, period, format), content, packed)
 
     @app.get("/api/download", tags=["API"], summary="Download des Angezeigten (CSV, XLSX, GeoJSON)")
     async def download(
@@ -551,11 +552,11 @@ def create_app(
         if entry is None:
             entry = await run_in_threadpool(_download, pub, layer, indicator, period, format)
         name = f"{indicator}_{layer}_{period}{SUFFIX[format]}"
-        return Response(
-            entry.raw,
-            media_type=MEDIA[format],
-            headers={"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-cache"},
-        )
+        headers = {"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-cache"}
+        if entry.packed and "gzip" in request.headers.get("accept-encoding", ""):
+            headers.update({"Content-Encoding": "gzip", "Vary": "Accept-Encoding"})
+            return Response(entry.packed, media_type=MEDIA[format], headers=headers)
+        return Response(entry.raw, media_type=MEDIA[format], headers=headers)
 
     # ---------------------------------------------------------------- OGC API – Features
     @app.get("/ogc", tags=["OGC API – Features"], summary="Landing page")
