@@ -122,6 +122,7 @@ class Throttle:
     free: int = 3
     free_ip: int = 20  # keys "ip:…": colleagues behind one address sign in at the same time
     cap: float = 300.0
+    first: float = 1.0  # seconds of the first delay (then doubled each failure)
     max_keys: int = 10_000
     forget: float = 3600.0
     failures: OrderedDict[str, tuple[int, float, float]] = field(default_factory=OrderedDict)
@@ -138,7 +139,7 @@ class Throttle:
         for k in keys:
             n = self.failures.pop(k, (0, 0.0, 0.0))[0] + 1
             free = self.free_ip if k.startswith("ip:") else self.free
-            until = now + min(2.0 ** (n - free), self.cap) if n >= free else 0.0
+            until = now + min(self.first * 2.0 ** (n - free), self.cap) if n >= free else 0.0
             self.failures[k] = (n, until, now)
         while len(self.failures) > self.max_keys:
             oldest = next(iter(self.failures))

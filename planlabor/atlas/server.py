@@ -41,7 +41,7 @@ from starlette.concurrency import run_in_threadpool
 
 from planlabor.atlas.access import REFRESH_WAIT, REQUEST_WAIT, LiveWorkspace
 from planlabor.atlas.build import index_html, static_dir
-from planlabor.atlas.cache import BASE, BASE_JSON, ByteLRU, Entry
+from planlabor.atlas.cache import BASE, BASE_JSON, SHAREABLE, ByteLRU, Entry, FastPath
 from planlabor.atlas.data import (
     BASEMAP_DIR,
     AtlasSource,
@@ -254,7 +254,9 @@ class AtlasService:
         return meta["indicators"][iid]
 
 
-def _json(request: Request, pair: tuple[bytes, bytes] | Entry, media: str = "application/json") -> Response:
+def _json(
+    request: Request, pair: tuple[bytes, bytes] | Entry, media: str = "application/json", public: bool = False
+) -> Response:
     """A cached answer, gzip-packed when the client accepts it; the server's address goes in
     where a templated answer holds :data:`~planlabor.atlas.cache.BASE`."""
     if isinstance(pair, Entry):
@@ -262,6 +264,8 @@ def _json(request: Request, pair: tuple[bytes, bytes] | Entry, media: str = "app
     else:
         (raw, packed), templated = pair, False
     headers = {"Cache-Control": "no-cache", "Vary": "Accept-Encoding"}
+    if public and not templated:
+        headers[SHAREABLE.decode()] = "1"  # FastPath may answer the same request from memory
     if templated:
         base = json.dumps(str(request.base_url).rstrip("/"))[1:-1].encode("utf-8")
         raw = raw.replace(BASE_JSON.encode(), base)
@@ -335,8 +339,10 @@ def create_app(
 
     app.openapi = openapi  # type: ignore[method-assign]
 
+    app.add_middleware(FastPath, entries=lambda: svc.responses)  # inside: its answers get the headers
     app.add_middleware(SecurityHeaders, on_request=svc.check)
     install_login(app, login, src.title)
+    app.state.login = login
     public_view = login.public_view
 
     def cached(fn: Callable[..., Any], media: str = "application/json") -> Callable[..., Any]:
@@ -355,7 +361,7 @@ def create_app(
             entry = svc.responses.get(key)
             if entry is None:
                 entry = await run_in_threadpool(build, request, key, kw)
-            return _json(request, entry, media)
+            return _json(request, entry, media, public=key[1])
 
         return wrapper
 
@@ -364,7 +370,7 @@ def create_app(
         pair = svc.cache.get((name, pub))
         if pair is None:
             pair = await run_in_threadpool(svc.payload, name, pub)
-        return _json(request, pair)
+        return _json(request, pair, public=pub)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -553,6 +559,8 @@ def create_app(
             entry = await run_in_threadpool(_download, pub, layer, indicator, period, format)
         name = f"{indicator}_{layer}_{period}{SUFFIX[format]}"
         headers = {"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-cache"}
+        if pub:
+            headers[SHAREABLE.decode()] = "1"
         if entry.packed and "gzip" in request.headers.get("accept-encoding", ""):
             headers.update({"Content-Encoding": "gzip", "Vary": "Accept-Encoding"})
             return Response(entry.packed, media_type=MEDIA[format], headers=headers)
