@@ -1590,7 +1590,8 @@ def _serve(
     click.echo(f"Sozialatlas: http://{host}:{port}/  (API: http://{host}:{port}/api/docs; Ende mit Strg+C)")
     if internal:
         click.echo(f"  Interne Ansicht nach Anmeldung: http://{host}:{port}/login")
-    uvicorn.run(app, host=host, port=port, log_level="warning", timeout_keep_alive=5)
+    # bounded: idle keep-alive connections close after 5 s, at most 1,000 at once (then 503)
+    uvicorn.run(app, host=host, port=port, log_level="warning", timeout_keep_alive=5, limit_concurrency=1000)
 
 
 @cli.command()

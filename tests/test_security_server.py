@@ -257,3 +257,23 @@ def test_cli_and_server_side_by_side(ws: Workspace, tmp_path: Path) -> None:
         server.wait(20)
         log.close()
     assert "Traceback" not in (tmp_path / "serve.log").read_text()
+
+
+def test_slow_loris_connections_do_not_block_others(ws: Workspace) -> None:
+    """300 connections that send half a request and then wait: a normal request still gets its
+    answer (the server is asynchronous; idle connections cost no worker)."""
+    import socket
+
+    with running(create_app(source_of(ws))) as base:
+        port = int(base.rsplit(":", 1)[1])
+        idle = []
+        try:
+            for _ in range(300):
+                s = socket.create_connection(("127.0.0.1", port))
+                s.sendall(b"GET /api/layers HTTP/1.1\r\nHost: x\r\nX-Slow: ")
+                idle.append(s)
+            r = httpx.get(base + "/api/layers", timeout=10)
+            assert r.status_code == 200
+        finally:
+            for s in idle:
+                s.close()
