@@ -68,18 +68,27 @@ class PlanlaborError(Exception):
         return Location(str(self.file) if self.file is not None else None, self.row, self.column)
 
     def render(self) -> str:
-        lines = [f"Fehler: {self.message}"]
+        """The message for people; every part cut to :data:`MAX_PART` characters (a message that
+        quotes a whole bad file must not flood the screen)."""
+        lines = [f"Fehler: {_cut(self.message)}"]
         where = self.location.render()
         if where:
-            lines.append(f"  Ort: {where}")
+            lines.append(f"  Ort: {_cut(where)}")
         if self.expected:
-            lines.append(f"  Erwartet: {self.expected}")
+            lines.append(f"  Erwartet: {_cut(self.expected)}")
         if self.hint:
-            lines.append(f"  Lösung: {self.hint}")
+            lines.append(f"  Lösung: {_cut(self.hint)}")
         return "\n".join(lines)
 
     def __str__(self) -> str:
         return self.render()
+
+
+MAX_PART = 2000
+
+
+def _cut(text: str) -> str:
+    return text if len(text) <= MAX_PART else text[: MAX_PART - 30] + f" … (gekürzt, {len(text)} Zeichen)"
 
 
 class InputError(PlanlaborError):

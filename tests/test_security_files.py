@@ -222,3 +222,19 @@ def test_inf_nan_never_reach_the_store(grid_ws: Workspace, files: dict[str, Path
         grid_ws.import_table(files["inf_nan.csv"], ImportOptions(layer="gebiet", period="2021-12-31"))
     vals = grid_ws.store.query_df("SELECT value FROM observations WHERE value IS NOT NULL")["value"]
     assert all(math.isfinite(v) for v in vals)
+
+
+def test_a_file_of_long_unknown_keys_prints_a_short_message(grid_ws: Workspace, tmp_path: Path) -> None:
+    """The issue: a 1 MB file of long unknown keys printed 1 MB to stderr."""
+    from click.testing import CliRunner
+
+    from planlabor.cli import cli
+
+    f = tmp_path / "schluessel.csv"
+    f.write_text("id;ew\n" + "".join(f"{'K' * 500}{i};1\n" for i in range(2000)), encoding="utf-8")
+    assert f.stat().st_size > 1_000_000
+    root = grid_ws.root
+    grid_ws.close()
+    r = CliRunner().invoke(cli, ["-C", str(root), "import", str(f), "--layer", "gebiet", "--period", "2021"])
+    assert r.exit_code == 1 and "Fehler" in r.output
+    assert len(r.output) < 10_000, len(r.output)
