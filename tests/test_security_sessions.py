@@ -104,7 +104,7 @@ def test_parallel_wrong_passwords_are_throttled_without_errors(ws: Workspace) ->
     with running(app) as base:
 
         def attempt(i: int) -> int:
-            with httpx.Client(base_url=base) as c:
+            with httpx.Client(base_url=base, timeout=120) as c:  # argon2 on a busy machine
                 return _login(c, "planerin", f"falsch-{i}-xxxxxxx").status_code
 
         with ThreadPoolExecutor(20) as pool:
@@ -120,7 +120,7 @@ def test_parallel_right_logins_all_succeed(ws: Workspace) -> None:
     with running(create_app(source_of(ws), internal=True)) as base:
 
         def attempt(name: str) -> int:
-            with httpx.Client(base_url=base) as c:
+            with httpx.Client(base_url=base, timeout=120) as c:  # argon2 on a busy machine
                 return _login(c, name).status_code
 
         with ThreadPoolExecutor(6) as pool:
