@@ -124,23 +124,21 @@ def missing_dependency(package: str, extra: str) -> DependencyError:
 
 
 def examples(items: Iterable[object], n: int = 5, maxlen: int = 60) -> str:
-    """At most ``n`` items, each cut to ``maxlen`` characters, and the count of the rest.
+    """At most ``n`` examples, each cut to ``maxlen`` characters, and how many there are in all
+    (for messages that name bad keys or values: a file of a million long bad keys must not print
+    a million keys).
 
-    For messages that name bad keys or values: a file of a million long bad keys must not print
-    a million keys.
-
-    >>> examples(["a", "b", "c"], n=2)
-    "'a', 'b' und 1 weitere (3 insgesamt)"
+    >>> examples(["a", "b", "c"], 2)
+    'a, b … (3 insgesamt)'
     >>> examples(["x" * 100], maxlen=10)
-    "'xxxxxxxxx…'"
+    'xxxxxxxxx…'
     """
-    out: list[str] = []
+    shown: list[str] = []
     total = 0
     for item in items:
         total += 1
-        if len(out) < n:
-            text = str(item)
-            out.append(repr(text if len(text) <= maxlen else text[: maxlen - 1] + "…"))
-    if total > n:
-        return f"{', '.join(out)} und {total - n} weitere ({total} insgesamt)"
-    return ", ".join(out)
+        if len(shown) < n:
+            s = str(item)
+            shown.append(s if len(s) <= maxlen else s[: maxlen - 1] + "…")
+    text = ", ".join(shown)
+    return text + (f" … ({total} insgesamt)" if total > n else "")

@@ -129,7 +129,7 @@ def check_archive(path: Path) -> None:
             if m.file_size > 16 * 2**20 and m.file_size > MAX_RATIO * max(m.compress_size, 1):
                 raise _too_big(
                     path,
-                    f"der Teil {examples([m.filename], 1)} entpackt sich auf das "
+                    f"der Teil '{examples([m.filename], 1)}' entpackt sich auf das "
                     f"{m.file_size // max(m.compress_size, 1)}-Fache (über {m.file_size >> 20} MB)",
                     f"höchstens das {MAX_RATIO}-Fache",
                     "Die Datei ist vermutlich manipuliert (ZIP-Bombe). Speichern Sie die Tabelle neu.",

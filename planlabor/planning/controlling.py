@@ -31,8 +31,8 @@ import pandas as pd
 import pyarrow as pa
 
 from planlabor.errors import InputError, examples
+from planlabor.io.files import file_sha256
 from planlabor.io.geo import read_attribute_table
-from planlabor.io.importer import file_sha256
 from planlabor.io.periods import parse_period
 from planlabor.store import Store
 from planlabor.store.guard import finite_number
@@ -71,7 +71,7 @@ def _num(value: Any, path: Path, row: int, column: str, minimum: float | None = 
         number = float(s)
     except ValueError:
         raise InputError(
-            f"{examples([value], 1)} ist kein Betrag und keine Fallzahl.",
+            f"'{examples([value], 1)}' ist kein Betrag und keine Fallzahl.",
             file=path,
             row=row,
             column=column,

@@ -35,8 +35,8 @@ from typing import Any, Literal
 import pandas as pd
 
 from planlabor.errors import InputError, NotFoundError, examples
+from planlabor.io.files import file_sha256
 from planlabor.io.geo import read_attribute_table
-from planlabor.io.importer import file_sha256
 from planlabor.store import Store
 from planlabor.store.guard import finite_number
 
@@ -119,7 +119,7 @@ def _number(text: Any, where: dict[str, Any], minimum: float | None = 0.0) -> fl
         number = float(s)
     except ValueError:
         raise InputError(
-            f"{examples([text], 1)} ist keine Zahl.",
+            f"'{examples([text], 1)}' ist keine Zahl.",
             expected="ein Betrag wie 250000 oder 250.000,00",
             **where,
         ) from None

@@ -19,8 +19,8 @@ import pandas as pd
 import pyarrow as pa
 
 from planlabor.errors import InputError, NotFoundError, examples
+from planlabor.io.files import file_sha256
 from planlabor.io.geo import read_geo
-from planlabor.io.importer import file_sha256
 from planlabor.io.periods import parse_period_option
 from planlabor.store import ImportRecord, Store
 
@@ -239,7 +239,7 @@ def import_facilities(
         if bad:
             shown = [f"Zeile {rows[i]}: {gdf[capacity_column].iloc[i]}" for i in bad]
             raise InputError(
-                f"Die Platzzahl {examples([gdf[capacity_column].iloc[bad[0]]], 1)} ist keine gültige "
+                f"Die Platzzahl '{examples([gdf[capacity_column].iloc[bad[0]]], 1)}' ist keine gültige "
                 f"Platzzahl ({len(bad)} ungültige: {examples(shown)}). Nichts wurde importiert.",
                 file=path,
                 row=rows[bad[0]],

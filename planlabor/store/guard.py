@@ -70,14 +70,14 @@ def finite_number(
     the cell (``where``: file, row, column) and what it held (``source``, shortened)."""
     if not math.isfinite(value):
         raise InputError(
-            f"{what} {examples([str(source)], 1)} ist keine endliche Zahl. Nichts wurde importiert.",
+            f"{what} '{examples([str(source)], 1)}' ist keine endliche Zahl. Nichts wurde importiert.",
             expected="eine Zahl (nicht inf, NaN oder unendlich) oder eine leere Zelle",
             hint="Korrigieren Sie den Wert oder lassen Sie die Zelle leer (fehlender Wert).",
             **where,
         )
     if minimum is not None and value < minimum:
         raise InputError(
-            f"{what} {examples([str(source)], 1)} ist kleiner als {_de(minimum)}. Nichts wurde importiert.",
+            f"{what} '{examples([str(source)], 1)}' ist kleiner als {_de(minimum)}. Nichts wurde importiert.",
             expected=f"eine Zahl ab {_de(minimum)} oder eine leere Zelle",
             hint="Korrigieren Sie den Wert oder lassen Sie die Zelle leer (fehlender Wert).",
             **where,
