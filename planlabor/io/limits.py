@@ -64,8 +64,8 @@ def check_input(path: Path) -> None:
             "Teilen Sie die Datei auf (oder erlauben Sie mehr mit PLANLABOR_MAX_FILE_MB).",
         )
     suffix = path.suffix.lower()
-    if suffix in (".xlsx", ".xlsm", ".ods"):
-        check_archive(path)
+    if suffix in (".xlsx", ".xlsm", ".ods") or zipfile.is_zipfile(path):
+        check_archive(path)  # also a CSV delivered zipped (GENESIS)
     elif suffix in (".csv", ".tsv", ".txt", ".tab", ""):
         _check_first_line(path)
 
