@@ -16,7 +16,6 @@ from __future__ import annotations
 import gzip
 import json
 import threading
-from collections import OrderedDict
 from collections.abc import Callable
 from enum import Enum
 from typing import Any
@@ -25,6 +24,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
+from planlabor.atlas.cache import BASE, BASE_JSON, Entry
 from planlabor.atlas.ogc_data import CRS84, EPSG, FeatureTable, build_table, crs_uri, register
 
 CONFORMANCE = [
@@ -50,7 +50,6 @@ ITEM_PARAMS = {
     "resulttype",
 }
 JSON_TYPES = {"application/json", "application/geo+json", "application/schema+json"}
-MAX_BASES = 8  # API objects per base URL (links are absolute); bounded against Host-header floods
 _EXC = {"application/json": {"schema": {"$ref": "#/components/schemas/OgcException"}}}
 OGC_ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"description": "Ungültiger Parameter (OGC-Ausnahme)", "content": _EXC},
@@ -78,24 +77,42 @@ def ogc_exception_schema(spec: dict[str, Any]) -> None:
 
 
 class OgcService:
-    """Feature tables and pygeoapi API objects of one atlas application."""
+    """Feature tables and pygeoapi API objects of one atlas application.
+
+    Links are written with the placeholder :data:`~planlabor.atlas.cache.BASE` for the server's
+    address (filled in when an answer is sent), so one API object per view serves every host
+    name and the cache key never holds the ``Host`` header.  When the server reloads a changed
+    workspace (a new answer cache in ``svc``), the tables are rebuilt too.
+    """
 
     def __init__(self, svc: Any) -> None:
         self.svc = svc
         self.lock = threading.RLock()
         self.tables: dict[tuple[str, bool], FeatureTable | None] = {}
-        self.apis: OrderedDict[tuple[str, bool], Any] = OrderedDict()
+        self.apis: dict[bool, Any] = {}
         self._configs: dict[bool, dict[str, Any]] = {}
+        self._generation = svc.responses
+        self._n = 0
+
+    def fresh(self) -> None:
+        """Drop everything built from an older state of the workspace."""
+        if self.svc.responses is not self._generation:
+            with self.lock:
+                if self.svc.responses is not self._generation:
+                    self.tables, self.apis, self._configs = {}, {}, {}
+                    self._generation = self.svc.responses
+                    self._n += 1
 
     def key(self, layer: str, public: bool) -> str:
-        return f"{id(self)}/{'public' if public else 'intern'}/{layer}"
+        return f"{id(self)}/{self._n}/{'public' if public else 'intern'}/{layer}"
 
     def table(self, layer: str, public: bool) -> FeatureTable | None:
         k = (layer, public)
         if k not in self.tables:
             with self.lock:
                 if k not in self.tables:
-                    t = build_table(self.svc.src, layer, public)
+                    with self.svc.reading() as src:  # the store is open only while building
+                        t = build_table(src, layer, public)
                     if t is not None:
                         register(self.key(layer, public), t)
                     self.tables[k] = t
@@ -168,27 +185,23 @@ class OgcService:
             }
         return self._configs[public]
 
-    def api(self, base: str, public: bool) -> Any:
-        """A pygeoapi API object for the base URL ``base`` (…/ogc)."""
+    def api(self, public: bool) -> Any:
+        """The pygeoapi API object of a view; its links start with the address placeholder."""
         import copy
 
         from pygeoapi.api import API
 
-        k = (base, public)
         with self.lock:
-            hit = self.apis.get(k)
+            hit = self.apis.get(public)
             if hit is None:
+                base = BASE + "/ogc"
                 cfg = copy.deepcopy(self.config(public))
                 cfg["server"]["url"] = base
                 for res in cfg["resources"].values():
                     for link in res["links"]:
                         link["href"] = link["href"].replace("{base}", base)
                 hit = API(cfg, {})
-                self.apis[k] = hit
-                while len(self.apis) > MAX_BASES:
-                    self.apis.popitem(last=False)
-            else:
-                self.apis.move_to_end(k)
+                self.apis[public] = hit
             return hit
 
     def warm(self) -> None:
@@ -240,8 +253,7 @@ def mount_ogc(app: FastAPI, svc: Any, public_view: Callable[[Request], bool]) ->
 
     def call(request: Request, fn: Any, allowed: set[str], *args: str) -> tuple[int, dict[str, str], bytes]:
         pub = public_view(request)
-        base = str(request.base_url).rstrip("/") + "/ogc"
-        api = ogc.api(base, pub)
+        api = ogc.api(pub)
         bad = known_params(request, allowed)
         if bad:
             hint = "erlaubt: " + ", ".join(sorted(allowed)) if bad != "f" else "f=json"
@@ -258,7 +270,7 @@ def mount_ogc(app: FastAPI, svc: Any, public_view: Callable[[Request], bool]) ->
 
     building: dict[tuple[Any, ...], threading.Lock] = {}
 
-    def build(request: Request, key: tuple[Any, ...], fn: Any, allowed: set[str], *args: str) -> Any:
+    def build(request: Request, key: tuple[Any, ...], fn: Any, allowed: set[str], *args: str) -> Entry:
         # one build per URL at a time: concurrent first requests wait for it instead of repeating it
         with ogc.lock:
             lock = building.setdefault(key, threading.Lock())
@@ -266,26 +278,36 @@ def mount_ogc(app: FastAPI, svc: Any, public_view: Callable[[Request], bool]) ->
             hit = svc.responses.get(key)
             if hit is None:
                 status, headers, raw = call(request, fn, allowed, *args)
-                hit = (raw, gzip.compress(raw, 5), status, headers)
+                meta: tuple[tuple[bytes, bytes], ...] = ((b":status", str(status).encode()),)
+                meta += tuple((k.lower().encode(), v.encode()) for k, v in headers.items())
+                hit = Entry(raw, gzip.compress(raw, 5), BASE_JSON.encode() in raw, meta)
                 if status < 500:
-                    svc.remember(key, hit)
+                    svc.responses.put(key, hit)
         with ogc.lock:
             building.pop(key, None)
         return hit
 
     async def answer(request: Request, fn: Any, allowed: set[str], *args: str) -> Response:
-        key = ("ogc", public_view(request), str(request.url))
+        ogc.fresh()
+        # the key holds path and query, never the Host header (links carry the placeholder)
+        key = ("ogc", public_view(request), request.url.path, request.url.query)
         hit = svc.responses.get(key)
         if hit is None:
             hit = await run_in_threadpool(build, request, key, fn, allowed, *args)
-        raw, packed, status, headers = hit
+        head = {k.decode(): v.decode() for k, v in hit.headers}
+        status = int(head.pop(":status"))
+        raw, packed = hit.raw, hit.packed
+        if hit.templated:  # the requesting address into the links
+            base = json.dumps(str(request.base_url).rstrip("/"))[1:-1].encode("utf-8")
+            raw = raw.replace(BASE_JSON.encode(), base)
+            packed = gzip.compress(raw, 5)
+        head["Vary"] = "Accept-Encoding"
         if "gzip" in request.headers.get("accept-encoding", ""):
-            return Response(
-                packed, status, {**headers, "Content-Encoding": "gzip", "Vary": "Accept-Encoding"}
-            )
-        return Response(raw, status, {**headers, "Vary": "Accept-Encoding"})
+            return Response(packed, status, {**head, "Content-Encoding": "gzip"})
+        return Response(raw, status, head)
 
     def item_params(request: Request, layer: str) -> set[str]:
+        ogc.fresh()
         t = ogc.table(layer, public_view(request))
         return ITEM_PARAMS | ({"area_id", "area_name", "parent_id", "period", *t.columns} if t else set())
 
