@@ -93,7 +93,9 @@ def parse_cell_ids(
     text = pc.utf8_trim_whitespace(pa.array(pd.Series(ids).astype(str), pa.string()))
     g = pc.extract_regex(text, _PATTERN.pattern)
     if g.null_count:
-        _fail(text, g.is_null().to_numpy(zero_copy_only=False), file, column, lines, "ist keine Gitterzellen-ID")
+        _fail(
+            text, g.is_null().to_numpy(zero_copy_only=False), file, column, lines, "ist keine Gitterzellen-ID"
+        )
     new = pc.not_equal(g.field("res"), "").to_numpy(zero_copy_only=False)
 
     def num(name: str) -> np.ndarray:
@@ -132,7 +134,10 @@ def _fail(
 
 
 def format_cell_ids(
-    x: np.ndarray | Sequence[int], y: np.ndarray | Sequence[int], size: np.ndarray | int, style: Style = "2022"
+    x: np.ndarray | Sequence[int],
+    y: np.ndarray | Sequence[int],
+    size: np.ndarray | int,
+    style: Style = "2022",
 ) -> np.ndarray:
     """Cell ids for south-west corners ``x``, ``y`` (metres) and edge length ``size``.
 
