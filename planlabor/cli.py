@@ -2017,3 +2017,4 @@ def main(argv: list[str] | None = None) -> None:
 
 
 from planlabor import cli_fach as _cli_fach  # noqa: E402,F401  (registers the Fachthemen commands)
+from planlabor import cli_grid as _cli_grid  # noqa: E402,F401  (registers the grid commands)

@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from planlabor.errors import InputError
+from planlabor.io.export import format_number_de
 from planlabor.io.periods import parse_period_option
 from planlabor.io.zensus import GridTable, read_grid
 from planlabor.spatial.grid import (
@@ -52,6 +53,7 @@ class VariableSummary:
     cells_without_value: int
     total_before: float  # counts: sum over all cells; means: mean over all cells
     total_outside: float  # counts: sum in cells outside every area
+    total_partly_outside: float  # counts (flaeche): the part of border cells lying outside, by area
     total_after: float  # counts: sum over the areas; means: mean over the areas
     areas_partial: int  # areas with suppressed cells (partial sums)
     areas_suppressed: int  # areas whose cells are all suppressed
@@ -87,6 +89,50 @@ class GridImportReport:
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+    def lines(self) -> list[str]:
+        """The report for people, in German (what the command line prints)."""
+        from planlabor.io.export import format_number_de as de
+
+        def num(v: float, kind: str) -> str:
+            return "–" if v != v else de(v, 2 if kind == "Mittelwert" else 0)
+
+        method = {"zentroid": "Zellmittelpunkt im Gebiet", "flaeche": "nach Flächenanteil"}[self.method]
+        out = [
+            ("Probelauf (nichts importiert)" if self.dry_run else f"Import Nr. {self.import_id}")
+            + ": "
+            + " + ".join(self.files),
+            f"  Format: {self.layout}, Zellgröße {de(self.cell_size, 0)} m",
+            f"  Stichtag: {self.period} ({self.period_source})",
+            f"  Zuordnung zur Raumebene {self.layer!r}: {method}",
+            f"  Zellen: {de(self.cells_read, 0)} gelesen, {de(self.cells_assigned, 0)} zugeordnet, "
+            f"{de(self.cells_outside, 0)} außerhalb aller Gebiete"
+            + (
+                f", {de(self.cells_partly_outside, 0)} teilweise außerhalb"
+                if self.cells_partly_outside
+                else ""
+            ),
+            f"  Gebiete: {de(self.areas_total - len(self.areas_without_cells), 0)} von "
+            f"{de(self.areas_total, 0)} mit Zellen",
+            "  Variable | Art | Zellen mit Wert / gesperrt / ohne Wert | vorher (alle Zellen) | "
+            "außerhalb | nachher (alle Gebiete) | Gebiete Teilsumme / gesperrt",
+        ]
+        for v in self.variables:
+            kind = v.kind + (f", gewichtet mit {v.weight}" if v.weight else "") + f" ({v.rule})"
+            out.append(
+                f"  {v.variable} | {kind} | {de(v.cells_with_value, 0)} / {de(v.cells_suppressed, 0)} / "
+                f"{de(v.cells_without_value, 0)} | {num(v.total_before, v.kind)} | "
+                f"{num(v.total_outside, v.kind)} | {num(v.total_after, v.kind)} | "
+                f"{de(v.areas_partial, 0)} / {de(v.areas_suppressed, 0)}"
+            )
+        if self.outside_examples:
+            out.append("  Zellen außerhalb, z. B.: " + ", ".join(self.outside_examples[:5]))
+        out.extend(f"  Hinweis: {w}" for w in self.warnings)
+        if not self.dry_run:
+            out.append(
+                "  Frühere Fassungen derselben Variablen sind ersetzt; zurückholen mit 'planlabor revert NR'."
+            )
+        return out
 
 
 def classify(column: str, means: Sequence[str], counts: Sequence[str]) -> tuple[bool, str]:
@@ -219,10 +265,12 @@ def _summary(
             if has.any()
             else float("nan")
         )
-        outside = float("nan")
+        outside = part_out = float("nan")
     else:
         before = float(np.nansum(np.where(ok, vals.value, 0.0)))
         outside = float(np.nansum(np.where(ok & a.outside, vals.value, 0.0)))
+        partly = ok & a.partly_outside
+        part_out = float(np.nansum(np.where(partly, vals.value * (1 - a.covered), 0.0)))
         after = float(np.nansum(agg["value"].to_numpy()))
     flags = agg["flag"].to_numpy(dtype=object)
     return VariableSummary(
@@ -235,6 +283,7 @@ def _summary(
         cells_without_value=int(vals.missing.sum()),
         total_before=before,
         total_outside=outside,
+        total_partly_outside=part_out,
         total_after=after,
         areas_partial=int(np.isin(flags, ["teilsumme", "geschaetzt_unvollstaendig"]).sum()),
         areas_suppressed=int((flags == "gesperrt").sum()),
@@ -342,8 +391,20 @@ def _report(
     warnings = list(warnings)
     if outside.any():
         warnings.append(
-            f"{int(outside.sum())} Zellen liegen in keinem Gebiet von {layer_id!r} "
-            "(z. B. an der Küste oder der Landesgrenze); ihre Werte stehen als 'außerhalb' im Bericht."
+            f"{int(outside.sum())} Zellen liegen in keinem Gebiet von {layer_id!r}; ihre Werte fehlen "
+            "in den Gebieten und stehen als 'außerhalb' im Bericht."
+        )
+    if a.partly_outside.any():
+        share = "; ".join(
+            f"{v.variable}: {format_number_de(v.total_partly_outside, 0)}"
+            for v in summaries
+            if v.kind == "Anzahl" and v.total_partly_outside > 0
+        )
+        warnings.append(
+            f"{int(a.partly_outside.sum())} Zellen liegen nur teilweise in Gebieten von {layer_id!r}; "
+            "ihr ganzer Wert geht an die überdeckten Gebiete (richtig, wo außerhalb niemand wohnt, "
+            "etwa an der Küste; zu viel, wo die Raumebene an bewohntes Gebiet grenzt)"
+            + (f". Nach Fläche außerhalb läge: {share}." if share else ".")
         )
     if without:
         hint = " Mit --methode flaeche erhalten sie ihren Flächenanteil." if method == "zentroid" else ""
