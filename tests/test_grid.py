@@ -170,6 +170,11 @@ def test_sniff_says_no_to_other_tables(tmp_path: Path) -> None:
     other = write(tmp_path / "kreise.csv", "ARS;Name;Einwohner\n01001;Flensburg;90000\n")
     assert sniff(other) == 0.0
     assert sniff(DATA / "deutschland" / "vg5000_kreise_2021.geojson") == 0.0
+    points = tmp_path / "punkte.parquet"  # x/y that are not cell centres of the grid
+    pd.DataFrame({"x": [390123.4, 391000.0], "y": [5820000.2, 5821000.0], "plaetze": [40, 55]}).to_parquet(
+        points
+    )
+    assert sniff(points) < 0.5
 
 
 @pytest.mark.parametrize(

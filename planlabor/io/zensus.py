@@ -81,7 +81,11 @@ def sniff(path: str | Path) -> float:
             roles = _roles(names)
             if roles.id is not None:
                 return 0.99
-            return 0.9 if roles.x and roles.y and roles.values else 0.0
+            if not (roles.x and roles.y and roles.values):
+                return 0.0
+            return (
+                0.9 if _on_grid(pq.ParquetFile(path).read_row_group(0, columns=[roles.x, roles.y])) else 0.1
+            )
         if path.suffix.lower() not in (".csv", ".txt"):
             return 0.0
         with path.open("rb") as fh:
@@ -101,6 +105,20 @@ def sniff(path: str | Path) -> float:
         first = lines[1].split(_delimiter(lines[0]))[names.index(roles.id)]
         return 0.99 if is_cell_id(first.strip().strip('"')) else 0.5
     return 0.9
+
+
+def _on_grid(table: pa.Table) -> bool:
+    """True if the first coordinates are cell centres of a Zensus grid inside Europe's EPSG:3035 frame."""
+    from planlabor.areas.keys_grid import size_from_centres
+
+    head = table.slice(0, 1000)
+    try:
+        x = np.asarray(head.column(0).to_numpy(), dtype=np.float64)
+        y = np.asarray(head.column(1).to_numpy(), dtype=np.float64)
+    except (pa.ArrowInvalid, TypeError, ValueError):
+        return False
+    inside = (x > 1e6).all() and (x < 8e6).all() and (y > 1e6).all() and (y < 6e6).all()
+    return bool(len(x)) and bool(inside) and size_from_centres(x, y) is not None
 
 
 def _delimiter(header: str) -> str:
