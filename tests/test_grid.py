@@ -156,6 +156,19 @@ def test_100m_ids_both_spellings(tmp_path: Path) -> None:
         assert grid.frame["flag"].fillna("").tolist() == ["", "gesperrt"]
 
 
+def test_note_column_is_not_a_variable(tmp_path: Path) -> None:
+    path = write(
+        tmp_path / "Zensus2022_Durchschnittsalter_1km-Gitter.csv",
+        "GITTER_ID_1km;x_mp_1km;y_mp_1km;Durchschnittsalter;werterlaeuternde_Zeichen\n"
+        "CRS3035RES1000mN2689000E4337000;4337500;2689500;44,53;\n"
+        "CRS3035RES1000mN2689000E4338000;4338500;2689500;–;KLAMMERN\n",
+    )
+    grid = read_grid(path)
+    assert grid.variables == ["Durchschnittsalter"]
+    assert grid.frame["value"].iloc[0] == pytest.approx(44.53)
+    assert any("werterlaeuternde_Zeichen" in w and "1 nicht leer" in w for w in grid.warnings)
+
+
 def test_parquet_conversion() -> None:
     path = ZENSUS / "continuous_Einwohner.parquet"
     assert sniff(path) >= 0.9

@@ -34,6 +34,9 @@ import pyarrow.compute as pc
 
 from planlabor.errors import InputError
 
+# The cell ids live in planlabor.areas.keys_grid; they are imported inside the functions because
+# planlabor.areas imports planlabor.io at package level (a top-level import here would be a cycle).
+
 #: Stichtage of the censuses (the file states the census; the grid has no date column)
 CENSUS_DATES = {"2011": "2011-05-09", "2022": "2022-05-15"}
 SUPPRESSED = "gesperrt"
