@@ -169,6 +169,17 @@ def test_note_column_is_not_a_variable(tmp_path: Path) -> None:
     assert any("werterlaeuternde_Zeichen" in w and "1 nicht leer" in w for w in grid.warnings)
 
 
+def test_2022_numbers_are_german(tmp_path: Path) -> None:
+    path = write(
+        tmp_path / "Zensus2022_Bevoelkerungszahl_10km-Gitter.csv",
+        "GITTER_ID_10km;x_mp_10km;y_mp_10km;Einwohner\n"
+        "CRS3035RES10000mN2680000E4330000;4335000;2685000;12.345\n"
+        "CRS3035RES10000mN2680000E4340000;4345000;2685000;987\n",
+    )
+    grid = read_grid(path)
+    assert grid.cell_size == 10_000 and grid.frame["value"].tolist() == [12_345, 987]
+
+
 def test_parquet_conversion() -> None:
     path = ZENSUS / "continuous_Einwohner.parquet"
     assert sniff(path) >= 0.9
@@ -201,6 +212,12 @@ def test_sniff_says_no_to_other_tables(tmp_path: Path) -> None:
         ),
         (
             "GITTER_ID_1km;Einwohner\nCRS3035RES1000mN2689000E4337000;12\nCRS3035RES1000mN2690000E4337000;zwölf\n",
+            3,
+            "Einwohner",
+            "keine Zahl",
+        ),
+        (
+            "GITTER_ID_1km;Einwohner\nCRS3035RES1000mN2689000E4337000;1.234\nCRS3035RES1000mN2690000E4337000;44.5\n",
             3,
             "Einwohner",
             "keine Zahl",

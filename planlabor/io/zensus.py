@@ -51,7 +51,7 @@ _ID = re.compile(r"^gitter_id(_(100m|1km|10km))?$", re.I)
 _X = re.compile(r"^x(_mp(_(100m|1km|10km))?)?$", re.I)
 _Y = re.compile(r"^y(_mp(_(100m|1km|10km))?)?$", re.I)
 _DASHES = ("–", "—", "-")  # en dash as published, em dash and hyphen as re-saved by spreadsheets
-EXPECTED_VALUE = "eine Zahl wie 1234 oder 44,6, '–' für gesperrt oder leer"
+EXPECTED_VALUE = "eine Zahl wie 1234, 1.234 oder 44,6, '–' für gesperrt oder leer"
 
 
 @dataclass
@@ -399,7 +399,9 @@ def _values(
         missing = np.isnan(value)
         suppressed = np.zeros(len(value), dtype=bool)
     else:
-        raw, value, missing, suppressed = _parse_text(path, column, name, lines)
+        raw, value, missing, suppressed = _parse_text(
+            path, column, name, lines, german=layout == "zensus2022"
+        )
     if layout in ("zensus2011", "parquet"):
         missing = missing | (value == -1)
         suppressed = suppressed | (value == -9)
@@ -416,17 +418,25 @@ def _values(
 
 
 def _parse_text(
-    path: Path, column: pa.ChunkedArray, name: str, lines: np.ndarray
+    path: Path, column: pa.ChunkedArray, name: str, lines: np.ndarray, german: bool
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Numbers from text (decimal comma or point), dashes as suppressed, empty as no value."""
+    """Numbers from text, dashes as suppressed, empty as no value.
+
+    German numbers (the Zensus 2022 layout, or any column with a decimal comma): ``1.234`` is a
+    thousand, ``44,6`` a decimal; a point that does not group thousands is refused rather than
+    guessed.  Otherwise (2011 layout, Parquet text) a point is the decimal point.
+    """
     text = pc.utf8_trim_whitespace(column.cast(pa.string()))
     raw = np.asarray(text.to_numpy(zero_copy_only=False), dtype=object)
     dash = pc.is_in(text, pa.array(_DASHES)).to_numpy(zero_copy_only=False)
     empty = pc.equal(text, "").to_numpy(zero_copy_only=False)
-    comma = bool(pc.any(pc.match_substring(text, ",")).as_py())
-    num = pc.replace_substring(text, ".", "") if comma else text
-    num = pc.replace_substring(num, ",", ".")
-    ok = pc.match_substring_regex(num, r"^[-+]?[0-9]+(\.[0-9]*)?$").to_numpy(zero_copy_only=False)
+    if german or bool(pc.any(pc.match_substring(text, ",")).as_py()):
+        pattern = r"^[-+]?([0-9]{1,3}(\.[0-9]{3})+|[0-9]+)(,[0-9]+)?$"
+        ok = pc.match_substring_regex(text, pattern).to_numpy(zero_copy_only=False)
+        num = pc.replace_substring(pc.replace_substring(text, ".", ""), ",", ".")
+    else:
+        num = text
+        ok = pc.match_substring_regex(num, r"^[-+]?[0-9]+(\.[0-9]*)?$").to_numpy(zero_copy_only=False)
     bad = ~(ok | dash | empty)
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
