@@ -37,6 +37,10 @@ from planlabor.errors import InputError
 # The cell ids live in planlabor.areas.keys_grid; they are imported inside the functions because
 # planlabor.areas imports planlabor.io at package level (a top-level import here would be a cycle).
 
+#: for the registry of readers (``planlabor formats``): name, what it reads, an example file
+FORMAT = "zensus-gitter"
+DESCRIPTION = "Zensus-Gitterzellen 100 m / 1 km / 10 km: CSV des Zensus 2022 und 2011, Parquet-Umwandlungen"
+EXAMPLE = "Zensus2022_Bevoelkerungszahl_1km-Gitter.csv (GITTER_ID_1km;x_mp_1km;y_mp_1km;Einwohner)"
 #: Stichtage of the censuses (the file states the census; the grid has no date column)
 CENSUS_DATES = {"2011": "2011-05-09", "2022": "2022-05-15"}
 SUPPRESSED = "gesperrt"
