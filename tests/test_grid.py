@@ -217,6 +217,12 @@ def test_sniff_says_no_to_other_tables(tmp_path: Path) -> None:
             "keine Zahl",
         ),
         (
+            "GITTER_ID_1km;Einwohner\nCRS3035RES1000mN2689000E4337000;1\n\nCRS3035RES1000mN2690000E4337000\n",
+            4,
+            None,
+            "nicht so viele Felder",
+        ),
+        (
             "GITTER_ID_1km;Einwohner\nCRS3035RES1000mN2689000E4337000;1.234\nCRS3035RES1000mN2690000E4337000;44.5\n",
             3,
             "Einwohner",
@@ -237,7 +243,7 @@ def test_sniff_says_no_to_other_tables(tmp_path: Path) -> None:
     ],
 )
 def test_bad_files_are_refused_with_row_and_column(
-    tmp_path: Path, text: str, row: int, column: str, what: str
+    tmp_path: Path, text: str, row: int, column: str | None, what: str
 ) -> None:
     with pytest.raises(InputError, match=what) as err:
         read_grid(write(tmp_path / "z.csv", text))

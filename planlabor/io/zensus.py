@@ -242,15 +242,25 @@ def _read_csv(path: Path) -> tuple[pa.Table, np.ndarray, str]:
             ),
         )
     except pa.ArrowInvalid as exc:
-        m = re.search(r"[Rr]ow #?(\d+)", str(exc))
         raise InputError(
             "Eine Zeile der Gitterdatei hat nicht so viele Felder wie die Kopfzeile.",
             file=path,
-            row=int(m.group(1)) if m else None,
+            row=_ragged_line(data, _delimiter(header), len(names)),
             expected=f"{len(names)} Felder je Zeile, getrennt durch {_delimiter(header)!r}",
             detail=str(exc),
         ) from exc
     return table, lines[1 : table.num_rows + 1], "csv"
+
+
+def _ragged_line(data: bytes, delimiter: str, width: int) -> int | None:
+    """The first line with another number of fields than the header (only to report an error)."""
+    import csv
+
+    reader = csv.reader(io.StringIO(data.decode("utf-8", errors="replace")), delimiter=delimiter)
+    for row in reader:
+        if row and len(row) != width:
+            return reader.line_num
+    return None
 
 
 def _nonempty_lines(data: bytes) -> np.ndarray:
