@@ -7,6 +7,7 @@
 * a 100 m grid over Berlin (no real 100 m file ships with the project: the 90,508 cells of the
   100 m INSPIRE grid touching Berlin's 542 Planungsräume, with generated inhabitants) into the
   Planungsräume (the Sozialräume of the LOR system) in ≤ 5 s, both methods;
+* a generated 100 m grid of all Germany (about 3 million cells) into the Gemeinden;
 * the whole import as a planner runs it (read the file, assign, aggregate, store; the Berlin
   grid written as a Zensus 2022 CSV first).
 
@@ -89,6 +90,26 @@ def bench_germany() -> dict[str, float]:
     }
 
 
+def bench_germany_100m() -> dict[str, float]:
+    """A 100 m grid of all Germany (no real file ships: up to 15 generated 100 m cells in each
+    populated 1 km cell, about 3 million, as many as the Zensus 2022 100 m file has) into the
+    Gemeinden; one run each."""
+    from planlabor.spatial.grid import to_grid_crs
+
+    cells = pd.read_parquet(ZENSUS / "continuous_Einwohner.parquet")
+    cells = cells[cells["Einwohner"] > 0]
+    sub = np.random.default_rng(0).integers(0, 100, (len(cells), 15))
+    x = (cells["x"].to_numpy()[:, None] - 450 + (sub % 10) * 100).ravel().astype(float)
+    y = (cells["y"].to_numpy()[:, None] - 450 + (sub // 10) * 100).ravel().astype(float)
+    first = np.unique(pd.factorize(x * 1e7 + y)[0], return_index=True)[1]
+    x, y = x[first], y[first]
+    polys = np.asarray(to_grid_crs(gpd.read_file(VG5000_GEM).geometry.values, "EPSG:31467"))
+    ones = np.ones(len(x))
+    t_c, _ = best(lambda: ours(x, y, 100, polys, ones, "zentroid"), n=1)
+    t_a, _ = best(lambda: ours(x, y, 100, polys, ones, "flaeche"), n=1)
+    return {"cells": len(x), "zentroid": t_c, "flaeche": t_a}
+
+
 def berlin_grid() -> tuple[np.ndarray, np.ndarray, Any]:
     """Centres of the 100 m INSPIRE cells touching Berlin, and the 542 PLR in EPSG:3035."""
     plr = gpd.read_file(PLR).to_crs("EPSG:3035")
@@ -166,13 +187,23 @@ def main() -> dict[str, float]:
         f"Zentroid {be['zentroid']:.3f} s, Flächenanteil {be['flaeche']:.3f} s (Ziel ≤ 5 s); "
         f"sjoin {be['sjoin']:.2f} s"
     )
+    big = bench_germany_100m()
+    print(
+        f"Deutschland 100-m-Gitter (erzeugt), {de_(big['cells'])} Zellen → Gemeinden: "
+        f"Zentroid {big['zentroid']:.2f} s, Flächenanteil {big['flaeche']:.2f} s"
+    )
     imp = bench_import()
     print(
         f"Ganzer Import (lesen, zuordnen, speichern): Deutschland Parquet → Gemeinden Zentroid "
         f"{imp['de_zentroid']:.2f} s, Flächenanteil {imp['de_flaeche']:.2f} s; Berlin 100-m-CSV → PLR "
         f"Zentroid {imp['be_zentroid']:.2f} s, Flächenanteil {imp['be_flaeche']:.2f} s"
     )
-    return {**{f"de_{k}": v for k, v in de.items()}, **{f"be_{k}": v for k, v in be.items()}, **imp}
+    return {
+        **{f"de_{k}": v for k, v in de.items()},
+        **{f"be_{k}": v for k, v in be.items()},
+        **{f"de100_{k}": v for k, v in big.items()},
+        **imp,
+    }
 
 
 if __name__ == "__main__":

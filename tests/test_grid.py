@@ -448,3 +448,15 @@ def test_germany_centroid_keeps_every_inhabitant(tmp_path: Path) -> None:
     total2 = ws.store.observations("gemeinde", ["Einwohner"])["value"].sum()
     assert total2 == pytest.approx(TOTAL_2011 - v2.total_outside, abs=0.01)
     assert v2.total_outside < v.total_outside and r2.cells_partly_outside > 0
+
+
+def test_overlapping_areas_first_wins_or_shares() -> None:
+    from planlabor.spatial.grid import assign_cells
+
+    polys = np.array([box(0, 0, 20, 10), box(10, 0, 30, 10)])
+    x, y = np.array([5.0, 15.0, 25.0]), np.array([5.0, 5.0, 5.0])
+    assert centres_in_polygons(x, y, 10, polys).tolist() == [0, 0, 1]
+    a = assign_cells(x, y, 10, polys, "flaeche")
+    pairs = sorted(zip(a.cell.tolist(), a.area.tolist(), a.weight.tolist(), strict=True))
+    assert pairs == [(0, 0, 1.0), (1, 0, 0.5), (1, 1, 0.5), (2, 1, 1.0)]
+    assert a.covered.tolist() == [1.0, 2.0, 1.0]

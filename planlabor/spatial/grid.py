@@ -181,9 +181,7 @@ def centres_in_polygons(x: np.ndarray, y: np.ndarray, size: float, polygons: Any
     col = np.rint((x - gx) / size).astype(np.int64)
     row = np.rint((y - gy) / size).astype(np.int64)
     ncols, nrows = int(col.max()) + 1, int(row.max()) + 1
-    keys = row * ncols + col
-    order = np.argsort(keys, kind="stable")
-    sorted_keys = keys[order]
+    order, sorted_keys = _sorted(row * ncols + col)
     # rows of centres each edge crosses: ylo <= y_row < yhi (horizontal edges cross none)
     ylo, yhi = np.minimum(y0, y1), np.maximum(y0, y1)
     r_first = np.maximum(np.ceil((ylo - gy) / size).astype(np.int64), 0)
@@ -211,12 +209,22 @@ def centres_in_polygons(x: np.ndarray, y: np.ndarray, size: float, polygons: Any
     run, pos = _expand(lo, hi - lo)
     cell = order[pos]
     owner = p[left][run]
-    first = np.lexsort((owner, cell))
-    cell, owner = cell[first], owner[first]
-    keep = np.ones(len(cell), dtype=bool)
-    keep[1:] = cell[1:] != cell[:-1]
-    out[cell[keep]] = owner[keep]
+    if np.bincount(cell, minlength=len(x)).max(initial=0) > 1:  # overlapping areas: the first wins
+        first = np.lexsort((owner, cell))
+        cell, owner = cell[first], owner[first]
+        keep = np.ones(len(cell), dtype=bool)
+        keep[1:] = cell[1:] != cell[:-1]
+        cell, owner = cell[keep], owner[keep]
+    out[cell] = owner
     return out
+
+
+def _sorted(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Order and sorted keys (files usually list cells row by row: then no sort is needed)."""
+    if len(keys) < 2 or bool(np.all(keys[1:] >= keys[:-1])):
+        return np.arange(len(keys)), keys
+    order = np.argsort(keys, kind="stable")
+    return order, keys[order]
 
 
 def _assign_area(x: np.ndarray, y: np.ndarray, size: float, polygons: Any) -> Assignment:
@@ -298,9 +306,7 @@ def cell_overlaps(
     # 4. candidate cells: the grid cells between the outermost pieces of each (polygon, row)
     ccol = np.rint((x - s / 2 - gx) / s).astype(np.int64)
     crow = np.rint((y - s / 2 - gy) / s).astype(np.int64)
-    ckey = crow * ncols + ccol
-    corder = np.argsort(ckey, kind="stable")
-    csorted = ckey[corder]
+    corder, csorted = _sorted(crow * ncols + ccol)
     g_row = group[g_start] % nrows
     lo = np.searchsorted(csorted, g_row * ncols + col[g_start], side="left")
     hi = np.searchsorted(csorted, g_row * ncols + col[g_end - 1], side="right")
