@@ -287,7 +287,7 @@ def _summary(
         total_after=after,
         areas_partial=int(np.isin(flags, ["teilsumme", "geschaetzt_unvollstaendig"]).sum()),
         areas_suppressed=int((flags == "gesperrt").sum()),
-        weight=weight_name if intensive else None,
+        weight=weight_name,
     )
 
 
@@ -327,18 +327,24 @@ def import_grid(
     a = assign_cells(x, y, size, polygons, method)
     wvals = _cell_values(long, weight_col, len(cells)) if weight_col else None
     rename = {k.lower(): v for k, v in (rename or {}).items()}
+    names = [rename.get(c.lower(), c) for c in columns]
+    if len({n.lower() for n in names}) < len(names):
+        raise InputError(
+            "Nach dem Umbenennen tragen zwei Spalten denselben Variablennamen: " + ", ".join(names) + ".",
+            column="--variable",
+            expected="jede Variable mit eigenem Namen",
+        )
     rows, summaries = [], []
     for col in columns:
         intensive, rule = classify(col, means, counts)
         vals = _cell_values(long, col, len(cells))
-        agg = aggregate(a, vals, intensive, wvals if intensive and col != weight_col else None)
+        w = wvals if intensive and col != weight_col else None
+        agg = aggregate(a, vals, intensive, w)
         name = rename.get(col.lower(), col)
         rows.append(
             pd.DataFrame({"area_id": area_ids, "variable": name, "value": agg["value"], "flag": agg["flag"]})
         )
-        summaries.append(
-            _summary(name, col, intensive, rule, vals, agg, a, wvals if intensive else None, weight_col)
-        )
+        summaries.append(_summary(name, col, intensive, rule, vals, agg, a, w, weight_col if w else None))
     warnings = [w for t in tables for w in t.warnings]
     report = _report(
         paths, tables, layer_id, method, per, per_source, cells, a, area_ids, summaries, warnings
