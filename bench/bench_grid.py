@@ -34,7 +34,7 @@ from planlabor.demo import data_dir
 warnings.filterwarnings("ignore")
 ROOT = Path(__file__).resolve().parent.parent
 ZENSUS = ROOT / "tests" / "data" / "zensus2011_1km"
-VG5000_GEM = ROOT / "tests" / "data" / "deutschland" / "vg5000_gem_2023" / "VG5000_GEM.shp"
+VG5000_GEM = data_dir() / "deutschland" / "VG5000_GEM.shp"
 PLR = data_dir() / "berlin" / "lor_2021" / "lor_planungsraeume_2021.shp"
 
 

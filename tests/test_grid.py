@@ -24,7 +24,7 @@ from planlabor.workspace import Workspace
 from tests.conftest import DATA, DEMO, table_fingerprint, write
 
 ZENSUS = DATA / "zensus2011_1km"
-VG5000_GEM = DATA / "deutschland" / "vg5000_gem_2023" / "VG5000_GEM.shp"
+VG5000_GEM = DEMO.parent / "deutschland" / "VG5000_GEM.shp"  # shipped with the Deutschland demo
 TOTAL_2011 = 80_212_528  # inhabitants in the 1 km grid of the Zensus 2011 (SOURCES.md)
 
 
@@ -460,3 +460,18 @@ def test_overlapping_areas_first_wins_or_shares() -> None:
     pairs = sorted(zip(a.cell.tolist(), a.area.tolist(), a.weight.tolist(), strict=True))
     assert pairs == [(0, 0, 1.0), (1, 0, 0.5), (1, 1, 0.5), (2, 1, 1.0)]
     assert a.covered.tolist() == [1.0, 2.0, 1.0]
+
+
+def test_registry_recognises_grid_files_and_points_to_grid_import(tmp_path: Path) -> None:
+    from planlabor.io.readers import REGISTRY, detect
+
+    assert "zensus-gitter" in [r.name for r in REGISTRY]
+    path = hand_file(tmp_path)
+    assert detect(path)[0].name == "zensus-gitter"
+    ws = hand_workspace(tmp_path)
+    ws.close()
+    res = CliRunner().invoke(cli, ["-C", str(tmp_path / "ws"), "import", str(path), "--layer", "bezirk"])
+    assert res.exit_code == 1
+    assert "Gitterdatei des Zensus" in res.output and "planlabor grid import" in res.output
+    res = CliRunner().invoke(cli, ["formats"])
+    assert "zensus-gitter" in res.output

@@ -24,8 +24,10 @@ from __future__ import annotations
 
 import io
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -476,3 +478,52 @@ def _period(path: Path, layout: str) -> tuple[str | None, str | None]:
     if layout == "zensus2011":
         return CENSUS_DATES["2011"], "Zellen-IDs im Stil des Zensus 2011 (Stichtag)"
     return None, None
+
+
+# ------------------------------------------------------------- readers registry
+@dataclass(frozen=True)
+class GridReader:
+    """The entry of the grid files in the registry of readers (:mod:`planlabor.io.readers`).
+
+    It has the fields of :class:`planlabor.io.readers.base.Reader` but is defined here: importing
+    that module would load the registry, which imports this module while it is being built.
+    """
+
+    name: str
+    title: str
+    publisher: str
+    example: str
+    sniff: Callable[[Any], float]
+    read: Callable[[Any], Any]
+    notes: list[str] = field(default_factory=list)
+
+
+def _sniff_probe(probe: Any) -> float:
+    return sniff(probe.path)
+
+
+def _refer_to_grid_import(ctx: Any) -> Any:
+    """Grid cells are not keyed by area: they are assigned to the areas by their position."""
+    layer = ctx.options.layer
+    period = f" --period {ctx.options.period}" if getattr(ctx.options, "period", None) else ""
+    raise InputError(
+        "Die Datei ist eine Gitterdatei des Zensus: ihre Zellen tragen keine Gebietsschlüssel, "
+        "sondern werden den Gebieten nach ihrer Lage zugeordnet.",
+        file=ctx.path,
+        expected="für 'planlabor import' eine Tabelle mit Gebietsschlüsseln",
+        hint=f"Importieren Sie sie mit 'planlabor grid import {ctx.path.name} --layer {layer}{period}' "
+        "(mit --methode flaeche nach Flächenanteilen, mit --dry-run erst zur Ansicht).",
+    )
+
+
+READERS = [
+    GridReader(
+        FORMAT,
+        DESCRIPTION,
+        "Statistische Ämter des Bundes und der Länder (Zensus 2011, Zensus 2022)",
+        "Zensus2022_Bevoelkerungszahl_1km-Gitter.csv",
+        _sniff_probe,
+        _refer_to_grid_import,
+        ["Zellen werden räumlich zugeordnet: planlabor grid import DATEI --layer EBENE"],
+    )
+]
