@@ -327,7 +327,7 @@ def _import_options(kw: dict[str, Any], default_unmatched: str) -> Any:
 def _print_import(r: Any) -> None:
     from planlabor.io.import_text import report_lines
 
-    for line in report_lines(r):
+    for line in r.lines() if hasattr(r, "lines") else report_lines(r):
         click.echo(line)
 
 

@@ -462,7 +462,7 @@ def test_overlapping_areas_first_wins_or_shares() -> None:
     assert a.covered.tolist() == [1.0, 2.0, 1.0]
 
 
-def test_registry_recognises_grid_files_and_points_to_grid_import(tmp_path: Path) -> None:
+def test_registry_recognises_grid_files_and_import_assigns_them(tmp_path: Path) -> None:
     from planlabor.io.readers import REGISTRY, detect
 
     assert "zensus-gitter" in [r.name for r in REGISTRY]
@@ -470,8 +470,11 @@ def test_registry_recognises_grid_files_and_points_to_grid_import(tmp_path: Path
     assert detect(path)[0].name == "zensus-gitter"
     ws = hand_workspace(tmp_path)
     ws.close()
-    res = CliRunner().invoke(cli, ["-C", str(tmp_path / "ws"), "import", str(path), "--layer", "bezirk"])
-    assert res.exit_code == 1
-    assert "Gitterdatei des Zensus" in res.output and "planlabor grid import" in res.output
+    # 'planlabor import' takes a grid file like any other: the cells are assigned by their centres
+    res = CliRunner().invoke(
+        cli, ["-C", str(tmp_path / "ws"), "import", str(path), "--layer", "bezirk", "--period", "2022-05-15"]
+    )
+    assert res.exit_code == 0, res.output
+    assert "Zellmittelpunkt im Gebiet" in res.output
     res = CliRunner().invoke(cli, ["formats"])
     assert "zensus-gitter" in res.output
