@@ -116,3 +116,6 @@ def test_long_shape(exported: Workspace, tmp_path: Path) -> None:
 def test_german_numbers() -> None:
     assert format_number_de(1234567.891, 2) == "1.234.567,89"
     assert format_number_de(0.5, 0) == "0"
+    # a confidence interval's limit rounding to zero is never "-0,0"
+    assert format_number_de(-0.04, 1) == "0,0" and format_number_de(-0.0, 2) == "0,00"
+    assert format_number_de(-0.06, 1) == "-0,1"

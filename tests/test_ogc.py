@@ -149,6 +149,8 @@ def test_ogc_answers_are_cached_bytes_independent_of_the_host(client: TestClient
     n = len(svc.responses)
     b = client.get(ITEMS, params={"limit": 10, "offset": 20}, headers={"Host": "atlas.example"})
     assert len(svc.responses) == n  # same entry for another host name
+    # the filled-in answers per address live in their own bounded cache
+    assert len(client.app.state.ogc.rendered) >= 2  # type: ignore[attr-defined]
     assert a.json()["features"] == b.json()["features"]
     nxt = _links(b.json(), "next")[0]
     assert nxt.startswith("http://atlas.example/ogc/collections/plr/items?") and "offset=30" in nxt
