@@ -110,3 +110,20 @@ def test_atlas_escapes_title_and_serves_names_as_data(nasty_ws: Workspace, tmp_p
         text = csv.content.decode("utf-8-sig")
         assert "'=cmd|' /C calc'!A0" in text and ";=cmd" not in text and "\n=cmd" not in text
         assert "'@SUMME(1)" in text and "'-Minus" in text
+
+
+def test_controlling_report_escapes_product_and_contract_names(nasty_ws: Workspace) -> None:
+    from planlabor.reports.controlling import controlling_html
+
+    table = pd.DataFrame(
+        [{"produkt": EVIL, "bezeichnung": EVIL, "kennzahl": "faelle", "zeitraum": "2023-12-31", "soll": 10.0,
+          "ist": 12.0, "abweichung_prozent": 20.0, "vorjahr": 11.0, "ampel": "rot", "trend": "↑",
+          "trend_besser": False, "kontrakt": EVIL}]
+    )  # fmt: skip
+    kz = pd.DataFrame(
+        [{"product": EVIL, "period": "2023-12-31", "kosten": 1000.0, "faelle": 12.0, "kosten_je_fall": 83.3}]
+    )
+    html = controlling_html(table, kz, Layout.of(nasty_ws), note=EVIL)
+    body = html.split("<body", 1)[1]
+    assert "<script>" not in body and "&lt;script&gt;" in body
+    assert body.count("&lt;script&gt;alert(1)&lt;/script&gt;") == 5  # note, product, label, contract, heading
