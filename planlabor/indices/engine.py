@@ -18,6 +18,7 @@ from planlabor.indices.classify import NO_VALUE, ClassificationSpec, breaks_from
 from planlabor.indices.combine import combine
 from planlabor.indices.spec import ComponentSpec, IndexSpec
 from planlabor.indices.standardize import standardize
+from planlabor.io.cells import text_column
 
 
 @dataclass
@@ -93,7 +94,7 @@ def _with_changes(spec: IndexSpec, df: pd.DataFrame) -> tuple[IndexSpec, pd.Data
     pos = df[spec.period_column].map(lambda p: order.index(parse_period(str(p))))
     for col, n in wanted:
         values = pd.Series(_numeric(df, col, spec), index=df.index)
-        frame = pd.DataFrame({"id": df[spec.id_column].astype(str), "pos": pos, "v": values})
+        frame = pd.DataFrame({"id": text_column(df[spec.id_column]), "pos": pos, "v": values})
         earlier = frame.assign(pos=frame["pos"] + n).set_index(["id", "pos"])["v"]
         key = pd.MultiIndex.from_frame(frame[["id", "pos"]])
         df[f"{col}__chg{n}"] = values.to_numpy() - earlier.reindex(key).to_numpy()
@@ -111,18 +112,18 @@ def _with_changes(spec: IndexSpec, df: pd.DataFrame) -> tuple[IndexSpec, pd.Data
 
 def _apply_period(spec: IndexSpec, df: pd.DataFrame) -> pd.DataFrame:
     out = pd.DataFrame(index=df.index)
-    out["id"] = df[spec.id_column].astype(str).to_numpy()
+    out["id"] = text_column(df[spec.id_column]).to_numpy()
     if spec.name_column and spec.name_column in df.columns:
         out["name"] = df[spec.name_column].to_numpy()
     if spec.period_column and spec.period_column in df.columns:
-        out["period"] = df[spec.period_column].astype(str).to_numpy()
+        out["period"] = text_column(df[spec.period_column]).to_numpy()
     excluded = np.zeros(len(df), dtype=bool)
     reason = np.full(len(df), None, dtype=object)
     for rule in spec.exclude:
         if rule.column not in df.columns:
             raise InputError(f"Die Spalte {rule.column!r} für den Ausschluss fehlt.", column=rule.column)
         if rule.keep is not None:
-            hit = ~df[rule.column].astype(str).str.strip().isin(rule.keep).to_numpy()
+            hit = ~text_column(df[rule.column]).isin(rule.keep).to_numpy()
         else:
             vals = _numeric(df, rule.column, spec)
             hit = ~(vals >= float(rule.min or 0))

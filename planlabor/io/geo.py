@@ -51,7 +51,9 @@ def read_geo(path: str | Path, layer: str | None = None, source_crs: str | None 
 
 
 def read_attribute_table(path: str | Path, read: ReadOptions | None = None) -> pd.DataFrame:
-    """Read a table (CSV/XLSX) as strings, e.g. a hierarchy like ``LOR_2021.csv``."""
+    """Read a table (CSV/XLSX) as strings, e.g. a hierarchy like ``LOR_2021.csv``.
+
+    An empty cell is the empty text ``""`` (never ``NaN``, whose text is ``"nan"``)."""
     path = Path(path)
     if path.suffix.lower() not in TEXT_SUFFIXES | SHEET_SUFFIXES:
         raise InputError(
@@ -62,4 +64,9 @@ def read_attribute_table(path: str | Path, read: ReadOptions | None = None) -> p
         df = raw.con.execute(f"SELECT * FROM {raw.name} ORDER BY _line").df()
     finally:
         raw.con.close()
+    from planlabor.io.cells import text_column
+
+    for col in df.columns:
+        if col != "_line":
+            df[col] = text_column(df[col])
     return df
