@@ -726,6 +726,11 @@ def compute(ctx: click.Context) -> None:
         click.echo(f"  {layer}: {n:,} Werte".replace(",", "."))
     for ind, miss in r.missing_variables.items():
         click.echo(f"  Hinweis: {ind} fehlt {', '.join(miss)}")
+    if r.suppressed:
+        click.echo(
+            f"Geheimhaltung: {r.suppressed.get('primär', 0):,} Werte primär, "
+            f"{r.suppressed.get('sekundär', 0):,} sekundär gesperrt".replace(",", ".")
+        )
 
 
 @cli.command()
@@ -2020,4 +2025,5 @@ def main(argv: list[str] | None = None) -> None:
     cli.main(args=argv, prog_name="planlabor")
 
 
+import planlabor.cli_geheimhaltung  # noqa: E402,F401  (registers planlabor geheimhaltung …)
 from planlabor import cli_fach as _cli_fach  # noqa: E402,F401  (registers the Fachthemen commands)
