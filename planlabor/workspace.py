@@ -166,7 +166,7 @@ class Workspace:
         report = compute_indicators(self.store, catalog)
         report.indices = compute_indices(self.store, catalog, self.root, report.compute_id)
         report.values_written += sum(report.indices.values())
-        pattern = compute_pattern(self.store, catalog, self.rules())
+        pattern = compute_pattern(self.store, catalog, self.rules(), self.root)
         store_pattern(self.store, pattern)
         report.suppressed = pattern.counts()
         return report

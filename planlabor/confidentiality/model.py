@@ -171,9 +171,8 @@ class CountModel:
         """Periods with cells (only those with a sensitive cell: nothing to suppress elsewhere)."""
         cells = self.cells
         if sensitive_only:
-            mask = [
-                self.rules.is_sensitive(v, t) for v, t in zip(cells["value"], cells["threshold"], strict=True)
-            ]
+            pairs = zip(cells["value"].tolist(), cells["threshold"].tolist(), strict=True)
+            mask = np.array([self.rules.is_sensitive(v, t) for v, t in pairs], dtype=bool)
             cells = cells[mask]
         return sorted(cells["period"].unique().tolist())
 

@@ -17,6 +17,7 @@ import hashlib
 import json
 import threading
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -63,20 +64,25 @@ def relations_of(catalog: Catalog) -> list[Any]:
     return declared_relations([(r.total, list(r.parts)) for r in catalog.relations])
 
 
-def compute_pattern(store: Store, catalog: Catalog, rules: SuppressionRules) -> Pattern:
-    """Primary and secondary suppression of every published count, then of every indicator."""
+def compute_pattern(
+    store: Store, catalog: Catalog, rules: SuppressionRules, root: Path | None = None
+) -> Pattern:
+    """Primary and secondary suppression of every published count, then of every indicator
+    (``root``: the workspace folder, to read index definitions for their look-back)."""
     model = CountModel(store, catalog, rules, relations_of(catalog))
     status: dict[int, str] = {}
     for period in model.periods(sensitive_only=True):
         pm = model.period(period)
         status.update(protect_period(model, pm, rules))
     cells = model.cells.assign(status=model.cells["cell"].map(status))
-    return Pattern(fingerprint(store, catalog, rules), cells, indicator_status(store, catalog, cells))
+    return Pattern(fingerprint(store, catalog, rules), cells, indicator_status(store, catalog, cells, root))
 
 
-def indicator_status(store: Store, catalog: Catalog, cells: pd.DataFrame) -> pd.DataFrame:
+def indicator_status(
+    store: Store, catalog: Catalog, cells: pd.DataFrame, root: Path | None = None
+) -> pd.DataFrame:
     """An indicator value is suppressed when its numerator or denominator is (primär wins);
-    an index output when one of its inputs is suppressed in that area then or before."""
+    an index output when one of its inputs is suppressed in that area in a period it uses."""
     defs = [i for i in count_indicators(catalog) if i.public]
     sup = cells[cells["status"].notna()]
     if not defs or sup.empty:
@@ -95,27 +101,51 @@ def indicator_status(store: Store, catalog: Catalog, cells: pd.DataFrame) -> pd.
         best = best.where(~(st == PRIMARY), PRIMARY)
         best = best.where(~((st == SECONDARY) & best.isna()), SECONDARY)
     out = iv.assign(status=best)[best.notna().to_numpy()]
-    return pd.concat([out, _derived_status(store, catalog, out)], ignore_index=True)[STATUS_COLUMNS]
+    return pd.concat([out, _derived_status(store, catalog, out, root)], ignore_index=True)[STATUS_COLUMNS]
 
 
-def _derived_status(store: Store, catalog: Catalog, base: pd.DataFrame) -> pd.DataFrame:
+def _lookback(ref: Any, root: Path | None) -> int | None:
+    """How many earlier periods an index uses (its longest change); None if unknown."""
+    from planlabor.indices.catalog_run import spec_of
+
+    try:
+        spec = spec_of(ref, root or Path("."))
+    except Exception:  # a broken or missing definition: be safe, use every earlier period
+        return None
+    return max((i.change_periods or 0 for c in spec.component for i in c.inputs), default=0)
+
+
+def _derived_status(store: Store, catalog: Catalog, base: pd.DataFrame, root: Path | None) -> pd.DataFrame:
     frames = []
     for ref in catalog.indices:
-        inputs = set(ref.inputs.values())
-        hit = base[base["indicator_id"].isin(inputs) & (base["layer_id"] == ref.layer)]
+        hit = base[base["indicator_id"].isin(set(ref.inputs.values())) & (base["layer_id"] == ref.layer)]
         if hit.empty:
             continue
-        first = hit.groupby("area_id")["period"].min()
         outs = [d.id for d in catalog.derived if d.derived_from == ref.id]
         vals = store.query_df(
             "SELECT layer_id, area_id, indicator_id, period FROM indicator_values "
             "WHERE layer_id = ? AND indicator_id IN (SELECT unnest(?))",
             [ref.layer, outs],
         )
-        since = vals["area_id"].map(first)
-        mask = since.notna() & (vals["period"] >= since.fillna(""))
-        frames.append(vals[mask.to_numpy()].assign(status=SECONDARY))
+        mask = _uses_suppressed(vals, hit, _lookback(ref, root))
+        frames.append(vals[mask].assign(status=SECONDARY))
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=STATUS_COLUMNS)
+
+
+def _uses_suppressed(vals: pd.DataFrame, hit: pd.DataFrame, back: int | None) -> list[bool]:
+    """Per value: is an input of its area suppressed in this period or the ``back`` before?"""
+    from planlabor.io.periods import sort_periods
+
+    order = {p: k for k, p in enumerate(sort_periods(sorted(set(vals["period"]) | set(hit["period"]))))}
+    reach = len(order) if back is None else back
+    marked: dict[str, list[int]] = {}
+    for a, p in zip(hit["area_id"].tolist(), hit["period"].tolist(), strict=True):
+        marked.setdefault(str(a), []).append(order[p])
+    out = []
+    for a, p in zip(vals["area_id"].tolist(), vals["period"].tolist(), strict=True):
+        k = order[p]
+        out.append(any(k - reach <= q <= k for q in marked.get(str(a), ())))
+    return out
 
 
 def store_pattern(store: Store, pattern: Pattern) -> None:
