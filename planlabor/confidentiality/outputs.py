@@ -51,7 +51,7 @@ def read_cells(path: Path, catalog: Catalog) -> Iterator[OutputCell]:
     elif suffix == ".csv":
         yield from _table_cells(path, _read_csv(path), catalog)
     elif suffix == ".xlsx":
-        sheets = pd.read_excel(path, sheet_name=None, dtype=str)
+        sheets = pd.read_excel(path, sheet_name=None, dtype=str, engine="calamine")
         yield from _table_cells(path, sheets.get("Daten", next(iter(sheets.values()))), catalog)
     elif suffix in (".geojson", ".gpkg"):
         import pyogrio
