@@ -114,17 +114,12 @@ def audit(
     )
     cells["published"] = cells["published"].astype("boolean").fillna(False).astype(bool)
     model.cells["published"] = cells["published"].to_numpy()
-    sens = np.array(
-        [
-            rules.is_sensitive(v, t)
-            for v, t in zip(cells["value"].tolist(), cells["threshold"].tolist(), strict=True)
-        ],
-        dtype=bool,
-    )
+    sens = rules.sensitive(cells["value"].to_numpy(), cells["threshold"].to_numpy())
     model.cells["sensitive"] = sens
     todo = sorted(cells.loc[sens | ~cells["published"].to_numpy(), "period"].unique().tolist())
     rows: list[dict[str, object]] = []
     relations: set[str] = set()
+    model.prepare(todo)
     for period in todo:
         pm = model.period(period)
         for rels in pm.relations.values():

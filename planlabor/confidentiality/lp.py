@@ -40,6 +40,8 @@ class LinearProgram:
         import highspy
 
         self.n_cols = a.shape[1]
+        self._a, self._row_lo, self._row_hi = sp.csr_matrix(a), np.asarray(row_lo), np.asarray(row_hi)
+        self._col_lo, self._col_hi = np.asarray(col_lo), np.asarray(col_hi)
         self.h = highspy.Highs()
         self.h.setOptionValue("output_flag", False)
         self.h.setOptionValue("random_seed", 0)

@@ -146,13 +146,13 @@ class CountModel:
     ) -> None:
         self.store = store
         self.rules = rules
-        self.cells = collect_cells(store, catalog, rules)
+        self.cells = _plain_text(collect_cells(store, catalog, rules))
         self.cells["cell"] = np.arange(len(self.cells))
         self.term_vars = {t: tuple(t.split("+")) for t in self.cells["term"].unique()}
         self.declared = list(declared or [])
         variables = sorted({v for vs in self.term_vars.values() for v in vs})
         self.variables = variables
-        self.obs = (
+        self.obs = _plain_text(
             store.query_df(
                 "SELECT layer_id, area_id, variable, period, value FROM observations "
                 "WHERE superseded_by IS NULL AND value IS NOT NULL AND variable IN (SELECT unnest(?))",
@@ -171,9 +171,7 @@ class CountModel:
         """Periods with cells (only those with a sensitive cell: nothing to suppress elsewhere)."""
         cells = self.cells
         if sensitive_only:
-            pairs = zip(cells["value"].tolist(), cells["threshold"].tolist(), strict=True)
-            mask = np.array([self.rules.is_sensitive(v, t) for v, t in pairs], dtype=bool)
-            cells = cells[mask]
+            cells = cells[self.rules.sensitive(cells["value"].to_numpy(), cells["threshold"].to_numpy())]
         return sorted(cells["period"].unique().tolist())
 
     def chain(self, base: str) -> list[str]:
@@ -249,6 +247,14 @@ class CountModel:
         comp_of = {v: k for k, comp in enumerate(comps) for v in comp}
         cells = cells.assign(comp=[comp_of[self.term_vars[t][0]] for t in cells["term"].tolist()])
         return PeriodModel(period, atoms, cells, relations, comps, desc, atom_index, self.term_vars)
+
+
+def _plain_text(df: pd.DataFrame) -> pd.DataFrame:
+    """Text columns as Python objects: iterating Arrow-backed strings is slow."""
+    for c in df.columns:
+        if pd.api.types.is_string_dtype(df[c]) and df[c].dtype != object:
+            df[c] = df[c].astype(object)
+    return df
 
 
 def _base_layers(obs: pd.DataFrame, chain: object) -> dict[str, set[str]]:

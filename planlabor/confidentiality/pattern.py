@@ -71,7 +71,9 @@ def compute_pattern(
     (``root``: the workspace folder, to read index definitions for their look-back)."""
     model = CountModel(store, catalog, rules, relations_of(catalog))
     status: dict[int, str] = {}
-    for period in model.periods(sensitive_only=True):
+    periods = model.periods(sensitive_only=True)
+    model.prepare(periods)
+    for period in periods:
         pm = model.period(period)
         status.update(protect_period(model, pm, rules))
     cells = model.cells.assign(status=model.cells["cell"].map(status))

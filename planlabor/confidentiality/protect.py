@@ -68,11 +68,8 @@ class Group:
 def protect_period(model: CountModel, pm: PeriodModel, rules: SuppressionRules) -> dict[int, str]:
     """Cell → ``primär``/``sekundär`` for one period."""
     cells = pm.cells
-    sens = [
-        int(c)
-        for c, v, t in zip(cells["cell"], cells["value"], cells["threshold"], strict=True)
-        if rules.is_sensitive(float(v), float(t))
-    ]
+    mask = rules.sensitive(cells["value"].to_numpy(), cells["threshold"].to_numpy())
+    sens = [int(c) for c in cells["cell"].to_numpy()[mask]]
     status = {c: PRIMARY for c in sens}
     if not rules.secondary or not sens:
         return status
@@ -96,32 +93,35 @@ def protect_period(model: CountModel, pm: PeriodModel, rules: SuppressionRules) 
 
 
 def _group(model: CountModel, pm: PeriodModel, base: str, comp: int) -> Group:
-    cells = pm.cells
-    same = cells[(cells["base"] == base) & (cells["comp"] == comp)].sort_values("cell")
+    cells = sorted(pm.groups.get((base, comp), []))
     chain = model.chain(base)
     level = {name: k for k, name in enumerate(chain)}
     wide = model.ancestors_wide(base)
-    first = [pm.desc[(base, lay, a)][0] for lay, a in zip(same["layer_id"], same["area_id"], strict=True)]
+    first = [pm.desc[(base, pm.info[c][1], pm.info[c][2])][0] for c in cells]
     rows = wide.reindex(first)
     anc_cols = {}
     for lay in chain:
-        col = rows[lay].to_numpy(dtype=object) if lay in rows.columns else np.full(len(same), None)
-        anc_cols[lay] = col
+        anc_cols[lay] = rows[lay].to_numpy(dtype=object) if lay in rows.columns else np.full(len(cells), None)
     variables = pm.components[comp]
-    atoms = pm.atoms[(pm.atoms["layer_id"] == base) & pm.atoms["variable"].isin(variables)]
     by_area: dict[str, list[int]] = {}
-    for a, aid in zip(atoms["area_id"], atoms["atom"], strict=True):
-        by_area.setdefault(str(a), []).append(int(aid))
+    value: dict[int, float] = {}
+    for (lay, area), atoms in pm.atoms_at.items():
+        if lay != base:
+            continue
+        mine = [a for a in atoms if pm.atom_var[a] in variables]
+        if mine:
+            by_area[area] = mine
+            value.update((a, pm.atom_value[a]) for a in mine)
     return Group(
         base=base,
         comp=comp,
         chain=chain,
-        cells=same["cell"].to_numpy(dtype=np.int64),
-        depth=same["layer_id"].map(level).to_numpy(dtype=np.int64),
-        area=same["area_id"].to_numpy(dtype=object),
+        cells=np.asarray(cells, dtype=np.int64),
+        depth=np.array([level[pm.info[c][1]] for c in cells], dtype=np.int64),
+        area=np.array([pm.info[c][2] for c in cells], dtype=object),
         anc=anc_cols,
         atoms_by_area=by_area,
-        value=dict(zip(atoms["atom"].astype(int), atoms["value"].astype(float), strict=True)),
+        value=value,
     )
 
 

@@ -15,6 +15,8 @@ import hashlib
 import json
 from dataclasses import asdict, dataclass
 
+import numpy as np
+
 
 @dataclass(frozen=True)
 class SuppressionRules:
@@ -42,6 +44,15 @@ class SuppressionRules:
         if value == 0:
             return self.suppress_zero
         return 0 < value < threshold
+
+    def sensitive(self, values: np.ndarray, thresholds: np.ndarray) -> np.ndarray:
+        """:meth:`is_sensitive` for arrays."""
+        v = np.asarray(values, dtype=float)
+        t = np.asarray(thresholds, dtype=float)
+        out = (v > 0) & (v < t)
+        if self.suppress_zero:
+            out |= v == 0
+        return np.asarray(out, dtype=bool)
 
     def fingerprint(self) -> str:
         return hashlib.sha256(json.dumps(asdict(self), sort_keys=True).encode()).hexdigest()[:16]
