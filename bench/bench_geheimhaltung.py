@@ -116,12 +116,12 @@ def main() -> dict[str, float]:
         build_demo(root, exports=False)
         ws = Workspace.open(root)
         cat, rules = ws.catalog(), ws.rules()
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         pattern = compute_pattern(ws.store, cat, rules, root)
-        t_pattern = time.perf_counter() - t0
-        t0 = time.perf_counter()
+        t_pattern, c_pattern = time.perf_counter() - t0, time.process_time() - c0
+        t0, c0 = time.perf_counter(), time.process_time()
         rep = audit(ws.store, cat, rules)
-        t_audit = time.perf_counter() - t0
+        t_audit, c_audit = time.perf_counter() - t0, time.process_time() - c0
         t_ours, t_scipy, n_targets = _scipy_intervals(ws.store, cat, rules)
         t0 = time.perf_counter()
         old = _per_level(ws)
@@ -137,7 +137,9 @@ def main() -> dict[str, float]:
     counts = pattern.counts()
     out = {
         "pattern_s": t_pattern,
+        "pattern_cpu_s": c_pattern,
         "audit_s": t_audit,
+        "audit_cpu_s": c_audit,
         "sensitive": float(f["sensitive"].sum()),
         "checked": float(len(f)),
         "failures": float(len(rep.failures)),
@@ -146,20 +148,24 @@ def main() -> dict[str, float]:
         "per_level_s": t_old,
         "per_level_failures": float(len(old_rep.failures)),
     }
+
+    def de(x: float, d: int = 1) -> str:
+        return f"{x:,.{d}f}".replace(",", "\u2009").replace(".", ",").replace("\u2009", ".")
+
     print(
-        f"Sperrmuster (alle Ebenen, Zeiträume, Indikatoren): {t_pattern:.1f} s; "
-        f"{counts['primär']:,} Werte primär, {counts['sekundär']:,} sekundär gesperrt".replace(",", ".")
+        f"Sperrmuster (alle Ebenen, Zeiträume, Indikatoren): {de(t_pattern)} s "
+        f"(CPU {de(c_pattern)} s); {counts['primär']} Werte primär, {counts['sekundär']} sekundär gesperrt"
     )
     print(
-        f"Prüfung: {t_audit:.1f} s für {len(f)} nicht veröffentlichte Fallzahlen "
+        f"Prüfung: {de(t_audit)} s (CPU {de(c_audit)} s) für {len(f)} nicht veröffentlichte Fallzahlen "
         f"({int(f['sensitive'].sum())} unter der Mindestfallzahl); aufgedeckt: {len(rep.failures)}"
     )
     print(
-        f"Intervalle des größten Teilproblems ({n_targets} Zellen, je 2 LPs): highspy {t_ours:.2f} s, "
-        f"scipy.optimize.linprog {t_scipy:.2f} s → Verhältnis {t_ours / max(t_scipy, 1e-9):.2f}"
+        f"Intervalle des größten Teilproblems ({n_targets} Zellen, je 2 LPs): highspy {de(t_ours, 2)} s, "
+        f"scipy.optimize.linprog {de(t_scipy, 2)} s → Verhältnis {de(t_ours / max(t_scipy, 1e-9), 2)}"
     )
     print(
-        f"Früheres Verfahren (je Ebene): {t_old:.1f} s; die Prüfung deckt davon "
+        f"Früheres Verfahren (je Ebene): {de(t_old)} s; die Prüfung deckt davon "
         f"{len(old_rep.failures)} sensible Fallzahlen auf"
     )
     return out

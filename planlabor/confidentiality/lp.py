@@ -7,11 +7,37 @@ model is passed to HiGHS once and every further solve starts from the previous b
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
 
 INF = float("inf")
+_QUIET = False
+
+
+def _highs() -> Any:
+    """A HiGHS instance without output; the first one prints a banner to the process' standard
+    output (file descriptor 1, past Python), which would end up in the middle of ``--json``."""
+    global _QUIET
+    import highspy
+
+    if _QUIET:
+        return highspy.Highs()
+    import os
+    import sys
+
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        with open(os.devnull, "w") as null:
+            os.dup2(null.fileno(), 1)
+            h = highspy.Highs()
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+    _QUIET = True
+    return h
 
 
 @dataclass
@@ -42,7 +68,7 @@ class LinearProgram:
         self.n_cols = a.shape[1]
         self._a, self._row_lo, self._row_hi = sp.csr_matrix(a), np.asarray(row_lo), np.asarray(row_hi)
         self._col_lo, self._col_hi = np.asarray(col_lo), np.asarray(col_hi)
-        self.h = highspy.Highs()
+        self.h: Any = _highs()
         self.h.setOptionValue("output_flag", False)
         self.h.setOptionValue("random_seed", 0)
         self.h.setOptionValue("threads", 1)
