@@ -272,3 +272,30 @@ def test_pattern_is_stored_with_the_computation(grid_ws: Workspace, tmp_path: Pa
     stored = grid_ws.store.query_df("SELECT * FROM suppression")
     again = compute_pattern(grid_ws.store, grid_ws.catalog(), grid_ws.rules())
     assert len(stored) == len(again.indicators) and set(stored["fingerprint"]) == {again.fingerprint}
+
+
+def test_audit_command(tmp_path: Path) -> None:
+    """`planlabor geheimhaltung pruefen`: JSON on standard output (a fresh process, so HiGHS
+    starts there), exit 0 when nothing is disclosed, 1 naming the cell when a file leaks."""
+    import json
+    import subprocess
+    import sys
+
+    tree = {"stadt": {"S": None}, "plr": {"A": "S", "B": "S", "C": "S"}}
+    ws = tree_workspace(
+        tmp_path / "ws", tree, {"A": {"x": 2}, "B": {"x": 30}, "C": {"x": 50}}, count_catalog(["x"])
+    )
+    from planlabor.io.export import ExportOptions
+
+    ws.export(ExportOptions(layer="plr", out=tmp_path / "intern.csv"))  # not public: carries A
+    ws.close()
+    exe = str(Path(sys.executable).parent / "planlabor")
+    cmd = [exe, "-C", str(tmp_path / "ws"), "geheimhaltung", "pruefen"]
+    ok = subprocess.run([*cmd, "--json"], capture_output=True, text=True, check=False)
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    out = json.loads(ok.stdout)
+    assert out["ok"] and out["sensitive"] == 1 and out["failures"] == []
+    bad = subprocess.run(
+        [*cmd, "--ausgabe", str(tmp_path / "intern.csv")], capture_output=True, text=True, check=False
+    )
+    assert bad.returncode == 1 and "AUFGEDECKT" in bad.stdout and "Gebiet A" in bad.stdout
