@@ -2018,6 +2018,11 @@ def demo(out: str, no_serve: bool) -> None:
         f"(95-%-KI {_de(eff['ci'][0], 2)} bis {_de(eff['ci'][1], 2)}); D-A-CH: "
         f"{res['dach']['layers'].get('nuts3', 0)} NUTS-3-Regionen; Berichte in {res['exports']}/berichte"
     )
+    sup = res.get("suppressed") or {}
+    click.echo(
+        f"Geheimhaltung über alle Ebenen, Zeiträume und Indikatoren: {_de(sup.get('primär', 0))} Werte "
+        f"primär, {_de(sup.get('sekundär', 0))} sekundär gesperrt (prüfen: planlabor geheimhaltung pruefen)"
+    )
     from planlabor.atlas.build import build_static
     from planlabor.atlas.data import source_of
     from planlabor.workspace import Workspace
