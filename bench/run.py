@@ -16,6 +16,7 @@ BENCHES = {
     "reports": "bench.bench_reports",
     "fachthemen": "bench.bench_fachthemen",
     "geheimhaltung": "bench.bench_geheimhaltung",
+    "security": "bench.bench_security",
 }
 
 

@@ -11,6 +11,7 @@ This object is the library's front door; the command line is a thin layer over i
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -45,6 +46,7 @@ class Workspace:
     config: Config
     read_only: bool = False
     _store: Store | None = None
+    _auth: Any = None
 
     # ----------------------------------------------------------- lifecycle
     @classmethod
@@ -65,7 +67,10 @@ class Workspace:
                 file=cfg_path,
                 hint="Wählen Sie einen anderen Ordner oder arbeiten Sie im vorhandenen weiter.",
             )
-        root.mkdir(parents=True, exist_ok=True)
+        if not root.exists():
+            # owner-only: the folder holds the store with unsuppressed values and the users file
+            root.mkdir(parents=True, mode=0o700)
+            os.chmod(root, 0o700)  # mkdir's mode is filtered by the umask
         cfg_path.write_text(render_config(name or root.name, municipality, crs), encoding="utf-8")
         catalog_path = root / "catalog.toml"
         if not catalog_path.exists():
@@ -85,10 +90,23 @@ class Workspace:
             self._store = open_store(self.config.store, self.root, read_only=self.read_only)
         return self._store
 
+    def auth(self) -> Any:
+        """Users and sessions of the internal atlas (:class:`planlabor.atlas.sessions.AuthStore`,
+        the file ``atlas-auth.sqlite``; usable while ``planlabor serve`` runs)."""
+        if self._auth is None:
+            from planlabor.atlas.sessions import AUTH_FILE, AuthStore
+
+            self._auth = AuthStore(self.root / AUTH_FILE)
+            self._auth.adopt_legacy_users(lambda: self.store)
+        return self._auth
+
     def close(self) -> None:
         if self._store is not None:
             self._store.close()
             self._store = None
+        if self._auth is not None:
+            self._auth.close()
+            self._auth = None
 
     def __enter__(self) -> Workspace:
         return self
@@ -105,6 +123,21 @@ class Workspace:
         from planlabor.indices.catalog_run import derive_outputs
 
         return derive_outputs(load_catalog_files(self.catalog_paths()), self.root)
+
+    def finest_layer(self) -> str:
+        """The layer commands use when none is given: the finest of the workspace."""
+        from planlabor.areas.official import finest_layer
+
+        infos = self.store.layers()
+        found = finest_layer(
+            [(i.layer_id, i.parent_layer, len(self.store.areas(i.layer_id)), i.has_geometry) for i in infos]
+        )
+        if found is None:
+            raise WorkspaceError(
+                "Der Arbeitsbereich hat noch keine Raumebene.",
+                hint="Legen Sie eine an: planlabor areas import DATEI --layer EBENE --id-column SPALTE",
+            )
+        return found
 
     def rules(self) -> SuppressionRules:
         c = self.config.confidentiality

@@ -47,7 +47,7 @@ def tree_workspace(
     for area, row in data.items():
         lines.append(area + ";" + ";".join(_num(row.get(v)) for v in variables))
     src = write(root / "src" / "data.csv", "\n".join(lines) + "\n")
-    ws.import_table(src, ImportOptions(layer=layers[-1], period=period))
+    ws.import_table(src, ImportOptions(layer=layers[-1], id_column="id", period=period))
     ws.compute()
     return ws
 

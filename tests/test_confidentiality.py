@@ -46,10 +46,10 @@ def test_cross_level_recovery_is_closed(tmp_path: Path) -> None:
     ws = tree_workspace(
         tmp_path / "ws",
         TREE,
-        {f"R{i}": {"x": c} for i, c in enumerate(counts, start=1)},
-        count_catalog(["x"]),
+        {f"R{i}": {"fall": c} for i, c in enumerate(counts, start=1)},
+        count_catalog(["fall"]),
     )
-    plr, bzr = _status(ws, "plr", "n_x"), _status(ws, "bzr", "n_x")
+    plr, bzr = _status(ws, "plr", "n_fall"), _status(ws, "bzr", "n_fall")
     assert plr["R1"] == PRIMARY and bzr["B1"] == PRIMARY
     assert plr["R2"] is None or plr["R2"] == SECONDARY
     assert any(s == SECONDARY for a, s in plr.items() if a not in ("R1", "R2"))  # a real partner
@@ -65,15 +65,15 @@ def test_a_per_level_pattern_fails_the_audit(tmp_path: Path, monkeypatch: pytest
     ws = tree_workspace(
         tmp_path / "ws",
         TREE,
-        {f"R{i}": {"x": c} for i, c in enumerate(counts, start=1)},
-        count_catalog(["x"]),
+        {f"R{i}": {"fall": c} for i, c in enumerate(counts, start=1)},
+        count_catalog(["fall"]),
     )
     old = pd.DataFrame(
         [
-            ("plr", "R1", "n_x", "2024", PRIMARY),
-            ("plr", "R2", "n_x", "2024", SECONDARY),  # the zero sibling as the only partner
-            ("bzr", "B1", "n_x", "2024", PRIMARY),
-            ("bzr", "B2", "n_x", "2024", SECONDARY),
+            ("plr", "R1", "n_fall", "2024", PRIMARY),
+            ("plr", "R2", "n_fall", "2024", SECONDARY),  # the zero sibling as the only partner
+            ("bzr", "B1", "n_fall", "2024", PRIMARY),
+            ("bzr", "B2", "n_fall", "2024", SECONDARY),
         ],
         columns=["layer_id", "area_id", "indicator_id", "period", "status"],
     )
@@ -93,9 +93,12 @@ def test_a_per_level_pattern_fails_the_audit(tmp_path: Path, monkeypatch: pytest
 def test_zero_cell_is_never_the_only_protection(tmp_path: Path) -> None:
     tree = {"stadt": {"S": None}, "plr": {"A": "S", "B": "S", "C": "S"}}
     ws = tree_workspace(
-        tmp_path / "ws", tree, {"A": {"x": 2}, "B": {"x": 0}, "C": {"x": 50}}, count_catalog(["x"])
+        tmp_path / "ws",
+        tree,
+        {"A": {"fall": 2}, "B": {"fall": 0}, "C": {"fall": 50}},
+        count_catalog(["fall"]),
     )
-    st = _status(ws, "plr", "n_x")
+    st = _status(ws, "plr", "n_fall")
     assert st["A"] == PRIMARY and st["C"] == SECONDARY  # 0 cannot go down: C has to hide A
     assert_confidential(ws)
     ws.close()
@@ -203,12 +206,16 @@ def test_shares_adding_up_to_100(tmp_path: Path) -> None:
 
 def test_protection_interval_is_configurable(tmp_path: Path) -> None:
     tree = {"stadt": {"S": None}, "plr": {"A": "S", "B": "S", "C": "S", "D": "S"}}
-    data = {"A": {"x": 2}, "B": {"x": 4}, "C": {"x": 9}, "D": {"x": 100}}
+    data = {"A": {"fall": 2}, "B": {"fall": 4}, "C": {"fall": 9}, "D": {"fall": 100}}
     ws = tree_workspace(
-        tmp_path / "ws", tree, data, count_catalog(["x"]), config="secondary = true\nprotection_width = 8\n"
+        tmp_path / "ws",
+        tree,
+        data,
+        count_catalog(["fall"]),
+        config="secondary = true\nprotection_width = 8\n",
     )
     assert ws.rules().width() == 8
-    st = _status(ws, "plr", "n_x")
+    st = _status(ws, "plr", "n_fall")
     assert st["A"] == PRIMARY and st["B"] is None and st["C"] == SECONDARY  # B (4) cannot give 8
     rep = assert_confidential(ws)
     a = rep.findings.set_index("area_id").loc["A"]
@@ -283,7 +290,10 @@ def test_audit_command(tmp_path: Path) -> None:
 
     tree = {"stadt": {"S": None}, "plr": {"A": "S", "B": "S", "C": "S"}}
     ws = tree_workspace(
-        tmp_path / "ws", tree, {"A": {"x": 2}, "B": {"x": 30}, "C": {"x": 50}}, count_catalog(["x"])
+        tmp_path / "ws",
+        tree,
+        {"A": {"fall": 2}, "B": {"fall": 30}, "C": {"fall": 50}},
+        count_catalog(["fall"]),
     )
     from planlabor.io.export import ExportOptions
 

@@ -19,9 +19,9 @@ from shapely.geometry import Point
 
 from planlabor.errors import InputError
 from planlabor.indices.run import index_file
-from planlabor.io.cells import cell_text, text_column
 from planlabor.io.geo import read_attribute_table
 from planlabor.io.importer import ImportOptions
+from planlabor.io.missing import as_text, text_column
 from planlabor.workspace import Workspace
 from tests.conftest import DATA, write
 
@@ -88,7 +88,7 @@ def test_empty_population_of_a_valid_row_is_named_not_nan(tmp_path: Path) -> Non
 def test_cells_helpers() -> None:
     s = pd.Series(["a", None, float("nan"), pd.NA, " b ", 0], dtype=object)
     assert text_column(s).tolist() == ["a", "", "", "", "b", "0"]
-    assert cell_text(pd.NaT) == ""
+    assert as_text(pd.NaT) == ""
 
 
 @pytest.mark.parametrize("suffix", [".csv", ".xlsx"])

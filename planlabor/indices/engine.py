@@ -18,7 +18,7 @@ from planlabor.indices.classify import NO_VALUE, ClassificationSpec, breaks_from
 from planlabor.indices.combine import PCAFit, combine, pca_fit
 from planlabor.indices.spec import ComponentSpec, IndexSpec
 from planlabor.indices.standardize import standardize
-from planlabor.io.cells import text_column
+from planlabor.io.missing import text_column
 
 
 @dataclass

@@ -18,8 +18,8 @@ from pathlib import Path
 import pandas as pd
 
 from planlabor.errors import InputError
-from planlabor.io.cells import text_column
 from planlabor.io.geo import read_attribute_table
+from planlabor.io.missing import text_column
 from planlabor.io.table import ReadOptions
 
 MSS_INPUT_COLUMNS = ["ZEIT", "PLR_ID", "PLR_NAME", "EW", "BEZ_ID", "S1", "S3", "S4", "D1", "D3", "D4", "KOM"]

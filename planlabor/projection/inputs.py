@@ -51,7 +51,7 @@ def _table(path: str | Path, columns: list[str], what: str) -> pd.DataFrame:
 
 def _area_ids(df: pd.DataFrame, path: Path) -> pd.Series:
     """The ``gebiet`` column as keys; an empty cell is an error naming its row (never ``"nan"``)."""
-    from planlabor.io.cells import text_column
+    from planlabor.io.missing import text_column
 
     ids = text_column(df["gebiet"])
     empty = ids.eq("").to_numpy()

@@ -1,0 +1,251 @@
+"""Import steps *periods* and *values*: periods parsed, markers flagged, numbers checked.
+
+All of it in SQL on the staging connection, so that millions of values are
+parsed in one statement.  A cell that is neither a number nor a known marker
+stops the import with file, line and column; so does a value that is not
+finite, and a second value for the same area, variable and period.
+"""
+
+from __future__ import annotations
+
+from planlabor.errors import InputError
+from planlabor.io.import_keys import KeyResolution
+from planlabor.io.periods import EXPECTED_FORMS, parse_period, parse_period_option
+from planlabor.io.source import Source
+from planlabor.io.table import unique_name
+
+SUMMABLE_FLAG_OK = {"nichts_vorhanden"}  # "-": nothing there, a part that adds zero
+
+
+def key_join(k: str, s: str) -> str:
+    """Equality on (key, name) where either may be NULL, as a hash join (not IS NOT DISTINCT FROM)."""
+    return (
+        f"coalesce({k}.key, chr(1)) = coalesce({s}.key, chr(1)) "
+        f"AND coalesce({k}.name, chr(1)) = coalesce({s}.name, chr(1))"
+    )
+
+
+def period_join(pmap: str, alias: str, fixed: bool) -> str:
+    """The period table joined to the values: one row for --period, else by the raw period."""
+    if fixed:
+        return f"CROSS JOIN {pmap} p"
+    return f"JOIN {pmap} p ON p.period_raw = {alias}.period"
+
+
+def _lit(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def resolve_periods(src: Source, period: str | None, stichtag: bool) -> str:
+    """A table (period_raw, period): one row with NULL for ``--period``, else one per raw period."""
+    con = src.con
+    pmap = unique_name("pmap")
+    src.temp_tables.append(pmap)
+    con.execute(f"CREATE TEMP TABLE {pmap}(period_raw VARCHAR, period VARCHAR)")
+    if period is not None:
+        if src.has_periods:
+            _refuse_period_option(src, period)
+        con.execute(f"INSERT INTO {pmap} VALUES (NULL, ?)", [parse_period_option(period, stichtag=stichtag)])
+        return pmap
+    mapping = []
+    rel = src.rows or src.name
+    col_sql = "NULL" if src.rows else "min(_col)"
+    for value, line, col in con.execute(
+        f"SELECT period, min(_line), {col_sql} FROM {rel} GROUP BY period ORDER BY min(_line)"
+    ).fetchall():
+        if value is None or str(value).strip() == "":
+            raise InputError(
+                "Der Zeitraum der Werte ist unbekannt: die Datei nennt keinen.",
+                file=src.path,
+                row=int(line) if src.period_source != "Option --period" else None,
+                column=col if src.period_source != "Option --period" else None,
+                expected="eine Zeitspalte (z. B. ZEIT, Jahr, Stichtag), Jahre/Daten als Spaltenköpfe "
+                "oder die Option --period",
+                hint="Geben Sie den Stichtag an, z. B. --period 2021-12-31, oder die Spalte mit "
+                "--period-column.",
+            )
+        try:
+            mapping.append((value, parse_period(value, stichtag=stichtag)))
+        except ValueError as exc:
+            raise InputError(
+                f"Der Zeitraum {value!r} ist nicht lesbar.",
+                file=src.path,
+                row=int(line),
+                column=src.period_column or col,
+                expected=EXPECTED_FORMS,
+                hint="Korrigieren Sie den Wert oder geben Sie --period an.",
+            ) from exc
+    con.executemany(f"INSERT INTO {pmap} VALUES (?, ?)", mapping)
+    return pmap
+
+
+def _refuse_period_option(src: Source, period: str) -> None:
+    seen = [r[0] for r in src.con.execute(f"SELECT DISTINCT period FROM {src.name} LIMIT 4").fetchall()]
+    raise InputError(
+        f"Die Datei nennt ihre Zeiträume selbst ({src.period_source}: {', '.join(map(str, seen[:3]))} …); "
+        f"--period {period} würde sie alle überschreiben.",
+        file=src.path,
+        expected="Zeiträume aus der Datei oder --period, nicht beides",
+        hint="Lassen Sie --period weg.",
+    )
+
+
+def flag_case(expr: str, markers: dict[str, str]) -> str:
+    """SQL CASE mapping missing-value markers (trimmed; NULL counts as empty) to their flags."""
+    whens = " ".join(f"WHEN {_lit(m)} THEN {_lit(f)}" for m, f in markers.items())
+    return f"CASE coalesce(trim({expr}), '') {whens} END"
+
+
+def number_sql(col: str, decimal: str, thousands: str | None) -> str:
+    """SQL expression parsing a text column to DOUBLE (NULL if not a number)."""
+    e = f"trim({col})"
+    if thousands:
+        e = f"replace({e}, '{thousands}', '')"
+    if decimal == ",":
+        e = f"replace({e}, ',', '.')"
+    return f"TRY_CAST({e} AS DOUBLE)"
+
+
+def parse_values(
+    src: Source, keys: KeyResolution, pmap: str, markers: dict[str, str], rename: dict[str, str], fixed: bool
+) -> str:
+    """One table of every value with its layer, area, canonical period, number and flag."""
+    parsed = unique_name("parsed")
+    src.temp_tables.append(parsed)
+    num = number_sql("s.value", src.decimal, src.thousands)
+    flag = flag_case("replace(s.value, '\"', '')", markers)
+    var = "s.variable"
+    if rename:
+        whens = " ".join(f"WHEN {_lit(a)} THEN {_lit(b)}" for a, b in rename.items())
+        var = f"CASE s.variable {whens} ELSE s.variable END"
+    src.con.execute(
+        f"""CREATE TEMP TABLE {parsed} AS
+        SELECT s._line, CASE WHEN k.state <> 'Gebiet' OR {src.rows is None} THEN s.key END AS key,
+               k.layer_id, k.area_id, k.state, {var} AS variable, p.period,
+               s.value AS raw, f.flag,
+               CASE WHEN f.flag IS NULL THEN coalesce(s.num, {num}) END AS value
+        FROM {src.name} s
+        JOIN {keys.table} k ON {key_join("k", "s")}
+        {period_join(pmap, "s", fixed)},
+        LATERAL (SELECT {flag} AS flag) f"""
+    )
+    return parsed
+
+
+def check_values(src: Source, parsed: str, markers: dict[str, str]) -> None:
+    """Every cell a finite number or a known marker, in German number form if the file uses it."""
+    grouping = ""
+    if src.thousands == ".":
+        grouping = (
+            " OR (flag IS NULL AND raw LIKE '%.%' AND NOT regexp_full_match("
+            "trim(raw), '[-+]?\\d{1,3}(\\.\\d{3})+(,\\d*)?'))"
+        )
+    bad = (
+        f"state IN ('Gebiet', 'andere Ebene', 'Gebietsänderung', 'unbekannt') AND "
+        f"((flag IS NULL AND (value IS NULL OR NOT isfinite(value))){grouping})"
+    )
+    rows = src.con.execute(
+        f"SELECT _line, variable, raw FROM {parsed} WHERE {bad} ORDER BY _line LIMIT 3"
+    ).fetchall()
+    if not rows:
+        return
+    line, variable, value = rows[0]
+    col = _column_of(src, int(line), variable)
+    n = src.con.execute(f"SELECT count(*) FROM {parsed} WHERE {bad}").fetchone()
+    shown = value if len(str(value)) <= 40 else str(value)[:40] + "…"
+    dec_desc = "1.234,5" if src.decimal == "," else "1234.5"
+    raise InputError(
+        f"Der Wert {shown!r} ist keine Zahl und kein bekanntes Fehlwert-Zeichen "
+        f"({n[0] if n else 1} solche Zelle(n)).",
+        file=src.path,
+        row=int(line),
+        column=col,
+        expected=f"eine endliche Zahl wie {dec_desc} oder ein Fehlwert-Zeichen: "
+        + " ".join(repr(m) for m in list(markers)[:12]),
+        hint="Korrigieren Sie die Zelle, geben Sie --decimal an, ein Zeichen mit --missing ZEICHEN=KENNUNG, "
+        "oder schließen Sie die Spalte mit --exclude-column aus.",
+    )
+
+
+def _column_of(src: Source, line: int, variable: str) -> str:
+    """The column a value came from, as the file names it (looked up only for a message)."""
+    hit = src.con.execute(
+        f"SELECT _col FROM {src.name} WHERE _line = ? AND variable = ? LIMIT 1", [line, variable]
+    ).fetchone()
+    if hit is None:  # renamed: any value column of that line
+        hit = src.con.execute(f"SELECT _col FROM {src.name} WHERE _line = ? LIMIT 1", [line]).fetchone()
+    return str(hit[0]) if hit else variable
+
+
+def check_duplicates(src: Source, parsed: str, keys: KeyResolution, pmap: str, fixed: bool) -> None:
+    """At most one value per area, variable and period (changed areas are summed later).
+
+    A wide table is checked per row (an area and period twice), not per value.
+    """
+    if src.rows:
+        query = f"""SELECT k.layer_id, k.area_id, '*', p.period, min(r._line), max(r._line),
+                   list(DISTINCT r.key)[:3]
+            FROM {src.rows} r
+            JOIN {keys.table} k ON {key_join("k", "r")}
+            {period_join(pmap, "r", fixed)}
+            WHERE k.state IN ('Gebiet', 'andere Ebene')
+            GROUP BY k.layer_id, k.area_id, p.period HAVING count(*) > 1 ORDER BY min(r._line) LIMIT 1"""
+    else:
+        query = f"""SELECT layer_id, area_id, variable, period, min(_line), max(_line), list(DISTINCT key)[:3]
+            FROM {parsed} WHERE state IN ('Gebiet', 'andere Ebene')
+            GROUP BY layer_id, area_id, variable, period HAVING count(*) > 1 ORDER BY min(_line) LIMIT 1"""
+    dup = src.con.execute(query).fetchall()
+    if not dup:
+        return
+    layer, area, variable, period, l1, l2, keys_seen = dup[0]
+    spelled = f" (geschrieben als {', '.join(repr(k) for k in keys_seen)})" if len(keys_seen) > 1 else ""
+    what = "" if variable == "*" else f", Variable {variable!r}"
+    raise InputError(
+        f"Gebiet {area!r} der Raumebene {layer!r}{spelled}{what}, Zeitraum {period} kommt "
+        f"mehrfach vor (Zeilen {l1} und {l2}).",
+        file=src.path,
+        row=int(l2),
+        column=src.key_column,
+        expected="je Gebiet, Variable und Zeitraum genau ein Wert",
+        hint="Entfernen Sie die doppelte Zeile oder prüfen Sie die Zeitspalte.",
+    )
+
+
+def merge_changed(src: Source, parsed: str, keys: KeyResolution, summable: set[str]) -> tuple[str, list[str]]:
+    """Sum the values of former areas into their successors (counts only); the rest is dropped.
+
+    A part marked "-" adds nothing; any other marked part makes the sum partial (``teilsumme``).
+    Returns the table of values to store and the variables that could not be merged.
+    """
+    con = src.con
+    if not any(s.state == "Gebietsänderung" for s in keys.states):
+        return parsed, []
+    dropped = [
+        r[0]
+        for r in con.execute(
+            f"SELECT DISTINCT variable FROM {parsed} WHERE state = 'Gebietsänderung' ORDER BY 1"
+        ).fetchall()
+        if r[0] not in summable
+    ]
+    merged = unique_name("merged")
+    src.temp_tables.append(merged)
+    ok_flags = ", ".join(_lit(f) for f in SUMMABLE_FLAG_OK)
+    keep = ", ".join(_lit(v) for v in dropped) or "''"  # not NULL: NOT IN (NULL) would drop every row
+    con.execute(
+        f"""CREATE TEMP TABLE {merged} AS
+        SELECT * FROM {parsed} WHERE NOT (state = 'Gebietsänderung' AND variable IN ({keep}))
+        AND NOT (state = 'Gebiet' AND (layer_id, area_id, variable, period) IN (
+            SELECT layer_id, area_id, variable, period FROM {parsed} WHERE state = 'Gebietsänderung'
+            AND variable NOT IN ({keep})))
+        UNION ALL
+        SELECT min(_line), min(key), layer_id, area_id, 'Gebiet', variable, period, NULL,
+               CASE WHEN count(value) = 0 THEN min(flag)
+                    WHEN bool_or(flag IS NOT NULL AND flag NOT IN ({ok_flags})) THEN 'teilsumme' END,
+               CASE WHEN count(value) > 0 THEN sum(value) END
+        FROM {parsed}
+        WHERE state IN ('Gebiet', 'Gebietsänderung') AND variable NOT IN ({keep})
+          AND (layer_id, area_id, variable, period) IN (
+            SELECT layer_id, area_id, variable, period FROM {parsed} WHERE state = 'Gebietsänderung')
+        GROUP BY layer_id, area_id, variable, period"""
+    )
+    return merged, dropped
