@@ -204,6 +204,42 @@ def test_shares_adding_up_to_100(tmp_path: Path) -> None:
     ws.close()
 
 
+def test_publisher_table_with_a_few_finer_rows_links_kreise_and_land(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A GENESIS table of Kreise with the Land total and one Gemeinde row in it (the Deutschland
+    demo's Kita table): the Kreise stay the base of the Land total, so K1 = L − K2 − K3 is
+    protected.  Taking the lone Gemeinde as base made every Kreis an unlinked value."""
+    from planlabor.io.importer import ImportOptions
+    from tests.conftest import write
+
+    tree = {
+        "land": {"L": None},
+        "kreis": {"K1": "L", "K2": "L", "K3": "L"},
+        "gemeinde": {"G1": "K1", "G2": "K1", "G3": "K2", "G4": "K3"},
+    }
+    ws = tree_workspace(tmp_path / "ws", tree, {"G1": {"fall": 1}}, count_catalog(["fall"]))
+    for layer, rows in (("kreis", "K1;2\nK2;40\nK3;50\n"), ("land", "L;92\n")):
+        src = write(tmp_path / f"{layer}.csv", "id;fall\n" + rows)
+        ws.import_table(src, ImportOptions(layer=layer, id_column="id", period="2024"))
+    ws.compute()
+    kreis, land = _status(ws, "kreis", "n_fall"), _status(ws, "land", "n_fall")
+    assert kreis["K1"] == PRIMARY
+    assert SECONDARY in (kreis["K2"], kreis["K3"], land["L"])
+    assert_confidential(ws)
+    only_primary = pd.DataFrame(
+        [("kreis", "K1", "n_fall", "2024", PRIMARY), ("gemeinde", "G1", "n_fall", "2024", PRIMARY)],
+        columns=["layer_id", "area_id", "indicator_id", "period", "status"],
+    )
+    import planlabor.confidentiality.pattern as pattern
+
+    monkeypatch.setattr(pattern, "suppression_status", lambda store, catalog, rules: only_primary)
+    rep = audit(ws.store, ws.catalog(), ws.rules())
+    k1 = rep.failures.set_index(["layer_id", "area_id"]).loc[("kreis", "K1")]
+    assert k1["lower"] == pytest.approx(2) and k1["upper"] == pytest.approx(2)
+    ws.close()
+
+
 def test_protection_interval_is_configurable(tmp_path: Path) -> None:
     tree = {"stadt": {"S": None}, "plr": {"A": "S", "B": "S", "C": "S", "D": "S"}}
     data = {"A": {"fall": 2}, "B": {"fall": 4}, "C": {"fall": 9}, "D": {"fall": 100}}

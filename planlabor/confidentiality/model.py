@@ -4,7 +4,8 @@
   (a term is a sum of variables, e.g. ``inhabitants_age_below_6 + inhabitants_age_6_15 + …``)
   on every layer, area and period.  A rate publishes both terms (the machine-readable export
   carries them), so suppressing a rate means suppressing a term.
-* **Atoms**: the observed variables on the base layer where they were imported (e.g. PLR).
+* **Atoms**: the observed variables on the base layer where they were imported (e.g. PLR; with
+  data on several layers the finest one that covers the coarser ones, see ``_base_layers``).
   A cell is the sum of its term's atoms over the base areas below it – checked against the
   stored value; a cell whose value is not that sum (e.g. observations of a layer of its own)
   is kept as an independent quantity.
@@ -214,7 +215,7 @@ class CountModel:
         frames = []
         for period in todo:
             obs = self.obs[self.obs["period"] == period]
-            bases = _base_layers(obs, self.chain)
+            bases = _base_layers(obs, self)
             pairs = pd.DataFrame(
                 [(v, lay) for v, ls in bases.items() for lay in ls], columns=["variable", "layer_id"]
             )
@@ -257,15 +258,33 @@ def _plain_text(df: pd.DataFrame) -> pd.DataFrame:
     return df
 
 
-def _base_layers(obs: pd.DataFrame, chain: object) -> dict[str, set[str]]:
-    """Per variable the layers its atoms live on: layers with observations that are not an
-    ancestor of another layer with observations of the same variable."""
+COVER = 0.5  # a finer layer replaces a coarser one as base where it has data under half its areas
+
+
+def _base_layers(obs: pd.DataFrame, model: CountModel) -> dict[str, set[str]]:
+    """Per variable the layers its atoms live on: layers with observations, without those a
+    finer layer with observations of the same variable covers.  A publisher's table of
+    Kreise with a few Gemeinden in it (GENESIS: the kreisangehörige Städte of a Städteregion)
+    keeps the Kreise as base – otherwise every Kreis and Land value would be an independent
+    quantity and the Land total would not link the Kreise."""
     out: dict[str, set[str]] = {}
     for var, grp in obs.groupby("variable", sort=False):
-        layers = set(grp["layer_id"].unique())
-        ancestors = {a for lay in layers for a in chain(lay)[1:]}  # type: ignore[operator]
-        out[str(var)] = layers - ancestors or layers
+        areas = {str(lay): set(g["area_id"].tolist()) for lay, g in grp.groupby("layer_id", sort=True)}
+        drop: set[str] = set()
+        for fine, below in areas.items():
+            coarser = [c for c in model.chain(fine)[1:] if c in areas and c not in drop]
+            drop.update(c for c in coarser if _covers(model, fine, c, below, areas[c]))
+        out[str(var)] = set(areas) - drop or set(areas)
     return out
+
+
+def _covers(model: CountModel, fine: str, coarse: str, below: set[str], above: set[str]) -> bool:
+    """Whether the areas ``below`` (layer ``fine``) lie under at least ``COVER`` of ``above``."""
+    wide = model.ancestors_wide(fine)
+    if coarse not in wide.columns:
+        return False
+    anc = wide[coarse].reindex(sorted(below)).dropna()
+    return len(set(anc.tolist()) & above) >= COVER * len(above)
 
 
 def _assign_bases(cells: pd.DataFrame, atoms: pd.DataFrame, model: CountModel) -> dict[int, str]:
