@@ -16,6 +16,7 @@ BENCHES = {
     "reports": "bench.bench_reports",
     "fachthemen": "bench.bench_fachthemen",
     "geheimhaltung": "bench.bench_geheimhaltung",
+    "grid": "bench.bench_grid",
     "security": "bench.bench_security",
 }
 
