@@ -180,6 +180,15 @@ def test_higher_level_population_weighted_and_rescaled() -> None:
         assert cls.tolist() == _q9_class(expected, 5).tolist()
 
 
+def test_empty_higher_level_cell_is_no_parent() -> None:
+    df = panel()
+    df["kreis"] = df["kreis"].astype(object)
+    df.loc[df["id"] == df["id"].iloc[0], "kreis"] = None  # empty Kreis cells: the Gemeinde counts to none
+    spec = load_spec("gisd").model_copy(update={"level_columns": ["kreis"]})
+    ids = set(apply_index(spec, df).levels["kreis"]["id"])
+    assert ids and not ids & {"nan", "None", ""}
+
+
 def test_missing_values_estimated_and_left_out_of_the_fit() -> None:
     df = panel(n=30)
     truth = df["schuldnerquote"].copy()

@@ -88,7 +88,10 @@ def aggregate_levels(spec: object, df: pd.DataFrame, table: pd.DataFrame) -> dic
                 column=col,
                 expected="Spalten: " + ", ".join(map(str, df.columns[:20])),
             )
-        parents = dict(zip(table["id"].astype(str), df[col].astype(str), strict=True))
-        agg = aggregate_scores(base.assign(id=base["id"].astype(str)), parents)
+        from planlabor.io.missing import text_column
+
+        # an empty parent cell is no parent (the row stays out), never a parent called "nan"
+        parents = {i: p for i, p in zip(text_column(table["id"]), text_column(df[col]), strict=True) if p}
+        agg = aggregate_scores(base.assign(id=text_column(base["id"])), parents)
         out[col] = classify_levels(agg, total)
     return out
