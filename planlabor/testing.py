@@ -24,3 +24,21 @@ def assert_confidential(ws: Any, *outputs: str | Path) -> Any:
         ]
         raise AssertionError("Geheimhaltung verletzt:\n" + "\n".join(lines + rep.leaks))
     return rep
+
+
+MISSING_AS_TEXT = frozenset({"nan", "NaN", "None", "<NA>", "NaT"})
+
+
+def assert_no_missing_as_text(ws: Any) -> None:
+    """Fail if any text in any table of the workspace store is the text of a missing cell
+    (``"nan"``, ``"None"``, …): the path empty cell → NaN → text "nan" through a reader."""
+    tables = ws.store.query_df("SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'")
+    found: list[str] = []
+    for t in tables["table_name"]:
+        df = ws.store.query_df(f'SELECT * FROM "{t}"')
+        for col in df.columns:
+            if df[col].dtype == object or str(df[col].dtype).startswith("string"):
+                bad = {v for v in df[col].dropna() if isinstance(v, str) and v.strip() in MISSING_AS_TEXT}
+                found.extend(f"{t}.{col}: {v!r}" for v in sorted(bad))
+    if found:
+        raise AssertionError("Leere Zellen als Text gespeichert:\n" + "\n".join(found))

@@ -22,12 +22,12 @@ from planlabor.indices.run import index_file
 from planlabor.io.geo import read_attribute_table
 from planlabor.io.importer import ImportOptions
 from planlabor.io.missing import as_text, text_column
+from planlabor.testing import assert_no_missing_as_text
 from planlabor.workspace import Workspace
 from tests.conftest import DATA, write
 
 MSS_IN = DATA / "berlin" / "mss_2021" / "s_IndexInd_MSS2021_homogen.csv"
 MSS_OUT = DATA / "berlin" / "mss_2021" / "s_Indizes_MSS2021_homogen.csv"
-BAD_TEXT = {"nan", "NaN", "None", "<NA>", "NaT"}
 
 
 def test_official_mss_file_reproduces_the_published_result(tmp_path: Path) -> None:
@@ -104,18 +104,6 @@ def test_attribute_tables_keep_empty_cells_empty(tmp_path: Path, suffix: str) ->
     assert df["id"].tolist() == ["01", "02", "03"]
 
 
-def _store_text(ws: Workspace) -> set[str]:
-    """Every text value of every table of the store."""
-    seen: set[str] = set()
-    tables = ws.store.query_df("SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'")
-    for t in tables["table_name"]:
-        df = ws.store.query_df(f'SELECT * FROM "{t}"')
-        for col in df.columns:
-            if df[col].dtype == object or pd.api.types.is_string_dtype(df[col]):
-                seen.update(v for v in df[col].dropna() if isinstance(v, str))
-    return seen
-
-
 def test_no_reader_turns_an_empty_cell_into_nan(grid_ws: Workspace, tmp_path: Path) -> None:
     from planlabor.planning.controlling import read_klr
     from planlabor.planning.measures import read_measures, register
@@ -169,7 +157,7 @@ def test_no_reader_turns_an_empty_cell_into_nan(grid_ws: Workspace, tmp_path: Pa
     # KLR: an empty cost centre is none
     klr = read_klr(write(tmp_path / "k.csv", "Produkt;Kostenstelle;Jahr;Kosten;Fälle\nKita;;2023;1000;10\n"))
     assert klr["cost_centre"].tolist() == [None]
-    assert not (_store_text(grid_ws) & BAD_TEXT)
+    assert_no_missing_as_text(grid_ws)
 
 
 def test_empty_area_keys_in_planning_inputs_are_named(tmp_path: Path) -> None:
