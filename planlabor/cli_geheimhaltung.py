@@ -51,7 +51,7 @@ def pruefen(ctx: click.Context, outputs: tuple[str, ...], liste: str | None, as_
     """
     from planlabor.confidentiality.audit import audit
 
-    ws = _workspace(ctx)
+    ws = _workspace(ctx, read_only=True)  # an audit changes nothing; the server may read meanwhile
     rep = audit(ws.store, ws.catalog(), ws.rules(), [Path(p) for p in outputs] or None)
     f = rep.findings
     if liste:
