@@ -72,6 +72,8 @@ class ConfidentialitySection(_Strict):
     marker: str = "•"
     suppress_zero: bool = False
     secondary: bool = True
+    protection_percent: float = Field(default=10.0, ge=0, le=100)
+    protection_width: float | None = Field(default=None, ge=0)
 
 
 class ImportSection(_Strict):
@@ -180,6 +182,9 @@ min_count = 3
 marker = "•"
 suppress_zero = false
 secondary = true
+# Schutzintervall: ein gesperrter Wert darf aus allem Veröffentlichten nicht enger als
+# ±protection_percent % bzw. ±protection_width Fälle (Voreinstellung: min_count) eingrenzbar sein.
+protection_percent = 10
 
 [import]
 # Unbekannte Gebietsschlüssel: "auto" stellt ihre Zeilen zurück, wenn die meisten Schlüssel passen,

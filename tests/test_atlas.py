@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 from planlabor.atlas.build import build_static
 from planlabor.atlas.data import geo_payload, meta_payload, source_of, values_payload
 from planlabor.atlas.server import create_app
+from planlabor.testing import assert_confidential
 
 INTERNAL = "kinder_unter_1"  # public = false in the Berlin starter catalog
 
@@ -111,6 +112,24 @@ def test_static_build_is_public_small_and_complete(berlin, tmp_path: Path) -> No
     (tmp_path / "fremd" / "x.txt").write_text("x")
     with pytest.raises(Exception, match="nicht leer"):
         build_static(source_of(berlin), tmp_path / "fremd")
+
+
+def test_every_public_output_passes_the_audit(berlin, client: TestClient, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Static atlas, API answers and exports of the Berlin demo: the audit (LP over everything
+    public, and every file cell by cell) finds no disclosed cell."""
+    from planlabor.io.export import ExportOptions
+
+    build_static(source_of(berlin), tmp_path / "atlas")
+    api = tmp_path / "api"
+    api.mkdir()
+    for layer in ("plr", "bzr", "pgr", "bezirk"):
+        (api / f"values_{layer}.json").write_bytes(client.get(f"/api/atlas/values/{layer}").content)
+        berlin.export(
+            ExportOptions(layer=layer, out=tmp_path / "exporte" / f"{layer}.xlsx", format="xlsx", public=True)
+        )
+    rep = assert_confidential(berlin, tmp_path / "atlas", api, tmp_path / "exporte")
+    assert int(rep.findings["sensitive"].sum()) > 100 and rep.relations
+    assert any("inhabitants = " in r for r in rep.relations)
 
 
 def test_api_endpoints_answer_with_store_values(client: TestClient, berlin) -> None:  # type: ignore[no-untyped-def]

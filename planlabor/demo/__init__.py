@@ -333,6 +333,7 @@ def build_demo(
             "kita_places": kita.capacity_total,
             "ambiguous_pgr": link["ambiguous"],
             "values": comp.values_written,
+            "suppressed": comp.suppressed,
             "silhouette": typ["silhouette"],
             "rebase_error": rebased["error"].attrs,
             "moran_ki02": lisa.moran_i,

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from planlabor.catalog import Catalog, IndicatorDefinition
-from planlabor.confidentiality import SuppressionRules, apply_suppression
+from planlabor.confidentiality import SuppressionRules
 from planlabor.errors import InputError, NotFoundError
 from planlabor.io.export_variables import refuse_public, variable_values
 from planlabor.io.periods import format_period_de, sort_periods
@@ -97,7 +97,9 @@ def collect_values(
 ) -> pd.DataFrame:
     """Indicator values of one layer, with area names and parents; suppressed if public.
 
-    This is the single entry point all published outputs use.
+    This is the single entry point all published outputs use: with ``public`` the values come
+    from :func:`planlabor.confidentiality.pattern.public_values`, which applies the
+    workspace-wide suppression pattern (all layers, periods and linked indicators at once).
     """
     if store.layer(layer) is None:
         known = ", ".join(lay.layer_id for lay in store.layers()) or "(noch keine)"
@@ -105,7 +107,13 @@ def collect_values(
             f"Die Raumebene {layer!r} gibt es nicht.", column="--layer", expected=f"eine von: {known}"
         )
     chosen = _choose_indicators(catalog, indicators, public)
-    df = store.indicator_values(layer, [i.id for i in chosen], periods)
+    if public:
+        from planlabor.confidentiality.pattern import public_values
+
+        df = public_values(store, catalog, rules, layer, [i.id for i in chosen], periods)
+    else:
+        df = store.indicator_values(layer, [i.id for i in chosen], periods)
+        df["suppressed"] = None
     if periods:
         have = set(df["period"])
         absent = [p for p in periods if p not in have]
@@ -116,13 +124,7 @@ def collect_values(
                 hint="Zeiträume im Arbeitsbereich zeigt 'planlabor status'.",
             )
     areas = store.areas(layer)
-    df = df.merge(areas.rename(columns={"name": "area_name"}), on="area_id", how="left")
-    if public:
-        min_counts = {i.id: i.min_count for i in chosen if i.min_count}
-        df = apply_suppression(df, rules, min_counts)
-    else:
-        df["suppressed"] = None
-    return df
+    return df.merge(areas.rename(columns={"name": "area_name"}), on="area_id", how="left")
 
 
 def _choose_indicators(catalog: Catalog, wanted: list[str] | None, public: bool) -> list[IndicatorDefinition]:
@@ -472,8 +474,9 @@ def definition_text(d: IndicatorDefinition) -> str:
 def confidentiality_text(rules: SuppressionRules) -> str:
     zero = "; 0 wird ebenfalls gesperrt" if rules.suppress_zero else ""
     sec = (
-        "; zusätzlich sekundäre Sperrung, wo ein gesperrter Wert aus Summe und übrigen "
-        "Teilgebieten errechenbar wäre"
+        "; zusätzlich sekundäre Sperrung über alle Ebenen, Zeiträume und verbundenen Indikatoren, "
+        f"so dass kein gesperrter Wert enger als ±{rules.protection_percent:g} % bzw. "
+        f"{rules.width():g} eingegrenzt werden kann"
         if rules.secondary
         else ""
     )
