@@ -133,8 +133,9 @@ def test_public_ogc_has_no_internal_indicator_and_no_suppressed_number(client: T
     hidden = public[public["flag"] == "gesperrt"].merge(
         internal, on=["area_id", "indicator_id", "period"], suffixes=("", "_raw")
     )
-    hidden = hidden[hidden["period"] == "2020-12-31"]
-    assert len(hidden) >= 10 and hidden["value_raw"].notna().all()
+    # cells without an internal value may be marked too (the pattern covers whole groups)
+    hidden = hidden[(hidden["period"] == "2020-12-31") & hidden["value_raw"].notna()]
+    assert len(hidden) >= 10
     feats = {
         f["id"]: f["properties"]
         for f in client.get(ITEMS, params={"limit": 1000, "datetime": "2020-12-31"}).json()["features"]

@@ -258,8 +258,10 @@ def _state(row: _Row, ctx: _Context) -> KeyState:
         return KeyState(key, name, "Ebene ohne Raumebene", how=level, lines=lines)
     if k in ctx.dissolved:
         return KeyState(key, name, "aufgelöst", how=f"bis {ctx.dissolved[k]}", lines=lines)
-    if row.only_dashes or row.n_values == 0:
+    if row.only_dashes or (row.n_values == 0 and not k):
         return KeyState(key, name, "keine Werte", lines=lines)
+    if name and _FORMER.search(name):  # "Niederschlesischer Oberlausitzkreis (b.31.07.2008)"
+        return KeyState(key, name, "aufgelöst", how="früheres Gebiet", lines=lines)
     if ctx.latest is not None and row.last is not None and row.last < ctx.latest:
         return KeyState(key, name, "aufgelöst", how=f"Werte bis {row.last}", lines=lines)
     return KeyState(key, name, "unbekannt", lines=lines)
