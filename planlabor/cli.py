@@ -98,22 +98,16 @@ def _workspace(ctx: click.Context, read_only: bool = False) -> Any:
 
 
 def _pairs(values: tuple[str, ...], option: str) -> dict[str, str]:
-    out = {}
-    for v in values:
-        if "=" not in v:
-            raise InputError(
-                f"{option} {v!r} hat nicht die Form A=B.",
-                column=option,
-                expected="A=B, z. B. 06200318=06200418",
-            )
-        a, b = v.split("=", 1)
-        out[a] = b
-    return out
+    from planlabor.app.fields import pairs
+
+    return pairs(values, option)
 
 
 def _lists(values: tuple[str, ...], option: str) -> dict[str, list[str]]:
     """``COL=a,b`` options as {COL: [a, b]}."""
-    return {k: [p.strip() for p in v.split(",") if p.strip()] for k, v in _pairs(values, option).items()}
+    from planlabor.app.fields import lists
+
+    return lists(values, option)
 
 
 def _record(text: str) -> int:
@@ -127,18 +121,9 @@ def _record(text: str) -> int:
 
 
 def _date(value: str | None, option: str) -> date | None:
-    if not value:
-        return None
-    from planlabor.io.periods import parse_period, period_end
+    from planlabor.app.fields import day
 
-    try:
-        return period_end(parse_period(value))
-    except ValueError as exc:
-        raise InputError(
-            f"{option} {value!r} ist kein Datum.",
-            column=option,
-            expected="ein Datum wie 2021-01-01 oder 01.01.2021",
-        ) from exc
+    return day(value, option)
 
 
 def _echo_json(obj: Any) -> None:
@@ -279,55 +264,15 @@ def import_(ctx: click.Context, file: str, **kw: Any) -> None:
       planlabor import demo_r_pjanaggr3.tsv --layer nuts3 --select unit=NR --select sex=T \\
           --select geo=DE???,AT???,CH??? --variable-prefix ew
     """
-    ws = _workspace(ctx)
-    opts = _import_options(kw, ws.config.imports.on_unmatched)
-    report = ws.import_table(file, opts, dry_run=kw["dry_run"])
+    from planlabor.app import imports
+
+    where = ctx.obj.get("dir")
+    use = imports.preview_import if kw["dry_run"] else imports.import_file
+    outcome = use(where, file, kw)
     if kw["as_json"]:
-        _echo_json(report.as_dict())
+        _echo_json(outcome.report)
         return
-    _print_import(report)
-
-
-def _import_options(kw: dict[str, Any], default_unmatched: str) -> Any:
-    from planlabor.io.importer import ImportOptions
-    from planlabor.io.table import ReadOptions
-
-    return ImportOptions(
-        layer=kw["layer"],
-        format=kw["fmt"],
-        id_column=kw["id_column"],
-        period=kw["period"],
-        period_column=kw["period_column"],
-        stichtag=kw["stichtag"],
-        variable_column=kw["variable_column"],
-        value_column=kw["value_column"],
-        columns=list(kw["columns"]) or None,
-        exclude_columns=list(kw["exclude_column"]),
-        read=ReadOptions(
-            encoding=kw["encoding"],
-            delimiter=kw["delimiter"],
-            decimal=kw["decimal"],
-            thousands=kw["thousands"],
-            sheet=kw["sheet"],
-            skip_rows=kw["skip_rows"],
-            select=_lists(kw["select"], "--select"),
-            variable_prefix=kw["variable_prefix"],
-        ),
-        missing_values=_pairs(tuple(kw["missing"]), "--missing") or None,
-        on_unmatched=kw["on_unmatched"] or default_unmatched,  # type: ignore[arg-type]
-        map_keys=_pairs(kw["map_key"], "--map-key"),
-        changes=kw["changes"],
-        other_levels=not kw["no_other_levels"],
-        id_width=kw["id_width"],
-        rename=_pairs(kw["rename"], "--rename"),
-        variable_prefix=kw["variable_prefix"],
-    )
-
-
-def _print_import(r: Any) -> None:
-    from planlabor.io.import_text import report_lines
-
-    for line in r.lines() if hasattr(r, "lines") else report_lines(r):
+    for line in outcome.lines:
         click.echo(line)
 
 
@@ -340,13 +285,12 @@ def log_(ctx: click.Context) -> None:
     Beispiel:
       planlabor log
     """
-    ws = _workspace(ctx)
-    df = ws.imports()
+    from planlabor.app.imports import import_log
 
     def text(v: Any) -> str:
-        return "" if v is None or (isinstance(v, float) and v != v) else str(v)
+        return "" if v is None else str(v)
 
-    for r in df.to_dict("records"):
+    for r in import_log(ctx.obj.get("dir")):
         source = text(r["file"]) or "(berechnet)"
         click.echo(
             f"{r['import_id']:>4}  {str(r['imported_at'])[:19]}  {r['kind']:<14} "
@@ -365,8 +309,9 @@ def revert(ctx: click.Context, import_id: int) -> None:
     Beispiel:
       planlabor revert 3
     """
-    ws = _workspace(ctx)
-    n = ws.revert(import_id)
+    from planlabor.app.imports import revert_import
+
+    n = revert_import(ctx.obj.get("dir"), import_id)
     click.echo(
         f"{n} Werte aus Import Nr. {import_id} sind wieder gültig. Rechnen Sie neu mit 'planlabor compute'."
     )
@@ -382,17 +327,13 @@ def quarantine(ctx: click.Context, import_id: int | None) -> None:
     Beispiel:
       planlabor quarantine --import 7
     """
-    ws = _workspace(ctx)
-    df = ws.quarantine(import_id)
-    if df.empty:
+    from planlabor.app.imports import quarantine_summary
+
+    summary = quarantine_summary(ctx.obj.get("dir"), import_id)
+    if not summary:
         click.echo("Keine zurückgestellten Zeilen.")
         return
-    summary = (
-        df.groupby(["import_id", "area_id", "reason"])
-        .agg(zeile=("source_row", "min"), werte=("variable", "count"))
-        .reset_index()
-    )
-    for r in summary.to_dict("records"):
+    for r in summary:
         click.echo(
             f"Import {r['import_id']}: Schlüssel {r['area_id']} (Zeile {r['zeile']}, "
             f"{r['werte']} Werte): {r['reason']}"
@@ -737,8 +678,10 @@ def compute(ctx: click.Context) -> None:
     Beispiel:
       planlabor compute
     """
-    ws = _workspace(ctx)
-    if not ws.catalog().all_indicators():
+    from planlabor.app.compute import compute as run
+
+    r = run(ctx.obj.get("dir"))
+    if r.empty_catalog:
         click.echo(
             "Der Katalog hat noch keine Indikatoren – es gibt nichts zu berechnen.\n"
             "  Vorschläge aus den importierten Variablen: planlabor catalog suggest --apply\n"
@@ -746,7 +689,6 @@ def compute(ctx: click.Context) -> None:
             "(Liste: planlabor template list)"
         )
         return
-    r = ws.compute()
     click.echo(f"{r.indicators} Indikatoren berechnet, {r.values_written:,} Werte".replace(",", "."))
     for layer, n in r.by_layer.items():
         click.echo(f"  {layer}: {n:,} Werte".replace(",", "."))
@@ -1559,11 +1501,9 @@ def atlas_build(ctx: click.Context, out: str) -> None:
       planlabor atlas build --out atlas/
       # ansehen: atlas/index.html im Browser öffnen
     """
-    from planlabor.atlas.build import build_static
-    from planlabor.atlas.data import source_of
+    from planlabor.app.publish import publish_atlas
 
-    ws = _workspace(ctx, read_only=True)
-    r = build_static(source_of(ws), Path(out))
+    r = publish_atlas(ctx.obj.get("dir"), out)
     click.echo(
         f"Atlas gebaut in {r.out}: {r.files} Dateien, {_de(r.bytes / 1e6, 1)} MB "
         f"({_de(r.zipped_bytes / 1e6, 2)} MB gepackt), {len(r.layers)} Raumebenen, "
@@ -1726,29 +1666,10 @@ def report_sozialbericht(
     """
     import time
 
-    from planlabor.atlas.data import source_of
-    from planlabor.io.periods import parse_period_option
-    from planlabor.reports.data import ReportData
-    from planlabor.reports.render import Layout, html_to_pdf, sozialbericht_html
+    from planlabor.app.publish import sozialbericht
 
     start = time.perf_counter()
-    ws = _workspace(ctx, read_only=True)
-    layer = layer or ws.finest_layer()
-    p = parse_period_option(period, stichtag=True) if period else None
-    data = ReportData(source_of(ws), public=not internal)
-    path = Path(out)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if fmt == "docx":
-        from planlabor.reports.render import sozialbericht_docx
-
-        path.write_bytes(sozialbericht_docx(data, Layout.of(ws), layer, p, min_residents))
-        click.echo(f"Sozialbericht geschrieben: {path} ({_de(time.perf_counter() - start, 1)} s)")
-        return
-    html = sozialbericht_html(data, Layout.of(ws), layer, p, min_residents)
-    if fmt == "html":
-        path.write_text(html, encoding="utf-8")
-    else:
-        html_to_pdf(html, path)
+    path = sozialbericht(ctx.obj.get("dir"), out, fmt, layer, period, min_residents, internal)
     click.echo(f"Sozialbericht geschrieben: {path} ({_de(time.perf_counter() - start, 1)} s)")
 
 
@@ -1780,28 +1701,13 @@ def report_sheet(
       planlabor report sheet --level bzr --period 2030-12-31 --prognose intern \\
           --format pdf --out jha_kita_2030.pdf
     """
-    from planlabor.atlas.data import source_of
-    from planlabor.io.periods import parse_period_option
-    from planlabor.reports.data import ReportData
-    from planlabor.reports.render import Layout, html_to_pdf
-    from planlabor.reports.sheet import kita_sheet, sheet_docx, sheet_html
+    from planlabor.app.publish import committee_sheet
 
-    ws = _workspace(ctx, read_only=True)
-    layer = layer or ws.finest_layer()
-    layout = Layout.of(ws)
-    sheet = kita_sheet(
-        ReportData(source_of(ws)), layer, parse_period_option(period, stichtag=True), level, scenario, u3, ue3
+    r = committee_sheet(
+        ctx.obj.get("dir"), out, period, layer=layer, level=level, scenario=scenario, u3=u3, ue3=ue3, fmt=fmt
     )
-    path = Path(out)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if fmt == "docx":
-        path.write_bytes(sheet_docx(sheet, layout))
-    elif fmt == "html":
-        path.write_text(sheet_html(sheet, layout), encoding="utf-8")
-    else:
-        html_to_pdf(sheet_html(sheet, layout), path)
-    click.echo(f"Vorlage geschrieben: {path}")
-    for f in sheet.findings:
+    click.echo(f"Vorlage geschrieben: {r.path}")
+    for f in r.findings:
         click.echo(f"  {f}")
 
 
@@ -1817,18 +1723,9 @@ def report_methods(ctx: click.Context, fmt: str, out: str, internal: bool) -> No
     Beispiel:
       planlabor report methods --format pdf --out methodenanhang.pdf
     """
-    from planlabor.atlas.data import source_of
-    from planlabor.reports.data import ReportData
-    from planlabor.reports.render import Layout, html_to_pdf, methods_html
+    from planlabor.app.publish import methods_annex
 
-    ws = _workspace(ctx, read_only=True)
-    html = methods_html(ReportData(source_of(ws), public=not internal), Layout.of(ws))
-    path = Path(out)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if fmt == "html":
-        path.write_text(html, encoding="utf-8")
-    else:
-        html_to_pdf(html, path)
+    path = methods_annex(ctx.obj.get("dir"), out, fmt, internal)
     click.echo(f"Methodenanhang geschrieben: {path}")
 
 
