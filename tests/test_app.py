@@ -111,3 +111,19 @@ def test_publish_through_the_command_line(root: Path, tmp_path: Path) -> None:
     assert res.exit_code == 0, res.output
     assert "Methodenanhang" in (tmp_path / "m.html").read_text(encoding="utf-8")
     assert audit.entries(root, limit=1)[0]["action"] == "atlas build"
+
+
+def test_command_line_starts_without_the_library() -> None:
+    """``planlabor --help`` loads click, not pandas, DuckDB or FastAPI (issue 22: start ≤ 0.5 s,
+    measured in bench/bench_cli.py); every command group is still there."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from planlabor.cli import cli; "
+        "print(sorted(m for m in ('pandas', 'duckdb', 'fastapi', 'pydantic') if m in sys.modules)); "
+        "print(len(cli.commands))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    loaded, n = out.splitlines()
+    assert loaded == "[]" and int(n) >= 33

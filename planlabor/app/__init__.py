@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from planlabor.workspace import Workspace
@@ -40,7 +40,37 @@ def opened(where: Where, read_only: bool = False) -> Iterator[Workspace]:
 
 
 def root_of(where: Where) -> Path:
-    """The folder of the workspace at ``where`` (searched upwards like git)."""
+    """The folder of the workspace at ``where`` (searched upwards like git), found without
+    loading the library (commands that only read users or the audit log start fast)."""
+    here = (Path(where) if where is not None else Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / "planlabor.toml").is_file():
+            return folder
     from planlabor.workspace import find_workspace
 
-    return find_workspace(Path(where) if where is not None else None)
+    return find_workspace(here)  # raises the WorkspaceError with its "Lösung"
+
+
+@contextmanager
+def auth_store(where: Where) -> Iterator[Any]:
+    """The users and sessions file of the workspace (:class:`planlabor.atlas.sessions.AuthStore`),
+    opened without the store (which is read only once, to adopt users of earlier versions)."""
+    from planlabor.atlas.sessions import AUTH_FILE, AuthStore
+
+    root = root_of(where)
+    auth = AuthStore(root / AUTH_FILE)
+    held: list[Any] = []
+
+    def store() -> Any:
+        from planlabor.workspace import Workspace
+
+        held.append(Workspace.open(root, read_only=True))
+        return held[-1].store
+
+    try:
+        auth.adopt_legacy_users(store)
+        yield auth
+    finally:
+        auth.close()
+        for ws in held:
+            ws.close()
