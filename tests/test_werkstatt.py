@@ -205,8 +205,84 @@ def test_planner_imports_a_publisher_file_in_the_browser(server: str, root: Path
         assert page.locator("table.log tbody tr").first.inner_text().startswith(str(nr))
         _axe(page, "importiert")
         page.screenshot(path=str(ARTIFACTS / "werkstatt_daten_importiert.png"), full_page=True)
+        page.click("nav a:has-text('Benutzer')")
+        page.wait_for_selector("table.audit")
+        assert "planerin" in page.locator("table.audit tbody tr").first.inner_text()
+        _axe(page, "benutzer")
+        page.screenshot(path=str(ARTIFACTS / "werkstatt_benutzer.png"), full_page=True)
         browser.close()
     assert blocked == []
     with Workspace.open(root, read_only=True) as ws:
         df = ws.store.observations(layer_id="kreis", variables=["bevoelkerungsstand"], periods=["2018-12-31"])
     assert float(df[df["area_id"] == "01001"]["value"].iloc[0]) == 89504.0  # Flensburg, as published
+
+
+# -------------------------------------------------------------------- roles
+def _client_as(root: Path, name: str, role: str) -> TestClient:
+    from contextlib import suppress
+
+    from planlabor.errors import InputError
+
+    with suppress(InputError):  # exists from an earlier test
+        add_user(root, name, PASSWORD, role)
+    c = TestClient(_app(root), base_url="http://127.0.0.1")
+    token = c.get("/api/session").json()["csrf"]
+    r = c.post("/login", data={"username": name, "password": PASSWORD, "csrf": token}, follow_redirects=False)
+    assert r.status_code == 303
+    return c
+
+
+def test_a_viewer_looks_but_cannot_import_revert_or_manage_users(root: Path) -> None:
+    with _client_as(root, "leserin", "viewer") as c:
+        csrf = c.get("/api/session").json()["csrf"]
+        page = c.get("/werkstatt/daten").text
+        assert "Importprotokoll" in page and "Wieder gültig machen" not in page
+        assert "/werkstatt/benutzer" not in page  # not in her navigation
+        r = c.post(
+            "/werkstatt/daten/pruefen",
+            data={"csrf": csrf, "layer": "kreis"},
+            files={"file": (GENESIS.name, GENESIS.read_bytes(), "text/csv")},
+        )
+        assert r.status_code == 200 and "400 von 400" in r.text  # a dry run changes nothing
+        assert ">Importieren</button>" not in r.text
+        token = re.search(r'name="upload" value="([^"]+)"', r.text).group(1)  # type: ignore[union-attr]
+        before = _observation_imports(root)
+        r = c.post("/werkstatt/daten/importieren", data={"csrf": csrf, "upload": token, "layer": "kreis"})
+        assert r.status_code == 403 and "nur ansehen" in r.text
+        assert (
+            c.post("/werkstatt/daten/zuruecksetzen", data={"csrf": csrf, "import_id": "1"}).status_code == 403
+        )
+        assert _observation_imports(root) == before
+        assert c.get("/werkstatt/benutzer").status_code == 403
+
+
+def test_only_an_admin_manages_users_and_every_change_is_recorded(root: Path) -> None:
+    with _client_as(root, "redakteur", "editor") as c:
+        csrf = c.get("/api/session").json()["csrf"]
+        assert c.get("/werkstatt/benutzer").status_code == 403
+        data = {"csrf": csrf, "name": "neu", "role": "viewer", "password": PASSWORD}
+        assert c.post("/werkstatt/benutzer/anlegen", data=data).status_code == 403
+    with _client_as(root, "chefin", "admin") as c:
+        csrf = c.get("/api/session").json()["csrf"]
+        r = c.post(
+            "/werkstatt/benutzer/anlegen",
+            data={"csrf": csrf, "name": "neu", "role": "viewer", "password": "kurz"},
+        )
+        assert r.status_code == 422 and "zu kurz" in r.text
+        assert (
+            c.post(
+                "/werkstatt/benutzer/anlegen", data={"name": "neu", "role": "viewer", "password": PASSWORD}
+            ).status_code
+            == 403
+        )
+        r = c.post(
+            "/werkstatt/benutzer/anlegen",
+            data={"csrf": csrf, "name": "neu", "role": "viewer", "password": PASSWORD},
+        )
+        assert r.status_code == 200 and "Benutzer:in angelegt" in r.text and "viewer – nur ansehen" in r.text
+        r = c.post("/werkstatt/benutzer/entfernen", data={"csrf": csrf, "name": "neu"})
+        assert r.status_code == 200 and "entfernt" in r.text
+        table = r.text[r.text.index('class="audit"') :]
+        assert "chefin" in table and "Benutzer:in angelegt" in table and "Benutzer:in entfernt" in table
+    got = [(e["user"], e["action"], e["detail"].get("name")) for e in audit.entries(root, limit=2)]
+    assert got == [("chefin", "user remove", "neu"), ("chefin", "user add", "neu")]

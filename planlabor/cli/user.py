@@ -28,7 +28,13 @@ def user() -> None:
 
 @user.command("add")
 @click.argument("name")
-@click.option("--role", type=click.Choice(["intern", "admin"]), default="intern", show_default=True)
+@click.option(
+    "--role",
+    type=click.Choice(["intern", "admin", "editor", "viewer"]),
+    default="intern",
+    show_default=True,
+    help="viewer: nur ansehen; editor/intern: Daten ändern; admin: auch Benutzer:innen verwalten.",
+)
 @click.option("--password-stdin", is_flag=True, help="Passwort aus der Standardeingabe lesen (für Skripte).")
 @click.pass_context
 def user_add(ctx: click.Context, name: str, role: str, password_stdin: bool) -> None:

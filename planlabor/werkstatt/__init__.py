@@ -33,6 +33,7 @@ class Page:
     slug: str
     title: str
     install: Callable[[Werkstatt], None]
+    roles: tuple[str, ...] = ("admin", "editor", "intern", "viewer")  # who sees it in the navigation
 
 
 PAGES: list[Page] = []
@@ -45,10 +46,11 @@ def register(page: Page) -> None:
 
 def install(app: FastAPI, login: Login, root: Path, **options: Any) -> Werkstatt:
     """Add the Werkstatt to the server of the workspace at ``root``."""
-    from planlabor.werkstatt import daten
+    from planlabor.werkstatt import benutzer, daten
     from planlabor.werkstatt.web import Werkstatt
 
     register(Page("daten", "Daten", daten.install))
+    register(Page("benutzer", "Benutzer", benutzer.install, roles=("admin",)))
     shop = Werkstatt(app, login, root, **options)
     shop.install_pages(PAGES)
     return shop

@@ -11,6 +11,7 @@ from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from planlabor.atlas.auth import WRITE_ROLES
 from planlabor.atlas.sessions import Session
 from planlabor.errors import PlanlaborError
 from planlabor.werkstatt.jobs import Writer
@@ -21,8 +22,6 @@ if TYPE_CHECKING:
 
 HERE = Path(__file__).parent
 STATIC = {"werkstatt.css": "text/css", "werkstatt.js": "text/javascript"}
-#: roles that may change data (import, revert); the others may look
-WRITE_ROLES = ("admin", "intern")
 
 
 class Werkstatt:
@@ -52,9 +51,17 @@ class Werkstatt:
         return s
 
     def writer_of(self, request: Request) -> Session:
+        """The signed-in user if her role may change data; otherwise 403."""
         s = self.user(request)
         if s.role not in WRITE_ROLES:
-            raise HTTPException(403, "Ihre Rolle darf keine Daten ändern.")
+            raise HTTPException(403, f"Ihre Rolle ({s.role}) darf nur ansehen, keine Daten ändern.")
+        return s
+
+    def admin_of(self, request: Request) -> Session:
+        """The signed-in user if she is an admin; otherwise 403."""
+        s = self.user(request)
+        if s.role != "admin":
+            raise HTTPException(403, "Nur eine Administratorin darf Benutzer:innen verwalten.")
         return s
 
     async def form(self, request: Request) -> Any:
@@ -71,7 +78,12 @@ class Werkstatt:
     def page(self, request: Request, template: str, status: int = 200, **context: Any) -> Response:
         s = self.user(request)
         body = self.env.get_template(template).render(
-            pages=self.pages, user=s.user, role=s.role, csrf=s.csrf, **context
+            pages=[p for p in self.pages if s.role in p.roles],
+            user=s.user,
+            role=s.role,
+            csrf=s.csrf,
+            can_write=s.role in WRITE_ROLES,
+            **context,
         )
         return HTMLResponse(body, status_code=status, headers={"Cache-Control": "no-store"})
 
