@@ -210,6 +210,13 @@ def test_planner_imports_a_publisher_file_in_the_browser(server: str, root: Path
         assert "planerin" in page.locator("table.audit tbody tr").first.inner_text()
         _axe(page, "benutzer")
         page.screenshot(path=str(ARTIFACTS / "werkstatt_benutzer.png"), full_page=True)
+        page.click("nav a:has-text('Berechnen')")
+        _axe(page, "berechnen")
+        page.click("button:has-text('Alle Indikatoren berechnen')")
+        page.wait_for_selector("text=Zurück zu Berechnen")
+        page.wait_for_selector("p.done, div.error", timeout=60_000)  # the page reloads itself until then
+        _axe(page, "auftrag")
+        page.screenshot(path=str(ARTIFACTS / "werkstatt_auftrag.png"), full_page=True)
         browser.close()
     assert blocked == []
     with Workspace.open(root, read_only=True) as ws:
@@ -286,3 +293,72 @@ def test_only_an_admin_manages_users_and_every_change_is_recorded(root: Path) ->
         assert "chefin" in table and "Benutzer:in angelegt" in table and "Benutzer:in entfernt" in table
     got = [(e["user"], e["action"], e["detail"].get("name")) for e in audit.entries(root, limit=2)]
     assert got == [("chefin", "user remove", "neu"), ("chefin", "user add", "neu")]
+
+
+# ------------------------------------------------------------ jobs: compute, atlas
+CATALOG = """
+[[indicator]]
+id = "bevoelkerung"
+name = "Bevölkerung"
+theme = "Bevölkerung"
+numerator = ["bevoelkerungsstand"]
+decimals = 0
+"""
+
+
+def _wait(c: TestClient, url: str) -> str:
+    for _ in range(600):
+        r = c.get(url)
+        if "Refresh" not in r.headers:
+            return r.text
+        assert "<progress" in r.text  # a running job shows its state
+        time.sleep(0.2)
+    raise AssertionError("Auftrag nicht fertig")
+
+
+def test_compute_and_atlas_run_as_jobs_whose_page_survives_a_reload(root: Path) -> None:
+    from planlabor.app.imports import import_file
+
+    if not _observation_imports(root):
+        import_file(root, GENESIS, {"layer": "kreis"}, by="test")
+    (root / "catalog.toml").write_text(CATALOG, encoding="utf-8")
+    with _client_as(root, "redakteur", "editor") as c:
+        csrf = c.get("/api/session").json()["csrf"]
+        assert c.post("/werkstatt/berechnen/compute", data={}).status_code == 403  # CSRF
+        r = c.post("/werkstatt/berechnen/compute", data={"csrf": csrf}, follow_redirects=False)
+        assert r.status_code == 303
+        job = r.headers["location"]
+        text = _wait(c, job)
+        assert "1 Indikatoren berechnet" in text and "kreis" in text
+        with TestClient(_app(root), base_url="http://127.0.0.1") as other:  # another server, same state
+            assert other.get(job, follow_redirects=False).status_code == 303  # needs a login …
+        assert "1 Indikatoren berechnet" in c.get(job).text  # … the reload shows the result
+        r = c.post("/werkstatt/berechnen/atlas", data={"csrf": csrf}, follow_redirects=False)
+        text = _wait(c, r.headers["location"])
+        assert "Atlas gebaut" in text and "1 Indikatoren" in text
+        z = c.get("/werkstatt/berechnen/atlas.zip")
+        assert z.status_code == 200 and z.headers["content-type"] == "application/zip"
+        import io
+        import zipfile
+
+        names = zipfile.ZipFile(io.BytesIO(z.content)).namelist()
+        assert "index.html" in names
+    with Workspace.open(root, read_only=True) as ws:
+        df = ws.store.query_df(
+            "SELECT count(*) AS n FROM indicator_values WHERE indicator_id = 'bevoelkerung'"
+        )
+    assert int(df["n"].iloc[0]) > 0
+    assert [e["action"] for e in audit.entries(root, limit=2)] == ["atlas build", "compute"]
+
+
+def test_a_failed_job_shows_the_german_error_and_changes_nothing(root: Path) -> None:
+    try:
+        with _client_as(root, "redakteur", "editor") as c:
+            csrf = c.get("/api/session").json()["csrf"]
+            (root / "catalog.toml").write_text("[[indicator]]\nid = 'kaputt'\n", encoding="utf-8")
+            r = c.post("/werkstatt/berechnen/compute", data={"csrf": csrf}, follow_redirects=False)
+            text = _wait(c, r.headers["location"])
+            assert "Das hat nicht geklappt" in text and "Der Katalog ist ungültig" in text
+            assert "Lösung:" in text and "unverändert" in text
+    finally:
+        (root / "catalog.toml").write_text(CATALOG, encoding="utf-8")

@@ -68,3 +68,98 @@ class Writer:
             if self._pool is not None:
                 self._pool.shutdown(wait=True, cancel_futures=True)
                 self._pool = None
+
+
+class Jobs:
+    """Long actions as jobs: started by a form, run in the :class:`Writer` one after another, their
+    state kept in ``werkstatt/jobs/<id>.json`` in the workspace — a reload of the job's page, a
+    second user or a restarted server sees the same state (a job a stopped server left running
+    counts as failed, its store unchanged: every writing step is atomic)."""
+
+    def __init__(self, root: Any, writer: Writer) -> None:
+        from pathlib import Path
+
+        self.folder = Path(root) / "werkstatt" / "jobs"
+        self.writer = writer
+        self._lock = threading.Lock()
+        self._live: set[str] = set()
+
+    def _save(self, job: dict[str, Any]) -> None:
+        import json
+
+        self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        tmp = self.folder / f"{job['id']}.tmp"
+        tmp.write_text(json.dumps(job, ensure_ascii=False, default=str), encoding="utf-8")
+        tmp.replace(self.folder / f"{job['id']}.json")
+
+    def start(self, kind: str, user: str, fn: Callable[..., Any], *args: Any, **kw: Any) -> str:
+        """Queue ``fn(*args, **kw)``; the job's id."""
+        import secrets
+        import time
+
+        job: dict[str, Any] = {
+            "id": secrets.token_hex(8), "kind": kind, "by": user, "state": "wartet", "queued": time.time()
+        }  # fmt: skip
+        with self._lock:
+            self._live.add(job["id"])
+        self._save(job)
+        threading.Thread(target=self._run, args=(job, fn, args, kw), daemon=True).start()
+        return str(job["id"])
+
+    def _run(self, job: dict[str, Any], fn: Callable[..., Any], args: Any, kw: Any) -> None:
+        import time
+
+        job.update(state="läuft", started=time.time())
+        self._save(job)
+        try:
+            result = self.writer.run(fn, *args, **kw)
+            job.update(state="fertig", result=_plain(result))
+        except errors.PlanlaborError as exc:
+            job.update(state="Fehler", error={f.name: getattr(exc, f.name) for f in fields(exc)})
+        except Exception as exc:  # a bug: say so, in German, without the traceback
+            job.update(
+                state="Fehler", error={"message": f"Interner Fehler ({type(exc).__name__}).", "hint": None}
+            )
+        job["ended"] = time.time()
+        self._save(job)
+        with self._lock:
+            self._live.discard(job["id"])
+
+    def get(self, job_id: str) -> dict[str, Any] | None:
+        """The job's state, or None for an unknown id."""
+        import json
+        import re
+
+        if not re.fullmatch(r"[0-9a-f]{16}", job_id):
+            return None
+        path = self.folder / f"{job_id}.json"
+        if not path.is_file():
+            return None
+        job: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+        with self._lock:
+            orphan = job["state"] in ("wartet", "läuft") and job_id not in self._live
+        if orphan:
+            job.update(
+                state="Fehler",
+                error={
+                    "message": "Der Server wurde während des Auftrags beendet.",
+                    "hint": "Starten Sie ihn erneut.",
+                },
+            )
+        return job
+
+
+def _plain(value: Any) -> Any:
+    """A result as JSON-ready data (dataclasses as dicts, paths as text)."""
+    import dataclasses
+    from pathlib import Path
+
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {k: _plain(v) for k, v in dataclasses.asdict(value).items()}
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, Path):
+        return str(value)
+    return value

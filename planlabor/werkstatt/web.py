@@ -14,7 +14,7 @@ from starlette.concurrency import run_in_threadpool
 from planlabor.atlas.auth import WRITE_ROLES
 from planlabor.atlas.sessions import Session
 from planlabor.errors import PlanlaborError
-from planlabor.werkstatt.jobs import Writer
+from planlabor.werkstatt.jobs import Jobs, Writer
 
 if TYPE_CHECKING:
     from planlabor.atlas.login import Login
@@ -34,6 +34,7 @@ class Werkstatt:
         self.login = login
         self.root = Path(root)
         self.writer = writer or Writer()
+        self.jobs = Jobs(self.root, self.writer)
         self.pages: Sequence[Page] = ()
         self.env = Environment(
             loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(["html"])
