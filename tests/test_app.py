@@ -127,3 +127,27 @@ def test_command_line_starts_without_the_library() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     loaded, n = out.splitlines()
     assert loaded == "[]" and int(n) >= 33
+
+
+def test_profiles_through_the_command_line(root: Path, tmp_path: Path) -> None:
+    from planlabor.cli import cli
+
+    if not observation_imports(root):
+        imports.import_file(root, GENESIS, {"layer": "kreis"})
+    (root / "catalog.toml").write_text(
+        '[[indicator]]\nid = "bevoelkerung"\nname = "Bevölkerung"\nnumerator = ["bevoelkerungsstand"]\n',
+        encoding="utf-8",
+    )
+    assert compute(root).indicators == 1
+    args = ["-C", str(root), "report", "profile", "--layer", "kreis", "--format", "html"]
+    res = CliRunner().invoke(cli, [*args, "--area", "01001", "--out", str(tmp_path / "p.html")])
+    assert res.exit_code == 0, res.output
+    assert "1 Datei(en) geschrieben" in res.output and "Flensburg" in (tmp_path / "p.html").read_text(
+        encoding="utf-8"
+    )
+    res = CliRunner().invoke(cli, [*args, "--area", "99999", "--out", str(tmp_path / "q.html")])
+    assert res.exit_code == 1 and "Das Gebiet '99999' gibt es in der Raumebene 'kreis' nicht" in res.output
+    res = CliRunner().invoke(
+        cli, ["-C", str(root), "areas", "dissolve", "--layer", "kreis", "--into", "rb", "--key-prefix", "3"]
+    )
+    assert res.exit_code == 0 and "Raumebene 'rb' mit" in res.output

@@ -210,6 +210,9 @@ def test_planner_imports_a_publisher_file_in_the_browser(server: str, root: Path
         assert "planerin" in page.locator("table.audit tbody tr").first.inner_text()
         _axe(page, "benutzer")
         page.screenshot(path=str(ARTIFACTS / "werkstatt_benutzer.png"), full_page=True)
+        page.click("nav a:has-text('Raumebenen')")
+        page.wait_for_selector("table.layers")
+        _axe(page, "raumebenen")
         page.click("nav a:has-text('Berechnen')")
         _axe(page, "berechnen")
         page.click("button:has-text('Alle Indikatoren berechnen')")
@@ -362,3 +365,45 @@ def test_a_failed_job_shows_the_german_error_and_changes_nothing(root: Path) -> 
             assert "Lösung:" in text and "unverändert" in text
     finally:
         (root / "catalog.toml").write_text(CATALOG, encoding="utf-8")
+
+
+def test_build_a_layer_from_key_prefixes_in_the_browser_form(root: Path) -> None:
+    with Workspace.open(root, read_only=True) as ws:
+        expected = ws.store.areas("kreis")["area_id"].str[:3].nunique()
+    with _client_as(root, "redakteur", "editor") as c:
+        csrf = c.get("/api/session").json()["csrf"]
+        page = c.get("/werkstatt/raumebenen").text
+        assert "<code>kreis</code>" in page and "400" in page
+        bad = {"csrf": csrf, "layer": "kreis", "into": "Regierungs Bezirk", "key_prefix": "3"}
+        r = c.post("/werkstatt/raumebenen/zusammenfassen", data=bad)
+        assert r.status_code == 422 and "nicht zulässig" in r.text
+        good = {**bad, "into": "rb", "layer_name": "Regierungsbezirke"}
+        r = c.post("/werkstatt/raumebenen/zusammenfassen", data=good, follow_redirects=False)
+        text = _wait(c, r.headers["location"])
+        assert f"Raumebene „rb“ mit {expected} Gebiet(en) gebildet" in text
+        assert "<code>rb</code>" in c.get("/werkstatt/raumebenen").text
+    assert audit.entries(root, limit=1)[0]["action"] == "areas dissolve"
+
+
+@pytest.mark.slow
+def test_a_profile_pdf_is_built_as_a_job_and_downloaded(root: Path) -> None:
+    with _client_as(root, "redakteur", "editor") as c:
+        csrf = c.get("/api/session").json()["csrf"]
+        r = c.post(
+            "/werkstatt/berechnen/profile",
+            data={"csrf": csrf, "layer": "kreis", "area": "99999"},
+            follow_redirects=False,
+        )
+        failed = _wait(c, r.headers["location"])
+        assert "Das Gebiet &#39;99999&#39; gibt es in der Raumebene" in failed and "Lösung" in failed
+        r = c.post(
+            "/werkstatt/berechnen/profile",
+            data={"csrf": csrf, "layer": "kreis", "area": "01001"},
+            follow_redirects=False,
+        )
+        text = _wait(c, r.headers["location"])
+        link = re.search(r'href="(/werkstatt/berichte/[^"]+\.pdf)"', text)
+        assert link, text[-3000:]
+        pdf = c.get(link.group(1))
+        assert pdf.status_code == 200 and pdf.content[:5] == b"%PDF-"
+        assert c.get("/werkstatt/berichte/..%2Fjobs").status_code == 404

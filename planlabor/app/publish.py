@@ -124,3 +124,52 @@ def methods_annex(where: Where, out: str | Path, fmt: str = "pdf", internal: boo
     with opened(where, read_only=True) as ws:
         html = methods_html(ReportData(source_of(ws), public=not internal), Layout.of(ws))
     return _write(Path(out), fmt, html)
+
+
+@dataclass
+class ProfilesOutcome:
+    files: list[Path]
+    seconds: float
+    per_file: float
+
+
+def profiles(
+    where: Where,
+    out: str | Path,
+    area_ids: list[str],
+    layer: str | None = None,
+    period: str | None = None,
+    fmt: str = "pdf",
+    internal: bool = False,
+    workers: int = 1,
+    progress: Any = None,
+    by: str | None = None,
+) -> ProfilesOutcome:
+    """Sozialraumprofile of ``area_ids`` (all areas of the layer: ``["*"]``) into ``out`` (a
+    folder, or one file); ``progress(done, total)`` is called as they are written."""
+    from planlabor.atlas.data import source_of
+    from planlabor.errors import InputError
+    from planlabor.io.periods import parse_period_option
+    from planlabor.reports.data import ReportData
+    from planlabor.reports.render import Layout, ProfileBuilder, write_profiles
+
+    with opened(where, read_only=True) as ws:
+        layer = layer or ws.finest_layer()
+        ids = list(area_ids)
+        if ids == ["*"]:
+            ids = ws.store.areas(layer)["area_id"].astype(str).tolist()
+        if not ids:
+            raise InputError("Geben Sie ein Gebiet an.", column="--area", expected="einen Gebietsschlüssel")
+        known = set(ws.store.areas(layer)["area_id"].astype(str))
+        unknown = [a for a in ids if a not in known]
+        if unknown:
+            raise InputError(
+                f"Das Gebiet {unknown[0]!r} gibt es in der Raumebene {layer!r} nicht.",
+                column="--area",
+                hint="Die Schlüssel zeigt der Atlas oder 'planlabor areas list'.",
+            )
+        builder = ProfileBuilder(ReportData(source_of(ws), public=not internal), Layout.of(ws), layer)
+        p = parse_period_option(period, stichtag=True) if period else None
+        r = write_profiles(builder, ids, fmt, Path(out), p, workers, progress)
+    record(where, by, "report profile", layer=layer, areas=len(ids), internal=internal)
+    return ProfilesOutcome(list(r.files), r.seconds, r.per_file)

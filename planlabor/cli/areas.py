@@ -180,14 +180,11 @@ def areas_dissolve(
       planlabor areas dissolve --layer kreis --into land --key-prefix 2
       planlabor areas dissolve --layer bezirk --into stadt --id 11 --name Berlin
     """
-    from planlabor.areas import dissolve_layer
+    from planlabor.app.areas import dissolve
 
     if area_id and key_prefix:
         raise click.UsageError("Bitte entweder --id oder --key-prefix angeben, nicht beides.")
-    ws = _workspace(ctx)
-    res = dissolve_layer(
-        ws.store, layer, into, area_id=area_id, name=name, layer_name=layer_name, key_prefix=key_prefix
-    )
+    res = dissolve(ctx.obj.get("dir"), layer, into, key_prefix, area_id, name, layer_name)
     click.echo(f"Raumebene {res['layer']!r} mit {res['areas']} Gebiet(en) gebildet.")
     if res.get("unnamed"):
         click.echo(

@@ -5,11 +5,9 @@ Registered on the main command group of :mod:`planlabor.cli`.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import click
 
-from planlabor.cli import PlanlaborGroup, _de, _workspace, cli
+from planlabor.cli import PlanlaborGroup, _de, cli
 from planlabor.errors import InputError
 
 
@@ -59,28 +57,21 @@ def report_profile(
     """
     from rich.progress import Progress
 
-    from planlabor.atlas.data import source_of
-    from planlabor.io.periods import parse_period_option
-    from planlabor.reports.data import ReportData
-    from planlabor.reports.render import Layout, ProfileBuilder, write_profiles
+    from planlabor.app.publish import profiles
 
-    ws = _workspace(ctx, read_only=True)
-    layer = layer or ws.finest_layer()
-    ids = list(areas)
-    if all_areas:
-        ids = ws.store.areas(layer)["area_id"].astype(str).tolist()
+    ids = ["*"] if all_areas else list(areas)
     if not ids:
         raise InputError("Geben Sie --area ID oder --all an.", column="--area")
-    builder = ProfileBuilder(ReportData(source_of(ws), public=not internal), Layout.of(ws), layer)
-    p = parse_period_option(period, stichtag=True) if period else None
-    if len(ids) > 1:
+    where = ctx.obj.get("dir")
+    if ids == ["*"] or len(ids) > 1:
         with Progress(transient=True) as bar:
-            task = bar.add_task("Sozialraumprofile", total=len(ids))
-            r = write_profiles(
-                builder, ids, fmt, Path(out), p, workers, lambda n, _t: bar.update(task, completed=n)
-            )
+            task = bar.add_task("Sozialraumprofile", total=None)
+            r = profiles(
+                where, out, ids, layer, period, fmt, internal, workers,
+                lambda n, t: bar.update(task, completed=n, total=t),
+            )  # fmt: skip
     else:
-        r = write_profiles(builder, ids, fmt, Path(out), p, workers)
+        r = profiles(where, out, ids, layer, period, fmt, internal, workers)
     click.echo(
         f"{len(r.files)} Datei(en) geschrieben nach {out} in {_de(r.seconds, 1)} s "
         f"({_de(r.per_file, 2)} s je Profil){' – interne Fassung' if internal else ''}"

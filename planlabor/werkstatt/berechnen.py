@@ -5,12 +5,13 @@ page survives a reload, over :mod:`planlabor.app.compute` and :mod:`planlabor.ap
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from fastapi import HTTPException, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import FileResponse, RedirectResponse, Response
 
 from planlabor.app import compute as app_compute
 from planlabor.app import publish as app_publish
@@ -19,7 +20,14 @@ if TYPE_CHECKING:
     from planlabor.werkstatt.web import Werkstatt
 
 ATLAS = Path("werkstatt") / "atlas"
-KINDS = {"compute": "Alle Indikatoren berechnen", "atlas": "Öffentlichen Atlas bauen"}
+REPORTS = Path("werkstatt") / "berichte"
+KINDS = {
+    "compute": "Alle Indikatoren berechnen",
+    "atlas": "Öffentlichen Atlas bauen",
+    "profile": "Sozialraumprofil (PDF)",
+    "dissolve": "Übergeordnete Raumebene bilden",
+}
+REPORT_NAME = re.compile(r"^[A-Za-z0-9_.-]+\.(pdf|html|docx)$")
 
 
 def atlas_zip(folder: Path) -> bytes:
@@ -40,13 +48,21 @@ def install(shop: Werkstatt) -> None:
     async def berechnen(request: Request) -> Response:
         shop.user(request)
         built = (shop.root / ATLAS / "index.html").is_file()
-        return shop.page(request, "berechnen.html", kinds=KINDS, built=built)
+        from planlabor.app.areas import layers
+
+        found = await shop.run(layers, shop.root)
+        return shop.page(request, "berechnen.html", kinds=KINDS, built=built, layers=found)
 
     @app.post("/werkstatt/berechnen/{kind}", include_in_schema=False)
     async def start(request: Request, kind: str) -> Response:
         s = shop.writer_of(request)
-        await shop.form(request)
-        if kind == "compute":
+        form = await shop.form(request)
+        if kind == "profile":
+            area, layer = str(form.get("area") or "").strip(), str(form.get("layer") or "") or None
+            job = shop.jobs.start(
+                kind, s.user, app_publish.profiles, shop.root, shop.root / REPORTS, [area], layer, by=s.user
+            )
+        elif kind == "compute":
             job = shop.jobs.start(kind, s.user, app_compute.compute, shop.root, by=s.user)
         elif kind == "atlas":
             job = shop.jobs.start(
@@ -66,6 +82,15 @@ def install(shop: Werkstatt) -> None:
         if job["state"] in ("wartet", "läuft"):
             response.headers["Refresh"] = "2"  # the page reloads itself until the job is done
         return response
+
+    @app.get("/werkstatt/berichte/{name}", include_in_schema=False)
+    async def report(request: Request, name: str) -> Response:
+        shop.user(request)
+        path = shop.root / REPORTS / name
+        if not REPORT_NAME.match(name) or not path.is_file():
+            raise HTTPException(404, "Diesen Bericht gibt es nicht.")
+        media = {"pdf": "application/pdf", "html": "text/html", "docx": "application/octet-stream"}
+        return FileResponse(path, media_type=media[path.suffix[1:]], filename=name)
 
     @app.get("/werkstatt/berechnen/atlas.zip", include_in_schema=False)
     async def download(request: Request) -> Response:
