@@ -18,6 +18,7 @@ class ComputeOutcome:
     by_layer: dict[str, int] = field(default_factory=dict)
     missing_variables: dict[str, list[str]] = field(default_factory=dict)
     empty_catalog: bool = False
+    suppressed: dict[str, int] = field(default_factory=dict)
 
 
 def compute(where: Where, by: str | None = None) -> ComputeOutcome:
@@ -31,6 +32,7 @@ def compute(where: Where, by: str | None = None) -> ComputeOutcome:
         r.values_written,
         dict(r.by_layer),
         {k: list(v) for k, v in r.missing_variables.items()},
+        suppressed=dict(getattr(r, "suppressed", None) or {}),
     )
     record(where, by, "compute", indicators=out.indicators, values=out.values_written)
     return out

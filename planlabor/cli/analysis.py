@@ -27,6 +27,7 @@ from planlabor.cli import _workspace, cli
 @click.option(
     "--compare", "compare_periods", nargs=2, help="Veränderung von D zwischen zwei Zeiträumen testen."
 )
+@click.option("--seed", type=int, default=0, show_default=True, help="Startwert der Zufallszahlen.")
 @click.pass_context
 def segregation_(
     ctx: click.Context,
@@ -37,6 +38,7 @@ def segregation_(
     permutations: int,
     spatial: bool,
     compare_periods: tuple[str, str] | None,
+    seed: int,
 ) -> None:
     """Segregation einer Gruppe: Dissimilarität, Isolation, Interaktion, Entropie, Gini.
 
@@ -53,7 +55,9 @@ def segregation_(
 
     ws = _workspace(ctx)
     ps = [parse_period_option(p) for p in periods] or None
-    results = seg.analyse(ws.store, layer, group, total, ps, permutations=permutations, spatial=spatial)
+    results = seg.analyse(
+        ws.store, layer, group, total, ps, permutations=permutations, spatial=spatial, seed=seed
+    )
     for r in results:
         vals = "; ".join(f"{k} {v:.3f}".replace(".", ",") for k, v in r.values.items())
         p = f"; p(D) = {r.p_values['dissimilarity']:.3f}".replace(".", ",") if r.p_values else ""
@@ -64,7 +68,7 @@ def segregation_(
         obs = ws.store.observations(layer, [group, total], [parse_period_option(p) for p in compare_periods])
         wide = obs.pivot_table(index=["period", "area_id"], columns="variable", values="value").reset_index()
         a, b = (wide[wide["period"] == parse_period_option(p)] for p in compare_periods)
-        res = seg.compare(a, b, group, total, permutations=permutations or 99)
+        res = seg.compare(a, b, group, total, permutations=permutations or 99, seed=seed)
         click.echo(f"Veränderung von D: {res['difference']:+.3f}, p = {res['p_value']:.3f}".replace(".", ","))
     click.echo(f"Hinweis: {seg.CAVEATS}")
 

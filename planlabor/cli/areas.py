@@ -263,6 +263,29 @@ def areas_list(ctx: click.Context) -> None:
         )
 
 
+@areas.command("names")
+@click.argument("layer")
+@click.option("--singular", help="Name für ein Gebiet, z. B. Planungsraum.")
+@click.option("--plural", help="Name für mehrere Gebiete (Name der Raumebene), z. B. Planungsräume.")
+@click.pass_context
+def areas_names(ctx: click.Context, layer: str, singular: str | None, plural: str | None) -> None:
+    """Anzeigenamen einer Raumebene setzen: Einzahl und Mehrzahl.
+
+    Profile, Atlas und Berichte schreiben „Planungsraum 01100313“ für ein Gebiet und
+    „Planungsräume“ für die Ebene. Ohne Angabe wird die Einzahl aus der Mehrzahl abgeleitet.
+
+    \b
+    Beispiel:
+      planlabor areas names plr --singular Planungsraum --plural Planungsräume
+    """
+    from planlabor.areas.names import layer_names, set_layer_names
+
+    ws = _workspace(ctx, read_only=False)
+    set_layer_names(ws.store, layer, singular, plural)
+    one, many = layer_names(ws.store)[layer]
+    click.echo(f"{layer}: Einzahl „{one}“, Mehrzahl „{many}“")
+
+
 # ---------------------------------------------------------------- facilities
 @cli.group(cls=PlanlaborGroup)
 def facilities() -> None:

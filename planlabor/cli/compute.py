@@ -38,6 +38,10 @@ def compute(ctx: click.Context) -> None:
         click.echo(f"  {layer}: {n:,} Werte".replace(",", "."))
     for ind, miss in r.missing_variables.items():
         click.echo(f"  Hinweis: {ind} fehlt {', '.join(miss)}")
+    if r.suppressed:
+        primary = f"{r.suppressed.get('primär', 0):,}".replace(",", ".")
+        secondary = f"{r.suppressed.get('sekundär', 0):,}".replace(",", ".")
+        click.echo(f"Geheimhaltung: {primary} Werte primär, {secondary} sekundär gesperrt")
 
 
 @cli.command()
@@ -149,7 +153,16 @@ def export_(
 @click.argument("input_file", required=False, type=click.Path(dir_okay=False))
 @click.option("--out", type=click.Path(dir_okay=False), help="Ergebnisdatei (.csv oder .xlsx).")
 @click.option("--explain", is_flag=True, help="Die Methode in einfachem Deutsch erklären.")
-def index_(preset_or_spec: str, input_file: str | None, out: str | None, explain: bool) -> None:
+@click.option(
+    "--ebene",
+    "levels",
+    multiple=True,
+    help="Spalte mit dem Schlüssel einer höheren Ebene (mehrfach), z. B. kreis: bevölkerungsgewichtet "
+    "aggregiert (GISD), je Ebene eine weitere Datei.",
+)
+def index_(
+    preset_or_spec: str, input_file: str | None, out: str | None, explain: bool, levels: tuple[str, ...]
+) -> None:
     """Einen Index (Vorlage oder eigene Definition) auf eine Tabelle anwenden.
 
     Vorlagen: mss2021 (Berliner Monitoring Soziale Stadtentwicklung 2021), gisd
@@ -162,6 +175,7 @@ def index_(preset_or_spec: str, input_file: str | None, out: str | None, explain
       planlabor index mss2021 --explain
       planlabor index mss2021 s_IndexInd_MSS2021_homogen.csv --out s_Indizes_MSS2021_homogen.csv
       planlabor index mein_index.toml kennzahlen.xlsx --out index.xlsx
+      planlabor index gisd gemeinden.csv --out gisd_gemeinden.csv --ebene kreis
     """
     from planlabor.indices.explain import explain as explain_text
     from planlabor.indices.run import index_file
@@ -173,10 +187,12 @@ def index_(preset_or_spec: str, input_file: str | None, out: str | None, explain
             return
     if not input_file or not out:
         raise click.UsageError("INPUT und --out sind nötig (oder nur --explain).")
-    r = index_file(preset_or_spec, input_file, out)
+    r = index_file(preset_or_spec, input_file, out, list(levels))
     click.echo(
         f"Index {r.spec}: {r.rows} Zeilen, {r.excluded} ausgeschlossen; {r.layout} geschrieben nach {r.out}"
     )
+    for level, path in r.level_files.items():
+        click.echo(f"  Ebene {level}: {path}")
     for label, n in sorted(r.class_counts.items()):
         click.echo(f"  {label}: {n}")
 

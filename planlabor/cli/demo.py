@@ -65,6 +65,11 @@ def demo(out: str, region: str, no_serve: bool) -> None:
         f"(95-%-KI {_de(eff['ci'][0], 2)} bis {_de(eff['ci'][1], 2)}); D-A-CH: "
         f"{res['dach']['layers'].get('nuts3', 0)} NUTS-3-Regionen; Berichte in {res['exports']}/berichte"
     )
+    sup = res.get("suppressed") or {}
+    click.echo(
+        f"Geheimhaltung über alle Ebenen, Zeiträume und Indikatoren: {_de(sup.get('primär', 0))} Werte "
+        f"primär, {_de(sup.get('sekundär', 0))} sekundär gesperrt (prüfen: planlabor geheimhaltung pruefen)"
+    )
     from planlabor.atlas.build import build_static
     from planlabor.atlas.data import source_of
     from planlabor.workspace import Workspace
@@ -76,6 +81,17 @@ def demo(out: str, region: str, no_serve: bool) -> None:
         f"({_de(r.zipped_bytes / 1e6, 2)} MB gepackt)"
     )
     if not no_serve:
+        from planlabor.demo import missing_modules
+
+        lacking = missing_modules("fastapi", "uvicorn")
+        if lacking:
+            click.echo(
+                "Der Server startet nicht: dafür fehlt das Zusatzpaket „atlas“ ("
+                + ", ".join(lacking)
+                + "). Installieren Sie es mit: pip install 'planlabor[atlas]'. Den statischen Atlas "
+                "können Sie ohne Server öffnen (index.html oben)."
+            )
+            return
         _serve(Path(out), None, "127.0.0.1", 8765)
 
 
@@ -94,6 +110,11 @@ def _demo_de(out: Path, no_serve: bool, progress: Any) -> None:
     click.echo(
         f"Demo fertig in {res['root']}: {_de(res['indicators'])} Indikatoren, {_de(res['values'])} Werte; "
         f"Kreisprofil {res['profile']}"
+    )
+    sup = res.get("suppressed") or {}
+    click.echo(
+        f"Geheimhaltung: {_de(sup.get('primär', 0))} Werte primär, {_de(sup.get('sekundär', 0))} sekundär "
+        "gesperrt (prüfen: planlabor geheimhaltung pruefen)"
     )
     with Workspace.open(out, read_only=True) as ws:
         r = build_static(source_of(ws), out / "atlas")

@@ -196,12 +196,14 @@ def plan_() -> None:
 
 
 def _write_table(df: Any, out: str, sheet: str) -> None:
+    from planlabor.io.safe_csv import write_csv
+
     path = Path(out)
     path.parent.mkdir(parents=True, exist_ok=True)
     if path.suffix.lower() == ".xlsx":
         df.to_excel(path, index=False, sheet_name=sheet)
     else:
-        df.to_csv(path, index=False, float_format="%.2f")
+        write_csv(df, path, index=False, float_format="%.2f")
     click.echo(f"  Tabelle: {path}")
 
 
