@@ -18,6 +18,7 @@ BENCHES = {
     "geheimhaltung": "bench.bench_geheimhaltung",
     "grid": "bench.bench_grid",
     "security": "bench.bench_security",
+    "cli": "bench.bench_cli",
 }
 
 

@@ -2,8 +2,9 @@
 
 Users live in the workspace's auth file (:mod:`planlabor.atlas.sessions`, ``atlas-auth.sqlite``)
 with an argon2id hash of their password (argon2-cffi, its recommended parameters).  Roles:
-``intern`` sees internal indicators and unsuppressed values; ``admin`` the same (reserved for
-managing the workspace later).
+every role sees internal indicators and unsuppressed values.  In the Werkstatt (issue 17)
+``viewer`` only looks, ``editor`` and ``intern`` (the role of earlier versions) change data
+(import, revert, compute, publish), ``admin`` also manages the users.
 
 Failed logins are throttled per user name and per client address: after three failures for a
 name (twenty for an address) each further attempt waits 2^(n−3) seconds (at most five minutes),
@@ -27,7 +28,9 @@ from datetime import UTC, datetime
 from planlabor.atlas.sessions import AuthStore
 from planlabor.errors import InputError, NotFoundError
 
-ROLES = ("intern", "admin")
+ROLES = ("intern", "admin", "editor", "viewer")
+#: roles that may change data in the Werkstatt; only ``admin`` manages users
+WRITE_ROLES = ("admin", "editor", "intern")
 NAME_RE = re.compile(r"^[A-Za-z0-9_.@\-]{2,64}$")
 MIN_PASSWORD = 10
 MAX_PASSWORD = 1024

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import html
+import re
 import secrets
 
 from fastapi import FastAPI, HTTPException, Request
@@ -23,6 +24,13 @@ from planlabor.atlas.sessions import AuthStore, Session
 
 SESSION_COOKIE = "planlabor_session"
 CSRF_COOKIE = "planlabor_csrf"
+#: where a login may lead back to (the Werkstatt pages); anything else goes to the atlas
+NEXT = re.compile(r"^/werkstatt(/[a-z-]+)?$")
+
+
+def _next(value: object) -> str:
+    text = str(value or "")
+    return text if NEXT.match(text) else ""
 
 
 class Login:
@@ -116,10 +124,12 @@ def install(app: FastAPI, login: Login, title: str) -> None:
     auth = login.auth
     assert auth is not None
 
-    def page(request: Request, error: str | None, status: int = 200, **headers: str) -> Response:
+    def page(
+        request: Request, error: str | None, status: int = 200, nxt: str = "", **headers: str
+    ) -> Response:
         token, new = login.csrf(request)
         resp = HTMLResponse(
-            _login_page(title, token, error),
+            _login_page(title, token, error, nxt),
             status_code=status,
             headers={"Cache-Control": "no-store", **headers},
         )
@@ -127,12 +137,13 @@ def install(app: FastAPI, login: Login, title: str) -> None:
 
     @app.get("/login", include_in_schema=False)
     async def login_form(request: Request) -> Response:
-        return page(request, None)
+        return page(request, None, nxt=_next(request.query_params.get("next")))
 
     @app.post("/login", include_in_schema=False)
     async def sign_in(request: Request) -> Response:
         form = await request.form()
         login.check_csrf(request, str(form.get("csrf", "")))
+        nxt = _next(form.get("next"))
         name = str(form.get("username", ""))[:64]
         password = str(form.get("password", ""))[:1024]
         client = request.client.host if request.client else "?"
@@ -140,17 +151,17 @@ def install(app: FastAPI, login: Login, title: str) -> None:
         wait = login.throttle.attempt(*keys)  # counted before the check: parallel tries wait too
         if wait > 0:
             text = f"Zu viele Fehlversuche. Bitte {int(wait) + 1} s warten."
-            return page(request, text, 429, **{"Retry-After": str(int(wait) + 1)})
+            return page(request, text, 429, nxt, **{"Retry-After": str(int(wait) + 1)})
         role = await run_in_threadpool(verify, auth, name, password)
         if role is None:
-            return page(request, "Benutzername oder Passwort ist falsch.", 401)
+            return page(request, "Benutzername oder Passwort ist falsch.", 401, nxt)
         login.throttle.success(*keys)
         old = request.cookies.get(SESSION_COOKIE)
         if old:
             auth.end(old)
         auth.purge(login.lifetime, login.idle)
         token, _ = auth.start(name, role)  # a fresh session: no session fixation
-        resp = RedirectResponse("/", status_code=303)
+        resp = RedirectResponse(nxt or "/", status_code=303)
         resp.set_cookie(
             SESSION_COOKIE,
             token,
@@ -175,8 +186,9 @@ def install(app: FastAPI, login: Login, title: str) -> None:
         return resp
 
 
-def _login_page(title: str, csrf: str, error: str | None) -> str:
+def _login_page(title: str, csrf: str, error: str | None, nxt: str = "") -> str:
     msg = f'<p class="error" role="alert">{html.escape(error)}</p>' if error else ""
+    back = f'<input type="hidden" name="next" value="{html.escape(nxt)}">' if nxt else ""
     return f"""<!doctype html>
 <html lang="de"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -184,7 +196,7 @@ def _login_page(title: str, csrf: str, error: str | None) -> str:
 <body class="login"><main id="main" class="login-box">
 <h1>Interne Ansicht: {html.escape(title)}</h1>{msg}
 <form method="post" action="login">
-<input type="hidden" name="csrf" value="{html.escape(csrf)}">
+<input type="hidden" name="csrf" value="{html.escape(csrf)}">{back}
 <div class="field"><label for="username">Benutzername</label>
 <input id="username" name="username" autocomplete="username" required maxlength="64"></div>
 <div class="field"><label for="password">Passwort</label>

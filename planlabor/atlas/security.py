@@ -29,7 +29,10 @@ HEADERS = [
     (b"referrer-policy", b"no-referrer"),
     (b"cross-origin-opener-policy", b"same-origin"),
 ]
-MAX_BODY = 64 * 1024  # the server accepts only small forms (login, logout)
+MAX_BODY = 64 * 1024  # the server accepts only small forms (login, logout) …
+#: … and files on the upload addresses of the Werkstatt (signed-in users only; checked before the
+#: body is read)
+UPLOADS = {"/werkstatt/daten/pruefen": 256 * 1024 * 1024}
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -76,6 +79,7 @@ class SecurityHeaders:
 def _body_too_big(scope: Scope) -> tuple[int, str] | None:
     length = None
     chunked = False
+    limit = UPLOADS.get(scope.get("path", ""), MAX_BODY)
     for k, v in scope.get("headers", []):
         if k == b"content-length":
             try:
@@ -84,8 +88,8 @@ def _body_too_big(scope: Scope) -> tuple[int, str] | None:
                 return 400, "Ungültige Längenangabe (Content-Length)."
         elif k == b"transfer-encoding" and b"chunked" in v.lower():
             chunked = True
-    if length is not None and length > MAX_BODY:
-        return 413, f"Die Anfrage ist zu groß (höchstens {MAX_BODY // 1024} KB)."
+    if length is not None and length > limit:
+        return 413, f"Die Anfrage ist zu groß (höchstens {limit // 1024:,} KB).".replace(",", ".")
     if chunked and length is None:
         return 411, "Anfragen mit Inhalt brauchen eine Längenangabe (Content-Length)."
     return None

@@ -345,6 +345,10 @@ def create_app(
     app.add_middleware(SecurityHeaders, on_request=svc.check)
     install_login(app, login, src.title)
     app.state.login = login
+    if internal and src.root:
+        from planlabor.werkstatt import install as install_werkstatt
+
+        app.state.werkstatt = install_werkstatt(app, login, Path(src.root))
     public_view = login.public_view
 
     def cached(fn: Callable[..., Any], media: str = "application/json") -> Callable[..., Any]:

@@ -12,7 +12,7 @@ import sys
 
 import click
 
-from planlabor.cli import PlanlaborGroup, _workspace, cli
+from planlabor.cli import PlanlaborGroup, cli
 
 
 def _password(password_stdin: bool) -> str:
@@ -28,7 +28,13 @@ def user() -> None:
 
 @user.command("add")
 @click.argument("name")
-@click.option("--role", type=click.Choice(["intern", "admin"]), default="intern", show_default=True)
+@click.option(
+    "--role",
+    type=click.Choice(["intern", "admin", "editor", "viewer"]),
+    default="intern",
+    show_default=True,
+    help="viewer: nur ansehen; editor/intern: Daten ändern; admin: auch Benutzer:innen verwalten.",
+)
 @click.option("--password-stdin", is_flag=True, help="Passwort aus der Standardeingabe lesen (für Skripte).")
 @click.pass_context
 def user_add(ctx: click.Context, name: str, role: str, password_stdin: bool) -> None:
@@ -39,10 +45,10 @@ def user_add(ctx: click.Context, name: str, role: str, password_stdin: bool) -> 
       planlabor user add mueller --role intern
       printf '%s' "$PASSWORT" | planlabor user add dienst --password-stdin
     """
-    from planlabor.atlas.auth import add_user
+    from planlabor.app.users import add_user
 
     password = _password(password_stdin)
-    add_user(_workspace(ctx, read_only=True).auth(), name, password, role)
+    add_user(ctx.obj.get("dir"), name, password, role)
     click.echo(f"Benutzer:in {name!r} mit Rolle {role!r} angelegt.")
 
 
@@ -55,9 +61,9 @@ def user_list(ctx: click.Context) -> None:
     Beispiel:
       planlabor user list
     """
-    from planlabor.atlas.auth import list_users
+    from planlabor.app.users import list_users
 
-    users = list_users(_workspace(ctx, read_only=True).auth())
+    users = list_users(ctx.obj.get("dir"))
     if not users:
         click.echo("Keine Benutzer:innen. Anlegen mit 'planlabor user add NAME'.")
     for u in users:
@@ -74,9 +80,9 @@ def user_remove(ctx: click.Context, name: str) -> None:
     Beispiel:
       planlabor user remove mueller
     """
-    from planlabor.atlas.auth import remove_user
+    from planlabor.app.users import remove_user
 
-    remove_user(_workspace(ctx, read_only=True).auth(), name)
+    remove_user(ctx.obj.get("dir"), name)
     click.echo(f"Benutzer:in {name!r} entfernt; ihre Sitzungen sind beendet.")
 
 
@@ -92,9 +98,9 @@ def user_passwd(ctx: click.Context, name: str, password_stdin: bool) -> None:
       planlabor user passwd mueller
       printf '%s' "$NEUES_PASSWORT" | planlabor user passwd dienst --password-stdin
     """
-    from planlabor.atlas.auth import set_password
+    from planlabor.app.users import set_password
 
-    set_password(_workspace(ctx, read_only=True).auth(), name, _password(password_stdin))
+    set_password(ctx.obj.get("dir"), name, _password(password_stdin))
     click.echo(f"Neues Passwort für {name!r} gesetzt; ihre Sitzungen sind beendet.")
 
 
@@ -114,5 +120,7 @@ def user_logout(ctx: click.Context, name: str | None, everyone: bool) -> None:
 
     if bool(name) == everyone:
         raise InputError("Nennen Sie genau eine Person oder --all.", expected="NAME oder --all")
-    n = _workspace(ctx, read_only=True).auth().end_all(None if everyone else name)
+    from planlabor.app.users import end_sessions
+
+    n = end_sessions(ctx.obj.get("dir"), None if everyone else name)
     click.echo(f"{n} Sitzung(en) beendet.")

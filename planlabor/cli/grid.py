@@ -1,4 +1,7 @@
-"""Commands for the Zensus grid (registered on the main command group of :mod:`planlabor.cli`)."""
+"""Commands for the Zensus grid
+
+Registered on the main command group of :mod:`planlabor.cli`.
+"""
 
 from __future__ import annotations
 

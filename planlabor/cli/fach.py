@@ -9,7 +9,8 @@ from typing import Any
 
 import click
 
-from planlabor.cli import PlanlaborGroup, _de, _echo_json, _workspace, cli, report
+from planlabor.cli import PlanlaborGroup, _de, _echo_json, _workspace, cli
+from planlabor.cli.reports import report
 
 
 def _write_doc(html: str, out: str) -> Path:

@@ -1,0 +1,48 @@
+"""Use cases of managing the users of the internal atlas and the Werkstatt (audited)."""
+
+from __future__ import annotations
+
+from planlabor.app import Where, auth_store
+from planlabor.app.audit import record
+
+
+def add_user(where: Where, name: str, password: str, role: str = "intern", by: str | None = None) -> None:
+    from planlabor.atlas.auth import add_user as add
+
+    with auth_store(where) as auth:
+        add(auth, name, password, role)
+    record(where, by, "user add", name=name, role=role)
+
+
+def list_users(where: Where) -> list[dict[str, str]]:
+    """Name, role, created, open sessions of every user."""
+    from planlabor.atlas.auth import list_users as listed
+
+    with auth_store(where) as auth:
+        return listed(auth)
+
+
+def remove_user(where: Where, name: str, by: str | None = None) -> None:
+    """Remove a user; her sessions end at once, also in a running server."""
+    from planlabor.atlas.auth import remove_user as remove
+
+    with auth_store(where) as auth:
+        remove(auth, name)
+    record(where, by, "user remove", name=name)
+
+
+def set_password(where: Where, name: str, password: str, by: str | None = None) -> None:
+    """A new password; the user's sessions end at once."""
+    from planlabor.atlas.auth import set_password as setpw
+
+    with auth_store(where) as auth:
+        setpw(auth, name, password)
+    record(where, by, "user passwd", name=name)
+
+
+def end_sessions(where: Where, name: str | None, by: str | None = None) -> int:
+    """End the sessions of ``name`` (or of everyone: None); how many ended."""
+    with auth_store(where) as auth:
+        n = int(auth.end_all(name))
+    record(where, by, "user logout", name=name or "(alle)", sessions=n)
+    return n

@@ -1,0 +1,99 @@
+"""Atlas bauen und ausliefern: atlas build, serve
+
+Registered on the main command group of :mod:`planlabor.cli`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from planlabor.cli import PlanlaborGroup, _de, cli
+
+
+# --------------------------------------------------------------------- atlas
+@cli.group(cls=PlanlaborGroup)
+def atlas() -> None:
+    """Den öffentlichen Sozialatlas als statischen Ordner bauen."""
+
+
+@atlas.command("build")
+@click.option(
+    "--out", required=True, type=click.Path(file_okay=False), help="Zielordner (wird neu angelegt)."
+)
+@click.pass_context
+def atlas_build(ctx: click.Context, out: str) -> None:
+    """Statischen öffentlichen Atlas bauen: ein Ordner für jeden Webspace.
+
+    Öffnet auch direkt von der Festplatte; enthält nur öffentliche Indikatoren mit gesperrten
+    kleinen Fallzahlen.
+
+    \b
+    Beispiel:
+      planlabor atlas build --out atlas/
+      # ansehen: atlas/index.html im Browser öffnen
+    """
+    from planlabor.app.publish import publish_atlas
+
+    r = publish_atlas(ctx.obj.get("dir"), out)
+    click.echo(
+        f"Atlas gebaut in {r.out}: {r.files} Dateien, {_de(r.bytes / 1e6, 1)} MB "
+        f"({_de(r.zipped_bytes / 1e6, 2)} MB gepackt), {len(r.layers)} Raumebenen, "
+        f"{r.indicators} Indikatoren, "
+        f"{_de(r.seconds, 1)} s"
+    )
+    click.echo(f"  Öffnen: {Path(r.out).resolve() / 'index.html'}")
+
+
+def _serve(
+    root: Path | None,
+    ctx: click.Context | None,
+    host: str,
+    port: int,
+    internal: bool = False,
+    https: bool = False,
+) -> None:
+    import uvicorn
+
+    from planlabor.atlas.access import LiveWorkspace
+    from planlabor.atlas.server import create_app
+    from planlabor.workspace import Workspace
+
+    ws = Workspace.open(ctx.obj.get("dir") if ctx is not None else root, read_only=True)
+    live = LiveWorkspace(ws.root)
+    if internal:
+        ws.auth()  # users of earlier versions move from the store into atlas-auth.sqlite (once)
+    ws.close()
+    # the server opens the store only while it builds an answer: commands keep working meanwhile
+    app = create_app(
+        live.source(),
+        internal=internal,
+        warm=True,
+        secure_cookies=https,
+        live=live,
+        settings=ws.config.server,
+    )
+    click.echo(f"Sozialatlas: http://{host}:{port}/  (API: http://{host}:{port}/api/docs; Ende mit Strg+C)")
+    if internal:
+        click.echo(f"  Interne Ansicht nach Anmeldung: http://{host}:{port}/login")
+    # bounded: idle keep-alive connections close after 5 s, at most 1,000 at once (then 503)
+    uvicorn.run(app, host=host, port=port, log_level="warning", timeout_keep_alive=5, limit_concurrency=1000)
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Adresse, an der der Server lauscht.")
+@click.option("--port", type=int, default=8765, show_default=True, help="Port.")
+@click.option("--internal", is_flag=True, help="Anmeldung für die interne Ansicht anbieten.")
+@click.option("--https", is_flag=True, help="Sitzungs-Cookie nur über HTTPS senden (hinter TLS).")
+@click.pass_context
+def serve(ctx: click.Context, host: str, port: int, internal: bool, https: bool) -> None:
+    """Atlas und API starten (FastAPI): Karte, Profile, Vergleich, Tabellen, Downloads, OGC API – Features.
+
+    \b
+    Beispiel:
+      planlabor serve --port 8765
+      # im Browser: http://127.0.0.1:8765/ ; in QGIS: OGC API – Features http://127.0.0.1:8765/ogc
+      planlabor serve --internal --host 0.0.0.0 --https   # hinter einem TLS-Proxy
+    """
+    _serve(None, ctx, host, port, internal, https)

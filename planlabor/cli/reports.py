@@ -1,0 +1,167 @@
+"""Berichte: report profile, sozialbericht, sheet, methods
+
+Registered on the main command group of :mod:`planlabor.cli`.
+"""
+
+from __future__ import annotations
+
+import click
+
+from planlabor.cli import PlanlaborGroup, _de, cli
+from planlabor.errors import InputError
+
+
+# -------------------------------------------------------------------- report
+@cli.group(cls=PlanlaborGroup)
+def report() -> None:
+    """Berichte aus den Daten: Sozialraumprofile und Methodenanhang (HTML, PDF, DOCX)."""
+
+
+@report.command("profile")
+@click.option("--layer", help="Raumebene der Profile (sonst die feinste des Arbeitsbereichs).")
+@click.option("--area", "areas", multiple=True, help="Gebietsschlüssel (mehrfach möglich).")
+@click.option("--all", "all_areas", is_flag=True, help="Ein Profil für jedes Gebiet der Ebene.")
+@click.option("--period", help="Stand (sonst der jüngste beobachtete Stichtag).")
+@click.option("--format", "fmt", type=click.Choice(["html", "pdf", "docx"]), default="pdf", show_default=True)
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(),
+    help="Datei (.html/.pdf/.docx) oder Ordner (eine Datei je Gebiet).",
+)
+@click.option("--workers", type=int, default=2, show_default=True, help="Parallele Prozesse für PDF.")
+@click.option(
+    "--intern", "internal", is_flag=True, help="Interne Fassung: auch interne Indikatoren, ohne Sperrung."
+)
+@click.pass_context
+def report_profile(
+    ctx: click.Context,
+    layer: str | None,
+    areas: tuple[str, ...],
+    all_areas: bool,
+    period: str | None,
+    fmt: str,
+    out: str,
+    workers: int,
+    internal: bool,
+) -> None:
+    """Sozialraumprofile: Kennzahlen gegen Obergebiet und Stadt, Ränge, Zeitreihen, Lagekarte.
+
+    Öffentliche Fassung (Standard): nur öffentliche Indikatoren, kleine Fallzahlen gesperrt (•).
+
+    \b
+    Beispiele:
+      planlabor report profile --area 01100101 --format pdf --out stuelerstrasse.pdf
+      planlabor report profile --all --format pdf --out profile/
+      planlabor report profile --area 01100101 --format docx --out profile/
+    """
+    from rich.progress import Progress
+
+    from planlabor.app.publish import profiles
+
+    ids = ["*"] if all_areas else list(areas)
+    if not ids:
+        raise InputError("Geben Sie --area ID oder --all an.", column="--area")
+    where = ctx.obj.get("dir")
+    if ids == ["*"] or len(ids) > 1:
+        with Progress(transient=True) as bar:
+            task = bar.add_task("Sozialraumprofile", total=None)
+            r = profiles(
+                where, out, ids, layer, period, fmt, internal, workers,
+                lambda n, t: bar.update(task, completed=n, total=t),
+            )  # fmt: skip
+    else:
+        r = profiles(where, out, ids, layer, period, fmt, internal, workers)
+    click.echo(
+        f"{len(r.files)} Datei(en) geschrieben nach {out} in {_de(r.seconds, 1)} s "
+        f"({_de(r.per_file, 2)} s je Profil){' – interne Fassung' if internal else ''}"
+    )
+
+
+@report.command("sozialbericht")
+@click.option("--layer", help="Raumebene der Karten und Rangfolgen (sonst die feinste).")
+@click.option("--period", help="Stand (sonst der jüngste beobachtete Stichtag).")
+@click.option("--format", "fmt", type=click.Choice(["html", "pdf", "docx"]), default="pdf", show_default=True)
+@click.option("--out", required=True, type=click.Path(dir_okay=False), help="Zieldatei.")
+@click.option("--min-residents", type=int, default=300, show_default=True,
+              help="Gebiete darunter ohne Rangfolge (stark schwankende Quoten).")  # fmt: skip
+@click.option("--intern", "internal", is_flag=True, help="Interne Fassung.")
+@click.pass_context
+def report_sozialbericht(
+    ctx: click.Context,
+    layer: str | None,
+    period: str | None,
+    fmt: str,
+    out: str,
+    min_residents: int,
+    internal: bool,
+) -> None:
+    """Integrierter Sozialbericht: Kapitel je Fachthema mit Karten, Rangfolgen und Befunden in Sätzen.
+
+    \b
+    Beispiel:
+      planlabor report sozialbericht --layer plr --format pdf --out sozialbericht.pdf
+    """
+    import time
+
+    from planlabor.app.publish import sozialbericht
+
+    start = time.perf_counter()
+    path = sozialbericht(ctx.obj.get("dir"), out, fmt, layer, period, min_residents, internal)
+    click.echo(f"Sozialbericht geschrieben: {path} ({_de(time.perf_counter() - start, 1)} s)")
+
+
+@report.command("sheet")
+@click.option("--layer", help="Planungsebene (Kinder und Plätze; sonst die feinste).")
+@click.option("--level", help="Ebene der Vorlage, z. B. bzr (sonst --layer).")
+@click.option("--period", required=True, help="Stichtag, z. B. 2024-12-31 oder ein Prognosejahr 2030-12-31.")
+@click.option("--prognose", "scenario", help="Kinder aus der gespeicherten Prognose dieser Variante.")
+@click.option("--u3-quote", "u3", type=float, default=50.0, show_default=True)
+@click.option("--ue3-quote", "ue3", type=float, default=95.0, show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["html", "pdf", "docx"]), default="pdf", show_default=True)
+@click.option("--out", required=True, type=click.Path(dir_okay=False), help="Zieldatei.")
+@click.pass_context
+def report_sheet(
+    ctx: click.Context,
+    layer: str | None,
+    level: str | None,
+    period: str,
+    scenario: str | None,
+    u3: float,
+    ue3: float,
+    fmt: str,
+    out: str,
+) -> None:
+    """Vorlage für den Jugendhilfeausschuss: Kita-Bedarf gegen Plätze je Gebiet, mit Sachstand in Sätzen.
+
+    \b
+    Beispiel:
+      planlabor report sheet --level bzr --period 2030-12-31 --prognose intern \\
+          --format pdf --out jha_kita_2030.pdf
+    """
+    from planlabor.app.publish import committee_sheet
+
+    r = committee_sheet(
+        ctx.obj.get("dir"), out, period, layer=layer, level=level, scenario=scenario, u3=u3, ue3=ue3, fmt=fmt
+    )
+    click.echo(f"Vorlage geschrieben: {r.path}")
+    for f in r.findings:
+        click.echo(f"  {f}")
+
+
+@report.command("methods")
+@click.option("--format", "fmt", type=click.Choice(["html", "pdf"]), default="pdf", show_default=True)
+@click.option("--out", required=True, type=click.Path(dir_okay=False), help="Zieldatei.")
+@click.option("--intern", "internal", is_flag=True, help="Auch interne Indikatoren aufführen.")
+@click.pass_context
+def report_methods(ctx: click.Context, fmt: str, out: str, internal: bool) -> None:
+    """Methodenanhang: Definition, Berechnung, Quelle und Datenstand jedes Indikators; Geheimhaltungsregel.
+
+    \b
+    Beispiel:
+      planlabor report methods --format pdf --out methodenanhang.pdf
+    """
+    from planlabor.app.publish import methods_annex
+
+    path = methods_annex(ctx.obj.get("dir"), out, fmt, internal)
+    click.echo(f"Methodenanhang geschrieben: {path}")

@@ -1,0 +1,45 @@
+// Werkstatt of planlabor: drag and drop onto the file field; buttons say that work is running.
+// No inline script anywhere (Content-Security-Policy script-src 'self').
+"use strict";
+
+function setUpDrop(zone) {
+  const input = zone.querySelector("input[type=file]");
+  const hint = zone.querySelector(".hint");
+  if (!input) return;
+  ["dragenter", "dragover"].forEach((type) =>
+    zone.addEventListener(type, (event) => {
+      event.preventDefault();
+      zone.classList.add("over");
+    }),
+  );
+  ["dragleave", "drop"].forEach((type) =>
+    zone.addEventListener(type, () => zone.classList.remove("over")),
+  );
+  zone.addEventListener("drop", (event) => {
+    event.preventDefault();
+    if (event.dataTransfer && event.dataTransfer.files.length) {
+      input.files = event.dataTransfer.files;
+      if (hint) hint.textContent = "Gewählt: " + input.files[0].name;
+    }
+  });
+  input.addEventListener("change", () => {
+    if (hint && input.files.length) hint.textContent = "Gewählt: " + input.files[0].name;
+  });
+}
+
+function setUpBusy(form) {
+  form.addEventListener("submit", () => {
+    const note = document.createElement("p");
+    note.className = "busy";
+    note.setAttribute("role", "status");
+    note.textContent = form.dataset.busy || "Bitte warten …";
+    form.appendChild(note);
+    // disabled after the submit event: the pressed button's formaction still counts
+    setTimeout(() => form.querySelectorAll("button").forEach((b) => (b.disabled = true)), 0);
+  });
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  document.querySelectorAll("[data-drop]").forEach(setUpDrop);
+  document.querySelectorAll("form[data-busy]").forEach(setUpBusy);
+});
