@@ -1870,6 +1870,7 @@ def template_import(ctx: click.Context, source: str, dry_run: bool) -> None:
     Beispiele:
       planlabor template import sozialmonitoring-berlin.toml --dry-run
       planlabor template import berlin
+      planlabor template import galerie/dossiers/berlin-sozialmonitoring/   # aus einem Dossier
     """
     ws = _workspace(ctx)
     r = ws.import_template(source, dry_run=dry_run)
@@ -1886,6 +1887,9 @@ def template_import(ctx: click.Context, source: str, dry_run: bool) -> None:
         click.echo(f"  es fehlen für {ind}: {', '.join(miss)}")
     if r.conflicts:
         click.echo(f"  schon vorhanden: {', '.join(r.conflicts)}")
+    from planlabor.exchange.adopt import data_request, request_lines
+
+    click.echo("\n".join(request_lines(data_request(ws, source, r.name or source, write=not dry_run))))
 
 
 @template.command("checklist")
@@ -2009,8 +2013,16 @@ def demo(out: str, region: str, no_serve: bool) -> None:
         f"Statischer Atlas: {Path(r.out).resolve() / 'index.html'} "
         f"({_de(r.zipped_bytes / 1e6, 2)} MB gepackt)"
     )
+    _demo_galerie(Path(out), "berlin")
     if not no_serve:
         _serve(Path(out), None, "127.0.0.1", 8765)
+
+
+def _demo_galerie(out: Path, region: str) -> None:
+    from planlabor.exchange.seed import demo_gallery
+
+    g = demo_gallery(out, region)
+    click.echo(f"Galerie der Planungsansätze: {Path(g.out).resolve() / 'index.html'} ({g.dossiers} Dossiers)")
 
 
 def _demo_de(out: Path, no_serve: bool, progress: Any) -> None:
@@ -2035,6 +2047,7 @@ def _demo_de(out: Path, no_serve: bool, progress: Any) -> None:
         f"Statischer Atlas: {Path(r.out).resolve() / 'index.html'} "
         f"({_de(r.zipped_bytes / 1e6, 2)} MB gepackt)"
     )
+    _demo_galerie(out, "deutschland")
     if not no_serve:
         _serve(out, None, "127.0.0.1", 8765)
 
@@ -2044,6 +2057,7 @@ def main(argv: list[str] | None = None) -> None:
     cli.main(args=argv, prog_name="planlabor")
 
 
+from planlabor import cli_austausch as _cli_austausch  # noqa: E402,F401  (registers dossier and galerie)
 from planlabor import cli_daten as _cli_daten  # noqa: E402,F401  (registers formats and catalog)
 from planlabor import cli_fach as _cli_fach  # noqa: E402,F401  (registers the Fachthemen commands)
 from planlabor import cli_grid as _cli_grid  # noqa: E402,F401  (registers the grid commands)
