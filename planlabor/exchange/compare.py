@@ -135,7 +135,7 @@ def mark_differences(cells: list[str]) -> list[bool]:
 
 
 def _heading(d: Dossier) -> str:
-    return f"{d.kommune}: {d.titel}" if d.kommune and d.kommune not in d.titel else d.titel
+    return f"{d.kommune}: {d.titel}" if d.kommune else d.titel
 
 
 def indicator_tables(dossiers: list[tuple[str, Dossier, dict[str, Any]]]) -> list[Table]:

@@ -164,12 +164,10 @@ def export_position_paper(
 ) -> DossierReport:
     """A position paper: recommendations with the indicator definitions they recommend.
 
-    ``sources``: template files, shipped template names or dossiers that hold the recommended
+    ``sources``: template or catalog files, shipped template names or dossiers that hold the recommended
     indicators; only those (and the variables they need) enter ``vorlage.toml``, so the
     recommendation is adopted with ``planlabor template import``.
     """
-    from planlabor.catalog.exchange import read_template
-
     out = Path(out)
     wanted = [i for rec in description.empfehlung for i in rec.indikatoren]
     if description.art != "positionspapier" or not wanted:
@@ -180,7 +178,7 @@ def export_position_paper(
     found: dict[str, Any] = {}
     items: dict[str, Any] = {}
     for src in sources:
-        _, cat = read_template(src)
+        cat = _source_catalog(src)
         for ind in cat.indicators:
             if ind.id in wanted and ind.id not in found:
                 found[ind.id] = ind
@@ -216,6 +214,17 @@ def export_position_paper(
     d.inhalt["vorlage"] = TEMPLATE_FILE
     d.geheimhaltung = {"ergebnis": "keine Werte", "hinweis": "nur Definitionen, keine Daten"}
     return _finish(d, out, len(inds))
+
+
+def _source_catalog(source: str) -> Any:
+    """A template, shipped template, dossier or plain catalog file (catalog.toml)."""
+    from planlabor.catalog.exchange import read_template
+    from planlabor.catalog.model import load_catalog_files
+
+    p = Path(source)
+    if p.is_file() and p.suffix == ".toml" and "template" not in tomllib.loads(p.read_text("utf-8")):
+        return load_catalog_files([p])
+    return read_template(source)[1]
 
 
 def template_of(source: str | Path) -> Path | None:

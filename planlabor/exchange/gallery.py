@@ -158,7 +158,8 @@ def _search_entry(view: dict[str, Any], d: Dossier, tpl: dict[str, Any]) -> dict
     parts += [f"{r.titel} {r.text}" for r in d.empfehlung]
     parts += [f"{v.gutachter} {v.fazit} {' '.join(v.kommentar.values())}" for v in d.visitation]
     for ind in tpl.get("indicator", []):
-        parts += [ind["id"], ind.get("name", ""), ind.get("description", "")]
+        parts += [ind["id"], ind.get("name", ""), ind.get("description", ""), ind.get("source", "")]
+        parts += list(ind.get("numerator", [])) + list(ind.get("denominator", []))
     facets = {
         "thema": d.themen,
         "land": [d.land],
