@@ -338,3 +338,29 @@ def test_gallery_search_index_and_lists(tmp_path: Path) -> None:
     assert "Welche Daten" in checklist and "Bundesagentur für Arbeit" in checklist
     with pytest.raises(WorkspaceError, match="keine früher gebaute Galerie"):
         build_gallery(tmp_path / "dossiers", tmp_path / "dossiers")
+
+
+@pytest.mark.slow
+def test_seed_dossier_of_the_berlin_demo(berlin: Workspace, tmp_path: Path) -> None:
+    from planlabor.exchange.seed import build_seed, seed_file
+
+    desc = read_description(seed_file("berlin.toml"))
+    rep = export_dossier(berlin, tmp_path / "dossiers" / "berlin", desc, report=False)
+    assert rep.parts == ["atlas", "vorlage"] and "Index (mss2021)" not in read_dossier(rep.out).methoden
+    build_seed(tmp_path / "dossiers", themes=["armut", "familienarmut"])
+    r = build_gallery(tmp_path / "dossiers", tmp_path / "site")
+    assert r.dossiers == 4 and r.comparisons >= 2
+    page = (tmp_path / "site" / "vergleich.html").read_text(encoding="utf-8")
+    # Berlin publishes Altersarmut as a ready quota (MSS KI 3), the template computes it from counts
+    alters = page[
+        page.index('id="begriff-altersarmut"') : page.index(
+            'id="begriff-', page.index('id="begriff-altersarmut"') + 5
+        )
+    ]
+    assert (
+        "Berlin: Sozialmonitoring Berlin (Demo) (ki_03)" in alters
+        and "am_grundsicherung_alter_quote" in alters
+    )
+    assert '<td class="ab">' in alters and "einwohner_65_plus" in alters
+    atlas = tmp_path / "site" / "dossiers" / "berlin" / "atlas" / "data"
+    assert "kinder_unter_1" not in "".join(p.read_text(encoding="utf-8") for p in atlas.glob("*.js"))

@@ -165,7 +165,12 @@ def indicator_tables(dossiers: list[tuple[str, Dossier, dict[str, Any]]]) -> lis
 
 
 def report_table(dossiers: list[tuple[str, Dossier, dict[str, Any]]]) -> Table:
-    """Report structures: titles, chapters (the Sozialbericht has one per theme), key figures."""
+    """Report structures: titles, chapters (the Sozialbericht has one per theme), key figures.
+
+    Compares the project dossiers (or, with fewer than two, every dossier but position papers).
+    """
+    projects = [x for x in dossiers if x[1].art == "projekt"]
+    dossiers = projects if len(projects) >= 2 else [x for x in dossiers if x[1].art != "positionspapier"]
     t = Table("Berichtsstruktur", "berichtsstruktur", [(did, _heading(d)) for did, d, _ in dossiers])
     layouts = [tpl.get("report", {}) for _, _, tpl in dossiers]
     chapters = [list(tpl.get("themes", [])) or list(d.themen) for _, d, tpl in dossiers]
