@@ -364,3 +364,37 @@ def test_seed_dossier_of_the_berlin_demo(berlin: Workspace, tmp_path: Path) -> N
     assert '<td class="ab">' in alters and "einwohner_65_plus" in alters
     atlas = tmp_path / "site" / "dossiers" / "berlin" / "atlas" / "data"
     assert "kinder_unter_1" not in "".join(p.read_text(encoding="utf-8") for p in atlas.glob("*.js"))
+
+
+def test_commands_dossier_visitation_galerie(tmp_path: Path) -> None:
+    town = _town(tmp_path / "stadt", TOWN_CATALOG)
+    town.close()  # the command opens it read-only
+    run = CliRunner()
+    res = run.invoke(cli, ["dossier", "beschreibung", "--out", str(tmp_path / "b.toml")])
+    assert (
+        res.exit_code == 0 and read_description(tmp_path / "b.toml").titel == "Sozialmonitoring Musterstadt"
+    )
+    ws = ["--workspace", str(town.root)]
+    out = tmp_path / "dossiers" / "m"
+    res = run.invoke(cli, [*ws, "dossier", "export", "--beschreibung", str(tmp_path / "b.toml"), "--ohne-bericht",
+                           "--out", str(out)])  # fmt: skip
+    assert res.exit_code == 0, res.output
+    assert "Teile: atlas, vorlage" in res.output and "Geheimhaltung: " in res.output
+    blank = run.invoke(cli, ["dossier", "visitation", "--vorlage"]).output
+    res = run.invoke(
+        cli, ["dossier", "visitation", str(out), "--datei", str(write(tmp_path / "v.toml", blank))]
+    )
+    assert res.exit_code == 0 and "(1 insgesamt)" in res.output
+    bad = run.invoke(
+        cli, ["dossier", "visitation", str(out), "--datei", str(write(tmp_path / "w.toml", "x = 1\n"))]
+    )
+    assert bad.exit_code == 1 and "Die Visitation ist ungültig" in bad.output and "w.toml" in bad.output
+    res = run.invoke(cli, ["galerie", "build", str(tmp_path / "dossiers"), "--out", str(tmp_path / "site")])
+    assert res.exit_code == 0 and "1 Dossiers" in res.output
+    res = run.invoke(cli, ["galerie", "checkliste", "--vorlage", "jugendhilfe"])
+    assert res.exit_code == 0 and "1. Welche Daten" in res.output and "4. Welcher Bericht" in res.output
+    md = tmp_path / "c.md"
+    run.invoke(cli, ["galerie", "checkliste", "--out", str(md)])
+    assert md.read_text(encoding="utf-8").startswith("# Planlabor: Checkliste") and "- [ ] " in md.read_text(
+        "utf-8"
+    )
