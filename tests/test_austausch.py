@@ -27,6 +27,7 @@ from planlabor.exchange.model import (
     add_visitation,
     read_description,
     read_dossier,
+    write_description,
 )
 from planlabor.io.importer import ImportOptions
 from planlabor.workspace import Workspace
@@ -222,6 +223,8 @@ def test_dossier_export_refuses_a_foreign_folder(town: Workspace, tmp_path: Path
     with pytest.raises(WorkspaceError, match="kein Dossier"):
         export_dossier(town, tmp_path / "fremd", Description(titel="X"), report=False, atlas=False)
     assert (tmp_path / "fremd" / "notiz.txt").exists()
+    form = Description(titel="Y", land="CH", beschreibung={"ziel": "z"}, kontakt={"email": "a@b.ch"})
+    assert read_description(write_description(form, tmp_path / "form.toml")) == form  # the Werkstatt form
     with pytest.raises(InputError, match=r"ungültig: unbekannte Abschnitte \['ziell'\]"):
         read_description(write(tmp_path / "b.toml", 'titel = "X"\n[beschreibung]\nziell = "y"\n'))
 

@@ -160,6 +160,13 @@ def read_description(path: str | Path) -> Description:
     return _validate(Description, raw, p)
 
 
+def write_description(desc: Description, path: str | Path) -> Path:
+    """Save a description (e.g. what the Werkstatt form collected) as the TOML form."""
+    p = Path(path)
+    p.write_text(tomli_w.dumps(_clean(desc.model_dump(mode="python"))), encoding="utf-8")
+    return p
+
+
 def dossier_file(folder: str | Path) -> Path:
     """``dossier.toml`` of a dossier folder (or the file itself)."""
     p = Path(folder)
