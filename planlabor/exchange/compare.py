@@ -155,7 +155,8 @@ def indicator_tables(dossiers: list[tuple[str, Dossier, dict[str, Any]]]) -> lis
         entries = by_concept[concept]
         if len(entries) < 2:
             continue
-        t = Table(concept, "begriff-" + re.sub(r"[^a-z0-9]+", "-", concept.lower()).strip("-"), [])
+        plain = concept.lower().replace("ä", "ae").replace("ö", "oe").replace("ü", "ue")
+        t = Table(concept, "begriff-" + re.sub(r"[^a-z0-9]+", "-", plain).strip("-"), [])
         t.columns = [(did, f"{head} ({ind['id']})") for did, head, ind, _ in entries]
         for key, label in ROWS:
             cells = [_cell(key, ind, items) for _, _, ind, items in entries]
