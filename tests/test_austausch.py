@@ -151,6 +151,7 @@ def test_round_trip_export_gallery_adopt(town: Workspace, town_dossier: Path, tm
     d = read_dossier(town_dossier)
     assert d.titel == "Kinderarmut in Musterstadt" and d.land == "AT" and d.themen == ["Familienarmut"]
     assert d.beschreibung["beteiligung"] == "Jugendamt und Träger."
+    assert d.geheimhaltung["ergebnis"] == "geprüft"  # the audit of issue 14 passed on the folder
     assert (town_dossier / "bericht.pdf").read_bytes()[:4] == b"%PDF"
     assert (town_dossier / "atlas" / "index.html").exists()
     site = tmp_path / "site"
