@@ -178,3 +178,21 @@ def test_demo_fachthemen(demo: dict) -> None:
     assert jh.loc["kita_anzahl", "Vorhanden"] == "ja" and jh.loc["schwerbehinderte", "Vorhanden"] == "nein"
     lo, hi = demo["effect"]["ci"]
     assert lo <= demo["effect"]["estimate"] <= hi
+
+
+def test_demo_gallery_beside_the_atlas(demo: dict) -> None:
+    """What 'make demo' adds after the atlas: the seeded gallery in galerie/ (issue 20)."""
+    from planlabor.exchange.model import read_dossier
+    from planlabor.exchange.seed import demo_gallery
+
+    root = Path(demo["root"])
+    g = demo_gallery(root)
+    assert g.dossiers == 11 and (root / "galerie" / "index.html").exists()
+    berlin = root / "galerie" / "dossiers" / "berlin-sozialmonitoring"
+    d = read_dossier(berlin)
+    assert d.visitation[0].bewertung["methode"] == 5 and d.inhalt["bericht"] == "bericht.pdf"
+    # the public report of the demo is the one in the dossier
+    assert (berlin / "bericht.pdf").read_bytes() == (
+        root / "exporte" / "berichte" / "sozialbericht.pdf"
+    ).read_bytes()
+    assert "Kinderarmut" in (root / "galerie" / "vergleich.html").read_text(encoding="utf-8")

@@ -135,7 +135,9 @@ def read_template(source: str | Path) -> tuple[dict[str, Any], Catalog]:
         raw = tomllib.loads(text)
         origin = f"Vorlage {source}"
     else:
-        path = Path(source)
+        from planlabor.exchange.dossier import template_of
+
+        path = template_of(source) or Path(source)  # a dossier folder stands for its vorlage.toml
         if not path.exists():
             raise NotFoundError(
                 f"Die Vorlage {source!r} gibt es nicht.",

@@ -209,4 +209,5 @@ def _register() -> None:
 _register()
 report: click.Group = cli.commands["report"]  # type: ignore[assignment]  # extended by other modules
 
+from planlabor import cli_austausch as _cli_austausch  # noqa: E402,F401  (dossier, galerie)
 from planlabor import cli_geheimhaltung as _cli_geheimhaltung  # noqa: E402,F401  (geheimhaltung …)

@@ -80,6 +80,7 @@ def demo(out: str, region: str, no_serve: bool) -> None:
         f"Statischer Atlas: {Path(r.out).resolve() / 'index.html'} "
         f"({_de(r.zipped_bytes / 1e6, 2)} MB gepackt)"
     )
+    _demo_galerie(Path(out), "berlin")
     if not no_serve:
         from planlabor.demo import missing_modules
 
@@ -93,6 +94,13 @@ def demo(out: str, region: str, no_serve: bool) -> None:
             )
             return
         _serve(Path(out), None, "127.0.0.1", 8765)
+
+
+def _demo_galerie(out: Path, region: str) -> None:
+    from planlabor.exchange.seed import demo_gallery
+
+    g = demo_gallery(out, region)
+    click.echo(f"Galerie der Planungsansätze: {Path(g.out).resolve() / 'index.html'} ({g.dossiers} Dossiers)")
 
 
 def _demo_de(out: Path, no_serve: bool, progress: Any) -> None:
@@ -122,5 +130,6 @@ def _demo_de(out: Path, no_serve: bool, progress: Any) -> None:
         f"Statischer Atlas: {Path(r.out).resolve() / 'index.html'} "
         f"({_de(r.zipped_bytes / 1e6, 2)} MB gepackt)"
     )
+    _demo_galerie(out, "deutschland")
     if not no_serve:
         _serve(out, None, "127.0.0.1", 8765)

@@ -50,6 +50,7 @@ def template_import(ctx: click.Context, source: str, dry_run: bool) -> None:
     Beispiele:
       planlabor template import sozialmonitoring-berlin.toml --dry-run
       planlabor template import berlin
+      planlabor template import galerie/dossiers/berlin-sozialmonitoring/   # aus einem Dossier
     """
     ws = _workspace(ctx)
     r = ws.import_template(source, dry_run=dry_run)
@@ -66,6 +67,9 @@ def template_import(ctx: click.Context, source: str, dry_run: bool) -> None:
         click.echo(f"  es fehlen für {ind}: {', '.join(miss)}")
     if r.conflicts:
         click.echo(f"  schon vorhanden: {', '.join(r.conflicts)}")
+    from planlabor.exchange.adopt import data_request, request_lines
+
+    click.echo("\n".join(request_lines(data_request(ws, source, r.name or source, write=not dry_run))))
 
 
 @template.command("checklist")
