@@ -16,6 +16,7 @@ Run: ``make bench`` or ``.venv/bin/python bench/run.py foundation``.
 from __future__ import annotations
 
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -146,9 +147,18 @@ JOIN agg dd ON dd.variable = d.den AND dd.layer_id = n.layer_id AND dd.area_id =
 """
 
 
-def run_hand_sql(store: Path) -> float:
+def fair_connection(store: Path) -> duckdb.DuckDBPyConnection:
+    """A connection under the same memory limit planlabor's store uses (issue #22: fair peer)."""
+    from planlabor.config import StoreSection
+
     con = duckdb.connect(str(store))
     con.execute("SET enable_progress_bar = false")
+    con.execute(f"SET memory_limit = '{StoreSection().memory_limit}'")
+    return con
+
+
+def run_hand_sql(store: Path) -> float:
+    con = fair_connection(store)
     t0 = time.perf_counter()
     con.execute(HAND_SQL)
     elapsed = time.perf_counter() - t0
@@ -161,8 +171,7 @@ def run_hand_sql(store: Path) -> float:
 def run_write_floor(store: Path) -> float:
     """The I/O floor: copying the finished indicator values into a new table of the store file
     (no computing at all) – what any implementation pays to write the results."""
-    con = duckdb.connect(str(store))
-    con.execute("SET enable_progress_bar = false")
+    con = fair_connection(store)
     t0 = time.perf_counter()
     con.execute("CREATE OR REPLACE TABLE _floor AS SELECT * FROM indicator_data")
     elapsed = time.perf_counter() - t0
@@ -220,7 +229,8 @@ def main() -> dict[str, float]:
         )
         res = json.loads(child.stdout.strip().splitlines()[-1])
         store = folder / "ws" / "planlabor.duckdb"
-        t_sql = min(run_hand_sql(store) for _ in range(2))
+        sqls = [run_hand_sql(store) for _ in range(3)]
+        t_sql = min(sqls)
         t_floor = min(run_write_floor(store) for _ in range(2))
         t_pd, t_read = run_pandas(store)
     rate = res["values"] / res["import_s"]
@@ -247,7 +257,10 @@ def main() -> dict[str, float]:
         f"compute:       {res['compute_s']:.2f} s für {N_IND} Quoten auf 3 Ebenen, "
         f"{res['indicator_values']:,} Werte (Ziel ≤ 3 s)"
     )
-    print(f"DuckDB-SQL:    {t_sql:.2f} s  → Verhältnis planlabor/SQL {out['ratio_vs_sql']:.2f} (Ziel ≤ 1,2)")
+    print(
+        f"DuckDB-SQL:    {min(sqls):.2f}–{max(sqls):.2f} s (3 Läufe, gleiche Speichergrenze) → Verhältnis "
+        f"planlabor/schnellstes SQL {out['ratio_vs_sql']:.2f} (Ziel ≤ 1,0); Last {os.getloadavg()[0]:.1f}"
+    )
     print(
         f"Schreibboden:  {t_floor:.2f} s nur für das Kopieren der {res['indicator_values']:,} fertigen Werte"
     )

@@ -19,6 +19,7 @@ BENCHES = {
     "grid": "bench.bench_grid",
     "security": "bench.bench_security",
     "cli": "bench.bench_cli",
+    "typst": "bench.bench_typst",
 }
 
 

@@ -68,6 +68,17 @@ def _geoms(store: Store, layer: str) -> tuple[list[str], Any]:
     return areas["area_id"].astype(str).tolist(), shapely.from_wkb(areas["geom"].tolist())
 
 
+def overlay_pieces(s_geo: Any, t_geo: Any) -> pd.DataFrame:
+    """Pieces of the overlay: source index ``s``, target index ``t``, shared area ``a`` (no slivers)."""
+    import shapely
+
+    tree = shapely.STRtree(t_geo)
+    si, ti = tree.query(s_geo, predicate="intersects")
+    inter = shapely.area(shapely.intersection(s_geo[si], t_geo[ti]))
+    keep = inter > SLIVER
+    return pd.DataFrame({"s": si[keep], "t": ti[keep], "a": inter[keep]})
+
+
 def build_crosswalk(
     store: Store,
     source: str,
@@ -81,12 +92,7 @@ def build_crosswalk(
 
     s_ids, s_geo = _geoms(store, source)
     t_ids, t_geo = _geoms(store, target)
-    tree = shapely.STRtree(t_geo)
-    si, ti = tree.query(s_geo, predicate="intersects")
-    inter = shapely.area(shapely.intersection(s_geo[si], t_geo[ti]))
-    keep = inter > SLIVER
-    si, ti, inter = si[keep], ti[keep], inter[keep]
-    pieces = pd.DataFrame({"s": si, "t": ti, "a": inter})
+    pieces = overlay_pieces(s_geo, t_geo)
     s_area = shapely.area(s_geo)
     t_area = shapely.area(t_geo)
     covered = pieces.groupby("s")["a"].sum()

@@ -322,26 +322,21 @@ class SvgInsets:
             return "".join(out)
 
         simple = shapely.simplify(geoms.to_numpy(), 1.5 / scale)
-        self.paths = {
-            a: path(g) for a, g in zip(ids, simple, strict=True) if g is not None and not g.is_empty
-        }
+        self._geoms = {a: g for a, g in zip(ids, simple, strict=True) if g is not None and not g.is_empty}
+        self._path = path
+        self.paths: dict[str, str] = {}
         # the city's outlines once as a small raster (a vector path of every area is slow to lay out
-        # hundreds of times); the highlighted area stays vector
-        plt = _plt()
-        fig = plt.figure(figsize=(self.w / 72, self.h / 72), dpi=200)
-        ax = fig.add_axes((0, 0, 1, 1))
-        geoms.plot(ax=ax, color="#e6e9ee", edgecolor="#ffffff", linewidth=0.25)
-        ax.set_xlim(x0, x1)
-        ax.set_ylim(y0, y1)
-        ax.set_axis_off()
-        buf = io.BytesIO()
-        fig.savefig(buf, format="png", dpi=200)
-        plt.close(fig)
-        self.base_uri = "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+        # hundreds of times); the highlighted area stays vector. Drawn with Pillow: importing
+        # matplotlib for this one picture cost a single CLI profile 1–2 s.
+        self.base_uri = "data:image/png;base64," + base64.b64encode(
+            _outline_png(list(self._geoms.values()), x0, y1, scale * 200 / 72, self.w, self.h)
+        ).decode("ascii")
 
     def inset(self, area_id: str, name: str) -> SvgChart | None:
-        if area_id not in self.paths:
+        if area_id not in self._geoms:
             return None
+        if area_id not in self.paths:
+            self.paths[area_id] = self._path(self._geoms[area_id])
         alt = f"Lagekarte: {name} (orange) in der Stadt."
         svg = (
             f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {self.w:.0f} {self.h:.0f}" role="img" '
@@ -350,3 +345,23 @@ class SvgInsets:
             f'<path d="{self.paths[area_id]}" fill="{AREA}" stroke="#1a1a1a" stroke-width="0.6" fill-rule="evenodd"/></svg>'
         )
         return SvgChart(svg, alt, "Lage")
+
+
+def _outline_png(geoms: list[Any], x0: float, y1: float, scale: float, w: float, h: float) -> bytes:
+    """Areas filled light grey with white borders on a transparent ground, as PNG (200 dpi)."""
+    from PIL import Image, ImageDraw
+
+    img = Image.new("RGBA", (max(1, round(w * 200 / 72)), max(1, round(h * 200 / 72))), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(img)
+    rings = []
+    for geom in geoms:
+        for poly in list(geom.geoms) if hasattr(geom, "geoms") else [geom]:
+            c = np.asarray(poly.exterior.coords)
+            xy = np.column_stack([(c[:, 0] - x0) * scale, (y1 - c[:, 1]) * scale])
+            draw.polygon([(float(x), float(y)) for x, y in xy], fill="#e6e9ee")
+            rings.append(xy)
+    for xy in rings:  # borders after all fills (enclaves are areas of their own)
+        draw.line([(float(x), float(y)) for x, y in xy], fill="#ffffff", width=1)
+    buf = io.BytesIO()
+    img.save(buf, format="PNG", optimize=True)
+    return buf.getvalue()

@@ -8,6 +8,7 @@ statistics (•).  Nothing is computed twice: ranks and comparisons work on the 
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -90,7 +91,7 @@ class ReportData:
         self.src = src
         self.public = public
         self._frames: dict[str, pd.DataFrame] = {}
-        self._index: dict[str, dict[tuple[str, str], tuple[pd.Series, pd.Series, np.ndarray]]] = {}
+        self._index: dict[str, _LazyIndex] = {}
         self._periods: dict[str, dict[str, list[str]]] = {}
         self._areas: dict[str, pd.DataFrame] = {}
         self._layers = {lay.layer_id: lay for lay in src.store.layers()}
@@ -104,14 +105,13 @@ class ReportData:
             self._frames[layer] = df
         return self._frames[layer]
 
-    def index(self, layer: str) -> dict[tuple[str, str], tuple[pd.Series, pd.Series, np.ndarray]]:
-        """(indicator, period) → values by area, flags by area, sorted valid values (for ranks)."""
+    def index(self, layer: str) -> Mapping[tuple[str, str], tuple[pd.Series, pd.Series, np.ndarray]]:
+        """(indicator, period) → values by area, flags by area, sorted valid values (for ranks).
+
+        One grouping of the layer's frame; the series of a key are built when first asked for (a
+        profile needs a few dozen of the thousands of keys)."""
         if layer not in self._index:
-            out = {}
-            for (iid, p), g in self.frame(layer).groupby(["indicator_id", "period"], sort=False):
-                v = pd.Series(g["value"].to_numpy(dtype=float), index=g["area_id"].to_numpy())
-                f = pd.Series(g["flag"].to_numpy(dtype=object), index=g["area_id"].to_numpy())
-                out[(str(iid), str(p))] = (v, f, np.sort(v.dropna().to_numpy()))
+            out = _LazyIndex(self.frame(layer))
             self._index[layer] = out
             periods: dict[str, list[str]] = {}
             for iid, p in out:
@@ -241,6 +241,33 @@ class ReportData:
         if hit is None:
             return None
         return _num(hit[0].get(area_id))
+
+
+class _LazyIndex(Mapping[tuple[str, str], tuple[pd.Series, pd.Series, np.ndarray]]):
+    """The groups (indicator, period) of a values frame; each group's series built on first use."""
+
+    def __init__(self, df: pd.DataFrame) -> None:
+        self._area = df["area_id"].to_numpy()
+        self._value = df["value"].to_numpy(dtype=float)
+        self._flag = df["flag"].to_numpy(dtype=object)
+        groups: dict[Any, Any] = df.groupby(["indicator_id", "period"], sort=False).indices
+        self._rows = {(str(k[0]), str(k[1])): rows for k, rows in groups.items()}
+        self._built: dict[tuple[str, str], tuple[pd.Series, pd.Series, np.ndarray]] = {}
+
+    def __getitem__(self, key: tuple[str, str]) -> tuple[pd.Series, pd.Series, np.ndarray]:
+        hit = self._built.get(key)
+        if hit is None:
+            rows = self._rows[key]
+            v = pd.Series(self._value[rows], index=self._area[rows])
+            f = pd.Series(self._flag[rows], index=self._area[rows])
+            hit = self._built[key] = (v, f, np.sort(v.dropna().to_numpy()))
+        return hit
+
+    def __iter__(self) -> Iterator[tuple[str, str]]:
+        return iter(self._rows)
+
+    def __len__(self) -> int:
+        return len(self._rows)
 
 
 def _num(v: Any) -> float | None:
