@@ -184,18 +184,35 @@ def cli(ctx: click.Context, workspace_dir: str | None, verbose: bool) -> None:
     show_default=True,
     help="Startkatalog der Indikatoren.",
 )
-def init(directory: str, name: str | None, municipality: str, crs: str, catalog_template: str) -> None:
+@click.option(
+    "--store",
+    "store_url",
+    default=None,
+    help="Gemeinsamer Speicher auf dem Datenbankserver: postgresql://benutzer@rechner/db?schema=name "
+    "(Passwort in ~/.pgpass oder PGPASSWORD). Ohne: eine DuckDB-Datei im Ordner.",
+)
+def init(
+    directory: str,
+    name: str | None,
+    municipality: str,
+    crs: str,
+    catalog_template: str,
+    store_url: str | None,
+) -> None:
     """Einen Arbeitsbereich anlegen.
 
     \b
     Beispiel:
       planlabor init sozialmonitoring --name "Sozialmonitoring Musterstadt"
+      planlabor init sozialamt --store postgresql://anna@gis.stadt.de/sozial?schema=monitoring
     """
     from planlabor.catalog.model import template_text
     from planlabor.workspace import Workspace
 
     text = template_text("berlin") if catalog_template == "berlin" else None
-    ws = Workspace.init(directory, name=name, municipality=municipality, crs=crs, catalog_text=text)
+    ws = Workspace.init(
+        directory, name=name, municipality=municipality, crs=crs, catalog_text=text, store=store_url
+    )
     click.echo(f"Arbeitsbereich {ws.config.workspace.name!r} angelegt in {ws.root}")
     ws.close()
 
@@ -2047,4 +2064,5 @@ def main(argv: list[str] | None = None) -> None:
 from planlabor import cli_daten as _cli_daten  # noqa: E402,F401  (registers formats and catalog)
 from planlabor import cli_fach as _cli_fach  # noqa: E402,F401  (registers the Fachthemen commands)
 from planlabor import cli_grid as _cli_grid  # noqa: E402,F401  (registers the grid commands)
+from planlabor import cli_store as _cli_store  # noqa: E402,F401  (registers store copy/publish, audit)
 from planlabor import cli_user as _cli_user  # noqa: E402,F401  (registers the user commands)

@@ -203,7 +203,11 @@ class Workspace:
                 hint="Die Importe zeigt 'planlabor log'.",
             )
         with self.store.transaction():
-            return self.store.activate_import(import_id)
+            n = self.store.activate_import(import_id)
+            self.store.audit(
+                "revert", str(rows["file"].iloc[0] or ""), import_id=import_id, details={"werte": n}
+            )
+            return n
 
     def quarantine(self, import_id: int | None = None) -> pd.DataFrame:
         sql = "SELECT * FROM quarantine"
@@ -223,6 +227,9 @@ class Workspace:
         report = compute_indicators(self.store, catalog)
         report.indices = compute_indices(self.store, catalog, self.root, report.compute_id)
         report.values_written += sum(report.indices.values())
+        self.store.audit(
+            "compute", None, details={"berechnung": report.compute_id, "werte": report.values_written}
+        )
         return report
 
     # -------------------------------------------------------------- export

@@ -6,13 +6,27 @@
 #                                        database with PostGIS; prints the connection as
 #                                        shell 'export' lines (eval them)
 #   scripts/test-postgres.sh stop DIR    stop the server (DIR is left for the caller to remove)
+#   scripts/test-postgres.sh run CMD…    start a cluster in a new temporary folder, run CMD with
+#                                        the connection exported, stop and remove the cluster
+#                                        (also when CMD fails); exits with CMD's status
 #
 # Roles: the superuser 'postgres' (administration: creating roles), the workspace owner
-# 'planlabor' (no superuser; owns the database 'planlabor_test', as an administration's
+# 'planlabor' (no superuser, may create the read-only role for QGIS; owns the database 'planlabor_test', as an administration's
 # GIS department would set it up). As root the server runs as the system user 'postgres'.
 set -euo pipefail
 BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
 cmd=${1:-}
+if [[ "$cmd" == run ]]; then
+  shift
+  tmp=$(mktemp -d)
+  trap '"$0" stop "$tmp/pg" || true; rm -rf "$tmp"' EXIT
+  "$0" start "$tmp/pg" >"$tmp/env.sh"
+  # shellcheck disable=SC1091
+  source "$tmp/env.sh"
+  status=0
+  "$@" || status=$?
+  exit $status
+fi
 dir=${2:-}
 if [[ -z "$cmd" || -z "$dir" ]]; then
   echo "Aufruf: $0 start|stop VERZEICHNIS" >&2
@@ -50,7 +64,7 @@ start)
      -c shared_buffers=256MB -c work_mem=64MB -c maintenance_work_mem=256MB" >/dev/null \
     || { cat "$dir/server.log" >&2; exit 1; }
   psql=("$BIN/psql" -X -q -v ON_ERROR_STOP=1 -h "$dir" -p "$port" -U postgres)
-  "${psql[@]}" -d postgres -c "CREATE ROLE planlabor LOGIN PASSWORD 'planlabor-test'" \
+  "${psql[@]}" -d postgres -c "CREATE ROLE planlabor LOGIN CREATEROLE PASSWORD 'planlabor-test'" \
     -c "CREATE DATABASE planlabor_test OWNER planlabor" >/dev/null
   "${psql[@]}" -d planlabor_test -c "CREATE EXTENSION postgis" >/dev/null
   echo "export PLANLABOR_TEST_PG='postgresql://planlabor@/planlabor_test?host=$dir&port=$port'"

@@ -1,8 +1,11 @@
 """Primary and secondary suppression (methods.md §7)."""
 
 import pandas as pd
+import pytest
 
 from planlabor.confidentiality import PRIMARY, SECONDARY, SuppressionRules, apply_suppression
+
+pytestmark = pytest.mark.nostore  # never opens a store: run once (conftest.py)
 
 
 def frame(rows: list[tuple]) -> pd.DataFrame:

@@ -124,6 +124,7 @@ class PostgresStore(Store):
         self.con = con if con is not None else connect(url, read_only)
         self._depth = 0
         self._dirty = False
+        self._held = False  # the workspace lock taken for an id outside a transaction
         self._columns: dict[str, list[tuple[str, str]]] = {}
         self._duck = duckdb.connect()
         try:
@@ -277,7 +278,11 @@ class PostgresStore(Store):
         with self._implicit(), self._temp_tables(tables):
             self._dirty = True
             self._run(f"TRUNCATE {table_name}")
+            # the planner knows no row counts of CTEs and picks nested loops over millions of
+            # rows (minutes instead of seconds): hash and merge joins only, for this statement
+            self._run("SET LOCAL enable_nestloop = off")
             self._run(f"INSERT INTO {table_name} {select_sql}", params)
+            self._run("SET LOCAL enable_nestloop = on")
 
     def generation(self) -> str | None:
         row = self.con.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
@@ -358,6 +363,22 @@ class PostgresStore(Store):
             _reraise(exc)
         finally:
             self._depth = 0
+            self._unhold()
+
+    def next_id(self, table: str, column: str) -> int:
+        """The next free number; taken outside a transaction (the importers number first, then
+        write), the workspace lock is taken here and held until the next transaction ends, so a
+        concurrent writer cannot take the same number."""
+        if not self._depth and not self.read_only and not self._held:
+            self._lock(session=True)
+            self._held = True
+        return super().next_id(table, column)
+
+    def _unhold(self) -> None:
+        if self._held and self.con is not None:
+            self._held = False
+            with contextlib.suppress(psycopg.Error):
+                self.con.execute("SELECT pg_advisory_unlock(%s, hashtext(%s))", [LOCK_CLASS, self.schema])
 
     @contextmanager
     def _implicit(self) -> Iterator[None]:
@@ -368,10 +389,11 @@ class PostgresStore(Store):
         with self.transaction():
             yield
 
-    def _lock(self) -> None:
-        """Take the workspace's write lock; wait up to :data:`LOCK_WAIT` seconds, then say who
-        holds it."""
-        key = "SELECT pg_try_advisory_xact_lock(%s, hashtext(%s))"
+    def _lock(self, session: bool = False) -> None:
+        """Take the workspace's write lock (until the transaction ends, or with ``session`` until
+        released); wait up to :data:`LOCK_WAIT` seconds, then say who holds it."""
+        kind = "" if session else "xact_"
+        key = f"SELECT pg_try_advisory_{kind}lock(%s, hashtext(%s))"
         deadline = time.monotonic() + LOCK_WAIT
         pause = 0.02
         while True:
@@ -405,6 +427,7 @@ class PostgresStore(Store):
         return f"'{app or 'unbekannt'}' (Datenbankbenutzer {user}{where}{when})"
 
     def close(self) -> None:
+        self._unhold()
         with contextlib.suppress(Exception):
             self._duck.close()
         if self.con is None:
