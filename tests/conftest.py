@@ -50,7 +50,7 @@ def pytest_configure(config: pytest.Config) -> None:
     backend = config.getoption("--backend")
     os.environ["PLANLABOR_TEST_BACKEND"] = backend  # subprocesses (CLI, servers) see it too
     if backend == "postgres":
-        os.environ["PLANLABOR_STORE"] = pg.with_schema(pg.require_url(), "t_*")
+        os.environ["PLANLABOR_STORE"] = pg.with_schema(pg.require_url(), pg.PREFIX + "*")
     else:
         os.environ.pop("PLANLABOR_STORE", None)
 

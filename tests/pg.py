@@ -10,6 +10,10 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import pytest
 
+#: schemas of this test session start with it (several sessions may share one cluster; each
+#: drops only its own)
+PREFIX = f"t{os.getpid()}_"
+
 
 def require_url(name: str = "PLANLABOR_TEST_PG") -> str:
     url = os.environ.get(name)
@@ -38,7 +42,9 @@ def admin() -> Iterator[Any]:
 
 def schemas() -> set[str]:
     with admin() as con:
-        rows = con.execute(r"SELECT nspname FROM pg_namespace WHERE nspname LIKE 't\_%'").fetchall()
+        rows = con.execute(
+            "SELECT nspname FROM pg_namespace WHERE starts_with(nspname, %s)", [PREFIX]
+        ).fetchall()
     return {r[0] for r in rows}
 
 

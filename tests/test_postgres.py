@@ -6,10 +6,13 @@ else of the suite runs there on PostgreSQL too.
 
 from __future__ import annotations
 
+import json
 import os
+import subprocess
 import threading
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import psycopg
 import pytest
@@ -32,8 +35,8 @@ from tests.test_indicators import DATA_2021
 pytestmark = pytest.mark.postgres_only
 
 
-def _url(schema: str = "t_*") -> str:
-    return pg.with_schema(pg.require_url(), schema)
+def _url(schema: str | None = None) -> str:
+    return pg.with_schema(pg.require_url(), schema or pg.PREFIX + "*")
 
 
 def _duck_ws(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest) -> Workspace:
@@ -65,7 +68,7 @@ def test_init_with_store_url_keeps_password_out(tmp_path: Path) -> None:
     res = CliRunner().invoke(cli, ["init", str(tmp_path / "a"), "--store", _url()])
     assert res.exit_code == 0, res.output
     text = (tmp_path / "a" / "planlabor.toml").read_text(encoding="utf-8")
-    assert 'backend = "postgres"' in text and "schema=t_" in text and "t_*" not in text
+    assert 'backend = "postgres"' in text and f"schema={pg.PREFIX}" in text and f"{pg.PREFIX}*" not in text
     ws = Workspace.open(tmp_path / "a")
     assert ws.store.query_df("SELECT value FROM meta WHERE key = 'schema_version'")["value"][0] == "2"
     ws.close()
@@ -234,4 +237,39 @@ def test_published_views_only(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, r
     ).fetchall()
     assert sorted(visible) == [(report.schema, v) for v in ("bezirk", "gebiet", "stadt")]
     reader.close()
+    server.close()
+
+
+POSTGIS_OWN = {"spatial_ref_sys", "geometry_columns", "geography_columns"}
+
+
+@pytest.mark.slow
+def test_qgis_lists_the_views_and_nothing_else(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, request: Any
+) -> None:
+    src = _duck_ws(tmp_path, monkeypatch, request)
+    server = Workspace.open(copy_workspace(src, _url(), tmp_path / "s").folder)
+    report = publish_views(server)
+    _login("qgis_karte", "karte-123").close()
+    with pg.admin() as con:
+        con.execute(f'GRANT "{report.role}" TO qgis_karte')
+    tcp = urlsplit(os.environ["PLANLABOR_TEST_PG_TCP"])
+    conninfo = (
+        f"dbname='{tcp.path.lstrip('/')}' host={tcp.hostname} port={tcp.port} user='qgis_karte' "
+        "password='karte-123' sslmode=disable"
+    )
+    script = Path(__file__).parent / "qgis_list_pg.py"
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "HOME": str(tmp_path)}
+    done = subprocess.run(
+        ["/usr/bin/python3", str(script), conninfo], capture_output=True, text=True, env=env, timeout=300
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    listed = json.loads(done.stdout.strip().splitlines()[-1])
+    own = [t for t in listed["tables"] if t[0] != "public"]
+    assert own == [[report.schema, v, "geom", [25833]] for v in ("bezirk", "gebiet", "stadt")]
+    assert {t[1] for t in listed["tables"] if t[0] == "public"} <= POSTGIS_OWN
+    gebiet = listed["features"][f"{report.schema}.gebiet"]
+    assert gebiet["valid"] and gebiet["count"] == 4
+    assert {"gebiet", "zeitraum", "sgb2_quote", "sgb2_quote_hinweis"} <= set(gebiet["fields"])
+    assert "intern" not in gebiet["fields"]
     server.close()
