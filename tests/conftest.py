@@ -157,6 +157,13 @@ def ws(tmp_path: Path) -> Iterator[Workspace]:
 def grid_ws(tmp_path: Path) -> Iterator[Workspace]:
     """City C → districts D1, D2 → four areas A1..A4 (1 km boxes, EPSG:25833)."""
     w = Workspace.init(tmp_path / "grid", name="Raster", catalog_text=GRID_CATALOG)
+    add_grid_areas(w, tmp_path)
+    yield w
+    w.close()
+
+
+def add_grid_areas(w: Workspace, tmp_path: Path) -> None:
+    """The three layers of :func:`grid_ws`."""
     x0, y0 = 390000, 5820000
     areas = gpd.GeoDataFrame(
         {
@@ -193,8 +200,6 @@ def grid_ws(tmp_path: Path) -> Iterator[Workspace]:
             layer="gebiet", id_column="id", name_column="name", parent_layer="bezirk", parent_column="bez"
         ),
     )
-    yield w
-    w.close()
 
 
 @pytest.fixture(scope="session")

@@ -29,7 +29,7 @@ from planlabor.store.postgres import PostgresStore
 from planlabor.store.publish import publish_views
 from planlabor.workspace import Workspace
 from tests import pg
-from tests.conftest import write
+from tests.conftest import GRID_CATALOG, add_grid_areas, write
 from tests.test_indicators import DATA_2021
 
 pytestmark = pytest.mark.postgres_only
@@ -273,3 +273,76 @@ def test_qgis_lists_the_views_and_nothing_else(
     assert {"gebiet", "zeitraum", "sgb2_quote", "sgb2_quote_hinweis"} <= set(gebiet["fields"])
     assert "intern" not in gebiet["fields"]
     server.close()
+
+
+@pytest.mark.slow
+def test_serve_workers_with_two_planners_writing(tmp_path: Path) -> None:
+    """'serve --workers 2' on PostgreSQL while two planners import (different periods) and compute
+    at the same time: both imports are kept, the server's workers show the new values."""
+    import sys
+    import time
+
+    import httpx
+
+    from tests.attack import free_port, wait_http
+
+    exe = Path(sys.executable).parent / "planlabor"
+    src = Workspace.init(tmp_path / "w", store=_url(), catalog_text=GRID_CATALOG)
+    root = src.root
+    src.close()
+    base_ws = Workspace.open(root)
+    add_grid_areas(base_ws, tmp_path)
+    base_ws.close()
+    port = free_port()
+    log = (tmp_path / "serve.log").open("w")
+    server = subprocess.Popen(
+        [str(exe), "-C", str(root), "serve", "--workers", "2", "--port", str(port)], stdout=log, stderr=log
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_http(base + "/api/layers", 240)  # two processes importing the libraries at once
+        files = []
+        for k, year in enumerate(("2021", "2022")):
+            f = write(tmp_path / f"{year}.csv", DATA_2021.replace("A1;100;", f"A1;{100 + k};"))
+            files.append((f, year))
+        procs = [
+            subprocess.Popen(
+                [str(exe), "-C", str(root), "import", str(f), "--layer", "gebiet", "--period", year],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                env={**os.environ, "PLANLABOR_USER": f"planer{year}"},
+            )
+            for f, year in files
+        ]
+        for p in procs:
+            out, err = p.communicate(timeout=300)
+            assert p.returncode == 0, err.decode()
+        computes = [
+            subprocess.Popen([str(exe), "-C", str(root), "compute"], stderr=subprocess.PIPE) for _ in range(2)
+        ]
+        for p in computes:
+            assert p.wait(timeout=300) == 0, p.stderr.read().decode() if p.stderr else ""
+        for _ in range(150):
+            r = httpx.get(base + "/api/values?layer=gebiet&indicator=einwohner&period=2022")
+            if r.status_code == 200:
+                a1 = {v["area_id"]: v["value"] for v in r.json()["values"]}["A1"]
+                if a1 == 101:
+                    break
+            time.sleep(0.2)
+        assert r.status_code == 200 and a1 == 101
+        r21 = httpx.get(base + "/api/values?layer=gebiet&indicator=einwohner&period=2021").json()
+        assert {v["area_id"]: v["value"] for v in r21["values"]}["A1"] == 100
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        log.close()
+    w = Workspace.open(root)
+    rows = audit_rows(w.store)
+    assert {
+        r["wer"] for r in rows if r["aktion"] == "import" and r["details"].get("art") == "observations"
+    } == {
+        "planer2021",
+        "planer2022",
+    }
+    assert [r["aktion"] for r in rows].count("compute") == 2
+    w.close()
