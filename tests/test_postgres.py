@@ -315,7 +315,7 @@ def test_serve_workers_with_two_planners_writing(tmp_path: Path) -> None:
             for f, year in files
         ]
         for p in procs:
-            out, err = p.communicate(timeout=300)
+            _out, err = p.communicate(timeout=300)
             assert p.returncode == 0, err.decode()
         computes = [
             subprocess.Popen([str(exe), "-C", str(root), "compute"], stderr=subprocess.PIPE) for _ in range(2)
