@@ -17,6 +17,7 @@ BENCHES = {
     "fachthemen": "bench.bench_fachthemen",
     "grid": "bench.bench_grid",
     "security": "bench.bench_security",
+    "postgres": "bench.bench_postgres",
 }
 
 
