@@ -239,6 +239,7 @@ def _compute_ratios(
                 tables,
                 [base, *params, base],
             )
+            store.analyze("_pl_up")  # the next level reads what this one wrote
     if len(chains) > 1:
         # several base layers under the same ancestors (e.g. NUTS 3 and Basel's Wohnviertel under
         # NUTS 2): one aggregate per ancestor, the one covering the most base areas with values

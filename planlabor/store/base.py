@@ -507,6 +507,11 @@ class Store(abc.ABC):
         """Replace all rows of a table by the rows of ``select_sql`` (columns in table order)."""
         self.execute_with(f"CREATE OR REPLACE TABLE {table_name} AS {select_sql}", tables, params)
 
+    def analyze(self, table_name: str) -> None:
+        """Refresh the planner's statistics of a table just filled (a no-op where the backend
+        needs none)."""
+        return None
+
     def generation(self) -> str | None:
         """A value that changes with every committed change (None: the backend has none; the
         server then watches the store's files)."""
