@@ -15,6 +15,7 @@ BENCHES = {
     "atlas": "bench.bench_atlas",
     "reports": "bench.bench_reports",
     "fachthemen": "bench.bench_fachthemen",
+    "geheimhaltung": "bench.bench_geheimhaltung",
     "grid": "bench.bench_grid",
     "security": "bench.bench_security",
     "postgres": "bench.bench_postgres",

@@ -672,6 +672,29 @@ def areas_list(ctx: click.Context) -> None:
         )
 
 
+@areas.command("names")
+@click.argument("layer")
+@click.option("--singular", help="Name für ein Gebiet, z. B. Planungsraum.")
+@click.option("--plural", help="Name für mehrere Gebiete (Name der Raumebene), z. B. Planungsräume.")
+@click.pass_context
+def areas_names(ctx: click.Context, layer: str, singular: str | None, plural: str | None) -> None:
+    """Anzeigenamen einer Raumebene setzen: Einzahl und Mehrzahl.
+
+    Profile, Atlas und Berichte schreiben „Planungsraum 01100313“ für ein Gebiet und
+    „Planungsräume“ für die Ebene. Ohne Angabe wird die Einzahl aus der Mehrzahl abgeleitet.
+
+    \b
+    Beispiel:
+      planlabor areas names plr --singular Planungsraum --plural Planungsräume
+    """
+    from planlabor.areas.names import layer_names, set_layer_names
+
+    ws = _workspace(ctx, read_only=False)
+    set_layer_names(ws.store, layer, singular, plural)
+    one, many = layer_names(ws.store)[layer]
+    click.echo(f"{layer}: Einzahl „{one}“, Mehrzahl „{many}“")
+
+
 # ---------------------------------------------------------------- facilities
 @cli.group(cls=PlanlaborGroup)
 def facilities() -> None:
@@ -769,6 +792,10 @@ def compute(ctx: click.Context) -> None:
         click.echo(f"  {layer}: {n:,} Werte".replace(",", "."))
     for ind, miss in r.missing_variables.items():
         click.echo(f"  Hinweis: {ind} fehlt {', '.join(miss)}")
+    if r.suppressed:
+        primary = f"{r.suppressed.get('primär', 0):,}".replace(",", ".")
+        secondary = f"{r.suppressed.get('sekundär', 0):,}".replace(",", ".")
+        click.echo(f"Geheimhaltung: {primary} Werte primär, {secondary} sekundär gesperrt")
 
 
 @cli.command()
@@ -880,7 +907,16 @@ def export_(
 @click.argument("input_file", required=False, type=click.Path(dir_okay=False))
 @click.option("--out", type=click.Path(dir_okay=False), help="Ergebnisdatei (.csv oder .xlsx).")
 @click.option("--explain", is_flag=True, help="Die Methode in einfachem Deutsch erklären.")
-def index_(preset_or_spec: str, input_file: str | None, out: str | None, explain: bool) -> None:
+@click.option(
+    "--ebene",
+    "levels",
+    multiple=True,
+    help="Spalte mit dem Schlüssel einer höheren Ebene (mehrfach), z. B. kreis: bevölkerungsgewichtet "
+    "aggregiert (GISD), je Ebene eine weitere Datei.",
+)
+def index_(
+    preset_or_spec: str, input_file: str | None, out: str | None, explain: bool, levels: tuple[str, ...]
+) -> None:
     """Einen Index (Vorlage oder eigene Definition) auf eine Tabelle anwenden.
 
     Vorlagen: mss2021 (Berliner Monitoring Soziale Stadtentwicklung 2021), gisd
@@ -893,6 +929,7 @@ def index_(preset_or_spec: str, input_file: str | None, out: str | None, explain
       planlabor index mss2021 --explain
       planlabor index mss2021 s_IndexInd_MSS2021_homogen.csv --out s_Indizes_MSS2021_homogen.csv
       planlabor index mein_index.toml kennzahlen.xlsx --out index.xlsx
+      planlabor index gisd gemeinden.csv --out gisd_gemeinden.csv --ebene kreis
     """
     from planlabor.indices.explain import explain as explain_text
     from planlabor.indices.run import index_file
@@ -904,10 +941,12 @@ def index_(preset_or_spec: str, input_file: str | None, out: str | None, explain
             return
     if not input_file or not out:
         raise click.UsageError("INPUT und --out sind nötig (oder nur --explain).")
-    r = index_file(preset_or_spec, input_file, out)
+    r = index_file(preset_or_spec, input_file, out, list(levels))
     click.echo(
         f"Index {r.spec}: {r.rows} Zeilen, {r.excluded} ausgeschlossen; {r.layout} geschrieben nach {r.out}"
     )
+    for level, path in r.level_files.items():
+        click.echo(f"  Ebene {level}: {path}")
     for label, n in sorted(r.class_counts.items()):
         click.echo(f"  {label}: {n}")
 
@@ -994,6 +1033,7 @@ def rebase_(
 @click.option(
     "--compare", "compare_periods", nargs=2, help="Veränderung von D zwischen zwei Zeiträumen testen."
 )
+@click.option("--seed", type=int, default=0, show_default=True, help="Startwert der Zufallszahlen.")
 @click.pass_context
 def segregation_(
     ctx: click.Context,
@@ -1004,6 +1044,7 @@ def segregation_(
     permutations: int,
     spatial: bool,
     compare_periods: tuple[str, str] | None,
+    seed: int,
 ) -> None:
     """Segregation einer Gruppe: Dissimilarität, Isolation, Interaktion, Entropie, Gini.
 
@@ -1020,7 +1061,9 @@ def segregation_(
 
     ws = _workspace(ctx)
     ps = [parse_period_option(p) for p in periods] or None
-    results = seg.analyse(ws.store, layer, group, total, ps, permutations=permutations, spatial=spatial)
+    results = seg.analyse(
+        ws.store, layer, group, total, ps, permutations=permutations, spatial=spatial, seed=seed
+    )
     for r in results:
         vals = "; ".join(f"{k} {v:.3f}".replace(".", ",") for k, v in r.values.items())
         p = f"; p(D) = {r.p_values['dissimilarity']:.3f}".replace(".", ",") if r.p_values else ""
@@ -1031,7 +1074,7 @@ def segregation_(
         obs = ws.store.observations(layer, [group, total], [parse_period_option(p) for p in compare_periods])
         wide = obs.pivot_table(index=["period", "area_id"], columns="variable", values="value").reset_index()
         a, b = (wide[wide["period"] == parse_period_option(p)] for p in compare_periods)
-        res = seg.compare(a, b, group, total, permutations=permutations or 99)
+        res = seg.compare(a, b, group, total, permutations=permutations or 99, seed=seed)
         click.echo(f"Veränderung von D: {res['difference']:+.3f}, p = {res['p_value']:.3f}".replace(".", ","))
     click.echo(f"Hinweis: {seg.CAVEATS}")
 
@@ -1360,12 +1403,14 @@ def plan_() -> None:
 
 
 def _write_table(df: Any, out: str, sheet: str) -> None:
+    from planlabor.io.safe_csv import write_csv
+
     path = Path(out)
     path.parent.mkdir(parents=True, exist_ok=True)
     if path.suffix.lower() == ".xlsx":
         df.to_excel(path, index=False, sheet_name=sheet)
     else:
-        df.to_csv(path, index=False, float_format="%.2f")
+        write_csv(df, path, index=False, float_format="%.2f")
     click.echo(f"  Tabelle: {path}")
 
 
@@ -2022,6 +2067,11 @@ def demo(out: str, region: str, no_serve: bool) -> None:
         f"(95-%-KI {_de(eff['ci'][0], 2)} bis {_de(eff['ci'][1], 2)}); D-A-CH: "
         f"{res['dach']['layers'].get('nuts3', 0)} NUTS-3-Regionen; Berichte in {res['exports']}/berichte"
     )
+    sup = res.get("suppressed") or {}
+    click.echo(
+        f"Geheimhaltung über alle Ebenen, Zeiträume und Indikatoren: {_de(sup.get('primär', 0))} Werte "
+        f"primär, {_de(sup.get('sekundär', 0))} sekundär gesperrt (prüfen: planlabor geheimhaltung pruefen)"
+    )
     from planlabor.atlas.build import build_static
     from planlabor.atlas.data import source_of
     from planlabor.workspace import Workspace
@@ -2033,6 +2083,17 @@ def demo(out: str, region: str, no_serve: bool) -> None:
         f"({_de(r.zipped_bytes / 1e6, 2)} MB gepackt)"
     )
     if not no_serve:
+        from planlabor.demo import missing_modules
+
+        lacking = missing_modules("fastapi", "uvicorn")
+        if lacking:
+            click.echo(
+                "Der Server startet nicht: dafür fehlt das Zusatzpaket „atlas“ ("
+                + ", ".join(lacking)
+                + "). Installieren Sie es mit: pip install 'planlabor[atlas]'. Den statischen Atlas "
+                "können Sie ohne Server öffnen (index.html oben)."
+            )
+            return
         _serve(Path(out), None, "127.0.0.1", 8765)
 
 
@@ -2052,6 +2113,11 @@ def _demo_de(out: Path, no_serve: bool, progress: Any) -> None:
         f"Demo fertig in {res['root']}: {_de(res['indicators'])} Indikatoren, {_de(res['values'])} Werte; "
         f"Kreisprofil {res['profile']}"
     )
+    sup = res.get("suppressed") or {}
+    click.echo(
+        f"Geheimhaltung: {_de(sup.get('primär', 0))} Werte primär, {_de(sup.get('sekundär', 0))} sekundär "
+        "gesperrt (prüfen: planlabor geheimhaltung pruefen)"
+    )
     with Workspace.open(out, read_only=True) as ws:
         r = build_static(source_of(ws), out / "atlas")
     click.echo(
@@ -2069,6 +2135,7 @@ def main(argv: list[str] | None = None) -> None:
 
 from planlabor import cli_daten as _cli_daten  # noqa: E402,F401  (registers formats and catalog)
 from planlabor import cli_fach as _cli_fach  # noqa: E402,F401  (registers the Fachthemen commands)
+from planlabor import cli_geheimhaltung as _cli_geheimhaltung  # noqa: E402,F401  (geheimhaltung …)
 from planlabor import cli_grid as _cli_grid  # noqa: E402,F401  (registers the grid commands)
 from planlabor import cli_store as _cli_store  # noqa: E402,F401  (registers store copy/publish, audit)
 from planlabor import cli_user as _cli_user  # noqa: E402,F401  (registers the user commands)

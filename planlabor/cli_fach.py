@@ -219,6 +219,7 @@ def massnahme_remove(ctx: click.Context, measure_id: str) -> None:
 )
 @click.option("--typ", "type_indicator", help="Typisierung für --vergleich typ, z. B. typ_kontext.")
 @click.option("--alpha", type=float, default=0.05, show_default=True, help="Irrtumswahrscheinlichkeit.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Startwert der Placebo-Ziehungen.")
 @click.option("--out", type=click.Path(dir_okay=False), help="Bericht als .html oder .pdf.")
 @click.option("--json", "as_json", is_flag=True, help="Ergebnis als JSON.")
 @click.pass_context
@@ -231,6 +232,7 @@ def wirkung(
     features: tuple[str, ...],
     type_indicator: str | None,
     alpha: float,
+    seed: int,
     out: str | None,
     as_json: bool,
 ) -> None:
@@ -251,7 +253,7 @@ def wirkung(
     m = get_measure(ws.store, measure_id)
     catalog = ws.catalog()
     result, reading = evaluate_measure(
-        ws.store, catalog, m, indicator, comparison, k, list(features) or None, type_indicator, alpha
+        ws.store, catalog, m, indicator, comparison, k, list(features) or None, type_indicator, alpha, seed
     )
     save_estimate(ws.store, m.measure_id, result, reading)
     if as_json:

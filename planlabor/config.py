@@ -97,6 +97,8 @@ class ConfidentialitySection(_Strict):
     marker: str = "•"
     suppress_zero: bool = False
     secondary: bool = True
+    protection_percent: float = Field(default=10.0, ge=0, le=100)
+    protection_width: float | None = Field(default=None, ge=0)
 
 
 class ImportSection(_Strict):
@@ -190,17 +192,22 @@ def store_section_text(url: str | None = None) -> str:
 def render_config(
     name: str, municipality: str = "", crs: str = "EPSG:25833", store_url: str | None = None
 ) -> str:
-    """The commented ``planlabor.toml`` that ``planlabor init`` writes."""
-    return f'''# planlabor-Arbeitsbereich. Prüfen mit: planlabor validate
+    """The commented ``planlabor.toml`` that ``planlabor init`` writes (values as TOML strings, so a
+    name with quotes or backslashes stays valid)."""
+
+    def q(text: str) -> str:
+        return json.dumps(text, ensure_ascii=False)  # a JSON string is a TOML basic string
+
+    return f"""# planlabor-Arbeitsbereich. Prüfen mit: planlabor validate
 
 # Indikatorkatalog(e), relativ zum Arbeitsbereich
 catalog = ["catalog.toml"]
 
 [workspace]
-name = "{name}"
-municipality = "{municipality}"
+name = {q(name)}
+municipality = {q(municipality)}
 # Koordinatenreferenzsystem des Arbeitsbereichs; Gebiete werden beim Import umprojiziert.
-crs = "{crs}"
+crs = {q(crs)}
 language = "de"
 
 {store_section_text(store_url)}
@@ -210,9 +217,12 @@ min_count = 3
 marker = "•"
 suppress_zero = false
 secondary = true
+# Schutzintervall: ein gesperrter Wert darf aus allem Veröffentlichten nicht enger als
+# ±protection_percent % bzw. ±protection_width Fälle (Voreinstellung: min_count) eingrenzbar sein.
+protection_percent = 10
 
 [import]
 # Unbekannte Gebietsschlüssel: "auto" stellt ihre Zeilen zurück, wenn die meisten Schlüssel passen,
 # sonst wird abgelehnt; "refuse" lehnt immer ab; "quarantine" stellt immer zurück; "skip" lässt sie aus.
 on_unmatched = "auto"
-'''
+"""

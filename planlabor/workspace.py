@@ -159,7 +159,12 @@ class Workspace:
     def rules(self) -> SuppressionRules:
         c = self.config.confidentiality
         return SuppressionRules(
-            min_count=c.min_count, suppress_zero=c.suppress_zero, secondary=c.secondary, marker=c.marker
+            min_count=c.min_count,
+            suppress_zero=c.suppress_zero,
+            secondary=c.secondary,
+            marker=c.marker,
+            protection_percent=c.protection_percent,
+            protection_width=c.protection_width,
         )
 
     # ------------------------------------------------------------- imports
@@ -220,6 +225,7 @@ class Workspace:
     # ------------------------------------------------------------- compute
     def compute(self) -> Any:
         """Compute all indicators, then the indices declared in the catalog."""
+        from planlabor.confidentiality.pattern import compute_pattern, store_pattern
         from planlabor.indicators import compute_indicators
         from planlabor.indices.catalog_run import compute_indices
 
@@ -227,6 +233,9 @@ class Workspace:
         report = compute_indicators(self.store, catalog)
         report.indices = compute_indices(self.store, catalog, self.root, report.compute_id)
         report.values_written += sum(report.indices.values())
+        pattern = compute_pattern(self.store, catalog, self.rules(), self.root)
+        store_pattern(self.store, pattern)
+        report.suppressed = pattern.counts()
         self.store.audit(
             "compute", None, details={"berechnung": report.compute_id, "werte": report.values_written}
         )

@@ -55,6 +55,19 @@ def test_demo_exports(demo: dict) -> None:
     assert "kinder_unter_1" in intern.columns  # but in the internal export
 
 
+def test_demo_public_outputs_pass_the_audit(demo: dict) -> None:
+    """Done when (issue 14): the audit finds no disclosed cell in any public output of the demo."""
+    from planlabor.testing import assert_confidential, assert_no_missing_as_text
+
+    out = Path(demo["exports"])
+    public = sorted(p for p in out.iterdir() if "oeffentlich" in p.name)
+    assert len(public) >= 8
+    with Workspace.open(demo["root"]) as ws:
+        rep = assert_confidential(ws, *public)
+        assert_no_missing_as_text(ws)  # every file the demo imports: no empty cell stored as "nan"
+    assert int(rep.findings["sensitive"].sum()) > 100 and "Datei" in " ".join(rep.sources)
+
+
 def test_demo_refuses_foreign_folder(tmp_path: Path) -> None:
     (tmp_path / "x").mkdir()
     (tmp_path / "x" / "wichtig.txt").write_text("nicht löschen")

@@ -10,6 +10,7 @@ import pytest
 from planlabor.errors import InputError, NotFoundError
 from planlabor.io.export import ExportOptions, format_number_de
 from planlabor.io.importer import ImportOptions
+from planlabor.testing import assert_confidential
 from planlabor.workspace import Workspace
 from tests.conftest import write
 
@@ -51,7 +52,7 @@ def test_public_csv_german_excel(exported: Workspace, tmp_path: Path) -> None:
     text = raw.decode("utf-8-sig").splitlines()
     assert text[0].split(";")[:4] == ["Gebiet", "Name", "Zeitraum", "Einwohner:innen"]
     assert "Interner Wert" not in text[0] and "intern" not in r.indicators
-    rows = {line.split(";")[0]: line.split(";") for line in text[1:]}
+    rows = {line.split(";")[0].strip('"=').replace('""', ""): line.split(";") for line in text[1:]}
     header = text[0].split(";")
     col = header.index("SGB-II-Quote (%)")
     assert rows["A1"][col] == "•"  # 2 recipients < 3: primary
@@ -59,6 +60,7 @@ def test_public_csv_german_excel(exported: Workspace, tmp_path: Path) -> None:
     assert rows["A3"][col] == "2,7" and rows["A1"][2] == "31.12.2021"
     assert rows["A2"][header.index("Einwohner:innen")] == "3.000"
     assert r.suppressed_primary == 1 and r.suppressed_secondary == 1
+    assert_confidential(exported, out)
 
 
 def test_xlsx_with_metadata(exported: Workspace, tmp_path: Path) -> None:
@@ -74,6 +76,7 @@ def test_xlsx_with_metadata(exported: Workspace, tmp_path: Path) -> None:
     flat = " ".join(str(v) for row in meta for v in row if v)
     assert "Fallzahlen unter 3" in flat and "kinder / ew × 100" in flat
     assert "öffentlich" in flat
+    assert_confidential(exported, out)
 
 
 def test_geojson_and_gpkg(exported: Workspace, tmp_path: Path) -> None:
@@ -91,6 +94,16 @@ def test_geojson_and_gpkg(exported: Workspace, tmp_path: Path) -> None:
     exported.export(ExportOptions(layer="gebiet", out=tmp_path / "g.gpkg", format="gpkg"))
     p = gpd.read_file(tmp_path / "g.gpkg")
     assert p.crs.to_epsg() == 25833 and "sgb2_quote" in p.columns
+    exported.export(
+        ExportOptions(layer="gebiet", out=tmp_path / "pub.geojson", format="geojson", public=True)
+    )
+    exported.export(ExportOptions(layer="gebiet", out=tmp_path / "pub.gpkg", format="gpkg", public=True))
+    pub = gpd.read_file(tmp_path / "pub.geojson").set_index("area_id")
+    assert pub["sgb2_quote"].isna().loc["A1"] and pub.loc["A1", "sgb2_quote__status"] == "primär"
+    assert_confidential(exported, tmp_path / "pub.geojson", tmp_path / "pub.gpkg")
+    # the audit reads files: an internal export passed off as public is caught
+    with pytest.raises(AssertionError, match="A1"):
+        assert_confidential(exported, tmp_path / "g.gpkg")
 
 
 def test_errors(exported: Workspace, tmp_path: Path) -> None:
@@ -116,3 +129,6 @@ def test_long_shape(exported: Workspace, tmp_path: Path) -> None:
 def test_german_numbers() -> None:
     assert format_number_de(1234567.891, 2) == "1.234.567,89"
     assert format_number_de(0.5, 0) == "0"
+    # a confidence interval's limit rounding to zero is never "-0,0"
+    assert format_number_de(-0.04, 1) == "0,0" and format_number_de(-0.0, 2) == "0,00"
+    assert format_number_de(-0.06, 1) == "-0,1"

@@ -15,6 +15,7 @@ from planlabor.errors import InputError
 from planlabor.io.export import ExportOptions
 from planlabor.io.importer import ImportOptions
 from planlabor.io.readers import detect
+from planlabor.testing import assert_confidential, assert_no_missing_as_text
 from planlabor.workspace import Workspace
 
 KREISE = {"01001": "Flensburg", "01002": "Kiel", "02000": "Hamburg", "03241": "Region Hannover"}
@@ -227,4 +228,10 @@ def test_deutschland_demo_from_files_to_atlas_and_profile(tmp_path: Path) -> Non
         sq = ws.store.indicator_values("kreis", ["am_schuldnerquote"], ["2021"]).set_index("area_id")["value"]
         assert sq["01001"] == pytest.approx(14.79) and len(sq) == 400
         r = build_static(source_of(ws), tmp_path / "atlas")
+        rep = assert_confidential(ws, tmp_path / "atlas", tmp_path / "de" / "exporte")
+        # GENESIS, Regionalstatistik, BA, INKAR, IRIS and Zensus files as published, empty cells and all
+        assert_no_missing_as_text(ws)
     assert {"kreis", "land", "bund"} <= set(r.layers)
+    # the Kita table of 2002: Kreise with one or two facilities, protected within their Land
+    sensitive = rep.findings[rep.findings["sensitive"].astype(bool)]
+    assert len(sensitive) > 100 and (~rep.findings["sensitive"].astype(bool)).sum() > 0

@@ -15,6 +15,7 @@ from planlabor.errors import InputError
 from planlabor.io.importer import ImportOptions
 from planlabor.io.readers import detect
 from planlabor.io.table import ReadOptions
+from planlabor.testing import assert_no_missing_as_text
 from planlabor.workspace import Workspace
 
 DE = Path(__file__).resolve().parents[1] / "planlabor" / "demo" / "data" / "deutschland"
@@ -200,6 +201,7 @@ def test_vienna_district_keys_in_every_form(tmp_path: Path) -> None:
     assert r.periods[0] == "2002-01-01" and len(r.periods) == 23
     assert value(ws, "bezirk", "POP_VALUE", "2002-01-01", "1") == (17630.0, None)
     assert any(k["key"] == "90000" for k in r.skipped_keys)  # Wien as a whole: no layer of its own
+    assert_no_missing_as_text(ws)  # empty cells of the published file never stored as "nan"
 
 
 def test_statistik_austria_codes_weeks_and_bundeslaender(tmp_path: Path) -> None:
@@ -211,6 +213,7 @@ def test_statistik_austria_codes_weeks_and_bundeslaender(tmp_path: Path) -> None
     assert r.areas_matched == 9 and r.periods[0] == "2000-W01"
     assert value(ws, "bundesland", "anz_altersgr65_1_c11_1", "2000-W01", "1") == (8.0, None)
     assert value(ws, "bundesland", "anz_altersgr65_1_c11_2", "2000-W01", "1") == (2.0, None)
+    assert_no_missing_as_text(ws)
 
 
 @pytest.fixture(scope="module")
@@ -250,3 +253,4 @@ def test_pcaxis_kantone_by_official_abbreviation(ch: Workspace) -> None:
     assert value(ch, "kanton", "svp_parteistaerke_in", "2023", "1")[0] == pytest.approx(27.3546187)
     with pytest.raises(InputError):  # the Kanton file is not a Gemeinde file
         ch.import_table(PUB / "bfs_elections_results.px", ImportOptions(layer="gemeinde"))
+    assert_no_missing_as_text(ch)  # the BFS atlas file and the PC-Axis file, with their empty cells

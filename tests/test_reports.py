@@ -129,7 +129,7 @@ def test_method_appendix_names_every_public_indicator(builder: ProfileBuilder) -
         assert f'id="ind-{ind.id}"' in html
     assert INTERNAL not in html
     assert "Fallzahlen unter 3" in html and "gegengesperrt" in html
-    assert "inhabitants_foreigners / inhabitants × 100" in html
+    assert "Ausländer:innen / Einwohner:innen × 100" in html  # the fields' German names
 
 
 def test_sozialbericht_findings_are_true_to_the_data(builder: ProfileBuilder, berlin) -> None:  # type: ignore[no-untyped-def]
@@ -280,3 +280,25 @@ def test_fach_reports_as_pdf(berlin, tmp_path: Path) -> None:  # type: ignore[no
         controlling_html(soll_ist(berlin.store), kennzahlen(berlin.store), layout, "Beispiel"), "controlling"
     )
     assert "in der Toleranz" in text and "12.824" in text
+
+
+def test_public_profile_shows_suppressed_cells_as_the_sign(builder: ProfileBuilder, berlin) -> None:  # type: ignore[no-untyped-def]
+    """Reports take their numbers from the one public-value function: a suppressed value is the
+    sign, never its value (the audit of that function covers every report)."""
+    from planlabor.confidentiality.pattern import suppression_status
+
+    status = suppression_status(berlin.store, berlin.catalog(), berlin.rules())
+    plr = status[(status["layer_id"] == "plr") & (status["period"] == "2020-12-31")]
+    checked = 0
+    for area, iid in zip(plr["area_id"], plr["indicator_id"], strict=True):
+        p = builder.data.profile("plr", area, "2020-12-31")
+        f = next(
+            (f for _, fs in p.themes for f in fs if f.indicator == iid and f.period == "2020-12-31"), None
+        )
+        if f is None:
+            continue
+        assert f.value is None and f.flag == "gesperrt" and f.shown == "•"
+        checked += 1
+        if checked >= 3:
+            break
+    assert checked >= 1

@@ -206,6 +206,9 @@ def test_measures_and_effect_from_the_command_line(grid_ws: Workspace, tmp_path:
     # A1 gains 15 children per 1,000 from 2021 on: 1.5 percentage points more than the others
     assert out["estimate"] == pytest.approx(1.5, abs=1e-6) and out["inference"] == "placebo"
     assert out["controls"] == ["A2", "A3", "A4"] and out["start_period"] == "2021"
+    # the placebo draws depend only on --seed: the command twice gives the same answer (issue 14)
+    twice = [run(cli, ["-C", root, "wirkung", "M1", "--json", "--seed", "3"]).output for _ in range(2)]
+    assert twice[0] == twice[1] and json.loads(twice[0])["estimate"] == out["estimate"]
     res = run(cli, ["-C", root, "report", "wirkung", "M1", "--out", str(tmp_path / "w.html")])
     assert res.exit_code == 0 and "1,5 Prozentpunkte" in (tmp_path / "w.html").read_text(encoding="utf-8")
     assert run(cli, ["-C", root, "massnahme", "remove", "M1"]).exit_code == 0

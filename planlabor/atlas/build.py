@@ -64,7 +64,7 @@ def build_static(src: AtlasSource, out: Path) -> BuildReport:
     (out / MARKER).write_text("planlabor atlas\n", encoding="utf-8")
     static = static_dir()
     shutil.copytree(static / "vendor", out / "vendor")
-    for name in ("atlas.js", "atlas.css"):
+    for name in ("atlas.js", "atlas.css", "favicon.svg"):
         shutil.copy2(static / name, out / name)
     (out / "index.html").write_text(index_html(src.title, "static"), encoding="utf-8")
     data = out / "data"

@@ -76,6 +76,7 @@ def catalog_toml(catalog: Catalog) -> str:
         "indicator": [i.model_dump(exclude={"derived_from"}) for i in catalog.indicators],
         "index": [r.model_dump() for r in catalog.indices],
         "variable": [v.model_dump() for v in catalog.data_items],
+        "relation": [r.model_dump() for r in catalog.relations],
     }
     return str(tomli_w.dumps(_clean(doc)))
 
@@ -113,6 +114,7 @@ def export_template(
         "indicator": [i.model_dump(exclude={"derived_from"}) for i in catalog.indicators],
         "index": indices,
         "variable": [v.model_dump() for v in catalog.data_items],
+        "relation": [r.model_dump() for r in catalog.relations],
         "report": report,
     }
     out.parent.mkdir(parents=True, exist_ok=True)

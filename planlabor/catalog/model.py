@@ -131,6 +131,25 @@ class DataItem(BaseModel):
     note: str = ""
 
 
+class RelationDef(BaseModel):
+    """An exact relation between variables: ``total`` = Σ ``parts`` in every area.
+
+    The suppression must know it: whoever knows that residents are the sum of the age bands
+    recovers a suppressed band from the others (see docs/geheimhaltung.md).  Differences
+    (a = b − c) are written as b = a + c; shares of one denominator that add up to 100 % as
+    denominator = Σ numerators.  Relations that hold in the data are also found without a
+    declaration.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    total: str = Field(pattern=r"^[A-Za-z][A-Za-z0-9_]*$")
+    parts: list[str] = Field(min_length=1)
+    description: str = ""
+
+    _split_parts = field_validator("parts", mode="before")(_split_sum)
+
+
 class IndexRef(BaseModel):
     """An index computed from catalog indicators by ``planlabor compute``.
 
@@ -167,6 +186,7 @@ class Catalog(BaseModel):
     indices: list[IndexRef] = Field(default_factory=list, alias="index")
     themes: list[str] = Field(default_factory=list)
     data_items: list[DataItem] = Field(default_factory=list, alias="variable")
+    relations: list[RelationDef] = Field(default_factory=list, alias="relation")
     derived: list[IndicatorDefinition] = Field(default_factory=list, exclude=True)
 
     @model_validator(mode="after")
@@ -250,6 +270,7 @@ def load_catalog_files(paths: list[Path]) -> Catalog:
     inds: list[IndicatorDefinition] = []
     refs: list[IndexRef] = []
     items: dict[str, DataItem] = {}
+    relations: list[RelationDef] = []
     themes: list[str] = []
     for p in paths:
         if not p.exists():
@@ -259,6 +280,7 @@ def load_catalog_files(paths: list[Path]) -> Catalog:
         refs.extend(cat.indices)
         for item in cat.data_items:
             items.setdefault(item.id, item)
+        relations.extend(r for r in cat.relations if r not in relations)
         themes.extend(t for t in cat.themes if t not in themes)
     try:
         return Catalog.model_validate(
@@ -267,6 +289,7 @@ def load_catalog_files(paths: list[Path]) -> Catalog:
                 "index": [r.model_dump() for r in refs],
                 "themes": themes,
                 "variable": [i.model_dump() for i in items.values()],
+                "relation": [r.model_dump() for r in relations],
             }
         )
     except ValidationError as exc:

@@ -80,6 +80,7 @@ def build_demo_de(out: Path, progress: Callable[[str], None] | None = None) -> d
         "suggested": suggested,
         "indicators": computed.indicators,
         "values": computed.values_written,
+        "suppressed": dict(computed.suppressed),
         "profile": profile,
         "exports": str(exports),
     }

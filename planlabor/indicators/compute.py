@@ -40,6 +40,7 @@ class ComputeReport:
     missing_variables: dict[str, list[str]] = field(default_factory=dict)
     exact_fallback: bool = False
     indices: dict[str, int] = field(default_factory=dict)
+    suppressed: dict[str, int] = field(default_factory=dict)  # primär / sekundär (values)
 
 
 def _register_definitions(store: Store, catalog: Catalog) -> None:

@@ -2,8 +2,9 @@
 their computation from catalog indicators by ``planlabor compute``.
 
 Outputs per index ``ID`` and component ``C``: ``ID_C`` (index value), ``ID_C_klasse`` (class
-code), ``ID_gesamt`` / ``ID_gesamt_klasse`` (total) and ``ID_matrix`` (matrix code), stored
-like any indicator so that exports, atlas and reports show them.
+code), ``ID_gesamt`` / ``ID_gesamt_klasse`` / ``ID_gesamt_NAME`` (total and its classes) and
+``ID_matrix`` (matrix code), stored like any indicator so that exports, atlas and reports show
+them.  A total with ``aggregate = "population"`` (GISD) is also computed for every layer above.
 """
 
 from __future__ import annotations
@@ -114,6 +115,19 @@ def outputs(ref: IndexRef, spec: IndexSpec) -> list[tuple[str, IndicatorDefiniti
                     ),
                 )
             )
+        for name in spec.total.more_classes:
+            out.append(
+                (
+                    f"total__class_{name}",
+                    _define(
+                        base,
+                        id=f"{ref.id}_gesamt_{name}",
+                        name=f"{ref.name}: {spec.total.name} (Klassen: {name})",
+                        unit="Klasse",
+                        decimals=0,
+                    ),
+                )
+            )
     if spec.matrix:
         out.append(
             (
@@ -179,5 +193,53 @@ def compute_indices(store: Store, catalog: Catalog, root: Path, compute_id: int)
                 )
                 frame.loc[frame["value"].isna() & frame["flag"].isna(), "flag"] = "fehlend"
                 n += store_indicator_frame(store, definition.id, frame, compute_id)
+            n += _aggregate_up(store, ref, spec, wide, table, compute_id)
         written[ref.id] = n
     return written
+
+
+def _aggregate_up(
+    store: Store, ref: IndexRef, spec: IndexSpec, wide: pd.DataFrame, table: pd.DataFrame, compute_id: int
+) -> int:
+    """GISD on every layer above the index's layer: population-weighted mean of the scores,
+    rescaled to 0–1 per period and classified per period (RKI, GISD Readme)."""
+    from planlabor.areas.hierarchy import ancestor_table
+    from planlabor.indices.aggregate import aggregate_scores, classify_levels
+
+    total = spec.total
+    if total is None or total.aggregate != "population" or not spec.population_column:
+        return 0
+    pop = wide[spec.population_column] if spec.population_column in wide.columns else None
+    if pop is None:
+        return 0
+    scores = pd.DataFrame(
+        {
+            "id": table["id"].astype(str).to_numpy(),
+            "period": table["period"].astype(str).to_numpy(),
+            "total": pd.to_numeric(table["total"], errors="coerce").to_numpy(dtype=float),
+            "population": pd.to_numeric(pop, errors="coerce").to_numpy(dtype=float),
+        }
+    )
+    anc = ancestor_table(store, ref.layer)
+    ids = {o[0]: o[1].id for o in outputs(ref, spec)}
+    n = 0
+    for layer in [lay for lay in anc["anc_layer"].unique() if lay != ref.layer]:
+        sub = anc[anc["anc_layer"] == layer]
+        agg = classify_levels(
+            aggregate_scores(scores, dict(zip(sub["area_id"], sub["anc_id"], strict=True))), total
+        )
+        columns = {"total": "score", "total__class": "class"} | {
+            f"total__class_{k}": f"class_{k}" for k in total.more_classes
+        }
+        for col, src in columns.items():
+            if col in ids and src in agg.columns:
+                frame = pd.DataFrame(
+                    {
+                        "layer_id": layer,
+                        "area_id": agg["id"],
+                        "period": agg["period"],
+                        "value": pd.to_numeric(agg[src], errors="coerce"),
+                    }
+                )
+                n += store_indicator_frame(store, ids[col], frame, compute_id)
+    return n

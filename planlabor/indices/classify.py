@@ -63,6 +63,7 @@ class ClassificationSpec(BaseModel):
     labels: list[str] | None = None
     zero_class: bool = False
     scope: str = "period"  # period | series
+    groups: list[list[int]] | None = None  # merge classes, e.g. GISD gisd_k: [[1], [2, 3, 4], [5]]
 
     @model_validator(mode="after")
     def _check(self) -> ClassificationSpec:
@@ -78,6 +79,10 @@ class ClassificationSpec(BaseModel):
             raise ValueError("quantile_type 7 oder 9")
         if self.scope not in ("period", "series"):
             raise ValueError("scope 'period' oder 'series'")
+        if self.groups is not None:
+            flat = sorted(c for g in self.groups for c in g)
+            if self.method == "manual" or flat != list(range(1, self.k + 1)):
+                raise ValueError(f"'groups' muss die Klassen 1 bis {self.k} je einmal aufteilen")
         return self
 
 
@@ -187,7 +192,32 @@ def classify(
             idx = np.clip(np.searchsorted(np.asarray(used), x[ok], side="left") + 1, 1, len(used))
         codes[ok] = idx.astype(object)
         labels[ok] = np.array([classes[i - 1].label for i in idx], dtype=object)
+    if spec.groups is not None:
+        return _grouped(codes, labels, classes, spec, used)
     return Classification(codes=codes, labels=labels, classes=classes, method=spec.method, breaks=used)
+
+
+def _grouped(
+    codes: np.ndarray,
+    labels: np.ndarray,
+    classes: list[ClassDef],
+    spec: ClassificationSpec,
+    used: list[float],
+) -> Classification:
+    """Classes merged into groups (codes 1 … number of groups), e.g. GISD's ``gisd_k``."""
+    groups = spec.groups or []
+    to_group = {c: g for g, members in enumerate(groups, start=1) for c in members}
+    names = spec.labels or [f"Klassen {', '.join(map(str, m))}" for m in groups]
+    out_codes = np.array([None if c is None else to_group.get(int(c)) for c in codes], dtype=object)
+    out_labels = np.array(
+        [lab if g is None else names[g - 1] for g, lab in zip(out_codes, labels, strict=True)], dtype=object
+    )
+    merged = []
+    for g, members in enumerate(groups, start=1):
+        lo = classes[min(members) - 1].lower if classes else None
+        hi = classes[max(members) - 1].upper if classes else None
+        merged.append(ClassDef(code=g, label=names[g - 1], lower=lo, upper=hi))
+    return Classification(codes=out_codes, labels=out_labels, classes=merged, method=spec.method, breaks=used)
 
 
 def _classes_from_breaks(breaks: list[float], spec: ClassificationSpec) -> list[ClassDef]:
@@ -202,7 +232,7 @@ def _classes_from_breaks(breaks: list[float], spec: ClassificationSpec) -> list[
     for i, (lo, hi) in enumerate(bounds, start=1):
         label = (
             spec.labels[i - 1]
-            if spec.labels and i - 1 < len(spec.labels)
+            if spec.labels and i - 1 < len(spec.labels) and spec.groups is None
             else (
                 f"{_de(round(lo, 2))} bis {_de(round(hi, 2))}"
                 if math.isfinite(lo)

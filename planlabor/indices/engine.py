@@ -15,9 +15,10 @@ import pandas as pd
 
 from planlabor.errors import InputError
 from planlabor.indices.classify import NO_VALUE, ClassificationSpec, breaks_from, classify
-from planlabor.indices.combine import combine
+from planlabor.indices.combine import PCAFit, combine, pca_fit
 from planlabor.indices.spec import ComponentSpec, IndexSpec
 from planlabor.indices.standardize import standardize
+from planlabor.io.missing import text_column
 
 
 @dataclass
@@ -25,6 +26,8 @@ class IndexResult:
     spec: IndexSpec
     table: pd.DataFrame
     warnings: list[str] = field(default_factory=list)
+    fits: dict[str, PCAFit] = field(default_factory=dict)  # pooled principal components
+    levels: dict[str, pd.DataFrame] = field(default_factory=dict)  # higher levels (aggregated)
 
     def included(self) -> pd.DataFrame:
         return self.table[~self.table["excluded"]]
@@ -56,13 +59,22 @@ def apply_index(spec: IndexSpec, df: pd.DataFrame) -> IndexResult:
             expected="Spalten: " + ", ".join(map(str, df.columns[:20])),
         )
     spec, df = _with_changes(spec, df)
+    warnings = []
+    imputed = np.zeros(len(df), dtype=bool)
+    if spec.impute == "random_intercept":
+        from planlabor.indices.impute import impute_random_intercept
+
+        df, imputed, n_imp = impute_random_intercept(spec, df, lambda c: _numeric(df, c, spec))
+        if n_imp:
+            warnings.append(f"{n_imp} fehlende Werte aus der Zeitreihe geschätzt")
+    fits = _pooled_fits(spec, df, imputed)
     if spec.period_column and spec.period_column in df.columns:
-        parts = [_apply_period(spec, g) for _, g in df.groupby(spec.period_column, sort=True)]
+        parts = [_apply_period(spec, g, fits) for _, g in df.groupby(spec.period_column, sort=True)]
         table = pd.concat(parts)
     else:
-        table = _apply_period(spec, df)
+        table = _apply_period(spec, df, fits)
     table = table.reindex(df.index)  # back to the input order (periods were grouped)
-    warnings = []
+    table["imputed"] = imputed
     if spec.total and spec.total.classification and spec.total.classification.scope == "series":
         _classify_series(table, "total", spec.total.classification)
     for comp in spec.component:
@@ -71,7 +83,47 @@ def apply_index(spec: IndexSpec, df: pd.DataFrame) -> IndexResult:
     n_ex = int(table["excluded"].sum())
     if n_ex:
         warnings.append(f"{n_ex} Gebiet(e) ausgeschlossen")
-    return IndexResult(spec=spec, table=table, warnings=warnings)
+    levels = {}
+    if spec.total and spec.total.aggregate == "population" and spec.level_columns:
+        from planlabor.indices.aggregate import aggregate_levels
+
+        levels = aggregate_levels(spec, df, table)
+    return IndexResult(spec=spec, table=table, warnings=warnings, fits=fits, levels=levels)
+
+
+def _pooled_fits(spec: IndexSpec, df: pd.DataFrame, imputed: np.ndarray) -> dict[str, PCAFit]:
+    """Principal components fitted on all periods pooled (GISD): rows of included areas with
+    complete, observed (not imputed) inputs."""
+    fits: dict[str, PCAFit] = {}
+    excluded, _ = _exclusions(spec, df)
+    for comp in spec.component:
+        if comp.combine != "pca" or comp.fit != "pooled":
+            continue
+        m, orient = _matrix_of(spec, comp, df, excluded)
+        use = ~np.isnan(m).any(axis=1) & ~imputed
+        if use.sum() >= len(comp.inputs) + 1:  # else the component stays without values
+            fits[comp.id] = pca_fit(m[use], None if orient is None else orient[use])
+    return fits
+
+
+def _matrix_of(
+    spec: IndexSpec, comp: ComponentSpec, df: pd.DataFrame, excluded: np.ndarray
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """The inputs of a component as they enter ``combine`` (log, polarity; standardisation
+    'none' only), and the orientation column."""
+    cols = []
+    for inp in comp.inputs:
+        x = np.where(excluded, np.nan, _numeric(df, inp.column, spec))
+        if inp.log:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                x = np.where(x > 0, np.log(x), np.nan)
+        cols.append(-x if inp.polarity == "-" else x)
+    m = np.column_stack(cols)
+    names = [i.column for i in comp.inputs]
+    orient = None
+    if comp.orient:
+        orient = m[:, names.index(comp.orient)] if comp.orient in names else _numeric(df, comp.orient, spec)
+    return m, orient
 
 
 def _with_changes(spec: IndexSpec, df: pd.DataFrame) -> tuple[IndexSpec, pd.DataFrame]:
@@ -93,7 +145,7 @@ def _with_changes(spec: IndexSpec, df: pd.DataFrame) -> tuple[IndexSpec, pd.Data
     pos = df[spec.period_column].map(lambda p: order.index(parse_period(str(p))))
     for col, n in wanted:
         values = pd.Series(_numeric(df, col, spec), index=df.index)
-        frame = pd.DataFrame({"id": df[spec.id_column].astype(str), "pos": pos, "v": values})
+        frame = pd.DataFrame({"id": text_column(df[spec.id_column]), "pos": pos, "v": values})
         earlier = frame.assign(pos=frame["pos"] + n).set_index(["id", "pos"])["v"]
         key = pd.MultiIndex.from_frame(frame[["id", "pos"]])
         df[f"{col}__chg{n}"] = values.to_numpy() - earlier.reindex(key).to_numpy()
@@ -109,20 +161,15 @@ def _with_changes(spec: IndexSpec, df: pd.DataFrame) -> tuple[IndexSpec, pd.Data
     return spec.model_copy(update={"component": comps}), df
 
 
-def _apply_period(spec: IndexSpec, df: pd.DataFrame) -> pd.DataFrame:
-    out = pd.DataFrame(index=df.index)
-    out["id"] = df[spec.id_column].astype(str).to_numpy()
-    if spec.name_column and spec.name_column in df.columns:
-        out["name"] = df[spec.name_column].to_numpy()
-    if spec.period_column and spec.period_column in df.columns:
-        out["period"] = df[spec.period_column].astype(str).to_numpy()
+def _exclusions(spec: IndexSpec, df: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Rows excluded by the rules (or by a missing code in an input) and the reason."""
     excluded = np.zeros(len(df), dtype=bool)
     reason = np.full(len(df), None, dtype=object)
     for rule in spec.exclude:
         if rule.column not in df.columns:
             raise InputError(f"Die Spalte {rule.column!r} für den Ausschluss fehlt.", column=rule.column)
         if rule.keep is not None:
-            hit = ~df[rule.column].astype(str).str.strip().isin(rule.keep).to_numpy()
+            hit = ~text_column(df[rule.column]).isin(rule.keep).to_numpy()
         else:
             vals = _numeric(df, rule.column, spec)
             hit = ~(vals >= float(rule.min or 0))
@@ -135,13 +182,24 @@ def _apply_period(spec: IndexSpec, df: pd.DataFrame) -> pd.DataFrame:
             coded = pd.to_numeric(df[col], errors="coerce").isin(spec.missing_codes).to_numpy()
             reason[coded & ~excluded] = "Fehlwert-Code"
             excluded |= coded
+    return excluded, reason
+
+
+def _apply_period(spec: IndexSpec, df: pd.DataFrame, fits: dict[str, PCAFit] | None = None) -> pd.DataFrame:
+    out = pd.DataFrame(index=df.index)
+    out["id"] = text_column(df[spec.id_column]).to_numpy()
+    if spec.name_column and spec.name_column in df.columns:
+        out["name"] = df[spec.name_column].to_numpy()
+    if spec.period_column and spec.period_column in df.columns:
+        out["period"] = text_column(df[spec.period_column]).to_numpy()
+    excluded, reason = _exclusions(spec, df)
     out["excluded"] = excluded
     out["exclusion_reason"] = reason
     pop = _numeric(df, spec.population_column, spec) if spec.population_column else None
     if pop is not None:
         out["population"] = pop
     for comp in spec.component:
-        _component(spec, comp, df, out, excluded)
+        _component(spec, comp, df, out, excluded, (fits or {}).get(comp.id))
     if spec.total:
         t = spec.total
         m = np.column_stack([out[c].to_numpy(dtype=float) for c in t.components])
@@ -152,6 +210,9 @@ def _apply_period(spec: IndexSpec, df: pd.DataFrame) -> pd.DataFrame:
         if t.classification and t.classification.scope == "period":
             c = classify(out["total"].to_numpy(dtype=float), t.classification)
             out["total__class"], out["total__label"] = c.codes, c.labels
+        for name, cspec in t.more_classes.items():
+            c = classify(out["total"].to_numpy(dtype=float), cspec)
+            out[f"total__class_{name}"], out[f"total__label_{name}"] = c.codes, c.labels
     if spec.matrix:
         _matrix(spec, out)
     return out
@@ -162,7 +223,12 @@ def _rescale(x: np.ndarray, method: str) -> np.ndarray:
 
 
 def _component(
-    spec: IndexSpec, comp: ComponentSpec, df: pd.DataFrame, out: pd.DataFrame, excluded: np.ndarray
+    spec: IndexSpec,
+    comp: ComponentSpec,
+    df: pd.DataFrame,
+    out: pd.DataFrame,
+    excluded: np.ndarray,
+    fit: PCAFit | None = None,
 ) -> None:
     weights = None
     if comp.weighted_by:
@@ -187,7 +253,10 @@ def _component(
     if comp.orient:
         names = [i.column for i in comp.inputs]
         orient = m[:, names.index(comp.orient)] if comp.orient in names else _numeric(df, comp.orient, spec)
-    raw = combine(m, comp.combine, np.array([i.weight for i in comp.inputs]), orient=orient)
+    if comp.fit == "pooled" and fit is None:  # too few complete rows for the pooled component
+        raw = np.full(len(df), np.nan)
+    else:
+        raw = combine(m, comp.combine, np.array([i.weight for i in comp.inputs]), orient=orient, pca=fit)
     out[f"{comp.id}__sum"] = raw
     if comp.flag_above is not None:
         flags = [f"{comp.id}__flag_{i.column}" for i in comp.inputs]

@@ -25,6 +25,13 @@ _COMBINE = {
 def _classes(c: ClassificationSpec) -> list[str]:
     if c.method == "manual":
         return [f"  - {cl.label} (Code {cl.code}): {cl.describe()}" for cl in c.classes or []]
+    if c.groups:
+        groups = "; ".join(
+            f"{(c.labels or [])[g] if c.labels and g < len(c.labels) else g + 1}: Klassen "
+            + ", ".join(map(str, m))
+            for g, m in enumerate(c.groups)
+        )
+        return [f"  - {c.k} Quantile (R-Typ {c.quantile_type}) je Zeitraum, zusammengefasst zu {groups}"]
     names = {
         "quantile": f"{c.k} gleich große Gruppen (Quantile, R-Typ {c.quantile_type})",
         "equal_interval": f"{c.k} gleich breite Klassen",
@@ -47,9 +54,15 @@ def _component(comp: ComponentSpec) -> list[str]:
     if comp.weighted_by:
         std += f", gewichtet mit {comp.weighted_by}"
     lines.append(f"  Jeder Indikator wird {std}.")
+    pooled = (
+        ", geschätzt über alle Zeiträume gemeinsam (gepoolt), Werte je Zeitraum mit denselben Gewichten"
+        if comp.fit == "pooled"
+        else ""
+    )
     lines.append(
         f"  Die Werte werden {_COMBINE[comp.combine]}"
         + (f" (Richtung wie {comp.orient})" if comp.orient else "")
+        + pooled
         + "."
     )
     if comp.rescale != "none":
@@ -79,6 +92,13 @@ def explain(spec: IndexSpec) -> str:
             )
     if spec.missing_codes:
         lines.append("  - Gebiete mit Fehlwert-Code " + ", ".join(f"{c:g}" for c in spec.missing_codes))
+    if spec.impute == "random_intercept":
+        lines += [
+            "",
+            "Fehlende Werte einer Zeitreihe werden mit einem linearen Random-Intercept-Modell "
+            "(gemeinsamer Trend, eigenes Niveau je Gebiet) geschätzt; geschätzte Werte gehen nicht "
+            "in die Schätzung der Hauptkomponenten ein.",
+        ]
     if not spec.exclude and not spec.missing_codes:
         lines.append("  - keiner")
     for comp in spec.component:
@@ -93,6 +113,13 @@ def explain(spec: IndexSpec) -> str:
         ]
         if t.classification:
             lines += ["  Klassen:", *_classes(t.classification)]
+        for name, c in t.more_classes.items():
+            lines += [f"  Weitere Klassen ({name}):", *_classes(c)]
+        if t.aggregate == "population":
+            lines.append(
+                "  Höhere Ebenen: mit der Bevölkerung gewichtetes Mittel der Gebiete darunter, "
+                "je Zeitraum erneut auf 0 bis 1 skaliert und neu eingeteilt."
+            )
     if spec.matrix:
         m = spec.matrix
         lines += [

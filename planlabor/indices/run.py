@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -11,6 +11,7 @@ from planlabor.errors import InputError
 from planlabor.indices.engine import apply_index
 from planlabor.indices.spec import load_spec
 from planlabor.io.fisbroker import check_mss_input, is_mss_input, read_strings, write_mss_output
+from planlabor.io.safe_csv import write_csv
 
 
 @dataclass
@@ -21,10 +22,17 @@ class IndexFileReport:
     out: str
     layout: str
     class_counts: dict[str, int]
+    level_files: dict[str, str] = field(default_factory=dict)
 
 
-def index_file(spec_or_preset: str, input_path: str | Path, out: str | Path) -> IndexFileReport:
+def index_file(
+    spec_or_preset: str, input_path: str | Path, out: str | Path, levels: list[str] | None = None
+) -> IndexFileReport:
+    """Apply a preset or spec to a table; with ``levels`` (columns naming higher units) also
+    the population-weighted scores of those levels, each into ``<out>_<level>.<suffix>``."""
     spec = load_spec(spec_or_preset)
+    if levels:
+        spec = spec.model_copy(update={"level_columns": list(levels)})
     path, out = Path(input_path), Path(out)
     df = read_strings(path)
     if spec.id == "mss2021" and is_mss_input([str(c) for c in df.columns]):
@@ -49,6 +57,11 @@ def index_file(spec_or_preset: str, input_path: str | Path, out: str | Path) -> 
     if label_col is None:
         label_col = next((c for c in table.columns if c.endswith("__label")), None)
     counts = table[label_col].value_counts().to_dict() if label_col else {}
+    files = {}
+    for level, frame in res.levels.items():
+        path = out.with_name(f"{out.stem}_{level}{out.suffix}")
+        _write(frame, path)
+        files[level] = str(path)
     return IndexFileReport(
         spec.id,
         len(df),
@@ -56,6 +69,7 @@ def index_file(spec_or_preset: str, input_path: str | Path, out: str | Path) -> 
         str(out),
         "Tabelle",
         {str(k): int(v) for k, v in counts.items()},
+        files,
     )
 
 
@@ -63,7 +77,7 @@ def _write(table: pd.DataFrame, out: Path) -> None:
     if out.suffix.lower() == ".xlsx":
         table.to_excel(out, index=False, sheet_name="Index")
     elif out.suffix.lower() in (".csv", ".txt"):
-        table.to_csv(out, index=False, float_format="%.15g")
+        write_csv(table, out, index=False, float_format="%.15g")
     else:
         raise InputError(
             f"Das Ausgabeformat {out.suffix!r} wird nicht unterstützt.",

@@ -58,9 +58,16 @@ class ComponentSpec(_Strict):
         "sum"
     )
     orient: str | None = None  # pca: the input the component must correlate positively with
+    fit: Literal["period", "pooled"] = "period"  # pca: one component per period or on all pooled
     rescale: Literal["z", "minmax", "percentile_rank", "none"] = "none"
     classification: ClassificationSpec | None = None
     flag_above: float | None = None  # SVI: flag inputs above this percentile rank (e.g. 0.9)
+
+    @model_validator(mode="after")
+    def _pooled(self) -> ComponentSpec:
+        if self.fit == "pooled" and (self.combine != "pca" or self.standardize != "none"):
+            raise ValueError("fit = 'pooled' gilt für combine = 'pca' mit standardize = 'none'")
+        return self
 
 
 class TotalSpec(_Strict):
@@ -70,6 +77,8 @@ class TotalSpec(_Strict):
     weights: list[float] | None = None
     rescale: Literal["z", "minmax", "percentile_rank", "none"] = "none"
     classification: ClassificationSpec | None = None
+    more_classes: dict[str, ClassificationSpec] = Field(default_factory=dict)  # e.g. deciles, gisd_k
+    aggregate: Literal["none", "population"] = "none"  # higher levels: population-weighted mean
 
 
 class MatrixSpec(_Strict):
@@ -92,6 +101,8 @@ class IndexSpec(_Strict):
     name_column: str | None = None
     period_column: str | None = None
     population_column: str | None = None
+    level_columns: list[str] = Field(default_factory=list)  # keys of higher levels (aggregation)
+    impute: Literal["none", "random_intercept"] = "none"  # missing values of the time series
     missing_codes: list[float] = Field(default_factory=list)
     exclude: list[ExclusionSpec] = Field(default_factory=list)
     component: list[ComponentSpec] = Field(min_length=1)
@@ -113,6 +124,10 @@ class IndexSpec(_Strict):
         unknown = [r for r in refs if r not in ids]
         if unknown:
             raise ValueError(f"unbekannte Komponente(n): {', '.join(unknown)}")
+        if self.total and self.total.aggregate == "population" and not self.population_column:
+            raise ValueError("bevölkerungsgewichtete Aggregation braucht 'population_column'")
+        if self.impute != "none" and not self.period_column:
+            raise ValueError("Fehlwertschätzung über die Zeit braucht 'period_column'")
         return self
 
     def input_columns(self) -> list[str]:

@@ -2,7 +2,9 @@
 
 Input ``s_IndexInd_MSS2021_homogen``:
 ``ZEIT,PLR_ID,PLR_NAME,EW,BEZ_ID,S1,S1_SD_GR,S1_AG_GR,S2,…,S4_AG_GR,D1,…,D4_AG_GR,KOM``
-(comma-separated, IDs quoted, ``-9999`` in invalid rows, S2/D2 empty since 2021).
+(comma-separated, IDs quoted, ``-9999`` in invalid rows, S2/D2 empty since 2021). The file is
+read exactly as published: an empty cell (e.g. ``EW`` of Pankower Tor), ``None`` or ``-9999``
+in any column means "no value".
 Output ``s_Indizes_MSS2021_homogen``:
 ``ZEIT,PLR_ID,PLR_NAME,EW,BEZ_ID,SI_N,SI_V,DI_N,DI_V,SDI,SDI_N,SDI_V,KOM``.
 Excluded Planungsräume carry ``-9999`` in the code columns and
@@ -17,6 +19,7 @@ import pandas as pd
 
 from planlabor.errors import InputError
 from planlabor.io.geo import read_attribute_table
+from planlabor.io.missing import text_column
 from planlabor.io.table import ReadOptions
 
 MSS_INPUT_COLUMNS = ["ZEIT", "PLR_ID", "PLR_NAME", "EW", "BEZ_ID", "S1", "S3", "S4", "D1", "D3", "D4", "KOM"]
@@ -59,7 +62,7 @@ def check_mss_input(df: pd.DataFrame, path: Path) -> None:
             "(s_IndexInd_MSS2021_homogen)",
         )
     for col in ("S1", "S3", "S4", "D1", "D3", "D4", "EW"):
-        vals = df[col].astype(str).str.strip()
+        vals = text_column(df[col])
         bad = ~(vals.eq("") | vals.eq("None") | pd.to_numeric(vals, errors="coerce").notna())
         if bad.any():
             i = int(bad.to_numpy().nonzero()[0][0])

@@ -95,7 +95,9 @@ def check_coordinates(gdf: Any, path: Path, rows: list[int] | None = None) -> No
 
 
 def read_attribute_table(path: str | Path, read: ReadOptions | None = None) -> pd.DataFrame:
-    """Read a table (CSV/XLSX) as strings, e.g. a hierarchy like ``LOR_2021.csv``."""
+    """Read a table (CSV/XLSX) as strings, e.g. a hierarchy like ``LOR_2021.csv``.
+
+    An empty cell is the empty text ``""`` (never ``NaN``, whose text is ``"nan"``)."""
     path = Path(path)
     if path.suffix.lower() not in TEXT_SUFFIXES | SHEET_SUFFIXES:
         raise InputError(
@@ -106,4 +108,9 @@ def read_attribute_table(path: str | Path, read: ReadOptions | None = None) -> p
         df = raw.con.execute(f"SELECT * FROM {raw.name} ORDER BY _line").df()
     finally:
         raw.con.close()
+    from planlabor.io.missing import text_column
+
+    for col in df.columns:
+        if col != "_line":
+            df[col] = text_column(df[col])
     return df

@@ -139,7 +139,9 @@ def read_klr(path: str | Path, columns: dict[str, str | None] | None = None) -> 
             {
                 "row": row,
                 "product": product,
-                "cost_centre": str(rec[cols["cost_centre"]]).strip() if cols["cost_centre"] else None,
+                "cost_centre": (str(rec[cols["cost_centre"]]).strip() or None)
+                if cols["cost_centre"]
+                else None,
                 "period": period,
                 "area_id": str(rec[cols["area"]]).strip() if cols["area"] and rec[cols["area"]] else None,
                 "costs": _num(rec[cols["costs"]], path, row, cols["costs"] or "", minimum=0),

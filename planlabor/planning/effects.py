@@ -41,7 +41,7 @@ def _gap(wide: pd.DataFrame, fake: set[str]) -> np.ndarray:
 
 def _placebo_sets(controls: list[str], size: int, seed: int = 0) -> list[set[str]]:
     """Placebo 'measure areas' drawn from the comparison areas: every combination of ``size``
-    areas if there are at most :data:`PLACEBO_RUNS`, else that many random ones (fixed seed)."""
+    areas if there are at most :data:`PLACEBO_RUNS`, else that many random ones drawn with ``seed``."""
     import itertools
     import math
 
@@ -156,6 +156,7 @@ def estimate_effect(
     start_period: str,
     alpha: float = 0.05,
     indicator: str = "",
+    seed: int = 0,
 ) -> EffectResult:
     """Difference-in-differences and event study on ``panel`` (area_id, period, value).
 
@@ -188,7 +189,7 @@ def estimate_effect(
     n_clusters = len(t_set | c_set)
     tcrit = float(stats.t.ppf(1 - alpha / 2, n_clusters - 1))
     placebo: list[float] = []
-    fakes = _placebo_sets(sorted(c_set), len(t_set))
+    fakes = _placebo_sets(sorted(c_set), len(t_set), seed)
     # balanced panel with one start date: the TWFE estimates equal differences of group means,
     # so the placebo runs need no regression
     wide = df.pivot(index="area_id", columns="period", values="value").loc[:, periods]
@@ -433,6 +434,7 @@ def evaluate_measure(
     features: list[str] | None = None,
     type_indicator: str | None = None,
     alpha: float = 0.05,
+    seed: int = 0,
 ) -> tuple[EffectResult, dict[str, Any]]:
     """Estimate the effect of a registered measure on its target indicator (or ``indicator``).
 
@@ -503,7 +505,7 @@ def evaluate_measure(
         chosen = f"die {k} ähnlichsten Gebiete nach {', '.join(features)} vor dem Beginn"
     if not before:
         raise InputError(f"Für {ind_id!r} gibt es keinen Zeitraum vor dem Beginn der Maßnahme.")
-    result = estimate_effect(panel, treated, controls, start_period, alpha=alpha, indicator=ind_id)
+    result = estimate_effect(panel, treated, controls, start_period, alpha=alpha, indicator=ind_id, seed=seed)
     result.comparison = chosen
     reading = interpretation(
         result,

@@ -215,13 +215,13 @@ def read_new_places(path: str) -> pd.DataFrame:
     """Planned places ``gebiet;jahr;plaetze`` (new or extended Kitas) from a CSV/XLSX file."""
     from pathlib import Path
 
-    from planlabor.projection.inputs import _number, _table
+    from planlabor.projection.inputs import _area_ids, _number, _table
 
     f = Path(path)
     df = _table(f, ["gebiet", "jahr", "plaetze"], "die geplanten Kita-Plätze")
     return pd.DataFrame(
         {
-            "area_id": df["gebiet"].astype(str).str.strip(),
+            "area_id": _area_ids(df, f),
             "jahr": _number(df, "jahr", f, "Jahr", 1900, 2200).astype(int),
             "plaetze": _number(df, "plaetze", f, "Plätze", -1e6, 1e6),
         }

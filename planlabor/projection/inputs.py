@@ -49,6 +49,24 @@ def _table(path: str | Path, columns: list[str], what: str) -> pd.DataFrame:
     return df
 
 
+def _area_ids(df: pd.DataFrame, path: Path) -> pd.Series:
+    """The ``gebiet`` column as keys; an empty cell is an error naming its row (never ``"nan"``)."""
+    from planlabor.io.missing import text_column
+
+    ids = text_column(df["gebiet"])
+    empty = ids.eq("").to_numpy()
+    if empty.any():
+        i = int(empty.nonzero()[0][0])
+        raise InputError(
+            "Der Gebietsschlüssel fehlt.",
+            file=path,
+            row=int(df["_line"].iloc[i]),
+            column="gebiet",
+            expected="der Schlüssel eines Gebiets der Ebene",
+        )
+    return ids
+
+
 def _number(df: pd.DataFrame, col: str, path: Path, what: str, low: float, high: float) -> np.ndarray:
     out = np.empty(len(df))
     for i, (line, raw) in enumerate(zip(df["_line"], df[col], strict=True)):
@@ -116,7 +134,7 @@ def read_housing(path: str | Path) -> pd.DataFrame:
     df = _table(path, ["gebiet", "jahr", "personen"], "den Neubau (Erstbezug)")
     return pd.DataFrame(
         {
-            "area_id": df["gebiet"].astype(str).str.strip(),
+            "area_id": _area_ids(df, path),
             "jahr": _number(df, "jahr", path, "Jahr", 1900, 2200).astype(int),
             "personen": _number(df, "personen", path, "Personen", 0, 1e7),
         }

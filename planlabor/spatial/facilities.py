@@ -21,6 +21,7 @@ import pyarrow as pa
 from planlabor.errors import InputError, NotFoundError, examples
 from planlabor.io.files import file_sha256
 from planlabor.io.geo import read_geo
+from planlabor.io.missing import text_column, text_or_none
 from planlabor.io.periods import parse_period_option
 from planlabor.store import ImportRecord, Store
 
@@ -144,7 +145,7 @@ def read_points(path: Path, x_column: str | None, y_column: str | None, source_c
                 column=col,
                 expected="eine von: " + ", ".join(c for c in df.columns if c != "_line"),
             )
-        text = df[col].astype(str).str.strip().str.replace(",", ".", regex=False)
+        text = text_column(df[col]).str.replace(",", ".", regex=False)
         vals = pd.to_numeric(text, errors="coerce")
         bad = vals.isna().to_numpy()
         if bad.any():
@@ -223,10 +224,18 @@ def import_facilities(
             )
     warnings = []
     ids = (
-        gdf[id_column].astype(str).tolist()
+        text_column(gdf[id_column]).tolist()
         if id_column
         else [f"{facility_type}-{i + 1}" for i in range(len(gdf))]
     )
+    if "" in ids:
+        raise InputError(
+            "Eine Einrichtung hat keinen Schlüssel.",
+            file=path,
+            row=ids.index("") + 1,
+            column=id_column,
+            expected="ein Schlüssel je Einrichtung (oder --id-column weglassen: dann wird gezählt)",
+        )
     if len(set(ids)) != len(ids):
         raise InputError(
             "Die Einrichtungsschlüssel sind nicht eindeutig.",
@@ -300,7 +309,7 @@ def import_facilities(
             "facility_type": pa.array([facility_type] * len(gdf), pa.string()),
             "facility_id": pa.array(ids, pa.string()),
             "name": pa.array(
-                gdf[name_column].astype(str).tolist() if name_column else [None] * len(gdf), pa.string()
+                text_or_none(gdf[name_column]) if name_column else [None] * len(gdf), pa.string()
             ),
             "capacity": pa.array(cap, pa.float64(), from_pandas=True),
             "attributes": pa.array(

@@ -4,7 +4,9 @@ Measures (Duncan & Duncan 1955; Bell 1954; Theil 1972; Massey & Denton 1988, as 
 PySAL ``segregation``): dissimilarity D (the Segregationsindex of a group against the rest),
 isolation xPx, interaction xPy, entropy H, the Gini coefficient and, with geometries, the spatial
 dissimilarity (queen contiguity).  Inference by random relabelling (``SingleValueTest``), the
-change between two periods by ``TwoValueTest``; local location quotients per area.
+change between two periods by random labelling (both tests as PySAL's ``SingleValueTest`` and
+``TwoValueTest``, drawn here from a generator seeded by ``seed`` alone); local location quotients
+per area.
 
 Caveats shown with every result: D depends on the group's share and on the size of the areas
 (modifiable areal unit problem) and is blind to the spatial pattern (see the spatial variant
@@ -99,45 +101,63 @@ def measures(
                 sg.SpatialDissim(gdf, group_pop_var=group, total_pop_var=total).statistic
             )
         if permutations:
-            from segregation.inference import SingleValueTest
-
-            np.random.seed(seed)
-            test = SingleValueTest(
-                sg.Dissim(data, group_pop_var=group, total_pop_var=total),
-                iterations_under_null=permutations,
-                null_approach="systematic",
-                n_jobs=1,
-            )
-            pvals["dissimilarity"] = float(test.p_value)
+            x = data[group].to_numpy(dtype=float)
+            t = data[total].to_numpy(dtype=float)
+            pvals["dissimilarity"] = dissimilarity_test(x, t, permutations, seed)
     finally:
         ctx.__exit__(None, None, None)
     return out, pvals
 
 
+def _dissim(x: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """D along the last axis: ½ Σ |xᵢ/X − (tᵢ − xᵢ)/(T − X)| (Duncan & Duncan 1955)."""
+    other = t - x
+    return 0.5 * np.abs(x / x.sum(axis=-1, keepdims=True) - other / other.sum(axis=-1, keepdims=True)).sum(
+        axis=-1
+    )
+
+
+def dissimilarity_test(x: np.ndarray, t: np.ndarray, permutations: int, seed: int = 0) -> float:
+    """Two-tailed pseudo p-value of D against systematic randomisation (Allen et al. 2015): both
+    groups are spread over the areas by multinomial draws with each area's share of the total
+    population as probability; ``2 · min(#sim > D, #sim < D) / permutations``, as PySAL
+    ``segregation.inference.SingleValueTest(null_approach="systematic")`` computes it, but drawn
+    from a generator seeded with ``seed`` only (PySAL uses NumPy's global random state)."""
+    rng = np.random.default_rng(seed)
+    d = float(_dissim(x, t))
+    p = t / t.sum()
+    xs = rng.multinomial(round(float(x.sum())), p, size=permutations).astype(float)
+    os_ = rng.multinomial(round(float((t - x).sum())), p, size=permutations).astype(float)
+    sims = _dissim(xs, xs + os_)
+    sims = sims[np.isfinite(sims)]
+    return float(2 * min((d < sims).sum(), (d > sims).sum()) / len(sims))
+
+
 def compare(
     df_a: pd.DataFrame, df_b: pd.DataFrame, group: str, total: str, permutations: int = 99, seed: int = 0
 ) -> dict[str, float]:
-    """Test of the change of D between two periods (PySAL ``TwoValueTest``, random labelling)."""
-    from segregation import singlegroup as sg
-    from segregation.inference import TwoValueTest
-
+    """Test of the change of D between two periods by random labelling (Rey & Sastré-Gutiérrez
+    2010, PySAL ``TwoValueTest(null_approach="random_label")``): the areas of both periods are
+    pooled and randomly assigned to the two periods; two-tailed p-value of the observed
+    difference.  Draws come from a generator seeded with ``seed`` only."""
     a = df_a[[group, total]].astype(float)
     b = df_b[[group, total]].astype(float)
-    a, b = a[a[total] > 0], b[b[total] > 0]
-    ctx = _quiet()
-    try:
-        np.random.seed(seed)
-        test = TwoValueTest(
-            sg.Dissim(a, group_pop_var=group, total_pop_var=total),
-            sg.Dissim(b, group_pop_var=group, total_pop_var=total),
-            iterations_under_null=permutations,
-            null_approach="random_label",
-            n_jobs=1,
-        )
-    finally:
-        ctx.__exit__(None, None, None)
-    # PySAL reports first − second; a planner reads the change from the first to the second period
-    return {"difference": -float(test.est_point_diff), "p_value": float(test.p_value)}
+    a, b = a[a[total] > 0].round(0), b[b[total] > 0].round(0)
+    xa, ta = a[group].to_numpy(), a[total].to_numpy()
+    xb, tb = b[group].to_numpy(), b[total].to_numpy()
+    observed = float(_dissim(xa, ta) - _dissim(xb, tb))
+    rng = np.random.default_rng(seed)
+    x, t = np.concatenate([xa, xb]), np.concatenate([ta, tb])
+    n_a = len(xa)
+    diffs = np.empty(permutations)
+    for i in range(permutations):
+        order = rng.permutation(len(x))
+        first, second = order[:n_a], order[n_a:]
+        diffs[i] = _dissim(x[first], t[first]) - _dissim(x[second], t[second])
+    diffs = diffs[np.isfinite(diffs)]
+    p = 2 * min((observed < diffs).sum(), (observed > diffs).sum()) / len(diffs)
+    # a planner reads the change from the first to the second period
+    return {"difference": -observed, "p_value": float(p)}
 
 
 def location_quotients(df: pd.DataFrame, group: str, total: str) -> np.ndarray:
@@ -158,6 +178,7 @@ def analyse(
     permutations: int = 0,
     spatial: bool = False,
     save: bool = True,
+    seed: int = 0,
 ) -> list[SegregationResult]:
     """Segregation of ``group`` on ``layer`` for every period that has both variables."""
     obs = store.observations(layer, [group, total], periods)
@@ -184,7 +205,7 @@ def analyse(
         geometry = None
         if geoms is not None:
             geometry = shapely.from_wkb(geoms.reindex(df["area_id"]).tolist())
-        vals, pvals = measures(df, group, total, geometry, permutations, crs=crs)
+        vals, pvals = measures(df, group, total, geometry, permutations, seed, crs=crs)
         share = float(df[group].sum() / df[total].sum())
         used = int((df[total] > 0).sum())
         results.append(

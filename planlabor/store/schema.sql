@@ -194,3 +194,22 @@ CREATE TABLE IF NOT EXISTS audit (
     import_id INTEGER,
     details VARCHAR
 );
+-- display names of a layer for one area and for several ("Planungsraum" / "Planungsräume")
+CREATE TABLE IF NOT EXISTS layer_names (
+    layer_id VARCHAR PRIMARY KEY,
+    singular VARCHAR NOT NULL
+);
+-- Geheimhaltung: the suppression pattern of the last computation (planlabor.confidentiality),
+-- keyed by a fingerprint of the computation, the rules and the catalog.
+CREATE TABLE IF NOT EXISTS suppression (
+    fingerprint VARCHAR NOT NULL,
+    layer_id VARCHAR NOT NULL,
+    area_id VARCHAR NOT NULL,
+    indicator_id VARCHAR NOT NULL,
+    period VARCHAR NOT NULL,
+    status VARCHAR NOT NULL
+);
+CREATE TABLE IF NOT EXISTS suppression_meta (
+    fingerprint VARCHAR NOT NULL,
+    n_suppressed INTEGER NOT NULL
+);

@@ -1,0 +1,375 @@
+"""Everything the catalog publishes as counts, as one linear system per period.
+
+* **Cells**: the count quantities an indicator shows – its numerator and denominator terms
+  (a term is a sum of variables, e.g. ``inhabitants_age_below_6 + inhabitants_age_6_15 + …``)
+  on every layer, area and period.  A rate publishes both terms (the machine-readable export
+  carries them), so suppressing a rate means suppressing a term.
+* **Atoms**: the observed variables on the base layer where they were imported (e.g. PLR; with
+  data on several layers the finest one that covers the coarser ones, see ``_base_layers``).
+  A cell is the sum of its term's atoms over the base areas below it – checked against the
+  stored value; a cell whose value is not that sum (e.g. observations of a layer of its own)
+  is kept as an independent quantity.
+* **Relations**: exact linear relations between variables in every base area, declared in the
+  catalog (``[[relation]]``) or found in the data (see :mod:`.relations`), e.g. residents =
+  the sum of the age bands, migration background = foreigners + Germans with background.
+* **Components**: variables linked by a term or a relation; components are independent
+  problems, and so are periods (no published quantity spans two periods).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from planlabor.areas.hierarchy import ancestor_table, layer_chain
+from planlabor.catalog import Catalog, IndicatorDefinition
+from planlabor.confidentiality.relations import Relation, find_relations
+from planlabor.confidentiality.rules import SuppressionRules
+from planlabor.store import Store
+
+TOL = 1e-6
+
+
+def term_key(variables: Iterable[str]) -> str:
+    """A term (sum of variables) as a key; the order of the summands does not matter."""
+    return "+".join(sorted(variables))
+
+
+def count_indicators(catalog: Catalog) -> list[IndicatorDefinition]:
+    """Indicators that publish counts: rates (quote) and counts (anzahl)."""
+    return [i for i in catalog.indicators if i.kind in ("quote", "anzahl")]
+
+
+def collect_cells(store: Store, catalog: Catalog, rules: SuppressionRules) -> pd.DataFrame:
+    """Term cells of the public count indicators: ``layer_id, area_id, period, term, value,
+    threshold`` (the largest minimum count of the indicators that show the term)."""
+    import pyarrow as pa
+
+    defs = [i for i in count_indicators(catalog) if i.public]
+    spec: dict[str, list[object]] = {"indicator_id": [], "role": [], "term": [], "threshold": []}
+    for d in defs:
+        for role, variables in (("n", d.numerator), ("d", d.denominator)):
+            if variables:
+                spec["indicator_id"].append(d.id)
+                spec["role"].append(role)
+                spec["term"].append(term_key(variables))
+                spec["threshold"].append(float(d.min_count or rules.min_count))
+    table = pa.table(
+        {
+            "indicator_id": pa.array(spec["indicator_id"], pa.string()),
+            "role": pa.array(spec["role"], pa.string()),
+            "term": pa.array(spec["term"], pa.string()),
+            "threshold": pa.array(spec["threshold"], pa.float64()),
+        }
+    )
+    return store.query_with(
+        """
+        SELECT v.layer_id, v.area_id, v.period, s.term,
+               first(CASE WHEN s.role = 'n' THEN v.numerator ELSE v.denominator END) AS value,
+               max(s.threshold) AS threshold
+        FROM indicator_values v JOIN _pl_cell_spec s USING (indicator_id)
+        WHERE (CASE WHEN s.role = 'n' THEN v.numerator ELSE v.denominator END) IS NOT NULL
+        GROUP BY ALL ORDER BY v.period, v.layer_id, v.area_id, s.term""",
+        {"_pl_cell_spec": table},
+    )
+
+
+@dataclass
+class PeriodModel:
+    """The counts of one period: atoms, cells with their base layer, relations, components."""
+
+    period: str
+    atoms: pd.DataFrame  # atom, variable, layer_id, area_id, value
+    cells: pd.DataFrame  # cell, layer_id, area_id, term, value, threshold, base (layer or None), comp
+    relations: dict[str, list[Relation]]  # base layer -> relations
+    components: list[set[str]]
+    desc: dict[tuple[str, str, str], np.ndarray]  # (base, layer, area) -> base area ids
+    atom_index: dict[tuple[str, str, str], int]  # (variable, base, area) -> atom
+    term_vars: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    info: dict[int, tuple[str | None, str, str, str]] = field(default_factory=dict)
+    value: dict[int, float] = field(default_factory=dict)
+    comp_of: dict[int, int] = field(default_factory=dict)
+
+    atom_value: dict[int, float] = field(default_factory=dict)
+    atom_var: dict[int, str] = field(default_factory=dict)
+    atoms_at: dict[tuple[str, str], list[int]] = field(default_factory=dict)  # (base, area) -> atoms
+    groups: dict[tuple[str, int], list[int]] = field(default_factory=dict)  # (base, comp) -> cells
+
+    def __post_init__(self) -> None:
+        cols = [self.cells[c].tolist() for c in ("cell", "base", "layer_id", "area_id", "term", "comp")]
+        self.info = {
+            int(c): (b if isinstance(b, str) else None, str(lay), str(a), str(t))
+            for c, b, lay, a, t, _k in zip(*cols, strict=True)
+        }
+        ids = [int(c) for c in cols[0]]
+        self.value = dict(zip(ids, map(float, self.cells["value"].tolist()), strict=True))
+        self.comp_of = dict(zip(ids, map(int, cols[5]), strict=True))
+        for c, b, k in zip(ids, cols[1], cols[5], strict=True):
+            if isinstance(b, str):
+                self.groups.setdefault((b, int(k)), []).append(c)
+        acols = [self.atoms[c].tolist() for c in ("atom", "variable", "layer_id", "area_id", "value")]
+        for a, v, lay, area, val in zip(*acols, strict=True):
+            self.atom_value[int(a)] = float(val)
+            self.atom_var[int(a)] = str(v)
+            self.atoms_at.setdefault((str(lay), str(area)), []).append(int(a))
+
+    def atoms_of(self, cell: int, areas: set[str] | None = None) -> list[int]:
+        """Atoms whose sum is the cell (restricted to base ``areas`` if given)."""
+        base, lay, area, term = self.info[cell]
+        if base is None:
+            return []
+        out = []
+        variables = self.term_vars[term]
+        for b in self.desc.get((base, lay, area), ()):
+            if areas is not None and b not in areas:
+                continue
+            for v in variables:
+                a = self.atom_index.get((v, base, b))
+                if a is not None:
+                    out.append(a)
+        return out
+
+
+class CountModel:
+    """The linear system of a workspace's published counts (built lazily per period)."""
+
+    def __init__(
+        self,
+        store: Store,
+        catalog: Catalog,
+        rules: SuppressionRules,
+        declared: list[Relation] | None = None,
+    ) -> None:
+        self.store = store
+        self.rules = rules
+        self.cells = _plain_text(collect_cells(store, catalog, rules))
+        self.cells["cell"] = np.arange(len(self.cells))
+        self.term_vars = {t: tuple(t.split("+")) for t in self.cells["term"].unique()}
+        self.declared = list(declared or [])
+        variables = sorted({v for vs in self.term_vars.values() for v in vs})
+        self.variables = variables
+        self.obs = _plain_text(
+            store.query_df(
+                "SELECT layer_id, area_id, variable, period, value FROM observations "
+                "WHERE superseded_by IS NULL AND value IS NOT NULL AND variable IN (SELECT unnest(?))",
+                [variables],
+            )
+            if variables
+            else pd.DataFrame(columns=["layer_id", "area_id", "variable", "period", "value"])
+        )
+        self._anc: dict[str, pd.DataFrame] = {}
+        self._chains: dict[str, list[str]] = {}
+        self._desc: dict[str, dict[tuple[str, str, str], np.ndarray]] = {}
+        self._atoms: dict[str, pd.DataFrame] = {}
+        self._base: dict[int, str] = {}
+
+    def periods(self, sensitive_only: bool = False) -> list[str]:
+        """Periods with cells (only those with a sensitive cell: nothing to suppress elsewhere)."""
+        cells = self.cells
+        if sensitive_only:
+            cells = cells[self.rules.sensitive(cells["value"].to_numpy(), cells["threshold"].to_numpy())]
+        return sorted(cells["period"].unique().tolist())
+
+    def chain(self, base: str) -> list[str]:
+        if base not in self._chains:
+            self._chains[base] = layer_chain(self.store, base)
+        return self._chains[base]
+
+    def ancestors(self, base: str) -> pd.DataFrame:
+        if base not in self._anc:
+            self._anc[base] = ancestor_table(self.store, base)
+        return self._anc[base]
+
+    def descendants(self, base: str) -> dict[tuple[str, str, str], np.ndarray]:
+        """(base, layer, area) → the base areas below (or equal to) the area."""
+        if base not in self._desc:
+            anc = self.ancestors(base)
+            out: dict[tuple[str, str, str], list[str]] = {}
+            for a, lay, aid in zip(
+                *(anc[c].tolist() for c in ("area_id", "anc_layer", "anc_id")), strict=True
+            ):
+                out.setdefault((base, str(lay), str(aid)), []).append(str(a))
+            self._desc[base] = {k: np.asarray(v, dtype=object) for k, v in out.items()}
+        return self._desc[base]
+
+    def ancestors_wide(self, base: str) -> pd.DataFrame:
+        """Base area × layer → ancestor id."""
+        key = f"wide::{base}"
+        if key not in self._anc:
+            anc = self.ancestors(base)
+            self._anc[key] = anc.pivot_table(
+                index="area_id", columns="anc_layer", values="anc_id", aggfunc="first"
+            )
+        return self._anc[key]
+
+    def prepare(self, periods: list[str]) -> None:
+        """Atoms and the base layer of every cell for ``periods``, in one pass."""
+        todo = [p for p in periods if p not in self._atoms]
+        if not todo:
+            return
+        frames = []
+        for period in todo:
+            obs = self.obs[self.obs["period"] == period]
+            bases = _base_layers(obs, self)
+            pairs = pd.DataFrame(
+                [(v, lay) for v, ls in bases.items() for lay in ls], columns=["variable", "layer_id"]
+            )
+            merged = pd.DataFrame(obs.merge(pairs, on=["variable", "layer_id"]))
+            atoms = merged.sort_values(["layer_id", "variable", "area_id"]).reset_index(drop=True)
+            atoms = atoms.assign(atom=np.arange(len(atoms)))
+            self._atoms[period] = atoms[["atom", "variable", "layer_id", "area_id", "value"]]
+            frames.append(atoms)
+        cells = self.cells[self.cells["period"].isin(todo)]
+        found = _assign_bases(cells, pd.concat(frames, ignore_index=True), self)
+        self._base.update(found)
+
+    def period(self, period: str) -> PeriodModel:
+        self.prepare([period])
+        cells = self.cells[self.cells["period"] == period].set_index("cell", drop=False)
+        cells.index.name = None
+        atoms = self._atoms[period]
+        base_col = [self._base.get(int(c)) for c in cells["cell"].tolist()]
+        cells = cells.assign(base=pd.Series(base_col, index=cells.index, dtype=object))
+        desc: dict[tuple[str, str, str], np.ndarray] = {}
+        for base in sorted(atoms["layer_id"].unique()):
+            desc.update(self.descendants(str(base)))
+        keys = zip(*(atoms[c].tolist() for c in ("variable", "layer_id", "area_id", "atom")), strict=True)
+        atom_index = {(v, lay, a): int(i) for v, lay, a, i in keys}
+        relations: dict[str, list[Relation]] = {
+            str(base): find_relations(grp, list(self.declared))
+            for base, grp in atoms.groupby("layer_id", sort=True)
+        }
+        comps = _components(self.term_vars, cells, relations)
+        comp_of = {v: k for k, comp in enumerate(comps) for v in comp}
+        cells = cells.assign(comp=[comp_of[self.term_vars[t][0]] for t in cells["term"].tolist()])
+        return PeriodModel(period, atoms, cells, relations, comps, desc, atom_index, self.term_vars)
+
+
+def _plain_text(df: pd.DataFrame) -> pd.DataFrame:
+    """Text columns as Python objects: iterating Arrow-backed strings is slow."""
+    for c in df.columns:
+        if pd.api.types.is_string_dtype(df[c]) and df[c].dtype != object:
+            df[c] = df[c].astype(object)
+    return df
+
+
+COVER = 0.5  # a finer layer replaces a coarser one as base where it has data under half its areas
+
+
+def _base_layers(obs: pd.DataFrame, model: CountModel) -> dict[str, set[str]]:
+    """Per variable the layers its atoms live on: layers with observations, without those a
+    finer layer with observations of the same variable covers.  A publisher's table of
+    Kreise with a few Gemeinden in it (GENESIS: the kreisangehörige Städte of a Städteregion)
+    keeps the Kreise as base – otherwise every Kreis and Land value would be an independent
+    quantity and the Land total would not link the Kreise."""
+    out: dict[str, set[str]] = {}
+    for var, grp in obs.groupby("variable", sort=False):
+        areas = {str(lay): set(g["area_id"].tolist()) for lay, g in grp.groupby("layer_id", sort=True)}
+        drop: set[str] = set()
+        for fine, below in areas.items():
+            coarser = [c for c in model.chain(fine)[1:] if c in areas and c not in drop]
+            drop.update(c for c in coarser if _covers(model, fine, c, below, areas[c]))
+        out[str(var)] = set(areas) - drop or set(areas)
+    return out
+
+
+def _covers(model: CountModel, fine: str, coarse: str, below: set[str], above: set[str]) -> bool:
+    """Whether the areas ``below`` (layer ``fine``) lie under at least ``COVER`` of ``above``."""
+    wide = model.ancestors_wide(fine)
+    if coarse not in wide.columns:
+        return False
+    anc = wide[coarse].reindex(sorted(below)).dropna()
+    return len(set(anc.tolist()) & above) >= COVER * len(above)
+
+
+def _assign_bases(cells: pd.DataFrame, atoms: pd.DataFrame, model: CountModel) -> dict[int, str]:
+    """For each cell the base layer whose atoms sum up to its value (cells without one are
+    independent values).  Sums over the ancestor tables of the base layers, in SQL."""
+    import pyarrow as pa
+
+    if cells.empty or atoms.empty:
+        return {}
+    bases = sorted(atoms["layer_id"].unique().tolist())
+    anc = pd.concat([model.ancestors(b).assign(base=b) for b in bases], ignore_index=True)
+    tv = [(t, v) for t in cells["term"].unique().tolist() for v in model.term_vars[t]]
+
+    def table(df: pd.DataFrame, cols: list[str], numeric: dict[str, pa.DataType]) -> pa.Table:
+        return pa.table({c: pa.array(df[c].tolist(), numeric.get(c, pa.string())) for c in cols})
+
+    got = model.store.query_with(
+        """
+        WITH s AS (
+            SELECT a.period, a.layer_id AS base, n.anc_layer, n.anc_id, a.variable,
+                   sum(a.value) AS total
+            FROM _pl_atoms a JOIN _pl_anc n ON n.base = a.layer_id AND n.area_id = a.area_id
+            GROUP BY ALL),
+        k AS (SELECT term, count(*) AS n_vars FROM _pl_tv GROUP BY term)
+        SELECT c.cell, s.base
+        FROM _pl_cells c JOIN _pl_tv tv ON tv.term = c.term JOIN k ON k.term = c.term
+        JOIN s ON s.period = c.period AND s.anc_layer = c.layer_id AND s.anc_id = c.area_id
+              AND s.variable = tv.variable
+        GROUP BY c.cell, s.base
+        HAVING count(*) = any_value(k.n_vars)
+           AND abs(sum(s.total) - any_value(c.value)) <= ? * greatest(1.0, abs(any_value(c.value)))
+        ORDER BY c.cell, s.base""",
+        {
+            "_pl_atoms": table(
+                atoms, ["period", "layer_id", "area_id", "variable", "value"], {"value": pa.float64()}
+            ),
+            "_pl_anc": table(anc, ["base", "area_id", "anc_layer", "anc_id"], {}),
+            "_pl_tv": pa.table(
+                {
+                    "term": pa.array([t for t, _ in tv], pa.string()),
+                    "variable": pa.array([v for _, v in tv], pa.string()),
+                }
+            ),
+            "_pl_cells": table(
+                cells,
+                ["cell", "period", "layer_id", "area_id", "term", "value"],
+                {"cell": pa.int64(), "value": pa.float64()},
+            ),
+        },
+        [TOL],
+    )
+    base_of: dict[int, str] = {}
+    for c, b in zip(got["cell"].tolist(), got["base"].tolist(), strict=True):
+        old = base_of.get(int(c))
+        if old is None or len(model.chain(str(b))) > len(model.chain(old)):  # the finest layer
+            base_of[int(c)] = str(b)
+    return base_of
+
+
+def _components(
+    term_vars: dict[str, tuple[str, ...]], cells: pd.DataFrame, relations: dict[str, list[Relation]]
+) -> list[set[str]]:
+    """Variables linked by a common term or a relation (union–find)."""
+    parent: dict[str, str] = {}
+
+    def find(v: str) -> str:
+        parent.setdefault(v, v)
+        while parent[v] != v:
+            parent[v] = parent[parent[v]]
+            v = parent[v]
+        return v
+
+    def union(vs: Iterable[str]) -> None:
+        vs = list(vs)
+        for v in vs:
+            find(v)
+        for v in vs[1:]:
+            parent[find(v)] = find(vs[0])
+
+    for t in cells["term"].unique():
+        union(term_vars[t])
+    for rels in relations.values():
+        for r in rels:
+            union(r.coef)
+    groups: dict[str, set[str]] = defaultdict(set)
+    for v in list(parent):
+        groups[find(v)].add(v)
+    return sorted(groups.values(), key=lambda s: sorted(s)[0])
