@@ -31,7 +31,6 @@ TREE = {
     "plr": {f"R{i}": f"B{(i - 1) // 2 + 1}" for i in range(1, 9)},
 }
 
-pytestmark = pytest.mark.nostore  # never opens a store: run once (conftest.py)
 
 
 def _status(ws: Workspace, layer: str, indicator: str) -> dict[str, str | None]:
