@@ -32,7 +32,6 @@ TREE = {
 }
 
 
-
 def _status(ws: Workspace, layer: str, indicator: str) -> dict[str, str | None]:
     df = collect_values(ws.store, ws.catalog(), layer, [indicator], None, True, ws.rules())
     return {
