@@ -15,7 +15,7 @@ $(SYSSTAMP): scripts/debian-packages.txt scripts/install-system-deps.sh
 $(STAMP): pyproject.toml $(SYSSTAMP)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev,atlas,reports]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,atlas,reports,postgres]'
 	@touch $(STAMP)
 
 setup: $(STAMP)
@@ -25,8 +25,11 @@ lint: setup
 	$(BIN)/ruff format --check planlabor tests bench
 	$(BIN)/mypy planlabor
 
+# every test on DuckDB, then every test that touches the store on a PostgreSQL 15 + PostGIS
+# cluster started for the run (no server: the run fails, nothing is skipped)
 test: lint
 	$(BIN)/python -m pytest
+	bash scripts/test-postgres.sh run $(BIN)/python -m pytest --backend postgres
 
 demo: setup
 	$(BIN)/planlabor demo --out demo-workspace

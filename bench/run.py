@@ -20,6 +20,7 @@ BENCHES = {
     "security": "bench.bench_security",
     "cli": "bench.bench_cli",
     "typst": "bench.bench_typst",
+    "postgres": "bench.bench_postgres",
 }
 
 

@@ -6,11 +6,12 @@ key path and what was expected (``planlabor validate``).
 
 from __future__ import annotations
 
+import json
 import tomllib
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from planlabor.errors import ConfigError
 
@@ -62,9 +63,33 @@ class WorkspaceSection(_Strict):
 class StoreSection(_Strict):
     backend: Literal["duckdb", "postgres"] = "duckdb"
     path: str = "planlabor.duckdb"
-    dsn: str | None = None
+    # PostgreSQL: postgresql://user@host:port/db?schema=name; the password comes from PGPASSWORD
+    # or ~/.pgpass, never from this file
+    url: str | None = None
+    dsn: str | None = None  # earlier name of url
     # working memory of the embedded database (beyond it, DuckDB spills to disk)
     memory_limit: str = Field(default="2GB", pattern=r"^\d+(\.\d+)?\s*(MB|GB|MiB|GiB)$")
+
+    @model_validator(mode="after")
+    def _url_for_postgres(self) -> StoreSection:
+        from planlabor.store.pgurl import StoreUrl
+
+        if self.url is None and self.dsn is not None:
+            self.url = self.dsn
+        if self.backend == "postgres":
+            if not self.url:
+                raise ValueError('backend "postgres" braucht url = "postgresql://benutzer@rechner/datenbank"')
+            try:
+                StoreUrl.parse(self.url, where="store.url")
+            except ConfigError as exc:
+                raise ValueError(exc.message) from exc
+        return self
+
+    def postgres_url(self) -> Any:
+        """The parsed address (:class:`planlabor.store.pgurl.StoreUrl`) of a PostgreSQL store."""
+        from planlabor.store.pgurl import StoreUrl
+
+        return StoreUrl.parse(self.url or "", where="store.url")
 
 
 class ConfidentialitySection(_Strict):
@@ -152,10 +177,23 @@ def load_config(path: Path) -> Config:
         raise _format_validation(exc, path) from exc
 
 
-def render_config(name: str, municipality: str = "", crs: str = "EPSG:25833") -> str:
+def store_section_text(url: str | None = None) -> str:
+    """The ``[store]`` section for a DuckDB file (``url`` None) or a PostgreSQL address."""
+    if url is None:
+        return '[store]\nbackend = "duckdb"\npath = "planlabor.duckdb"\n'
+    return (
+        "[store]\n"
+        "# gemeinsamer Speicher auf dem Datenbankserver; das Passwort steht in ~/.pgpass oder\n"
+        "# PGPASSWORD, nie hier\n"
+        f'backend = "postgres"\nurl = {json.dumps(url)}\n'
+    )
+
+
+def render_config(
+    name: str, municipality: str = "", crs: str = "EPSG:25833", store_url: str | None = None
+) -> str:
     """The commented ``planlabor.toml`` that ``planlabor init`` writes (values as TOML strings, so a
     name with quotes or backslashes stays valid)."""
-    import json
 
     def q(text: str) -> str:
         return json.dumps(text, ensure_ascii=False)  # a JSON string is a TOML basic string
@@ -172,10 +210,7 @@ municipality = {q(municipality)}
 crs = {q(crs)}
 language = "de"
 
-[store]
-backend = "duckdb"
-path = "planlabor.duckdb"
-
+{store_section_text(store_url)}
 [confidentiality]
 # Fallzahlen unter dieser Schwelle werden in allem Veröffentlichten gesperrt.
 min_count = 3

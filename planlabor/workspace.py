@@ -57,8 +57,14 @@ class Workspace:
         municipality: str = "",
         crs: str = "EPSG:25833",
         catalog_text: str | None = None,
+        store: str | None = None,
     ) -> Workspace:
-        """Create a workspace in ``directory`` (created if needed)."""
+        """Create a workspace in ``directory`` (created if needed).
+
+        ``store``: a PostgreSQL address (``postgresql://user@host/db?schema=name``) for a shared
+        store on a server; default ``PLANLABOR_STORE`` from the environment, else a DuckDB file
+        in the folder.
+        """
         root = Path(directory).resolve()
         cfg_path = root / CONFIG_NAME
         if cfg_path.exists():
@@ -67,11 +73,20 @@ class Workspace:
                 file=cfg_path,
                 hint="Wählen Sie einen anderen Ordner oder arbeiten Sie im vorhandenen weiter.",
             )
+        url = _store_url(store if store is not None else os.environ.get("PLANLABOR_STORE"))
+        if url is not None:  # the schema first: a taken or unreachable one leaves no folder behind
+            from planlabor.store import srid_of
+            from planlabor.store.postgres import PostgresStore
+
+            PostgresStore(url, srid=srid_of(crs), create=True, must_be_new=True).close()
         if not root.exists():
             # owner-only: the folder holds the store with unsuppressed values and the users file
             root.mkdir(parents=True, mode=0o700)
             os.chmod(root, 0o700)  # mkdir's mode is filtered by the umask
-        cfg_path.write_text(render_config(name or root.name, municipality, crs), encoding="utf-8")
+        cfg_path.write_text(
+            render_config(name or root.name, municipality, crs, url.display() if url else None),
+            encoding="utf-8",
+        )
         catalog_path = root / "catalog.toml"
         if not catalog_path.exists():
             catalog_path.write_text(catalog_text or _EMPTY_CATALOG, encoding="utf-8")
@@ -87,7 +102,9 @@ class Workspace:
     @property
     def store(self) -> Store:
         if self._store is None:
-            self._store = open_store(self.config.store, self.root, read_only=self.read_only)
+            self._store = open_store(
+                self.config.store, self.root, read_only=self.read_only, crs=self.config.workspace.crs
+            )
         return self._store
 
     def auth(self) -> Any:
@@ -191,7 +208,11 @@ class Workspace:
                 hint="Die Importe zeigt 'planlabor log'.",
             )
         with self.store.transaction():
-            return self.store.activate_import(import_id)
+            n = self.store.activate_import(import_id)
+            self.store.audit(
+                "revert", str(rows["file"].iloc[0] or ""), import_id=import_id, details={"werte": n}
+            )
+            return n
 
     def quarantine(self, import_id: int | None = None) -> pd.DataFrame:
         sql = "SELECT * FROM quarantine"
@@ -215,6 +236,9 @@ class Workspace:
         pattern = compute_pattern(self.store, catalog, self.rules(), self.root)
         store_pattern(self.store, pattern)
         report.suppressed = pattern.counts()
+        self.store.audit(
+            "compute", None, details={"berechnung": report.compute_id, "werte": report.values_written}
+        )
         return report
 
     # -------------------------------------------------------------- export
@@ -407,12 +431,16 @@ class Workspace:
         from planlabor.io.periods import sort_periods
 
         obs = self.store.query_df(
-            "SELECT layer_id, count(DISTINCT variable) AS variables, list(DISTINCT period) AS periods, "
-            "count(*) AS values FROM observations WHERE superseded_by IS NULL GROUP BY layer_id"
+            "SELECT layer_id, count(DISTINCT variable) AS variables, count(*) AS values "
+            "FROM observations WHERE superseded_by IS NULL GROUP BY layer_id ORDER BY layer_id"
         )
+        periods = self.store.query_df(
+            "SELECT DISTINCT layer_id, period FROM observations WHERE superseded_by IS NULL"
+        )
+        obs["periods"] = [list(periods.loc[periods["layer_id"] == lay, "period"]) for lay in obs["layer_id"]]
         ind = self.store.query_df(
             "SELECT layer_id, count(DISTINCT indicator_id) AS indicators, count(*) AS values "
-            "FROM indicator_values GROUP BY layer_id"
+            "FROM indicator_values GROUP BY layer_id ORDER BY layer_id"
         )
         return {
             "workspace": self.config.workspace.name,
@@ -444,6 +472,15 @@ class Workspace:
             if miss and have:
                 warnings.append(f"Indikator {ind.id!r}: Variable(n) {', '.join(miss)} noch nicht importiert.")
         return warnings
+
+
+def _store_url(text: str | None) -> Any:
+    """The parsed PostgreSQL address of a new workspace (``*`` in the schema made unique)."""
+    if not text:
+        return None
+    from planlabor.store.pgurl import StoreUrl
+
+    return StoreUrl.parse(text).fresh()
 
 
 _EMPTY_CATALOG = """# Indikatorkatalog. Jeder Eintrag beginnt mit [[indicator]]; siehe docs/katalog.md.

@@ -1,7 +1,16 @@
-"""Shared fixtures: small workspaces built in code and the real Berlin demo workspace."""
+"""Shared fixtures: small workspaces built in code and the real Berlin demo workspace.
+
+Both store backends, one suite: ``pytest`` runs on DuckDB; ``pytest --backend postgres`` (or
+``PLANLABOR_TEST_BACKEND=postgres``) runs every test that touches the store on the PostgreSQL
+server of ``PLANLABOR_TEST_PG`` (``make test`` and ``.ci/run`` start one: scripts/test-postgres.sh),
+each workspace in a schema of its own.  Without a server that run fails; nothing is skipped.
+Markers: ``duckdb_only`` (the DuckDB file itself), ``postgres_only`` (server features: roles,
+grants, QGIS, copying), ``nostore`` (modules that never open a store; not run twice).
+"""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
@@ -14,6 +23,7 @@ from shapely.geometry import box
 from planlabor.areas import AreaImportOptions
 from planlabor.demo import build_demo, data_dir
 from planlabor.workspace import Workspace
+from tests import pg
 
 DATA = Path(__file__).parent / "data"
 DEMO = data_dir() / "berlin"
@@ -26,6 +36,48 @@ PLR2006 = AreaImportOptions(
     valid_to=date(2020, 12, 31),
     set_keys={124: "04030417"},
 )
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--backend",
+        choices=["duckdb", "postgres"],
+        default=os.environ.get("PLANLABOR_TEST_BACKEND", "duckdb"),
+        help="Speicher der Test-Arbeitsbereiche (postgres: Server aus PLANLABOR_TEST_PG).",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    backend = config.getoption("--backend")
+    os.environ["PLANLABOR_TEST_BACKEND"] = backend  # subprocesses (CLI, servers) see it too
+    if backend == "postgres":
+        os.environ["PLANLABOR_STORE"] = pg.with_schema(pg.require_url(), pg.PREFIX + "*")
+    else:
+        os.environ.pop("PLANLABOR_STORE", None)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The DuckDB run leaves out the server's own tests, the PostgreSQL run the DuckDB file's own
+    tests and the modules that never touch a store (deselected: they belong to the other run)."""
+    postgres = config.getoption("--backend") == "postgres"
+    drop = ("duckdb_only", "nostore") if postgres else ("postgres_only",)
+    keep = [i for i in items if not any(i.get_closest_marker(m) for m in drop)]
+    if len(keep) < len(items):
+        config.hook.pytest_deselected(items=[i for i in items if i not in keep])
+        items[:] = keep
+
+
+@pytest.fixture(autouse=True)
+def _drop_test_schemas(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Schemas the test created on the server are dropped afterwards (session fixtures' stay)."""
+    if os.environ.get("PLANLABOR_TEST_BACKEND") != "postgres" and not request.node.get_closest_marker(
+        "postgres_only"
+    ):
+        yield
+        return
+    before = pg.schemas()
+    yield
+    pg.drop_schemas(pg.schemas() - before)
 
 
 def write(path: Path, text: str, encoding: str = "utf-8") -> Path:
@@ -106,6 +158,13 @@ def ws(tmp_path: Path) -> Iterator[Workspace]:
 def grid_ws(tmp_path: Path) -> Iterator[Workspace]:
     """City C → districts D1, D2 → four areas A1..A4 (1 km boxes, EPSG:25833)."""
     w = Workspace.init(tmp_path / "grid", name="Raster", catalog_text=GRID_CATALOG)
+    add_grid_areas(w, tmp_path)
+    yield w
+    w.close()
+
+
+def add_grid_areas(w: Workspace, tmp_path: Path) -> None:
+    """The three layers of :func:`grid_ws`."""
     x0, y0 = 390000, 5820000
     areas = gpd.GeoDataFrame(
         {
@@ -142,8 +201,6 @@ def grid_ws(tmp_path: Path) -> Iterator[Workspace]:
             layer="gebiet", id_column="id", name_column="name", parent_layer="bezirk", parent_column="bez"
         ),
     )
-    yield w
-    w.close()
 
 
 @pytest.fixture(scope="session")

@@ -7,6 +7,8 @@ from planlabor.io.csv_ import detect_encoding, sniff_csv
 from planlabor.io.table import ReadOptions, read_table
 from tests.conftest import DATA, DEMO, write
 
+pytestmark = pytest.mark.nostore  # never opens a store: run once (conftest.py)
+
 GERMAN = "Schlüssel;Name;Einwohner;Quote\n01001;Köln-Süd €;1.234;12,5\n01002;Straße „A“;987;3,25\n"
 
 

@@ -2,8 +2,12 @@
 
 from pathlib import Path
 
+import pytest
+
 from planlabor.catalog.model import _parse, template_text
 from planlabor.cli import cli
+
+pytestmark = pytest.mark.nostore  # never opens a store: run once (conftest.py)
 
 ROOT = Path(__file__).parent.parent
 

@@ -7,6 +7,8 @@ import planlabor.io.periods as periods
 from planlabor.errors import InputError
 from planlabor.io.periods import format_period_de, parse_period, parse_period_option, period_end, sort_periods
 
+pytestmark = pytest.mark.nostore  # never opens a store: run once (conftest.py)
+
 
 @pytest.mark.parametrize(
     ("text", "canonical", "stichtag"),

@@ -13,8 +13,9 @@ waiting for the writer to finish — and keeps answering from the old ones until
 
 from __future__ import annotations
 
+import contextlib
 import os
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,7 @@ class LiveWorkspace:
     """A workspace folder the server reads on demand."""
 
     root: Path
+    _watch: Any = field(default=None, repr=False)  # PostgreSQL: one connection reading the counter
 
     def source(self) -> AtlasSource:
         """Catalog, rules and titles as they are now; the store is opened per build."""
@@ -63,8 +65,32 @@ class LiveWorkspace:
             cfg = load_config(self.root / CONFIG_NAME)
             store = Path(cfg.store.path) if Path(cfg.store.path).is_absolute() else self.root / cfg.store.path
             files += [store, Path(str(store) + ".wal"), *(self.root / c for c in cfg.catalog)]
+            if cfg.store.backend == "postgres":
+                out_gen = self._generation(cfg)
+                files = files[:1] + [self.root / c for c in cfg.catalog]
+                return (("generation", out_gen), *self._stats(files))
         except Exception:  # a config being rewritten: compare what is there
             pass
+        return self._stats(files)
+
+    def _generation(self, cfg: Any) -> str | None:
+        """The PostgreSQL store's changes counter (every committed write adds one): what a file's
+        time is for DuckDB.  Read on a connection kept for it (reopened after an error)."""
+        from planlabor.store.postgres import PostgresStore
+
+        for _ in range(2):
+            try:
+                if self._watch is None:
+                    self._watch = PostgresStore(cfg.store.postgres_url(), read_only=True)
+                return self._watch.generation()
+            except Exception:
+                with contextlib.suppress(Exception):
+                    self._watch.close()
+                self._watch = None
+        return None
+
+    @staticmethod
+    def _stats(files: list[Path]) -> tuple[Any, ...]:
         out: list[tuple[str, int | None, int | None]] = []
         for f in files:
             try:

@@ -154,14 +154,14 @@ def meta_payload(src: AtlasSource, public: bool = True) -> dict[str, Any]:
     """Themes, indicators, layers and periods of the atlas."""
     indicators = [i for i in src.catalog.all_indicators() if i.public or not public]
     present = src.store.query_df(
-        "SELECT layer_id, indicator_id, list(DISTINCT period) AS periods FROM indicator_values "
-        "WHERE value IS NOT NULL GROUP BY ALL"
+        "SELECT DISTINCT layer_id, indicator_id, period FROM indicator_sets s WHERE EXISTS "
+        "(SELECT 1 FROM indicator_data d WHERE d.set_id = s.set_id AND d.value IS NOT NULL) "
+        "ORDER BY indicator_id, layer_id, period"
     )
-    by_ind: dict[str, dict[str, list[str]]] = {}
+    found: dict[str, dict[str, list[str]]] = {}
     for r in present.itertuples():
-        by_ind.setdefault(str(r.indicator_id), {})[str(r.layer_id)] = sort_periods(
-            [str(p) for p in r.periods]
-        )
+        found.setdefault(str(r.indicator_id), {}).setdefault(str(r.layer_id), []).append(str(r.period))
+    by_ind = {i: {lay: sort_periods(p) for lay, p in per.items()} for i, per in found.items()}
     shown = [i for i in indicators if i.id in by_ind]
     themes: list[str] = [t for t in src.catalog.themes if any(i.theme == t for i in shown)]
     themes += sorted({i.theme for i in shown} - set(themes))

@@ -6,6 +6,7 @@ Registered on the main command group of :mod:`planlabor.cli`.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -53,32 +54,34 @@ def _serve(
     port: int,
     internal: bool = False,
     https: bool = False,
+    workers: int = 1,
 ) -> None:
+    import os
+
     import uvicorn
 
-    from planlabor.atlas.access import LiveWorkspace
-    from planlabor.atlas.server import create_app
-    from planlabor.workspace import Workspace
+    from planlabor.atlas.workers import ENV, build_app, worker_env
+    from planlabor.workspace import find_workspace
 
-    ws = Workspace.open(ctx.obj.get("dir") if ctx is not None else root, read_only=True)
-    live = LiveWorkspace(ws.root)
-    if internal:
-        ws.auth()  # users of earlier versions move from the store into atlas-auth.sqlite (once)
-    ws.close()
-    # the server opens the store only while it builds an answer: commands keep working meanwhile
-    app = create_app(
-        live.source(),
-        internal=internal,
-        warm=True,
-        secure_cookies=https,
-        live=live,
-        settings=ws.config.server,
-    )
+    folder = find_workspace(Path((ctx.obj.get("dir") if ctx is not None else root) or "."))
     click.echo(f"Sozialatlas: http://{host}:{port}/  (API: http://{host}:{port}/api/docs; Ende mit Strg+C)")
     if internal:
         click.echo(f"  Interne Ansicht nach Anmeldung: http://{host}:{port}/login")
     # bounded: idle keep-alive connections close after 5 s, at most 1,000 at once (then 503)
-    uvicorn.run(app, host=host, port=port, log_level="warning", timeout_keep_alive=5, limit_concurrency=1000)
+    limits: dict[str, Any] = {"log_level": "warning", "timeout_keep_alive": 5, "limit_concurrency": 1000}
+    if workers > 1:
+        os.environ[ENV] = worker_env(folder, internal, https)
+        click.echo(f"  {workers} Prozesse")
+        uvicorn.run(
+            "planlabor.atlas.workers:app_factory",
+            factory=True,
+            workers=workers,
+            host=host,
+            port=port,
+            **limits,
+        )
+        return
+    uvicorn.run(build_app(folder, internal, https), host=host, port=port, **limits)
 
 
 @cli.command()
@@ -86,8 +89,11 @@ def _serve(
 @click.option("--port", type=int, default=8765, show_default=True, help="Port.")
 @click.option("--internal", is_flag=True, help="Anmeldung für die interne Ansicht anbieten.")
 @click.option("--https", is_flag=True, help="Sitzungs-Cookie nur über HTTPS senden (hinter TLS).")
+@click.option(
+    "--workers", type=click.IntRange(1, 64), default=1, show_default=True, help="Parallele Server-Prozesse."
+)
 @click.pass_context
-def serve(ctx: click.Context, host: str, port: int, internal: bool, https: bool) -> None:
+def serve(ctx: click.Context, host: str, port: int, internal: bool, https: bool, workers: int) -> None:
     """Atlas und API starten (FastAPI): Karte, Profile, Vergleich, Tabellen, Downloads, OGC API – Features.
 
     \b
@@ -95,5 +101,6 @@ def serve(ctx: click.Context, host: str, port: int, internal: bool, https: bool)
       planlabor serve --port 8765
       # im Browser: http://127.0.0.1:8765/ ; in QGIS: OGC API – Features http://127.0.0.1:8765/ogc
       planlabor serve --internal --host 0.0.0.0 --https   # hinter einem TLS-Proxy
+      planlabor serve --workers 4            # mehrere Prozesse (gemeinsamer Speicher auf PostgreSQL)
     """
-    _serve(None, ctx, host, port, internal, https)
+    _serve(None, ctx, host, port, internal, https, workers)

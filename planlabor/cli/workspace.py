@@ -25,18 +25,35 @@ from planlabor.cli import _workspace, cli
     show_default=True,
     help="Startkatalog der Indikatoren.",
 )
-def init(directory: str, name: str | None, municipality: str, crs: str, catalog_template: str) -> None:
+@click.option(
+    "--store",
+    "store_url",
+    default=None,
+    help="Gemeinsamer Speicher auf dem Datenbankserver: postgresql://benutzer@rechner/db?schema=name "
+    "(Passwort in ~/.pgpass oder PGPASSWORD). Ohne: eine DuckDB-Datei im Ordner.",
+)
+def init(
+    directory: str,
+    name: str | None,
+    municipality: str,
+    crs: str,
+    catalog_template: str,
+    store_url: str | None,
+) -> None:
     """Einen Arbeitsbereich anlegen.
 
     \b
     Beispiel:
       planlabor init sozialmonitoring --name "Sozialmonitoring Musterstadt"
+      planlabor init sozialamt --store postgresql://anna@gis.stadt.de/sozial?schema=monitoring
     """
     from planlabor.catalog.model import template_text
     from planlabor.workspace import Workspace
 
     text = template_text("berlin") if catalog_template == "berlin" else None
-    ws = Workspace.init(directory, name=name, municipality=municipality, crs=crs, catalog_text=text)
+    ws = Workspace.init(
+        directory, name=name, municipality=municipality, crs=crs, catalog_text=text, store=store_url
+    )
     click.echo(f"Arbeitsbereich {ws.config.workspace.name!r} angelegt in {ws.root}")
     ws.close()
 

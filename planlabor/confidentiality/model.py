@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from planlabor.areas.hierarchy import ancestor_table, layer_chain
 from planlabor.catalog import Catalog, IndicatorDefinition
@@ -69,11 +70,12 @@ def collect_cells(store: Store, catalog: Catalog, rules: SuppressionRules) -> pd
     return store.query_with(
         """
         SELECT v.layer_id, v.area_id, v.period, s.term,
-               first(CASE WHEN s.role = 'n' THEN v.numerator ELSE v.denominator END) AS value,
+               min(CASE WHEN s.role = 'n' THEN v.numerator ELSE v.denominator END) AS value,
                max(s.threshold) AS threshold
         FROM indicator_values v JOIN _pl_cell_spec s USING (indicator_id)
         WHERE (CASE WHEN s.role = 'n' THEN v.numerator ELSE v.denominator END) IS NOT NULL
-        GROUP BY ALL ORDER BY v.period, v.layer_id, v.area_id, s.term""",
+        GROUP BY v.layer_id, v.area_id, v.period, s.term
+        ORDER BY v.period, v.layer_id, v.area_id, s.term""",
         {"_pl_cell_spec": table},
     )
 
@@ -154,10 +156,10 @@ class CountModel:
         variables = sorted({v for vs in self.term_vars.values() for v in vs})
         self.variables = variables
         self.obs = _plain_text(
-            store.query_df(
-                "SELECT layer_id, area_id, variable, period, value FROM observations "
-                "WHERE superseded_by IS NULL AND value IS NOT NULL AND variable IN (SELECT unnest(?))",
-                [variables],
+            store.query_with(
+                "SELECT layer_id, area_id, variable, period, value FROM observations WHERE superseded_by "
+                "IS NULL AND value IS NOT NULL AND variable IN (SELECT variable FROM _pl_vars)",
+                {"_pl_vars": pa.table({"variable": pa.array(variables, pa.string())})},
             )
             if variables
             else pd.DataFrame(columns=["layer_id", "area_id", "variable", "period", "value"])
@@ -307,15 +309,15 @@ def _assign_bases(cells: pd.DataFrame, atoms: pd.DataFrame, model: CountModel) -
             SELECT a.period, a.layer_id AS base, n.anc_layer, n.anc_id, a.variable,
                    sum(a.value) AS total
             FROM _pl_atoms a JOIN _pl_anc n ON n.base = a.layer_id AND n.area_id = a.area_id
-            GROUP BY ALL),
+            GROUP BY a.period, a.layer_id, n.anc_layer, n.anc_id, a.variable),
         k AS (SELECT term, count(*) AS n_vars FROM _pl_tv GROUP BY term)
         SELECT c.cell, s.base
         FROM _pl_cells c JOIN _pl_tv tv ON tv.term = c.term JOIN k ON k.term = c.term
         JOIN s ON s.period = c.period AND s.anc_layer = c.layer_id AND s.anc_id = c.area_id
               AND s.variable = tv.variable
         GROUP BY c.cell, s.base
-        HAVING count(*) = any_value(k.n_vars)
-           AND abs(sum(s.total) - any_value(c.value)) <= ? * greatest(1.0, abs(any_value(c.value)))
+        HAVING count(*) = max(k.n_vars)
+           AND abs(sum(s.total) - max(c.value)) <= ? * greatest(1.0, abs(max(c.value)))
         ORDER BY c.cell, s.base""",
         {
             "_pl_atoms": table(

@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from planlabor.catalog import Catalog
 from planlabor.confidentiality.model import CountModel, count_indicators, term_key
@@ -90,10 +91,10 @@ def indicator_status(
     if not defs or sup.empty:
         return pd.DataFrame(columns=STATUS_COLUMNS)
     key = sup.set_index(["layer_id", "area_id", "period", "term"])["status"]
-    iv = store.query_df(
+    iv = store.query_with(
         "SELECT layer_id, area_id, indicator_id, period FROM indicator_values "
-        "WHERE indicator_id IN (SELECT unnest(?))",
-        [[d.id for d in defs]],
+        "WHERE indicator_id IN (SELECT i FROM _pl_ids)",
+        {"_pl_ids": pa.table({"i": pa.array([d.id for d in defs], pa.string())})},
     )
     best = pd.Series([None] * len(iv), index=iv.index, dtype=object)
     for attr in ("numerator", "denominator"):
@@ -124,10 +125,11 @@ def _derived_status(store: Store, catalog: Catalog, base: pd.DataFrame, root: Pa
         if hit.empty:
             continue
         outs = [d.id for d in catalog.derived if d.derived_from == ref.id]
-        vals = store.query_df(
+        vals = store.query_with(
             "SELECT layer_id, area_id, indicator_id, period FROM indicator_values "
-            "WHERE layer_id = ? AND indicator_id IN (SELECT unnest(?))",
-            [ref.layer, outs],
+            "WHERE layer_id = ? AND indicator_id IN (SELECT i FROM _pl_ids)",
+            {"_pl_ids": pa.table({"i": pa.array(outs, pa.string())})},
+            [ref.layer],
         )
         mask = _uses_suppressed(vals, hit, _lookback(ref, root))
         frames.append(vals[mask].assign(status=SECONDARY))

@@ -45,8 +45,9 @@ class ComputeReport:
 
 def _register_definitions(store: Store, catalog: Catalog) -> None:
     current = store.query_df(
-        "SELECT indicator_id, max(version) AS v, arg_max(definition, version) AS d "
-        "FROM indicator_definitions GROUP BY indicator_id"
+        "SELECT indicator_id, version AS v, definition AS d FROM indicator_definitions i "
+        "WHERE version = (SELECT max(version) FROM indicator_definitions j "
+        "WHERE j.indicator_id = i.indicator_id)"
     )
     known = {r["indicator_id"]: (int(r["v"]), r["d"]) for r in current.to_dict("records")}
     now = datetime.now(UTC).replace(tzinfo=None)
@@ -152,10 +153,10 @@ def compute_indicators(store: Store, catalog: Catalog) -> ComputeReport:
     ratio_like = [i for i in catalog.indicators if i.kind in ("quote", "anzahl")]
     values = [i for i in catalog.indicators if i.kind == "wert"]
     needed = sorted({v for i in catalog.indicators for v in i.variables()})
-    present = store.query_df(
+    present = store.query_with(
         "SELECT DISTINCT layer_id, variable FROM observations WHERE superseded_by IS NULL "
-        "AND variable IN (SELECT unnest(?))",
-        [needed],
+        "AND variable IN (SELECT variable FROM _pl_vars)",
+        {"_pl_vars": _str_table(variable=list(needed))},
     )
     have = set(present["variable"])
     missing = {i.id: [v for v in i.variables() if v not in have] for i in catalog.indicators}
@@ -205,27 +206,33 @@ def _compute_ratios(
     terms: pa.Table,
     spec: pa.Table,
 ) -> bool:
-    tables = {"_pl_parents": parents, "_pl_terms": terms, "_pl_spec": spec}
+    tables = {
+        "_pl_parents": parents,
+        "_pl_terms": terms,
+        "_pl_spec": spec,
+        "_pl_vars": _str_table(variable=list(count_vars)),
+    }
     # 1. counts aggregated level by level (each level from the one below)
-    store.execute("""CREATE OR REPLACE TEMP TABLE _pl_up (layer_id VARCHAR, area_id VARCHAR,
+    store.execute("DROP TABLE IF EXISTS _pl_up")
+    store.execute("""CREATE TEMP TABLE _pl_up (layer_id VARCHAR, area_id VARCHAR,
         variable VARCHAR, period VARCHAR, value DOUBLE, n_valid BIGINT, n_base BIGINT, base VARCHAR)""")
     for chain in chains:
         base = chain[0]
         for level, child in enumerate(chain[:-1]):
             source = (
                 "SELECT layer_id, area_id, variable, period, value, "
-                "CAST(value IS NOT NULL AS BIGINT) AS n_valid FROM observations "
-                "WHERE superseded_by IS NULL AND layer_id = ? AND variable IN (SELECT unnest(?))"
+                "CASE WHEN value IS NULL THEN 0 ELSE 1 END AS n_valid FROM observations "
+                "WHERE superseded_by IS NULL AND layer_id = ? AND variable IN (SELECT variable FROM _pl_vars)"
                 if level == 0
                 else "SELECT layer_id, area_id, variable, period, value, n_valid FROM _pl_up "
                 "WHERE layer_id = ? AND base = ?"
             )
-            params: list[object] = [child, count_vars] if level == 0 else [child, base]
+            params: list[object] = [child] if level == 0 else [child, base]
             store.execute_with(
                 f"""
                 INSERT INTO _pl_up
                 SELECT p.parent_layer, p.parent_id, o.variable, o.period, sum(o.value), sum(o.n_valid),
-                       any_value(p.n_base), ?
+                       max(p.n_base), ?
                 FROM ({source}) o
                 JOIN _pl_parents p ON p.base_layer = ? AND p.child_layer = o.layer_id
                                   AND p.child_id = o.area_id
@@ -233,12 +240,14 @@ def _compute_ratios(
                 tables,
                 [base, *params, base],
             )
+            store.analyze("_pl_up")  # the next level reads what this one wrote
     if len(chains) > 1:
         # several base layers under the same ancestors (e.g. NUTS 3 and Basel's Wohnviertel under
         # NUTS 2): one aggregate per ancestor, the one covering the most base areas with values
-        store.execute("""CREATE OR REPLACE TEMP TABLE _pl_up AS SELECT * FROM _pl_up
-            QUALIFY row_number() OVER (PARTITION BY layer_id, area_id, variable, period
-                                       ORDER BY n_valid DESC, base) = 1""")
+        store.execute("""DELETE FROM _pl_up WHERE EXISTS (
+            SELECT 1 FROM _pl_up b WHERE b.layer_id = _pl_up.layer_id AND b.area_id = _pl_up.area_id
+              AND b.variable = _pl_up.variable AND b.period = _pl_up.period
+              AND (b.n_valid > _pl_up.n_valid OR (b.n_valid = _pl_up.n_valid AND b.base < _pl_up.base)))""")
     # observations of a layer of its own win over the aggregate from below
     store.execute("""DELETE FROM _pl_up WHERE (layer_id, area_id, variable, period) IN (
         SELECT layer_id, area_id, variable, period FROM observations
@@ -251,11 +260,11 @@ def _compute_ratios(
         SELECT CAST(? + row_number() OVER (ORDER BY lp.layer_id, s.k, lp.period) - 1 AS INTEGER),
                lp.layer_id, s.indicator_id, lp.period, ?
         FROM (SELECT DISTINCT layer_id, period FROM observations
-              WHERE superseded_by IS NULL AND variable IN (SELECT unnest(?))
+              WHERE superseded_by IS NULL AND variable IN (SELECT variable FROM _pl_vars)
               UNION SELECT DISTINCT layer_id, period FROM _pl_up) lp
         CROSS JOIN _pl_spec s""",
         tables,
-        [first, compute_id, count_vars],
+        [first, compute_id],
     )
     # 3. terms (sums of variables) on all levels; numerator joined to denominator on a hash
     #    key, every match verified (a collision would be flagged and the exact join used)
@@ -298,8 +307,8 @@ def _compute_ratios(
     multi = (
         """UNION ALL
             SELECT a.layer_id, a.area_id, a.period, t.term_id,
-                   CASE WHEN count(a.value) = any_value(t.n_vars) THEN sum(a.value) END,
-                   CASE WHEN count(a.value) < any_value(t.n_vars) THEN coalesce(min(a.flag), 'fehlend')
+                   CASE WHEN count(a.value) = max(t.n_vars) THEN sum(a.value) END,
+                   CASE WHEN count(a.value) < max(t.n_vars) THEN coalesce(min(a.flag), 'fehlend')
                         ELSE min(a.flag) END
             FROM agg a JOIN _pl_terms t ON a.variable = t.variable WHERE t.n_vars > 1
             GROUP BY a.layer_id, a.area_id, a.period, t.term_id"""
@@ -307,31 +316,37 @@ def _compute_ratios(
         else ""
     )
     query = query.replace("{multi}", multi)
-    hashed = query.format(
-        nkey=", hash(v.layer_id, v.area_id, v.period, s.den_term) AS hk",
-        dkey=", hash(v.layer_id, v.area_id, v.period, v.term_id) AS hk",
+    plain = query.format(
+        nkey="",
+        dkey="",
         compute_id=int(compute_id),
-        on="n.hk = d.hk",
-        collision="WHEN d.hk IS NOT NULL AND NOT (d.layer_id = n.layer_id AND d.area_id = n.area_id "
-        "AND d.period = n.period AND d.term_id = n.den_term) THEN 'hash_kollision'",
+        collision="",
+        on="d.layer_id = n.layer_id AND d.area_id = n.area_id AND d.period = n.period "
+        "AND d.term_id = n.den_term",
     )
-    store.execute_with(f"CREATE OR REPLACE TABLE indicator_data AS {hashed}", tables)
-    bad = store.query_df("SELECT count(*) AS n FROM indicator_data WHERE flag = 'hash_kollision'")
-    exact = int(bad["n"].iloc[0]) == 0
-    if not exact:  # a hash collision: the exact join
-        plain = query.format(
-            nkey="",
-            dkey="",
+    nkey, dkey = (
+        store.hash_key("v.layer_id", "v.area_id", "v.period", "s.den_term"),
+        store.hash_key("v.layer_id", "v.area_id", "v.period", "v.term_id"),
+    )
+    exact = True
+    if nkey is not None and dkey is not None:
+        hashed = query.format(
+            nkey=f", {nkey} AS hk",
+            dkey=f", {dkey} AS hk",
             compute_id=int(compute_id),
-            collision="",
-            on="d.layer_id = n.layer_id AND d.area_id = n.area_id "
-            "AND d.period = n.period AND d.term_id = n.den_term",
+            on="n.hk = d.hk",
+            collision="WHEN d.hk IS NOT NULL AND NOT (d.layer_id = n.layer_id AND d.area_id = n.area_id "
+            "AND d.period = n.period AND d.term_id = n.den_term) THEN 'hash_kollision'",
         )
-        store.execute_with(f"CREATE OR REPLACE TABLE indicator_data AS {plain}", tables)
+        store.replace_rows("indicator_data", hashed, tables)
+        bad = store.query_df("SELECT count(*) AS n FROM indicator_data WHERE flag = 'hash_kollision'")
+        exact = int(bad["n"].iloc[0]) == 0
+    if nkey is None or dkey is None or not exact:  # the exact join (also after a hash collision)
+        store.replace_rows("indicator_data", plain, tables)
     # sets without any value (e.g. a period with denominators only) are dropped
     store.execute(
-        "DELETE FROM indicator_sets WHERE compute_id = ? AND set_id NOT IN "
-        "(SELECT DISTINCT set_id FROM indicator_data)",
+        "DELETE FROM indicator_sets WHERE compute_id = ? AND NOT EXISTS "
+        "(SELECT 1 FROM indicator_data d WHERE d.set_id = indicator_sets.set_id)",
         [compute_id],
     )
     store.execute("DROP TABLE IF EXISTS _pl_up")

@@ -420,11 +420,8 @@ def save_estimate(store: Any, measure_id: str, r: EffectResult, reading: dict[st
 
 def latest_estimates(store: Any) -> dict[str, dict[str, Any]]:
     """measure_id → the newest saved estimate (as stored)."""
-    df = store.query_df(
-        "SELECT measure_id, result FROM effect_estimates "
-        "QUALIFY row_number() OVER (PARTITION BY measure_id ORDER BY estimated_at DESC) = 1"
-    )
-    return {m: json.loads(r) for m, r in zip(df["measure_id"], df["result"], strict=True)}
+    df = store.query_df("SELECT measure_id, result FROM effect_estimates ORDER BY measure_id, estimated_at")
+    return {m: json.loads(r) for m, r in zip(df["measure_id"], df["result"], strict=True)}  # newest wins
 
 
 def evaluate_measure(

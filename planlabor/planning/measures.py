@@ -293,8 +293,9 @@ def register(store: Store, measures: list[Measure], source: str | None = None, r
 def measures(store: Store, kind: Kind | None = None, public_only: bool = False) -> list[Measure]:
     """The current version of every measure that is not removed."""
     df = store.query_df(
-        "SELECT * FROM measures "
-        "QUALIFY row_number() OVER (PARTITION BY measure_id ORDER BY version DESC) = 1 ORDER BY measure_id"
+        "SELECT * FROM measures m "
+        "WHERE version = (SELECT max(version) FROM measures n WHERE n.measure_id = m.measure_id) "
+        "ORDER BY measure_id"
     )
     out = []
     for r in df.to_dict("records"):

@@ -1,28 +1,40 @@
-"""Storage behind one interface: :class:`Store`; DuckDB by default."""
+"""Storage behind one interface: :class:`Store`; DuckDB by default, PostgreSQL/PostGIS on a server."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from planlabor.config import StoreSection
-from planlabor.errors import ConfigError
 from planlabor.store.base import ImportRecord, LayerInfo, Store
 
-__all__ = ["ImportRecord", "LayerInfo", "Store", "open_store"]
+__all__ = ["ImportRecord", "LayerInfo", "Store", "open_store", "srid_of"]
 
 
-def open_store(section: StoreSection, root: Path, read_only: bool = False) -> Store:
-    """Open the store a workspace configures."""
-    if section.backend == "duckdb":
-        from planlabor.store.duckdb_ import DuckDBStore
+def srid_of(crs: str | None) -> int:
+    """The EPSG number of a CRS text (0 where there is none): the SRID of PostGIS geometries."""
+    if not crs:
+        return 0
+    from pyproj import CRS
 
-        path = Path(section.path)
-        if not path.is_absolute():
-            path = root / path
-        return DuckDBStore(path, read_only=read_only, memory_limit=section.memory_limit)
-    raise ConfigError(
-        f"Das Speicher-Backend {section.backend!r} ist in dieser Version noch nicht verfügbar.",
-        column="store.backend",
-        expected='"duckdb"',
-        hint='Setzen Sie in planlabor.toml [store] backend = "duckdb".',
-    )
+    code = CRS.from_user_input(crs).to_epsg()
+    return int(code) if code else 0
+
+
+def open_store(
+    section: StoreSection,
+    root: Path,
+    read_only: bool = False,
+    crs: str | None = None,
+    create: bool = False,
+) -> Store:
+    """Open the store a workspace configures (``create``: a new PostgreSQL schema may be made)."""
+    if section.backend == "postgres":
+        from planlabor.store.postgres import PostgresStore
+
+        return PostgresStore(section.postgres_url(), read_only=read_only, srid=srid_of(crs), create=create)
+    from planlabor.store.duckdb_ import DuckDBStore
+
+    path = Path(section.path)
+    if not path.is_absolute():
+        path = root / path
+    return DuckDBStore(path, read_only=read_only, memory_limit=section.memory_limit)

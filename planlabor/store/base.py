@@ -13,13 +13,15 @@ import json
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pandas as pd
 import pyarrow as pa
 
-SCHEMA_VERSION = "1"
+from planlabor.store.migrations import SCHEMA_VERSION
+
+__all__ = ["SCHEMA_VERSION", "ImportRecord", "LayerInfo", "Store"]
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,10 @@ class ImportRecord:
 
 class Store(abc.ABC):
     """Abstract store.  Subclasses implement the primitives at the bottom."""
+
+    read_only: bool = False
+    #: who acts (audit): ``PLANLABOR_USER`` or the login name; the server sets the signed-in user
+    actor: str = ""
 
     # ------------------------------------------------------------------ layers
     def put_layer(self, layer: LayerInfo) -> None:
@@ -152,6 +158,13 @@ class Store(abc.ABC):
         return int(df["n"].iloc[0])
 
     def log_import(self, rec: ImportRecord) -> None:
+        """One line of the import log (and of the audit trail), inside the caller's transaction."""
+        self.audit(
+            "import",
+            rec.file or rec.layer_id or rec.kind,
+            import_id=rec.import_id,
+            details={"art": rec.kind, "ebene": rec.layer_id, "werte": rec.values_imported},
+        )
         self.execute(
             "INSERT INTO imports VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
@@ -181,7 +194,6 @@ class Store(abc.ABC):
         message: str = "",
     ) -> int:
         """Log a new import inside the caller's transaction; returns its number."""
-        from datetime import UTC
 
         import_id = self.next_id("imports", "import_id")
         self.log_import(
@@ -237,7 +249,7 @@ class Store(abc.ABC):
         df = self.query_with(
             """SELECT count(*) AS n FROM (SELECT DISTINCT layer_id, variable, period FROM observations
             WHERE superseded_by IS NULL AND (layer_id, variable, period) IN
-            (SELECT layer_id, variable, period FROM _pl_slices))""",
+            (SELECT layer_id, variable, period FROM _pl_slices)) AS s""",
             {"_pl_slices": slices},
         )
         return int(df["n"].iloc[0])
@@ -271,7 +283,6 @@ class Store(abc.ABC):
         (missing values without a flag get ``fehlend``); ``file`` and ``sha256`` name the
         input file where the values were computed from one.  Returns the import number.
         """
-        from datetime import UTC
 
         value = pd.to_numeric(frame["value"], errors="coerce").astype("float64")
         missing = value.isna().to_numpy()
@@ -452,7 +463,86 @@ class Store(abc.ABC):
             params,
         )
 
+    # ------------------------------------------------------------------ audit
+    def audit(
+        self,
+        action: str,
+        subject: str | None = None,
+        import_id: int | None = None,
+        details: dict[str, Any] | None = None,
+    ) -> None:
+        """Record who did what (``import``, ``revert``, ``compute``, ``publish``, ``copy``, …) and
+        when, in the caller's transaction (:mod:`planlabor.store.audit` reads it)."""
+        from planlabor.store.audit import actor_name
+
+        with self.transaction():
+            n = self.next_id("audit", "audit_id")
+            self.execute(
+                "INSERT INTO audit VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    n,
+                    datetime.now(UTC).replace(tzinfo=None),
+                    self.actor or actor_name(),
+                    self.db_user(),
+                    action,
+                    subject,
+                    import_id,
+                    json.dumps(details or {}, ensure_ascii=False, default=str),
+                ],
+            )
+
+    # ------------------------------------------------------ backend specifics
+    def hash_key(self, *columns: str) -> str | None:
+        """A 64-bit hash of ``columns`` to join on (verified against the full key), or None
+        where the backend joins the text keys as fast (compute uses the exact join then)."""
+        return f"hash({', '.join(columns)})"
+
+    def replace_rows(
+        self,
+        table_name: str,
+        select_sql: str,
+        tables: dict[str, pa.Table],
+        params: Sequence[Any] | None = None,
+    ) -> None:
+        """Replace all rows of a table by the rows of ``select_sql`` (columns in table order)."""
+        self.execute_with(f"CREATE OR REPLACE TABLE {table_name} AS {select_sql}", tables, params)
+
+    def analyze(self, table_name: str) -> None:
+        """Refresh the planner's statistics of a table just filled (a no-op where the backend
+        needs none)."""
+        return None
+
+    def generation(self) -> str | None:
+        """A value that changes with every committed change (None: the backend has none; the
+        server then watches the store's files)."""
+        return None
+
+    def db_user(self) -> str | None:
+        """The database user (None for an embedded store)."""
+        return None
+
+    def has_table(self, name: str) -> bool:
+        df = self.query_df(
+            "SELECT count(*) AS n FROM information_schema.tables "
+            "WHERE table_name = ? AND table_schema = current_schema()",
+            [name],
+        )
+        return int(df["n"].iloc[0]) > 0
+
+    @staticmethod
+    def table_names() -> list[str]:
+        """The tables of ``schema.sql`` in order (views left out)."""
+        import re
+
+        from planlabor.store.migrations import schema_sql
+
+        return re.findall(r"CREATE TABLE IF NOT EXISTS (\w+)", schema_sql())
+
     # ----------------------------------------------------- backend primitives
+    @abc.abstractmethod
+    def script(self, sql: str) -> None:
+        """Run the statements of a DDL script written in ``schema.sql``'s dialect."""
+
     @abc.abstractmethod
     def execute(self, sql: str, params: Sequence[Any] | None = None) -> None:
         """Run one statement."""

@@ -10,7 +10,6 @@ import re
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -19,8 +18,9 @@ import pandas as pd
 import pyarrow as pa
 
 from planlabor.errors import StoreError
-from planlabor.store.base import SCHEMA_VERSION, Store
+from planlabor.store.base import Store
 from planlabor.store.guard import finite_params, finite_table
+from planlabor.store.migrations import ensure_schema
 
 _tmp_counter = itertools.count()
 _log = logging.getLogger("planlabor.sql")
@@ -137,11 +137,11 @@ class DuckDBStore(Store):
             self._ensure_schema()
 
     def _ensure_schema(self) -> None:
-        sql = resources.files("planlabor.store").joinpath("schema.sql").read_text(encoding="utf-8")
-        self.con.execute(sql)
-        self.con.execute(
-            "INSERT INTO meta VALUES ('schema_version', ?) ON CONFLICT (key) DO NOTHING", [SCHEMA_VERSION]
-        )
+        with self.transaction():
+            ensure_schema(self)
+
+    def script(self, sql: str) -> None:
+        _run(self.con, sql, None)
 
     def execute(self, sql: str, params: Sequence[Any] | None = None) -> None:
         _run(self.con, sql, params)

@@ -1,4 +1,5 @@
--- planlabor store schema (version 1). Plain SQL shared by all backends.
+-- planlabor store schema (version: store/migrations.py). Plain SQL shared by all backends
+-- (PostgreSQL: types translated by store/pgsql.py; its extras in postgres.sql).
 CREATE TABLE IF NOT EXISTS meta (
     key VARCHAR PRIMARY KEY,
     value VARCHAR
@@ -181,6 +182,17 @@ CREATE TABLE IF NOT EXISTS controlling_targets (
     direction VARCHAR,
     contract VARCHAR,
     superseded_by INTEGER
+);
+-- Who imported, changed, reverted, computed or published what and when (issue 18).
+CREATE TABLE IF NOT EXISTS audit (
+    audit_id BIGINT NOT NULL,
+    happened_at TIMESTAMP NOT NULL,
+    actor VARCHAR,
+    db_user VARCHAR,
+    action VARCHAR NOT NULL,
+    subject VARCHAR,
+    import_id INTEGER,
+    details VARCHAR
 );
 -- display names of a layer for one area and for several ("Planungsraum" / "Planungsräume")
 CREATE TABLE IF NOT EXISTS layer_names (

@@ -1,0 +1,348 @@
+"""The PostgreSQL/PostGIS store's own features (issue 18), on the real cluster of scripts/test-postgres.sh.
+
+Run by ``make test`` in its ``--backend postgres`` run (marker ``postgres_only``); everything
+else of the suite runs there on PostgreSQL too.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import threading
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import psycopg
+import pytest
+from click.testing import CliRunner
+
+from planlabor.atlas.data import meta_payload, source_of, values_payload
+from planlabor.cli import cli
+from planlabor.errors import ConfigError, StoreError
+from planlabor.io.importer import ImportOptions
+from planlabor.store.audit import audit_rows
+from planlabor.store.copy import copy_workspace, fingerprints
+from planlabor.store.pgurl import StoreUrl
+from planlabor.store.postgres import PostgresStore
+from planlabor.store.publish import publish_views
+from planlabor.workspace import Workspace
+from tests import pg
+from tests.conftest import GRID_CATALOG, add_grid_areas, write
+from tests.test_indicators import DATA_2021
+
+pytestmark = pytest.mark.postgres_only
+
+
+def _url(schema: str | None = None) -> str:
+    return pg.with_schema(pg.require_url(), schema or pg.PREFIX + "*")
+
+
+def _duck_ws(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest) -> Workspace:
+    monkeypatch.delenv("PLANLABOR_STORE", raising=False)
+    w: Workspace = request.getfixturevalue("grid_ws")
+    assert w.config.store.backend == "duckdb"
+    w.import_table(
+        write(tmp_path / "d.csv", DATA_2021),
+        ImportOptions(layer="gebiet", period="2021", missing_values={"": "fehlend"}),
+    )
+    w.compute()
+    return w
+
+
+def _data(fp: dict[str, tuple[int, str]]) -> dict[str, tuple[int, str]]:
+    """Fingerprints without the audit trail (a copy adds its own entry there)."""
+    return {k: v for k, v in fp.items() if k != "audit"}
+
+
+def _atlas(ws: Workspace) -> dict[str, Any]:
+    src = source_of(ws)
+    out: dict[str, Any] = {"meta": {k: v for k, v in meta_payload(src).items() if k != "generated"}}
+    for layer in ("stadt", "bezirk", "gebiet"):
+        out[layer] = values_payload(src, layer)
+    return out
+
+
+def test_init_with_store_url_keeps_password_out(tmp_path: Path) -> None:
+    res = CliRunner().invoke(cli, ["init", str(tmp_path / "a"), "--store", _url()])
+    assert res.exit_code == 0, res.output
+    text = (tmp_path / "a" / "planlabor.toml").read_text(encoding="utf-8")
+    assert 'backend = "postgres"' in text and f"schema={pg.PREFIX}" in text and f"{pg.PREFIX}*" not in text
+    ws = Workspace.open(tmp_path / "a")
+    assert ws.store.query_df("SELECT value FROM meta WHERE key = 'schema_version'")["value"][0] == "2"
+    ws.close()
+    with pytest.raises(ConfigError, match="Passwort"):
+        StoreUrl.parse("postgresql://anna:geheim@db/sozial")
+    # a second workspace in the same schema is refused, the folder is not made
+    schema = text.split("schema=")[1].split('"')[0]
+    res = CliRunner().invoke(cli, ["init", str(tmp_path / "b"), "--store", _url(schema)])
+    assert res.exit_code != 0 and "schon einen Arbeitsbereich" in res.output
+    assert not (tmp_path / "b").exists()
+
+
+def test_copy_to_postgres_and_back_is_identical(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
+) -> None:
+    src = _duck_ws(tmp_path, monkeypatch, request)
+    want = fingerprints(src.store)
+    assert want["observations"][0] > 0 and want["indicator_data"][0] > 0 and want["areas"][0] == 7
+    server = copy_workspace(src, _url(), tmp_path / "server")
+    assert server.tables == want and server.target.startswith("postgresql://")
+    on_pg = Workspace.open(server.folder)
+    assert on_pg.config.store.backend == "postgres"
+    assert _data(fingerprints(on_pg.store)) == _data(want)
+    assert fingerprints(on_pg.store)["audit"][0] == want["audit"][0] + 1
+    assert _atlas(on_pg) == _atlas(src)
+    back = copy_workspace(on_pg, str(tmp_path / "zurueck"))
+    back_ws = Workspace.open(back.folder)
+    assert back_ws.config.store.backend == "duckdb"
+    assert _data(fingerprints(back_ws.store)) == _data(want)
+    assert _atlas(back_ws) == _atlas(src)
+    # the same export files from all three
+    for w, name in ((src, "a"), (on_pg, "b"), (back_ws, "c")):
+        out = str(tmp_path / f"{name}.csv")
+        args = ["-C", str(w.root), "export", "--layer", "gebiet", "--format", "csv", "--public", "--out", out]
+        res = CliRunner().invoke(cli, args)
+        assert res.exit_code == 0, res.output
+    a = (tmp_path / "a.csv").read_bytes()
+    assert a == (tmp_path / "b.csv").read_bytes() == (tmp_path / "c.csv").read_bytes()
+    # the copy is in the audit trail of the new store
+    assert audit_rows(on_pg.store, limit=1)[0]["aktion"] == "copy"
+    on_pg.close()
+    back_ws.close()
+
+
+def test_concurrent_imports_lose_nothing(tmp_path: Path) -> None:
+    ws = Workspace.init(tmp_path / "w", store=_url())
+    url = StoreUrl.parse(ws.config.store.url or "")
+    ws.close()
+    errors: list[BaseException] = []
+
+    def importer(k: int) -> None:
+        try:
+            w = Workspace.open(tmp_path / "w")
+            frame = (
+                __import__("pandas")
+                .DataFrame(
+                    {
+                        "layer_id": "x",
+                        "area_id": [f"a{i}" for i in range(50)],
+                        "variable": f"v{k}",
+                        "period": "2021",
+                    }
+                )
+                .assign(value=float(k))
+            )
+            for _ in range(3):
+                w.store.record_observations("observations", "x", frame, {})
+            w.close()
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=importer, args=(k,)) for k in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    store = PostgresStore(url)
+    log = store.imports()
+    assert sorted(log["import_id"]) == list(range(1, 13))  # twelve imports, no number twice
+    cur = store.query_df(
+        "SELECT variable, count(*) AS n FROM observations WHERE superseded_by IS NULL GROUP BY 1"
+    )
+    assert dict(zip(cur["variable"], cur["n"], strict=True)) == {f"v{k}": 50 for k in range(4)}
+    assert len([r for r in audit_rows(store) if r["aktion"] == "import"]) == 12
+    store.close()
+
+
+def test_conflict_message_names_the_holder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    ws = Workspace.init(tmp_path / "w", store=_url())
+    url = StoreUrl.parse(ws.config.store.url or "")
+    ws.close()
+    monkeypatch.setattr("planlabor.store.postgres.LOCK_WAIT", 0.3)
+    first, second = PostgresStore(url), PostgresStore(url)
+    with first.transaction():
+        first.execute("INSERT INTO meta VALUES ('x', '1')")
+        with pytest.raises(StoreError, match=r"wird gerade von .* geändert") as exc:
+            second.execute("INSERT INTO meta VALUES ('y', '1')")
+        assert "erneut" in (exc.value.hint or "")
+    second.execute("INSERT INTO meta VALUES ('y', '1')")  # free again
+    assert set(second.query_df("SELECT key FROM meta")["key"]) >= {"x", "y"}
+    first.close()
+    second.close()
+
+
+def test_revert_and_compute_in_audit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, request: Any) -> None:
+    src = _duck_ws(tmp_path, monkeypatch, request)
+    monkeypatch.setenv("PLANLABOR_USER", "anna")
+    server = Workspace.open(copy_workspace(src, _url(), tmp_path / "s").folder)
+    server.import_table(
+        write(tmp_path / "e.csv", DATA_2021.replace(";100;", ";110;")),
+        ImportOptions(layer="gebiet", period="2021", missing_values={"": "fehlend"}),
+    )
+    log = server.store.imports()
+    first = int(log[log["kind"] == "observations"]["import_id"].min())
+    server.revert(first)
+    server.compute()
+    rows = audit_rows(server.store)
+    assert [r["aktion"] for r in rows[:3]] == ["compute", "revert", "import"]
+    assert {r["wer"] for r in rows[:3]} == {"anna"} and rows[0]["datenbankbenutzer"] == "planlabor"
+    res = CliRunner().invoke(cli, ["-C", str(server.root), "audit", "--limit", "3"])
+    assert res.exit_code == 0 and "zurückgenommen" in res.output and "anna" in res.output
+    server.close()
+
+
+def _login(role: str, password: str) -> psycopg.Connection:
+    with pg.admin() as con:
+        con.execute(f"DROP ROLE IF EXISTS {role}")
+        con.execute(f"CREATE ROLE {role} LOGIN PASSWORD '{password}'")
+    tcp = os.environ["PLANLABOR_TEST_PG_TCP"].replace("planlabor@", f"{role}:{password}@")
+    return psycopg.connect(tcp, autocommit=True)
+
+
+def test_published_views_only(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, request: Any) -> None:
+    src = _duck_ws(tmp_path, monkeypatch, request)
+    server = Workspace.open(copy_workspace(src, _url(), tmp_path / "s").folder)
+    report = publish_views(server)
+    assert report.views == {"bezirk": 2, "gebiet": 4, "stadt": 1}
+    schema = server.store.schema  # type: ignore[attr-defined]
+    reader = _login("qgis_leser", "lesen-123")
+    with pg.admin() as con:
+        con.execute(f'GRANT "{report.role}" TO qgis_leser')
+    cols = [
+        r[0]
+        for r in reader.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_schema = %s AND table_name = 'gebiet'",
+            [report.schema],
+        ).fetchall()
+    ]
+    assert "intern" not in cols and "sgb2_quote" in cols and "geom" in cols
+    rows = reader.execute(
+        f"SELECT gebiet, zeitraum, sgb2_quote, sgb2_quote_hinweis, einwohner, ST_SRID(geom) "
+        f'FROM "{report.schema}".gebiet ORDER BY gebiet'
+    ).fetchall()
+    # A1: 2 of 100 (below min_count 3): suppressed as in the public atlas; inhabitants shown
+    assert rows[0][:2] == ("A1", "2021") and rows[0][2] is None and rows[0][3] == "gesperrt"
+    assert [r[4] for r in rows] == [100.0, 300.0, 50.0, 0.0] and rows[1][5] == 25833
+    public = values_payload(source_of(server), "gebiet")["indicators"]["sgb2_quote"]["2021"]["v"]
+    assert [r[2] for r in rows] == [None if v is None else pytest.approx(v) for v in public]
+    for table in ("observations", "indicator_data", "indicator_values", "audit", "published_values", "areas"):
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            reader.execute(f'SELECT 1 FROM "{schema}".{table} LIMIT 1')
+    visible = reader.execute(
+        "SELECT table_schema, table_name FROM information_schema.tables "
+        "WHERE table_schema NOT IN ('pg_catalog', 'information_schema', 'public')"
+    ).fetchall()
+    assert sorted(visible) == [(report.schema, v) for v in ("bezirk", "gebiet", "stadt")]
+    reader.close()
+    server.close()
+
+
+POSTGIS_OWN = {"spatial_ref_sys", "geometry_columns", "geography_columns"}
+
+
+@pytest.mark.slow
+def test_qgis_lists_the_views_and_nothing_else(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, request: Any
+) -> None:
+    src = _duck_ws(tmp_path, monkeypatch, request)
+    server = Workspace.open(copy_workspace(src, _url(), tmp_path / "s").folder)
+    report = publish_views(server)
+    _login("qgis_karte", "karte-123").close()
+    with pg.admin() as con:
+        con.execute(f'GRANT "{report.role}" TO qgis_karte')
+    tcp = urlsplit(os.environ["PLANLABOR_TEST_PG_TCP"])
+    conninfo = (
+        f"dbname='{tcp.path.lstrip('/')}' host={tcp.hostname} port={tcp.port} user='qgis_karte' "
+        "password='karte-123' sslmode=disable"
+    )
+    script = Path(__file__).parent / "qgis_list_pg.py"
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "HOME": str(tmp_path)}
+    done = subprocess.run(
+        ["/usr/bin/python3", str(script), conninfo], capture_output=True, text=True, env=env, timeout=300
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    listed = json.loads(done.stdout.strip().splitlines()[-1])
+    own = [t for t in listed["tables"] if t[0] != "public"]
+    assert own == [[report.schema, v, "geom", [25833]] for v in ("bezirk", "gebiet", "stadt")]
+    assert {t[1] for t in listed["tables"] if t[0] == "public"} <= POSTGIS_OWN
+    gebiet = listed["features"][f"{report.schema}.gebiet"]
+    assert gebiet["valid"] and gebiet["count"] == 4
+    assert {"gebiet", "zeitraum", "sgb2_quote", "sgb2_quote_hinweis"} <= set(gebiet["fields"])
+    assert "intern" not in gebiet["fields"]
+    server.close()
+
+
+@pytest.mark.slow
+def test_serve_workers_with_two_planners_writing(tmp_path: Path) -> None:
+    """'serve --workers 2' on PostgreSQL while two planners import (different periods) and compute
+    at the same time: both imports are kept, the server's workers show the new values."""
+    import sys
+    import time
+
+    import httpx
+
+    from tests.attack import free_port, wait_http
+
+    exe = Path(sys.executable).parent / "planlabor"
+    src = Workspace.init(tmp_path / "w", store=_url(), catalog_text=GRID_CATALOG)
+    root = src.root
+    src.close()
+    base_ws = Workspace.open(root)
+    add_grid_areas(base_ws, tmp_path)
+    base_ws.close()
+    port = free_port()
+    log = (tmp_path / "serve.log").open("w")
+    server = subprocess.Popen(
+        [str(exe), "-C", str(root), "serve", "--workers", "2", "--port", str(port)], stdout=log, stderr=log
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_http(base + "/api/layers", 240)  # two processes importing the libraries at once
+        files = []
+        for k, year in enumerate(("2021", "2022")):
+            f = write(tmp_path / f"{year}.csv", DATA_2021.replace("A1;100;", f"A1;{100 + k};"))
+            files.append((f, year))
+        procs = [
+            subprocess.Popen(
+                [str(exe), "-C", str(root), "import", str(f), "--layer", "gebiet", "--period", year],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                env={**os.environ, "PLANLABOR_USER": f"planer{year}"},
+            )
+            for f, year in files
+        ]
+        for p in procs:
+            _out, err = p.communicate(timeout=300)
+            assert p.returncode == 0, err.decode()
+        computes = [
+            subprocess.Popen([str(exe), "-C", str(root), "compute"], stderr=subprocess.PIPE) for _ in range(2)
+        ]
+        for p in computes:
+            assert p.wait(timeout=300) == 0, p.stderr.read().decode() if p.stderr else ""
+        for _ in range(150):
+            r = httpx.get(base + "/api/values?layer=gebiet&indicator=einwohner&period=2022")
+            if r.status_code == 200:
+                a1 = {v["area_id"]: v["value"] for v in r.json()["values"]}["A1"]
+                if a1 == 101:
+                    break
+            time.sleep(0.2)
+        assert r.status_code == 200 and a1 == 101
+        r21 = httpx.get(base + "/api/values?layer=gebiet&indicator=einwohner&period=2021").json()
+        assert {v["area_id"]: v["value"] for v in r21["values"]}["A1"] == 100
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        log.close()
+    w = Workspace.open(root)
+    rows = audit_rows(w.store)
+    assert {
+        r["wer"] for r in rows if r["aktion"] == "import" and r["details"].get("art") == "observations"
+    } == {
+        "planer2021",
+        "planer2022",
+    }
+    assert [r["aktion"] for r in rows].count("compute") == 2
+    w.close()
