@@ -1,0 +1,318 @@
+"""Shortest paths on the street network with scipy's compiled Dijkstra (``scipy.sparse.csgraph``).
+
+A network (:class:`Network`) holds the nodes (in the workspace CRS) and edges of all profiles;
+:meth:`Network.graph` builds the directed graph of one profile and cost (metres or minutes) as
+compressed sparse rows.  Bounded searches ("everything within 10 minutes") run on a window of
+the graph only: a path of cost ``c`` never leaves the disc of radius ``c × v_max`` around its
+start (an edge is never shorter than the straight line between its ends), so the nodes outside
+that disc cannot change the result.  Nodes are sorted by grid cell, which makes every window a
+few contiguous ranges of rows; cutting it out costs time in proportion to the window, and
+Dijkstra's set-up per start node (linear in the graph size) shrinks with it.  See
+``docs/architektur.md`` for the measured comparison with pandana and networkx.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+
+from planlabor.errors import InputError
+from planlabor.network.chains import aranges, cheapest, contract, direct
+from planlabor.network.profiles import PROFILES, Profile
+
+Unit = Literal["m", "min"]
+CELL_M = 250.0  # grid cell for the node order
+BATCH = 128  # start nodes per Dijkstra call (rows of the dense result)
+TILE = 4.0  # start points are grouped in grid tiles of TILE × the search radius
+
+
+@dataclass
+class Window:
+    """A cut-out of a graph: ``nodes`` (ids, ascending) and the graph between them (local ids)."""
+
+    nodes: np.ndarray
+    csr: Any
+
+    def local(self, ids: np.ndarray) -> np.ndarray:
+        """Local id of each id, -1 where it lies outside the window."""
+        if not len(self.nodes):
+            return np.full(len(ids), -1, dtype=np.int64)
+        pos = np.minimum(np.searchsorted(self.nodes, ids), len(self.nodes) - 1)
+        return np.where(self.nodes[pos] == ids, pos, -1)
+
+
+@dataclass
+class Network:
+    """Nodes and edges of all profiles, nodes sorted by grid cell (see module description)."""
+
+    xy: np.ndarray  # (N, 2) workspace CRS
+    u: np.ndarray
+    v: np.ndarray
+    length: np.ndarray  # metres along the ground
+    codes: dict[str, np.ndarray]  # profile → 0 closed, 1 u→v, 2 v→u, 3 both
+    car_kmh: np.ndarray
+    crs: str
+    import_id: int = 0
+    scale: float = 1.0  # max (straight line in the CRS / ground length): bounds the windows
+    _graphs: dict[tuple[Any, ...], Graph] = field(default_factory=dict, repr=False)
+    _grid: _Grid | None = field(default=None, repr=False)
+
+    @classmethod
+    def build(
+        cls,
+        xy: np.ndarray,
+        u: np.ndarray,
+        v: np.ndarray,
+        length: np.ndarray,
+        codes: dict[str, np.ndarray],
+        car_kmh: np.ndarray,
+        crs: str,
+        import_id: int = 0,
+    ) -> Network:
+        """Sort the nodes by grid cell and renumber the edges accordingly."""
+        xy = np.asarray(xy, dtype=float)
+        cell = np.floor((xy - xy.min(axis=0)) / CELL_M).astype(np.int64)
+        order = np.lexsort((cell[:, 0], cell[:, 1]))
+        rank = np.empty_like(order)
+        rank[order] = np.arange(len(order))
+        u, v = rank[np.asarray(u)], rank[np.asarray(v)]
+        xy = xy[order]
+        straight = np.hypot(*(xy[u] - xy[v]).T)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratio = np.where(length > 0, straight / length, 1.0)
+        scale = float(max(np.nanmax(ratio, initial=1.0), 1.0)) * 1.001
+        length = np.asarray(length, float)
+        return cls(xy, u, v, length, codes, np.asarray(car_kmh, float), crs, import_id, scale)
+
+    @property
+    def grid(self) -> _Grid:
+        if self._grid is None:
+            self._grid = _Grid(self.xy)
+        return self._grid
+
+    def graph(self, profile: str | Profile, unit: Unit = "m", kmh: float | None = None) -> Graph:
+        """The directed graph of one profile, costs in metres or minutes (cached)."""
+        p = profile if isinstance(profile, Profile) else PROFILES[profile]
+        key = (p.id, unit, kmh)
+        if key not in self._graphs:
+            self._graphs[key] = Graph(self, p, unit, kmh)
+        return self._graphs[key]
+
+
+class _Grid:
+    """Ranges of the nodes of each grid cell (nodes sorted by cell row, then column)."""
+
+    def __init__(self, xy: np.ndarray, origin: np.ndarray | None = None) -> None:
+        self.origin = origin if origin is not None else (xy.min(axis=0) if len(xy) else np.zeros(2))
+        cell = np.floor((xy - self.origin) / CELL_M).astype(np.int64)
+        self.ncols = int(cell[:, 0].max()) + 1 if len(xy) else 1
+        self.nrows = int(cell[:, 1].max()) + 1 if len(xy) else 1
+        key = cell[:, 1] * self.ncols + cell[:, 0]
+        self.start = np.searchsorted(key, np.arange(self.ncols * self.nrows + 1))
+
+    def ranges(self, lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Node ranges [start, end) covering the box lo–hi (non-empty ranges only)."""
+        top = [self.ncols - 1, self.nrows - 1]
+        c0 = np.clip(np.floor((lo - self.origin) / CELL_M).astype(np.int64), 0, top)
+        c1 = np.clip(np.floor((hi - self.origin) / CELL_M).astype(np.int64), 0, top)
+        rows = np.arange(c0[1], c1[1] + 1)
+        starts = self.start[rows * self.ncols + c0[0]]
+        ends = self.start[rows * self.ncols + c1[0] + 1]
+        keep = ends > starts
+        return starts[keep], ends[keep]
+
+
+def cut(csr: Any, grid: _Grid, lo: np.ndarray, hi: np.ndarray, extra: int = 0) -> Window:
+    """The graph restricted to the nodes in the box lo–hi (edges leaving it dropped), with
+    ``extra`` empty rows appended (for start points)."""
+    import scipy.sparse as sp
+
+    starts, ends = grid.ranges(lo, hi)
+    nodes = aranges(starts, ends)
+    ip = csr.indptr
+    pos = aranges(ip[starts], ip[ends])
+    to_local = np.full(csr.shape[0], -1, dtype=np.int64)
+    to_local[nodes] = np.arange(len(nodes))
+    local = to_local[csr.indices[pos]]
+    ok = local >= 0
+    deg = ip[nodes + 1] - ip[nodes]
+    indptr = np.r_[0, np.cumsum(ok)][np.r_[0, np.cumsum(deg)]]
+    indptr = np.r_[indptr, np.full(extra, indptr[-1])]
+    size = len(nodes) + extra
+    return Window(nodes, sp.csr_array((csr.data[pos][ok], local[ok], indptr), shape=(size, size)))
+
+
+@dataclass
+class Batch:
+    """A bounded search from some start points: costs at the junctions of a window; :meth:`at`
+    gives the cost at any node (``inf`` beyond the budget)."""
+
+    graph: Graph
+    sources: np.ndarray  # indices into the caller's points
+    nodes: np.ndarray  # their nodes
+    offsets: np.ndarray  # their access legs
+    window: Window  # junction window
+    jdist: np.ndarray  # (sources, window junctions)
+    budget: float
+    reverse: bool
+
+    def at(self, nodes: np.ndarray) -> np.ndarray:
+        """Cost between each start point and each node (``reverse``: from the node)."""
+        ch = self.graph.chains
+        att_j, att_c = (ch.out_j, ch.out_c) if self.reverse else (ch.in_j, ch.in_c)
+        out = np.full((len(self.sources), len(nodes)), np.inf)
+        for slot in (0, 1):
+            loc = self.window.local(np.where(att_j[nodes, slot] >= 0, att_j[nodes, slot], -1))
+            ok = (loc >= 0) & (att_j[nodes, slot] >= 0)
+            out[:, ok] = np.minimum(out[:, ok], self.jdist[:, loc[ok]] + att_c[nodes[ok], slot])
+        s, t, gap = direct(ch, self.nodes, nodes, self.reverse)
+        np.minimum.at(out, (s, t), gap + self.offsets[s])
+        out[out > self.budget] = np.inf
+        return out
+
+
+class Graph:
+    """One profile's graph with costs in metres or minutes: all nodes (for cut-outs and
+    checks) and the contracted junction graph (for searches), the main component, attachment
+    of points."""
+
+    def __init__(self, net: Network, profile: Profile, unit: Unit, kmh: float | None) -> None:
+        import scipy.sparse as sp
+        from scipy.sparse.csgraph import connected_components
+
+        self.net, self.profile, self.unit = net, profile, unit
+        speed = kmh or profile.kmh
+        code = net.codes[profile.id]
+        fwd, bwd = (code & 1) > 0, (code & 2) > 0
+        rows = np.concatenate([net.u[fwd], net.v[bwd]])
+        cols = np.concatenate([net.v[fwd], net.u[bwd]])
+        length = np.concatenate([net.length[fwd], net.length[bwd]])
+        if unit == "m":
+            cost, self.vmax, self.access = length, 1.0, 1.0  # straight metres per cost; cost per metre
+        else:
+            edge_kmh = (
+                np.full(len(length), speed) if speed else np.concatenate([net.car_kmh[fwd], net.car_kmh[bwd]])
+            )
+            cost = length / (edge_kmh / 3.6) / 60.0
+            self.vmax = float(edge_kmh.max(initial=1.0)) / 3.6 * 60.0
+            self.access = 1.0 / ((kmh or profile.access_kmh) / 3.6) / 60.0
+        n = len(net.xy)
+        ok = rows != cols
+        rows, cols, cost = cheapest(rows[ok], cols[ok], cost[ok])
+        self.fwd = sp.csr_array((cost, (rows, cols)), shape=(n, n))
+        self.rev = sp.csr_array((cost, (cols, rows)), shape=(n, n))
+        n_comp, labels = connected_components(self.fwd, directed=True, connection="strong")
+        sizes = np.bincount(labels, minlength=n_comp)
+        self.main = np.nonzero(labels == int(np.argmax(sizes)))[0] if len(rows) else np.zeros(0, np.int64)
+        self.chains = contract(rows, cols, cost, n)
+        self.jgrid = _Grid(net.xy[self.chains.junctions], net.grid.origin)
+        self._tree: Any = None
+
+    @property
+    def n_edges(self) -> int:
+        return int(self.fwd.nnz)
+
+    def attach(self, xy: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Nearest node of the main component for each point: node ids, access cost, metres."""
+        from scipy.spatial import cKDTree
+
+        if len(self.main) == 0:
+            raise InputError(
+                f"Das Netz hat keine Wege für das Verkehrsmittel {self.profile.name!r}.",
+                hint="Importieren Sie einen OSM-Auszug mit Straßen und Wegen ('planlabor network import').",
+            )
+        if self._tree is None:
+            self._tree = cKDTree(self.net.xy[self.main])
+        metres, idx = self._tree.query(np.asarray(xy, dtype=float).reshape(-1, 2), k=1)
+        return self.main[idx], metres * self.access, metres
+
+    def radius(self, budget: float) -> float:
+        """Straight-line metres that a path of cost ``budget`` cannot exceed."""
+        return budget * self.vmax * self.net.scale + 1.0
+
+    def groups(self, xy: np.ndarray, radius: float, batch: int = BATCH) -> Iterator[np.ndarray]:
+        """Indices of the points, in groups of nearby points (grid tiles of about ``radius``)."""
+        tile = max(TILE * radius, 2 * CELL_M)
+        key = np.floor((xy - xy.min(axis=0)) / tile).astype(np.int64)
+        order = np.lexsort((key[:, 0], key[:, 1]))
+        bounds = np.r_[0, np.nonzero(np.any(np.diff(key[order], axis=0) != 0, axis=1))[0] + 1, len(order)]
+        for a, b in itertools.pairwise(bounds):
+            for c in range(a, b, batch):
+                yield order[c : min(b, c + batch)]
+
+    def bounded(self, xy: np.ndarray, budget: float, reverse: bool = False) -> Iterator[Batch]:
+        """Costs from (``reverse``: to) each point up to ``budget``, in batches of nearby points."""
+        from scipy.sparse.csgraph import dijkstra
+
+        xy = np.asarray(xy, dtype=float).reshape(-1, 2)
+        nodes, offset, _ = self.attach(xy)
+        radius = self.radius(budget)
+        ch = self.chains
+        att_j, att_c = (ch.in_j, ch.in_c) if reverse else (ch.out_j, ch.out_c)
+        node_xy = self.net.xy[nodes]
+        for members in self.groups(node_xy, radius):
+            pts = node_xy[members]
+            m = len(members)
+            win = cut(ch.rev if reverse else ch.fwd, self.jgrid, pts.min(0) - radius, pts.max(0) + radius, m)
+            k = len(win.nodes)
+            loc = win.local(np.maximum(att_j[nodes[members]], 0))
+            ok = (loc >= 0) & (att_j[nodes[members]] >= 0)
+            row, slot = np.nonzero(ok)
+            _add_rows(win, k + row, loc[row, slot], att_c[nodes[members]][row, slot] + offset[members][row])
+            dist = dijkstra(win.csr, directed=True, indices=k + np.arange(m), limit=budget)[:, :k]
+            yield Batch(self, members, nodes[members], offset[members], win, dist, budget, reverse)
+
+    def within(
+        self, origins: np.ndarray, destinations: np.ndarray, max_cost: float
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """All (origin, destination, cost) with cost from origin to destination ≤ ``max_cost``."""
+        o_nodes, o_off, _ = self.attach(origins)
+        oi, dj, cost = [], [], []
+        for bat in self.bounded(destinations, max_cost, reverse=True):
+            d = bat.at(o_nodes) + o_off
+            k, m = np.nonzero(d <= max_cost)
+            oi.append(m)
+            dj.append(bat.sources[k])
+            cost.append(d[k, m])
+        if not oi:
+            return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0)
+        return np.concatenate(oi), np.concatenate(dj), np.concatenate(cost)
+
+    def nearest(self, origins: np.ndarray, destinations: np.ndarray) -> np.ndarray:
+        """Cost from each origin to its nearest destination (one search from all destinations)."""
+        import scipy.sparse as sp
+        from scipy.sparse.csgraph import dijkstra
+
+        o_nodes, o_off, _ = self.attach(origins)
+        d_nodes, d_off, _ = self.attach(destinations)
+        ch = self.chains
+        size = len(ch.junctions)
+        j, c = ch.in_j[d_nodes], ch.in_c[d_nodes] + d_off[:, None]
+        ok = j >= 0
+        _, cols, cost = cheapest(np.zeros(int(ok.sum()), np.int64), j[ok], c[ok])
+        virtual = sp.csr_array((cost, (np.zeros(len(cols), np.int64), cols)), shape=(1, size + 1))
+        graph = sp.csr_array(sp.vstack([sp.hstack([ch.rev, sp.csr_array((size, 1))]), virtual]))
+        jd = dijkstra(graph, directed=True, indices=size)[:size]
+        out = np.full(len(o_nodes), np.inf)
+        for slot in (0, 1):
+            oj = ch.out_j[o_nodes, slot]
+            val = np.where(oj >= 0, jd[np.maximum(oj, 0)] + ch.out_c[o_nodes, slot], np.inf)
+            np.minimum(out, val, out=out)
+        s, t, gap = direct(ch, d_nodes, o_nodes, reverse=True)
+        np.minimum.at(out, t, gap + d_off[s])
+        return out + o_off
+
+
+def _add_rows(win: Window, rows: np.ndarray, cols: np.ndarray, cost: np.ndarray) -> None:
+    """Add edges from the appended (empty) rows of a window to its nodes."""
+    import scipy.sparse as sp
+
+    csr = win.csr
+    rows, cols, cost = cheapest(rows, cols, cost)
+    indptr = csr.indptr.copy()
+    indptr[1:] += np.cumsum(np.bincount(rows, minlength=csr.shape[0]))
+    win.csr = sp.csr_array((np.r_[csr.data, cost], np.r_[csr.indices, cols], indptr), shape=csr.shape)
