@@ -160,17 +160,21 @@ class Batch:
     budget: float
     reverse: bool
 
-    def at(self, nodes: np.ndarray) -> np.ndarray:
-        """Cost between each start point and each node (``reverse``: from the node)."""
+    def at(self, nodes: np.ndarray, which: np.ndarray | None = None) -> np.ndarray:
+        """Cost between each start point (or those in ``which``) and each node (``reverse``:
+        from the node to the start point)."""
         ch = self.graph.chains
+        sel = np.arange(len(self.sources)) if which is None else np.asarray(which)
+        jdist = self.jdist[sel]
         att_j, att_c = (ch.out_j, ch.out_c) if self.reverse else (ch.in_j, ch.in_c)
-        out = np.full((len(self.sources), len(nodes)), np.inf)
+        out = np.full((len(sel), len(nodes)), np.inf)
         for slot in (0, 1):
-            loc = self.window.local(np.where(att_j[nodes, slot] >= 0, att_j[nodes, slot], -1))
-            ok = (loc >= 0) & (att_j[nodes, slot] >= 0)
-            out[:, ok] = np.minimum(out[:, ok], self.jdist[:, loc[ok]] + att_c[nodes[ok], slot])
-        s, t, gap = direct(ch, self.nodes, nodes, self.reverse)
-        np.minimum.at(out, (s, t), gap + self.offsets[s])
+            j = att_j[nodes, slot]
+            loc = self.window.local(j)
+            ok = (loc >= 0) & (j >= 0)
+            out[:, ok] = np.minimum(out[:, ok], jdist[:, loc[ok]] + att_c[nodes[ok], slot])
+        s, t, gap = direct(ch, self.nodes[sel], nodes, self.reverse)
+        np.minimum.at(out, (s, t), gap + self.offsets[sel][s])
         out[out > self.budget] = np.inf
         return out
 
