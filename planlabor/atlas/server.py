@@ -617,6 +617,9 @@ def create_app(
         }
         return Response(dumps(body), media_type="application/geo+json")
 
+    from planlabor.atlas.network_api import mount_network  # street network, internal view only
+
+    mount_network(app, src, public_view, check_csrf)
     return app
 
 

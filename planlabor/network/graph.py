@@ -282,9 +282,30 @@ class Graph:
             oi.append(m)
             dj.append(bat.sources[k])
             cost.append(d[k, m])
-        if not oi:
-            return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0)
-        return np.concatenate(oi), np.concatenate(dj), np.concatenate(cost)
+        o, d, c = self._same_node(origins, destinations, o_nodes)
+        keep = c <= max_cost
+        oi, dj, cost = [*oi, o[keep]], [*dj, d[keep]], [*cost, c[keep]]
+        frame = np.column_stack([np.concatenate(oi), np.concatenate(dj)]).astype(np.int64)
+        allc = np.concatenate(cost)
+        order = np.lexsort((allc, frame[:, 1], frame[:, 0]))  # a pair found twice: the cheaper cost
+        frame, allc = frame[order], allc[order]
+        first = np.r_[True, np.any(frame[1:] != frame[:-1], axis=1)][: len(allc)]
+        return frame[first, 0], frame[first, 1], allc[first]
+
+    def _same_node(
+        self, origins: np.ndarray, destinations: np.ndarray, o_nodes: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Origin–destination pairs that reach the network at the same node: there the straight
+        line between them (at the access speed) counts if it is shorter than both legs."""
+        origins = np.asarray(origins, dtype=float).reshape(-1, 2)
+        destinations = np.asarray(destinations, dtype=float).reshape(-1, 2)
+        d_nodes = self.attach(destinations)[0]
+        order = np.argsort(d_nodes, kind="stable")
+        lo = np.searchsorted(d_nodes[order], o_nodes, side="left")
+        hi = np.searchsorted(d_nodes[order], o_nodes, side="right")
+        o = np.repeat(np.arange(len(o_nodes)), hi - lo)
+        d = order[aranges(lo, hi)]
+        return o, d, np.hypot(*(origins[o] - destinations[d]).T) * self.access
 
     def nearest(self, origins: np.ndarray, destinations: np.ndarray) -> np.ndarray:
         """Cost from each origin to its nearest destination (one search from all destinations)."""
@@ -308,7 +329,10 @@ class Graph:
             np.minimum(out, val, out=out)
         s, t, gap = direct(ch, d_nodes, o_nodes, reverse=True)
         np.minimum.at(out, t, gap + d_off[s])
-        return out + o_off
+        out += o_off
+        o, _, c = self._same_node(origins, destinations, o_nodes)
+        np.minimum.at(out, o, c)
+        return out
 
 
 def _add_rows(win: Window, rows: np.ndarray, cols: np.ndarray, cost: np.ndarray) -> None:

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 
 from planlabor.errors import InputError, NotFoundError
@@ -49,7 +50,7 @@ def current_import(store: Store) -> int | None:
         return None
     df = store.query_df("SELECT max(import_id) AS i FROM network_edges")
     value = df["i"].iloc[0]
-    return None if value is None or value != value else int(value)
+    return None if pd.isna(value) else int(value)
 
 
 def import_network(store: Store, path: str | Path, crs: str) -> NetworkReport:
