@@ -15,6 +15,7 @@ BENCHES = {
     "atlas": "bench.bench_atlas",
     "reports": "bench.bench_reports",
     "fachthemen": "bench.bench_fachthemen",
+    "network": "bench.bench_network",
 }
 
 

@@ -32,6 +32,11 @@ class Chains:
     walk_ptr: np.ndarray  # inner nodes of walk w: walk_nodes[walk_ptr[w]:walk_ptr[w + 1]]
     walk_nodes: np.ndarray
     walk_cum: np.ndarray
+    by_end: tuple[np.ndarray, np.ndarray]  # walks ending at junction j: [1][[0][j]:[0][j + 1]]
+    by_start: tuple[np.ndarray, np.ndarray]  # walks starting at junction j
+    walk_start: np.ndarray  # junction index where each walk starts
+    walk_end: np.ndarray  # and ends
+    walk_total: np.ndarray  # its cost
 
 
 def aranges(starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
@@ -153,10 +158,18 @@ def _attachments(
     walk_of[y, slot], walk_pos[y, slot] = w, cum
     by_walk = np.lexsort((rec_c, rec_w))
     ptr = np.r_[0, np.cumsum(np.bincount(rec_w, minlength=len(start)))]
+    size = len(junctions)
     return Chains(
         junctions, fwd, rev, out_j, out_c, in_j, in_c, walk_of, walk_pos, ptr,
-        rec_n[by_walk], rec_c[by_walk],
+        rec_n[by_walk], rec_c[by_walk], _index(jidx[end], size), _index(jidx[start], size),
+        jidx[start], jidx[end], total,
     )  # fmt: skip
+
+
+def _index(keys: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """Positions grouped by key: ``order[ptr[k]:ptr[k + 1]]`` are the positions with key k."""
+    order = np.argsort(keys, kind="stable")
+    return np.r_[0, np.cumsum(np.bincount(keys, minlength=size))], order
 
 
 def direct(

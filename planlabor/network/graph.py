@@ -159,6 +159,7 @@ class Batch:
     jdist: np.ndarray  # (sources, window junctions)
     budget: float
     reverse: bool
+    _reached: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
 
     def at(self, nodes: np.ndarray, which: np.ndarray | None = None) -> np.ndarray:
         """Cost between each start point (or those in ``which``) and each node (``reverse``:
@@ -177,6 +178,58 @@ class Batch:
         np.minimum.at(out, (s, t), gap + self.offsets[sel][s])
         out[out > self.budget] = np.inf
         return out
+
+    def reached(self, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """All nodes within the budget of start point ``k`` and their costs."""
+        if self._reached is None:
+            self._reached = self._reach_all()
+        ks, nodes, cost = self._reached
+        a, b = np.searchsorted(ks, [k, k + 1])
+        return nodes[a:b], cost[a:b]
+
+    def _reach_all(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(start point, node, cost) of every node within the budget, for all start points at
+        once: the reached junctions, the inner nodes of the walks at them, and the nodes along
+        each start point's own walks; sorted by start point and node."""
+        ch = self.graph.chains
+        k, loc = np.nonzero(np.isfinite(self.jdist))
+        j, jd = self.window.nodes[loc], self.jdist[k, loc]
+        ptr, walks = ch.by_end if self.reverse else ch.by_start
+        per = ptr[j + 1] - ptr[j]
+        w = walks[aranges(ptr[j], ptr[j + 1])]
+        wk, wd = np.repeat(k, per), np.repeat(jd, per)
+        size = ch.walk_ptr[w + 1] - ch.walk_ptr[w]
+        pos = aranges(ch.walk_ptr[w], ch.walk_ptr[w + 1])
+        cum = ch.walk_cum[pos]
+        leg = np.repeat(ch.walk_total[w], size) - cum if self.reverse else cum
+        parts_k = [k, np.repeat(wk, size)]
+        parts_n = [ch.junctions[j], ch.walk_nodes[pos]]
+        parts_c = [jd, np.repeat(wd, size) + leg]
+        own = ch.walk_of[self.nodes]  # (m, 2): along the own walk, without a junction
+        ok = own >= 0
+        ok_k = np.nonzero(ok)[0]
+        ow, opos = own[ok], ch.walk_pos[self.nodes][ok]
+        size = ch.walk_ptr[ow + 1] - ch.walk_ptr[ow]
+        pos = aranges(ch.walk_ptr[ow], ch.walk_ptr[ow + 1])
+        gap = np.repeat(opos, size) - ch.walk_cum[pos]
+        if not self.reverse:
+            gap = -gap
+        ahead = gap >= 0  # the part of the walk on the right side of the start point
+        parts_k.append(np.repeat(ok_k, size)[ahead])
+        parts_n.append(ch.walk_nodes[pos][ahead])
+        parts_c.append(gap[ahead] + np.repeat(self.offsets[ok_k], size)[ahead])
+        ks, nodes, cost = (np.concatenate(p) for p in (parts_k, parts_n, parts_c))
+        keep = cost <= self.budget
+        n = len(self.graph.net.xy)
+        key = ks[keep] * n + nodes[keep]  # one sort key: start point, node
+        if len(self.sources) * n < 2**31:
+            key = key.astype(np.int32)  # sorts faster
+        order = np.argsort(key)
+        key, cost = key[order], cost[keep][order]
+        first = np.flatnonzero(np.r_[True, key[1:] != key[:-1]]) if len(key) else np.zeros(0, np.int64)
+        best = np.minimum.reduceat(cost, first) if len(key) else cost
+        key = key[first].astype(np.int64)
+        return key // n, key % n, best
 
 
 class Graph:

@@ -33,18 +33,12 @@ FAR_M = 300.0  # facilities farther from the network than this are reported
 def _reached_points(graph: Graph, bat: Batch, k: int, budget: float) -> np.ndarray:
     """Reached nodes and the reached ends of partly reached edges of start point ``k``."""
     net = graph.net
-    node = bat.nodes[k]
-    r = graph.radius(budget)
-    starts, ends = net.grid.ranges(net.xy[node] - r, net.xy[node] + r)
-    ids = aranges(starts, ends)
-    cost = bat.at(ids, np.array([k]))[0]
-    reached = ids[np.isfinite(cost)]
+    reached, cost = bat.reached(k)
     csr = graph.rev if bat.reverse else graph.fwd
     ip = csr.indptr
     deg = ip[reached + 1] - ip[reached]
     pos = aranges(ip[reached], ip[reached + 1])
-    left = np.repeat(budget - cost[np.isfinite(cost)], deg)
-    frac = np.clip(left / np.maximum(csr.data[pos], 1e-12), 0.0, 1.0)[:, None]
+    frac = np.clip(np.repeat(budget - cost, deg) / np.maximum(csr.data[pos], 1e-12), 0.0, 1.0)[:, None]
     z = np.repeat(reached, deg)
     tips = net.xy[z] + frac * (net.xy[csr.indices[pos]] - net.xy[z])
     return np.concatenate([net.xy[reached], tips])
