@@ -32,6 +32,22 @@ ID = r"^[A-Za-z0-9_.\-]{1,64}$"
 CACHE = 32  # computed isochrone sets kept in memory
 
 
+GEO = "application/geo+json"
+
+
+class Fehler(BaseModel):
+    detail: str = Field(description="Was falsch ist, in einem Satz")
+
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"description": "Ungültige Eingabe", "model": Fehler},
+    403: {"description": "Nur in der internen Ansicht (angemeldet, mit CSRF-Merkmal)", "model": Fehler},
+}
+GEOJSON: dict[int | str, dict[str, Any]] = {
+    200: {"description": "GeoJSON (WGS 84)", "content": {GEO: {"schema": {"type": "object"}}}}
+}
+
+
 class Point(BaseModel):
     lon: Lon
     lat: Lat
@@ -67,7 +83,7 @@ def mount_network(
     check_csrf: Callable[[Request, str], None],
 ) -> None:
     """Add the network routes to the atlas application."""
-    router = APIRouter(prefix="/api/netz", tags=["Erreichbarkeit (intern)"])
+    router = APIRouter(prefix="/api/netz", tags=["Erreichbarkeit (intern)"], responses=ERRORS)
     svc = getattr(app.state, "service", None)
     lock = svc.lock if svc is not None else threading.RLock()  # one DuckDB connection: one at a time
     cache: OrderedDict[tuple[Any, ...], bytes] = OrderedDict()
@@ -78,7 +94,7 @@ def mount_network(
 
     def geojson(body: Any) -> Response:
         raw = body if isinstance(body, bytes) else dumps(body).encode("utf-8")
-        return Response(raw, media_type="application/geo+json", headers={"Cache-Control": "no-store"})
+        return Response(raw, media_type=GEO, headers={"Cache-Control": "no-store"})
 
     @router.get("", summary="Das importierte Wegenetz")
     def info(request: Request) -> dict[str, Any]:
@@ -91,7 +107,7 @@ def mount_network(
             raise HTTPException(404, "Im Arbeitsbereich gibt es noch kein Wegenetz.")
         return data
 
-    @router.get("/isochronen", summary="Isochronen einer Einrichtungsart (GeoJSON, WGS 84)")
+    @router.get("/isochronen", summary="Isochronen einer Einrichtungsart", responses=GEOJSON)
     def isochrones(
         request: Request,
         typ: Annotated[str, Query(pattern=ID, description="Art der Einrichtung, z. B. kita")],
@@ -109,7 +125,7 @@ def mount_network(
                     cache.popitem(last=False)
         return geojson(hit)
 
-    @router.post("/isochrone", summary="Isochrone eines Punktes (GeoJSON-Feature, WGS 84)")
+    @router.post("/isochrone", summary="Isochrone eines Punktes (GeoJSON-Feature, WGS 84)", responses=GEOJSON)
     async def point_isochrone(
         request: Request, body: Point, x_csrf_token: Annotated[str, Header()] = ""
     ) -> Response:
@@ -117,7 +133,7 @@ def mount_network(
         check_csrf(request, x_csrf_token)
         return geojson(await run_in_threadpool(_point_isochrone, src, body, lock))
 
-    @router.post("/szenario", summary="Szenario: Versorgung je Gebiet mit geplanten Einrichtungen")
+    @router.post("/szenario", summary="Szenario: Versorgung mit geplanten Einrichtungen", responses=GEOJSON)
     async def scenario(
         request: Request, body: ScenarioRequest, x_csrf_token: Annotated[str, Header()] = ""
     ) -> Response:

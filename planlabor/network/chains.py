@@ -37,6 +37,7 @@ class Chains:
     walk_start: np.ndarray  # junction index where each walk starts
     walk_end: np.ndarray  # and ends
     walk_total: np.ndarray  # its cost
+    twin: np.ndarray  # the walk through the same nodes the other way (-1: one-way street)
 
 
 def aranges(starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
@@ -156,13 +157,17 @@ def _attachments(
     out_j[y, slot], out_c[y, slot] = jidx[end[w]], total[w] - cum
     in_j[y, slot], in_c[y, slot] = jidx[start[w]], cum
     walk_of[y, slot], walk_pos[y, slot] = w, cum
+    twin = np.full(len(start), -1, dtype=np.int64)
+    both = walk_of[:, 1] >= 0
+    twin[walk_of[both, 0]] = walk_of[both, 1]
+    twin[walk_of[both, 1]] = walk_of[both, 0]
     by_walk = np.lexsort((rec_c, rec_w))
     ptr = np.r_[0, np.cumsum(np.bincount(rec_w, minlength=len(start)))]
     size = len(junctions)
     return Chains(
         junctions, fwd, rev, out_j, out_c, in_j, in_c, walk_of, walk_pos, ptr,
         rec_n[by_walk], rec_c[by_walk], _index(jidx[end], size), _index(jidx[start], size),
-        jidx[start], jidx[end], total,
+        jidx[start], jidx[end], total, twin,
     )  # fmt: skip
 
 

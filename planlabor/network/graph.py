@@ -32,15 +32,21 @@ TILE = 4.0  # start points are grouped in grid tiles of TILE × the search radiu
 
 @dataclass
 class Window:
-    """A cut-out of a graph: ``nodes`` (ids, ascending) and the graph between them (local ids)."""
+    """A cut-out of a graph: ``nodes`` (ids, ascending), the graph between them (local ids) and
+    the local id of every id of the whole graph (-1 outside)."""
 
     nodes: np.ndarray
     csr: Any
+    index: np.ndarray | None = None
 
     def local(self, ids: np.ndarray) -> np.ndarray:
-        """Local id of each id, -1 where it lies outside the window."""
+        """Local id of each id, -1 where it lies outside the window (or the id is negative)."""
+        ids = np.asarray(ids)
+        if self.index is not None:
+            ok = (ids >= 0) & (ids < len(self.index))
+            return np.where(ok, self.index[np.clip(ids, 0, len(self.index) - 1)], -1)
         if not len(self.nodes):
-            return np.full(len(ids), -1, dtype=np.int64)
+            return np.full(ids.shape, -1, dtype=np.int64)
         pos = np.minimum(np.searchsorted(self.nodes, ids), len(self.nodes) - 1)
         return np.where(self.nodes[pos] == ids, pos, -1)
 
@@ -143,7 +149,7 @@ def cut(csr: Any, grid: _Grid, lo: np.ndarray, hi: np.ndarray, extra: int = 0) -
     indptr = np.r_[0, np.cumsum(ok)][np.r_[0, np.cumsum(deg)]]
     indptr = np.r_[indptr, np.full(extra, indptr[-1])]
     size = len(nodes) + extra
-    return Window(nodes, sp.csr_array((csr.data[pos][ok], local[ok], indptr), shape=(size, size)))
+    return Window(nodes, sp.csr_array((csr.data[pos][ok], local[ok], indptr), shape=(size, size)), to_local)
 
 
 @dataclass
@@ -180,7 +186,7 @@ class Batch:
         return out
 
     def reached(self, k: int) -> tuple[np.ndarray, np.ndarray]:
-        """All nodes within the budget of start point ``k`` and their costs."""
+        """All nodes within the budget of start point ``k`` (in no particular order) and their costs."""
         if self._reached is None:
             self._reached = self._reach_all()
         ks, nodes, cost = self._reached
@@ -189,47 +195,75 @@ class Batch:
 
     def _reach_all(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(start point, node, cost) of every node within the budget, for all start points at
-        once: the reached junctions, the inner nodes of the walks at them, and the nodes along
-        each start point's own walks; sorted by start point and node."""
+        once, sorted by start point: the reached junctions, then the inner nodes of each street
+        (a walk and its twin the other way, counted once) that has a reached end or holds the
+        start point; a node's cost is the cheaper of its two ends, or along the street from
+        the start point."""
         ch = self.graph.chains
         k, loc = np.nonzero(np.isfinite(self.jdist))
-        j, jd = self.window.nodes[loc], self.jdist[k, loc]
+        j = self.window.nodes[loc]
         ptr, walks = ch.by_end if self.reverse else ch.by_start
         per = ptr[j + 1] - ptr[j]
         w = walks[aranges(ptr[j], ptr[j + 1])]
-        wk, wd = np.repeat(k, per), np.repeat(jd, per)
-        size = ch.walk_ptr[w + 1] - ch.walk_ptr[w]
-        pos = aranges(ch.walk_ptr[w], ch.walk_ptr[w + 1])
-        cum = ch.walk_cum[pos]
-        leg = np.repeat(ch.walk_total[w], size) - cum if self.reverse else cum
-        parts_k = [k, np.repeat(wk, size)]
-        parts_n = [ch.junctions[j], ch.walk_nodes[pos]]
-        parts_c = [jd, np.repeat(wd, size) + leg]
-        own = ch.walk_of[self.nodes]  # (m, 2): along the own walk, without a junction
+        own = ch.walk_of[self.nodes]  # (m, 2)
         ok = own >= 0
-        ok_k = np.nonzero(ok)[0]
-        ow, opos = own[ok], ch.walk_pos[self.nodes][ok]
-        size = ch.walk_ptr[ow + 1] - ch.walk_ptr[ow]
-        pos = aranges(ch.walk_ptr[ow], ch.walk_ptr[ow + 1])
-        gap = np.repeat(opos, size) - ch.walk_cum[pos]
-        if not self.reverse:
-            gap = -gap
-        ahead = gap >= 0  # the part of the walk on the right side of the start point
-        parts_k.append(np.repeat(ok_k, size)[ahead])
-        parts_n.append(ch.walk_nodes[pos][ahead])
-        parts_c.append(gap[ahead] + np.repeat(self.offsets[ok_k], size)[ahead])
-        ks, nodes, cost = (np.concatenate(p) for p in (parts_k, parts_n, parts_c))
+        wk = np.concatenate([np.repeat(k, per), np.nonzero(ok)[0]])
+        w = np.concatenate([w, own[ok]])
+        canon = np.where((ch.twin[w] >= 0) & (ch.twin[w] < w), ch.twin[w], w)
+        pair = np.sort(wk * len(ch.walk_total) + canon)  # np.sort + mask: faster than np.unique here
+        pair = pair[np.r_[True, pair[1:] != pair[:-1]]] if len(pair) else pair
+        pk, pc = pair // len(ch.walk_total), pair % len(ch.walk_total)
+        nodes, cost, pk_rep = self._along(pk, pc)
         keep = cost <= self.budget
-        n = len(self.graph.net.xy)
-        key = ks[keep] * n + nodes[keep]  # one sort key: start point, node
-        if len(self.sources) * n < 2**31:
-            key = key.astype(np.int32)  # sorts faster
-        order = np.argsort(key)
-        key, cost = key[order], cost[keep][order]
-        first = np.flatnonzero(np.r_[True, key[1:] != key[:-1]]) if len(key) else np.zeros(0, np.int64)
-        best = np.minimum.reduceat(cost, first) if len(key) else cost
-        key = key[first].astype(np.int64)
-        return key // n, key % n, best
+        ks = np.concatenate([k, pk_rep[keep]])
+        order = np.argsort(ks, kind="stable")  # two runs sorted by start point: linear
+        return (
+            ks[order],
+            np.concatenate([ch.junctions[j], nodes[keep]])[order],
+            np.concatenate([self.jdist[k, loc], cost[keep]])[order],
+        )
+
+    @np.errstate(invalid="ignore")  # inf - inf where a walk has no twin: masked below
+    def _along(self, pk: np.ndarray, pc: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Inner nodes of the walks ``pc`` (with their twins) and their cost for start ``pk``."""
+        ch = self.graph.chains
+        tw = ch.twin[pc]
+        end = ch.walk_end if self.reverse else ch.walk_start
+
+        def at_end(walk: np.ndarray) -> np.ndarray:
+            loc = self.window.local(np.where(walk >= 0, end[np.maximum(walk, 0)], -1))
+            return np.where((walk >= 0) & (loc >= 0), self.jdist[pk, np.maximum(loc, 0)], np.inf)
+
+        size = ch.walk_ptr[pc + 1] - ch.walk_ptr[pc]
+        pos = aranges(ch.walk_ptr[pc], ch.walk_ptr[pc + 1])
+        y, cum = ch.walk_nodes[pos], ch.walk_cum[pos]
+        r_t = np.repeat(tw, size)
+        slot_t = (ch.walk_of[y, 1] == r_t).astype(np.int64)
+        in_twin = ch.walk_pos.ravel()[2 * y + slot_t]  # the node's position on the twin
+        if self.reverse:  # from the node on to the walk's end: cost at the end + rest of the walk
+            e_c = np.repeat(at_end(pc) + ch.walk_total[pc], size) - cum
+            e_t = np.repeat(at_end(tw) + ch.walk_total[np.maximum(tw, 0)], size) - in_twin
+        else:  # from the walk's start to the node
+            e_c = np.repeat(at_end(pc), size) + cum
+            e_t = np.repeat(at_end(tw), size) + in_twin
+        cost = np.minimum(e_c, np.where(r_t >= 0, e_t, np.inf))
+        # along the street from a start point on it (no junction in between): few pairs
+        src = self.nodes[pk]
+        mine = np.nonzero(
+            np.any(ch.walk_of[src] == pc[:, None], axis=1) | np.any(ch.walk_of[src] == tw[:, None], axis=1)
+        )[0]
+        if len(mine):
+            sub = aranges(np.cumsum(size)[mine] - size[mine], np.cumsum(size)[mine])
+            k_sub = np.repeat(pk[mine], size[mine])
+            s_sub = self.nodes[k_sub]
+            for walk, here in ((np.repeat(pc[mine], size[mine]), cum[sub]), (r_t[sub], in_twin[sub])):
+                slot = (ch.walk_of[s_sub, 1] == walk).astype(np.int64)
+                on = (ch.walk_of[s_sub, slot] == walk) & (walk >= 0)
+                at = ch.walk_pos[s_sub, slot]
+                gap = at - here if self.reverse else here - at
+                direct = np.where(on & (gap >= 0), gap + self.offsets[k_sub], np.inf)
+                cost[sub] = np.minimum(cost[sub], direct)
+        return y, cost, np.repeat(pk, size)
 
 
 class Graph:
