@@ -25,6 +25,7 @@ PBF = Path(__file__).resolve().parent.parent / "tests" / "data" / "osm" / "heide
 CRS = "EPSG:25832"
 BOX = (472000.0, 5467000.0, 484000.0, 5477000.0)  # built-up Heidelberg (UTM 32)
 MINUTES = 10.0
+REPEAT = 3
 
 
 def _import() -> tuple[Any, dict[str, float]]:
@@ -84,17 +85,19 @@ def bench_isochrones(graph: Any, nxg: Any, fac: np.ndarray) -> dict[str, float]:
 
     nodes, off, _ = graph.attach(fac)
     ours: dict[int, np.ndarray] = {}
-    t0 = time.perf_counter()
-    for bat in graph.bounded(fac, MINUTES, reverse=True):
-        for k, i in enumerate(bat.sources):
-            ours[int(i)] = bat.reached(k)[0]  # every reached node with its cost
-    t_ours = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    theirs = [
-        nx.single_source_dijkstra_path_length(nxg, int(n), cutoff=MINUTES - o)
-        for n, o in zip(nodes, off, strict=True)
-    ]
-    t_nx = time.perf_counter() - t0
+    t_ours = t_nx = float("inf")
+    for _ in range(REPEAT):  # best of three on both sides (the machine is shared)
+        t0 = time.perf_counter()
+        for bat in graph.bounded(fac, MINUTES, reverse=True):
+            for k, i in enumerate(bat.sources):
+                ours[int(i)] = bat.reached(k)[0]  # every reached node with its cost
+        t_ours = min(t_ours, time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        theirs = [
+            nx.single_source_dijkstra_path_length(nxg, int(n), cutoff=MINUTES - o)
+            for n, o in zip(nodes, off, strict=True)
+        ]
+        t_nx = min(t_nx, time.perf_counter() - t0)
     same = all(set(ours[i].tolist()) == set(theirs[i]) for i in range(len(fac)))
     assert same, "reached nodes differ from networkx"
     reached = np.mean([len(t) for t in theirs])
@@ -111,39 +114,54 @@ def bench_isochrones(graph: Any, nxg: Any, fac: np.ndarray) -> dict[str, float]:
     return {"iso_ours": t_ours, "iso_nx": t_nx, "iso_polygons": t_poly}
 
 
-def bench_2sfca(graph: Any, nxg: Any, fac: np.ndarray, dem: np.ndarray) -> dict[str, float]:
+def _nx_2sfca(
+    graph: Any, nxg: Any, fac: np.ndarray, dem: np.ndarray, supply: np.ndarray, demand: np.ndarray
+) -> np.ndarray:
+    """The same 2SFCA with networkx: one cut-off Dijkstra per facility, then the two steps."""
     import networkx as nx
 
-    from planlabor.network.scenario import NetworkDistance
-    from planlabor.spatial.coverage import decay_weights, two_step_fca
+    from planlabor.spatial.coverage import decay_weights
 
-    rng = np.random.default_rng(5)
-    supply = rng.integers(20, 120, len(fac)).astype(float)
-    demand = rng.integers(5, 300, len(dem)).astype(float)
-    t0 = time.perf_counter()
-    ours = two_step_fca(dem, demand, fac, supply, MINUTES, "gaussian", NetworkDistance(graph))
-    t_ours = time.perf_counter() - t0
-    t0 = time.perf_counter()
     f_nodes, f_off, _ = graph.attach(fac)
     d_nodes, d_off, _ = graph.attach(dem)
+    at_node: dict[int, list[int]] = {}
+    for i, dn in enumerate(d_nodes.tolist()):
+        at_node.setdefault(dn, []).append(i)
     rows, cols, cost = [], [], []
-    for j, (n, o) in enumerate(zip(f_nodes, f_off, strict=True)):
-        dist = nx.single_source_dijkstra_path_length(nxg, int(n), cutoff=MINUTES - o)
-        for i, dn in enumerate(d_nodes):
-            c = dist.get(int(dn))
-            if dn == n:  # same node: the straight line if shorter (as planlabor)
-                straight = float(np.hypot(*(dem[i] - fac[j]))) * graph.access
-                c = straight if c is None else min(c + o + d_off[i], straight)
-                if c <= MINUTES:
-                    rows.append(i), cols.append(j), cost.append(c)
-            elif c is not None and c + o + d_off[i] <= MINUTES:
-                rows.append(i), cols.append(j), cost.append(c + o + d_off[i])
+    for j, (n, o) in enumerate(zip(f_nodes.tolist(), f_off, strict=True)):
+        dist = nx.single_source_dijkstra_path_length(nxg, n, cutoff=MINUTES - o)
+        dist.setdefault(n, np.inf)  # demand at the facility's node: the straight line may count
+        for node, c in dist.items():
+            for i in at_node.get(node, ()):
+                total = c + o + d_off[i]
+                if node == n:  # same node: the straight line if shorter (as planlabor)
+                    total = min(total, float(np.hypot(*(dem[i] - fac[j]))) * graph.access)
+                if total <= MINUTES:
+                    rows.append(i)
+                    cols.append(j)
+                    cost.append(total)
     i_, j_, d_ = np.array(rows), np.array(cols), np.array(cost)
     w = decay_weights(d_, MINUTES, "gaussian")
     wd = np.bincount(j_, weights=w * demand[i_], minlength=len(fac))
     ratio = np.where(wd > 0, supply / np.where(wd > 0, wd, 1), 0.0)
-    theirs = np.bincount(i_, weights=w * ratio[j_], minlength=len(dem))
-    t_nx = time.perf_counter() - t0
+    return np.bincount(i_, weights=w * ratio[j_], minlength=len(dem))
+
+
+def bench_2sfca(graph: Any, nxg: Any, fac: np.ndarray, dem: np.ndarray) -> dict[str, float]:
+    from planlabor.network.scenario import NetworkDistance
+    from planlabor.spatial.coverage import two_step_fca
+
+    rng = np.random.default_rng(5)
+    supply = rng.integers(20, 120, len(fac)).astype(float)
+    demand = rng.integers(5, 300, len(dem)).astype(float)
+    t_ours = t_nx = float("inf")
+    for _ in range(REPEAT):
+        t0 = time.perf_counter()
+        ours = two_step_fca(dem, demand, fac, supply, MINUTES, "gaussian", NetworkDistance(graph))
+        t_ours = min(t_ours, time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        theirs = _nx_2sfca(graph, nxg, fac, dem, supply, demand)
+        t_nx = min(t_nx, time.perf_counter() - t0)
     same = bool(np.allclose(ours, theirs, rtol=1e-9, atol=1e-12))
     assert same, "2SFCA differs from networkx"
     print(
