@@ -38,6 +38,7 @@ class Chains:
     walk_end: np.ndarray  # and ends
     walk_total: np.ndarray  # its cost
     twin: np.ndarray  # the walk through the same nodes the other way (-1: one-way street)
+    canon: np.ndarray  # the smaller of a walk and its twin (one id per street)
 
 
 def aranges(starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
@@ -167,7 +168,8 @@ def _attachments(
     return Chains(
         junctions, fwd, rev, out_j, out_c, in_j, in_c, walk_of, walk_pos, ptr,
         rec_n[by_walk], rec_c[by_walk], _index(jidx[end], size), _index(jidx[start], size),
-        jidx[start], jidx[end], total, twin,
+        jidx[start], jidx[end], total, twin, np.where((twin >= 0) & (twin < np.arange(len(twin))), twin,
+        np.arange(len(twin))),
     )  # fmt: skip
 
 

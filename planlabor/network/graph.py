@@ -208,8 +208,7 @@ class Batch:
         own = ch.walk_of[self.nodes]  # (m, 2)
         ok = own >= 0
         wk = np.concatenate([np.repeat(k, per), np.nonzero(ok)[0]])
-        w = np.concatenate([w, own[ok]])
-        canon = np.where((ch.twin[w] >= 0) & (ch.twin[w] < w), ch.twin[w], w)
+        canon = ch.canon[np.concatenate([w, own[ok]])]
         pair = np.sort(wk * len(ch.walk_total) + canon)  # np.sort + mask: faster than np.unique here
         pair = pair[np.r_[True, pair[1:] != pair[:-1]]] if len(pair) else pair
         pk, pc = pair // len(ch.walk_total), pair % len(ch.walk_total)
@@ -230,9 +229,12 @@ class Batch:
         tw = ch.twin[pc]
         end = ch.walk_end if self.reverse else ch.walk_start
 
+        flat = self.jdist.ravel()
+        width = self.jdist.shape[1]
+
         def at_end(walk: np.ndarray) -> np.ndarray:
             loc = self.window.local(np.where(walk >= 0, end[np.maximum(walk, 0)], -1))
-            return np.where((walk >= 0) & (loc >= 0), self.jdist[pk, np.maximum(loc, 0)], np.inf)
+            return np.where(loc >= 0, flat[pk * width + np.maximum(loc, 0)], np.inf)
 
         size = ch.walk_ptr[pc + 1] - ch.walk_ptr[pc]
         pos = aranges(ch.walk_ptr[pc], ch.walk_ptr[pc + 1])
@@ -248,12 +250,14 @@ class Batch:
             e_t = np.repeat(at_end(tw), size) + in_twin
         cost = np.minimum(e_c, np.where(r_t >= 0, e_t, np.inf))
         # along the street from a start point on it (no junction in between): few pairs
-        src = self.nodes[pk]
-        mine = np.nonzero(
-            np.any(ch.walk_of[src] == pc[:, None], axis=1) | np.any(ch.walk_of[src] == tw[:, None], axis=1)
-        )[0]
+        own = ch.walk_of[self.nodes]  # (m, 2)
+        own_k = np.nonzero(own >= 0)[0]
+        own_c = ch.canon[own[own >= 0]]
+        key, want = pk * len(ch.walk_total) + pc, own_k * len(ch.walk_total) + own_c
+        mine = np.unique(np.searchsorted(key, want))  # the pairs are sorted and hold every own walk
         if len(mine):
-            sub = aranges(np.cumsum(size)[mine] - size[mine], np.cumsum(size)[mine])
+            ends = np.cumsum(size)
+            sub = aranges(ends[mine] - size[mine], ends[mine])
             k_sub = np.repeat(pk[mine], size[mine])
             s_sub = self.nodes[k_sub]
             for walk, here in ((np.repeat(pc[mine], size[mine]), cum[sub]), (r_t[sub], in_twin[sub])):
@@ -427,7 +431,7 @@ def _add_rows(win: Window, rows: np.ndarray, cols: np.ndarray, cost: np.ndarray)
     import scipy.sparse as sp
 
     csr = win.csr
-    rows, cols, cost = cheapest(rows, cols, cost)
+    rows, cols, cost = cheapest(rows, cols, cost)  # a few entries: the start points' attachments
     indptr = csr.indptr.copy()
     indptr[1:] += np.cumsum(np.bincount(rows, minlength=csr.shape[0]))
     win.csr = sp.csr_array((np.r_[csr.data, cost], np.r_[csr.indices, cols], indptr), shape=csr.shape)
