@@ -197,144 +197,116 @@ def validate(ctx: click.Context) -> None:
 # -------------------------------------------------------------------- import
 @cli.command("import")
 @click.argument("file", type=click.Path(dir_okay=False))
-@click.option("--layer", required=True, help="Raumebene der Schlüssel, z. B. plr.")
+@click.option("--layer", required=True, help="Raumebene der Schlüssel, z. B. kreis oder plr.")
+@click.option("--format", "fmt", help="Dateiformat erzwingen (sonst erkannt; Liste: planlabor formats).")
 @click.option("--id-column", help="Spalte mit den Gebietsschlüsseln (sonst erkannt).")
-@click.option("--period", help="Zeitraum aller Werte, z. B. 2021-12-31, 2021, 2021-H2.")
+@click.option("--period", help="Zeitraum aller Werte, nur wenn die Datei keinen nennt, z. B. 2021-12-31.")
 @click.option("--period-column", help="Spalte mit dem Zeitraum, z. B. ZEIT.")
 @click.option(
     "--stichtag", is_flag=True, help="Zeiträume als Stichtag am Periodenende speichern (202012 → 2020-12-31)."
 )
-@click.option("--sheet", help="Tabellenblatt (XLSX/XLS).")
-@click.option("--skip-rows", type=int, default=0, help="Zeilen über der Kopfzeile überspringen.")
+@click.option("--sheet", help="Tabellenblatt (XLSX/XLS; sonst alle Blätter mit Werten).")
+@click.option("--skip-rows", type=int, default=0, help="Zeilen am Anfang überspringen (selten nötig).")
 @click.option("--encoding", help="Zeichenkodierung, z. B. utf-8, cp1252 (sonst erkannt).")
 @click.option("--delimiter", help="Trennzeichen, z. B. ';' (sonst erkannt).")
 @click.option("--decimal", type=click.Choice([",", "."]), help="Dezimalzeichen (sonst erkannt).")
 @click.option("--thousands", help="Tausendertrennzeichen ('' für keins; sonst erkannt).")
-@click.option("--columns", "columns", multiple=True, help="Nur diese Spalten (Muster wie KI_*).")
-@click.option("--exclude-column", multiple=True, help="Spalten auslassen (Muster wie *_percentage).")
+@click.option("--columns", "columns", multiple=True, help="Nur diese Spalten/Variablen (Muster wie KI_*).")
+@click.option(
+    "--exclude-column", multiple=True, help="Spalten/Variablen auslassen (Muster wie *_percentage)."
+)
 @click.option("--variable-column", help="Lange Tabelle: Spalte mit dem Variablennamen.")
 @click.option("--value-column", help="Lange Tabelle: Spalte mit dem Wert.")
 @click.option("--missing", multiple=True, help="Fehlwert-Zeichen ZEICHEN=KENNUNG, z. B. 'k.A.=fehlend'.")
 @click.option(
     "--on-unmatched",
-    type=click.Choice(["refuse", "quarantine"]),
-    help="Unbekannte Schlüssel: ablehnen (Standard) oder zurückstellen.",
+    type=click.Choice(["auto", "refuse", "quarantine", "skip"]),
+    help="Unbekannte Schlüssel: auto (zurückstellen, wenn die meisten passen), refuse, quarantine, skip.",
 )
 @click.option("--map-key", multiple=True, help="Schlüssel umsetzen ALT=NEU.")
+@click.option("--changes", type=click.Path(dir_okay=False), help="Tabelle der Gebietsänderungen (alt;neu).")
+@click.option(
+    "--no-other-levels", is_flag=True, help="Zeilen anderer Ebenen nicht in deren Raumebenen importieren."
+)
 @click.option("--id-width", type=int, help="Schlüssel links mit Nullen auf diese Länge auffüllen.")
+@click.option("--rename", multiple=True, help="Variable umbenennen ALT=NEU.")
 @click.option("--select", multiple=True, help="Eurostat-Tabelle: nur DIMENSION=CODE[,CODE…], z. B. sex=T.")
-@click.option("--variable-prefix", help="Eurostat-Tabelle: Anfang der Variablennamen (sonst der Dateiname).")
-@click.option("--dry-run", is_flag=True, help="Nur zeigen, was importiert würde.")
+@click.option(
+    "--variable-prefix", help="Anfang aller Variablennamen, z. B. ew (Eurostat: sonst der Dateiname)."
+)
+@click.option("--dry-run", is_flag=True, help="Nur zeigen, was erkannt und importiert würde.")
 @click.option("--json", "as_json", is_flag=True, help="Bericht als JSON.")
 @click.pass_context
-def import_(
-    ctx: click.Context,
-    file: str,
-    layer: str,
-    id_column: str | None,
-    period: str | None,
-    period_column: str | None,
-    stichtag: bool,
-    sheet: str | None,
-    skip_rows: int,
-    encoding: str | None,
-    delimiter: str | None,
-    decimal: str | None,
-    thousands: str | None,
-    columns: tuple[str, ...],
-    exclude_column: tuple[str, ...],
-    variable_column: str | None,
-    value_column: str | None,
-    missing: tuple[str, ...],
-    on_unmatched: str | None,
-    map_key: tuple[str, ...],
-    id_width: int | None,
-    select: tuple[str, ...],
-    variable_prefix: str | None,
-    dry_run: bool,
-    as_json: bool,
-) -> None:
-    """Eine Tabelle mit Werten je Gebiet importieren (CSV, XLSX, XLS, Eurostat-TSV).
+def import_(ctx: click.Context, file: str, **kw: Any) -> None:
+    """Eine Tabelle mit Werten je Gebiet importieren: das Format wird erkannt.
 
-    Breite Tabellen (eine Spalte je Variable) und lange Tabellen (Variable und
-    Wert in Spalten) werden erkannt. Fehlwert-Zeichen (leer, '.', '-', 'x', '/',
-    '-9999', '…') werden als Kennung gespeichert, nie als Zahl. Der Import ist
-    atomar und versioniert.
+    GENESIS/Regionalstatistik, INKAR, IRIS, Statistik der BA, Statistik Austria, Stadt Wien,
+    BFS (PC-Axis, STAT-TAB, Atlas), Eurostat und jede Tabelle (CSV, XLSX, XLS, ODS) – auch
+    mit Titelzeilen, mehrzeiligen Köpfen, Jahren als Spaltenköpfen, Schlüssel und Name in einer
+    Zelle. Zeilen anderer Ebenen (Deutschland, Länder) gehen in deren Raumebene oder werden
+    gemeldet. Fehlwert-Zeichen werden als Kennung gespeichert, nie als Zahl. Der Import ist
+    atomar und versioniert; --dry-run zeigt vorher, was erkannt wurde.
 
     \b
     Beispiele:
-      planlabor import einwohner-2021-12.csv --layer plr --period 2021-12-31 --dry-run
+      planlabor import 12411-0015.csv --layer kreis --dry-run
+      planlabor import E_Schuldnerquote.xls --layer kreis
+      planlabor import einwohner-2021-12.csv --layer plr --period 2021-12-31
       planlabor import EWR_L21_202412E_Matrix.csv --layer plr --id-column RAUMID \\
           --period-column ZEIT --stichtag --map-key 06200318=06200418
-      planlabor import demo_r_pjanaggr3.tsv --layer nuts3 --select unit=NR --select sex=T \
+      planlabor import demo_r_pjanaggr3.tsv --layer nuts3 --select unit=NR --select sex=T \\
           --select geo=DE???,AT???,CH??? --variable-prefix ew
     """
-    from planlabor.io.importer import ImportOptions
-    from planlabor.io.table import ReadOptions
-
     ws = _workspace(ctx)
-    opts = ImportOptions(
-        layer=layer,
-        id_column=id_column,
-        period=period,
-        period_column=period_column,
-        stichtag=stichtag,
-        variable_column=variable_column,
-        value_column=value_column,
-        columns=list(columns) or None,
-        exclude_columns=list(exclude_column),
-        read=ReadOptions(
-            encoding=encoding,
-            delimiter=delimiter,
-            decimal=decimal,
-            thousands=thousands,
-            sheet=sheet,
-            skip_rows=skip_rows,
-            select=_lists(select, "--select"),
-            variable_prefix=variable_prefix,
-        ),
-        missing_values=_pairs(tuple(m for m in missing), "--missing") or None,
-        on_unmatched=on_unmatched or ws.config.imports.on_unmatched,  # type: ignore[arg-type]
-        map_keys=_pairs(map_key, "--map-key"),
-        id_width=id_width,
-    )
-    report = ws.import_table(file, opts, dry_run=dry_run)
-    if as_json:
+    opts = _import_options(kw, ws.config.imports.on_unmatched)
+    report = ws.import_table(file, opts, dry_run=kw["dry_run"])
+    if kw["as_json"]:
         _echo_json(report.as_dict())
         return
     _print_import(report)
 
 
-def _print_import(r: Any) -> None:
-    from planlabor.io.periods import format_period_de
+def _import_options(kw: dict[str, Any], default_unmatched: str) -> Any:
+    from planlabor.io.importer import ImportOptions
+    from planlabor.io.table import ReadOptions
 
-    title = "Probelauf (nichts importiert)" if r.dry_run else f"Import Nr. {r.import_id}"
-    click.echo(f"{title}: {r.file}")
-    click.echo(f"  Format: {r.dialect}")
-    click.echo(f"  Zeilen: {r.rows}; Schlüsselspalte: {r.id_column}; Zeitraum aus {r.period_source}")
-    click.echo(f"  Zeiträume: {', '.join(format_period_de(p) for p in r.periods)}")
-    click.echo(
-        f"  Variablen ({len(r.variables)}): {', '.join(r.variables[:12])}"
-        + (" …" if len(r.variables) > 12 else "")
+    return ImportOptions(
+        layer=kw["layer"],
+        format=kw["fmt"],
+        id_column=kw["id_column"],
+        period=kw["period"],
+        period_column=kw["period_column"],
+        stichtag=kw["stichtag"],
+        variable_column=kw["variable_column"],
+        value_column=kw["value_column"],
+        columns=list(kw["columns"]) or None,
+        exclude_columns=list(kw["exclude_column"]),
+        read=ReadOptions(
+            encoding=kw["encoding"],
+            delimiter=kw["delimiter"],
+            decimal=kw["decimal"],
+            thousands=kw["thousands"],
+            sheet=kw["sheet"],
+            skip_rows=kw["skip_rows"],
+            select=_lists(kw["select"], "--select"),
+            variable_prefix=kw["variable_prefix"],
+        ),
+        missing_values=_pairs(tuple(kw["missing"]), "--missing") or None,
+        on_unmatched=kw["on_unmatched"] or default_unmatched,  # type: ignore[arg-type]
+        map_keys=_pairs(kw["map_key"], "--map-key"),
+        changes=kw["changes"],
+        other_levels=not kw["no_other_levels"],
+        id_width=kw["id_width"],
+        rename=_pairs(kw["rename"], "--rename"),
+        variable_prefix=kw["variable_prefix"],
     )
-    for col, why in r.skipped_columns.items():
-        click.echo(f"  nicht importiert: {col} ({why})")
-    click.echo(f"  Werte: {r.n_values:,}".replace(",", "."))
-    if r.flag_counts:
-        click.echo("  Kennungen statt Zahlen: " + ", ".join(f"{k} {v}" for k, v in r.flag_counts.items()))
-    click.echo(f"  Gebiete: {r.areas_matched} von {r.areas_in_layer} der Raumebene {r.layer!r} gefunden")
-    if r.unmatched:
-        click.echo(f"  UNBEKANNTE Schlüssel ({len(r.unmatched)}):")
-        for key, lines in list(r.unmatched.items())[:20]:
-            click.echo(f"    {key} (Zeile {', '.join(map(str, lines[:5]))})")
-    if r.quarantined:
-        click.echo(f"  {r.quarantined} Werte zurückgestellt (planlabor quarantine --import {r.import_id})")
-    if r.superseded_slices:
-        click.echo(
-            f"  {r.superseded_slices} frühere Fassung(en) ersetzt; zurückholen mit 'planlabor revert NR'"
-        )
-    for w in r.warnings:
-        click.echo(f"  Hinweis: {w}")
+
+
+def _print_import(r: Any) -> None:
+    from planlabor.io.import_text import report_lines
+
+    for line in report_lines(r):
+        click.echo(line)
 
 
 @cli.command("log")
@@ -549,22 +521,46 @@ def areas_link(
 @click.option("--into", "into", required=True, help="ID der neuen Raumebene.")
 @click.option("--id", "area_id", help="Alles zu einem Gebiet mit diesem Schlüssel zusammenfassen.")
 @click.option("--name", help="Name dieses Gebiets.")
+@click.option(
+    "--key-prefix", type=int, help="Gebiete mit gleichen ersten N Stellen des Schlüssels zusammenfassen."
+)
 @click.option("--layer-name", help="Anzeigename der neuen Raumebene.")
 @click.pass_context
 def areas_dissolve(
-    ctx: click.Context, layer: str, into: str, area_id: str | None, name: str | None, layer_name: str | None
+    ctx: click.Context,
+    layer: str,
+    into: str,
+    area_id: str | None,
+    name: str | None,
+    key_prefix: int | None,
+    layer_name: str | None,
 ) -> None:
     """Eine übergeordnete Raumebene durch Zusammenfassen bilden.
 
+    Mit --key-prefix bilden die ersten Stellen der Schlüssel die neue Ebene (AGS/ARS: 2 Land,
+    3 Regierungsbezirk, 5 Kreis, 9 Gemeindeverband; österreichische Gemeindekennziffer: 1
+    Bundesland, 3 Bezirk); amtliche Namen der Länder, Regierungsbezirke und Bundesländer sind
+    eingebaut. Ohne --key-prefix und --id wird nach den übergeordneten Gebieten zusammengefasst.
+
     \b
-    Beispiel:
+    Beispiele:
+      planlabor areas dissolve --layer kreis --into land --key-prefix 2
       planlabor areas dissolve --layer bezirk --into stadt --id 11 --name Berlin
     """
     from planlabor.areas import dissolve_layer
 
+    if area_id and key_prefix:
+        raise click.UsageError("Bitte entweder --id oder --key-prefix angeben, nicht beides.")
     ws = _workspace(ctx)
-    res = dissolve_layer(ws.store, layer, into, area_id=area_id, name=name, layer_name=layer_name)
+    res = dissolve_layer(
+        ws.store, layer, into, area_id=area_id, name=name, layer_name=layer_name, key_prefix=key_prefix
+    )
     click.echo(f"Raumebene {res['layer']!r} mit {res['areas']} Gebiet(en) gebildet.")
+    if res.get("unnamed"):
+        click.echo(
+            f"  {res['unnamed']} Gebiet(e) ohne Namen; "
+            "Namen kommen mit dem ersten Datenimport, der sie nennt."
+        )
 
 
 @areas.command("crosswalk")
@@ -720,6 +716,14 @@ def compute(ctx: click.Context) -> None:
       planlabor compute
     """
     ws = _workspace(ctx)
+    if not ws.catalog().all_indicators():
+        click.echo(
+            "Der Katalog hat noch keine Indikatoren – es gibt nichts zu berechnen.\n"
+            "  Vorschläge aus den importierten Variablen: planlabor catalog suggest --apply\n"
+            "  Ein fertiges Indikatorenset: planlabor template import familienarmut "
+            "(Liste: planlabor template list)"
+        )
+        return
     r = ws.compute()
     click.echo(f"{r.indicators} Indikatoren berechnet, {r.values_written:,} Werte".replace(",", "."))
     for layer, n in r.by_layer.items():
@@ -757,6 +761,10 @@ def status(ctx: click.Context, as_json: bool) -> None:
 @cli.command("export")
 @click.option("--layer", required=True, help="Raumebene.")
 @click.option("--indicator", "indicators", multiple=True, help="Indikator-ID (mehrfach möglich).")
+@click.option(
+    "--variable", "variables", multiple=True, help="Importierte Variable statt Indikatoren (intern)."
+)
+@click.option("--all-variables", is_flag=True, help="Alle importierten Variablen der Raumebene (intern).")
 @click.option("--period", "periods", multiple=True, help="Zeitraum (mehrfach möglich).")
 @click.option("--format", "fmt", type=click.Choice(["csv", "xlsx", "geojson", "gpkg"]), required=True)
 @click.option("--out", required=True, type=click.Path(dir_okay=False), help="Zieldatei.")
@@ -780,6 +788,8 @@ def export_(
     ctx: click.Context,
     layer: str,
     indicators: tuple[str, ...],
+    variables: tuple[str, ...],
+    all_variables: bool,
     periods: tuple[str, ...],
     fmt: str,
     out: str,
@@ -789,9 +799,12 @@ def export_(
 ) -> None:
     """Indikatorwerte exportieren (CSV, XLSX mit Metadaten, GeoJSON, GeoPackage).
 
+    Mit --variable oder --all-variables werden die importierten Variablen (intern) exportiert.
+
     \b
     Beispiele:
       planlabor export --layer bzr --format xlsx --out bzr.xlsx --public
+      planlabor export --layer kreis --all-variables --format xlsx --out kreise.xlsx
       planlabor export --layer plr --indicator anteil_auslaender --period 2024-12-31 \\
           --format csv --csv-style excel-de --out plr.csv
     """
@@ -808,11 +821,12 @@ def export_(
         public=public,
         csv_style=csv_style,  # type: ignore[arg-type]
         shape=shape,  # type: ignore[arg-type]
+        variables=list(variables) if variables else ([] if all_variables else None),
     )
     r = ws.export(opts)
+    what = "Variablen" if opts.variables is not None else "Indikatoren"
     click.echo(
-        f"{r.rows} Zeilen nach {r.out} geschrieben ({len(r.indicators)} Indikatoren, "
-        f"{len(r.periods)} Zeiträume)."
+        f"{r.rows} Zeilen nach {r.out} geschrieben ({len(r.indicators)} {what}, {len(r.periods)} Zeiträume)."
     )
     if public:
         click.echo(
@@ -1689,7 +1703,7 @@ def report() -> None:
 
 
 @report.command("profile")
-@click.option("--layer", default="plr", show_default=True, help="Raumebene der Profile.")
+@click.option("--layer", help="Raumebene der Profile (sonst die feinste des Arbeitsbereichs).")
 @click.option("--area", "areas", multiple=True, help="Gebietsschlüssel (mehrfach möglich).")
 @click.option("--all", "all_areas", is_flag=True, help="Ein Profil für jedes Gebiet der Ebene.")
 @click.option("--period", help="Stand (sonst der jüngste beobachtete Stichtag).")
@@ -1707,7 +1721,7 @@ def report() -> None:
 @click.pass_context
 def report_profile(
     ctx: click.Context,
-    layer: str,
+    layer: str | None,
     areas: tuple[str, ...],
     all_areas: bool,
     period: str | None,
@@ -1734,6 +1748,7 @@ def report_profile(
     from planlabor.reports.render import Layout, ProfileBuilder, write_profiles
 
     ws = _workspace(ctx, read_only=True)
+    layer = layer or ws.finest_layer()
     ids = list(areas)
     if all_areas:
         ids = ws.store.areas(layer)["area_id"].astype(str).tolist()
@@ -1756,7 +1771,7 @@ def report_profile(
 
 
 @report.command("sozialbericht")
-@click.option("--layer", default="plr", show_default=True, help="Raumebene der Karten und Rangfolgen.")
+@click.option("--layer", help="Raumebene der Karten und Rangfolgen (sonst die feinste).")
 @click.option("--period", help="Stand (sonst der jüngste beobachtete Stichtag).")
 @click.option("--format", "fmt", type=click.Choice(["html", "pdf", "docx"]), default="pdf", show_default=True)
 @click.option("--out", required=True, type=click.Path(dir_okay=False), help="Zieldatei.")
@@ -1765,7 +1780,13 @@ def report_profile(
 @click.option("--intern", "internal", is_flag=True, help="Interne Fassung.")
 @click.pass_context
 def report_sozialbericht(
-    ctx: click.Context, layer: str, period: str | None, fmt: str, out: str, min_residents: int, internal: bool
+    ctx: click.Context,
+    layer: str | None,
+    period: str | None,
+    fmt: str,
+    out: str,
+    min_residents: int,
+    internal: bool,
 ) -> None:
     """Integrierter Sozialbericht: Kapitel je Fachthema mit Karten, Rangfolgen und Befunden in Sätzen.
 
@@ -1782,6 +1803,7 @@ def report_sozialbericht(
 
     start = time.perf_counter()
     ws = _workspace(ctx, read_only=True)
+    layer = layer or ws.finest_layer()
     p = parse_period_option(period, stichtag=True) if period else None
     data = ReportData(source_of(ws), public=not internal)
     path = Path(out)
@@ -1801,7 +1823,7 @@ def report_sozialbericht(
 
 
 @report.command("sheet")
-@click.option("--layer", default="plr", show_default=True, help="Planungsebene (Kinder und Plätze).")
+@click.option("--layer", help="Planungsebene (Kinder und Plätze; sonst die feinste).")
 @click.option("--level", help="Ebene der Vorlage, z. B. bzr (sonst --layer).")
 @click.option("--period", required=True, help="Stichtag, z. B. 2024-12-31 oder ein Prognosejahr 2030-12-31.")
 @click.option("--prognose", "scenario", help="Kinder aus der gespeicherten Prognose dieser Variante.")
@@ -1812,7 +1834,7 @@ def report_sozialbericht(
 @click.pass_context
 def report_sheet(
     ctx: click.Context,
-    layer: str,
+    layer: str | None,
     level: str | None,
     period: str,
     scenario: str | None,
@@ -1835,6 +1857,7 @@ def report_sheet(
     from planlabor.reports.sheet import kita_sheet, sheet_docx, sheet_html
 
     ws = _workspace(ctx, read_only=True)
+    layer = layer or ws.finest_layer()
     layout = Layout.of(ws)
     sheet = kita_sheet(
         ReportData(source_of(ws)), layer, parse_period_option(period, stichtag=True), level, scenario, u3, ue3
@@ -2005,22 +2028,33 @@ def template_list() -> None:
     help="Ordner für den Demo-Arbeitsbereich (wird neu angelegt).",
 )
 @click.option(
+    "--region",
+    type=click.Choice(["berlin", "deutschland"]),
+    default="berlin",
+    show_default=True,
+    help="Berlin (Planungsräume) oder Deutschland (Länder, Kreise, Gemeinden aus VG5000).",
+)
+@click.option(
     "--no-serve",
     is_flag=True,
     help="Nur aufbauen, exportieren und den statischen Atlas bauen, nicht anzeigen.",
 )
-def demo(out: str, no_serve: bool) -> None:
-    """Den Berlin-Demo-Arbeitsbereich aus mitgelieferten echten Daten bauen.
+def demo(out: str, region: str, no_serve: bool) -> None:
+    """Einen Demo-Arbeitsbereich aus mitgelieferten echten Daten bauen (Berlin oder Deutschland).
 
     \b
-    Beispiel:
+    Beispiele:
       planlabor demo --out berlin-demo --no-serve
+      planlabor demo --region deutschland --out deutschland-demo --no-serve
     """
     from planlabor.demo import build_demo
 
     def progress(msg: str) -> None:
         click.echo(msg)
 
+    if region == "deutschland":
+        _demo_de(Path(out), no_serve, progress)
+        return
     res = build_demo(Path(out), progress=progress)
     click.echo(f"Demo fertig in {res['root']}; Exporte in {res['exports']}")
     prog = res["projection"]
@@ -2049,10 +2083,37 @@ def demo(out: str, no_serve: bool) -> None:
         _serve(Path(out), None, "127.0.0.1", 8765)
 
 
+def _demo_de(out: Path, no_serve: bool, progress: Any) -> None:
+    from planlabor.atlas.build import build_static
+    from planlabor.atlas.data import source_of
+    from planlabor.demo.deutschland import build_demo_de
+    from planlabor.workspace import Workspace
+
+    res = build_demo_de(out, progress=progress)
+    for imp in res["imports"]:
+        click.echo(
+            f"  {imp['file']}: {imp['format']}, {imp['variables']} Variablen, {_de(imp['values'])} Werte, "
+            f"{imp['areas']} Gebiete ({imp['layer']})"
+        )
+    click.echo(
+        f"Demo fertig in {res['root']}: {_de(res['indicators'])} Indikatoren, {_de(res['values'])} Werte; "
+        f"Kreisprofil {res['profile']}"
+    )
+    with Workspace.open(out, read_only=True) as ws:
+        r = build_static(source_of(ws), out / "atlas")
+    click.echo(
+        f"Statischer Atlas: {Path(r.out).resolve() / 'index.html'} "
+        f"({_de(r.zipped_bytes / 1e6, 2)} MB gepackt)"
+    )
+    if not no_serve:
+        _serve(out, None, "127.0.0.1", 8765)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the ``planlabor`` command (click exits with the code)."""
     cli.main(args=argv, prog_name="planlabor")
 
 
+from planlabor import cli_daten as _cli_daten  # noqa: E402,F401  (registers formats and catalog)
 from planlabor import cli_fach as _cli_fach  # noqa: E402,F401  (registers the Fachthemen commands)
 from planlabor import cli_netz as _cli_netz  # noqa: E402,F401  (registers the network commands)

@@ -76,7 +76,7 @@ class ConfidentialitySection(_Strict):
 
 class ImportSection(_Strict):
     missing_values: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_MISSING_MARKERS))
-    on_unmatched: Literal["refuse", "quarantine"] = "refuse"
+    on_unmatched: Literal["auto", "refuse", "quarantine", "skip"] = "auto"
 
 
 class ReportSection(_Strict):
@@ -167,6 +167,7 @@ suppress_zero = false
 secondary = true
 
 [import]
-# "refuse": Import mit unbekannten Gebietsschlüsseln ablehnen; "quarantine": Zeilen zurückstellen.
-on_unmatched = "refuse"
+# Unbekannte Gebietsschlüssel: "auto" stellt ihre Zeilen zurück, wenn die meisten Schlüssel passen,
+# sonst wird abgelehnt; "refuse" lehnt immer ab; "quarantine" stellt immer zurück; "skip" lässt sie aus.
+on_unmatched = "auto"
 '''

@@ -111,3 +111,14 @@ def missing_dependency(package: str, extra: str) -> DependencyError:
         f"Für diese Funktion wird das Paket {package!r} benötigt.",
         hint=f"Installieren Sie es mit: pip install 'planlabor[{extra}]'",
     )
+
+
+def examples(items: list[str] | tuple[str, ...], n: int = 5, maxlen: int = 60) -> str:
+    """At most ``n`` examples, each cut to ``maxlen`` characters, and how many there are in all.
+
+    >>> examples(["a", "b", "c"], 2)
+    'a, b … (3 insgesamt)'
+    """
+    shown = [s if len(s) <= maxlen else s[: maxlen - 1] + "…" for s in map(str, items[:n])]
+    text = ", ".join(shown)
+    return text + (f" … ({len(items)} insgesamt)" if len(items) > n else "")

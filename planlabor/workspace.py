@@ -106,6 +106,21 @@ class Workspace:
 
         return derive_outputs(load_catalog_files(self.catalog_paths()), self.root)
 
+    def finest_layer(self) -> str:
+        """The layer commands use when none is given: the finest of the workspace."""
+        from planlabor.areas.official import finest_layer
+
+        infos = self.store.layers()
+        found = finest_layer(
+            [(i.layer_id, i.parent_layer, len(self.store.areas(i.layer_id)), i.has_geometry) for i in infos]
+        )
+        if found is None:
+            raise WorkspaceError(
+                "Der Arbeitsbereich hat noch keine Raumebene.",
+                hint="Legen Sie eine an: planlabor areas import DATEI --layer EBENE --id-column SPALTE",
+            )
+        return found
+
     def rules(self) -> SuppressionRules:
         c = self.config.confidentiality
         return SuppressionRules(

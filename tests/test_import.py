@@ -90,20 +90,28 @@ def test_id_width_pads_keys(ws: Workspace, tmp_path: Path) -> None:
 
 
 def test_unmatched_keys_refused_then_quarantined(grid_ws: Workspace, tmp_path: Path) -> None:
-    path = write(tmp_path / "u.csv", "id;ew\nA1;1\nXX;2\nA2;3\n")
+    path = write(tmp_path / "u.csv", "id;ew\nA1;1\nXX;2\nA2;3\nA3;4\nA4;5\n")
     before = table_fingerprint(grid_ws)
     with pytest.raises(InputError) as exc:
-        grid_ws.import_table(path, ImportOptions(layer="gebiet", period="2021"))
+        grid_ws.import_table(path, ImportOptions(layer="gebiet", period="2021", on_unmatched="refuse"))
     assert exc.value.row == 3 and "XX" in exc.value.message
     assert "quarantine" in (exc.value.hint or "")
     assert table_fingerprint(grid_ws) == before
     dry = grid_ws.import_table(path, ImportOptions(layer="gebiet", period="2021"), dry_run=True)
-    assert dry.unmatched == {"XX": [3]} and dry.areas_matched == 2
+    assert dry.unmatched == {"XX": [3]} and dry.areas_matched == 4
     assert table_fingerprint(grid_ws) == before
-    r = grid_ws.import_table(path, ImportOptions(layer="gebiet", period="2021", on_unmatched="quarantine"))
-    assert r.quarantined == 1 and r.n_values == 2
+    r = grid_ws.import_table(path, ImportOptions(layer="gebiet", period="2021"))  # auto: 4 of 5 keys found
+    assert r.quarantined == 1 and r.n_values == 4
+    assert any("zurückgestellt" in w for w in r.warnings)
     q = grid_ws.quarantine(r.import_id)
     assert q[["area_id", "source_row", "value"]].values.tolist() == [["XX", 3, 2.0]]
+
+
+def test_mostly_unknown_keys_refused_by_default(grid_ws: Workspace, tmp_path: Path) -> None:
+    path = write(tmp_path / "u.csv", "id;ew\nA1;1\nXX;2\nYY;3\n")
+    with pytest.raises(InputError) as exc:
+        grid_ws.import_table(path, ImportOptions(layer="gebiet", period="2021"))
+    assert "XX" in exc.value.message and "--layer" in (exc.value.hint or "")
 
 
 def test_map_key(grid_ws: Workspace, tmp_path: Path) -> None:
@@ -218,11 +226,11 @@ def test_unknown_layer(grid_ws: Workspace, tmp_path: Path) -> None:
 
 
 def test_custom_missing_marker(grid_ws: Workspace, tmp_path: Path) -> None:
-    path = write(tmp_path / "m.csv", "id;ew\nA1;k.A.\nA2;4\n")
+    path = write(tmp_path / "m.csv", "id;ew\nA1;o.W.\nA2;4\n")
     with pytest.raises(InputError):
         grid_ws.import_table(path, ImportOptions(layer="gebiet", period="2021", columns=["ew"]))
     grid_ws.import_table(
-        path, ImportOptions(layer="gebiet", period="2021", missing_values={"k.A.": "fehlend"})
+        path, ImportOptions(layer="gebiet", period="2021", missing_values={"o.W.": "fehlend"})
     )
     assert obs(grid_ws, "ew")["A1"][1] == "fehlend"
 

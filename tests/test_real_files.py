@@ -72,9 +72,12 @@ def test_ewr_2024_wrong_key_is_surfaced(keyed: Workspace) -> None:
     )
     assert r.unmatched == {"06200318": [262]}
     assert r.periods == ["2024-12-31"]
-    assert r.flag_counts == {"fehlend": 2 * len(r.variables)}  # two suppressed rows, empty fields
+    # two suppressed rows (empty fields): one is imported with flags, the other has the unknown key
+    assert r.flag_counts == {"fehlend": len(r.variables)}
     with pytest.raises(InputError) as exc:
-        keyed.import_table(path, ImportOptions(layer="plr", id_column="RAUMID", stichtag=True))
+        keyed.import_table(
+            path, ImportOptions(layer="plr", id_column="RAUMID", stichtag=True, on_unmatched="refuse")
+        )
     assert "06200318" in exc.value.message and exc.value.row == 262
 
 

@@ -19,8 +19,8 @@ from typing import Any
 import pandas as pd
 
 from planlabor.errors import InputError, NotFoundError
+from planlabor.io.files import file_sha256
 from planlabor.io.geo import is_geo_file, read_attribute_table, read_geo
-from planlabor.io.importer import file_sha256
 from planlabor.io.table import ReadOptions
 from planlabor.store import ImportRecord, LayerInfo, Store
 
@@ -278,6 +278,9 @@ def import_areas(
     layer = store.layer(opts.layer)
     if layer is not None:
         warnings.append(f"Die Raumebene {opts.layer!r} wurde ersetzt.")
+        kept = _keep_parent_links(store, layer, out, opts)
+        if kept:
+            warnings.append(f"Zuordnung zu {layer.parent_layer!r} für {kept} Gebiete übernommen.")
     import_id = store.next_id("imports", "import_id")
     info = LayerInfo(
         layer_id=opts.layer,
@@ -321,6 +324,16 @@ def import_areas(
         warnings=warnings,
         import_id=import_id,
     )
+
+
+def _keep_parent_links(store: Store, layer: LayerInfo, out: pd.DataFrame, opts: AreaImportOptions) -> int:
+    """A re-import without parent options keeps the links of the areas that stay (same key)."""
+    if opts.parent_layer or opts.parent_column or opts.parent_prefix or not layer.parent_layer:
+        return 0
+    old = store.areas(layer.layer_id)
+    parents = dict(zip(old["area_id"].astype(str), old["parent_id"], strict=True))
+    out["parent_id"] = [parents.get(str(a)) for a in out["area_id"]]
+    return int(out["parent_id"].notna().sum())
 
 
 def _polygonal(geom: Any) -> Any:
@@ -468,6 +481,7 @@ def dissolve_layer(
     layer_name: str | None = None,
     group_of: dict[str, str] | None = None,
     names: dict[str, str] | None = None,
+    key_prefix: int | None = None,
 ) -> dict[str, Any]:
     """Create a layer by dissolving ``layer_id``: into one area (``area_id``), by a lookup
     ``group_of`` (area → new area, e.g. NUTS 2 → country), or by the existing parent.
@@ -480,6 +494,10 @@ def dissolve_layer(
     layer = _require_layer(store, layer_id, "--layer")
     areas = store.areas(layer_id, geometry=True)
     geoms = shapely.from_wkb(areas["geom"].tolist()) if areas["geom"].notna().all() else None
+    if key_prefix is not None:
+        group_of, prefix_names, label = _prefix_groups(areas, key_prefix, layer_id)
+        names = {**prefix_names, **(names or {})}
+        layer_name = layer_name or label
     link: pd.Series | None = None
     if area_id is not None:
         link = pd.Series(area_id, index=areas.index)
@@ -503,11 +521,16 @@ def dissolve_layer(
         groups = {str(k): list(v) for k, v in areas.groupby("parent_id").indices.items()}
     names = names or {}
     rows = []
+    nested = link is not None and layer.parent_layer is not None
     for gid, idx in groups.items():
         geom = None
         if geoms is not None:
             geom = shapely.to_wkb(shapely.union_all(geoms[idx]))
-        rows.append({"area_id": gid, "name": names.get(gid), "parent_id": None, "geom": geom})
+        parents = set(areas["parent_id"].iloc[idx].dropna()) if nested else set()
+        nested = nested and len(parents) == 1
+        rows.append(
+            {"area_id": gid, "name": names.get(gid), "parent_id": next(iter(parents), None), "geom": geom}
+        )
     out = pd.DataFrame(rows)
     import_id = store.next_id("imports", "import_id")
     with store.transaction():
@@ -526,10 +549,13 @@ def dissolve_layer(
                 message="",
             )
         )
+        if not nested:
+            out["parent_id"] = None
         store.put_layer(
             LayerInfo(
                 layer_id=new_layer,
                 name=layer_name or new_layer,
+                parent_layer=layer.parent_layer if nested else None,
                 crs=layer.crs,
                 has_geometry=geoms is not None,
                 valid_from=layer.valid_from,
@@ -544,7 +570,38 @@ def dissolve_layer(
             store.set_parents(
                 layer_id, pd.DataFrame({"area_id": areas["area_id"], "parent_id": link.to_numpy()})
             )
-    return {"layer": new_layer, "areas": len(out)}
+    return {"layer": new_layer, "areas": len(out), "unnamed": int(out["name"].isna().sum())}
+
+
+def _prefix_groups(
+    areas: pd.DataFrame, n: int, layer_id: str
+) -> tuple[dict[str, str], dict[str, str], str | None]:
+    """Groups by the first ``n`` characters of the keys, with official names where built in.
+
+    A group of one area takes that area's name (a kreisfreie Stadt is its own Gemeindeverband).
+    """
+    from planlabor.areas.official import detect_system, level_label, names_for_prefix
+
+    keys = areas["area_id"].astype(str)
+    short = keys[keys.str.len() < n]
+    if len(short):
+        raise InputError(
+            f"Der Schlüssel {short.iloc[0]!r} der Raumebene {layer_id!r} ist kürzer als --key-prefix {n}.",
+            column="--key-prefix",
+            expected=f"eine Präfixlänge unter der Schlüssellänge (hier höchstens {keys.str.len().min() - 1})",
+            hint="Wählen Sie die Zahl der Stellen, die die übergeordnete Ebene bilden (AGS: 2 Land, 3 "
+            "Regierungsbezirk, 5 Kreis).",
+        )
+    group_of = dict(zip(keys, keys.str.slice(0, n), strict=True))
+    system = detect_system(keys.tolist())
+    names = names_for_prefix(system, n)
+    counts = keys.str.slice(0, n).value_counts()
+    for key, name in zip(keys, areas["name"], strict=True):
+        g = key[:n]
+        if g not in names and counts[g] == 1 and isinstance(name, str) and name:
+            names[g] = name
+    label = level_label(system, n)
+    return group_of, names, label[1] if label else None
 
 
 def link_by_mapping(store: Store, layer_id: str, parent_layer: str, mapping: pd.DataFrame) -> int:

@@ -99,14 +99,19 @@ def values_payload(src: AtlasSource, layer: str, public: bool = True) -> dict[st
         if all(v is None for v in vals) and not flags:
             continue
         out.setdefault(str(iid), {})[str(period)] = {"v": vals, "f": flags} if flags else {"v": vals}
-    parents = areas["parent_id"].where(areas["parent_id"].notna(), None).tolist()
+    parents = [None if pd.isna(p) else str(p) for p in areas["parent_id"]]
     return {
         "layer": layer,
         "areas": ids,
-        "names": areas["name"].astype(str).tolist(),
+        "names": [area_name(n, a) for n, a in zip(areas["name"], ids, strict=True)],
         "parents": parents,
         "indicators": out,
     }
+
+
+def area_name(name: Any, area_id: str) -> str:
+    """An area's name for people; the key where the layer has no names (e.g. built by --key-prefix)."""
+    return name if isinstance(name, str) and name.strip() else area_id
 
 
 def geo_payload(src: AtlasSource, layer: str, tolerance: float = SIMPLIFY_METRES) -> dict[str, Any]:
@@ -118,7 +123,9 @@ def geo_payload(src: AtlasSource, layer: str, tolerance: float = SIMPLIFY_METRES
     if lay is None:
         raise NotFoundError(f"Die Raumebene {layer!r} gibt es nicht.", column="layer")
     areas = src.store.areas(layer, geometry=True).sort_values("area_id")
-    geoms = shapely.from_wkb(areas["geom"].to_numpy())
+    if not lay.has_geometry:  # a table layer: listed in the atlas, not mapped
+        return {"type": "FeatureCollection", "name": layer, "features": []}
+    geoms = shapely.from_wkb([g if isinstance(g, bytes | bytearray) else None for g in areas["geom"]])
     g = gpd.GeoSeries(geoms, crs=lay.crs or src.crs)
     if tolerance > 0:
         g = g.simplify(tolerance, preserve_topology=True)
@@ -134,7 +141,7 @@ def geo_payload(src: AtlasSource, layer: str, tolerance: float = SIMPLIFY_METRES
                 "id": str(aid),
                 "properties": {
                     "id": str(aid),
-                    "name": str(name),
+                    "name": area_name(name, str(aid)),
                     "parent": None if pd.isna(parent) else str(parent),
                 },
                 "geometry": shapely.geometry.mapping(geom),
@@ -187,6 +194,7 @@ def meta_payload(src: AtlasSource, public: bool = True) -> dict[str, Any]:
                 "id": lay.layer_id,
                 "name": lay.name or lay.layer_id,
                 "parent": lay.parent_layer,
+                "geometry": bool(lay.has_geometry),
                 "areas": len(src.store.areas(lay.layer_id)),
             }
             for lay in sorted(layers, key=lambda x: order.get(x.layer_id, 99))

@@ -32,9 +32,20 @@ SHIPPED = {
     "integration": "Migration und Integration (nach dem Integrationsmonitoring der Länder)",
     "inklusion": "Inklusion: Schwerbehinderung, Eingliederungshilfe, Inklusionsanteil, barrierefreie Kitas",
     "jugendhilfe": "Jugendhilfe: Hilfen zur Erziehung je 1.000 U21 nach Hilfeart, § 35a, § 42, § 8a",
+    "arbeit": "Arbeit: Arbeitslosigkeit, Langzeitarbeitslose, SGB-II-Quote, Beschäftigung, Berufsabschluss",
+    "armut": "Armut und Reichtum: SGB II/XII, Grundsicherung im Alter, Eingliederungshilfe, Überschuldung",
     "dach": "D-A-CH-Vergleich auf NUTS 3/2: harmonisierte Bevölkerungs-, Wirtschafts- und Sozialindikatoren",
 }
-THEME_SETS = ["familienarmut", "wohnen", "bildung", "integration", "inklusion", "jugendhilfe"]
+THEME_SETS = [
+    "familienarmut",
+    "wohnen",
+    "bildung",
+    "integration",
+    "inklusion",
+    "jugendhilfe",
+    "arbeit",
+    "armut",
+]
 
 
 @dataclass

@@ -11,6 +11,7 @@ import codecs
 import csv
 import io
 import re
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -83,21 +84,26 @@ def _sample_lines(path: Path, encoding: str, max_lines: int = 2000) -> list[str]
 
 
 def detect_delimiter(lines: list[str]) -> str:
-    """The candidate giving the same number (>1) of fields on most sample lines."""
-    text = "".join(lines[:200])
+    """The candidate giving the same number (>1) of fields on most sample lines.
+
+    The most frequent width counts, not the first line's: publishers put title
+    lines and notes with fewer fields above and below the table.
+    """
+    text = "".join(lines[:400])
     best, best_score = None, (0, 0)
     for cand in _CANDIDATE_DELIMITERS:
-        rows = [r for r in csv.reader(io.StringIO(text), delimiter=cand) if r]
+        try:
+            rows = [r for r in csv.reader(io.StringIO(text), delimiter=cand) if r]
+        except csv.Error:
+            continue
         if len(rows) > 1 and len(lines) > len(rows):
             rows = rows[:-1]  # last line may be cut in the sample
-        if not rows:
+        widths = Counter(len(r) for r in rows if len(r) >= 2)
+        if not widths:
             continue
-        width = len(rows[0])
-        if width < 2:
-            continue
-        consistent = sum(1 for r in rows if len(r) == width)
+        width, consistent = max(widths.items(), key=lambda wc: (wc[1], wc[0]))
         score = (consistent, width)
-        if consistent >= 0.5 * len(rows) and score > best_score:
+        if consistent >= 0.3 * len(rows) and score > best_score:
             best, best_score = cand, score
     if best is None and all(len(r) == 1 for r in csv.reader(io.StringIO(text), delimiter=",") if r):
         return ","  # a single column: any delimiter reads it

@@ -9,7 +9,7 @@ never 0.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
@@ -20,6 +20,7 @@ import pandas as pd
 from planlabor.catalog import Catalog, IndicatorDefinition
 from planlabor.confidentiality import SuppressionRules, apply_suppression
 from planlabor.errors import InputError, NotFoundError
+from planlabor.io.export_variables import refuse_public, variable_values
 from planlabor.io.periods import format_period_de, sort_periods
 from planlabor.store import Store
 
@@ -67,6 +68,7 @@ class ExportOptions:
     public: bool = False
     csv_style: Literal["machine", "excel-de"] = "machine"
     shape: Literal["wide", "long"] = "wide"
+    variables: list[str] | None = None  # imported variables instead of indicators (internal only)
 
 
 @dataclass
@@ -147,11 +149,20 @@ def export(
     store: Store, catalog: Catalog, rules: SuppressionRules, opts: ExportOptions, meta: dict[str, str]
 ) -> ExportReport:
     """Write the values of one layer to ``opts.out``."""
-    df = collect_values(store, catalog, opts.layer, opts.indicators, opts.periods, opts.public, rules)
+    if opts.variables is not None:
+        if opts.public:
+            raise refuse_public()
+        df, catalog = variable_values(store, opts.layer, opts.variables, opts.periods)
+        opts = replace(opts, indicators=None)
+    else:
+        df = collect_values(store, catalog, opts.layer, opts.indicators, opts.periods, opts.public, rules)
     if df.empty:
         raise NotFoundError(
-            f"Auf der Raumebene {opts.layer!r} gibt es keine Indikatorwerte.",
-            hint="Importieren Sie Daten und rechnen Sie mit 'planlabor compute'.",
+            f"Auf der Raumebene {opts.layer!r} gibt es keine Indikatorwerte"
+            + (" für diese Zeiträume." if opts.periods else "."),
+            hint="Rechnen Sie mit 'planlabor compute' (Indikatoren aus den importierten Variablen schlägt "
+            "'planlabor catalog suggest' vor), oder exportieren Sie die importierten Variablen intern mit "
+            "--variable NAME bzw. --all-variables.",
         )
     present = set(df["indicator_id"])
     ids = [i for i in (opts.indicators or catalog.ids()) if i in present]

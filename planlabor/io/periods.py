@@ -6,6 +6,7 @@ kind               canonical        accepted input
 year               ``2021``         ``2021``
 half-year          ``2021-H2``      ``2021-H2``, ``2021H2``, ``2. Hj. 2021``
 quarter            ``2021-Q3``      ``2021-Q3``, ``2021Q3``, ``3. Quartal 2021``
+week (ISO)         ``2021-W07``     ``2021-W07``, ``2021W07``, ``KW 7/2021``
 month              ``2020-12``      ``202012`` (Berlin ``ZEIT``), ``2020-12``, ``12/2020``
 date (Stichtag)    ``2021-12-31``   ``2021-12-31``, ``31.12.2021``, ``20211231``
 =================  ===============  ==========================================
@@ -29,6 +30,8 @@ _PATTERNS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"^([12])\s*\.?\s*(?:Hj\.?|Halbjahr|HJ)\s*(\d{4})$", re.I), "half_rev"),
     (re.compile(r"^(\d{4})\s*[-/]?\s*[Qq]([1-4])$"), "quarter"),
     (re.compile(r"^([1-4])\s*\.?\s*(?:Quartal|Q)\s*(\d{4})$", re.I), "quarter_rev"),
+    (re.compile(r"^(\d{4})\s*-?\s*W(\d{1,2})$", re.I), "week"),
+    (re.compile(r"^KW\s*(\d{1,2})\s*/\s*(\d{4})$", re.I), "week_rev"),
     (re.compile(r"^(\d{4})(\d{2})$"), "month"),
     (re.compile(r"^(\d{4})-(\d{1,2})$"), "month"),
     (re.compile(r"^(\d{1,2})/(\d{4})$"), "month_rev"),
@@ -38,7 +41,8 @@ _PATTERNS: list[tuple[re.Pattern[str], str]] = [
 ]
 
 EXPECTED_FORMS = (
-    "ein Jahr (2021), Halbjahr (2021-H2), Quartal (2021-Q3), Monat (202012 oder 2020-12) "
+    "ein Jahr (2021), Halbjahr (2021-H2), Quartal (2021-Q3), Kalenderwoche (2021-W07), "
+    "Monat (202012 oder 2020-12) "
     "oder Datum (2021-12-31 oder 31.12.2021)"
 )
 
@@ -76,6 +80,10 @@ def parse_period(text: str, stichtag: bool = False) -> str:
         if kind in ("quarter", "quarter_rev"):
             year, q = (int(g[0]), int(g[1])) if kind == "quarter" else (int(g[1]), int(g[0]))
             return _month_end(year, 3 * q).isoformat() if stichtag else f"{year:04d}-Q{q}"
+        if kind in ("week", "week_rev"):
+            year, week = (int(g[0]), int(g[1])) if kind == "week" else (int(g[1]), int(g[0]))
+            end = date.fromisocalendar(year, week, 7)  # raises ValueError for week 53 of a 52-week year
+            return end.isoformat() if stichtag else f"{year:04d}-W{week:02d}"
         if kind in ("month", "month_rev"):
             year, month = (int(g[0]), int(g[1])) if kind == "month" else (int(g[1]), int(g[0]))
             if not 1 <= month <= 12:
@@ -122,6 +130,9 @@ def period_end(period: str) -> date:
     m = re.fullmatch(r"(\d{4})-(\d{2})", period)
     if m:
         return _month_end(int(m.group(1)), int(m.group(2)))
+    m = re.fullmatch(r"(\d{4})-W(\d{2})", period)
+    if m:
+        return date.fromisocalendar(int(m.group(1)), int(m.group(2)), 7)
     raise ValueError(f"{period!r} ist kein kanonischer Zeitraum")
 
 
@@ -144,4 +155,7 @@ def format_period_de(period: str) -> str:
     m = re.fullmatch(r"(\d{4})-(\d{2})", period)
     if m:
         return f"{m.group(2)}/{m.group(1)}"
+    m = re.fullmatch(r"(\d{4})-W(\d{2})", period)
+    if m:
+        return f"KW {int(m.group(2))}/{m.group(1)}"
     return period

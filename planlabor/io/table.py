@@ -67,6 +67,7 @@ class RawTable:
     owns_connection: bool = True
     temp_tables: list[str] = field(default_factory=list)
     hints: dict[str, str] = field(default_factory=dict)  # import options a publisher format implies
+    first_line: int = 2  # file line of the first record (the header is the line before)
 
     def close(self) -> None:
         """Drop the staging tables (or the whole private connection)."""
@@ -321,6 +322,7 @@ def _read_csv(path: Path, options: ReadOptions, con_in: duckdb.DuckDBPyConnectio
         n_rows=int(n[0]) if n else 0,
         dialect=dialect,
         warnings=warnings,
+        first_line=options.skip_rows + 2,
     )
 
 

@@ -31,8 +31,8 @@ import pandas as pd
 import pyarrow as pa
 
 from planlabor.errors import InputError
+from planlabor.io.files import file_sha256
 from planlabor.io.geo import read_attribute_table
-from planlabor.io.importer import file_sha256
 from planlabor.io.periods import parse_period
 from planlabor.store import Store
 

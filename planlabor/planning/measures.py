@@ -35,8 +35,8 @@ from typing import Any, Literal
 import pandas as pd
 
 from planlabor.errors import InputError, NotFoundError
+from planlabor.io.files import file_sha256
 from planlabor.io.geo import read_attribute_table
-from planlabor.io.importer import file_sha256
 from planlabor.store import Store
 
 Kind = Literal["massnahme", "aktionsplan"]

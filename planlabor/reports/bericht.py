@@ -86,7 +86,7 @@ def build_chapters(
     city_layer = chain[-1] if chain else None
     city_areas = data.areas(city_layer) if city_layer else None
     city_id = str(city_areas["area_id"].iloc[0]) if city_areas is not None and len(city_areas) == 1 else None
-    city_name = str(city_areas["name"].iloc[0]) if city_id and city_areas is not None else "Stadt"
+    city_name = str(city_areas["name"].iloc[0]) if city_id and city_areas is not None else "dem Gesamtgebiet"
     chapters: dict[str, list[Section]] = {}
     for ind in data.indicators():
         if ind.unit not in RATE_UNITS:

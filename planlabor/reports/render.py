@@ -271,7 +271,7 @@ def profile_docx(item: ProfileItem, layout: Layout) -> bytes:
         cols = (
             ["Indikator", "Stand", p.name]
             + ([p.parent_name] if p.parent_name else [])
-            + [p.city_name or "Stadt", "Rang"]
+            + [p.city_name or "Gesamt", "Rang"]
         )
         tab = doc.add_table(rows=1, cols=len(cols))
         tab.style = "Table Grid"

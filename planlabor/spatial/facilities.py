@@ -19,8 +19,8 @@ import pandas as pd
 import pyarrow as pa
 
 from planlabor.errors import InputError, NotFoundError
+from planlabor.io.files import file_sha256
 from planlabor.io.geo import read_geo
-from planlabor.io.importer import file_sha256
 from planlabor.io.periods import parse_period_option
 from planlabor.store import ImportRecord, Store
 

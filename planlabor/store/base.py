@@ -142,7 +142,7 @@ class Store(abc.ABC):
         df = self.query_df(f"SELECT {cols} FROM areas WHERE layer_id = ? ORDER BY area_id", [layer_id])
         if geometry:
             df["geom"] = [
-                None if g is None or (isinstance(g, float) and pd.isna(g)) else bytes(g) for g in df["geom"]
+                bytes(g) if isinstance(g, bytes | bytearray | memoryview) else None for g in df["geom"]
             ]
         return df
 
@@ -340,6 +340,42 @@ class Store(abc.ABC):
             ignore_index=True,
         )
         return self.record_observations(kind, layer_id, rows, options, message=message, rows_read=len(frame))
+
+    def fill_area_names(self, layer_id: str, names: pa.Table) -> int:
+        """Give areas without a name the name a data file states (columns ``area_id``, ``name``)."""
+        if names.num_rows == 0:
+            return 0
+        before = self.query_df(
+            "SELECT count(*) AS n FROM areas WHERE layer_id = ? AND (name IS NULL OR name = '')", [layer_id]
+        )
+        self.execute_with(
+            """UPDATE areas SET name = m.name FROM _pl_names m
+            WHERE areas.layer_id = ? AND areas.area_id = m.area_id
+              AND (areas.name IS NULL OR areas.name = '')""",
+            {"_pl_names": names},
+            [layer_id],
+        )
+        after = self.query_df(
+            "SELECT count(*) AS n FROM areas WHERE layer_id = ? AND (name IS NULL OR name = '')", [layer_id]
+        )
+        return int(before["n"].iloc[0]) - int(after["n"].iloc[0])
+
+    def record_variable_info(self, import_id: int, table: pa.Table) -> None:
+        """Label, unit and kind of the variables of an import (columns of ``variable_info``)."""
+        if table.num_rows == 0:
+            return
+        ids = pa.array([import_id] * table.num_rows, pa.int32())
+        self.insert_arrow("variable_info", table.add_column(0, "import_id", ids))
+
+    def variable_info(self) -> pd.DataFrame:
+        """The newest description of every variable with current observations."""
+        return self.query_df(
+            """SELECT v.variable, v.label, v.unit, v.kind, v.definition, v.source FROM variable_info v
+            WHERE v.import_id = (SELECT max(w.import_id) FROM variable_info w WHERE w.variable = v.variable)
+              AND EXISTS (SELECT 1 FROM observations o
+                          WHERE o.variable = v.variable AND o.superseded_by IS NULL)
+            ORDER BY v.variable"""
+        )
 
     def add_quarantine(self, table: pa.Table) -> None:
         self.insert_arrow("quarantine", table)

@@ -45,6 +45,16 @@ CREATE TABLE IF NOT EXISTS observations (
     import_id INTEGER NOT NULL,
     superseded_by INTEGER
 );
+-- What the file said about each imported variable (label, unit, kind), newest import first.
+CREATE TABLE IF NOT EXISTS variable_info (
+    import_id INTEGER NOT NULL,
+    variable VARCHAR NOT NULL,
+    label VARCHAR,
+    unit VARCHAR,
+    kind VARCHAR,
+    definition VARCHAR,
+    source VARCHAR
+);
 CREATE TABLE IF NOT EXISTS quarantine (
     import_id INTEGER NOT NULL,
     source_row BIGINT,

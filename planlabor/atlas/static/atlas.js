@@ -21,7 +21,7 @@
       filter: "Filtern", compare_empty: "Fügen Sie Gebiete aus dem Profil zum Vergleich hinzu.",
       add_compare: "Zum Vergleich hinzufügen", remove_compare: "Aus dem Vergleich entfernen",
       peers: "Ähnliche Gebiete vergleichen", measures: "Maßnahmen in diesem Gebiet",
-      all_indicators: "Alle Indikatoren", area: "Gebiet", parent: "Obergebiet", city: "Stadt", rank: "Rang",
+      all_indicators: "Alle Indikatoren", area: "Gebiet", parent: "Obergebiet", city: "Gesamt", rank: "Rang",
       spine: "Einordnung", close: "Profil schließen", key: "Schlüssel", name: "Name", value: "Wert",
       cls: "Klasse", no_value: "keine Angabe", of: "von", showing: "Karte zeigt", loading: "Lade Daten …",
       areas: "Gebiete", series: "Zeitreihe", range: "Spannweite", median: "Median", status_matrix: "Status",
@@ -41,7 +41,7 @@
       source: "Source", downloads: "Download", dl_hint: "Exactly the values shown, with definition and source.",
       map_label: "Map of the areas", filter: "Filter", compare_empty: "Add areas from the profile to compare them.",
       add_compare: "Add to comparison", remove_compare: "Remove from comparison", peers: "Compare with similar areas", measures: "Measures in this area", all_indicators: "All indicators",
-      area: "Area", parent: "Parent", city: "City", rank: "Rank", spine: "Position", close: "Close profile",
+      area: "Area", parent: "Parent", city: "Total", rank: "Rank", spine: "Position", close: "Close profile",
       key: "Key", name: "Name", value: "Value", cls: "Class", no_value: "no value", of: "of",
       showing: "Map shows", loading: "Loading data …", areas: "areas", series: "Time series", range: "Range",
       median: "Median", status_matrix: "Status", dynamics: "Dynamics",
@@ -435,7 +435,9 @@
     $("profile-series").innerHTML = "";
     $("profile-series").appendChild(seriesChart(layer, idx, parentLayer, parentIdx, cityLayer, cityIdx));
     renderMeasures(layer, state.area);
-    // all indicators of all themes
+    // all indicators of all themes; the comparison column is named after the real top area
+    var topHead = $("profile-table").querySelector('[data-i18n="city"]');
+    if (topHead) topHead.textContent = cityIdx >= 0 ? VALUES[cityLayer].names[0] : t("city");
     var body = $("profile-table").querySelector("tbody"); body.innerHTML = "";
     META.themes.forEach(function (th) {
       var rows = th.indicators.filter(function (i) { return META.indicators[i].layers[layer]; });

@@ -1,0 +1,211 @@
+"""Import steps *periods* and *values*: periods parsed, markers flagged, numbers checked.
+
+All of it in SQL on the staging connection, so that millions of values are
+parsed in one statement.  A cell that is neither a number nor a known marker
+stops the import with file, line and column; so does a value that is not
+finite, and a second value for the same area, variable and period.
+"""
+
+from __future__ import annotations
+
+from planlabor.errors import InputError
+from planlabor.io.import_keys import KeyResolution
+from planlabor.io.periods import EXPECTED_FORMS, parse_period, parse_period_option
+from planlabor.io.source import Source
+from planlabor.io.table import unique_name
+
+SUMMABLE_FLAG_OK = {"nichts_vorhanden"}  # "-": nothing there, a part that adds zero
+
+
+def _lit(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def resolve_periods(src: Source, period: str | None, stichtag: bool) -> str:
+    """A table (period_raw, period): one row with NULL for ``--period``, else one per raw period."""
+    con = src.con
+    pmap = unique_name("pmap")
+    src.temp_tables.append(pmap)
+    con.execute(f"CREATE TEMP TABLE {pmap}(period_raw VARCHAR, period VARCHAR)")
+    if period is not None:
+        if src.has_periods:
+            _refuse_period_option(src, period)
+        con.execute(f"INSERT INTO {pmap} VALUES (NULL, ?)", [parse_period_option(period, stichtag=stichtag)])
+        return pmap
+    mapping = []
+    for value, line, col in con.execute(
+        f"SELECT period, min(_line), min(_col) FROM {src.name} GROUP BY period ORDER BY min(_line)"
+    ).fetchall():
+        if value is None or str(value).strip() == "":
+            raise InputError(
+                "Der Zeitraum der Werte ist unbekannt: die Datei nennt keinen.",
+                file=src.path,
+                row=int(line) if src.period_source != "Option --period" else None,
+                column=col if src.period_source != "Option --period" else None,
+                expected="eine Zeitspalte (z. B. ZEIT, Jahr, Stichtag), Jahre/Daten als Spaltenköpfe "
+                "oder die Option --period",
+                hint="Geben Sie den Stichtag an, z. B. --period 2021-12-31, oder die Spalte mit "
+                "--period-column.",
+            )
+        try:
+            mapping.append((value, parse_period(value, stichtag=stichtag)))
+        except ValueError as exc:
+            raise InputError(
+                f"Der Zeitraum {value!r} ist nicht lesbar.",
+                file=src.path,
+                row=int(line),
+                column=src.period_column or col,
+                expected=EXPECTED_FORMS,
+                hint="Korrigieren Sie den Wert oder geben Sie --period an.",
+            ) from exc
+    con.executemany(f"INSERT INTO {pmap} VALUES (?, ?)", mapping)
+    return pmap
+
+
+def _refuse_period_option(src: Source, period: str) -> None:
+    seen = [r[0] for r in src.con.execute(f"SELECT DISTINCT period FROM {src.name} LIMIT 4").fetchall()]
+    raise InputError(
+        f"Die Datei nennt ihre Zeiträume selbst ({src.period_source}: {', '.join(map(str, seen[:3]))} …); "
+        f"--period {period} würde sie alle überschreiben.",
+        file=src.path,
+        expected="Zeiträume aus der Datei oder --period, nicht beides",
+        hint="Lassen Sie --period weg.",
+    )
+
+
+def flag_case(expr: str, markers: dict[str, str]) -> str:
+    """SQL CASE mapping missing-value markers (trimmed; NULL counts as empty) to their flags."""
+    whens = " ".join(f"WHEN {_lit(m)} THEN {_lit(f)}" for m, f in markers.items())
+    return f"CASE coalesce(trim({expr}), '') {whens} END"
+
+
+def number_sql(col: str, decimal: str, thousands: str | None) -> str:
+    """SQL expression parsing a text column to DOUBLE (NULL if not a number)."""
+    e = f"trim({col})"
+    if thousands:
+        e = f"replace({e}, '{thousands}', '')"
+    if decimal == ",":
+        e = f"replace({e}, ',', '.')"
+    return f"TRY_CAST({e} AS DOUBLE)"
+
+
+def parse_values(
+    src: Source, keys: KeyResolution, pmap: str, markers: dict[str, str], rename: dict[str, str]
+) -> str:
+    """One table of every value with its layer, area, canonical period, number and flag."""
+    parsed = unique_name("parsed")
+    src.temp_tables.append(parsed)
+    num = number_sql("s.value", src.decimal, src.thousands)
+    flag = flag_case("replace(s.value, '\"', '')", markers)
+    var = "s.variable"
+    if rename:
+        whens = " ".join(f"WHEN {_lit(a)} THEN {_lit(b)}" for a, b in rename.items())
+        var = f"CASE s.variable {whens} ELSE s.variable END"
+    src.con.execute(
+        f"""CREATE TEMP TABLE {parsed} AS
+        SELECT s._line, s._col, s.key, k.layer_id, k.area_id, k.state, {var} AS variable, p.period,
+               s.value AS raw, f.flag,
+               CASE WHEN f.flag IS NULL THEN coalesce(s.num, {num}) END AS value
+        FROM {src.name} s
+        JOIN {keys.table} k ON k.key IS NOT DISTINCT FROM s.key AND k.name IS NOT DISTINCT FROM s.name
+        JOIN {pmap} p ON p.period_raw IS NULL OR p.period_raw = s.period,
+        LATERAL (SELECT {flag} AS flag) f"""
+    )
+    return parsed
+
+
+def check_values(src: Source, parsed: str, markers: dict[str, str]) -> None:
+    """Every cell a finite number or a known marker, in German number form if the file uses it."""
+    grouping = ""
+    if src.thousands == ".":
+        grouping = (
+            " OR (flag IS NULL AND raw LIKE '%.%' AND NOT regexp_full_match("
+            "trim(raw), '[-+]?\\d{1,3}(\\.\\d{3})+(,\\d*)?'))"
+        )
+    bad = (
+        f"state IN ('Gebiet', 'andere Ebene', 'Gebietsänderung', 'unbekannt') AND "
+        f"((flag IS NULL AND (value IS NULL OR NOT isfinite(value))){grouping})"
+    )
+    rows = src.con.execute(
+        f"SELECT _line, _col, raw FROM {parsed} WHERE {bad} ORDER BY _line LIMIT 3"
+    ).fetchall()
+    if not rows:
+        return
+    line, col, value = rows[0]
+    n = src.con.execute(f"SELECT count(*) FROM {parsed} WHERE {bad}").fetchone()
+    shown = value if len(str(value)) <= 40 else str(value)[:40] + "…"
+    dec_desc = "1.234,5" if src.decimal == "," else "1234.5"
+    raise InputError(
+        f"Der Wert {shown!r} ist keine Zahl und kein bekanntes Fehlwert-Zeichen "
+        f"({n[0] if n else 1} solche Zelle(n)).",
+        file=src.path,
+        row=int(line),
+        column=col,
+        expected=f"eine endliche Zahl wie {dec_desc} oder ein Fehlwert-Zeichen: "
+        + " ".join(repr(m) for m in list(markers)[:12]),
+        hint="Korrigieren Sie die Zelle, geben Sie --decimal an, ein Zeichen mit --missing ZEICHEN=KENNUNG, "
+        "oder schließen Sie die Spalte mit --exclude-column aus.",
+    )
+
+
+def check_duplicates(src: Source, parsed: str) -> None:
+    """At most one value per area, variable and period (changed areas are summed later)."""
+    dup = src.con.execute(
+        f"""SELECT layer_id, area_id, variable, period, min(_line), max(_line), list(DISTINCT key)[:3]
+        FROM {parsed} WHERE state IN ('Gebiet', 'andere Ebene')
+        GROUP BY layer_id, area_id, variable, period HAVING count(*) > 1 ORDER BY min(_line) LIMIT 1"""
+    ).fetchall()
+    if not dup:
+        return
+    layer, area, variable, period, l1, l2, keys = dup[0]
+    spelled = f" (geschrieben als {', '.join(repr(k) for k in keys)})" if len(keys) > 1 else ""
+    raise InputError(
+        f"Gebiet {area!r} der Raumebene {layer!r}{spelled}, Variable {variable!r}, Zeitraum {period} kommt "
+        f"mehrfach vor (Zeilen {l1} und {l2}).",
+        file=src.path,
+        row=int(l2),
+        column=src.key_column,
+        expected="je Gebiet, Variable und Zeitraum genau ein Wert",
+        hint="Entfernen Sie die doppelte Zeile oder prüfen Sie die Zeitspalte.",
+    )
+
+
+def merge_changed(src: Source, parsed: str, summable: set[str]) -> tuple[str, list[str]]:
+    """Sum the values of former areas into their successors (counts only); the rest is dropped.
+
+    A part marked "-" adds nothing; any other marked part makes the sum partial (``teilsumme``).
+    Returns the table of values to store and the variables that could not be merged.
+    """
+    con = src.con
+    n_changed = con.execute(f"SELECT count(*) FROM {parsed} WHERE state = 'Gebietsänderung'").fetchone()
+    if not n_changed or not n_changed[0]:
+        return parsed, []
+    dropped = [
+        r[0]
+        for r in con.execute(
+            f"SELECT DISTINCT variable FROM {parsed} WHERE state = 'Gebietsänderung' ORDER BY 1"
+        ).fetchall()
+        if r[0] not in summable
+    ]
+    merged = unique_name("merged")
+    src.temp_tables.append(merged)
+    ok_flags = ", ".join(_lit(f) for f in SUMMABLE_FLAG_OK)
+    keep = ", ".join(_lit(v) for v in dropped) or "''"  # not NULL: NOT IN (NULL) would drop every row
+    con.execute(
+        f"""CREATE TEMP TABLE {merged} AS
+        SELECT * FROM {parsed} WHERE NOT (state = 'Gebietsänderung' AND variable IN ({keep}))
+        AND NOT (state = 'Gebiet' AND (layer_id, area_id, variable, period) IN (
+            SELECT layer_id, area_id, variable, period FROM {parsed} WHERE state = 'Gebietsänderung'
+            AND variable NOT IN ({keep})))
+        UNION ALL
+        SELECT min(_line), min(_col), min(key), layer_id, area_id, 'Gebiet', variable, period, NULL,
+               CASE WHEN count(value) = 0 THEN min(flag)
+                    WHEN bool_or(flag IS NOT NULL AND flag NOT IN ({ok_flags})) THEN 'teilsumme' END,
+               CASE WHEN count(value) > 0 THEN sum(value) END
+        FROM {parsed}
+        WHERE state IN ('Gebiet', 'Gebietsänderung') AND variable NOT IN ({keep})
+          AND (layer_id, area_id, variable, period) IN (
+            SELECT layer_id, area_id, variable, period FROM {parsed} WHERE state = 'Gebietsänderung')
+        GROUP BY layer_id, area_id, variable, period"""
+    )
+    return merged, dropped
