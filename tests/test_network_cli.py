@@ -373,6 +373,16 @@ def test_api_network_isochrones_and_scenario(client: TestClient) -> None:
     fc = r.json()
     assert len(fc["features"]) == 3 and fc["gespeichert"] is False
     assert {f["properties"]["facility_id"] for f in fc["features"]} == {"K1", "K2", "K3"}
+    from planlabor.network import compute_isochrones
+
+    compute_isochrones(client.app.state.service.src.store, "kita", "fuss", [7.5])  # type: ignore[attr-defined]
+    stored = client.get(
+        "/api/netz/isochronen", params={"typ": "kita", "profil": "fuss", "minuten": 7.5}
+    ).json()
+    assert stored["gespeichert"] is True and len(stored["features"]) == 3
+    assert all(
+        f["properties"]["minutes"] == 7.5 and f["geometry"]["type"] == "Polygon" for f in stored["features"]
+    )
     one = client.post(
         "/api/netz/isochrone",
         json={"lon": 13.4401, "lat": 52.4731, "minuten": 5},
