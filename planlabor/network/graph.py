@@ -2,13 +2,15 @@
 
 A network (:class:`Network`) holds the nodes (in the workspace CRS) and edges of all profiles;
 :meth:`Network.graph` builds the directed graph of one profile and cost (metres or minutes) as
-compressed sparse rows.  Bounded searches ("everything within 10 minutes") run on a window of
-the graph only: a path of cost ``c`` never leaves the disc of radius ``c × v_max`` around its
+compressed sparse rows, and its contraction to the junctions (:mod:`planlabor.network.chains`),
+on which every search runs.  Bounded searches ("everything within 10 minutes") run on a window
+of the graph only: a path of cost ``c`` never leaves the disc of radius ``c × v_max`` around its
 start (an edge is never shorter than the straight line between its ends), so the nodes outside
 that disc cannot change the result.  Nodes are sorted by grid cell, which makes every window a
 few contiguous ranges of rows; cutting it out costs time in proportion to the window, and
-Dijkstra's set-up per start node (linear in the graph size) shrinks with it.  See
-``docs/architektur.md`` for the measured comparison with pandana and networkx.
+Dijkstra's set-up per start node (linear in the graph size) shrinks with it.  Costs at all
+other nodes follow from the junctions in one vectorised step.  See ``docs/architektur.md`` for
+the measured comparison with pandana and networkx.
 """
 
 from __future__ import annotations
