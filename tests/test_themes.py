@@ -29,6 +29,21 @@ EXPECTED = {
     "integration": {"mi_anteil_auslaendisch", "mi_einbuergerungsquote", "mi_sgb2_quote_auslaendisch"},
     "inklusion": {"in_schwerbehinderte_anteil", "in_kita_barrierefrei_anteil"},
     "jugendhilfe": {"jh_hze_je_1000", "jh_hze_heim_je_1000", "jh_35a_je_1000", "jh_inobhutnahmen_je_1000"},
+    "arbeit": {
+        "ar_arbeitslosenanteil",
+        "ar_langzeitarbeitslose_anteil",
+        "ar_sgb2_quote",
+        "ar_beschaeftigungsquote",
+        "ar_beschaeftigte_ohne_abschluss",
+    },
+    "armut": {
+        "am_mindestsicherungsquote",
+        "am_grundsicherung_alter_quote",
+        "am_eingliederungshilfe_quote",
+        "am_schuldnerquote",
+        "am_einkommensteuer_je_ew",
+        "am_niedrige_einkommen",
+    },
 }
 
 

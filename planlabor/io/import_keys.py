@@ -143,7 +143,7 @@ def resolve_keys(
 ) -> KeyResolution:
     """Resolve all distinct (key, name) pairs of ``src``; writes the mapping table."""
     con = src.con
-    rows = _distinct_rows(src, pmap, markers)
+    rows = _distinct_rows(src, pmap, markers, matcher, map_keys)
     last_period = con.execute(f"SELECT max(period) FROM {pmap}").fetchone()
     names_are_keys = all(not r.key for r in rows) or _names_link(rows, matcher)
     if names_are_keys:
@@ -180,19 +180,44 @@ def resolve_keys(
     return KeyResolution(table, states)
 
 
-def _distinct_rows(src: Source, pmap: str, markers: set[str]) -> list[_Row]:
+def _distinct_rows(
+    src: Source, pmap: str, markers: set[str], quick: KeyMatcher, map_keys: dict[str, str]
+) -> list[_Row]:
+    """Every distinct (key, name) with its lines; what its values say only where the key is not
+    found at once (a plain table of 11 million values is not scanned again for that)."""
+    rel = src.rows or src.name
+    result = src.con.execute(
+        f"SELECT key, name, list(DISTINCT _line ORDER BY _line)[:5] FROM {rel} "
+        "GROUP BY key, name ORDER BY min(_line)"
+    ).fetchall()
+    rows = [_Row(k, n, [int(x) for x in lines], 1, None, False) for k, n, lines in result]
+    need = [r for r in rows if quick.match(map_keys.get(clean_key(r.key), clean_key(r.key)), r.name) is None]
+    if need:
+        _value_stats(src, pmap, markers, need)
+    return rows
+
+
+def _value_stats(src: Source, pmap: str, markers: set[str], rows: list[_Row]) -> None:
     marker_list = ", ".join("'" + m.replace("'", "''") + "'" for m in markers | {""})
     number = f"(s.num IS NOT NULL OR (s.value IS NOT NULL AND trim(s.value) NOT IN ({marker_list})))"
     content = f"(s.num IS NOT NULL OR coalesce(trim(s.value), '') NOT IN ('', {_DASHES[1:-1]}))"
     join = f"LEFT JOIN {pmap} p ON p.period_raw IS NOT DISTINCT FROM s.period OR p.period_raw IS NULL"
-    result = src.con.execute(
-        f"""SELECT s.key, s.name, list(DISTINCT s._line ORDER BY s._line)[:5],
-                   count(*) FILTER (WHERE {number}), max(p.period) FILTER (WHERE {number}),
-                   count(*) FILTER (WHERE {content}) = 0
-                   AND count(*) FILTER (WHERE trim(s.value) IN {_DASHES}) > 0
-            FROM {src.name} s {join} GROUP BY s.key, s.name ORDER BY min(s._line)"""
-    ).fetchall()
-    return [_Row(k, n, [int(x) for x in lines], nv, last, bool(d)) for k, n, lines, nv, last, d in result]
+    wanted = unique_name("wanted")
+    src.con.register(wanted, pa.table({"key": [r.key for r in rows], "name": [r.name for r in rows]}))
+    try:
+        result = src.con.execute(
+            f"""SELECT s.key, s.name, count(*) FILTER (WHERE {number}), max(p.period) FILTER (WHERE {number}),
+                       count(*) FILTER (WHERE {content}) = 0
+                       AND count(*) FILTER (WHERE trim(s.value) IN {_DASHES}) > 0
+                FROM {src.name} s SEMI JOIN {wanted} w
+                  ON w.key IS NOT DISTINCT FROM s.key AND w.name IS NOT DISTINCT FROM s.name
+                {join} GROUP BY s.key, s.name"""
+        ).fetchall()
+    finally:
+        src.con.unregister(wanted)
+    stats = {(k, n): (nv, last, bool(d)) for k, n, nv, last, d in result}
+    for r in rows:
+        r.n_values, r.last, r.only_dashes = stats.get((r.key, r.name), (0, None, False))
 
 
 def _names_link(rows: list[_Row], matcher: KeyMatcher) -> bool:

@@ -33,8 +33,10 @@ def resolve_periods(src: Source, period: str | None, stichtag: bool) -> str:
         con.execute(f"INSERT INTO {pmap} VALUES (NULL, ?)", [parse_period_option(period, stichtag=stichtag)])
         return pmap
     mapping = []
+    rel = src.rows or src.name
+    col_sql = "NULL" if src.rows else "min(_col)"
     for value, line, col in con.execute(
-        f"SELECT period, min(_line), min(_col) FROM {src.name} GROUP BY period ORDER BY min(_line)"
+        f"SELECT period, min(_line), {col_sql} FROM {rel} GROUP BY period ORDER BY min(_line)"
     ).fetchall():
         if value is None or str(value).strip() == "":
             raise InputError(
@@ -148,19 +150,31 @@ def check_values(src: Source, parsed: str, markers: dict[str, str]) -> None:
     )
 
 
-def check_duplicates(src: Source, parsed: str) -> None:
-    """At most one value per area, variable and period (changed areas are summed later)."""
-    dup = src.con.execute(
-        f"""SELECT layer_id, area_id, variable, period, min(_line), max(_line), list(DISTINCT key)[:3]
-        FROM {parsed} WHERE state IN ('Gebiet', 'andere Ebene')
-        GROUP BY layer_id, area_id, variable, period HAVING count(*) > 1 ORDER BY min(_line) LIMIT 1"""
-    ).fetchall()
+def check_duplicates(src: Source, parsed: str, keys: KeyResolution, pmap: str) -> None:
+    """At most one value per area, variable and period (changed areas are summed later).
+
+    A wide table is checked per row (an area and period twice), not per value.
+    """
+    if src.rows:
+        query = f"""SELECT k.layer_id, k.area_id, '*', p.period, min(r._line), max(r._line),
+                   list(DISTINCT r.key)[:3]
+            FROM {src.rows} r
+            JOIN {keys.table} k ON k.key IS NOT DISTINCT FROM r.key AND k.name IS NOT DISTINCT FROM r.name
+            JOIN {pmap} p ON p.period_raw IS NULL OR p.period_raw = r.period
+            WHERE k.state IN ('Gebiet', 'andere Ebene')
+            GROUP BY k.layer_id, k.area_id, p.period HAVING count(*) > 1 ORDER BY min(r._line) LIMIT 1"""
+    else:
+        query = f"""SELECT layer_id, area_id, variable, period, min(_line), max(_line), list(DISTINCT key)[:3]
+            FROM {parsed} WHERE state IN ('Gebiet', 'andere Ebene')
+            GROUP BY layer_id, area_id, variable, period HAVING count(*) > 1 ORDER BY min(_line) LIMIT 1"""
+    dup = src.con.execute(query).fetchall()
     if not dup:
         return
-    layer, area, variable, period, l1, l2, keys = dup[0]
-    spelled = f" (geschrieben als {', '.join(repr(k) for k in keys)})" if len(keys) > 1 else ""
+    layer, area, variable, period, l1, l2, keys_seen = dup[0]
+    spelled = f" (geschrieben als {', '.join(repr(k) for k in keys_seen)})" if len(keys_seen) > 1 else ""
+    what = "" if variable == "*" else f", Variable {variable!r}"
     raise InputError(
-        f"Gebiet {area!r} der Raumebene {layer!r}{spelled}, Variable {variable!r}, Zeitraum {period} kommt "
+        f"Gebiet {area!r} der Raumebene {layer!r}{spelled}{what}, Zeitraum {period} kommt "
         f"mehrfach vor (Zeilen {l1} und {l2}).",
         file=src.path,
         row=int(l2),
@@ -170,15 +184,14 @@ def check_duplicates(src: Source, parsed: str) -> None:
     )
 
 
-def merge_changed(src: Source, parsed: str, summable: set[str]) -> tuple[str, list[str]]:
+def merge_changed(src: Source, parsed: str, keys: KeyResolution, summable: set[str]) -> tuple[str, list[str]]:
     """Sum the values of former areas into their successors (counts only); the rest is dropped.
 
     A part marked "-" adds nothing; any other marked part makes the sum partial (``teilsumme``).
     Returns the table of values to store and the variables that could not be merged.
     """
     con = src.con
-    n_changed = con.execute(f"SELECT count(*) FROM {parsed} WHERE state = 'Gebietsänderung'").fetchone()
-    if not n_changed or not n_changed[0]:
+    if not any(s.state == "Gebietsänderung" for s in keys.states):
         return parsed, []
     dropped = [
         r[0]

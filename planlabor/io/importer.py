@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import pandas as pd
 import pyarrow as pa
 
 from planlabor.config import DEFAULT_MISSING_MARKERS
@@ -143,10 +144,10 @@ def _run(
         _drop_other_levels(src, keys)
     parsed = import_values.parse_values(src, keys, pmap, markers, opts.rename)
     import_values.check_values(src, parsed, markers)
-    import_values.check_duplicates(src, parsed)
+    import_values.check_duplicates(src, parsed, keys, pmap)
     summable = {v for v, info in src.variables.items() if info.kind == "anzahl"}
     summable = {opts.rename.get(v, v) for v in summable}
-    stored, not_merged = import_values.merge_changed(src, parsed, summable)
+    stored, not_merged = import_values.merge_changed(src, parsed, keys, summable)
     report = _report(store, src, opts, keys, stored, dry_run)
     if not_merged:
         report.warnings.append(
@@ -172,27 +173,16 @@ def _drop_other_levels(src: Source, keys: KeyResolution) -> None:
 def _report(
     store: Store, src: Source, opts: ImportOptions, keys: KeyResolution, stored: str, dry_run: bool
 ) -> ImportReport:
-    con = src.con
-    good = "state IN ('Gebiet', 'andere Ebene')"
-    periods = [
-        r[0] for r in con.execute(f"SELECT DISTINCT period FROM {stored} WHERE {good} ORDER BY 1").fetchall()
-    ]
+    stats = _stats(src, stored)
+    good = stats[stats["state"].isin(["Gebiet", "andere Ebene"])]
+    periods = sorted(good["period"].unique().tolist())
     order = {opts.rename.get(v, v): i for i, v in enumerate(src.variable_order)}
-    variables = [
-        r[0]
-        for r in con.execute(
-            f"SELECT variable FROM {stored} WHERE {good} GROUP BY variable ORDER BY min(_line), variable"
-        ).fetchall()
-    ]
-    variables.sort(key=lambda v: order.get(v, len(order)))
-    flags = {
-        str(f): int(n)
-        for f, n in con.execute(
-            f"SELECT flag, count(*) FROM {stored} WHERE {good} AND flag IS NOT NULL "
-            "GROUP BY flag ORDER BY flag"
-        ).fetchall()
-    }
-    n_values = con.execute(f"SELECT count(*) FROM {stored} WHERE {good}").fetchone()
+    first = good.groupby("variable")["first_line"].min().sort_values(kind="stable")
+    variables = sorted(first.index.tolist(), key=lambda v: (order.get(v, len(order)), int(first[v]), v))
+    flagged = good[good["flag"].notna()].groupby("flag")["n"].sum()
+    flags = {str(f): int(n) for f, n in flagged.sort_index().items()}
+    n_values = (int(good["n"].sum()),)
+    src.stats = stats
     target = [s for s in keys.states if s.state == "Gebiet"]
     other: dict[str, int] = {}
     for s in keys.by_state("andere Ebene"):
@@ -246,6 +236,14 @@ def _report(
         ],
         skipped_rows=src.skipped_rows,
     )
+
+
+def _stats(src: Source, stored: str) -> pd.DataFrame:
+    """One pass over the values: counts per state, layer, variable, period and flag."""
+    return src.con.execute(
+        f"""SELECT state, layer_id, variable, period, flag, count(*) AS n, min(_line) AS first_line
+        FROM {stored} GROUP BY ALL"""
+    ).df()
 
 
 def _validity_warnings(periods: list[str], layer_id: str, layer: Any) -> list[str]:

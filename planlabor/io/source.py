@@ -61,6 +61,8 @@ class Source:
     cleanup: list[Any] = field(default_factory=list)  # objects with close() (a RawTable)
     period_column: str | None = None  # the column holding periods, for messages
     variable_order: list[str] = field(default_factory=list)  # as the file has them
+    rows: str | None = None  # one record per file row (_line, key, name, period) for wide plain tables
+    stats: Any = None  # counts per state, layer, variable, period and flag (pandas), set by the import
 
     def close(self) -> None:
         for obj in self.cleanup:

@@ -232,6 +232,25 @@ def long_view(
     return view
 
 
+def rows_view(
+    raw: RawTable, key_col: str, period_col: str | None, id_width: int | None, by_name: bool
+) -> str:
+    """One record per file row (key, name, period): keys, periods and duplicates are checked per row."""
+    key_sql = f"trim(replace({_q(key_col)}, '\"', ''))"
+    if id_width:
+        key_sql = f"lpad({key_sql}, {int(id_width)}, '0')"
+    name_sql = "CAST(NULL AS VARCHAR)"
+    if by_name:
+        key_sql, name_sql = "CAST(NULL AS VARCHAR)", f"trim({_q(key_col)})"
+    period_sql = f"trim({_q(period_col)})" if period_col else "CAST(NULL AS VARCHAR)"
+    view = unique_name("rowsv")
+    raw.con.execute(
+        f"CREATE TEMP VIEW {view} AS SELECT _line, {key_sql} AS key, {name_sql} AS name, "
+        f"{period_sql} AS period FROM {raw.name}"
+    )
+    return view
+
+
 def _lit(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 

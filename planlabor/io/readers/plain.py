@@ -20,6 +20,7 @@ from planlabor.io.wide import (
     key_column,
     long_view,
     period_column,
+    rows_view,
     select_columns,
     year_columns,
 )
@@ -69,6 +70,7 @@ def plain_source(
     else:
         variables, skipped = _wide_variables(ctx, raw, key, pcol)
     view = long_view(raw, key, pcol, variables, var_col, val_col, o.id_width, by_name)
+    rows = rows_view(raw, key, pcol, o.id_width, by_name) if variables is not None else None
     return Source(
         path=raw.path,
         reader=reader,
@@ -85,7 +87,8 @@ def plain_source(
         layout=[f"Kopfzeile: Zeile {raw.first_line - 1}" if raw.first_line > 2 else "Kopfzeile: Zeile 1"],
         skipped_columns=skipped,
         warnings=list(raw.warnings),
-        temp_views=[view],
+        temp_views=[view] + ([rows] if rows else []),
+        rows=rows,
         cleanup=[raw],
         period_column=pcol,
         variable_order=variables or [],
