@@ -34,6 +34,8 @@ def clean_key(text: str | None) -> str:
     """A key cell without quotes, spaces, spreadsheet ``.0`` or BFS indentation dots."""
     if text is None:
         return ""
+    if isinstance(text, str) and text.isalnum():  # the common case: nothing to clean
+        return text
     t = _QUOTES.sub("", str(text).strip()).strip()
     t = t.replace("\u00a0", "").replace(" ", "") if t.replace(" ", "").isdigit() else t
     if t.endswith(".0") and t[:-2].isdigit():

@@ -191,7 +191,13 @@ def _distinct_rows(
         "GROUP BY key, name ORDER BY min(_line)"
     ).fetchall()
     rows = [_Row(k, n, [int(x) for x in lines], 1, None, False) for k, n, lines in result]
-    need = [r for r in rows if quick.match(map_keys.get(clean_key(r.key), clean_key(r.key)), r.name) is None]
+    exact = quick.layers[quick.target].exact
+    need = [
+        r
+        for r in rows
+        if not (r.key in exact and r.key not in map_keys)
+        and quick.match(map_keys.get(clean_key(r.key), clean_key(r.key)), r.name) is None
+    ]
     if need:
         _value_stats(src, pmap, markers, need)
     return rows
@@ -201,7 +207,8 @@ def _value_stats(src: Source, pmap: str, markers: set[str], rows: list[_Row]) ->
     marker_list = ", ".join("'" + m.replace("'", "''") + "'" for m in markers | {""})
     number = f"(s.num IS NOT NULL OR (s.value IS NOT NULL AND trim(s.value) NOT IN ({marker_list})))"
     content = f"(s.num IS NOT NULL OR coalesce(trim(s.value), '') NOT IN ('', {_DASHES[1:-1]}))"
-    join = f"LEFT JOIN {pmap} p ON p.period_raw IS NOT DISTINCT FROM s.period OR p.period_raw IS NULL"
+    fixed = src.con.execute(f"SELECT bool_and(period_raw IS NULL) FROM {pmap}").fetchone()
+    join = f"LEFT JOIN {pmap} p ON " + ("TRUE" if fixed and fixed[0] else "p.period_raw = s.period")
     wanted = unique_name("wanted")
     src.con.register(wanted, pa.table({"key": [r.key for r in rows], "name": [r.name for r in rows]}))
     try:
@@ -210,7 +217,8 @@ def _value_stats(src: Source, pmap: str, markers: set[str], rows: list[_Row]) ->
                        count(*) FILTER (WHERE {content}) = 0
                        AND count(*) FILTER (WHERE trim(s.value) IN {_DASHES}) > 0
                 FROM {src.name} s SEMI JOIN {wanted} w
-                  ON w.key IS NOT DISTINCT FROM s.key AND w.name IS NOT DISTINCT FROM s.name
+                  ON coalesce(w.key, chr(1)) = coalesce(s.key, chr(1))
+                 AND coalesce(w.name, chr(1)) = coalesce(s.name, chr(1))
                 {join} GROUP BY s.key, s.name"""
         ).fetchall()
     finally:

@@ -17,6 +17,21 @@ from planlabor.io.table import unique_name
 SUMMABLE_FLAG_OK = {"nichts_vorhanden"}  # "-": nothing there, a part that adds zero
 
 
+def key_join(k: str, s: str) -> str:
+    """Equality on (key, name) where either may be NULL, as a hash join (not IS NOT DISTINCT FROM)."""
+    return (
+        f"coalesce({k}.key, chr(1)) = coalesce({s}.key, chr(1)) "
+        f"AND coalesce({k}.name, chr(1)) = coalesce({s}.name, chr(1))"
+    )
+
+
+def period_join(pmap: str, alias: str, fixed: bool) -> str:
+    """The period table joined to the values: one row for --period, else by the raw period."""
+    if fixed:
+        return f"CROSS JOIN {pmap} p"
+    return f"JOIN {pmap} p ON p.period_raw = {alias}.period"
+
+
 def _lit(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
@@ -92,7 +107,7 @@ def number_sql(col: str, decimal: str, thousands: str | None) -> str:
 
 
 def parse_values(
-    src: Source, keys: KeyResolution, pmap: str, markers: dict[str, str], rename: dict[str, str]
+    src: Source, keys: KeyResolution, pmap: str, markers: dict[str, str], rename: dict[str, str], fixed: bool
 ) -> str:
     """One table of every value with its layer, area, canonical period, number and flag."""
     parsed = unique_name("parsed")
@@ -105,12 +120,13 @@ def parse_values(
         var = f"CASE s.variable {whens} ELSE s.variable END"
     src.con.execute(
         f"""CREATE TEMP TABLE {parsed} AS
-        SELECT s._line, s._col, s.key, k.layer_id, k.area_id, k.state, {var} AS variable, p.period,
+        SELECT s._line, CASE WHEN k.state <> 'Gebiet' OR {src.rows is None} THEN s.key END AS key,
+               k.layer_id, k.area_id, k.state, {var} AS variable, p.period,
                s.value AS raw, f.flag,
                CASE WHEN f.flag IS NULL THEN coalesce(s.num, {num}) END AS value
         FROM {src.name} s
-        JOIN {keys.table} k ON k.key IS NOT DISTINCT FROM s.key AND k.name IS NOT DISTINCT FROM s.name
-        JOIN {pmap} p ON p.period_raw IS NULL OR p.period_raw = s.period,
+        JOIN {keys.table} k ON {key_join("k", "s")}
+        {period_join(pmap, "s", fixed)},
         LATERAL (SELECT {flag} AS flag) f"""
     )
     return parsed
@@ -129,11 +145,12 @@ def check_values(src: Source, parsed: str, markers: dict[str, str]) -> None:
         f"((flag IS NULL AND (value IS NULL OR NOT isfinite(value))){grouping})"
     )
     rows = src.con.execute(
-        f"SELECT _line, _col, raw FROM {parsed} WHERE {bad} ORDER BY _line LIMIT 3"
+        f"SELECT _line, variable, raw FROM {parsed} WHERE {bad} ORDER BY _line LIMIT 3"
     ).fetchall()
     if not rows:
         return
-    line, col, value = rows[0]
+    line, variable, value = rows[0]
+    col = _column_of(src, int(line), variable)
     n = src.con.execute(f"SELECT count(*) FROM {parsed} WHERE {bad}").fetchone()
     shown = value if len(str(value)) <= 40 else str(value)[:40] + "…"
     dec_desc = "1.234,5" if src.decimal == "," else "1234.5"
@@ -150,7 +167,17 @@ def check_values(src: Source, parsed: str, markers: dict[str, str]) -> None:
     )
 
 
-def check_duplicates(src: Source, parsed: str, keys: KeyResolution, pmap: str) -> None:
+def _column_of(src: Source, line: int, variable: str) -> str:
+    """The column a value came from, as the file names it (looked up only for a message)."""
+    hit = src.con.execute(
+        f"SELECT _col FROM {src.name} WHERE _line = ? AND variable = ? LIMIT 1", [line, variable]
+    ).fetchone()
+    if hit is None:  # renamed: any value column of that line
+        hit = src.con.execute(f"SELECT _col FROM {src.name} WHERE _line = ? LIMIT 1", [line]).fetchone()
+    return str(hit[0]) if hit else variable
+
+
+def check_duplicates(src: Source, parsed: str, keys: KeyResolution, pmap: str, fixed: bool) -> None:
     """At most one value per area, variable and period (changed areas are summed later).
 
     A wide table is checked per row (an area and period twice), not per value.
@@ -159,8 +186,8 @@ def check_duplicates(src: Source, parsed: str, keys: KeyResolution, pmap: str) -
         query = f"""SELECT k.layer_id, k.area_id, '*', p.period, min(r._line), max(r._line),
                    list(DISTINCT r.key)[:3]
             FROM {src.rows} r
-            JOIN {keys.table} k ON k.key IS NOT DISTINCT FROM r.key AND k.name IS NOT DISTINCT FROM r.name
-            JOIN {pmap} p ON p.period_raw IS NULL OR p.period_raw = r.period
+            JOIN {keys.table} k ON {key_join("k", "r")}
+            {period_join(pmap, "r", fixed)}
             WHERE k.state IN ('Gebiet', 'andere Ebene')
             GROUP BY k.layer_id, k.area_id, p.period HAVING count(*) > 1 ORDER BY min(r._line) LIMIT 1"""
     else:
@@ -211,7 +238,7 @@ def merge_changed(src: Source, parsed: str, keys: KeyResolution, summable: set[s
             SELECT layer_id, area_id, variable, period FROM {parsed} WHERE state = 'Gebietsänderung'
             AND variable NOT IN ({keep})))
         UNION ALL
-        SELECT min(_line), min(_col), min(key), layer_id, area_id, 'Gebiet', variable, period, NULL,
+        SELECT min(_line), min(key), layer_id, area_id, 'Gebiet', variable, period, NULL,
                CASE WHEN count(value) = 0 THEN min(flag)
                     WHEN bool_or(flag IS NOT NULL AND flag NOT IN ({ok_flags})) THEN 'teilsumme' END,
                CASE WHEN count(value) > 0 THEN sum(value) END

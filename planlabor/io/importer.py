@@ -142,9 +142,10 @@ def _run(
     keys = import_keys.resolve_keys(src, pmap, matcher, opts.map_keys, changes, set(markers))
     if not opts.other_levels:
         _drop_other_levels(src, keys)
-    parsed = import_values.parse_values(src, keys, pmap, markers, opts.rename)
+    fixed = opts.period is not None
+    parsed = import_values.parse_values(src, keys, pmap, markers, opts.rename, fixed)
     import_values.check_values(src, parsed, markers)
-    import_values.check_duplicates(src, parsed, keys, pmap)
+    import_values.check_duplicates(src, parsed, keys, pmap, fixed)
     summable = {v for v, info in src.variables.items() if info.kind == "anzahl"}
     summable = {opts.rename.get(v, v) for v in summable}
     stored, not_merged = import_values.merge_changed(src, parsed, keys, summable)

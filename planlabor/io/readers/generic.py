@@ -49,7 +49,14 @@ def read_generic(ctx: ReadContext, hints: GridHints | None = None) -> Source:
     markers = set(ctx.markers) | set(hints.markers)
     layout = recognise(probe, markers, dialect.decimal, dialect.thousands)
     if not hints.force_grid and _is_plain(layout, probe, ctx):
-        raw = _read_csv(ctx.path, r, ctx.con)
+        known = replace(
+            r,
+            encoding=dialect.encoding,
+            delimiter=dialect.delimiter,
+            decimal=dialect.decimal,
+            thousands=dialect.thousands or "",
+        )
+        raw = _read_csv(ctx.path, known, ctx.con)
         return plain_source(ctx, raw)
     grid = _skip(read_csv_cells(ctx.path, dialect), r.skip_rows)
     return grid_source(ctx, [grid], dialect.decimal, dialect.thousands, dialect.describe(), hints)
