@@ -16,6 +16,7 @@ BENCHES = {
     "reports": "bench.bench_reports",
     "fachthemen": "bench.bench_fachthemen",
     "network": "bench.bench_network",
+    "security": "bench.bench_security",
 }
 
 

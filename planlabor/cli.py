@@ -59,12 +59,34 @@ class PlanlaborGroup(click.Group):
             os.dup2(devnull, sys.stdout.fileno())
             raise click.exceptions.Exit(0) from None
         except Exception as exc:
-            path = Path(tempfile.gettempdir()) / "planlabor-fehler.log"
-            path.write_text(traceback.format_exc(), encoding="utf-8")
+            path = _crash_log(ctx, traceback.format_exc())
             raise _InternalError(
                 f"{type(exc).__name__}: {exc}. Das ist ein Programmfehler; Details in {path}. "
                 "Bitte melden Sie ihn mit dieser Datei."
             ) from exc
+
+
+def _crash_log(ctx: click.Context, text: str) -> Path:
+    """Write the details of a crash to a new owner-only file: in the workspace's ``fehler/``
+    folder, or (no workspace) a uniquely named file in the user's temporary folder."""
+    import os
+    from datetime import datetime
+
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    try:
+        from planlabor.workspace import find_workspace
+
+        root = ctx.find_root()
+        folder = find_workspace(Path((root.obj or {}).get("dir") or ".")) / "fehler"
+        folder.mkdir(mode=0o700, exist_ok=True)
+        fd, name = tempfile.mkstemp(prefix=f"fehler-{stamp}-", suffix=".log", dir=folder)  # unique, 0600
+        path = Path(name)
+    except (PlanlaborError, OSError):
+        fd, name = tempfile.mkstemp(prefix=f"planlabor-fehler-{stamp}-", suffix=".log")
+        path = Path(name)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(text)
+    return path
 
 
 def _workspace(ctx: click.Context, read_only: bool = False) -> Any:
@@ -1589,73 +1611,6 @@ def atlas_build(ctx: click.Context, out: str) -> None:
     click.echo(f"  Öffnen: {Path(r.out).resolve() / 'index.html'}")
 
 
-@cli.group(cls=PlanlaborGroup)
-def user() -> None:
-    """Benutzer:innen der internen Atlas-Ansicht verwalten."""
-
-
-@user.command("add")
-@click.argument("name")
-@click.option("--role", type=click.Choice(["intern", "admin"]), default="intern", show_default=True)
-@click.option("--password-stdin", is_flag=True, help="Passwort aus der Standardeingabe lesen (für Skripte).")
-@click.pass_context
-def user_add(ctx: click.Context, name: str, role: str, password_stdin: bool) -> None:
-    """Benutzer:in anlegen; das Passwort wird als argon2id-Hash gespeichert, nie im Klartext.
-
-    \b
-    Beispiel:
-      planlabor user add mueller --role intern
-      printf '%s' "$PASSWORT" | planlabor user add dienst --password-stdin
-    """
-    import sys
-
-    from planlabor.atlas.auth import add_user
-
-    if password_stdin:
-        password = sys.stdin.read().rstrip("\n")
-    else:
-        password = click.prompt("Passwort", hide_input=True, confirmation_prompt="Passwort wiederholen")
-    ws = _workspace(ctx)
-    add_user(ws.store, name, password, role)
-    click.echo(f"Benutzer:in {name!r} mit Rolle {role!r} angelegt.")
-
-
-@user.command("list")
-@click.pass_context
-def user_list(ctx: click.Context) -> None:
-    """Benutzer:innen und Rollen anzeigen.
-
-    \b
-    Beispiel:
-      planlabor user list
-    """
-    from planlabor.atlas.auth import list_users
-
-    ws = _workspace(ctx, read_only=True)
-    users = list_users(ws.store)
-    if not users:
-        click.echo("Keine Benutzer:innen. Anlegen mit 'planlabor user add NAME'.")
-    for u in users:
-        click.echo(f"{u['name']:<24} {u['role']:<8} seit {u['created']}")
-
-
-@user.command("remove")
-@click.argument("name")
-@click.pass_context
-def user_remove(ctx: click.Context, name: str) -> None:
-    """Benutzer:in entfernen.
-
-    \b
-    Beispiel:
-      planlabor user remove mueller
-    """
-    from planlabor.atlas.auth import remove_user
-
-    ws = _workspace(ctx)
-    remove_user(ws.store, name)
-    click.echo(f"Benutzer:in {name!r} entfernt.")
-
-
 def _serve(
     root: Path | None,
     ctx: click.Context | None,
@@ -1666,16 +1621,29 @@ def _serve(
 ) -> None:
     import uvicorn
 
-    from planlabor.atlas.data import source_of
+    from planlabor.atlas.access import LiveWorkspace
     from planlabor.atlas.server import create_app
     from planlabor.workspace import Workspace
 
-    ws = _workspace(ctx, read_only=True) if ctx is not None else Workspace.open(root, read_only=True)
-    app = create_app(source_of(ws), internal=internal, warm=True, secure_cookies=https)
+    ws = Workspace.open(ctx.obj.get("dir") if ctx is not None else root, read_only=True)
+    live = LiveWorkspace(ws.root)
+    if internal:
+        ws.auth()  # users of earlier versions move from the store into atlas-auth.sqlite (once)
+    ws.close()
+    # the server opens the store only while it builds an answer: commands keep working meanwhile
+    app = create_app(
+        live.source(),
+        internal=internal,
+        warm=True,
+        secure_cookies=https,
+        live=live,
+        settings=ws.config.server,
+    )
     click.echo(f"Sozialatlas: http://{host}:{port}/  (API: http://{host}:{port}/api/docs; Ende mit Strg+C)")
     if internal:
         click.echo(f"  Interne Ansicht nach Anmeldung: http://{host}:{port}/login")
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    # bounded: idle keep-alive connections close after 5 s, at most 1,000 at once (then 503)
+    uvicorn.run(app, host=host, port=port, log_level="warning", timeout_keep_alive=5, limit_concurrency=1000)
 
 
 @cli.command()
@@ -2117,3 +2085,4 @@ def main(argv: list[str] | None = None) -> None:
 from planlabor import cli_daten as _cli_daten  # noqa: E402,F401  (registers formats and catalog)
 from planlabor import cli_fach as _cli_fach  # noqa: E402,F401  (registers the Fachthemen commands)
 from planlabor import cli_netz as _cli_netz  # noqa: E402,F401  (registers the network commands)
+from planlabor import cli_user as _cli_user  # noqa: E402,F401  (registers the user commands)

@@ -92,12 +92,21 @@ class ReportSection(_Strict):
     series_indicators: list[str] = Field(default_factory=list)  # time series charts in profiles
 
 
+class ServerSection(_Strict):
+    """``planlabor serve``: sessions of the internal view and the answer cache."""
+
+    session_hours: float = Field(default=8.0, gt=0, le=24 * 30)
+    idle_minutes: float = Field(default=60.0, gt=0, le=24 * 60)
+    cache_mb: float = Field(default=256.0, ge=1, le=16384)
+
+
 class Config(_Strict):
     workspace: WorkspaceSection
     report: ReportSection = Field(default_factory=ReportSection)
     store: StoreSection = Field(default_factory=StoreSection)
     confidentiality: ConfidentialitySection = Field(default_factory=ConfidentialitySection)
     imports: ImportSection = Field(default_factory=ImportSection, alias="import")
+    server: ServerSection = Field(default_factory=ServerSection)
     catalog: list[str] = Field(default_factory=lambda: ["catalog.toml"])
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)

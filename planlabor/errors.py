@@ -8,6 +8,7 @@ technical detail goes to the log, never as a traceback to the user.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -67,18 +68,27 @@ class PlanlaborError(Exception):
         return Location(str(self.file) if self.file is not None else None, self.row, self.column)
 
     def render(self) -> str:
-        lines = [f"Fehler: {self.message}"]
+        """The message for people; every part cut to :data:`MAX_PART` characters (a message that
+        quotes a whole bad file must not flood the screen)."""
+        lines = [f"Fehler: {_cut(self.message)}"]
         where = self.location.render()
         if where:
-            lines.append(f"  Ort: {where}")
+            lines.append(f"  Ort: {_cut(where)}")
         if self.expected:
-            lines.append(f"  Erwartet: {self.expected}")
+            lines.append(f"  Erwartet: {_cut(self.expected)}")
         if self.hint:
-            lines.append(f"  Lösung: {self.hint}")
+            lines.append(f"  Lösung: {_cut(self.hint)}")
         return "\n".join(lines)
 
     def __str__(self) -> str:
         return self.render()
+
+
+MAX_PART = 2000
+
+
+def _cut(text: str) -> str:
+    return text if len(text) <= MAX_PART else text[: MAX_PART - 30] + f" … (gekürzt, {len(text)} Zeichen)"
 
 
 class InputError(PlanlaborError):
@@ -113,12 +123,22 @@ def missing_dependency(package: str, extra: str) -> DependencyError:
     )
 
 
-def examples(items: list[str] | tuple[str, ...], n: int = 5, maxlen: int = 60) -> str:
-    """At most ``n`` examples, each cut to ``maxlen`` characters, and how many there are in all.
+def examples(items: Iterable[object], n: int = 5, maxlen: int = 60) -> str:
+    """At most ``n`` examples, each cut to ``maxlen`` characters, and how many there are in all
+    (for messages that name bad keys or values: a file of a million long bad keys must not print
+    a million keys).
 
     >>> examples(["a", "b", "c"], 2)
     'a, b … (3 insgesamt)'
+    >>> examples(["x" * 100], maxlen=10)
+    'xxxxxxxxx…'
     """
-    shown = [s if len(s) <= maxlen else s[: maxlen - 1] + "…" for s in map(str, items[:n])]
+    shown: list[str] = []
+    total = 0
+    for item in items:
+        total += 1
+        if len(shown) < n:
+            s = str(item)
+            shown.append(s if len(s) <= maxlen else s[: maxlen - 1] + "…")
     text = ", ".join(shown)
-    return text + (f" … ({len(items)} insgesamt)" if len(items) > n else "")
+    return text + (f" … ({total} insgesamt)" if total > n else "")

@@ -11,6 +11,7 @@ This object is the library's front door; the command line is a thin layer over i
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -45,6 +46,7 @@ class Workspace:
     config: Config
     read_only: bool = False
     _store: Store | None = None
+    _auth: Any = None
 
     # ----------------------------------------------------------- lifecycle
     @classmethod
@@ -65,7 +67,10 @@ class Workspace:
                 file=cfg_path,
                 hint="Wählen Sie einen anderen Ordner oder arbeiten Sie im vorhandenen weiter.",
             )
-        root.mkdir(parents=True, exist_ok=True)
+        if not root.exists():
+            # owner-only: the folder holds the store with unsuppressed values and the users file
+            root.mkdir(parents=True, mode=0o700)
+            os.chmod(root, 0o700)  # mkdir's mode is filtered by the umask
         cfg_path.write_text(render_config(name or root.name, municipality, crs), encoding="utf-8")
         catalog_path = root / "catalog.toml"
         if not catalog_path.exists():
@@ -85,10 +90,23 @@ class Workspace:
             self._store = open_store(self.config.store, self.root, read_only=self.read_only)
         return self._store
 
+    def auth(self) -> Any:
+        """Users and sessions of the internal atlas (:class:`planlabor.atlas.sessions.AuthStore`,
+        the file ``atlas-auth.sqlite``; usable while ``planlabor serve`` runs)."""
+        if self._auth is None:
+            from planlabor.atlas.sessions import AUTH_FILE, AuthStore
+
+            self._auth = AuthStore(self.root / AUTH_FILE)
+            self._auth.adopt_legacy_users(lambda: self.store)
+        return self._auth
+
     def close(self) -> None:
         if self._store is not None:
             self._store.close()
             self._store = None
+        if self._auth is not None:
+            self._auth.close()
+            self._auth = None
 
     def __enter__(self) -> Workspace:
         return self

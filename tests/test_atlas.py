@@ -93,7 +93,9 @@ def _rings(geom: dict) -> list:
 def test_static_build_is_public_small_and_complete(berlin, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     r = build_static(source_of(berlin), tmp_path / "atlas")
     out = tmp_path / "atlas"
-    assert (out / "index.html").read_text(encoding="utf-8").count('PLANLABOR_MODE = "static"') == 1
+    assert (out / "index.html").read_text(encoding="utf-8").count(
+        '<meta name="planlabor-mode" content="static">'
+    ) == 1
     assert (out / "vendor" / "maplibre-gl" / "maplibre-gl.js").stat().st_size > 500_000
     assert r.zipped_bytes < 2_000_000, r.zipped_bytes
     for f in out.rglob("*"):
@@ -112,7 +114,7 @@ def test_static_build_is_public_small_and_complete(berlin, tmp_path: Path) -> No
 
 
 def test_api_endpoints_answer_with_store_values(client: TestClient, berlin) -> None:  # type: ignore[no-untyped-def]
-    assert client.get("/").status_code == 200 and 'PLANLABOR_MODE = "server"' in client.get("/").text
+    assert client.get("/").status_code == 200 and 'content="server"' in client.get("/").text
     assert client.get("/vendor/maplibre-gl/maplibre-gl.js").status_code == 200
     layers = client.get("/api/layers").json()
     assert layers[0]["id"] == "plr" and layers[0]["areas"] == 542

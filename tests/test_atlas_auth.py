@@ -19,8 +19,8 @@ PASSWORD = "sehr-geheim-2026"
 
 @pytest.fixture(scope="module")
 def app(berlin, tmp_path_factory):  # type: ignore[no-untyped-def]
-    if "planerin" not in {u["name"] for u in list_users(berlin.store)}:
-        add_user(berlin.store, "planerin", PASSWORD, "intern")
+    if "planerin" not in {u["name"] for u in list_users(berlin.auth())}:
+        add_user(berlin.auth(), "planerin", PASSWORD, "intern")
     return create_app(source_of(berlin), internal=True)
 
 
@@ -41,22 +41,25 @@ def _login(client: TestClient, name: str = "planerin", password: str = PASSWORD,
 
 
 def test_users_are_stored_with_argon2_and_validated(berlin) -> None:  # type: ignore[no-untyped-def]
-    add_user(berlin.store, "pruefer", "lang-genug-123", "admin")
-    h = berlin.store.query_df("SELECT password_hash FROM users WHERE username = 'pruefer'")["password_hash"][
-        0
-    ]
-    assert h.startswith("$argon2id$") and "lang-genug-123" not in h
-    assert verify(berlin.store, "pruefer", "lang-genug-123") == "admin"
-    assert verify(berlin.store, "pruefer", "falsch-falsch") is None
-    assert verify(berlin.store, "niemand", "lang-genug-123") is None
+    auth = berlin.auth()
+    add_user(auth, "pruefer", "lang-genug-123", "admin")
+    found = auth.user("pruefer")
+    assert found is not None
+    assert found[0].startswith("$argon2id$") and "lang-genug-123" not in found[0]
+    assert verify(auth, "pruefer", "lang-genug-123") == "admin"
+    assert verify(auth, "pruefer", "falsch-falsch") is None
+    assert verify(auth, "niemand", "lang-genug-123") is None
     with pytest.raises(InputError, match="zu kurz"):
-        add_user(berlin.store, "kurz", "abc")
+        add_user(auth, "kurz", "abc")
     with pytest.raises(InputError, match="Rolle"):
-        add_user(berlin.store, "rolle", "lang-genug-123", "gott")
+        add_user(auth, "rolle", "lang-genug-123", "gott")
     with pytest.raises(InputError, match="schon"):
-        add_user(berlin.store, "pruefer", "lang-genug-123")
-    remove_user(berlin.store, "pruefer")
-    assert "pruefer" not in {u["name"] for u in list_users(berlin.store)}
+        add_user(auth, "pruefer", "lang-genug-123")
+    remove_user(auth, "pruefer")
+    assert "pruefer" not in {u["name"] for u in list_users(auth)}
+    # the store holds no password hashes (users live in the owner-only auth file)
+    assert "users" not in set(berlin.store.query_df("SHOW TABLES")["name"])
+    assert oct(auth.path.stat().st_mode & 0o777) == "0o600"
 
 
 def test_public_until_login_internal_after_and_public_again_after_logout(client: TestClient) -> None:

@@ -99,5 +99,5 @@ def test_bad_accessibility_value(grid_ws: Workspace, tmp_path: Path) -> None:
             "2024-12-31", "EPSG:25833", id_column="id", x_column="x", y_column="y", source_crs="EPSG:25833",
             accessible_column="barrierefrei",
         )  # fmt: skip
-    assert err.value.column == "barrierefrei" and err.value.row == 2
+    assert err.value.column == "barrierefrei" and err.value.row == 3  # K2 is line 3 of the file
     assert table_fingerprint(grid_ws) == before

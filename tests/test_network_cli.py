@@ -322,15 +322,16 @@ def test_network_export(nk: Path, tmp_path: Path) -> None:
 # ------------------------------------------------------------------------------------- REST
 @pytest.fixture(scope="module")
 def client(nk: Path) -> Iterator[TestClient]:
+    """The server as 'planlabor serve --internal' runs it: the store opened only per answer."""
+    from planlabor.atlas.access import LiveWorkspace
     from planlabor.atlas.auth import add_user
-    from planlabor.atlas.data import source_of
     from planlabor.atlas.server import create_app
 
-    ws = Workspace.open(nk)
-    add_user(ws.store, "planerin", PASSWORD, "intern")
-    with TestClient(create_app(source_of(ws), internal=True)) as c:
+    with Workspace.open(nk) as ws:
+        add_user(ws.auth(), "planerin", PASSWORD, "intern")
+    live = LiveWorkspace(nk)
+    with TestClient(create_app(live.source(), internal=True, live=live)) as c:
         yield c
-    ws.close()
 
 
 def _login(c: TestClient) -> str:
@@ -364,7 +365,7 @@ def test_api_is_internal_only(client: TestClient) -> None:
     assert {"/api/netz", "/api/netz/isochronen", "/api/netz/isochrone", "/api/netz/szenario"} <= set(paths)
 
 
-def test_api_network_isochrones_and_scenario(client: TestClient) -> None:
+def test_api_network_isochrones_and_scenario(client: TestClient, nk: Path) -> None:
     csrf = _login(client)
     info = client.get("/api/netz").json()
     assert info["nodes"] > 0 and [p["id"] for p in info["profiles"]] == ["fuss", "rad", "auto", "rollstuhl"]
@@ -373,9 +374,9 @@ def test_api_network_isochrones_and_scenario(client: TestClient) -> None:
     fc = r.json()
     assert len(fc["features"]) == 3 and fc["gespeichert"] is False
     assert {f["properties"]["facility_id"] for f in fc["features"]} == {"K1", "K2", "K3"}
-    from planlabor.network import compute_isochrones
-
-    compute_isochrones(client.app.state.service.src.store, "kita", "fuss", [7.5])  # type: ignore[attr-defined]
+    # a command stores isochrones while the server runs: the server then serves the stored ones
+    code, out = run(nk, "network", "isochrones", "--type", "kita", "--minutes", "7.5")
+    assert code == 0, out
     stored = client.get(
         "/api/netz/isochronen", params={"typ": "kita", "profil": "fuss", "minuten": 7.5}
     ).json()

@@ -220,7 +220,7 @@ def test_deutschland_demo_from_files_to_atlas_and_profile(tmp_path: Path) -> Non
     res = build_demo_de(tmp_path / "de")
     assert res["layers"] == {"bund": 1, "gemeinde": 10978, "gemeindeverband": 4594, "kreis": 400, "land": 16}
     assert all(i["areas"] >= 398 for i in res["imports"] if i["layer"] == "kreis")
-    assert all(i["quarantined"] < 200 for i in res["imports"])
+    assert all(i["quarantined"] <= 10 * 25 for i in res["imports"])  # at most ten changed areas × 25 years
     html = Path(res["profile"]).read_text(encoding="utf-8")
     assert "Region Hannover" in html and "Deutschland" in html and "Schuldnerquote" in html
     with Workspace.open(tmp_path / "de", read_only=True) as ws:

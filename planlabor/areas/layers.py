@@ -18,7 +18,7 @@ from typing import Any
 
 import pandas as pd
 
-from planlabor.errors import InputError, NotFoundError
+from planlabor.errors import InputError, NotFoundError, examples
 from planlabor.io.files import file_sha256
 from planlabor.io.geo import is_geo_file, read_attribute_table, read_geo
 from planlabor.io.table import ReadOptions
@@ -130,6 +130,7 @@ def import_areas(
     crs_from = crs_to = None
     if is_geo_file(path):
         gdf = read_geo(path, source_crs=opts.source_crs)
+        _require_polygons(gdf, path)
         crs_from = gdf.crs.to_string()
         if not gdf.crs.equals(workspace_crs):
             gdf = gdf.to_crs(workspace_crs)
@@ -142,6 +143,13 @@ def import_areas(
     if opts.where or opts.where_not:
         df, geoms = _filter_rows(df, geoms, opts, path)
     id_col = _column(df, opts.id_column, path, "--id-column")
+    if df.empty:
+        raise InputError(
+            "Die Datei enthält keine Gebiete" + (" (nach --where)." if opts.where or opts.where_not else "."),
+            file=path,
+            expected="mindestens ein Gebiet",
+            hint="Eine leere Datei würde die Raumebene leeren; nichts wurde geändert.",
+        )
     ids = _as_keys(df[id_col], opts.id_width)
     if opts.id_pattern:
         try:
@@ -184,6 +192,16 @@ def import_areas(
             row=row,
             column=id_col,
             expected="ein Schlüssel für jedes Gebiet",
+        )
+    control = ids.astype(str).str.contains(r"[\x00-\x1f\x7f]", regex=True).to_numpy()
+    if control.any():
+        i = int(control.nonzero()[0][0])
+        raise InputError(
+            f"Der Schlüssel '{examples([ids.iloc[i]], 1)}' enthält Steuerzeichen.",
+            file=path,
+            row=i + first_record,
+            column=id_col,
+            expected="Schlüssel aus sichtbaren Zeichen",
         )
     dup = ids[ids.duplicated(keep=False)]
     if len(dup):
@@ -324,6 +342,22 @@ def import_areas(
         warnings=warnings,
         import_id=import_id,
     )
+
+
+def _require_polygons(gdf: Any, path: Path) -> None:
+    """Areas are polygons: a layer of points or lines is refused (naming the records)."""
+    kinds = gdf.geometry.geom_type
+    wrong = kinds.notna() & ~kinds.isin(["Polygon", "MultiPolygon"])
+    if wrong.any():
+        recs = [int(i) + 1 for i in wrong.to_numpy().nonzero()[0]]
+        raise InputError(
+            f"Gebiete müssen Flächen sein; {len(recs)} Geometrie(n) sind "
+            f"{', '.join(sorted(set(kinds[wrong])))} (Datensatz {examples(recs)}). Nichts wurde importiert.",
+            file=path,
+            row=recs[0],
+            expected="Polygone oder Multipolygone",
+            hint="Punkte (z. B. Einrichtungen) importiert 'planlabor facilities import'.",
+        )
 
 
 def _keep_parent_links(store: Store, layer: LayerInfo, out: pd.DataFrame, opts: AreaImportOptions) -> int:

@@ -1,33 +1,36 @@
 """Users, roles and login protection for the internal atlas.
 
-Users live in the workspace store (table ``users``) with an argon2id hash of their password
-(argon2-cffi, its recommended parameters).  Roles: ``intern`` sees internal indicators and
-unsuppressed values; ``admin`` the same (reserved for managing the workspace later).
+Users live in the workspace's auth file (:mod:`planlabor.atlas.sessions`, ``atlas-auth.sqlite``)
+with an argon2id hash of their password (argon2-cffi, its recommended parameters).  Roles:
+``intern`` sees internal indicators and unsuppressed values; ``admin`` the same (reserved for
+managing the workspace later).
 
-Failed logins are throttled per user name and per client address: after three failures each
-further attempt waits 2^(n−3) seconds (at most five minutes), answered with 429 and
-``Retry-After``; an unknown user name costs the same hashing work as a known one.
+Failed logins are throttled per user name and per client address: after three failures for a
+name (twenty for an address) each further attempt waits 2^(n−3) seconds (at most five minutes),
+answered with 429 and ``Retry-After``.  An attempt counts *before* its password is checked, so
+parallel attempts cannot slip through while the hashes are computed; a success clears the count.
+The throttle keeps at most ``max_keys`` entries and forgets quiet ones.  An unknown user name
+costs the same hashing work as a known one.
 """
 
 from __future__ import annotations
 
 import contextlib
-import os
 import re
 import secrets
 import threading
 import time
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
 
+from planlabor.atlas.sessions import AuthStore
 from planlabor.errors import InputError, NotFoundError
-from planlabor.store import Store
 
 ROLES = ("intern", "admin")
 NAME_RE = re.compile(r"^[A-Za-z0-9_.@\-]{2,64}$")
 MIN_PASSWORD = 10
-SECRET_FILE = "atlas-secret.key"
+MAX_PASSWORD = 1024
 
 
 def _hasher():  # type: ignore[no-untyped-def]
@@ -36,7 +39,17 @@ def _hasher():  # type: ignore[no-untyped-def]
     return PasswordHasher()
 
 
-def add_user(store: Store, name: str, password: str, role: str = "intern") -> None:
+def _check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD:
+        raise InputError(
+            f"Das Passwort ist zu kurz ({len(password)} Zeichen).",
+            expected=f"mindestens {MIN_PASSWORD} Zeichen",
+        )
+    if len(password) > MAX_PASSWORD:
+        raise InputError("Das Passwort ist zu lang.", expected=f"höchstens {MAX_PASSWORD} Zeichen")
+
+
+def add_user(auth: AuthStore, name: str, password: str, role: str = "intern") -> None:
     if not NAME_RE.match(name):
         raise InputError(
             f"Der Benutzername {name!r} ist nicht zulässig.",
@@ -45,93 +58,113 @@ def add_user(store: Store, name: str, password: str, role: str = "intern") -> No
         )
     if role not in ROLES:
         raise InputError(f"Die Rolle {role!r} gibt es nicht.", column="--role", expected=" | ".join(ROLES))
-    if len(password) < MIN_PASSWORD:
-        raise InputError(
-            f"Das Passwort ist zu kurz ({len(password)} Zeichen).",
-            expected=f"mindestens {MIN_PASSWORD} Zeichen",
-        )
-    if not store.query_df("SELECT 1 FROM users WHERE username = ?", [name]).empty:
+    _check_password(password)
+    created = datetime.now(UTC).replace(tzinfo=None).isoformat(sep=" ", timespec="seconds")
+    if not auth.insert_user(name, _hasher().hash(password), role, created):
         raise InputError(
             f"Den Benutzer {name!r} gibt es schon.",
-            hint="Entfernen Sie ihn zuerst mit 'planlabor user remove'.",
+            hint="Ein neues Passwort setzt 'planlabor user passwd'; entfernen mit 'planlabor user remove'.",
         )
-    store.execute(
-        "INSERT INTO users VALUES (?, ?, ?, ?)",
-        [name, _hasher().hash(password), role, datetime.now(UTC).replace(tzinfo=None)],
-    )
 
 
-def remove_user(store: Store, name: str) -> None:
-    if store.query_df("SELECT 1 FROM users WHERE username = ?", [name]).empty:
+def remove_user(auth: AuthStore, name: str) -> None:
+    """Remove a user; every session of the user ends at once (also in a running server)."""
+    if not auth.delete_user(name):
         raise NotFoundError(f"Den Benutzer {name!r} gibt es nicht.", column="NAME")
-    store.execute("DELETE FROM users WHERE username = ?", [name])
 
 
-def list_users(store: Store) -> list[dict[str, str]]:
-    df = store.query_df("SELECT username, role, created_at FROM users ORDER BY username")
+def set_password(auth: AuthStore, name: str, password: str) -> None:
+    """A new password; every session of the user ends at once."""
+    _check_password(password)
+    if not auth.set_hash(name, _hasher().hash(password)):
+        raise NotFoundError(f"Den Benutzer {name!r} gibt es nicht.", column="NAME")
+
+
+def list_users(auth: AuthStore) -> list[dict[str, str]]:
     return [
-        {"name": str(r.username), "role": str(r.role), "created": str(r.created_at)[:19]}
-        for r in df.itertuples()
+        {"name": n, "role": r, "created": c[:19], "sessions": str(auth.count_sessions(n))}
+        for n, r, c in auth.users()
     ]
 
 
 _DUMMY = None
 
 
-def verify(store: Store, name: str, password: str) -> str | None:
+def verify(auth: AuthStore, name: str, password: str) -> str | None:
     """The user's role if name and password match, else None (same work either way)."""
     from argon2.exceptions import VerificationError
 
     global _DUMMY
-    df = store.query_df("SELECT password_hash, role FROM users WHERE username = ?", [name])
+    found = auth.user(name) if NAME_RE.match(name) else None
     h = _hasher()
-    if df.empty:
+    password = password[:MAX_PASSWORD]
+    if found is None:
         if _DUMMY is None:
             _DUMMY = h.hash(secrets.token_hex(16))
         with contextlib.suppress(VerificationError):
             h.verify(_DUMMY, password)
         return None
     try:
-        h.verify(str(df["password_hash"].iloc[0]), password)
+        h.verify(found[0], password)
     except VerificationError:
         return None
-    return str(df["role"].iloc[0])
-
-
-def secret_key(root: Path) -> str:
-    """The workspace's session key (created once, readable only by its owner)."""
-    env = os.environ.get("PLANLABOR_SECRET_KEY")
-    if env:
-        return env
-    path = Path(root) / SECRET_FILE
-    if not path.exists():
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as f:
-            f.write(secrets.token_urlsafe(48))
-    return path.read_text().strip()
+    return found[1]
 
 
 @dataclass
 class Throttle:
-    """Exponential delay after repeated failures, per key (user name, client address)."""
+    """Exponential delay after repeated failures, per key (user name, client address).
+
+    Thread-safe; holds at most ``max_keys`` keys (the longest quiet go first) and forgets a key
+    ``forget`` seconds after its last attempt once its delay has passed.
+    """
 
     free: int = 3
+    free_ip: int = 20  # keys "ip:…": colleagues behind one address sign in at the same time
     cap: float = 300.0
-    failures: dict[str, tuple[int, float]] = field(default_factory=dict)
+    first: float = 1.0  # seconds of the first delay (then doubled each failure)
+    max_keys: int = 10_000
+    forget: float = 3600.0
+    failures: OrderedDict[str, tuple[int, float, float]] = field(default_factory=OrderedDict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
+    def _wait(self, keys: tuple[str, ...], now: float) -> float:
+        return max((self.failures.get(k, (0, 0.0, 0.0))[1] - now for k in keys), default=0.0)
+
     def wait(self, *keys: str) -> float:
+        with self.lock:
+            return self._wait(keys, time.monotonic())
+
+    def _count(self, keys: tuple[str, ...], now: float) -> None:
+        for k in keys:
+            n = self.failures.pop(k, (0, 0.0, 0.0))[0] + 1
+            free = self.free_ip if k.startswith("ip:") else self.free
+            until = now + min(self.first * 2.0 ** (n - free), self.cap) if n >= free else 0.0
+            self.failures[k] = (n, until, now)
+        while len(self.failures) > self.max_keys:
+            oldest = next(iter(self.failures))
+            self.failures.pop(oldest)
+        # forget quiet keys (oldest first; stops at the first one still remembered)
+        while self.failures:
+            k, (_n, until, last) = next(iter(self.failures.items()))
+            if until > now or now - last < self.forget:
+                break
+            self.failures.pop(k)
+
+    def attempt(self, *keys: str) -> float:
+        """Before checking a password: the seconds still to wait (then nothing is counted), or 0
+        after counting the attempt as a failure until :meth:`success` clears it."""
         now = time.monotonic()
         with self.lock:
-            return max((self.failures.get(k, (0, 0.0))[1] - now for k in keys), default=0.0)
+            wait = self._wait(keys, now)
+            if wait > 0:
+                return wait
+            self._count(keys, now)
+            return 0.0
 
     def fail(self, *keys: str) -> None:
-        now = time.monotonic()
         with self.lock:
-            for k in keys:
-                n = self.failures.get(k, (0, 0.0))[0] + 1
-                until = now + min(2.0 ** (n - self.free), self.cap) if n >= self.free else 0.0
-                self.failures[k] = (n, until)
+            self._count(keys, time.monotonic())
 
     def success(self, *keys: str) -> None:
         with self.lock:

@@ -7,14 +7,15 @@
 
 Every answer is GeoJSON in WGS 84 (or JSON); errors are one German sentence in ``detail``.
 Only a signed-in user of the internal view gets answers (403 otherwise); ``POST`` requests carry
-the session's CSRF token in the header ``X-CSRF-Token`` (from ``/api/session``).
+the session's CSRF token in the header ``X-CSRF-Token`` (from ``/api/session``).  The store is
+read through the atlas service (opened read-only while an answer is built, one at a time); the
+network's graphs stay in memory per import (:func:`planlabor.network.load_network`).
 """
 
 from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, FastAPI, Header, HTTPException, Query, Request
@@ -76,20 +77,16 @@ class ScenarioRequest(BaseModel):
     barrierefrei: Literal["ja", "teilweise"] | None = None
 
 
-def mount_network(
-    app: FastAPI,
-    src: AtlasSource,
-    public_view: Callable[[Request], bool],
-    check_csrf: Callable[[Request, str], None],
-) -> None:
-    """Add the network routes to the atlas application."""
+def mount_network(app: FastAPI) -> None:
+    """Add the network routes to the atlas application (uses ``app.state.service`` for the
+    store and ``app.state.login`` for the internal view and the CSRF check)."""
+    svc, login = app.state.service, app.state.login
     router = APIRouter(prefix="/api/netz", tags=["Erreichbarkeit (intern)"], responses=ERRORS)
-    svc = getattr(app.state, "service", None)
-    lock = svc.lock if svc is not None else threading.RLock()  # one DuckDB connection: one at a time
     cache: OrderedDict[tuple[Any, ...], bytes] = OrderedDict()
+    lock = threading.Lock()
 
     def internal_only(request: Request) -> None:
-        if public_view(request):
+        if login.public_view(request):
             raise HTTPException(403, "Nur in der internen Ansicht: Bitte melden Sie sich an.")
 
     def geojson(body: Any) -> Response:
@@ -101,7 +98,7 @@ def mount_network(
         from planlabor.network import network_info
 
         internal_only(request)
-        with lock:
+        with svc.reading() as src:
             data = network_info(src.store)
         if data is None:
             raise HTTPException(404, "Im Arbeitsbereich gibt es noch kein Wegenetz.")
@@ -115,11 +112,12 @@ def mount_network(
         minuten: Annotated[float, Query(gt=0, le=120)] = 10.0,
     ) -> Response:
         internal_only(request)
-        key = (typ, profil, minuten)
+        key = (typ, profil, minuten, svc.live.signature() if svc.live else None)  # new when changed
         hit = cache.get(key)
         if hit is None:
-            with lock:
+            with svc.reading() as src:
                 hit = _isochrones(src, typ, profil, minuten)
+            with lock:
                 cache[key] = hit
                 while len(cache) > CACHE:
                     cache.popitem(last=False)
@@ -130,16 +128,16 @@ def mount_network(
         request: Request, body: Point, x_csrf_token: Annotated[str, Header()] = ""
     ) -> Response:
         internal_only(request)
-        check_csrf(request, x_csrf_token)
-        return geojson(await run_in_threadpool(_point_isochrone, src, body, lock))
+        login.check_csrf(request, x_csrf_token)
+        return geojson(await run_in_threadpool(_point_isochrone, svc, body))
 
     @router.post("/szenario", summary="Szenario: Versorgung mit geplanten Einrichtungen", responses=GEOJSON)
     async def scenario(
         request: Request, body: ScenarioRequest, x_csrf_token: Annotated[str, Header()] = ""
     ) -> Response:
         internal_only(request)
-        check_csrf(request, x_csrf_token)
-        return geojson(await run_in_threadpool(_scenario, src, body, lock))
+        login.check_csrf(request, x_csrf_token)
+        return geojson(await run_in_threadpool(_scenario, svc, body))
 
     app.include_router(router)
 
@@ -176,15 +174,15 @@ def _isochrones(src: AtlasSource, typ: str, profil: str, minuten: float) -> byte
     return dumps(body).encode("utf-8")
 
 
-def _point_isochrone(src: AtlasSource, body: Point, lock: threading.RLock) -> dict[str, Any]:
+def _point_isochrone(svc: Any, body: Point) -> dict[str, Any]:
     import geopandas as gpd
     import numpy as np
 
     from planlabor.network import load_network, profile
     from planlabor.network.isochrones import polygons
 
-    x, y = _to_workspace(src, [body.lon], [body.lat])
-    with lock:
+    with svc.reading() as src:
+        x, y = _to_workspace(src, [body.lon], [body.lat])
         net = load_network(src.store)
     assert net is not None
     graph = net.graph(profile(body.profil), "min")
@@ -197,17 +195,18 @@ def _point_isochrone(src: AtlasSource, body: Point, lock: threading.RLock) -> di
     return _feature_collection(frame)["features"][0]
 
 
-def _scenario(src: AtlasSource, body: ScenarioRequest, lock: threading.RLock) -> dict[str, Any]:
+def _scenario(svc: Any, body: ScenarioRequest) -> dict[str, Any]:
     from planlabor.io.periods import parse_period_option
     from planlabor.network import PlannedFacility, network_backend, scenario, scenario_geojson
 
-    x, y = _to_workspace(src, [p.lon for p in body.einrichtungen], [p.lat for p in body.einrichtungen])
-    planned = [
-        PlannedFacility(xi, yi, p.plaetze, p.name) for xi, yi, p in zip(x, y, body.einrichtungen, strict=True)
-    ]
     if body.profil is None and body.einheit == "min":
         raise HTTPException(422, "Minuten gibt es nur auf dem Straßennetz: Geben Sie ein Profil an.")
-    with lock:
+    with svc.reading() as src:
+        x, y = _to_workspace(src, [p.lon for p in body.einrichtungen], [p.lat for p in body.einrichtungen])
+        planned = [
+            PlannedFacility(xi, yi, p.plaetze, p.name)
+            for xi, yi, p in zip(x, y, body.einrichtungen, strict=True)
+        ]
         backend = network_backend(src.store, body.profil, body.einheit) if body.profil else None
         r = scenario(
             src.store, body.raumebene, body.typ, body.nachfrage, parse_period_option(body.stichtag), planned,

@@ -19,13 +19,15 @@ from __future__ import annotations
 
 import functools
 import gzip
-import hmac
 import html
-import secrets
+import json
+import logging
 import tempfile
 import threading
-from collections import OrderedDict
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -33,12 +35,13 @@ import pandas as pd
 from fastapi import FastAPI, HTTPException, Query, Request
 from fastapi import Path as PathParam
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 
-from planlabor.atlas.auth import ROLES, Throttle, secret_key, verify
+from planlabor.atlas.access import REFRESH_WAIT, REQUEST_WAIT, LiveWorkspace
 from planlabor.atlas.build import index_html, static_dir
+from planlabor.atlas.cache import BASE, BASE_JSON, SHAREABLE, ByteLRU, Entry, FastPath
 from planlabor.atlas.data import (
     BASEMAP_DIR,
     AtlasSource,
@@ -48,15 +51,36 @@ from planlabor.atlas.data import (
     values_frame,
     values_payload,
 )
-from planlabor.errors import PlanlaborError
+from planlabor.atlas.login import Login
+from planlabor.atlas.login import install as install_login
+from planlabor.atlas.security import SecurityHeaders
+from planlabor.atlas.sessions import AUTH_FILE, AuthStore
+from planlabor.config import ServerSection
+from planlabor.errors import PlanlaborError, StoreError
 
+log = logging.getLogger("planlabor.server")
 ID_RE = r"^[A-Za-z0-9_.\-]{1,64}$"
-RESPONSE_CACHE = 20_000  # serialised answers kept in memory (a few KB each)
 PERIOD_RE = r"^\d{4}(-\d{2}(-\d{2})?)?$"
 Layer = Annotated[str, Query(pattern=ID_RE, description="Raumebene, z. B. plr")]
 Indicator = Annotated[str, Query(pattern=ID_RE, description="Indikator-ID")]
 Period = Annotated[str, Query(pattern=PERIOD_RE, description="Zeitraum, z. B. 2024-12-31")]
 AreaId = Annotated[str, Query(pattern=ID_RE, description="Gebietsschlüssel")]
+SUFFIX = {"csv": ".csv", "xlsx": ".xlsx", "geojson": ".geojson"}
+MEDIA = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "geojson": "application/geo+json",
+}
+SWAGGER = "https://cdn.jsdelivr.net/npm/swagger-ui-dist@5"
+DOCS_PAGE = f"""<!doctype html>
+<html lang="de"><head><meta charset="utf-8"><title>__TITLE__ – API</title>
+<link rel="stylesheet" href="{SWAGGER}/swagger-ui.css"></head>
+<body><div id="swagger-ui"></div>
+<script src="{SWAGGER}/swagger-ui-bundle.js"></script><script src="docs.js"></script></body></html>"""
+DOCS_JS = """SwaggerUIBundle({url: "openapi.json", dom_id: "#swagger-ui", deepLinking: true,
+  presets: [SwaggerUIBundle.presets.apis, SwaggerUIBundle.SwaggerUIStandalonePreset],
+  layout: "BaseLayout"});
+"""
 LayerPath = Annotated[str, PathParam(pattern=ID_RE, description="Raumebene, z. B. plr")]
 AreaPath = Annotated[str, PathParam(pattern=ID_RE, description="Gebietsschlüssel")]
 IndicatorPath = Annotated[str, PathParam(pattern=ID_RE, description="Indikator-ID")]
@@ -75,40 +99,103 @@ class _Groups:
 
 
 class AtlasService:
-    """Cached payloads of one workspace, per view (public or internal)."""
+    """Cached payloads of one workspace, per view (public or internal).
 
-    def __init__(self, src: AtlasSource) -> None:
+    With a :class:`~planlabor.atlas.access.LiveWorkspace` the store is opened read-only only
+    while an answer is built (see :mod:`planlabor.atlas.access`); without one, ``src.store`` is
+    used, one build at a time.
+    """
+
+    def __init__(
+        self, src: AtlasSource, live: LiveWorkspace | None = None, cache_bytes: int = 256 << 20
+    ) -> None:
         self.src = src
+        self.live = live
         self.lock = threading.RLock()
         self.cache: dict[tuple[str, bool], tuple[bytes, bytes]] = {}
         self.frames: dict[tuple[str, bool], pd.DataFrame] = {}
         self.grouped: dict[tuple[str, bool, tuple[str, ...]], _Groups] = {}
-        self.responses: OrderedDict[tuple[Any, ...], tuple[bytes, bytes]] = OrderedDict()
+        self.responses = ByteLRU(cache_bytes)
         self._meta: dict[bool, dict[str, Any]] = {}
+        self._reading: AtlasSource | None = None
+        self._sig = live.signature() if live else None
+        self._next_check = 0.0
+        self._refreshing = False
 
-    def remember(self, key: tuple[Any, ...], pair: tuple[bytes, bytes]) -> None:
+    @contextmanager
+    def reading(self, wait: float = REQUEST_WAIT) -> Iterator[AtlasSource]:
+        """The source with an open store, for one build (nested builds share the opening)."""
         with self.lock:
-            self.responses[key] = pair
-            while len(self.responses) > RESPONSE_CACHE:
-                self.responses.popitem(last=False)
+            if self.live is None:
+                yield self.src
+                return
+            if self._reading is not None:
+                yield self._reading
+                return
+            store = self.live.open(wait)
+            self._reading = replace(self.src, store=store)
+            try:
+                yield self._reading
+            finally:
+                self._reading = None
+                store.close()
+
+    def check(self) -> None:
+        """Notice a changed workspace (at most once a second) and rebuild in the background;
+        until the new caches are ready the old ones answer."""
+        if self.live is None or self._refreshing:
+            return
+        now = time.monotonic()
+        if now < self._next_check:
+            return
+        self._next_check = now + 1.0
+        sig = self.live.signature()
+        if sig == self._sig:
+            return
+        self._refreshing = True
+        threading.Thread(target=self._refresh, args=(sig,), name="atlas-refresh", daemon=True).start()
+
+    def _refresh(self, sig: tuple[Any, ...]) -> None:
+        assert self.live is not None
+        try:
+            fresh = AtlasService(self.live.source(), self.live, self.responses.max_bytes)
+            fresh.warm(REFRESH_WAIT)
+            with self.lock:
+                self.src, self.cache, self.frames, self.grouped = (
+                    fresh.src,
+                    fresh.cache,
+                    fresh.frames,
+                    fresh.grouped,
+                )
+                self.responses, self._meta = fresh.responses, fresh._meta
+        except Exception:  # keep serving the old data; the log says why
+            log.exception("Der geänderte Arbeitsbereich konnte nicht neu geladen werden.")
+        finally:
+            self._sig = sig
+            self._refreshing = False
+
+    def remember(self, key: tuple[Any, ...], raw: bytes, packed: bytes) -> Entry:
+        entry = Entry(raw, packed, BASE_JSON.encode() in raw)
+        self.responses.put(key, entry)
+        return entry
 
     def payload(self, name: str, public: bool) -> tuple[bytes, bytes]:
         key = (name, public)
         hit = self.cache.get(key)
         if hit is not None:
             return hit
-        with self.lock:
+        with self.reading() as src:
             if key in self.cache:
                 return self.cache[key]
             kind, _, layer = name.partition("/")
             if kind == "meta":
-                data: dict[str, Any] = meta_payload(self.src, public)
+                data: dict[str, Any] = meta_payload(src, public)
             elif kind == "geo":
                 self._check_layer(layer, public)
-                data = geo_payload(self.src, layer)
+                data = geo_payload(src, layer)
             elif kind == "values":
                 self._check_layer(layer, public)
-                data = values_payload(self.src, layer, public)
+                data = values_payload(src, layer, public)
             else:  # pragma: no cover - routes only ask for the three kinds
                 raise HTTPException(404, "Unbekannte Daten.")
             raw = dumps(data).encode("utf-8")
@@ -116,8 +203,6 @@ class AtlasService:
             return self.cache[key]
 
     def meta(self, public: bool) -> dict[str, Any]:
-        import json
-
         if public not in self._meta:
             self._meta[public] = json.loads(self.payload("meta", public)[0])
         return self._meta[public]
@@ -130,8 +215,9 @@ class AtlasService:
         key = (layer, public)
         if key not in self.frames:
             self._check_layer(layer, public)
-            with self.lock:
-                self.frames[key] = values_frame(self.src, layer, public)
+            with self.reading() as src:
+                if key not in self.frames:
+                    self.frames[key] = values_frame(src, layer, public)
         return self.frames[key]
 
     def groups(self, layer: str, public: bool, keys: tuple[str, ...]) -> _Groups:
@@ -146,16 +232,18 @@ class AtlasService:
                 self.grouped[key] = hit
         return hit
 
-    def warm(self) -> None:
-        """Build the public payloads and lookup tables ahead of the first visitors, then move
-        them out of the garbage collector's way (long-lived; scanning them caused pauses)."""
+    def warm(self, wait: float = REFRESH_WAIT) -> None:
+        """Build the public payloads and lookup tables ahead of the first visitors (one opening
+        of the store), then move them out of the garbage collector's way (long-lived; scanning
+        them caused pauses)."""
         import gc
 
-        for lay in self.meta(True)["layers"]:
-            for kind in ("geo", "values"):
-                self.payload(f"{kind}/{lay['id']}", True)
-            for keys in (("indicator_id", "period"), ("indicator_id", "area_id"), ("area_id",)):
-                self.groups(lay["id"], True, keys)
+        with self.reading(wait):
+            for lay in self.meta(True)["layers"]:
+                for kind in ("geo", "values"):
+                    self.payload(f"{kind}/{lay['id']}", True)
+                for keys in (("indicator_id", "period"), ("indicator_id", "area_id"), ("area_id",)):
+                    self.groups(lay["id"], True, keys)
         gc.collect()
         gc.freeze()
 
@@ -166,27 +254,53 @@ class AtlasService:
         return meta["indicators"][iid]
 
 
-def _json(request: Request, pair: tuple[bytes, bytes]) -> Response:
-    raw, packed = pair
+def _json(
+    request: Request, pair: tuple[bytes, bytes] | Entry, media: str = "application/json", public: bool = False
+) -> Response:
+    """A cached answer, gzip-packed when the client accepts it; the server's address goes in
+    where a templated answer holds :data:`~planlabor.atlas.cache.BASE`."""
+    if isinstance(pair, Entry):
+        raw, packed, templated = pair.raw, pair.packed, pair.templated
+    else:
+        (raw, packed), templated = pair, False
     headers = {"Cache-Control": "no-cache", "Vary": "Accept-Encoding"}
-    if "gzip" in request.headers.get("accept-encoding", ""):
-        return Response(
-            packed, media_type="application/json", headers={**headers, "Content-Encoding": "gzip"}
-        )
-    return Response(raw, media_type="application/json", headers=headers)
+    if public and not templated:
+        headers[SHAREABLE.decode()] = "1"  # FastPath may answer the same request from memory
+    if templated:
+        base = json.dumps(str(request.base_url).rstrip("/"))[1:-1].encode("utf-8")
+        raw = raw.replace(BASE_JSON.encode(), base)
+        packed = gzip.compress(raw, 5) if len(raw) > 1024 else b""
+    if packed and "gzip" in request.headers.get("accept-encoding", ""):
+        return Response(packed, media_type=media, headers={**headers, "Content-Encoding": "gzip"})
+    return Response(raw, media_type=media, headers=headers)
 
 
 def create_app(
-    src: AtlasSource, internal: bool = False, warm: bool = False, secure_cookies: bool = False
+    src: AtlasSource,
+    internal: bool = False,
+    warm: bool = False,
+    secure_cookies: bool = False,
+    live: LiveWorkspace | None = None,
+    auth: AuthStore | None = None,
+    settings: ServerSection | None = None,
 ) -> FastAPI:
     """The atlas application.
 
     Public by default.  With ``internal`` a login (users of the workspace, ``planlabor user add``)
     opens the internal view: internal indicators and unsuppressed values, for this session only.
     ``secure_cookies`` marks the session cookie HTTPS-only (behind TLS); ``warm`` builds the
-    public caches in the background at start.
+    public caches in the background at start.  With ``live`` the store is opened only while an
+    answer is built (``planlabor serve``; see :mod:`planlabor.atlas.access`); ``auth`` holds the
+    users and sessions (default: the workspace's ``atlas-auth.sqlite``); ``settings`` the
+    session lifetime, idle timeout and cache size (``[server]`` in ``planlabor.toml``).
     """
-    svc = AtlasService(src)
+    settings = settings or ServerSection()
+    svc = AtlasService(src, live, int(settings.cache_mb * (1 << 20)))
+    if internal and auth is None:
+        auth = AuthStore(Path(src.root or ".") / AUTH_FILE)
+    login = Login(
+        auth if internal else None, settings.session_hours * 3600, settings.idle_minutes * 60, secure_cookies
+    )
     if warm:
         threading.Thread(target=svc.warm, name="atlas-warm", daemon=True).start()
     app = FastAPI(
@@ -194,7 +308,7 @@ def create_app(
         version="1",
         description="Öffentliche Indikatoren, Gebiete und Zeitreihen; kleine Fallzahlen gesperrt.",
         openapi_url="/api/openapi.json",
-        docs_url="/api/docs",
+        docs_url=None,  # our own page below: Swagger UI without inline script (CSP)
         redoc_url=None,
     )
     app.state.service = svc
@@ -225,113 +339,29 @@ def create_app(
 
     app.openapi = openapi  # type: ignore[method-assign]
 
-    throttle = Throttle()
-    if internal:
-        from starlette.middleware.sessions import SessionMiddleware
+    app.add_middleware(FastPath, entries=lambda: svc.responses)  # inside: its answers get the headers
+    app.add_middleware(SecurityHeaders, on_request=svc.check)
+    install_login(app, login, src.title)
+    app.state.login = login
+    public_view = login.public_view
 
-        app.add_middleware(
-            SessionMiddleware,
-            secret_key=secret_key(src.root or Path(".")),
-            session_cookie="planlabor_session",
-            max_age=8 * 3600,
-            same_site="strict",
-            https_only=secure_cookies,
-        )
+    def cached(fn: Callable[..., Any], media: str = "application/json") -> Callable[..., Any]:
+        """Serialise an endpoint's answer once per parameters and view; later calls send bytes.
+        The key is independent of the ``Host`` header (links carry a placeholder, see
+        :mod:`planlabor.atlas.cache`); the cache is bounded in bytes."""
 
-    def public_view(request: Request) -> bool:
-        if not internal:
-            return True
-        return request.session.get("role") not in ROLES
-
-    def csrf_token(request: Request) -> str:
-        tok = request.session.get("csrf")
-        if not tok:
-            tok = secrets.token_urlsafe(32)
-            request.session["csrf"] = tok
-        return str(tok)
-
-    def check_csrf(request: Request, sent: str) -> None:
-        origin = request.headers.get("origin")
-        if origin and origin != "null" and origin.rstrip("/") != str(request.base_url).rstrip("/"):
-            raise HTTPException(403, "Anfrage von fremder Herkunft abgelehnt.")
-        tok = request.session.get("csrf")
-        if not tok or not hmac.compare_digest(str(tok), sent or ""):
-            raise HTTPException(
-                403, "Sicherheitsmerkmal (CSRF) fehlt oder ist falsch. Laden Sie die Seite neu."
-            )
-
-    @app.get("/api/session", tags=["Anmeldung"], summary="Angemeldete Person und CSRF-Merkmal")
-    async def session_info(request: Request) -> dict[str, Any]:
-        if not internal:
-            return {"internal_mode": False, "user": None, "role": None, "csrf": None}
-        return {
-            "internal_mode": True,
-            "user": request.session.get("user"),
-            "role": request.session.get("role"),
-            "csrf": csrf_token(request),
-        }
-
-    if internal:
-
-        @app.get("/login", include_in_schema=False)
-        async def login_form(request: Request, fehler: str | None = None) -> HTMLResponse:
-            return HTMLResponse(_login_page(src.title, csrf_token(request), fehler))
-
-        @app.post("/login", include_in_schema=False)
-        async def login(request: Request) -> Response:
-            form = await request.form()
-            check_csrf(request, str(form.get("csrf", "")))
-            name = str(form.get("username", ""))[:64]
-            password = str(form.get("password", ""))[:1024]
-            client = request.client.host if request.client else "?"
-            keys = (f"user:{name.lower()}", f"ip:{client}")
-            wait = throttle.wait(*keys)
-            if wait > 0:
-                return HTMLResponse(
-                    _login_page(
-                        src.title,
-                        csrf_token(request),
-                        f"Zu viele Fehlversuche. Bitte {int(wait) + 1} s warten.",
-                    ),
-                    status_code=429,
-                    headers={"Retry-After": str(int(wait) + 1)},
-                )
-            role = await run_in_threadpool(verify, src.store, name, password)
-            if role is None:
-                throttle.fail(*keys)
-                return HTMLResponse(
-                    _login_page(src.title, csrf_token(request), "Benutzername oder Passwort ist falsch."),
-                    status_code=401,
-                )
-            throttle.success(*keys)
-            request.session.clear()  # no session fixation: a fresh session with a fresh token
-            request.session.update({"user": name, "role": role, "csrf": secrets.token_urlsafe(32)})
-            return RedirectResponse("/", status_code=303)
-
-        @app.post("/logout", include_in_schema=False)
-        async def logout(request: Request) -> Response:
-            form = await request.form()
-            check_csrf(request, str(form.get("csrf", "")))
-            request.session.clear()
-            return RedirectResponse("/", status_code=303)
-
-    def cached(fn: Callable[..., Any]) -> Callable[..., Any]:
-        """Serialise an endpoint's answer once per parameters and view; later calls send bytes."""
-
-        def build(request: Request, key: tuple[Any, ...], kw: dict[str, Any]) -> tuple[bytes, bytes]:
+        def build(request: Request, key: tuple[Any, ...], kw: dict[str, Any]) -> Entry:
             raw = dumps(fn(request=request, **kw)).encode("utf-8")
-            pair = (raw, gzip.compress(raw, 5))
-            svc.remember(key, pair)
-            return pair
+            return svc.remember(key, raw, gzip.compress(raw, 5))
 
         @functools.wraps(fn)
         async def wrapper(request: Request, **kw: Any) -> Response:
             # answered in the event loop when cached; built in a worker thread otherwise
-            key = (fn.__name__, public_view(request), str(request.base_url), tuple(sorted(kw.items())))
-            pair = svc.responses.get(key)
-            if pair is None:
-                pair = await run_in_threadpool(build, request, key, kw)
-            return _json(request, pair)
+            key = (fn.__name__, public_view(request), tuple(sorted(kw.items())))
+            entry = svc.responses.get(key)
+            if entry is None:
+                entry = await run_in_threadpool(build, request, key, kw)
+            return _json(request, entry, media, public=key[1])
 
         return wrapper
 
@@ -340,7 +370,7 @@ def create_app(
         pair = svc.cache.get((name, pub))
         if pair is None:
             pair = await run_in_threadpool(svc.payload, name, pub)
-        return _json(request, pair)
+        return _json(request, pair, public=pub)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -349,9 +379,33 @@ def create_app(
         ]
         return JSONResponse({"detail": "Ungültige Anfrage: " + "; ".join(problems)}, status_code=422)
 
+    @app.exception_handler(StoreError)
+    async def _busy(request: Request, exc: StoreError) -> JSONResponse:
+        log.warning("Speicher nicht lesbar: %s", exc.detail or exc.message)
+        return JSONResponse(
+            {"detail": "Die Daten werden gerade aktualisiert. Bitte in einer Minute erneut versuchen."},
+            status_code=503,
+            headers={"Retry-After": "30"},
+        )
+
     @app.exception_handler(PlanlaborError)
     async def _planlabor(request: Request, exc: PlanlaborError) -> JSONResponse:
         return JSONResponse({"detail": exc.message}, status_code=404 if "gibt es" in exc.message else 400)
+
+    @app.exception_handler(Exception)
+    async def _internal(request: Request, exc: Exception) -> JSONResponse:
+        log.error("Interner Fehler bei %s", request.url.path, exc_info=exc)
+        return JSONResponse(
+            {"detail": "Interner Fehler. Die Einzelheiten stehen im Protokoll des Servers."}, 500
+        )
+
+    @app.get("/api/docs", include_in_schema=False)
+    def api_docs() -> HTMLResponse:
+        return HTMLResponse(DOCS_PAGE.replace("__TITLE__", html.escape(app.title)))
+
+    @app.get("/api/docs.js", include_in_schema=False)
+    def api_docs_js() -> Response:
+        return Response(DOCS_JS, media_type="text/javascript")
 
     # ---------------------------------------------------------------- atlas
     @app.get("/", include_in_schema=False)
@@ -470,52 +524,53 @@ def create_app(
             )
         return {"layer": layer, "area_id": area, "name": str(sel["area_name"].iloc[0]), "indicators": out}
 
+    def _download(pub: bool, layer: str, indicator: str, period: str, format: str) -> Entry:
+        from planlabor.io.export import ExportOptions, export
+
+        svc.indicator(indicator, pub)
+        svc._check_layer(layer, pub)
+        with tempfile.TemporaryDirectory() as tmp, svc.reading() as now:
+            out = Path(tmp) / f"export{SUFFIX[format]}"
+            opts = ExportOptions(
+                layer=layer,
+                out=out,
+                format=format,  # type: ignore[arg-type]
+                indicators=[indicator],
+                periods=[period],
+                public=pub,
+                csv_style="excel-de",
+            )
+            export(now.store, now.catalog, now.rules, opts, {"workspace": now.title, "software": "planlabor"})
+            content = out.read_bytes()
+        packed = gzip.compress(content, 5) if format != "xlsx" else b""  # XLSX is a zip already
+        return svc.remember(("download", pub, layer, indicator, period, format), content, packed)
+
     @app.get("/api/download", tags=["API"], summary="Download des Angezeigten (CSV, XLSX, GeoJSON)")
-    def download(
+    async def download(
         request: Request,
         layer: Layer,
         indicator: Indicator,
         period: Period,
         format: Annotated[str, Query(pattern="^(csv|xlsx|geojson)$")] = "csv",
     ) -> Response:
-        from planlabor.io.export import ExportOptions, export
-
         pub = public_view(request)
-        svc.indicator(indicator, pub)
-        svc._check_layer(layer, pub)
-        suffix = {"csv": ".csv", "xlsx": ".xlsx", "geojson": ".geojson"}[format]
-        with tempfile.TemporaryDirectory() as tmp, svc.lock:
-            out = Path(tmp) / f"{indicator}_{layer}_{period}{suffix}"
-            export(
-                src.store,
-                src.catalog,
-                src.rules,
-                ExportOptions(
-                    layer=layer,
-                    out=out,
-                    format=format,  # type: ignore[arg-type]
-                    indicators=[indicator],
-                    periods=[period],
-                    public=pub,
-                    csv_style="excel-de",
-                ),
-                {"workspace": src.title, "software": "planlabor"},
-            )
-            content = out.read_bytes()
-        media = {
-            "csv": "text/csv; charset=utf-8",
-            "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            "geojson": "application/geo+json",
-        }[format]
-        return Response(
-            content, media_type=media, headers={"Content-Disposition": f'attachment; filename="{out.name}"'}
-        )
+        entry = svc.responses.get(("download", pub, layer, indicator, period, format))
+        if entry is None:
+            entry = await run_in_threadpool(_download, pub, layer, indicator, period, format)
+        name = f"{indicator}_{layer}_{period}{SUFFIX[format]}"
+        headers = {"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-cache"}
+        if pub:
+            headers[SHAREABLE.decode()] = "1"
+        if entry.packed and "gzip" in request.headers.get("accept-encoding", ""):
+            headers.update({"Content-Encoding": "gzip", "Vary": "Accept-Encoding"})
+            return Response(entry.packed, media_type=MEDIA[format], headers=headers)
+        return Response(entry.raw, media_type=MEDIA[format], headers=headers)
 
     # ---------------------------------------------------------------- OGC API – Features
     @app.get("/ogc", tags=["OGC API – Features"], summary="Landing page")
     @cached
     def ogc_root(request: Request) -> dict[str, Any]:
-        base = str(request.base_url).rstrip("/")
+        base = BASE  # the server's address, filled in when sent
         return {
             "title": app.title,
             "links": [
@@ -557,20 +612,21 @@ def create_app(
     @app.get("/ogc/collections", tags=["OGC API – Features"], summary="Collections (Raumebenen)")
     @cached
     def ogc_collections(request: Request) -> dict[str, Any]:
-        base = str(request.base_url).rstrip("/")
+        base = BASE  # the server's address, filled in when sent
         lays = svc.meta(public_view(request))["layers"]
         return {"collections": [_collection(base, lay) for lay in lays], "links": []}
 
     @app.get("/ogc/collections/{layer}", tags=["OGC API – Features"], summary="Collection")
     @cached
     def ogc_collection(request: Request, layer: LayerPath) -> dict[str, Any]:
-        base = str(request.base_url).rstrip("/")
+        base = BASE  # the server's address, filled in when sent
         for lay in svc.meta(public_view(request))["layers"]:
             if lay["id"] == layer:
                 return _collection(base, lay)
         raise HTTPException(404, f"Die Raumebene {layer!r} gibt es im Atlas nicht.")
 
     @app.get("/ogc/collections/{layer}/items", tags=["OGC API – Features"], summary="Gebiete mit Werten")
+    @functools.partial(cached, media="application/geo+json")
     def ogc_items(
         request: Request,
         layer: LayerPath,
@@ -584,9 +640,7 @@ def create_app(
                 description="minLon,minLat,maxLon,maxLat (CRS84)",
             ),
         ] = None,
-    ) -> Response:
-        import json
-
+    ) -> dict[str, Any]:
         pub = public_view(request)
         geo = json.loads(svc.payload(f"geo/{layer}", pub)[0])
         if bbox:
@@ -615,11 +669,11 @@ def create_app(
             "features": feats,
             "links": [],
         }
-        return Response(dumps(body), media_type="application/geo+json")
+        return body
 
     from planlabor.atlas.network_api import mount_network  # street network, internal view only
 
-    mount_network(app, src, public_view, check_csrf)
+    mount_network(app)
     return app
 
 
@@ -647,21 +701,3 @@ def _num(v: Any) -> float | None:
     if v is None or (isinstance(v, float) and v != v):
         return None
     return float(v)
-
-
-def _login_page(title: str, csrf: str, error: str | None) -> str:
-    msg = f'<p class="error" role="alert">{html.escape(error)}</p>' if error else ""
-    return f"""<!doctype html>
-<html lang="de"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Anmelden – {html.escape(title)}</title><link rel="stylesheet" href="atlas.css"></head>
-<body class="login"><main id="main" class="login-box">
-<h1>Interne Ansicht: {html.escape(title)}</h1>{msg}
-<form method="post" action="login">
-<input type="hidden" name="csrf" value="{html.escape(csrf)}">
-<div class="field"><label for="username">Benutzername</label>
-<input id="username" name="username" autocomplete="username" required maxlength="64"></div>
-<div class="field"><label for="password">Passwort</label>
-<input id="password" name="password" type="password" autocomplete="current-password" required></div>
-<button type="submit">Anmelden</button> <a href="./">Zurück zum öffentlichen Atlas</a>
-</form></main></body></html>"""

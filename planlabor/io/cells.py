@@ -23,6 +23,7 @@ from typing import Any
 
 from planlabor.errors import InputError
 from planlabor.io.csv_ import CsvDialect
+from planlabor.io.limits import check_input
 
 SHEET_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods"}
 MAX_GRID_CELLS = 20_000_000
@@ -103,6 +104,7 @@ def _strip(text: str) -> str | None:
 
 def read_csv_cells(path: Path, dialect: CsvDialect, max_rows: int | None = None) -> CellGrid:
     """All records of a CSV file (ragged rows allowed), or the first ``max_rows``."""
+    check_input(path)  # size, first line, zipped bombs (planlabor/io/limits.py)
     rows: list[list[str | None]] = []
     lines: list[int] = []
     with _open_text(path, dialect.encoding) as fh:
@@ -164,6 +166,7 @@ def sheet_names(path: Path) -> list[str]:
 def _workbook(path: Path) -> Any:
     from python_calamine import CalamineWorkbook
 
+    check_input(path)  # zip bombs and sheet dimensions before calamine loads anything
     try:
         return CalamineWorkbook.from_path(str(path))
     except Exception as exc:

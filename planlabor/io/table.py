@@ -25,6 +25,7 @@ import pyarrow as pa
 
 from planlabor.errors import InputError
 from planlabor.io.csv_ import CsvDialect, sniff_csv
+from planlabor.io.limits import MAX_LINE, check_columns, check_input
 
 TEXT_SUFFIXES = {".csv", ".tsv", ".txt", ".tab"}
 SHEET_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods"}
@@ -140,6 +141,7 @@ def _q(name: str) -> str:
 
 
 def _clean_header(names: list[str], path: Path, warnings: list[str]) -> list[str]:
+    check_columns(names, path)
     out: list[str] = []
     seen: dict[str, int] = {}
     for i, raw in enumerate(names):
@@ -188,6 +190,7 @@ def read_table(
         raise InputError(
             f"Die Datei {path} gibt es nicht.", file=path, hint="Prüfen Sie den Pfad und die Schreibweise."
         )
+    check_input(path)  # size, zip bombs, sheet dimensions: before anything is loaded
     suffix = path.suffix.lower()
     if suffix in SHEET_SUFFIXES:
         return _read_sheet(path, options, con)
@@ -271,7 +274,7 @@ def _read_csv(path: Path, options: ReadOptions, con_in: duckdb.DuckDBPyConnectio
             f"""CREATE TEMP TABLE {stage} AS SELECT * FROM read_csv('{src_sql}',
                 delim = ?, quote = '"', escape = '"', header = false, skip = ?,
                 auto_detect = false, columns = {spec}, store_rejects = true, ignore_errors = true,
-                rejects_table = '{rej_t}', rejects_scan = '{rej_s}', max_line_size = 10000000)""",
+                rejects_table = '{rej_t}', rejects_scan = '{rej_s}', max_line_size = {MAX_LINE})""",
             [dialect.delimiter, options.skip_rows + 1],
         )
         rej = con.execute(

@@ -30,11 +30,12 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from planlabor.errors import InputError
+from planlabor.errors import InputError, examples
 from planlabor.io.files import file_sha256
 from planlabor.io.geo import read_attribute_table
 from planlabor.io.periods import parse_period
 from planlabor.store import Store
+from planlabor.store.guard import finite_number
 
 KLR_GUESS = {
     "product": ("produkt", "product", "produktnummer", "leistung"),
@@ -58,22 +59,26 @@ def slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", s).strip("_")[:40] or "produkt"
 
 
-def _num(value: Any, path: Path, row: int, column: str) -> float:
+def _num(value: Any, path: Path, row: int, column: str, minimum: float | None = None) -> float:
+    """A German or machine number; empty is NaN (missing); ``inf``/``nan`` text and values below
+    ``minimum`` are refused with the cell named."""
     if value is None or (isinstance(value, float) and np.isnan(value)) or not str(value).strip():
         return float("nan")
     s = str(value).strip().replace("€", "").replace(" ", "").replace("\u00a0", "")
     if re.fullmatch(r"-?\d{1,3}(\.\d{3})+(,\d+)?|-?\d+,\d+", s):
         s = s.replace(".", "").replace(",", ".")
     try:
-        return float(s)
+        number = float(s)
     except ValueError:
         raise InputError(
-            f"{value!r} ist kein Betrag und keine Fallzahl.",
+            f"'{examples([value], 1)}' ist kein Betrag und keine Fallzahl.",
             file=path,
             row=row,
             column=column,
             expected="eine Zahl wie 1234567,89 oder 1.234.567,89 (oder leer)",
         ) from None
+    where = {"file": path, "row": row, "column": column}
+    return finite_number(number, value, where, minimum, "Der Wert")
 
 
 def _col(df: pd.DataFrame, wanted: str | None, key: str, path: Path, required: bool) -> str | None:
@@ -137,8 +142,8 @@ def read_klr(path: str | Path, columns: dict[str, str | None] | None = None) -> 
                 "cost_centre": str(rec[cols["cost_centre"]]).strip() if cols["cost_centre"] else None,
                 "period": period,
                 "area_id": str(rec[cols["area"]]).strip() if cols["area"] and rec[cols["area"]] else None,
-                "costs": _num(rec[cols["costs"]], path, row, cols["costs"] or ""),
-                "cases": _num(rec[cols["cases"]], path, row, cols["cases"] or ""),
+                "costs": _num(rec[cols["costs"]], path, row, cols["costs"] or "", minimum=0),
+                "cases": _num(rec[cols["cases"]], path, row, cols["cases"] or "", minimum=0),
             }
         )
     frame = pd.DataFrame(out)
@@ -354,13 +359,18 @@ def read_targets(path: str | Path) -> pd.DataFrame:
                 column="richtung",
                 expected="hoch_ist_gut oder hoch_ist_schlecht",
             )
-        tol = _num(rec.get("toleranz"), path, row, "toleranz")
+        tol = _num(rec.get("toleranz"), path, row, "toleranz", minimum=0)
+        target = _num(rec["soll"], path, row, "soll")
+        if np.isnan(target):
+            raise InputError(
+                "Der Soll-Wert fehlt.", file=path, row=row, column="soll", expected="eine Zahl wie 1.250,50"
+            )
         out.append(
             {
                 "product": str(rec["produkt"]).strip(),
                 "kennzahl": k,
                 "period": period,
-                "target": _num(rec["soll"], path, row, "soll"),
+                "target": target,
                 "tolerance": 5.0 if np.isnan(tol) else tol,
                 "direction": direction,
                 "contract": str(rec.get("kontrakt") or "").strip(),

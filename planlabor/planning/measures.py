@@ -34,10 +34,11 @@ from typing import Any, Literal
 
 import pandas as pd
 
-from planlabor.errors import InputError, NotFoundError
+from planlabor.errors import InputError, NotFoundError, examples
 from planlabor.io.files import file_sha256
 from planlabor.io.geo import read_attribute_table
 from planlabor.store import Store
+from planlabor.store.guard import finite_number
 
 Kind = Literal["massnahme", "aktionsplan"]
 STATUS = ["geplant", "begonnen", "umgesetzt", "verzögert", "verschoben", "aufgegeben"]
@@ -108,18 +109,21 @@ def parse_date(text: Any, where: dict[str, Any]) -> date | None:
     raise InputError(f"{s!r} ist kein Datum.", expected="ein Datum wie 2022-01-01 oder 1.1.2022", **where)
 
 
-def _number(text: Any, where: dict[str, Any]) -> float | None:
+def _number(text: Any, where: dict[str, Any], minimum: float | None = 0.0) -> float | None:
     if text is None or (isinstance(text, float) and pd.isna(text)) or not str(text).strip():
         return None
     s = str(text).strip().replace("€", "").replace(" ", "")
     if "," in s:
         s = s.replace(".", "").replace(",", ".")
     try:
-        return float(s)
+        number = float(s)
     except ValueError:
         raise InputError(
-            f"{text!r} ist keine Zahl.", expected="ein Betrag wie 250000 oder 250.000,00", **where
+            f"'{examples([text], 1)}' ist keine Zahl.",
+            expected="ein Betrag wie 250000 oder 250.000,00",
+            **where,
         ) from None
+    return finite_number(number, text, where, minimum, "Der Betrag")
 
 
 def _list(text: Any) -> tuple[str, ...]:

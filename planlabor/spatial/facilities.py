@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from planlabor.errors import InputError, NotFoundError
+from planlabor.errors import InputError, NotFoundError, examples
 from planlabor.io.files import file_sha256
 from planlabor.io.geo import read_geo
 from planlabor.io.periods import parse_period_option
@@ -35,8 +35,11 @@ ACCESS_VALUES = {
 }  # fmt: skip
 
 
-def parse_accessibility(values: pd.Series, path: Path, column: str) -> list[str | None]:
-    """Accessibility as ``ja`` / ``teilweise`` / ``nein`` (empty → None); other text is an error."""
+def parse_accessibility(
+    values: pd.Series, path: Path, column: str, rows: list[int] | None = None
+) -> list[str | None]:
+    """Accessibility as ``ja`` / ``teilweise`` / ``nein`` (empty → None); other text is an error
+    naming its row (``rows``: the file row of each value; default: record numbers from 1)."""
     out: list[str | None] = []
     for i, v in enumerate(values):
         text = "" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v).strip().lower()
@@ -47,7 +50,7 @@ def parse_accessibility(values: pd.Series, path: Path, column: str) -> list[str 
             raise InputError(
                 f"{v!r} ist keine Angabe zur Barrierefreiheit.",
                 file=path,
-                row=i + 1,
+                row=rows[i] if rows else i + 1,
                 column=column,
                 expected="ja, teilweise oder nein (auch barrierefrei / eingeschränkt / nicht barrierefrei)",
             )
@@ -68,7 +71,8 @@ class FacilityReport:
 
 
 def parse_capacity(values: pd.Series) -> tuple[np.ndarray, list[int]]:
-    """Capacities from a text column (``e_platz`` is a string): numbers or NaN, and bad rows."""
+    """Capacities from a text column (``e_platz`` is a string): numbers or NaN, and the positions
+    of bad ones (no number, not finite, negative)."""
     out = np.full(len(values), np.nan)
     bad = []
     for i, v in enumerate(values):
@@ -80,6 +84,10 @@ def parse_capacity(values: pd.Series) -> tuple[np.ndarray, list[int]]:
         try:
             out[i] = float(text)
         except ValueError:
+            bad.append(i)
+            continue
+        if not np.isfinite(out[i]) or out[i] < 0:
+            out[i] = np.nan
             bad.append(i)
     return out, bad
 
@@ -108,7 +116,7 @@ def read_points(path: Path, x_column: str | None, y_column: str | None, source_c
     """A point layer from a geo file, or from a table with coordinate columns (case data)."""
     import geopandas as gpd
 
-    from planlabor.io.geo import is_geo_file, read_attribute_table
+    from planlabor.io.geo import check_coordinates, is_geo_file, read_attribute_table
 
     if is_geo_file(path):
         return read_geo(path, source_crs=source_crs)
@@ -150,9 +158,13 @@ def read_points(path: Path, x_column: str | None, y_column: str | None, source_c
             )
         coords[col] = vals.to_numpy(dtype=float)
     attrs = df.drop(columns=["_line"])
-    return gpd.GeoDataFrame(
+    gdf = gpd.GeoDataFrame(
         attrs, geometry=gpd.points_from_xy(coords[x_column], coords[y_column]), crs=source_crs
     )
+    rows = [int(x) for x in df["_line"]]
+    check_coordinates(gdf, path, rows)
+    gdf.attrs["rows"] = rows  # file rows for messages (a table's header is row 1)
+    return gdf
 
 
 def import_facilities(
@@ -182,6 +194,8 @@ def import_facilities(
         raise NotFoundError(f"Die Raumebene {layer!r} gibt es nicht.", column="--layer")
     per = parse_period_option(period)
     gdf = read_points(path, x_column, y_column, source_crs)
+    # row of each record in messages: file rows for tables, record numbers from 1 for geo files
+    rows: list[int] = list(gdf.attrs.get("rows") or range(1, len(gdf) + 1))
     if not gdf.crs.equals(workspace_crs):
         gdf = gdf.to_crs(workspace_crs)
     geoms = gdf.geometry.values
@@ -223,12 +237,14 @@ def import_facilities(
     if capacity_column:
         cap, bad = parse_capacity(gdf[capacity_column])
         if bad:
+            shown = [f"Zeile {rows[i]}: {gdf[capacity_column].iloc[i]}" for i in bad]
             raise InputError(
-                f"Die Platzzahl {gdf[capacity_column].iloc[bad[0]]!r} ist keine Zahl.",
+                f"Die Platzzahl '{examples([gdf[capacity_column].iloc[bad[0]]], 1)}' ist keine gültige "
+                f"Platzzahl ({len(bad)} ungültige: {examples(shown)}). Nichts wurde importiert.",
                 file=path,
-                row=bad[0] + 1,
+                row=rows[bad[0]],
                 column=capacity_column,
-                expected="eine ganze Zahl oder leer",
+                expected="eine Zahl ab 0 (endlich) oder leer",
             )
     else:
         cap = np.full(len(gdf), np.nan)
@@ -251,7 +267,7 @@ def import_facilities(
     value_parts = [counts.astype(float)] + ([places] if capacity_column else [])
     access: list[str | None] = [None] * len(gdf)
     if accessible_column:
-        access = parse_accessibility(gdf[accessible_column], path, accessible_column)
+        access = parse_accessibility(gdf[accessible_column], path, accessible_column, rows)
         level = np.array([a or "" for a in access], dtype=object)[inside]
         for var, want in (
             ("barrierefrei", "ja"),

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import logging
 import os
+import re
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -18,6 +20,7 @@ import pyarrow as pa
 
 from planlabor.errors import StoreError
 from planlabor.store.base import SCHEMA_VERSION, Store
+from planlabor.store.guard import finite_params, finite_table
 
 _tmp_counter = itertools.count()
 _log = logging.getLogger("planlabor.sql")
@@ -26,37 +29,110 @@ _SLOW = float(os.environ.get("PLANLABOR_SQL_SLOW", "0") or 0)
 
 def _run(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any] | None) -> duckdb.DuckDBPyConnection:
     """Execute; with PLANLABOR_SQL_SLOW=seconds, statements slower than that are logged."""
+    params = finite_params(params)  # the store's door: NaN/inf never get in (see store/guard.py)
     if not _SLOW:
-        return con.execute(sql, list(params) if params is not None else None)
+        return con.execute(sql, params)
     start = time.perf_counter()
-    result = con.execute(sql, list(params) if params is not None else None)
+    result = con.execute(sql, params)
     elapsed = time.perf_counter() - start
     if elapsed >= _SLOW:
         _log.warning("%.2f s: %s", elapsed, " ".join(sql.split())[:160])
     return result
 
 
+LOCK_WAIT = float(os.environ.get("PLANLABOR_LOCK_WAIT", "30") or 0)  # seconds to wait for a busy store
+_PID = re.compile(r"\(PID (\d+)\)")
+
+
+def _holder(message: str) -> str:
+    """Which program holds the store, in words (from DuckDB's lock message; dative)."""
+    m = _PID.search(message)
+    if not m:
+        return "einem anderen Programm"
+    pid = m.group(1)
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as fh:
+            argv = [a.decode("utf-8", "replace") for a in fh.read().split(b"\0") if a]
+    except OSError:
+        return f"einem anderen Programm (Prozess {pid})"
+    for i, arg in enumerate(argv):
+        if Path(arg).name == "planlabor" or (arg == "planlabor" and i and argv[i - 1] == "-m"):
+            rest, skip = [], False
+            for word in argv[i + 1 :]:
+                if skip or word.startswith("-"):
+                    skip = word in ("-C", "--dir")
+                    continue
+                rest.append(word)
+            return f"'planlabor {' '.join(rest[:2])}'".replace(" '", "'") + f" (Prozess {pid})"
+    name = Path(argv[0]).name if argv else "?"
+    return f"einem anderen Programm ({name}, Prozess {pid})"
+
+
+def _connect(path: str, read_only: bool, wait: float) -> duckdb.DuckDBPyConnection:
+    """Open the file; while another process holds its lock, wait up to ``wait`` seconds."""
+    deadline = time.monotonic() + wait
+    pause = 0.02
+    while True:
+        try:
+            return duckdb.connect(path, read_only=read_only)
+        except duckdb.IOException as exc:
+            text = str(exc)
+            if "lock" not in text.lower():
+                raise StoreError(
+                    f"Der Speicher {path} kann nicht geöffnet werden.",
+                    file=path,
+                    hint="Prüfen Sie, ob die Datei vorhanden und lesbar ist.",
+                    detail=text,
+                ) from exc
+            if time.monotonic() >= deadline:
+                raise StoreError(
+                    f"Der Arbeitsbereich wird gerade von {_holder(text)} benutzt"
+                    + (
+                        " und kann nicht gelesen werden."
+                        if read_only
+                        else "; Änderungen sind erst danach möglich."
+                    ),
+                    file=path,
+                    hint="Warten Sie, bis der andere Befehl fertig ist, und versuchen Sie es dann erneut "
+                    "(oder länger warten lassen: PLANLABOR_LOCK_WAIT=Sekunden). Ein laufendes "
+                    "'planlabor serve' hält den Arbeitsbereich nicht fest.",
+                    detail=text,
+                ) from exc
+            time.sleep(pause)
+            pause = min(pause * 2, 0.25)
+
+
+def _owner_only(path: str) -> None:
+    """The store file (and its WAL) readable by its owner only: it holds unsuppressed values."""
+    for p in (path, path + ".wal"):
+        with contextlib.suppress(OSError):
+            if os.stat(p).st_mode & 0o077:
+                os.chmod(p, 0o600)
+
+
 class DuckDBStore(Store):
     """Store in one DuckDB file (or in memory with ``path=":memory:"``)."""
 
-    def __init__(self, path: str | Path, read_only: bool = False, memory_limit: str | None = None) -> None:
+    def __init__(
+        self,
+        path: str | Path,
+        read_only: bool = False,
+        memory_limit: str | None = None,
+        wait: float | None = None,
+    ) -> None:
         self.path = str(path)
-        try:
-            self.con = duckdb.connect(self.path, read_only=read_only)
-            self.read_only = read_only
-        except duckdb.IOException as exc:
-            raise StoreError(
-                f"Der Speicher {self.path} kann nicht geöffnet werden: {exc}",
-                file=self.path,
-                hint="Ist der Arbeitsbereich in einem anderen Programm geöffnet "
-                "(z. B. 'planlabor serve')? Beenden Sie es und versuchen Sie es erneut.",
-            ) from exc
+        self.con = _connect(self.path, read_only, LOCK_WAIT if wait is None else wait)
+        self.read_only = read_only
+        if not read_only and self.path != ":memory:":
+            _owner_only(self.path)
         self._depth = 0
         self.con.execute("SET enable_progress_bar = false")
         if memory_limit:
             self.con.execute(f"SET memory_limit = '{memory_limit}'")
         # results are ordered explicitly where order matters; lets DuckDB write in parallel
         self.con.execute("SET preserve_insertion_order = false")
+        # a division by zero inside the store gives NULL, never inf (see store/guard.py)
+        self.con.execute("SET ieee_floating_point_ops = false")
         if not read_only:
             self._ensure_schema()
 
@@ -78,7 +154,7 @@ class DuckDBStore(Store):
 
     def insert_arrow(self, table_name: str, table: pa.Table) -> None:
         name = f"_pl_in_{next(_tmp_counter)}"
-        self.con.register(name, table)
+        self.con.register(name, finite_table(table))
         try:
             _run(self.con, f"INSERT INTO {table_name} SELECT * FROM {name}", None)
         finally:
@@ -87,7 +163,7 @@ class DuckDBStore(Store):
     @contextmanager
     def _registered(self, tables: dict[str, pa.Table]) -> Iterator[None]:
         for name, table in tables.items():
-            self.con.register(name, table)
+            self.con.register(name, finite_table(table))
         try:
             yield
         finally:

@@ -121,12 +121,7 @@ CREATE TABLE IF NOT EXISTS crosswalks (
     w_intensive DOUBLE,
     built_at TIMESTAMP
 );
-CREATE TABLE IF NOT EXISTS users (
-    username VARCHAR PRIMARY KEY,
-    password_hash VARCHAR NOT NULL,
-    role VARCHAR NOT NULL,
-    created_at TIMESTAMP
-);
+-- (users of the internal atlas live in atlas-auth.sqlite, see planlabor/atlas/sessions.py)
 -- Measures (Maßnahmen) and action-plan items (UN-BRK): one row per version; the newest row of
 -- a measure_id is current, a row with removed = true ends it (earlier versions stay).
 CREATE TABLE IF NOT EXISTS measures (

@@ -3,7 +3,8 @@
 (function () {
   "use strict";
 
-  var MODE = window.PLANLABOR_MODE === "static" ? "static" : "server";
+  var modeTag = document.querySelector('meta[name="planlabor-mode"]');  // no inline script (CSP)
+  var MODE = modeTag && modeTag.getAttribute("content") === "static" ? "static" : "server";
 
   // ------------------------------------------------------------------ texts
   var I18N = {
@@ -69,7 +70,9 @@
   function el(tag, attrs, text) {
     var e = document.createElement(tag);
     if (attrs) Object.keys(attrs).forEach(function (k) {
-      if (k === "class") e.className = attrs[k]; else e.setAttribute(k, attrs[k]);
+      if (k === "class") e.className = attrs[k];
+      else if (k === "style") e.style.cssText = attrs[k];  // CSSOM: allowed by the server's CSP
+      else e.setAttribute(k, attrs[k]);
     });
     if (text !== undefined && text !== null) e.textContent = text;
     return e;

@@ -1,0 +1,260 @@
+"""Benchmark of issue #15: the server under mixed load, bounded under attack; import limits.
+
+- Mixed load: ``planlabor serve --internal`` (a real process) on the Berlin demo, wrk (Debian
+  package) with 50 connections and 2 threads for 20 s over *every* endpoint (atlas payloads of
+  all layers, REST incl. downloads as CSV/XLSX/GeoJSON, OGC API – Features incl. items with and
+  without bbox, pages, static files), after one priming request per URL; target p95 ≤ 100 ms and
+  no errors (the issue measured p95 4,749 ms).  The OGC endpoints are those of this branch (their
+  rewrite is h16's).
+- The cost of opening the store per build (the server no longer holds it open): median of 30.
+- 3,000 requests with distinct ``Host`` headers: the server's memory before and after (the issue
+  measured 338 → 506 MB).
+- 20 parallel wrong-password logins for one name: how many are checked (target ≤ 3), none 500.
+- An XLSX shared-strings bomb (under 1 MB, 64 MB unpacked): time to refusal, against loading it
+  unchecked with the reader (python-calamine) in a child process (time and peak memory).
+
+Run: ``.venv/bin/python bench/run.py security`` (builds the demo into a temporary folder first,
+about 3 minutes, not measured; ``PLANLABOR_BENCH_WS=folder`` uses an existing demo workspace).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import zipfile
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+TARGET_P95_MS = 100.0
+PASSWORD = "bench-passwort-123"
+
+WRK_SCRIPT = """
+local paths = {%s}
+local i = 0
+request = function()
+  i = i + 1
+  return wrk.format("GET", paths[(i %% #paths) + 1], {["Accept-Encoding"] = "gzip"})
+end
+done = function(summary, latency, requests)
+  io.write(string.format("P50_MS %%.3f\\nP95_MS %%.3f\\nP99_MS %%.3f\\nMAX_MS %%.3f\\nREQS %%d\\nERRS %%d\\n",
+    latency:percentile(50) / 1000, latency:percentile(95) / 1000, latency:percentile(99) / 1000,
+    latency.max / 1000, summary.requests, summary.errors.status + summary.errors.connect +
+    summary.errors.read + summary.errors.write + summary.errors.timeout))
+end
+"""
+
+
+def urls(layers: list[str], meta: dict, areas: list[str], period: str) -> list[str]:  # type: ignore[type-arg]
+    """Every endpoint, with a spread of parameters (values only where the indicator has some)."""
+    indicators = list(meta["indicators"])
+    out = ["/", "/atlas.js", "/atlas.css", "/login", "/api/session", "/api/openapi.json", "/api/atlas/meta",
+           "/api/layers", "/api/indicators", "/ogc", "/ogc/conformance", "/ogc/collections"]  # fmt: skip
+    for lay in layers:
+        out += [f"/api/atlas/geo/{lay}", f"/api/atlas/values/{lay}", f"/api/layers/{lay}/areas",
+                f"/ogc/collections/{lay}", f"/ogc/collections/{lay}/items",
+                f"/ogc/collections/{lay}/items?limit=10&offset=10",
+                f"/ogc/collections/{lay}/items?bbox=13.3,52.4,13.5,52.6"]  # fmt: skip
+    for iid in indicators[:12]:
+        out.append(f"/api/indicators/{iid}")
+        for lay, periods in meta["indicators"][iid]["layers"].items():
+            out.append(f"/api/values?layer={lay}&indicator={iid}&period={max(periods)}")
+    for a in areas[:40]:
+        out.append(f"/api/profile/plr/{a}")
+        out.append(f"/api/timeseries?layer=plr&indicator={indicators[0]}&area={a}")
+    for fmt in ("csv", "xlsx", "geojson"):
+        for iid in indicators[:3]:
+            out.append(f"/api/download?layer=plr&indicator={iid}&period={period}&format={fmt}")
+    return out
+
+
+def _rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def open_cost(root: Path) -> float:
+    from planlabor.atlas.access import LiveWorkspace
+
+    live = LiveWorkspace(root)
+    times = []
+    for _ in range(30):
+        t = time.perf_counter()
+        store = live.open(5.0)
+        store.query_df("SELECT count(*) FROM layers")
+        store.close()
+        times.append(time.perf_counter() - t)
+    return statistics.median(times) * 1000
+
+
+def mixed_load(base: str, paths: list[str], tmp: Path) -> dict[str, float]:
+    import httpx
+
+    slowest = 0.0
+    with httpx.Client(base_url=base, timeout=120) as c:  # prime: one request per URL
+        for p in paths:
+            t = time.perf_counter()
+            r = c.get(p)
+            slowest = max(slowest, time.perf_counter() - t)
+            if r.status_code >= 400:
+                raise RuntimeError(f"{p}: {r.status_code} {r.text[:200]}")
+    script = tmp / "mix.lua"
+    script.write_text(WRK_SCRIPT % ", ".join(f'"{p}"' for p in paths), encoding="utf-8")
+    out = subprocess.run(
+        ["wrk", "-t2", "-c50", "-d20s", "--timeout", "10s", "-s", str(script), base],
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    vals = {
+        k: float(v)
+        for k, v in (
+            line.split()
+            for line in out.splitlines()
+            if line[:3] in ("P50", "P95", "P99", "MAX", "REQ", "ERR")
+        )
+    }
+    vals["PRIME_MAX_MS"] = slowest * 1000
+    return vals
+
+
+def host_flood(base: str, pid: int) -> tuple[float, float]:
+    import httpx
+
+    before = _rss_mb(pid)
+    with httpx.Client(base_url=base) as c:
+        for i in range(3000):
+            c.get("/ogc/collections", headers={"Host": f"h{i}.example"})
+            c.get("/ogc", headers={"Host": f"h{i}.example"})
+    return before, _rss_mb(pid)
+
+
+def parallel_logins(base: str) -> dict[int, int]:
+    import httpx
+
+    def attempt(i: int) -> int:
+        with httpx.Client(base_url=base) as c:
+            token = c.get("/api/session").json()["csrf"]
+            data = {"username": "bench", "password": f"falsch-{i}-xxxxxxxx", "csrf": token}
+            return c.post("/login", data=data).status_code
+
+    with ThreadPoolExecutor(20) as pool:
+        codes = list(pool.map(attempt, range(20)))
+    return {c: codes.count(c) for c in sorted(set(codes))}
+
+
+def xlsx_bomb(tmp: Path) -> tuple[float, float, float | None]:
+    """Seconds to refuse the bomb; seconds and peak MB of loading it unchecked (None: > 300 s)."""
+    import openpyxl
+
+    from planlabor.errors import PlanlaborError
+    from planlabor.io.table import read_table
+
+    wb = openpyxl.Workbook()
+    wb.active.append(["id", "ew"])
+    buf = io.BytesIO()
+    wb.save(buf)
+    path = tmp / "bombe.xlsx"
+    with zipfile.ZipFile(buf) as src, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as dst:
+        for item in src.infolist():
+            if item.filename != "xl/sharedStrings.xml":
+                dst.writestr(item, src.read(item.filename))
+        with dst.open("xl/sharedStrings.xml", "w") as fh:
+            fh.write(b'<?xml version="1.0"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/'
+                     b'main" count="2000000" uniqueCount="2000000">')  # fmt: skip
+            for _ in range(2_000_000):
+                fh.write(b"<si><t>" + b"A" * 25 + b"</t></si>")
+            fh.write(b"</sst>")
+    t = time.perf_counter()
+    with contextlib.suppress(PlanlaborError):
+        read_table(path)
+    refused = time.perf_counter() - t
+    code = (
+        "import resource, sys, time; from python_calamine import CalamineWorkbook; t = time.perf_counter(); "
+        "CalamineWorkbook.from_path(sys.argv[1]).get_sheet_by_name('Sheet').to_python(); "
+        "print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)"
+    )
+    try:
+        out = subprocess.run(
+            [sys.executable, "-c", code, str(path)], capture_output=True, text=True, timeout=300
+        )
+        secs, mb = (float(x) for x in out.stdout.split())
+        return refused, secs, mb
+    except (subprocess.TimeoutExpired, ValueError):
+        return refused, 300.0, None
+
+
+def main() -> None:
+    import httpx
+
+    from planlabor.atlas.auth import add_user
+    from planlabor.workspace import Workspace
+
+    tmp = Path(tempfile.mkdtemp())
+    server = None
+    try:
+        given = os.environ.get("PLANLABOR_BENCH_WS")
+        if given:
+            root = Path(given)
+        else:
+            from planlabor.demo import build_demo
+
+            root = tmp / "demo"
+            build_demo(root, exports=False)
+        with Workspace.open(root, read_only=True) as ws:
+            if "bench" not in {n for n, _, _ in ws.auth().users()}:
+                add_user(ws.auth(), "bench", PASSWORD)
+            layers = [lay.layer_id for lay in ws.store.layers()]
+        print(f"opening the store per build (read-only, query, close): median {open_cost(root):.1f} ms of 30")
+        import socket
+
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        exe = Path(sys.executable).parent / "planlabor"
+        log = (tmp / "serve.log").open("w")
+        server = subprocess.Popen([str(exe), "-C", str(root), "serve", "--internal", "--port", str(port)],
+                                  stdout=log, stderr=log)  # fmt: skip
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(600):
+            try:
+                meta = httpx.get(base + "/api/atlas/meta", timeout=60).json()
+                break
+            except httpx.HTTPError:
+                time.sleep(0.5)
+        shown = [lay["id"] for lay in meta["layers"]]
+        layers = [lay for lay in layers if lay in shown]
+        indicators = list(meta["indicators"])
+        period = max(meta["indicators"][indicators[0]]["layers"]["plr"])
+        areas = httpx.get(base + "/api/atlas/values/plr", timeout=60).json()["areas"]
+        paths = urls(layers, meta, areas, period)
+        v = mixed_load(base, paths, tmp)
+        p95 = v["P95_MS"]
+        print(f"mixed load, 50 clients, 20 s, {len(paths)} URLs on every endpoint: p50 {v['P50_MS']:.1f} ms, "
+              f"p95 {p95:.1f} ms (target ≤ {TARGET_P95_MS:.0f} ms, ratio {p95 / TARGET_P95_MS:.2f}), "
+              f"p99 {v['P99_MS']:.1f} ms, max {v['MAX_MS']:.0f} ms, {v['REQS'] / 20:.0f} requests/s, "
+              f"{v['ERRS']:.0f} errors; slowest first request per URL {v['PRIME_MAX_MS']:.0f} ms")  # fmt: skip
+        before, after = host_flood(base, server.pid)
+        print(f"6,000 requests with 3,000 distinct Host headers: server memory {before:.0f} → {after:.0f} MB")
+        print(f"20 parallel wrong-password logins for one name: status codes {parallel_logins(base)}")
+        refused, secs, mb = xlsx_bomb(tmp)
+        unchecked = f"{secs:.1f} s, {mb:.0f} MB peak" if mb else "over 300 s (stopped)"
+        print(
+            f"XLSX shared-strings bomb (64 MB unpacked): refused in {refused * 1000:.0f} ms; "
+            f"loaded unchecked by the reader: {unchecked}"
+        )
+    finally:
+        if server is not None:
+            server.terminate()
+            server.wait(30)
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
