@@ -16,6 +16,7 @@ BENCHES = {
     "reports": "bench.bench_reports",
     "fachthemen": "bench.bench_fachthemen",
     "network": "bench.bench_network",
+    "grid": "bench.bench_grid",
     "security": "bench.bench_security",
 }
 

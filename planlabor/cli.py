@@ -327,7 +327,7 @@ def _import_options(kw: dict[str, Any], default_unmatched: str) -> Any:
 def _print_import(r: Any) -> None:
     from planlabor.io.import_text import report_lines
 
-    for line in report_lines(r):
+    for line in r.lines() if hasattr(r, "lines") else report_lines(r):
         click.echo(line)
 
 
@@ -2085,4 +2085,5 @@ def main(argv: list[str] | None = None) -> None:
 from planlabor import cli_daten as _cli_daten  # noqa: E402,F401  (registers formats and catalog)
 from planlabor import cli_fach as _cli_fach  # noqa: E402,F401  (registers the Fachthemen commands)
 from planlabor import cli_netz as _cli_netz  # noqa: E402,F401  (registers the network commands)
+from planlabor import cli_grid as _cli_grid  # noqa: E402,F401  (registers the grid commands)
 from planlabor import cli_user as _cli_user  # noqa: E402,F401  (registers the user commands)

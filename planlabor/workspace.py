@@ -147,8 +147,21 @@ class Workspace:
 
     # ------------------------------------------------------------- imports
     def import_table(self, path: str | Path, options: Any, dry_run: bool = False) -> Any:
-        """Import observations (see :class:`planlabor.io.importer.ImportOptions`)."""
+        """Import observations (see :class:`planlabor.io.importer.ImportOptions`).
+
+        A Zensus grid file is assigned to the areas of the layer by the cell centres
+        (:func:`planlabor.spatial.grid_import.import_grid`) and returns that report.
+        """
         from planlabor.io.importer import plan_and_import
+        from planlabor.io.readers import detect, reader
+
+        fmt = reader(options.format) if options.format else detect(Path(path))[0]
+        if fmt.name == "zensus-gitter":
+            from planlabor.spatial.grid_import import import_grid
+
+            return import_grid(
+                self.store, path, options.layer, period=options.period, rename=options.rename, dry_run=dry_run
+            )
 
         return plan_and_import(
             self.store, path, options, missing_defaults=self.config.imports.missing_values, dry_run=dry_run

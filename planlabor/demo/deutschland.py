@@ -31,6 +31,7 @@ PUBLISHER_FILES: list[tuple[str, str, dict[str, str]]] = [
     ("E_Schuldnerquote.xls", "kreis", {}),
     ("inkar_sdg_etc.csv", "kreis", {}),
     ("IRIS_Einkommenssteuer_Gemeindeverbaende_2022.csv", "gemeindeverband", {}),
+    ("continuous_Einwohner.parquet", "gemeinde", {"Einwohner": "einwohner_zensus"}),
 ]
 PROFILE_AREA = "03241"  # Region Hannover: a Kreis with Gemeinden, Gemeindeverbände and a Land above
 
@@ -117,7 +118,18 @@ def _areas(ws: Any) -> dict[str, int]:
 def _import(ws: Any, name: str, layer: str, renames: dict[str, str]) -> dict[str, Any]:
     from planlabor.io.importer import ImportOptions
 
-    r = ws.import_table(data_dir() / name, ImportOptions(layer=layer, rename=renames))
+    period = "2011-05-09" if name.endswith(".parquet") else None  # Zensus 2011 reference date
+    r = ws.import_table(data_dir() / name, ImportOptions(layer=layer, rename=renames, period=period))
+    if hasattr(r, "lines"):  # a Zensus grid, assigned to the Gemeinden by cell centres
+        return {
+            "file": name,
+            "format": "zensus-gitter",
+            "layer": layer,
+            "variables": len(r.variables),
+            "values": len(r.variables) * (r.areas_total - len(r.areas_without_cells)),
+            "areas": r.areas_total - len(r.areas_without_cells),
+            "quarantined": 0,
+        }
     return {
         "file": name,
         "format": r.format,

@@ -50,8 +50,8 @@ FLAG_LEGEND: dict[str, str] = {
     "gesperrt": "vom Herausgeber gesperrt",
     "teilsumme": "Summe nur über die Teilgebiete mit Wert (unvollständig)",
     "nenner_null": "Nenner ist 0, Quote nicht berechenbar",
-    "geschaetzt": "aus einem früheren Gebietssystem umgeschlüsselt (Schätzung)",
-    "geschaetzt_unvollstaendig": "umgeschlüsselt, nicht alle Teilflächen hatten einen Wert",
+    "geschaetzt": "aus einem anderen Gebietssystem oder dem Zensus-Gitter anteilig umgerechnet (Schätzung)",
+    "geschaetzt_unvollstaendig": "umgerechnet, nicht alle Teilflächen oder Gitterzellen hatten einen Wert",
     "ausgeschlossen": "vom Index ausgeschlossen",
     "prognose_klein": "Prognose für ein Gebiet unter der Mindestgröße (SIKURS: 8.000–10.000 "
     "Einwohner:innen), nur eingeschränkt belastbar",

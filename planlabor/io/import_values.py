@@ -75,6 +75,13 @@ def resolve_periods(src: Source, period: str | None, stichtag: bool) -> str:
                 expected=EXPECTED_FORMS,
                 hint="Korrigieren Sie den Wert oder geben Sie --period an.",
             ) from exc
+    if not mapping:
+        raise InputError(
+            "Die Datei enthält keine Werte.",
+            file=src.path,
+            expected="mindestens eine Zeile mit einem Gebiet und Werten",
+            hint="Prüfen Sie, ob die richtige Datei oder das richtige Tabellenblatt (--sheet) gewählt ist.",
+        )
     con.executemany(f"INSERT INTO {pmap} VALUES (?, ?)", mapping)
     return pmap
 

@@ -261,12 +261,15 @@ class Store(abc.ABC):
         options: dict[str, Any],
         message: str = "",
         rows_read: int | None = None,
+        file: str | None = None,
+        sha256: str | None = None,
     ) -> int:
         """Store computed values (an analysis, a re-basing, a plan) as the observations of an
         import of their own: logged, versioned and atomic like a file import.
 
         ``frame`` has columns layer_id, area_id, variable, period, value and optionally flag
-        (missing values without a flag get ``fehlend``).  Returns the import number.
+        (missing values without a flag get ``fehlend``); ``file`` and ``sha256`` name the
+        input file where the values were computed from one.  Returns the import number.
         """
         from datetime import UTC
 
@@ -297,8 +300,8 @@ class Store(abc.ABC):
                 ImportRecord(
                     import_id=import_id,
                     kind=kind,
-                    file=None,
-                    sha256=None,
+                    file=file,
+                    sha256=sha256,
                     imported_at=datetime.now(UTC).replace(tzinfo=None),
                     options=options,
                     layer_id=layer_id,
