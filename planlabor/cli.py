@@ -2084,6 +2084,6 @@ def main(argv: list[str] | None = None) -> None:
 
 from planlabor import cli_daten as _cli_daten  # noqa: E402,F401  (registers formats and catalog)
 from planlabor import cli_fach as _cli_fach  # noqa: E402,F401  (registers the Fachthemen commands)
-from planlabor import cli_netz as _cli_netz  # noqa: E402,F401  (registers the network commands)
 from planlabor import cli_grid as _cli_grid  # noqa: E402,F401  (registers the grid commands)
+from planlabor import cli_netz as _cli_netz  # noqa: E402,F401  (registers the network commands)
 from planlabor import cli_user as _cli_user  # noqa: E402,F401  (registers the user commands)
