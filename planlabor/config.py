@@ -72,6 +72,8 @@ class ConfidentialitySection(_Strict):
     marker: str = "•"
     suppress_zero: bool = False
     secondary: bool = True
+    # facility types shown only in the internal atlas (e.g. Frauenhäuser): never in public payloads
+    internal_facilities: list[str] = Field(default_factory=list)
 
 
 class ImportSection(_Strict):

@@ -20,9 +20,11 @@ from pathlib import Path
 from typing import Any
 
 from planlabor.atlas.data import BASEMAP_DIR, AtlasSource, dumps, geo_payload, meta_payload, values_payload
+from planlabor.atlas.facilities import facilities_payload
 from planlabor.errors import WorkspaceError
 
 MARKER = ".planlabor-atlas"
+STATIC_FILES = ("atlas.js", "atlas-analysis.js", "atlas-charts.js", "atlas.css")
 
 
 def static_dir() -> Path:
@@ -64,7 +66,7 @@ def build_static(src: AtlasSource, out: Path) -> BuildReport:
     (out / MARKER).write_text("planlabor atlas\n", encoding="utf-8")
     static = static_dir()
     shutil.copytree(static / "vendor", out / "vendor")
-    for name in ("atlas.js", "atlas.css"):
+    for name in STATIC_FILES:
         shutil.copy2(static / name, out / name)
     (out / "index.html").write_text(index_html(src.title, "static"), encoding="utf-8")
     data = out / "data"
@@ -79,6 +81,10 @@ def build_static(src: AtlasSource, out: Path) -> BuildReport:
         (data / f"values_{layer}.js").write_text(
             _data_script(f"values/{layer}", values_payload(src, layer, public=True)), "utf-8"
         )
+        if meta.get("facility_types"):
+            (data / f"facilities_{layer}.js").write_text(
+                _data_script(f"facilities/{layer}", facilities_payload(src, layer, public=True)), "utf-8"
+            )
     (out / "LIESMICH.txt").write_text(README, encoding="utf-8")
     files = [p for p in out.rglob("*") if p.is_file()]
     buf = io.BytesIO()

@@ -40,7 +40,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 
 from planlabor.atlas.access import REFRESH_WAIT, REQUEST_WAIT, LiveWorkspace
-from planlabor.atlas.build import index_html, static_dir
+from planlabor.atlas.build import STATIC_FILES, index_html, static_dir
 from planlabor.atlas.cache import BASE, BASE_JSON, SHAREABLE, ByteLRU, Entry, FastPath
 from planlabor.atlas.data import (
     BASEMAP_DIR,
@@ -51,6 +51,7 @@ from planlabor.atlas.data import (
     values_frame,
     values_payload,
 )
+from planlabor.atlas.facilities import facilities_payload
 from planlabor.atlas.login import Login
 from planlabor.atlas.login import install as install_login
 from planlabor.atlas.security import SecurityHeaders
@@ -196,7 +197,10 @@ class AtlasService:
             elif kind == "values":
                 self._check_layer(layer, public)
                 data = values_payload(src, layer, public)
-            else:  # pragma: no cover - routes only ask for the three kinds
+            elif kind == "facilities":
+                self._check_layer(layer, public)
+                data = facilities_payload(src, layer, public)
+            else:  # pragma: no cover - routes only ask for the four kinds
                 raise HTTPException(404, "Unbekannte Daten.")
             raw = dumps(data).encode("utf-8")
             self.cache[key] = (raw, gzip.compress(raw, 6))
@@ -412,7 +416,7 @@ def create_app(
     def index() -> HTMLResponse:
         return HTMLResponse(index_html(src.title, "server"), headers={"Cache-Control": "no-cache"})
 
-    for name in ("atlas.js", "atlas.css"):
+    for name in STATIC_FILES:
         path = static_dir() / name
 
         def _file(path: Path = path) -> FileResponse:
@@ -434,6 +438,12 @@ def create_app(
     @app.get("/api/atlas/values/{layer}", tags=["Atlas"], summary="Alle Werte einer Ebene")
     async def atlas_values(request: Request, layer: LayerPath) -> Response:
         return await _payload(request, f"values/{layer}")
+
+    @app.get(
+        "/api/atlas/facilities/{layer}", tags=["Atlas"], summary="Einrichtungen als Punkte mit ihrem Gebiet"
+    )
+    async def atlas_facilities(request: Request, layer: LayerPath) -> Response:
+        return await _payload(request, f"facilities/{layer}")
 
     # ---------------------------------------------------------------- REST
     @app.get("/api/layers", tags=["API"], summary="Raumebenen")

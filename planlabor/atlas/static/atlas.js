@@ -64,8 +64,9 @@
   var META = null, GEO = {}, VALUES = {}, map = null, mapLoaded = false, shownLayer = null;
   var classes = null; // {breaks, colors, cls: [] per area}
   var callbacks = {};
+  function X() { return window.planlaborAnalysis || null; }  // charts, filters, facilities (atlas-analysis.js)
 
-  function t(key) { return (I18N[state.lang] || I18N.de)[key] || I18N.de[key] || key; }
+  function t(key) { return (I18N[state.lang] || I18N.de)[key] || I18N.de[key] || (X() && X().text(key, state.lang)) || key; }
   function $(id) { return document.getElementById(id); }
   function el(tag, attrs, text) {
     var e = document.createElement(tag);
@@ -202,6 +203,7 @@
       else if (k === "p") state.period = v; else if (k === "c") state.method = v; else if (k === "k") state.k = +v || 5;
       else if (k === "a") state.area = v; else if (k === "v") state.view = v; else if (k === "lang") state.lang = v;
       else if (k === "cmp") state.compare = v.split(",").filter(Boolean);
+      else if (X()) X().readKey(k, v);
     });
   }
   function writeHash() {
@@ -210,6 +212,7 @@
     if (state.area) parts.push("a=" + encodeURIComponent(state.area));
     if (state.compare.length) parts.push("cmp=" + state.compare.map(encodeURIComponent).join(","));
     if (state.lang !== "de") parts.push("lang=" + state.lang);
+    if (X()) parts = parts.concat(X().hashParts());
     history.replaceState(null, "", "#" + parts.join("&"));
   }
   function fixState() {
@@ -284,7 +287,11 @@
       showTooltip(f.properties.id, e.point);
     });
     map.on("mouseleave", "areas-fill", function () { map.getCanvas().style.cursor = ""; $("tooltip").hidden = true; });
-    map.on("click", "areas-fill", function (e) { var f = e.features[0]; if (f) openProfile(f.properties.id); });
+    map.on("click", "areas-fill", function (e) {
+      var f = e.features[0]; if (!f) return;
+      if (X() && X().onAreaClick(f.properties.id, e)) return;  // shift-click: spatial selection
+      openProfile(f.properties.id);
+    });
   }
   function showTooltip(id, pt) {
     var idx = areaIndex(state.layer, id); if (idx < 0) return;
@@ -293,6 +300,7 @@
     tip.innerHTML = "";
     tip.appendChild(el("strong", null, VALUES[state.layer].names[idx]));
     tip.appendChild(el("div", null, indMeta(state.ind).name + ": " + txt));
+    if (X()) X().tooltipLines(id).forEach(function (line) { tip.appendChild(el("div", null, line)); });
     tip.style.left = (pt.x + 14) + "px"; tip.style.top = (pt.y + 14) + "px"; tip.hidden = false;
   }
   function ensureMapLayer() {
@@ -301,13 +309,15 @@
     if (map.getSource("areas")) map.removeSource("areas");
     map.addSource("areas", { type: "geojson", data: GEO[state.layer], promoteId: "id" });
     map.addLayer({ id: "areas-fill", type: "fill", source: "areas", paint: {
-      "fill-color": ["coalesce", ["feature-state", "color"], NO_DATA], "fill-opacity": META.basemap ? 0.7 : 0.85 } });
+      "fill-color": ["coalesce", ["feature-state", "color"], NO_DATA],
+      "fill-opacity": ["case", ["boolean", ["feature-state", "out"], false], 0.15, META.basemap ? 0.7 : 0.85] } });
     map.addLayer({ id: "areas-line", type: "line", source: "areas", paint: { "line-color": "#ffffff", "line-width": 0.6 } });
     map.addLayer({ id: "areas-sel", type: "line", source: "areas", paint: {
       "line-color": "#1a1a1a", "line-width": ["case", ["boolean", ["feature-state", "sel"], false], 3, 0] } });
     var b = bounds(GEO[state.layer]);
     if (b) map.fitBounds(b, { padding: 20, duration: 0 });
     shownLayer = state.layer;
+    if (X()) X().onAreasLayer();
   }
   function bounds(geo) {
     var minx = 180, miny = 90, maxx = -180, maxy = -90;
@@ -315,20 +325,27 @@
     geo.features.forEach(function (f) { walk(f.geometry.coordinates); });
     return minx <= maxx ? [[minx, miny], [maxx, maxy]] : null;
   }
-  function paintMap() {
-    var vals = series(state.layer, state.ind, state.period) || [];
+  function computeClasses() {
+    var alt = X() ? X().mapSeries() : null;  // e.g. the change between two periods
+    var vals = alt ? alt.vals : series(state.layer, state.ind, state.period) || [];
     classes = classify(vals, state.method, state.k);
-    classes.colors = colorsFor(state.ind, classes.breaks.length + 1);
-    var ids = VALUES[state.layer].areas;
+    classes.colors = alt && alt.colors ? alt.colors(classes) : colorsFor(state.ind, classes.breaks.length + 1);
+    classes.title = alt ? alt.title : null;
+    return classes;
+  }
+  function paintMap() {
+    computeClasses();
+    var ids = VALUES[state.layer].areas, ext = X();
     for (var i = 0; i < ids.length; i++) {
       var c = classes.cls[i];
-      map.setFeatureState({ source: "areas", id: ids[i] }, { color: c < 0 ? NO_DATA : classes.colors[c], sel: ids[i] === state.area });
+      map.setFeatureState({ source: "areas", id: ids[i] }, { color: c < 0 ? NO_DATA : classes.colors[c],
+        sel: ids[i] === state.area || (ext ? ext.selected(ids[i]) : false), out: ext ? !ext.passes(i) : false });
     }
     renderLegend();
   }
   function renderLegend() {
     var m = indMeta(state.ind), ul = $("legend-items");
-    $("legend-title").textContent = m.name + (m.unit ? " (" + m.unit + ")" : "") + ", " + periodLabel(state.period);
+    $("legend-title").textContent = classes.title || m.name + (m.unit ? " (" + m.unit + ")" : "") + ", " + periodLabel(state.period);
     ul.innerHTML = "";
     var b = classes.breaks, counts = [];
     classes.cls.forEach(function (c) { counts[c + 1] = (counts[c + 1] || 0) + 1; });
@@ -362,7 +379,8 @@
     });
     var filter = $("table-filter").value.toLowerCase();
     var rows = v.areas.map(function (id, i) { return { i: i, id: id, name: v.names[i], value: vals[i], cls: classes ? classes.cls[i] + 1 : 0, rank: ranks[i] }; })
-      .filter(function (r) { return !filter || r.name.toLowerCase().indexOf(filter) >= 0 || r.id.indexOf(filter) >= 0; });
+      .filter(function (r) { return !filter || r.name.toLowerCase().indexOf(filter) >= 0 || r.id.indexOf(filter) >= 0; })
+      .filter(function (r) { return !X() || X().passes(r.i); });
     rows.sort(function (a, b) {
       var x = a[sortKey], y = b[sortKey];
       if (x === null || x === undefined) return 1; if (y === null || y === undefined) return -1;
@@ -438,6 +456,7 @@
     $("profile-series").innerHTML = "";
     $("profile-series").appendChild(seriesChart(layer, idx, parentLayer, parentIdx, cityLayer, cityIdx));
     renderMeasures(layer, state.area);
+    if (X()) X().profileExtras(idx);
     // all indicators of all themes; the comparison column is named after the real top area
     var topHead = $("profile-table").querySelector('[data-i18n="city"]');
     if (topHead) topHead.textContent = cityIdx >= 0 ? VALUES[cityLayer].names[0] : t("city");
@@ -693,6 +712,28 @@
     });
     return out + "</sheetData></worksheet>";
   }
+  function xlsxBlob(sheets) { // sheets: [[name, rows]]
+    var enc = new TextEncoder(), ns = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"';
+    var over = "", list = "", rels = "";
+    sheets.forEach(function (sh, i) {
+      var n = i + 1;
+      over += '<Override PartName="/xl/worksheets/sheet' + n + '.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>';
+      list += '<sheet name="' + xmlEsc(sh[0]) + '" sheetId="' + n + '" r:id="rId' + n + '"/>';
+      rels += '<Relationship Id="rId' + n + '" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet' + n + '.xml"/>';
+    });
+    var files = [
+      ["[Content_Types].xml", '<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>' + over + '</Types>'],
+      ["_rels/.rels", '<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>'],
+      ["xl/workbook.xml", '<?xml version="1.0" encoding="UTF-8" standalone="yes"?><workbook ' + ns + '><sheets>' + list + '</sheets></workbook>'],
+      ["xl/_rels/workbook.xml.rels", '<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">' + rels + '</Relationships>']
+    ].concat(sheets.map(function (sh, i) { return ["xl/worksheets/sheet" + (i + 1) + ".xml", sheetXml(sh[1])]; }))
+      .map(function (f) { return [f[0], enc.encode(f[1])]; });
+    return zip(files);
+  }
+  function saveBlob(name, blob) {
+    var a = el("a", { href: URL.createObjectURL(blob), download: name });
+    document.body.appendChild(a); a.click(); setTimeout(function () { URL.revokeObjectURL(a.href); a.remove(); }, 0);
+  }
   function downloadXlsx() {
     if (MODE === "server") {
       location.href = "api/download?format=xlsx&layer=" + encodeURIComponent(state.layer) + "&indicator=" +
@@ -723,7 +764,7 @@
   function setView(view) {
     state.view = view;
     document.querySelectorAll(".views button").forEach(function (b) { b.setAttribute("aria-pressed", String(b.getAttribute("data-view") === view)); });
-    ["map", "table", "compare", "matrix", "planning"].forEach(function (v) { $("view-" + v).hidden = v !== view; });
+    ["map", "table", "compare", "matrix", "planning", "charts"].forEach(function (v) { $("view-" + v).hidden = v !== view; });
     if (view === "map" && map) map.resize();
   }
   var renderToken = 0;
@@ -735,16 +776,15 @@
       if (token !== renderToken) return;
       var list = $("area-list"); list.innerHTML = "";
       VALUES[state.layer].areas.forEach(function (id, i) { list.appendChild(el("option", { value: VALUES[state.layer].names[i] + " (" + id + ")" })); });
-      if (mapLoaded) { ensureMapLayer(); paintMap(); } else {
-        var vals = series(state.layer, state.ind, state.period) || [];
-        classes = classify(vals, state.method, state.k); classes.colors = colorsFor(state.ind, classes.breaks.length + 1);
-      }
+      if (mapLoaded) { ensureMapLayer(); paintMap(); } else computeClasses();
+      if (X()) X().afterRender();
       document.querySelector('[data-view="matrix"]').hidden = !matrixIndicators().length;
       document.querySelector('[data-view="planning"]').hidden = !hasPlanning();
       if (state.view === "planning") renderPlanning();
       if (state.view === "table") renderTable();
       if (state.view === "compare") renderCompare();
       if (state.view === "matrix") renderMatrix();
+      if (state.view === "charts" && X()) X().renderCharts();
       if (state.area) renderProfile();
       var m = indMeta(state.ind);
       announce(t("showing") + ": " + m.name + ", " + layerMeta(state.layer).name + ", " + periodLabel(state.period) +
@@ -846,7 +886,12 @@
 
   // exposed for tests and the print view
   window.planlaborAtlas = { state: state, render: render, openProfile: openProfile, values: VALUES, classify: classify,
-    map: function () { return map; } };
+    map: function () { return map; }, meta: function () { return META; }, classes: function () { return classes; },
+    mapLoaded: function () { return mapLoaded; }, cell: cell, series: series, indMeta: indMeta, fmt: fmt, fmtInd: fmtInd,
+    layerMeta: layerMeta, periodLabel: periodLabel, t: t, el: el, svg: svg, load: load, save: save, saveBlob: saveBlob,
+    xlsxBlob: xlsxBlob, flagSign: flagSign, flagText: flagText, rankOf: rankOf, chainOf: chainOf, areaIndex: areaIndex,
+    writeHash: writeHash, paintMap: function () { if (mapLoaded && shownLayer) paintMap(); }, announce: announce,
+    renderTable: function () { if (state.view === "table") renderTable(); }, palettes: PALETTES, noData: NO_DATA };
 
   function renderSession() {
     if (MODE !== "server") return;
