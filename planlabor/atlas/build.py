@@ -24,7 +24,7 @@ from planlabor.atlas.facilities import facilities_payload
 from planlabor.errors import WorkspaceError
 
 MARKER = ".planlabor-atlas"
-STATIC_FILES = ("atlas.js", "atlas-analysis.js", "atlas-charts.js", "atlas.css")
+STATIC_FILES = ("atlas.js", "atlas-analysis.js", "atlas-charts.js", "atlas-scenario.js", "atlas.css")
 
 
 def static_dir() -> Path:

@@ -134,6 +134,8 @@
     window.__atlasFiltered = { ms: performance.now() - t0, n: V().areas.length, shown: passCache ? passCache.ok.filter(Boolean).length : null };
   }
   function onAreaClick(id, e) {
+    var sc = window.planlaborScenario;
+    if (sc && e && e.lngLat && sc.onMapClick(e.lngLat)) return true;  // placing a planned facility
     var ev = e && e.originalEvent;
     if (!ev || !(ev.shiftKey || ev.ctrlKey || ev.metaKey)) return false;
     toggleSelect(id); return true;
@@ -362,8 +364,14 @@
   window.planlaborAnalysis = {
     readKey: readKey, hashParts: hashParts, passes: passes, selected: selected, onAreaClick: onAreaClick,
     tooltipLines: tooltipLines, profileExtras: profileExtras, onAreasLayer: onAreasLayer, mapSeries: mapSeries,
-    text: function (key, lang) { return (TEXTS[lang] || TEXTS.de)[key] || TEXTS.de[key] || null; },
-    afterRender: function () { passCache = null; renderFilterUI(); renderFacilityUI(); if (S.fac.length) syncFacilities(); },
+    text: function (key, lang) {
+      return (TEXTS[lang] || TEXTS.de)[key] || TEXTS.de[key] || (window.planlaborScenario ? window.planlaborScenario.text(key, lang) : null);
+    },
+    onSession: function (s) { if (window.planlaborScenario) window.planlaborScenario.onSession(s); },
+    afterRender: function () {
+      passCache = null; renderFilterUI(); renderFacilityUI(); if (S.fac.length) syncFacilities();
+      if (window.planlaborScenario) window.planlaborScenario.afterRender();
+    },
     renderCharts: function () { renderCharts(); }, state: S, toggleSelect: toggleSelect, apply: apply
   };
   function renderCharts() { window.planlaborCharts.render(S, { passes: passes, valsOf: valsOf, periodOf: periodOf, layerIndicators: layerIndicators,

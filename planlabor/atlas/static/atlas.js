@@ -268,6 +268,7 @@
       container: "map",
       style: { version: 8, sources: {}, layers: [{ id: "bg", type: "background", paint: { "background-color": "#eef1f4" } }] },
       center: [13.4, 52.5], zoom: 9, attributionControl: false, dragRotate: false, pitchWithRotate: false,
+      boxZoom: false,  // Umschalt + Klick wählt Gebiete aus (atlas-analysis.js), statt ein Zoomrechteck aufzuziehen
       fadeDuration: 0
     });
     map.addControl(new maplibregl.NavigationControl({ showCompass: false }), "top-right");
@@ -899,6 +900,7 @@
       var slot = $("login-slot"); slot.innerHTML = "";
       if (!s.internal_mode) return;
       if (s.user) {
+        if (X()) X().onSession(s);
         slot.appendChild(el("span", { "class": "internal-badge", id: "internal-badge" }, t("internal") + ": " + s.user));
         var f = el("form", { method: "post", action: "logout" });
         f.appendChild(el("input", { type: "hidden", name: "csrf", value: s.csrf }));
