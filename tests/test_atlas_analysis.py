@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 
 from planlabor.atlas.data import AtlasSource, meta_payload, source_of, values_payload
-from planlabor.atlas.facilities import facilities_payload
+from planlabor.atlas.facilities import facilities_payload, facility_areas_payload
 from tests import test_atlas_browser as _tab
 from tests.test_atlas_browser import AREA, ARTIFACTS, _click_area, _de, _painted
 
@@ -266,19 +266,25 @@ def test_facilities_on_the_map_with_counts(browser, static_atlas, berlin) -> Non
 def test_internal_facility_types_never_public(berlin) -> None:  # type: ignore[no-untyped-def]
     src = source_of(berlin)
     hidden = AtlasSource(**{**src.__dict__, "internal_facilities": ("kita",)})
-    assert facilities_payload(hidden, "plr", public=True)["features"] == []
+    assert facilities_payload(hidden, public=True)["features"] == []
+    assert facility_areas_payload(hidden, "plr", public=True)["areas"] == []
     assert [t["id"] for t in meta_payload(hidden, public=True)["facility_types"]] == []
-    internal = facilities_payload(hidden, "plr", public=False)["features"]
+    internal = facilities_payload(hidden, public=False)["features"]
     assert len(internal) > 2000 and {f["properties"]["type"] for f in internal} == {"kita"}
     assert meta_payload(hidden, public=False)["facility_types"][0]["internal"] is True
-    pub = facilities_payload(src, "plr", public=True)["features"]
-    assert all(f["properties"]["area"] for f in pub[:50]) and len(pub) == len(internal)
+    where = facility_areas_payload(src, "plr", public=True)["areas"]
+    assert len(where) == len(internal) and sum(a is not None for a in where) > 2000
+    kita = internal[0]["properties"]
+    assert kita["name"] not in kita["attributes"].values()  # id, name, places not repeated
 
 
 def test_server_serves_facilities(server) -> None:  # type: ignore[no-untyped-def]
     import httpx
 
-    r = httpx.get(server + "api/atlas/facilities/plr")
+    r = httpx.get(server + "api/atlas/facilities")
     assert r.status_code == 200 and r.json()["features"][0]["properties"]["type"] == "kita"
-    assert httpx.get(server + "api/atlas/facilities/gibtsnicht").status_code == 404
-    assert httpx.get(server + "atlas-charts.js").status_code == 200
+    where = httpx.get(server + "api/atlas/facility_areas/plr").json()["areas"]
+    assert len(where) == len(r.json()["features"])
+    assert httpx.get(server + "api/atlas/facility_areas/gibtsnicht").status_code == 404
+    for name in ("atlas-analysis.js", "atlas-charts.js", "atlas-scenario.js"):
+        assert httpx.get(server + name).status_code == 200

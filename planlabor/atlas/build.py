@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from planlabor.atlas.data import BASEMAP_DIR, AtlasSource, dumps, geo_payload, meta_payload, values_payload
-from planlabor.atlas.facilities import facilities_payload
+from planlabor.atlas.facilities import facilities_payload, facility_areas_payload
 from planlabor.errors import WorkspaceError
 
 MARKER = ".planlabor-atlas"
@@ -82,9 +82,12 @@ def build_static(src: AtlasSource, out: Path) -> BuildReport:
             _data_script(f"values/{layer}", values_payload(src, layer, public=True)), "utf-8"
         )
         if meta.get("facility_types"):
-            (data / f"facilities_{layer}.js").write_text(
-                _data_script(f"facilities/{layer}", facilities_payload(src, layer, public=True)), "utf-8"
-            )
+            where = facility_areas_payload(src, layer, public=True)
+            script = _data_script(f"facility_areas/{layer}", where)
+            (data / f"facility_areas_{layer}.js").write_text(script, "utf-8")
+    if meta.get("facility_types"):
+        points = facilities_payload(src, public=True)
+        (data / "facilities.js").write_text(_data_script("facilities", points), "utf-8")
     (out / "LIESMICH.txt").write_text(README, encoding="utf-8")
     files = [p for p in out.rglob("*") if p.is_file()]
     buf = io.BytesIO()

@@ -46,7 +46,8 @@ def facility_types(src: Any, public: bool) -> list[dict[str, Any]]:
     ]
 
 
-def _attributes(raw: Any) -> dict[str, Any]:
+def _attributes(raw: Any, known: set[str]) -> dict[str, Any]:
+    """The first attributes of the imported file, without those repeating id, name or places."""
     if not isinstance(raw, str):
         return {}
     try:
@@ -55,15 +56,50 @@ def _attributes(raw: Any) -> dict[str, Any]:
         return {}
     out: dict[str, Any] = {}
     for k, v in list(attrs.items())[:MAX_ATTRIBUTES]:
-        if v is None or (isinstance(v, float) and not math.isfinite(v)):
+        if v is None or (isinstance(v, float) and not math.isfinite(v)) or str(v) in known:
             continue
         out[str(k)] = v if isinstance(v, int | float | bool) else str(v)[:120]
     return out
 
 
-def facilities_payload(src: Any, layer: str, public: bool = True) -> dict[str, Any]:
-    """The facilities as GeoJSON points (EPSG:4326, 6 decimals), each with the area of ``layer``."""
+def _capacity(v: Any) -> float | None:
+    return float(v) if isinstance(v, int | float) and math.isfinite(v) else None
+
+
+def facilities_payload(src: Any, public: bool = True) -> dict[str, Any]:
+    """The facilities as GeoJSON points (EPSG:4326, 6 decimals) with name, places and attributes."""
     import geopandas as gpd
+    import shapely
+
+    df = _shown(src, public)
+    pts = shapely.from_wkb([bytes(g) for g in df["geom"]]) if len(df) else []
+    wgs = gpd.GeoSeries(pts, crs=src.crs).to_crs(4326) if len(df) else []
+    features = []
+    for i, r in enumerate(df.itertuples(index=False)):
+        g, cap = wgs[i], _capacity(r.capacity)
+        name = r.name if isinstance(r.name, str) else str(r.facility_id)
+        known = {str(r.facility_id), name} | ({f"{cap:g}", str(cap)} if cap is not None else set())
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": None
+                if g is None or g.is_empty
+                else {"type": "Point", "coordinates": [round(g.x, 6), round(g.y, 6)]},
+                "properties": {
+                    "type": str(r.facility_type),
+                    "id": str(r.facility_id),
+                    "name": name,
+                    "capacity": cap,
+                    "attributes": _attributes(r.attributes, known),
+                },
+            }
+        )
+    return {"type": "FeatureCollection", "name": "einrichtungen", "features": features}
+
+
+def facility_areas_payload(src: Any, layer: str, public: bool = True) -> dict[str, Any]:
+    """The area of ``layer`` each facility of :func:`facilities_payload` lies in (same order;
+    ``null`` outside every area), so the atlas counts facilities per area."""
     import shapely
 
     from planlabor.spatial.facilities import assign_points
@@ -72,32 +108,11 @@ def facilities_payload(src: Any, layer: str, public: bool = True) -> dict[str, A
     if lay is None:
         raise NotFoundError(f"Die Raumebene {layer!r} gibt es nicht.", column="layer")
     df = _shown(src, public)
-    pts = shapely.from_wkb([bytes(g) for g in df["geom"]]) if len(df) else []
-    area_of: list[str | None] = [None] * len(df)
+    areas_of: list[str | None] = [None] * len(df)
     if len(df) and lay.has_geometry:
+        pts = shapely.from_wkb([bytes(g) for g in df["geom"]])
         areas = src.store.areas(layer, geometry=True).sort_values("area_id")
-        polys = shapely.from_wkb(areas["geom"].tolist())
         ids = areas["area_id"].astype(str).tolist()
-        area_of = [ids[i] if i >= 0 else None for i in assign_points(pts, polys)]
-    wgs = gpd.GeoSeries(pts, crs=src.crs).to_crs(4326) if len(df) else []
-    features = []
-    for i, r in enumerate(df.itertuples(index=False)):
-        g = wgs[i]
-        if g is None or g.is_empty:
-            continue
-        cap = r.capacity if isinstance(r.capacity, int | float) and math.isfinite(r.capacity) else None
-        features.append(
-            {
-                "type": "Feature",
-                "geometry": {"type": "Point", "coordinates": [round(g.x, 6), round(g.y, 6)]},
-                "properties": {
-                    "type": str(r.facility_type),
-                    "id": str(r.facility_id),
-                    "name": r.name if isinstance(r.name, str) else str(r.facility_id),
-                    "capacity": cap,
-                    "area": area_of[i],
-                    "attributes": _attributes(r.attributes),
-                },
-            }
-        )
-    return {"type": "FeatureCollection", "name": f"einrichtungen_{layer}", "features": features}
+        polys = shapely.from_wkb(areas["geom"].tolist())
+        areas_of = [ids[i] if i >= 0 else None for i in assign_points(pts, polys)]
+    return {"layer": layer, "areas": areas_of}

@@ -51,7 +51,7 @@ from planlabor.atlas.data import (
     values_frame,
     values_payload,
 )
-from planlabor.atlas.facilities import facilities_payload
+from planlabor.atlas.facilities import facilities_payload, facility_areas_payload
 from planlabor.atlas.login import Login
 from planlabor.atlas.login import install as install_login
 from planlabor.atlas.security import SecurityHeaders
@@ -198,9 +198,11 @@ class AtlasService:
                 self._check_layer(layer, public)
                 data = values_payload(src, layer, public)
             elif kind == "facilities":
+                data = facilities_payload(src, public)
+            elif kind == "facility_areas":
                 self._check_layer(layer, public)
-                data = facilities_payload(src, layer, public)
-            else:  # pragma: no cover - routes only ask for the four kinds
+                data = facility_areas_payload(src, layer, public)
+            else:  # pragma: no cover - routes only ask for the five kinds
                 raise HTTPException(404, "Unbekannte Daten.")
             raw = dumps(data).encode("utf-8")
             self.cache[key] = (raw, gzip.compress(raw, 6))
@@ -439,11 +441,13 @@ def create_app(
     async def atlas_values(request: Request, layer: LayerPath) -> Response:
         return await _payload(request, f"values/{layer}")
 
-    @app.get(
-        "/api/atlas/facilities/{layer}", tags=["Atlas"], summary="Einrichtungen als Punkte mit ihrem Gebiet"
-    )
-    async def atlas_facilities(request: Request, layer: LayerPath) -> Response:
-        return await _payload(request, f"facilities/{layer}")
+    @app.get("/api/atlas/facilities", tags=["Atlas"], summary="Einrichtungen als Punkte (GeoJSON, WGS 84)")
+    async def atlas_facilities(request: Request) -> Response:
+        return await _payload(request, "facilities")
+
+    @app.get("/api/atlas/facility_areas/{layer}", tags=["Atlas"], summary="Gebiet jeder Einrichtung")
+    async def atlas_facility_areas(request: Request, layer: LayerPath) -> Response:
+        return await _payload(request, f"facility_areas/{layer}")
 
     # ---------------------------------------------------------------- REST
     @app.get("/api/layers", tags=["API"], summary="Raumebenen")

@@ -43,7 +43,7 @@
   var FAC_COLORS = ["#004f9f", "#b34700", "#1b7837", "#762a83", "#a40000", "#4a4a4a"];
   var S = { filters: [], cls: [], typ: null, typVal: "", sel: [], selOnly: false, chart: "histogram", x: null, p0: null,
             changeMap: false, fac: [] };
-  var FAC = {}, builtFor = null, last = null, cursor = -1;
+  var FAC = {}, POINTS = null, builtFor = null;  // FAC[layer]: {areas: [area per point], counts}
 
   function A() { return window.planlaborAtlas; }
   function $(id) { return document.getElementById(id); }
@@ -264,14 +264,16 @@
       var w = el("div", { "class": "cb" }); w.appendChild(cb); w.appendChild(lab); box.appendChild(w);
     });
   }
-  function facData() {
+  function facData() { // the points once, the area of each point per layer; counts per type and area
     var layer = st().layer;
     if (!S.fac.length || !facTypes().length) return Promise.resolve(null);
-    if (FAC[layer]) return Promise.resolve(FAC[layer]);
-    return A().load("facilities/" + layer).then(function (d) {
-      var counts = {};
-      d.features.forEach(function (f) { var p = f.properties; if (!p.area) return; counts[p.type] = counts[p.type] || {}; counts[p.type][p.area] = (counts[p.type][p.area] || 0) + 1; });
-      d.counts = counts; FAC[layer] = d; return d;
+    if (FAC[layer] && POINTS) return Promise.resolve(FAC[layer]);
+    var pts = POINTS ? Promise.resolve(POINTS) : A().load("facilities").then(function (d) { POINTS = d; return d; });
+    return Promise.all([pts, A().load("facility_areas/" + layer)]).then(function (res) {
+      var feats = res[0].features, where = res[1].areas, counts = {};
+      feats.forEach(function (f, i) { var a = where[i], ty = f.properties.type; if (!a) return; counts[ty] = counts[ty] || {}; counts[ty][a] = (counts[ty][a] || 0) + 1; });
+      FAC[layer] = { features: feats.filter(function (f) { return f.geometry; }), all: feats, areas: where, counts: counts };
+      return FAC[layer];
     });
   }
   function syncFacilities() {
@@ -329,7 +331,7 @@
     box.appendChild(el("h3", null, tt("fac_here")));
     var ul = el("ul", { id: "profile-facilities" });
     S.fac.forEach(function (ty) {
-      var here = d.features.filter(function (f) { return f.properties.type === ty && f.properties.area === id; });
+      var here = d.all.filter(function (f, i) { return f.properties.type === ty && d.areas[i] === id; });
       var li = el("li"); li.appendChild(el("b", null, facTypeName(ty) + ": " + A().fmt(here.length, 0)));
       if (here.length) li.appendChild(el("div", { "class": "source" }, here.slice(0, 12).map(function (f) { return f.properties.name; }).join(", ") + (here.length > 12 ? " …" : "")));
       ul.appendChild(li);

@@ -824,7 +824,7 @@
     $("dl-csv").addEventListener("click", downloadCsv);
     $("dl-geojson").addEventListener("click", downloadGeojson);
     $("dl-xlsx").addEventListener("click", downloadXlsx);
-    window.addEventListener("hashchange", function () { readHash(); render(); });
+    window.addEventListener("hashchange", function () { readHash(); if (META) render(); });  // before meta: the first render reads the hash
   }
   function topOf(layer, id) { // the area of the top layer above ``id`` (country for NUTS 3)
     var chain = chainOf(layer), cur = id, lay = layer;
