@@ -227,6 +227,18 @@ def test_filters_selection_and_permalink(browser, static_atlas, berlin) -> None:
     _wait(page, "window.__atlasFiltered && true")
     timings["class_filter_roundtrip_s"] = time.perf_counter() - t0
     timings["class_filter_ms_542"] = page.evaluate("window.__atlasFiltered.ms")
+    # typology: one type of the k-means typology of the demo
+    page.uncheck("#f-cls-4")
+    page.uncheck("#f-cls-5")
+    page.select_option("#f-typ-ind", "typ_kontext")
+    typ = pub["indicators"]["typ_kontext"]
+    tp = max(p for p in typ if p <= P)
+    codes = [v for v in typ[tp]["v"] if v is not None]
+    code = sorted({str(int(c)) if float(c).is_integer() else str(c) for c in codes})[0]
+    page.select_option("#f-typ", code)
+    n_typ = sum(1 for c in codes if str(int(c) if float(c).is_integer() else c) == code)
+    assert page.inner_text("#filter-count").startswith(f"{n_typ} von 542")
+    assert "ty=typ_kontext~" in page.url
     page.screenshot(path=str(ARTIFACTS / "atlas_filters.png"))
     _axe(page, "filters_map")
     with page.expect_download() as dl:

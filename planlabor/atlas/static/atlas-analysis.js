@@ -11,7 +11,7 @@
       ch_histogram: "Verteilung", ch_scatter: "Zusammenhang", ch_ranking: "Rangfolge", ch_radar: "Profil",
       ch_change: "Veränderung", ch_csv: "Daten CSV", ch_xlsx: "Daten XLSX", ch_table: "Daten als Tabelle",
       f_ind: "Filter {n}: Indikator", f_min: "von", f_max: "bis", f_none: "– kein Filter –", f_classes: "Nur Klassen",
-      f_typ: "Typ", f_all: "alle", f_count: "{n} von {m} Gebieten erfüllen die Filter", sel: "Auswahl",
+      f_typ: "Typ oder Klasse", f_typ_ind: "Typologie oder Klassen", f_all: "alle", f_count: "{n} von {m} Gebieten erfüllen die Filter", sel: "Auswahl",
       sel_hint: "Umschalt + Klick auf der Karte nimmt ein Gebiet in die Auswahl auf oder heraus.",
       sel_only: "Nur die Auswahl zeigen", sel_clear: "Auswahl leeren", sel_filtered: "Gefilterte Gebiete auswählen",
       sel_add: "Zur Auswahl hinzufügen", sel_remove: "Aus der Auswahl entfernen", sel_csv: "Auswahl als Gebietsgruppe (CSV)",
@@ -27,7 +27,7 @@
       ch_histogram: "Distribution", ch_scatter: "Relationship", ch_ranking: "Ranking", ch_radar: "Profile",
       ch_change: "Change", ch_csv: "Data CSV", ch_xlsx: "Data XLSX", ch_table: "Data as table",
       f_ind: "Filter {n}: indicator", f_min: "from", f_max: "to", f_none: "– no filter –", f_classes: "Only classes",
-      f_typ: "Type", f_all: "all", f_count: "{n} of {m} areas match the filters", sel: "Selection",
+      f_typ: "Type or class", f_typ_ind: "Typology or classes", f_all: "all", f_count: "{n} of {m} areas match the filters", sel: "Selection",
       sel_hint: "Shift + click on the map adds an area to the selection or removes it.",
       sel_only: "Show only the selection", sel_clear: "Clear selection", sel_filtered: "Select filtered areas",
       sel_add: "Add to selection", sel_remove: "Remove from selection", sel_csv: "Selection as area group (CSV)",
@@ -197,12 +197,19 @@
     if (!typs.length) return;
     if (typs.indexOf(S.typ) < 0) { S.typ = typs[0]; if (!S.typVal) S.typVal = ""; }
     var codes = valsOf(S.typ).filter(has).map(String).filter(function (x, i, a) { return a.indexOf(x) === i; }).sort();
+    if (typs.length > 1) {
+      var which = el("select", { id: "f-typ-ind" });
+      typs.forEach(function (i) { which.appendChild(el("option", { value: i }, M.indicators[i].name)); });
+      which.value = S.typ;
+      which.addEventListener("change", function () { S.typ = which.value; S.typVal = ""; renderTypology(); apply(); });
+      box.appendChild(field(tt("f_typ_ind"), which));
+    }
     var sel = el("select", { id: "f-typ" });
     sel.appendChild(el("option", { value: "" }, tt("f_all")));
     codes.forEach(function (c) { sel.appendChild(el("option", { value: c }, c)); });
     sel.value = S.typVal;
     sel.addEventListener("change", function () { S.typVal = sel.value; apply(); });
-    box.appendChild(field(tt("f_typ") + ": " + M.indicators[S.typ].name, sel));
+    box.appendChild(field(typs.length > 1 ? tt("f_typ") : tt("f_typ") + ": " + M.indicators[S.typ].name, sel));
   }
   function renderCount() {
     var n = V().areas.length, m = 0;
