@@ -270,6 +270,10 @@ def test_facilities_on_the_map_with_counts(browser, static_atlas, berlin) -> Non
     page.wait_for_selector("#profile-facilities li")
     assert page.inner_text("#profile-facilities li b") == f"Kitas: {int(here)}"
     page.screenshot(path=str(ARTIFACTS / "atlas_facilities.png"))
+    page.click('[data-view="table"]')
+    page.fill("#table-filter", "Stüler")
+    assert page.locator("#data-table thead th").last.inner_text() == "Kitas"
+    assert page.locator("#data-table tbody tr td").last.inner_text() == str(int(here))
     _axe(page, "facilities")
     assert errors == []
     page.close()

@@ -308,6 +308,7 @@
         });
       }
       window.__atlasFacilities = { layer: st().layer, shown: shown.features.length, t: performance.now() };
+      A().renderTable();
       if (st().area) profileExtras(A().areaIndex(st().layer, st().area));
     });
   }
@@ -321,6 +322,10 @@
       Object.keys(attrs).slice(0, 5).forEach(function (k) { tip.appendChild(el("div", { "class": "source" }, k + ": " + attrs[k])); });
     }
     tip.style.left = (pt.x + 14) + "px"; tip.style.top = (pt.y + 14) + "px"; tip.hidden = false;
+  }
+  function tableColumns() {
+    var d = FAC[st().layer]; if (!d) return [];
+    return S.fac.map(function (ty) { return { label: facTypeName(ty), value: function (id) { return A().fmt((d.counts[ty] || {})[id] || 0, 0); } }; });
   }
   function tooltipLines(id) {
     var d = FAC[st().layer]; if (!d) return [];
@@ -372,7 +377,7 @@
   // exposed before atlas.js runs; the charts are drawn by atlas-charts.js
   window.planlaborAnalysis = {
     readKey: readKey, hashParts: hashParts, passes: passes, selected: selected, onAreaClick: onAreaClick,
-    tooltipLines: tooltipLines, profileExtras: profileExtras, onAreasLayer: onAreasLayer, mapSeries: mapSeries,
+    tooltipLines: tooltipLines, tableColumns: tableColumns, profileExtras: profileExtras, onAreasLayer: onAreasLayer, mapSeries: mapSeries,
     text: function (key, lang) {
       return (TEXTS[lang] || TEXTS.de)[key] || TEXTS.de[key] || (window.planlaborScenario ? window.planlaborScenario.text(key, lang) : null);
     },

@@ -378,6 +378,8 @@
       btn.addEventListener("click", function () { sortDir = sortKey === c[0] ? -sortDir : 1; sortKey = c[0]; renderTable(); });
       th.appendChild(btn); head.appendChild(th);
     });
+    var extra = X() ? X().tableColumns() : [];  // e.g. facilities per area
+    extra.forEach(function (c) { head.appendChild(el("th", { scope: "col", "class": "num" }, c.label)); });
     var filter = $("table-filter").value.toLowerCase();
     var rows = v.areas.map(function (id, i) { return { i: i, id: id, name: v.names[i], value: vals[i], cls: classes ? classes.cls[i] + 1 : 0, rank: ranks[i] }; })
       .filter(function (r) { return !filter || r.name.toLowerCase().indexOf(filter) >= 0 || r.id.indexOf(filter) >= 0; })
@@ -398,6 +400,7 @@
       tr.appendChild(el("td", { "class": "num", title: flagText(c.f) }, c.v === null ? flagSign(c.f) || "–" : fmtInd(c.v, state.ind)));
       tr.appendChild(el("td", { "class": "num" }, r.cls > 0 ? String(r.cls) : "–"));
       tr.appendChild(el("td", { "class": "num" }, r.rank ? String(r.rank) : "–"));
+      extra.forEach(function (c) { tr.appendChild(el("td", { "class": "num" }, c.value(r.id))); });
       body.appendChild(tr);
     });
     $("table-caption").textContent = m.name + ", " + layerMeta(state.layer).name + ", " + periodLabel(state.period) + " – " + rows.length + " " + t("areas");
