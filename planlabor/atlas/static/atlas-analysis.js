@@ -125,9 +125,11 @@
     if (i >= 0) S.sel.splice(i, 1); else S.sel.push(id);
     apply();
   }
-  function apply() { // repaint map, table, charts and the filter summary after a filter or selection change
+  function apply(recolor) { // repaint map, table, charts and the filter summary after a filter or selection change
     var t0 = performance.now();
-    passCache = null; A().writeHash(); A().paintMap(); A().renderTable();
+    passCache = null; A().writeHash();
+    if (recolor) A().paintMap(); else A().paintFilter();  // recolor: the map shows something else (change)
+    A().renderTable();
     if (st().view === "charts") renderCharts();
     renderCount(); renderSelection();
     if (st().area && A().openProfile && !$("profile").hidden) profileExtras(A().areaIndex(st().layer, st().area));

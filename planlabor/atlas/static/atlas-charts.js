@@ -28,6 +28,21 @@
     return out;
   }
   function mark(el, item) { el.setAttribute("data-item", String(item)); return el; }
+  var MANY = 600;  // from this many bars on: one path per colour instead of an element per bar
+  function bars(s, out, rows, bw, Y, val, colorOf, text) {
+    var many = rows.length > MANY, paths = {}, w = Math.max(0.6, bw - (bw > 3 ? 1 : 0));
+    out.bw = bw; out.many = many;
+    rows.forEach(function (r, k) {
+      var v = val(r), y = Y(Math.max(v, 0)), h = Math.max(0.5, Math.abs(Y(v) - Y(0))), col = colorOf(r), x = L + k * bw;
+      var label = text(r, k), el = null;
+      if (!many || col === HI || col === "#1a1a1a") {
+        el = mark(svg("rect", { x: x.toFixed(2), y: y.toFixed(1), width: w.toFixed(2), height: h.toFixed(1), fill: col, "data-area": r.id }), k);
+        el.appendChild(svg("title", {}, label)); s.appendChild(el);
+      } else paths[col] = (paths[col] || "") + "M" + x.toFixed(2) + " " + y.toFixed(1) + "h" + w.toFixed(2) + "v" + h.toFixed(1) + "h-" + w.toFixed(2) + "z";
+      out.items.push({ label: label, id: r.id, el: el, x: x, w: w });
+    });
+    Object.keys(paths).forEach(function (col) { s.insertBefore(svg("path", { d: paths[col], fill: col }), s.firstChild.nextSibling); });
+  }
 
   // ------------------------------------------------------------------ the five charts
   function histogram() {
@@ -116,14 +131,9 @@
     function Y(v) { return T + (1 - (v - lo) / (hi - lo)) * (H - T - B); }
     var s = svg("svg", { viewBox: "0 0 " + W + " " + H, width: "100%", role: "img" }), bw = (W - L - R) / rows.length;
     axisY(s, lo, hi, Y, ind);
-    rows.forEach(function (r, k) {
-      var hot = r.id === st().area || H_.selected(r.id), y = Y(Math.max(r.v, 0)), h = Math.abs(Y(r.v) - Y(0));
-      var b = mark(svg("rect", { x: (L + k * bw).toFixed(2), y: y.toFixed(1), width: Math.max(0.6, bw - (bw > 3 ? 1 : 0)).toFixed(2), height: Math.max(0.5, h).toFixed(1), fill: hot ? HI : ACC, "data-area": r.id }), k);
-      b.appendChild(svg("title", {}, (k + 1) + ". " + r.name + ": " + f(r.v)));
-      s.appendChild(b);
-      out.items.push({ label: (k + 1) + ". " + r.name + ": " + f(r.v), id: r.id, el: b });
-      out.rows.push([k + 1, r.id, r.name, r.v]);
-    });
+    bars(s, out, rows, bw, Y, function (r) { return r.v; }, function (r) { return r.id === st().area || H_.selected(r.id) ? HI : ACC; },
+      function (r, k) { return (k + 1) + ". " + r.name + ": " + f(r.v); });
+    rows.forEach(function (r, k) { out.rows.push([k + 1, r.id, r.name, r.v]); });
     s.appendChild(svg("line", { x1: L, x2: W - R, y1: Y(mean), y2: Y(mean), stroke: "#1a1a1a", "stroke-width": 1.5, "stroke-dasharray": "6 3", "class": "mean" }));
     label(s, W - R, Y(mean) - 5, H_.tt("mean") + ": " + f(mean), "end", "#1a1a1a");
     var sel = rows.map(function (r) { return r.id; }).indexOf(st().area);
@@ -191,15 +201,10 @@
     var s = svg("svg", { viewBox: "0 0 " + W + " " + H, width: "100%", role: "img" }), bw = (W - L - R) / rows.length;
     axisY(s, lo, hi, Y, ind);
     s.appendChild(svg("line", { x1: L, x2: W - R, y1: Y(0), y2: Y(0), stroke: "#1a1a1a" }));
-    rows.forEach(function (r, k) {
-      var hot = r.id === st().area || H_.selected(r.id);
-      var col = hot ? "#1a1a1a" : r.d > 0 ? "#b35806" : r.d < 0 ? "#542788" : "#7f7f7f";
-      var bar = mark(svg("rect", { x: (L + k * bw).toFixed(2), y: Y(Math.max(r.d, 0)).toFixed(1), width: Math.max(0.6, bw - (bw > 3 ? 1 : 0)).toFixed(2), height: Math.max(0.5, Math.abs(Y(r.d) - Y(0))).toFixed(1), fill: col, "data-area": r.id }), k);
-      bar.appendChild(svg("title", {}, r.name + ": " + (r.d > 0 ? "+" : "") + f(r.d)));
-      s.appendChild(bar);
-      out.items.push({ label: r.name + ": " + (r.d > 0 ? "+" : "") + f(r.d), id: r.id, el: bar });
-      out.rows.push([r.id, r.name, a[r.i], b[r.i], r.d]);
-    });
+    bars(s, out, rows, bw, Y, function (r) { return r.d; },
+      function (r) { return r.id === st().area || H_.selected(r.id) ? "#1a1a1a" : r.d > 0 ? "#b35806" : r.d < 0 ? "#542788" : "#7f7f7f"; },
+      function (r) { return r.name + ": " + (r.d > 0 ? "+" : "") + f(r.d); });
+    rows.forEach(function (r) { out.rows.push([r.id, r.name, a[r.i], b[r.i], r.d]); });
     var up = rows.filter(function (r) { return r.d > 0; }).length, down = rows.filter(function (r) { return r.d < 0; }).length;
     label(s, L + 4, T + 12, "▲ " + up + " gestiegen", "start", "#8a4506"); label(s, W - R - 4, H - B - 6, "▼ " + down + " gesunken", "end", "#542788");
     s.setAttribute("aria-label", out.title + ": " + up + " Gebiete gestiegen, " + down + " gesunken, größter Anstieg " + rows[0].name + " " + f(rows[0].d));
@@ -224,16 +229,21 @@
     if (S.chart === "change") {
       var ps = (M.indicators[st().ind].layers[st().layer] || []).filter(function (p) { return p < st().period; });
       if (ps.indexOf(S.p0) < 0) S.p0 = ps.length ? ps[ps.length - 1] : null;
-      select("chart-p0", H_.tt("base_period"), ps.slice().reverse().map(function (p) { return [p, A().periodLabel(p)]; }), S.p0, function (v) { S.p0 = v; H_.apply(); });
+      select("chart-p0", H_.tt("base_period"), ps.slice().reverse().map(function (p) { return [p, A().periodLabel(p)]; }), S.p0, function (v) { S.p0 = v; H_.apply(true); });
       var cb = el("input", { type: "checkbox", id: "chart-changemap" }); cb.checked = S.changeMap;
-      cb.addEventListener("change", function () { S.changeMap = cb.checked; H_.apply(); });
+      cb.addEventListener("change", function () { S.changeMap = cb.checked; H_.apply(true); });
       var w = el("div", { "class": "cb" }); w.appendChild(cb); w.appendChild(el("label", { "for": "chart-changemap" }, H_.tt("change_map"))); box.appendChild(w);
     }
   }
   function moveCursor(k) {
     if (!last || !last.items.length) return;
     cursor = (k + last.items.length) % last.items.length;
-    last.items.forEach(function (it, j) { it.el.setAttribute("class", (it.el.getAttribute("class") || "").replace(/ ?cursor/g, "") + (j === cursor ? " cursor" : "")); });
+    last.items.forEach(function (it, j) { if (it.el) it.el.setAttribute("class", (it.el.getAttribute("class") || "").replace(/ ?cursor/g, "") + (j === cursor ? " cursor" : "")); });
+    var it = last.items[cursor], m = last.svg.querySelector(".cursor-mark");
+    if (!it.el && it.x !== undefined) {
+      if (!m) { m = A().svg("rect", { "class": "cursor-mark", y: T, height: H - T - B, fill: "none", stroke: "#1a1a1a", "stroke-width": 1.5 }); last.svg.appendChild(m); }
+      m.setAttribute("x", (it.x - 1).toFixed(2)); m.setAttribute("width", (it.w + 2).toFixed(2));
+    } else if (m) m.remove();
     $("chart-cursor").textContent = last.items[cursor].label;
   }
   function dataTable(out) {
@@ -247,6 +257,12 @@
       body.appendChild(row);
     });
     tbl.appendChild(body); det.appendChild(tbl);
+  }
+  function barAt(e) { // the bar under the pointer of a chart drawn as paths (many bars)
+    if (!last || !last.many) return -1;
+    var p = last.svg.createSVGPoint(); p.x = e.clientX; p.y = e.clientY;
+    var q = p.matrixTransform(last.svg.getScreenCTM().inverse()), k = Math.floor((q.x - L) / last.bw);
+    return k >= 0 && k < last.items.length ? k : -1;
   }
   function render(state, helpers) {
     S = state; H_ = helpers;
@@ -267,7 +283,12 @@
         else if (e.key === "Enter" && cursor >= 0 && last.items[cursor].id) { A().openProfile(last.items[cursor].id); e.preventDefault(); }
       });
       out.svg.addEventListener("mouseover", function (e) { var k = e.target.getAttribute && e.target.getAttribute("data-item"); if (k !== null && k !== undefined && last.items[+k]) moveCursor(+k); });
-      out.svg.addEventListener("click", function (e) { var id = e.target.getAttribute && e.target.getAttribute("data-area"); if (id) A().openProfile(id); });
+      out.svg.addEventListener("click", function (e) {
+        var id = e.target.getAttribute && e.target.getAttribute("data-area"), k = barAt(e);
+        if (!id && k >= 0) id = last.items[k].id;
+        if (id) A().openProfile(id);
+      });
+      if (out.many) out.svg.addEventListener("mousemove", function (e) { var k = barAt(e); if (k >= 0 && k !== cursor) moveCursor(k); });
     } else fig.appendChild(el("p", { "class": "hint" }, out.empty || H_.tt("too_few")));
     box.appendChild(fig);
     $("chart-cursor").textContent = "";

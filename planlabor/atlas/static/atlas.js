@@ -334,15 +334,27 @@
     classes.title = alt ? alt.title : null;
     return classes;
   }
+  var painted = null;  // filter and selection state last painted per area: {out: [], sel: []}
   function paintMap() {
     computeClasses();
     var ids = VALUES[state.layer].areas, ext = X();
+    painted = { out: [], sel: [] };
     for (var i = 0; i < ids.length; i++) {
-      var c = classes.cls[i];
-      map.setFeatureState({ source: "areas", id: ids[i] }, { color: c < 0 ? NO_DATA : classes.colors[c],
-        sel: ids[i] === state.area || (ext ? ext.selected(ids[i]) : false), out: ext ? !ext.passes(i) : false });
+      var c = classes.cls[i], sel = ids[i] === state.area || (ext ? ext.selected(ids[i]) : false), out = ext ? !ext.passes(i) : false;
+      map.setFeatureState({ source: "areas", id: ids[i] }, { color: c < 0 ? NO_DATA : classes.colors[c], sel: sel, out: out });
+      painted.out.push(out); painted.sel.push(sel);
     }
     renderLegend();
+  }
+  function paintFilter() { // after a filter or selection change: only the areas whose state changed
+    var ids = VALUES[state.layer].areas, ext = X();
+    if (!painted || painted.out.length !== ids.length) return paintMap();
+    for (var i = 0; i < ids.length; i++) {
+      var sel = ids[i] === state.area || ext.selected(ids[i]), out = !ext.passes(i);
+      if (sel === painted.sel[i] && out === painted.out[i]) continue;
+      map.setFeatureState({ source: "areas", id: ids[i] }, { sel: sel, out: out });
+      painted.sel[i] = sel; painted.out[i] = out;
+    }
   }
   function renderLegend() {
     var m = indMeta(state.ind), ul = $("legend-items");
@@ -895,6 +907,7 @@
     layerMeta: layerMeta, periodLabel: periodLabel, t: t, el: el, svg: svg, load: load, save: save, saveBlob: saveBlob,
     xlsxBlob: xlsxBlob, flagSign: flagSign, flagText: flagText, rankOf: rankOf, chainOf: chainOf, areaIndex: areaIndex,
     writeHash: writeHash, paintMap: function () { if (mapLoaded && shownLayer) paintMap(); }, announce: announce,
+    paintFilter: function () { if (mapLoaded && shownLayer) paintFilter(); },
     renderTable: function () { if (state.view === "table") renderTable(); }, palettes: PALETTES, noData: NO_DATA };
 
   function renderSession() {
