@@ -61,6 +61,17 @@ def short_name_key(text: str | None) -> str:
     return name_key(_NAME_SUFFIX.sub("", text.strip()))
 
 
+_FILL_WORDS = {"a", "am", "an", "b", "bei", "d", "dem", "den", "der", "i", "im", "in", "o", "ob", "v", "vor"}
+_SHORT_FORMS = {"st": "sankt", "opf": "oberpfalz", "oldb": "oldenburg", "obb": "oberbayern"}
+
+
+def loose_name_key(text: str | None) -> str:
+    """A name without type suffix, fill words and brackets, with the official short forms written
+    out: ``Weiden i.d.OPf.`` and ``Weiden in der Oberpfalz`` both give ``weiden oberpfalz``."""
+    words = re.split(r"[^a-z0-9]+", short_name_key(text))
+    return " ".join(_SHORT_FORMS.get(w, w) for w in words if w and w not in _FILL_WORDS)
+
+
 def _wien(key: str) -> str | None:
     for pattern in (_WIEN_5, _WIEN_4):
         m = pattern.match(key)
@@ -137,7 +148,7 @@ class LayerKeys:
             self.forms[form] = index
         self.by_name = defaultdict(list)
         for k, n in self.names.items():
-            for nk in {name_key(n), short_name_key(n)}:
+            for nk in {name_key(n), short_name_key(n), loose_name_key(n)}:
                 if nk and k not in self.by_name[nk]:
                     self.by_name[nk].append(k)
 
@@ -163,12 +174,34 @@ class LayerKeys:
         return None
 
     def match_name(self, name: str) -> list[str]:
-        """Keys of the areas with this name (several: ambiguous); "Bern / Berne" tries each part."""
+        """Keys of the areas with this name (several: ambiguous); "Bern / Berne" tries each part;
+        "Mühldorf am Inn" finds "Mühldorf a.Inn", "Sankt Wendel" finds "St. Wendel"."""
         for part in [name, *name.split(" / ")]:
-            hits = self.by_name.get(name_key(part)) or self.by_name.get(short_name_key(part))
+            hits = (
+                self.by_name.get(name_key(part))
+                or self.by_name.get(short_name_key(part))
+                or self.by_name.get(loose_name_key(part))
+            )
             if hits:
-                return list(hits)
+                return _by_kreis_type(part, list(hits))
         return []
+
+
+_CITY = re.compile(r"(?i)(kreisfreie stadt|krfr\.? stadt|stadtkreis|,\s*stadt\b|\(stadt\)|\bsk\b)")
+_RURAL = re.compile(r"(?i)(landkreis|,\s*kreis\b|\(kreis\)|\(lk\)|\blk\b)")
+
+
+def _by_kreis_type(name: str, hits: list[str]) -> list[str]:
+    """A German city and its Landkreis of the same name ("Osnabrück, kreisfreie Stadt" and
+    "Osnabrück, Landkreis"): the AGS numbers the kreisfreie Städte of a Regierungsbezirk before
+    its Landkreise, so the type in the name picks the smaller or the larger key."""
+    if len(hits) != 2 or not all(len(h) == 5 and h.isdigit() and h[:3] == hits[0][:3] for h in hits):
+        return hits
+    if _CITY.search(name):
+        return [min(hits)]
+    if _RURAL.search(name):
+        return [max(hits)]
+    return hits
 
 
 class KeyMatcher:

@@ -234,12 +234,14 @@ def _spec(
             if i not in group:
                 id_parts.append(v)
     label_parts: list[str] = []
+    year_in_name = False
     for p in parts:
         cl = clean_label(p)
         if not cl or cl.lower() in _CONNECTORS or (label_parts and label_parts[-1] == cl):
             continue
         if period is None and (m := _TRAILING_YEAR.match(cl)) and m.group(1):
             period, cl = m.group(2), m.group(1).strip()
+            year_in_name = True
         label_parts.append(cl)
     if label_parts and (m := _UNIT_SUFFIX.match(label_parts[-1])):
         label_parts[-1], unit = m.group(1).strip(), unit or m.group(2) or m.group(3)
@@ -247,8 +249,8 @@ def _spec(
     label = " – ".join(label_parts)
     spec = ValueSpec(column=c, variable="", label=label, unit=unit, period=period)
     spec.variable = tech or _id_from(id_parts, period)
-    if n == 1 and parts and not tech:
-        spec.variable = parts[0].strip()  # one header row: the column name is the variable, as written
+    if n == 1 and parts and not tech:  # one header row: the column name is the variable, as written
+        spec.variable = label if year_in_name else parts[0].strip()  # "Einwohner 2018": 2018 is the period
     return spec
 
 

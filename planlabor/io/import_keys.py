@@ -18,6 +18,7 @@ Each key ends in exactly one of these states, all shown in the dry run:
 from __future__ import annotations
 
 import csv
+import re
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -241,11 +242,14 @@ def _state(row: _Row, ctx: _Context) -> KeyState:
     key, name, lines = row.key, row.name, row.lines
     k = clean_key(key) if key else ""
     k = ctx.map_keys.get(k, k)
+    if not k and name and _FORMER.search(name):  # "Göttingen, Landkreis (bis 31.10.2016)" by name only
+        return KeyState(key, name, "aufgelöst", how="früheres Gebiet", lines=lines)
     # in a keyed table a row without a key is another level ("Deutschland", "- Zürich"), never matched by name
     m = ctx.matcher.match(k, name) if k or ctx.names_are_keys else ctx.matcher.other_level(k, name)
     if m is not None:
         state = "Gebiet" if m.layer_id == ctx.matcher.target else "andere Ebene"
         return KeyState(key, name, state, m.layer_id, m.area_id, m.how, lines)
+    k = _zero_lost(k, ctx)
     if k in ctx.changes and ctx.changes[k] in ctx.target_keys:
         to = ctx.changes[k]
         return KeyState(key, name, "Gebietsänderung", ctx.matcher.target, to, f"→ {to}", lines)
@@ -254,11 +258,25 @@ def _state(row: _Row, ctx: _Context) -> KeyState:
         return KeyState(key, name, "Ebene ohne Raumebene", how=level, lines=lines)
     if k in ctx.dissolved:
         return KeyState(key, name, "aufgelöst", how=f"bis {ctx.dissolved[k]}", lines=lines)
-    if row.only_dashes or (row.n_values == 0 and not k):
+    if row.only_dashes or row.n_values == 0:
         return KeyState(key, name, "keine Werte", lines=lines)
     if ctx.latest is not None and row.last is not None and row.last < ctx.latest:
         return KeyState(key, name, "aufgelöst", how=f"Werte bis {row.last}", lines=lines)
     return KeyState(key, name, "unbekannt", lines=lines)
+
+
+_FORMER = re.compile(r"\((bis|b\.)\s*\d{1,2}\.\d{1,2}\.\d{4}\)")
+
+
+def _zero_lost(k: str, ctx: _Context) -> str:
+    """A numeric key one digit short of the layer's keys whose padded form is a known former area
+    (``3152`` from a spreadsheet for the Kreis ``03152`` dissolved in 2016)."""
+    widths = {len(t) for t in ctx.target_keys}
+    if k.isdigit() and len(widths) == 1 and len(k) + 1 == min(widths):
+        padded = k.zfill(len(k) + 1)
+        if padded in ctx.changes or padded in ctx.dissolved:
+            return padded
+    return k
 
 
 def _other_level(k: str, name: str | None, ctx: _Context) -> str | None:

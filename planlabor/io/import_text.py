@@ -82,7 +82,7 @@ def _skipped_keys(items: list[dict[str, Any]]) -> list[str]:
         out.append(f"  {len(group)} Zeile(n): {STATE_TEXT.get(state, state)}")
         for item in group[:8]:
             who = " ".join(str(x) for x in (item.get("key"), item.get("name")) if x)
-            how = f" ({item['how']})" if item.get("how") else ""
+            how = f" ({item['how']})" if item.get("how") and f"({item['how']})" not in who else ""
             out.append(f"    {who}{how}, Zeile {', '.join(map(str, item['lines'][:3]))}")
         if len(group) > 8:
             out.append(f"    … und {len(group) - 8} weitere")

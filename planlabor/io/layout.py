@@ -51,6 +51,7 @@ class Layout:
     attribute_columns: list[int]
     headers: HeaderInfo
     notes: list[str] = field(default_factory=list)
+    numeric_key_columns: list[int] = field(default_factory=list)
 
     @property
     def value_columns(self) -> list[int]:
@@ -113,8 +114,8 @@ def find_data_block(grid: CellGrid, kinds: list[list[Kind]]) -> list[int]:
             gap = 0
             continue
         first = next((k for k in row if k is not Kind.EMPTY), None)
-        if run and first is Kind.KEY:  # a keyed row without values (all cells empty) stays in the block
-            run.append(r)
+        if run and (first is Kind.KEY or _same_key_form(grid, r, run)):
+            run.append(r)  # a keyed row without values (all cells empty) stays in the block
             continue
         text = grid.cell(r, 0) or ""
         if grid.is_blank(r) or not _FOOTER.match(text):
@@ -127,6 +128,34 @@ def find_data_block(grid: CellGrid, kinds: list[list[Kind]]) -> list[int]:
     if len(run) > len(best):
         best = run
     return best
+
+
+def _same_key_form(grid: CellGrid, r: int, run: list[int]) -> bool:
+    """Whether row ``r`` starts with a number like the keys of the rows above (``13001`` below
+    ``1001`` … ``12073`` where a spreadsheet stored the keys as numbers and dropped the zero)."""
+    text = (grid.cell(r, 0) or "").strip()
+    if not text.isdigit():
+        return False
+    above = [(grid.cell(x, 0) or "").strip() for x in run[-5:]]
+    return len(above) == 5 and all(a.isdigit() and abs(len(a) - len(text)) <= 1 for a in above)
+
+
+def _numeric_key_columns(
+    grid: CellGrid, rows: list[int], value_cols: list[int], ident_cols: list[int]
+) -> list[int]:
+    """Value columns that are keys stored as numbers: integers, all different, left of the names
+    (a spreadsheet saved ``01001`` as the number 1001)."""
+    first_text = min(ident_cols) if ident_cols else grid.width
+    found: list[int] = []
+    for c in value_cols:
+        cells = [(grid.cell(r, c) or "").strip() for r in rows]
+        cells = [v for v in cells if v]
+        if len(cells) < 10 or not all(v.isdigit() for v in cells) or len(set(cells)) != len(cells):
+            continue
+        if c < first_text:
+            found.append(c)
+        break  # only the leftmost value column can be the key
+    return found
 
 
 def _shape(text: str | None) -> str:
@@ -218,6 +247,11 @@ def recognise(grid: CellGrid, markers: set[str], decimal: str, thousands: str | 
         return None
     data = _extend_up(grid, _trim_top(grid, data))
     value_cols, ident_cols = _value_columns(grid, kinds, data)
+    numeric_keys = _numeric_key_columns(grid, data, value_cols, ident_cols)
+    for c in numeric_keys:
+        value_cols.remove(c)
+        ident_cols.append(c)
+    ident_cols.sort()
     header_rows, title_rows = find_header_rows(grid, data[0], value_cols, ident_cols)
     headers = read_headers(grid, header_rows, title_rows, value_cols, ident_cols, grid.path.stem)
     # numeric columns whose header names a key or a period are identifiers after all
@@ -243,6 +277,7 @@ def recognise(grid: CellGrid, markers: set[str], decimal: str, thousands: str | 
         dimension_columns=[],
         attribute_columns=[],
         headers=headers,
+        numeric_key_columns=numeric_keys,
     )
     _identifier_roles(layout, kinds, ident_cols)
     _skip_rows(layout, kinds)
@@ -316,9 +351,8 @@ def _skip_rows(layout: Layout, kinds: list[list[Kind]]) -> None:
     for r in layout.data_rows:
         if g.is_blank(r):
             continue
-        if Kind.KEY not in kinds[r] and not any(
-            c in value_cols and _is_numeric(k) for c, k in enumerate(kinds[r])
-        ):
+        keyed = Kind.KEY in kinds[r] or any(g.cell(r, c) for c in layout.numeric_key_columns)
+        if not keyed and not any(c in value_cols and _is_numeric(k) for c, k in enumerate(kinds[r])):
             layout.skipped.append((g.lines[r], "Zwischenzeile ohne Werte"))
             continue
         keep.append(r)

@@ -23,6 +23,7 @@ from planlabor.io.readers.base import ReadContext
 from planlabor.io.readers.plain import plain_source, sheet_as_raw
 from planlabor.io.source import Source, VariableInfo, empty_rows, stage_rows
 from planlabor.io.table import _read_csv
+from planlabor.io.transpose import areas_across, transposed
 
 PROBE_ROWS = 80
 
@@ -48,6 +49,10 @@ def read_generic(ctx: ReadContext, hints: GridHints | None = None) -> Source:
     probe = _skip(read_csv_cells(ctx.path, dialect, max_rows=PROBE_ROWS + r.skip_rows), r.skip_rows)
     markers = set(ctx.markers) | set(hints.markers)
     layout = recognise(probe, markers, dialect.decimal, dialect.thousands)
+    if areas_across(probe, layout, ctx.matcher):
+        grid = transposed(_skip(read_csv_cells(ctx.path, dialect), r.skip_rows))
+        turned = dialect.describe() + ", gedreht (Gebiete als Spalten)"
+        return grid_source(ctx, [grid], dialect.decimal, dialect.thousands, turned, hints)
     if not hints.force_grid and _is_plain(layout, probe, ctx):
         known = replace(
             r,
@@ -92,6 +97,9 @@ def _read_sheets(ctx: ReadContext, hints: GridHints) -> Source:
     r = ctx.options.read
     markers = set(ctx.markers) | set(hints.markers)
     grids = [_skip(g, r.skip_rows) for g in read_sheet_cells(ctx.path, r.sheet)]
+    grids = [
+        transposed(g) if areas_across(g, recognise(g, markers, ".", None), ctx.matcher) else g for g in grids
+    ]
     if len(grids) == 1 and not hints.force_grid:
         layout = recognise(grids[0], markers, ".", None)
         if layout is not None and _is_plain_sheet(layout, ctx):
