@@ -655,6 +655,29 @@ def areas_list(ctx: click.Context) -> None:
         )
 
 
+@areas.command("names")
+@click.argument("layer")
+@click.option("--singular", help="Name für ein Gebiet, z. B. Planungsraum.")
+@click.option("--plural", help="Name für mehrere Gebiete (Name der Raumebene), z. B. Planungsräume.")
+@click.pass_context
+def areas_names(ctx: click.Context, layer: str, singular: str | None, plural: str | None) -> None:
+    """Anzeigenamen einer Raumebene setzen: Einzahl und Mehrzahl.
+
+    Profile, Atlas und Berichte schreiben „Planungsraum 01100313“ für ein Gebiet und
+    „Planungsräume“ für die Ebene. Ohne Angabe wird die Einzahl aus der Mehrzahl abgeleitet.
+
+    \b
+    Beispiel:
+      planlabor areas names plr --singular Planungsraum --plural Planungsräume
+    """
+    from planlabor.areas.names import layer_names, set_layer_names
+
+    ws = _workspace(ctx, read_only=False)
+    set_layer_names(ws.store, layer, singular, plural)
+    one, many = layer_names(ws.store)[layer]
+    click.echo(f"{layer}: Einzahl „{one}“, Mehrzahl „{many}“")
+
+
 # ---------------------------------------------------------------- facilities
 @cli.group(cls=PlanlaborGroup)
 def facilities() -> None:
@@ -1381,12 +1404,14 @@ def plan_() -> None:
 
 
 def _write_table(df: Any, out: str, sheet: str) -> None:
+    from planlabor.io.safe_csv import write_csv
+
     path = Path(out)
     path.parent.mkdir(parents=True, exist_ok=True)
     if path.suffix.lower() == ".xlsx":
         df.to_excel(path, index=False, sheet_name=sheet)
     else:
-        df.to_csv(path, index=False, float_format="%.2f")
+        write_csv(df, path, index=False, float_format="%.2f")
     click.echo(f"  Tabelle: {path}")
 
 
@@ -2048,6 +2073,17 @@ def demo(out: str, region: str, no_serve: bool) -> None:
         f"({_de(r.zipped_bytes / 1e6, 2)} MB gepackt)"
     )
     if not no_serve:
+        from planlabor.demo import missing_modules
+
+        lacking = missing_modules("fastapi", "uvicorn")
+        if lacking:
+            click.echo(
+                "Der Server startet nicht: dafür fehlt das Zusatzpaket „atlas“ ("
+                + ", ".join(lacking)
+                + "). Installieren Sie es mit: pip install 'planlabor[atlas]'. Den statischen Atlas "
+                "können Sie ohne Server öffnen (index.html oben)."
+            )
+            return
         _serve(Path(out), None, "127.0.0.1", 8765)
 
 

@@ -153,17 +153,23 @@ def load_config(path: Path) -> Config:
 
 
 def render_config(name: str, municipality: str = "", crs: str = "EPSG:25833") -> str:
-    """The commented ``planlabor.toml`` that ``planlabor init`` writes."""
-    return f'''# planlabor-Arbeitsbereich. Prüfen mit: planlabor validate
+    """The commented ``planlabor.toml`` that ``planlabor init`` writes (values as TOML strings, so a
+    name with quotes or backslashes stays valid)."""
+    import json
+
+    def q(text: str) -> str:
+        return json.dumps(text, ensure_ascii=False)  # a JSON string is a TOML basic string
+
+    return f"""# planlabor-Arbeitsbereich. Prüfen mit: planlabor validate
 
 # Indikatorkatalog(e), relativ zum Arbeitsbereich
 catalog = ["catalog.toml"]
 
 [workspace]
-name = "{name}"
-municipality = "{municipality}"
+name = {q(name)}
+municipality = {q(municipality)}
 # Koordinatenreferenzsystem des Arbeitsbereichs; Gebiete werden beim Import umprojiziert.
-crs = "{crs}"
+crs = {q(crs)}
 language = "de"
 
 [store]
@@ -181,4 +187,4 @@ secondary = true
 # Unbekannte Gebietsschlüssel: "auto" stellt ihre Zeilen zurück, wenn die meisten Schlüssel passen,
 # sonst wird abgelehnt; "refuse" lehnt immer ab; "quarantine" stellt immer zurück; "skip" lässt sie aus.
 on_unmatched = "auto"
-'''
+"""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
@@ -151,5 +152,100 @@ def berlin(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Workspace]:
     root = tmp_path_factory.mktemp("berlin") / "demo"
     build_demo(root, exports=False)
     w = Workspace.open(root)
+    yield w
+    w.close()
+
+
+@contextmanager
+def live_server(app: object) -> Iterator[str]:
+    """Serve ``app`` with uvicorn on a free loopback port in a thread; yields the base URL."""
+    import socket
+    import threading
+    import time
+
+    import uvicorn
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error"))  # type: ignore[arg-type]
+    th = threading.Thread(target=srv.run, daemon=True)
+    th.start()
+    for _ in range(200):
+        if srv.started:
+            break
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        srv.should_exit = True
+        th.join(10)
+
+
+def soffice_convert(src: Path, target: str, tmp: Path, infilter: str | None = None) -> Path:
+    """Convert ``src`` with headless LibreOffice (own profile, so parallel runs don't collide)."""
+    import subprocess
+
+    out = tmp / f"lo-{target.split(':')[0]}"
+    out.mkdir(parents=True, exist_ok=True)
+    cmd = ["soffice", f"-env:UserInstallation=file://{tmp / 'lo-profile'}", "--headless"]
+    if infilter:
+        cmd.append(f"--infilter={infilter}")
+    cmd += ["--convert-to", target, "--outdir", str(out), str(src)]
+    r = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+    produced = out / (src.stem + "." + target.split(":")[0])
+    assert produced.exists(), r.stdout + r.stderr
+    return produced
+
+
+# how a German user's LibreOffice opens a CSV: semicolon, UTF-8, German locale, numbers and
+# dates recognised ("Detect special numbers"), quoted fields not forced to text
+LIBREOFFICE_DE_CSV = "CSV:59,34,76,1,,1031,false,true"
+
+NASTY_NAMES = ["=cmd|' /C calc'!A0", "+Plus & <Tag>", '-Minus "zitiert"', "@SUMME(1)", "O'Brien <b>&amp;"]
+
+
+@pytest.fixture
+def nasty_ws(tmp_path: Path) -> Iterator[Workspace]:
+    """Four areas with keys with leading zeros and names that break formulas, HTML and XML."""
+    w = Workspace.init(tmp_path / "nasty", name='Stadt "A&B" <Test>', catalog_text=GRID_CATALOG)
+    x0, y0 = 390000, 5820000
+    names = NASTY_NAMES[:4]
+    areas = gpd.GeoDataFrame(
+        {"id": ["0101", "0102", "0201", "0202"], "name": names, "bez": ["01", "01", "02", "02"]},
+        geometry=[box(x0 + i * 1000, y0, x0 + (i + 1) * 1000, y0 + 1000) for i in range(4)],
+        crs="EPSG:25833",
+    )
+    districts = gpd.GeoDataFrame(
+        {"id": ["01", "02"], "name": [NASTY_NAMES[4], "Bezirk <2>"]},
+        geometry=[box(x0, y0, x0 + 2000, y0 + 1000), box(x0 + 2000, y0, x0 + 4000, y0 + 1000)],
+        crs="EPSG:25833",
+    )
+    folder = tmp_path / "geo"
+    folder.mkdir()
+    districts.to_file(folder / "districts.gpkg")
+    areas.to_file(folder / "areas.gpkg")
+    w.import_areas(
+        folder / "districts.gpkg", AreaImportOptions(layer="bezirk", id_column="id", name_column="name")
+    )
+    w.import_areas(
+        folder / "areas.gpkg",
+        AreaImportOptions(
+            layer="gebiet", id_column="id", name_column="name", parent_layer="bezirk", parent_column="bez"
+        ),
+    )
+    from planlabor.io.importer import ImportOptions
+
+    for period, k in (("2022-12-31", 0), ("2023-12-31", 50)):
+        w.import_table(
+            write(
+                tmp_path / f"d{period}.csv",
+                "id;ew;kinder;sgb2;publ;idx\n"
+                f"0101;{1000 + k};100;2;10;1,5\n0102;{3000 + k};600;300;20;-0,5\n"
+                f"0201;{1500 + k};50;40;12;2\n0202;{2000 + k};100;60;14;-1\n",
+            ),
+            ImportOptions(layer="gebiet", period=period),
+        )
+    w.compute()
     yield w
     w.close()

@@ -51,7 +51,7 @@ def test_public_csv_german_excel(exported: Workspace, tmp_path: Path) -> None:
     text = raw.decode("utf-8-sig").splitlines()
     assert text[0].split(";")[:4] == ["Gebiet", "Name", "Zeitraum", "Einwohner:innen"]
     assert "Interner Wert" not in text[0] and "intern" not in r.indicators
-    rows = {line.split(";")[0]: line.split(";") for line in text[1:]}
+    rows = {line.split(";")[0].strip('"=').replace('""', ""): line.split(";") for line in text[1:]}
     header = text[0].split(";")
     col = header.index("SGB-II-Quote (%)")
     assert rows["A1"][col] == "•"  # 2 recipients < 3: primary
@@ -116,3 +116,6 @@ def test_long_shape(exported: Workspace, tmp_path: Path) -> None:
 def test_german_numbers() -> None:
     assert format_number_de(1234567.891, 2) == "1.234.567,89"
     assert format_number_de(0.5, 0) == "0"
+    # a confidence interval's limit rounding to zero is never "-0,0"
+    assert format_number_de(-0.04, 1) == "0,0" and format_number_de(-0.0, 2) == "0,00"
+    assert format_number_de(-0.06, 1) == "-0,1"

@@ -129,7 +129,7 @@ def test_method_appendix_names_every_public_indicator(builder: ProfileBuilder) -
         assert f'id="ind-{ind.id}"' in html
     assert INTERNAL not in html
     assert "Fallzahlen unter 3" in html and "gegengesperrt" in html
-    assert "inhabitants_foreigners / inhabitants × 100" in html
+    assert "Ausländer:innen / Einwohner:innen × 100" in html  # the fields' German names
 
 
 def test_sozialbericht_findings_are_true_to_the_data(builder: ProfileBuilder, berlin) -> None:  # type: ignore[no-untyped-def]

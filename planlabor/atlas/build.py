@@ -24,7 +24,14 @@ from planlabor.atlas.facilities import facilities_payload, facility_areas_payloa
 from planlabor.errors import WorkspaceError
 
 MARKER = ".planlabor-atlas"
-STATIC_FILES = ("atlas.js", "atlas-analysis.js", "atlas-charts.js", "atlas-scenario.js", "atlas.css")
+STATIC_FILES = (
+    "atlas.js",
+    "atlas-analysis.js",
+    "atlas-charts.js",
+    "atlas-scenario.js",
+    "atlas.css",
+    "favicon.svg",
+)
 
 
 def static_dir() -> Path:

@@ -174,6 +174,9 @@ def meta_payload(src: AtlasSource, public: bool = True) -> dict[str, Any]:
     themes += sorted({i.theme for i in shown} - set(themes))
     layers = _layers_with_values(src)
     order = _layer_order(layers)
+    from planlabor.areas.names import layer_names
+
+    names = layer_names(src.store)
     return {
         "title": src.title,
         "municipality": src.municipality,
@@ -200,6 +203,7 @@ def meta_payload(src: AtlasSource, public: bool = True) -> dict[str, Any]:
             {
                 "id": lay.layer_id,
                 "name": lay.name or lay.layer_id,
+                "singular": names[lay.layer_id][0],
                 "parent": lay.parent_layer,
                 "geometry": bool(lay.has_geometry),
                 "areas": len(src.store.areas(lay.layer_id)),

@@ -7,8 +7,8 @@ Routes (all documented in the OpenAPI description at ``/api/openapi.json``, view
 - REST/JSON: ``/api/layers``, ``/api/layers/{layer}/areas`` (GeoJSON), ``/api/indicators``,
   ``/api/indicators/{id}``, ``/api/values``, ``/api/timeseries``, ``/api/profile/{layer}/{area}``,
   ``/api/download`` (CSV, XLSX, GeoJSON of exactly one indicator, layer and period);
-- OGC API – Features: ``/ogc``, ``/ogc/conformance``, ``/ogc/collections``,
-  ``/ogc/collections/{layer}``, ``/ogc/collections/{layer}/items`` (QGIS loads them as a layer).
+- OGC API – Features (Part 1 Core, Part 2 CRS) under ``/ogc``: :mod:`planlabor.atlas.ogc`
+  (pygeoapi over precomputed features; QGIS and GDAL load the layers).
 
 Every value goes through :func:`planlabor.io.export.collect_values`; the public view gets only
 public indicators with suppression applied.  Payloads are built once per view and cached as
@@ -41,7 +41,7 @@ from starlette.concurrency import run_in_threadpool
 
 from planlabor.atlas.access import REFRESH_WAIT, REQUEST_WAIT, LiveWorkspace
 from planlabor.atlas.build import STATIC_FILES, index_html, static_dir
-from planlabor.atlas.cache import BASE, BASE_JSON, SHAREABLE, ByteLRU, Entry, FastPath
+from planlabor.atlas.cache import BASE_JSON, SHAREABLE, ByteLRU, Entry, FastPath
 from planlabor.atlas.data import (
     BASEMAP_DIR,
     AtlasSource,
@@ -54,6 +54,7 @@ from planlabor.atlas.data import (
 from planlabor.atlas.facilities import facilities_payload, facility_areas_payload
 from planlabor.atlas.login import Login
 from planlabor.atlas.login import install as install_login
+from planlabor.atlas.ogc import mount_ogc, ogc_exception_schema
 from planlabor.atlas.security import SecurityHeaders
 from planlabor.atlas.sessions import AUTH_FILE, AuthStore
 from planlabor.config import ServerSection
@@ -307,8 +308,6 @@ def create_app(
     login = Login(
         auth if internal else None, settings.session_hours * 3600, settings.idle_minutes * 60, secure_cookies
     )
-    if warm:
-        threading.Thread(target=svc.warm, name="atlas-warm", daemon=True).start()
     app = FastAPI(
         title=f"planlabor Sozialatlas – {src.title}",
         version="1",
@@ -336,7 +335,10 @@ def create_app(
         }
         spec["components"]["schemas"].pop("ValidationError", None)
         error = {"application/json": {"schema": {"$ref": "#/components/schemas/HTTPValidationError"}}}
-        for ops in spec.get("paths", {}).values():
+        ogc_exception_schema(spec)
+        for path, ops in spec.get("paths", {}).items():
+            if path.startswith("/ogc"):
+                continue  # OGC exceptions (code, description): planlabor.atlas.ogc
             for op in ops.values():
                 op.setdefault("responses", {})["404"] = {"description": "Nicht gefunden", "content": error}
                 op["responses"].setdefault("422", {"description": "Ungültige Anfrage", "content": error})
@@ -581,134 +583,19 @@ def create_app(
         return Response(entry.raw, media_type=MEDIA[format], headers=headers)
 
     # ---------------------------------------------------------------- OGC API – Features
-    @app.get("/ogc", tags=["OGC API – Features"], summary="Landing page")
-    @cached
-    def ogc_root(request: Request) -> dict[str, Any]:
-        base = BASE  # the server's address, filled in when sent
-        return {
-            "title": app.title,
-            "links": [
-                {"href": f"{base}/ogc", "rel": "self", "type": "application/json"},
-                {
-                    "href": f"{base}/api/openapi.json",
-                    "rel": "service-desc",
-                    "type": "application/vnd.oai.openapi+json;version=3.0",
-                },
-                {"href": f"{base}/ogc/conformance", "rel": "conformance", "type": "application/json"},
-                {"href": f"{base}/ogc/collections", "rel": "data", "type": "application/json"},
-            ],
-        }
+    ogc = app.state.ogc = mount_ogc(app, svc, public_view)
+    if warm:
 
-    @app.get("/ogc/conformance", tags=["OGC API – Features"], summary="Conformance")
-    @cached
-    def ogc_conformance(request: Request) -> dict[str, Any]:
-        return {
-            "conformsTo": [
-                "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
-                "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
-                "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
-            ]
-        }
+        def _warm() -> None:
+            ogc.warm()
+            svc.warm()
 
-    def _collection(base: str, lay: dict[str, Any]) -> dict[str, Any]:
-        href = f"{base}/ogc/collections/{lay['id']}"
-        return {
-            "id": lay["id"],
-            "title": lay["name"],
-            "itemType": "feature",
-            "crs": ["http://www.opengis.net/def/crs/OGC/1.3/CRS84"],
-            "links": [
-                {"href": href, "rel": "self", "type": "application/json"},
-                {"href": f"{href}/items", "rel": "items", "type": "application/geo+json"},
-            ],
-        }
-
-    @app.get("/ogc/collections", tags=["OGC API – Features"], summary="Collections (Raumebenen)")
-    @cached
-    def ogc_collections(request: Request) -> dict[str, Any]:
-        base = BASE  # the server's address, filled in when sent
-        lays = svc.meta(public_view(request))["layers"]
-        return {"collections": [_collection(base, lay) for lay in lays], "links": []}
-
-    @app.get("/ogc/collections/{layer}", tags=["OGC API – Features"], summary="Collection")
-    @cached
-    def ogc_collection(request: Request, layer: LayerPath) -> dict[str, Any]:
-        base = BASE  # the server's address, filled in when sent
-        for lay in svc.meta(public_view(request))["layers"]:
-            if lay["id"] == layer:
-                return _collection(base, lay)
-        raise HTTPException(404, f"Die Raumebene {layer!r} gibt es im Atlas nicht.")
-
-    @app.get("/ogc/collections/{layer}/items", tags=["OGC API – Features"], summary="Gebiete mit Werten")
-    @functools.partial(cached, media="application/geo+json")
-    def ogc_items(
-        request: Request,
-        layer: LayerPath,
-        period: Period | None = None,
-        limit: Annotated[int, Query(ge=1, le=10000)] = 1000,
-        offset: Annotated[int, Query(ge=0)] = 0,
-        bbox: Annotated[
-            str | None,
-            Query(
-                pattern=r"^-?\d+(\.\d+)?(,-?\d+(\.\d+)?){3}$",
-                description="minLon,minLat,maxLon,maxLat (CRS84)",
-            ),
-        ] = None,
-    ) -> dict[str, Any]:
-        pub = public_view(request)
-        geo = json.loads(svc.payload(f"geo/{layer}", pub)[0])
-        if bbox:
-            x0, y0, x1, y1 = (float(v) for v in bbox.split(","))
-            if x0 > x1 or y0 > y1:
-                raise HTTPException(422, "bbox: erwartet minLon,minLat,maxLon,maxLat mit min ≤ max.")
-            geo["features"] = [
-                f for f in geo["features"] if _intersects(_bounds(f["geometry"]), (x0, y0, x1, y1))
-            ]
-        df = svc.frame(layer, pub)
-        if period is None:
-            periods = sorted(p for p in df["period"].unique() if p <= pd.Timestamp.now().strftime("%Y-%m-%d"))
-            period = periods[-1] if periods else None
-        sel = df[df["period"] == period] if period else df.iloc[0:0]
-        wide = sel.pivot_table(index="area_id", columns="indicator_id", values="value", aggfunc="first")
-        feats = geo["features"][offset : offset + limit]
-        for f in feats:
-            row = wide.loc[f["id"]] if f["id"] in wide.index else None
-            if row is not None:
-                f["properties"].update({k: _num(v) for k, v in row.items()})
-            f["properties"]["period"] = period
-        body = {
-            "type": "FeatureCollection",
-            "numberMatched": len(geo["features"]),
-            "numberReturned": len(feats),
-            "features": feats,
-            "links": [],
-        }
-        return body
+        threading.Thread(target=_warm, name="atlas-warm", daemon=True).start()
 
     from planlabor.atlas.network_api import mount_network  # street network, internal view only
 
     mount_network(app)
     return app
-
-
-def _bounds(geom: dict[str, Any]) -> tuple[float, float, float, float]:
-    xs: list[float] = []
-    ys: list[float] = []
-
-    def walk(c: Any) -> None:
-        if isinstance(c[0], int | float):
-            xs.append(c[0])
-            ys.append(c[1])
-        else:
-            for part in c:
-                walk(part)
-
-    walk(geom["coordinates"])
-    return min(xs), min(ys), max(xs), max(ys)
-
-
-def _intersects(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> bool:
-    return a[0] <= b[2] and b[0] <= a[2] and a[1] <= b[3] and b[1] <= a[3]
 
 
 def _num(v: Any) -> float | None:

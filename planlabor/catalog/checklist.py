@@ -13,6 +13,7 @@ import pandas as pd
 
 from planlabor.catalog.model import Catalog
 from planlabor.errors import InputError
+from planlabor.io.safe_csv import write_csv
 
 COLUMNS = [
     "Variable",
@@ -74,7 +75,7 @@ def write_checklist(frame: pd.DataFrame, out: Path, title: str) -> Path:
             ws.freeze_panes(3, 1)
             ws.autofilter(2, 0, 2 + len(frame), len(frame.columns) - 1)
     elif suffix == ".csv":
-        frame.to_csv(out, sep=";", index=False, encoding="utf-8-sig")
+        write_csv(frame, out, sep=";", index=False, encoding="utf-8-sig")
     elif suffix == ".md":
         lines = [f"# {title}", "", "| " + " | ".join(frame.columns) + " |", "|" + "---|" * len(frame.columns)]
         for rec in frame.itertuples(index=False):

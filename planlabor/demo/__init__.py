@@ -48,6 +48,28 @@ def _prepare(out: Path) -> None:
             )
 
 
+def missing_modules(*names: str) -> list[str]:
+    """Which of the optional modules ``names`` are not installed (without importing them)."""
+    import importlib.util
+
+    return [n for n in names if importlib.util.find_spec(n) is None]
+
+
+def reports_if_installed(ws: Any, folder: Path, effect: Any, say: Callable[[str], None]) -> list[str]:
+    """The demo's reports, or one German sentence naming the extra when it is not installed
+    (a plain ``pip install planlabor`` has no PDF engine)."""
+    lacking = missing_modules("jinja2", "weasyprint", "docx", "matplotlib")
+    if lacking:
+        say(
+            "Berichte übersprungen: dafür fehlt das Zusatzpaket „reports“ ("
+            + ", ".join(lacking)
+            + "). Installieren Sie es mit: pip install 'planlabor[reports]'"
+        )
+        return []
+    say("Berichte: Sozialbericht (HTML, PDF), Methodenanhang, 542 Sozialraumprofile (HTML) …")
+    return _reports(ws, folder) + _fach_reports(ws, folder, effect)
+
+
 def build_demo(
     out: Path, progress: Callable[[str], None] | None = None, exports: bool = True
 ) -> dict[str, Any]:
@@ -301,9 +323,7 @@ def build_demo(
                     )
                 )
                 written.append(name)
-            say("Berichte: Sozialbericht (HTML, PDF), Methodenanhang, 542 Sozialraumprofile (HTML) …")
-            written += _reports(ws, export_dir / "berichte")
-            written += _fach_reports(ws, export_dir / "berichte", effect)
+            written += reports_if_installed(ws, export_dir / "berichte", effect, say)
         return {
             "root": str(out),
             "exports": str(export_dir),

@@ -11,6 +11,7 @@ from planlabor.errors import InputError
 from planlabor.indices.engine import apply_index
 from planlabor.indices.spec import load_spec
 from planlabor.io.fisbroker import check_mss_input, is_mss_input, read_strings, write_mss_output
+from planlabor.io.safe_csv import write_csv
 
 
 @dataclass
@@ -63,7 +64,7 @@ def _write(table: pd.DataFrame, out: Path) -> None:
     if out.suffix.lower() == ".xlsx":
         table.to_excel(out, index=False, sheet_name="Index")
     elif out.suffix.lower() in (".csv", ".txt"):
-        table.to_csv(out, index=False, float_format="%.15g")
+        write_csv(table, out, index=False, float_format="%.15g")
     else:
         raise InputError(
             f"Das Ausgabeformat {out.suffix!r} wird nicht unterstützt.",

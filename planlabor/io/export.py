@@ -9,6 +9,7 @@ never 0.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
@@ -22,6 +23,7 @@ from planlabor.confidentiality import SuppressionRules, apply_suppression
 from planlabor.errors import InputError, NotFoundError
 from planlabor.io.export_variables import refuse_public, variable_values
 from planlabor.io.periods import format_period_de, sort_periods
+from planlabor.io.safe_csv import key_for_excel, neutralise_frame, write_csv
 from planlabor.store import Store
 
 Format = Literal["csv", "xlsx", "geojson", "gpkg"]
@@ -184,14 +186,17 @@ def export(
             df, ids, periods, opts, people=opts.csv_style == "excel-de", defs=defs, marker=rules.marker
         )
         if opts.csv_style == "excel-de":
+            table = neutralise_frame(table)
+            for key in ("Gebiet",):  # keys keep their leading zeros in Excel and LibreOffice
+                table[key] = table[key].map(key_for_excel)
             table.to_csv(opts.out, sep=";", index=False, encoding="utf-8-sig")
         else:
-            table.to_csv(opts.out, sep=",", index=False, encoding="utf-8", float_format="%.15g")
+            write_csv(table, opts.out, sep=",", index=False, encoding="utf-8", float_format="%.15g")
         report.rows = len(table)
     elif opts.format == "xlsx":
         report.rows = _write_xlsx(df, ids, periods, opts, defs, rules, meta)
     elif opts.format in ("geojson", "gpkg"):
-        report.rows = _write_geo(store, df, ids, periods, opts)
+        report.rows = _write_geo(store, df, ids, periods, opts, {d.id: d.decimals for d in defs if d})
     else:  # pragma: no cover - guarded by the CLI
         raise InputError(
             f"Unbekanntes Format {opts.format!r}.", column="--format", expected="csv, xlsx, geojson oder gpkg"
@@ -205,8 +210,10 @@ def format_number_de(value: float, decimals: int) -> str:
     >>> format_number_de(1234.5, 1)
     '1.234,5'
     >>> format_number_de(-0.04, 1)
-    '-0,0'
+    '0,0'
     """
+    if round(value, decimals) == 0:
+        value = 0.0  # no "-0,0" (e.g. the lower limit of a confidence interval)
     text = f"{value:,.{decimals}f}"
     return text.replace(",", "\u2009").replace(".", ",").replace("\u2009", ".")
 
@@ -344,13 +351,18 @@ def _write_xlsx(
         for i in ids
     }
     labels = {p: format_period_de(p) for p in periods}
+    days = {p: datetime.strptime(p, "%Y-%m-%d") for p in periods if re.fullmatch(r"\d{4}-\d{2}-\d{2}", p)}
+    date_fmt = wb.add_format({"num_format": "dd.mm.yyyy", "align": "left"})
     rows = grid.rows
     for r, (aid, name, per) in enumerate(
         zip(rows["area_id"], rows["area_name"], rows["period"], strict=True), start=1
     ):
         ws.write_string(r, 0, str(aid))
         ws.write_string(r, 1, "" if pd.isna(name) else str(name))
-        ws.write_string(r, 2, labels[per])
+        if per in days:
+            ws.write_datetime(r, 2, days[per], date_fmt)
+        else:
+            ws.write_string(r, 2, labels[per])
         for c, iid in enumerate(ids, start=3):
             sup = grid.suppressed[iid][r - 1]
             v = grid.value[iid][r - 1]
@@ -369,8 +381,10 @@ def _write_xlsx(
     ws.set_column(2, 2, 12)
     ws.set_column(3, len(headers) - 1, 16)
     ws.set_row(0, 45)
+    _print_setup(ws, f"{meta.get('workspace', '')} · {opts.layer}")
 
     ms = wb.add_worksheet("Metadaten")
+    _print_setup(ms, f"{meta.get('workspace', '')} · Metadaten")
     ms.set_column(0, 0, 24)
     ms.set_column(1, 1, 40)
     ms.set_column(2, 8, 28)
@@ -432,6 +446,17 @@ def _write_xlsx(
     return len(rows)
 
 
+def _print_setup(ws: Any, title: str) -> None:
+    """A4 landscape, all columns on one page width, header row on every page, page numbers."""
+    ws.set_paper(9)
+    ws.set_landscape()
+    ws.fit_to_pages(1, 0)
+    ws.repeat_rows(0)
+    ws.set_margins(left=0.5, right=0.5, top=0.7, bottom=0.7)
+    ws.set_header("&L" + title.replace("&", "&&") + "&R" + datetime.now().strftime("%d.%m.%Y"))
+    ws.set_footer("&CSeite &P von &N")
+
+
 def definition_text(d: IndicatorDefinition) -> str:
     """Plain-German formula of an indicator, e.g. ``inhabitants_foreigners / inhabitants × 100``."""
     if d.kind == "wert":
@@ -459,7 +484,12 @@ def confidentiality_text(rules: SuppressionRules) -> str:
 
 
 def _write_geo(
-    store: Store, df: pd.DataFrame, ids: list[str], periods: list[str], opts: ExportOptions
+    store: Store,
+    df: pd.DataFrame,
+    ids: list[str],
+    periods: list[str],
+    opts: ExportOptions,
+    catalog_decimals: dict[str, int],
 ) -> int:
     import geopandas as gpd
     import shapely
@@ -472,24 +502,36 @@ def _write_geo(
             column="--format",
             hint="Exportieren Sie als CSV oder XLSX, oder importieren Sie die Ebene aus einer Geodatei.",
         )
-    props = pd.DataFrame({"area_id": areas["area_id"], "name": areas["name"]})
+    cols: dict[str, Any] = {"area_id": areas["area_id"], "name": areas["name"]}
     multi = len(periods) > 1
+    places = {i: (catalog_decimals.get(i, 2) + 2) for i in ids}
+    grouped = dict(tuple(df.groupby(["indicator_id", "period"], sort=False)))
     for iid in ids:
         for p in periods:
-            sub = df[(df["indicator_id"] == iid) & (df["period"] == p)].set_index("area_id")
+            sub = grouped.get((iid, p))
+            if sub is None:
+                continue
+            sub = sub.set_index("area_id")
             col = f"{iid}_{p}" if multi else iid
-            props[col] = props["area_id"].map(sub["value"])
+            cols[col] = areas["area_id"].map(sub["value"]).round(places[iid])  # no 47.793296089385471
             status = sub["suppressed"].where(sub["suppressed"].notna(), sub["flag"])
             if status.notna().any():
-                props[f"{col}__status"] = props["area_id"].map(status)
+                cols[f"{col}__status"] = areas["area_id"].map(status)
     if not multi:
-        props["period"] = periods[0]
+        # GeoPackage: a date-time column for day periods; GeoJSON: the ISO date as text
+        day = re.fullmatch(r"\d{4}-\d{2}-\d{2}", periods[0])
+        cols["period"] = pd.Series([periods[0]] * len(areas), index=areas.index)
+        if day and opts.format == "gpkg":
+            cols["period"] = pd.to_datetime(cols["period"])  # a DATETIME column, not text
+    props = pd.DataFrame(cols)  # one frame at once: no fragmented inserts
     gdf = gpd.GeoDataFrame(props, geometry=shapely.from_wkb(areas["geom"].tolist()), crs=layer.crs)
     if opts.format == "geojson":
         gdf = gdf.to_crs("EPSG:4326")
         if opts.out.exists():
             opts.out.unlink()
-        gdf.to_file(opts.out, driver="GeoJSON", engine="pyogrio")
+        gdf.to_file(opts.out, driver="GeoJSON", engine="pyogrio", COORDINATE_PRECISION=7)
     else:
-        gdf.to_file(opts.out, driver="GPKG", layer=opts.layer, engine="pyogrio")
+        # GeoPackage 1.2: read without the "user_version … may only be partially supported"
+        # warning by the GDAL of QGIS 3.22 and other readers of the 1.2/1.3 generation
+        gdf.to_file(opts.out, driver="GPKG", layer=opts.layer, engine="pyogrio", VERSION="1.2")
     return len(gdf)

@@ -136,6 +136,21 @@ def period_end(period: str) -> date:
     raise ValueError(f"{period!r} ist kein kanonischer Zeitraum")
 
 
+def period_start(period: str) -> date:
+    """The first day of a canonical period (a day is its own start).
+
+    >>> period_start("2021-H2")
+    datetime.date(2021, 7, 1)
+    """
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", period):
+        return date.fromisoformat(period)
+    end = period_end(period)
+    if re.fullmatch(r"\d{4}", period):
+        return date(end.year, 1, 1)
+    months = 6 if "-H" in period else 3 if "-Q" in period else 1
+    return date(end.year, end.month - months + 1, 1)
+
+
 def sort_periods(periods: list[str]) -> list[str]:
     """Periods in time order (by end date, then by length)."""
     return sorted(periods, key=lambda p: (period_end(p), len(p)))

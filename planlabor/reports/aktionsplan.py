@@ -12,6 +12,7 @@ from planlabor.io.export import format_number_de
 from planlabor.io.periods import format_period_de
 from planlabor.planning.actionplan import Progress
 from planlabor.planning.measures import STATUS
+from planlabor.reports.charts import esc
 
 STATUS_COLOURS = {
     "geplant": "#8a96a3",
@@ -73,12 +74,12 @@ def aktionsplan_html(
                 continue
             w = n / f["gesamt"] * 300
             parts.append(
-                f'<rect x="{x:.1f}" y="0" width="{w:.1f}" height="14" fill="{STATUS_COLOURS[s]}"><title>{s}: {n}</title></rect>'
+                f'<rect x="{x:.1f}" y="0" width="{w:.1f}" height="14" fill="{STATUS_COLOURS[s]}"><title>{esc(s)}: {n}</title></rect>'
             )
             x += w
         label = ", ".join(f"{s} {f[s]}" for s in STATUS if f[s])
         bars.append(
-            f'<svg viewBox="0 0 300 14" width="100%" height="14" role="img" aria-label="{f["handlungsfeld"]}: {label}">{"".join(parts)}</svg>'
+            f'<svg viewBox="0 0 300 14" width="100%" height="14" role="img" aria-label="{esc(f["handlungsfeld"])}: {esc(label)}">{"".join(parts)}</svg>'
         )
     items = sorted(p.items, key=lambda m: (m.field_of_action, m.measure_id))
     names = {i: (d.short_name or d.name) for i in linked if (d := src.catalog.get(i)) is not None}

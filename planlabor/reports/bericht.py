@@ -180,3 +180,63 @@ def build_chapters(
     themes = list(data.src.catalog.themes)
     themes += sorted(set(chapters) - set(themes))
     return period, [Chapter(t, chapters[t]) for t in themes if t in chapters]
+
+
+def data_stand(chapters: list[Chapter]) -> str:
+    """The date of the report's data as the chapters show it: the most frequent date of the
+    sections, with the other dates named (the cover must not promise a newer date).
+
+    >>> sec = lambda p: Section("i", "I", "%", 1, p, None, [], [], [])
+    >>> data_stand([Chapter("T", [sec("2024-12-31"), sec("2024-12-31"), sec("2020-12-31")])])
+    'Datenstand 31.12.2024 (einzelne Indikatoren: 31.12.2020)'
+    """
+    from collections import Counter
+
+    counts = Counter(s.period for ch in chapters for s in ch.sections)
+    if not counts:
+        return "Datenstand –"
+    main = max(counts, key=lambda p: (counts[p], p))
+    others = sorted(set(counts) - {main}, reverse=True)
+    text = f"Datenstand {format_period_de(main)}"
+    if others:
+        text += " (einzelne Indikatoren: " + ", ".join(format_period_de(p) for p in others) + ")"
+    return text
+
+
+def summary(chapters: list[Chapter], per_theme: int = 2) -> list[tuple[str, list[str]]]:
+    """The main findings across themes: per theme the sections whose city value changed most
+    (relative to its size), each in one sentence with the city value, the change and the areas
+    at both ends."""
+    out = []
+    for ch in chapters:
+
+        def weight(s: Section) -> float:
+            ch_ = next((f.numbers for f in s.findings if "city_old" in f.numbers), None)
+            if not ch_ or s.city is None or ch_["city_old"] in (None, 0):
+                return 0.0
+            return abs(s.city - ch_["city_old"]) / abs(ch_["city_old"])
+
+        picked = sorted(ch.sections, key=weight, reverse=True)[:per_theme]
+        sentences = []
+        for s in picked:
+            de = lambda x, d=s.decimals: format_number_de(x, d)  # noqa: E731
+            unit = f" {s.unit}" if s.unit == "%" else (f" ({s.unit})" if s.unit else "")
+            text = f"{s.name}: "
+            text += f"{de(s.city)}{unit} am {format_period_de(s.period)}" if s.city is not None else ""
+            change = next((f.numbers for f in s.findings if "city_old" in f.numbers), None)
+            if change and s.city is not None and change["city_old"] is not None:
+                d = s.city - change["city_old"]
+                pp = " Prozentpunkte" if s.unit == "%" else ""
+                word = "mehr" if d > 0 else "weniger"
+                text += (
+                    f", {de(abs(d))}{pp} {word} als am {format_period_de(change['before'])}"
+                    if round(d, s.decimals) != 0
+                    else f", so viel wie am {format_period_de(change['before'])}"
+                )
+            if s.top and s.bottom:
+                hi, lo = s.top[0], s.bottom[0]
+                text += f"; am höchsten in {hi[1]} ({de(hi[2])}), am niedrigsten in {lo[1]} ({de(lo[2])})"
+            sentences.append(text.replace(": ;", ":").rstrip() + ".")
+        if sentences:
+            out.append((ch.theme, sentences))
+    return out

@@ -76,8 +76,9 @@ def series_chart(
         if np.isnan(ys).all():
             continue
         ax.plot(xs, ys, color=color, lw=width, label=label)
-    ticks = [0, len(pts) - 1] if len(pts) < 6 else list(range(0, len(pts), max(1, len(pts) // 4)))
-    ax.set_xticks(ticks, [format_period_de(pts[i][0]) for i in ticks])
+    ticks, tick_labels = time_ticks([p for p, *_ in pts])
+    ax.set_xticks(ticks, tick_labels)
+    ax.tick_params(axis="both", labelsize=7)
     ax.yaxis.set_major_formatter(lambda v, _: format_number_de(v, decimals))
     ax.set_ylabel(unit)
     ax.legend(frameon=False, fontsize=7, loc="best")
@@ -90,6 +91,47 @@ def series_chart(
     if labels[2] and last[3] is not None:
         alt += f"; {labels[2]} zuletzt {_fmt(last[3], decimals)}"
     return Chart(_png(fig), alt + ".")
+
+
+def class_labels(breaks: list[float], decimals: int) -> list[str]:
+    """Legend texts of classes with upper-inclusive limits that do not overlap: the first class
+    holds its lower limit, every further class starts above the previous limit.
+
+    >>> class_labels([4.46, 5.0, 5.4, 6.1], 1)
+    ['4,5 bis 5,0', 'über 5,0 bis 5,4', 'über 5,4 bis 6,1']
+    """
+    de = format_number_de
+    return [
+        (f"{de(breaks[i], decimals)} bis " if i == 0 else f"über {de(breaks[i], decimals)} bis ")
+        + de(breaks[i + 1], decimals)
+        for i in range(len(breaks) - 1)
+    ]
+
+
+def time_ticks(periods: list[str], most: int = 5) -> tuple[list[int], list[str]]:
+    """At most ``most`` evenly spaced ticks with short labels that never run together: the year
+    for year-end dates (``2019``), otherwise the German short form (``6/2020``, ``2. Hj. 2021``).
+
+    >>> time_ticks(["2019-12-31", "2020-06-30", "2020-12-31"])
+    ([0, 2], ['2019', '2020'])
+    """
+    year_ends = [i for i, p in enumerate(periods) if p.endswith("-12-31")]
+    cands = year_ends if len(year_ends) >= 2 else list(range(len(periods)))
+    if len(cands) > most:
+        step = -(-(len(cands) - 1) // (most - 1))
+        picked = cands[::step]
+        if picked[-1] != cands[-1]:
+            picked[-1 if len(picked) == most else len(picked) :] = [cands[-1]]
+        cands = picked
+    return cands, [short_period(periods[i]) for i in cands]
+
+
+def short_period(period: str) -> str:
+    if len(period) == 10 and period.endswith("-12-31"):
+        return period[:4]
+    if len(period) == 10:
+        return f"{int(period[5:7])}/{period[:4]}"
+    return format_period_de(period)
 
 
 def _fmt(v: float | None, decimals: int) -> str:
@@ -156,13 +198,8 @@ class MapRenderer:
         ax.set_axis_off()
         from matplotlib.patches import Patch
 
-        handles = [
-            Patch(
-                color=colors[i],
-                label=f"{format_number_de(breaks[i], decimals)} – {format_number_de(breaks[i + 1], decimals)}",
-            )
-            for i in range(n)
-        ]
+        labels = class_labels([float(b) for b in breaks], decimals)
+        handles = [Patch(color=colors[i], label=labels[i]) for i in range(n)]
         if np.isnan(v).any():
             handles.append(Patch(color="#d0d0d0", label="keine Angabe"))
         fig.legend(handles=handles, loc="center right", frameon=False, title=unit or None, fontsize=7)
@@ -183,8 +220,14 @@ class SvgChart:
     caption: str = ""
 
 
-def _esc(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+def esc(text: object) -> str:
+    """Text for SVG/HTML markup and attributes: ``& < > " '`` escaped."""
+    import html
+
+    return html.escape(str(text), quote=True)
+
+
+_esc = esc
 
 
 def series_svg(

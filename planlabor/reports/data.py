@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from planlabor.areas.names import layer_names
 from planlabor.atlas.data import AtlasSource, values_frame
 from planlabor.errors import NotFoundError
 from planlabor.io.export import FLAG_SIGNS, format_number_de
@@ -64,6 +65,22 @@ class ProfileData:
     series: dict[str, list[tuple[str, float | None, float | None, float | None]]] = field(
         default_factory=dict
     )
+
+    @property
+    def stand(self) -> str:
+        """The dates of the values shown: one date, or the span when rows differ (never a single
+        date over older values).
+
+        >>> ProfileData("l", "Gebiet", "1", "A", None, None, None, "2024-12-31", []).stand
+        'Stand 31.12.2024'
+        """
+        shown = sorted({f.period for _, figs in self.themes for f in figs}) or [self.period]
+        if len(shown) == 1:
+            return f"Stand {format_period_de(shown[0])}"
+        return (
+            f"Werte vom {format_period_de(shown[0])} bis {format_period_de(shown[-1])} "
+            "(Stand je Zeile in der Tabelle)"
+        )
 
 
 class ReportData:
@@ -188,7 +205,7 @@ class ReportData:
         order = list(self.src.catalog.themes) + sorted(set(themes) - set(self.src.catalog.themes))
         data = ProfileData(
             layer,
-            self._layers[layer].name or layer,
+            layer_names(self.src.store)[layer][0],
             area_id,
             str(areas.loc[area_id, "name"]),
             parent_layer,

@@ -242,17 +242,18 @@ def _pdf_job(args: tuple[str, str | None, str]) -> str:
 
 
 def profile_docx(item: ProfileItem, layout: Layout) -> bytes:
-    from docx import Document
     from docx.shared import Mm, Pt
 
-    doc = Document()
+    from planlabor.reports.docx_ import new_document, table, to_bytes
+
+    doc = new_document(layout, f"{layout.profile_title} {item.p.name}", item.p.layer_name)
     doc.styles["Normal"].font.name = "DejaVu Sans"
     doc.styles["Normal"].font.size = Pt(9)
     p = item.p
     doc.add_heading(f"{layout.profile_title} {p.name}", level=1)
     doc.add_paragraph(
         f"{p.layer_name} {p.area_id}" + (f" · {p.parent_name}" if p.parent_name else "")
-        + (f" · {p.city_name}" if p.city_name else "") + f" · Stand {format_period_de(p.period)}"
+        + (f" · {p.city_name}" if p.city_name else "") + f" · {p.stand}"
     )  # fmt: skip
     t = doc.add_table(rows=1, cols=len(item.key))
     t.style = "Table Grid"
@@ -273,10 +274,7 @@ def profile_docx(item: ProfileItem, layout: Layout) -> bytes:
             + ([p.parent_name] if p.parent_name else [])
             + [p.city_name or "Gesamt", "Rang"]
         )
-        tab = doc.add_table(rows=1, cols=len(cols))
-        tab.style = "Table Grid"
-        for cell, text in zip(tab.rows[0].cells, cols, strict=True):
-            cell.text = text or ""
+        tab = table(doc, cols)
         for f in figs:
             row = [f"{f.name}" + (f" ({f.unit})" if f.unit else ""), f.period_de, f.shown]
             row += [f.fmt(f.parent)] if p.parent_name else []
@@ -284,9 +282,7 @@ def profile_docx(item: ProfileItem, layout: Layout) -> bytes:
             for cell, text in zip(tab.add_row().cells, row, strict=True):
                 cell.text = text
     doc.add_paragraph(NOTE)
-    buf = io.BytesIO()
-    doc.save(buf)
-    return buf.getvalue()
+    return to_bytes(doc)
 
 
 def _alt(doc: Any, text: str) -> None:
@@ -371,6 +367,31 @@ def write_profiles(
     return WriteReport(files, seconds, seconds / max(len(area_ids), 1))
 
 
+def variable_de(var: str, catalog: Any) -> str:
+    """A data field by its German name from the catalog (``[[variable]]``), else its key."""
+    for item in getattr(catalog, "data_items", []):
+        if item.id == var:
+            return str(item.name)
+    return var
+
+
+def formula_de(numerator: list[str], denominator: list[str], factor: float, catalog: Any) -> str:
+    """``(A + B) / (C + D) × 100`` with the fields' German names; sums in parentheses.
+
+    >>> formula_de(["a", "b"], ["c"], 100, None)
+    '(a + b) / c × 100'
+    """
+
+    def part(vs: list[str]) -> str:
+        text = " + ".join(variable_de(v, catalog) for v in vs)
+        return f"({text})" if len(vs) > 1 else text
+
+    out = part(numerator) if not denominator else f"{part(numerator)} / {part(denominator)}"
+    if not denominator and len(numerator) > 1:
+        out = "Summe " + out
+    return out + (f" × {factor:g}".replace(".", ",") if factor != 1 else "")
+
+
 def methods_html(data: ReportData, layout: Layout) -> str:
     """Method appendix: every indicator's definition, formula, source and data dates, and the
     confidentiality rule."""
@@ -390,12 +411,16 @@ def methods_html(data: ReportData, layout: Layout) -> str:
     themes: dict[str, list[dict[str, Any]]] = {}
     for i in data.indicators():
         if i.numerator and i.denominator:
-            num, den = " + ".join(i.numerator), " + ".join(i.denominator)
-            formula = f"{num} / {den} × {i.factor:g} (Verhältnis der Summen)"
+            formula = (
+                formula_de(i.numerator, i.denominator, i.factor, data.src.catalog)
+                + " (Verhältnis der Summen)"
+            )
         elif i.numerator:
-            formula = f"Summe {' + '.join(i.numerator)}" + (f" × {i.factor:g}" if i.factor != 1 else "")
+            formula = formula_de(i.numerator, [], i.factor, data.src.catalog)
         elif i.variable:
-            formula = f"übernommener Wert {i.variable}" + (f", gewichtet mit {i.weight}" if i.weight else "")
+            formula = f"übernommener Wert {variable_de(i.variable, data.src.catalog)}" + (
+                f", gewichtet mit {variable_de(i.weight, data.src.catalog)}" if i.weight else ""
+            )
         else:
             formula = f"Ergebnis des Index {i.derived_from or ''}".strip()
         span = ""
@@ -432,7 +457,7 @@ def sozialbericht_html(
     import re
 
     from planlabor.io.export import format_number_de
-    from planlabor.reports.bericht import build_chapters
+    from planlabor.reports.bericht import build_chapters, data_stand, summary
 
     builder = ProfileBuilder(data, layout, layer)
     period, chapters = build_chapters(data, layer, period, maps=builder.maps(), min_residents=min_residents)
@@ -456,6 +481,9 @@ def sozialbericht_html(
             methods=body.group(1) if body else "",
             fmt=format_number_de,
             planning=planning,
+            min_residents=format_number_de(min_residents, 0),
+            stand=data_stand(chapters),
+            summary=summary(chapters),
         )
     )
 
@@ -495,23 +523,31 @@ def sozialbericht_docx(
     data: ReportData, layout: Layout, layer: str, period: str | None = None, min_residents: int = 300
 ) -> bytes:
     """The integrated report as an editable Word document: same chapters, maps, findings, tables."""
-    from docx import Document
     from docx.shared import Mm
 
     from planlabor.io.export import format_number_de
-    from planlabor.reports.bericht import build_chapters
+    from planlabor.reports.bericht import build_chapters, data_stand, summary
+    from planlabor.reports.docx_ import new_document, table, to_bytes
 
     builder = ProfileBuilder(data, layout, layer)
     period, chapters = build_chapters(data, layer, period, maps=builder.maps(), min_residents=min_residents)
     lay = data.src.store.layer(layer)
     layer_name = (lay.name if lay else layer) or layer
-    doc = Document()
+    doc = new_document(layout, layout.report_title, f"{layout.title} · {layer_name}")
     doc.add_heading(layout.report_title, level=0)
     doc.add_paragraph(
-        f"{layout.title}{' · ' + layout.organisation if layout.organisation else ''} · Datenstand "
-        f"{format_period_de(period)} · {layer_name}"
+        f"{layout.title}{' · ' + layout.organisation if layout.organisation else ''} · "
+        f"{data_stand(chapters)} · {layer_name}"
     )
-    doc.add_paragraph(NOTE)
+    doc.add_paragraph(
+        NOTE + f" Rangfolgen und Veränderungen ohne Gebiete unter {format_number_de(min_residents, 0)} "
+        "Einwohner:innen (deren Quoten schwanken stark); die Karten zeigen alle Gebiete."
+    )
+    doc.add_heading("Zusammenfassung", level=1)
+    for theme, sentences in summary(chapters):
+        doc.add_heading(theme, level=2)
+        for text in sentences:
+            doc.add_paragraph(text, style="List Bullet")
     for k, ch in enumerate(chapters, start=1):
         doc.add_heading(f"{k}. {ch.theme}", level=1)
         for s in ch.sections:
@@ -521,12 +557,7 @@ def sozialbericht_docx(
             if s.map is not None:
                 doc.add_picture(io.BytesIO(s.map.png), width=Mm(150))
                 _alt(doc, s.map.alt)
-            tab = doc.add_table(rows=1, cols=4)
-            tab.style = "Table Grid"
-            for cell, text in zip(
-                tab.rows[0].cells, ["Höchste Werte", "Wert", "Niedrigste Werte", "Wert"], strict=True
-            ):
-                cell.text = text
+            tab = table(doc, ["Höchste Werte", "Wert", "Niedrigste Werte", "Wert"])
             for (a1, n1, v1), (a2, n2, v2) in zip(s.top, s.bottom, strict=False):
                 row = [
                     f"{n1} ({a1})",
@@ -552,6 +583,4 @@ def sozialbericht_docx(
             doc.add_paragraph(
                 f"{len(p.items)} Maßnahmen, {planning['share']} % umgesetzt, {len(p.overdue)} überfällig."
             )
-    buf = io.BytesIO()
-    doc.save(buf)
-    return buf.getvalue()
+    return to_bytes(doc)

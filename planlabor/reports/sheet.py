@@ -111,13 +111,10 @@ def sheet_html(sheet: Sheet, layout: Any) -> str:
 
 def sheet_docx(sheet: Sheet, layout: Any) -> bytes:
     """The sheet as an editable Word document (planners finish the Beschlussvorlage there)."""
-    import io
-
-    from docx import Document
-
     from planlabor.io.export import format_number_de as de
+    from planlabor.reports.docx_ import new_document, table, to_bytes
 
-    doc = Document()
+    doc = new_document(layout, sheet.title, "Vorlage für den Jugendhilfeausschuss")
     doc.add_paragraph(f"Vorlage für den Jugendhilfeausschuss · {layout.title}")
     doc.add_heading(sheet.title, level=1)
     doc.add_paragraph(
@@ -138,16 +135,11 @@ def sheet_docx(sheet: Sheet, layout: Any) -> bytes:
         "Fehlend",
         "Versorgung %",
     ]
-    tab = doc.add_table(rows=1, cols=len(cols))
-    tab.style = "Table Grid"
-    for cell, text in zip(tab.rows[0].cells, cols, strict=True):
-        cell.text = text
+    tab = table(doc, cols)
     for r in sheet.table.to_dict("records"):
         q = r["quote"]
         vals = [f"{r['name']} ({r['area_id']})", de(r["u3"], 0), de(r["ue3"], 0), de(r["nutzbare_plaetze"], 0),
                 de(r["bedarf"], 0), de(r["saldo"], 0), de(r["fehlplaetze"], 0), "–" if q != q else de(q, 1)]  # fmt: skip
         for cell, text in zip(tab.add_row().cells, vals, strict=True):
             cell.text = text
-    buf = io.BytesIO()
-    doc.save(buf)
-    return buf.getvalue()
+    return to_bytes(doc)

@@ -20,6 +20,7 @@ from planlabor.errors import NotFoundError
 from planlabor.indices.peers import Peers, find_peers
 from planlabor.io.export import format_number_de
 from planlabor.io.periods import format_period_de
+from planlabor.reports.charts import esc
 
 
 @dataclass
@@ -140,7 +141,7 @@ def _dots_svg(row: dict[str, Any], ids: list[str], target: str, accent: str = "#
     if target in row["values"].index:
         parts.append(f'<circle cx="{x(float(row["values"][target])):.1f}" cy="9" r="5.5" fill="{accent}"/>')
     label = f"{row['name']}: Lage des Gebiets unter den Vergleichsgebieten"
-    return f'<svg viewBox="0 0 {w} {h}" width="{w}" height="{h}" role="img" aria-label="{label}">{"".join(parts)}</svg>'
+    return f'<svg viewBox="0 0 {w} {h}" width="{w}" height="{h}" role="img" aria-label="{esc(label)}">{"".join(parts)}</svg>'
 
 
 def vergleich_html(c: Comparison, layout: Any) -> str:

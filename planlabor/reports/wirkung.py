@@ -11,6 +11,7 @@ from typing import Any
 
 from planlabor.io.export import format_number_de
 from planlabor.io.periods import format_period_de
+from planlabor.reports.charts import esc
 
 
 def _short(period: str) -> str:
@@ -71,8 +72,8 @@ def event_svg(
         f"{format_period_de(str(e['period']))}: {format_number_de(float(e['coef']), decimals)}" for e in event
     )
     return (
-        f'<svg viewBox="0 0 {w:.0f} {h:.0f}" width="100%" role="img" aria-label="{title}. '
-        f'Abweichung der Maßnahmengebiete je Zeitraum ({unit}): {desc}">{"".join(parts)}</svg>'
+        f'<svg viewBox="0 0 {w:.0f} {h:.0f}" width="100%" role="img" aria-label="{esc(title)}. '
+        f'Abweichung der Maßnahmengebiete je Zeitraum ({esc(unit)}): {esc(desc)}">{"".join(parts)}</svg>'
     )
 
 

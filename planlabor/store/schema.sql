@@ -218,3 +218,8 @@ CREATE TABLE IF NOT EXISTS isochrones (
     computed_at TIMESTAMP,
     PRIMARY KEY (facility_type, facility_id, profile, minutes)
 );
+-- display names of a layer for one area and for several ("Planungsraum" / "Planungsräume")
+CREATE TABLE IF NOT EXISTS layer_names (
+    layer_id VARCHAR PRIMARY KEY,
+    singular VARCHAR NOT NULL
+);

@@ -24,7 +24,7 @@
       peers: "Ähnliche Gebiete vergleichen", measures: "Maßnahmen in diesem Gebiet",
       all_indicators: "Alle Indikatoren", area: "Gebiet", parent: "Obergebiet", city: "Gesamt", rank: "Rang",
       spine: "Einordnung", close: "Profil schließen", key: "Schlüssel", name: "Name", value: "Wert",
-      cls: "Klasse", no_value: "keine Angabe", of: "von", showing: "Karte zeigt", loading: "Lade Daten …",
+      cls: "Klasse", no_value: "keine Angabe", of: "von", with_value: "mit Wert", not_found: "Kein Gebiet gefunden", showing: "Karte zeigt", loading: "Lade Daten …",
       areas: "Gebiete", series: "Zeitreihe", range: "Spannweite", median: "Median", status_matrix: "Status",
       dynamics: "Dynamik",
       generated: "Stand", spine_label: "Wert {v}, Stadt {c}, Spannweite {min} bis {max}",
@@ -43,7 +43,7 @@
       map_label: "Map of the areas", filter: "Filter", compare_empty: "Add areas from the profile to compare them.",
       add_compare: "Add to comparison", remove_compare: "Remove from comparison", peers: "Compare with similar areas", measures: "Measures in this area", all_indicators: "All indicators",
       area: "Area", parent: "Parent", city: "Total", rank: "Rank", spine: "Position", close: "Close profile",
-      key: "Key", name: "Name", value: "Value", cls: "Class", no_value: "no value", of: "of",
+      key: "Key", name: "Name", value: "Value", cls: "Class", no_value: "no value", of: "of", with_value: "with a value", not_found: "No area found",
       showing: "Map shows", loading: "Loading data …", areas: "areas", series: "Time series", range: "Range",
       median: "Median", status_matrix: "Status", dynamics: "Dynamics",
       generated: "As of",
@@ -117,12 +117,19 @@
     var key = state.lang + decimals;
     if (!fmtCache[key]) fmtCache[key] = new Intl.NumberFormat(state.lang === "en" ? "en-GB" : "de-DE",
       { minimumFractionDigits: decimals, maximumFractionDigits: decimals });
-    return fmtCache[key].format(v);
+    return fmtCache[key].format(v).replace(/^[-\u2212](0([.,]0+)?)$/, "$1");  // no "-0,0"
   }
   function indMeta(id) { return META.indicators[id]; }
   function fmtInd(v, id) { return fmt(v, indMeta(id).decimals); }
   function flagSign(flag) { return flag && META.flags[flag] ? META.flags[flag].sign : ""; }
   function flagText(flag) { return flag && META.flags[flag] ? META.flags[flag].text : ""; }
+  function dateLabel(iso) { // 2026-11-30T… → 30.11.2026 (English: 30 Nov 2026)
+    var d = new Date(iso.slice(0, 10) + "T12:00:00Z");
+    return state.lang === "en" ? d.toLocaleDateString("en-GB", { day: "numeric", month: "short", year: "numeric" })
+      : iso.slice(8, 10) + "." + iso.slice(5, 7) + "." + iso.slice(0, 4);
+  }
+  function unranked(ind) { var u = indMeta(ind).unit; return u === "Klasse" || u === "Code" || u === "Typ"; } // codes have no order
+  function layerOne(id) { var m = layerMeta(id); return (m && (m.singular || m.name)) || id; }
   function periodLabel(p) { return (META.periods && META.periods[p]) || p; }
   function layerMeta(id) { for (var i = 0; i < META.layers.length; i++) if (META.layers[i].id === id) return META.layers[i]; return null; }
 
@@ -259,7 +266,7 @@
     document.querySelectorAll("[data-i18n]").forEach(function (e) { e.textContent = t(e.getAttribute("data-i18n")); });
     document.querySelectorAll("[data-i18n-aria]").forEach(function (e) { e.setAttribute("aria-label", t(e.getAttribute("data-i18n-aria"))); });
     document.querySelectorAll("[data-i18n-placeholder]").forEach(function (e) { e.setAttribute("placeholder", t(e.getAttribute("data-i18n-placeholder"))); });
-    $("foot-text").textContent = META ? (META.title + " · " + t("generated") + " " + META.generated.slice(0, 10)) : "";
+    $("foot-text").textContent = META ? (META.title + " · " + t("generated") + " " + dateLabel(META.generated)) : "";
   }
 
   // ------------------------------------------------------------------ map
@@ -411,7 +418,7 @@
       var c = cell(state.layer, state.ind, state.period, r.i);
       tr.appendChild(el("td", { "class": "num", title: flagText(c.f) }, c.v === null ? flagSign(c.f) || "–" : fmtInd(c.v, state.ind)));
       tr.appendChild(el("td", { "class": "num" }, r.cls > 0 ? String(r.cls) : "–"));
-      tr.appendChild(el("td", { "class": "num" }, r.rank ? String(r.rank) : "–"));
+      tr.appendChild(el("td", { "class": "num" }, r.rank && !unranked(state.ind) ? String(r.rank) : "–"));
       extra.forEach(function (c) { tr.appendChild(el("td", { "class": "num" }, c.value(r.id))); });
       body.appendChild(tr);
     });
@@ -455,8 +462,8 @@
     var cityIdx = cityLayer && VALUES[cityLayer] && VALUES[cityLayer].areas.length === 1 ? 0 : -1;
     pane.hidden = false;
     $("profile-title").textContent = v.names[idx];
-    $("profile-sub").textContent = layerMeta(layer).name + " " + state.area +
-      (parentIdx >= 0 ? " · " + layerMeta(parentLayer).name + ": " + VALUES[parentLayer].names[parentIdx] : "");
+    $("profile-sub").textContent = layerOne(layer) + " " + state.area +
+      (parentIdx >= 0 ? " · " + layerOne(parentLayer) + ": " + VALUES[parentLayer].names[parentIdx] : "");
     var inCmp = state.compare.indexOf(state.area) >= 0;
     $("profile-compare").textContent = inCmp ? t("remove_compare") : t("add_compare");
     // the current indicator: value, class, rank, series
@@ -466,7 +473,7 @@
     var kpi = el("div", { "class": "kpi", id: "profile-kpi" });
     function box(label, value, extraId) { var d = el("div"); d.appendChild(el("span", null, label)); var b = el("b", extraId ? { id: extraId } : null, value); d.appendChild(b); kpi.appendChild(d); }
     box(indMeta(state.ind).name, c.v === null ? (flagSign(c.f) || "–") : fmtInd(c.v, state.ind) + " " + indMeta(state.ind).unit, "profile-value");
-    box(t("rank"), rank ? rank + " " + t("of") + " " + n : "–", "profile-rank");
+    box(t("rank"), rank && !unranked(state.ind) ? rank + " " + t("of") + " " + n : "–", "profile-rank");
     box(t("cls"), classes && classes.cls[idx] >= 0 ? String(classes.cls[idx] + 1) + " " + t("of") + " " + (classes.breaks.length + 1) : "–", "profile-class");
     cur.appendChild(kpi);
     $("profile-series").innerHTML = "";
@@ -493,7 +500,7 @@
         row.appendChild(el("td", { "class": "num", title: flagText(a.f) }, a.v === null ? (flagSign(a.f) || "–") : fmtInd(a.v, ind)));
         row.appendChild(el("td", { "class": "num" }, pv.v === null ? "–" : fmtInd(pv.v, ind)));
         row.appendChild(el("td", { "class": "num" }, cv.v === null ? "–" : fmtInd(cv.v, ind)));
-        row.appendChild(el("td", { "class": "num" }, rk ? rk + "/" + all.filter(function (x) { return x !== null; }).length : "–"));
+        row.appendChild(el("td", { "class": "num" }, rk && !unranked(ind) ? rk + "/" + all.filter(function (x) { return x !== null; }).length : "–"));
         var sp = el("td"); sp.appendChild(spine(all, a.v, cv.v, ind)); row.appendChild(sp);
         body.appendChild(row);
       });
@@ -537,14 +544,17 @@
   function seriesChart(layer, idx, parentLayer, parentIdx, cityLayer, cityIdx) {
     var ind = state.ind, periods = META.indicators[ind].layers[layer] || [];
     var lines = [{ label: VALUES[layer].names[idx], layer: layer, i: idx, color: "#b34700" }];
-    if (parentIdx >= 0) lines.push({ label: VALUES[parentLayer].names[parentIdx], layer: parentLayer, i: parentIdx, color: "#004f9f" });
-    if (cityIdx >= 0 && cityLayer !== parentLayer) lines.push({ label: VALUES[cityLayer].names[0], layer: cityLayer, i: 0, color: "#4a4a4a" });
+    // a count of the area is not comparable with the city's total on one axis (it would be a flat line)
+    var count = indMeta(ind).kind === "anzahl";
+    if (parentIdx >= 0 && !count) lines.push({ label: VALUES[parentLayer].names[parentIdx], layer: parentLayer, i: parentIdx, color: "#004f9f" });
+    if (cityIdx >= 0 && cityLayer !== parentLayer && !count) lines.push({ label: VALUES[cityLayer].names[0], layer: cityLayer, i: 0, color: "#4a4a4a" });
     var w = 420, h = 150, L = 52, R = 10, T = 10, B = 34, pts = [];
     lines.forEach(function (ln) { ln.pts = periods.map(function (p) { return cell(ln.layer, ind, p, ln.i).v; }); pts = pts.concat(ln.pts.filter(function (v) { return v !== null; })); });
     var fig = el("figure", { "class": "series" });
     fig.appendChild(el("figcaption", null, t("series") + ": " + indMeta(ind).name));
     if (!pts.length || periods.length < 2) return fig;
     var min = Math.min.apply(null, pts), max = Math.max.apply(null, pts); if (max === min) { max += 1; min -= 1; }
+    L = 10 + 6.2 * Math.max.apply(null, [min, (min + max) / 2, max].map(function (v) { return fmtInd(v, ind).length; }));
     var s = svg("svg", { viewBox: "0 0 " + w + " " + h, width: "100%", role: "img",
       "aria-label": t("series") + " " + indMeta(ind).name + ": " + lines.map(function (ln) { return ln.label; }).join(", ") });
     function X(i) { return L + i * (w - L - R) / (periods.length - 1); }
@@ -560,7 +570,7 @@
       var d = "", started = false;
       ln.pts.forEach(function (v, i) { if (v === null) { started = false; return; } d += (started ? "L" : "M") + X(i).toFixed(1) + " " + Y(v).toFixed(1); started = true; });
       s.appendChild(svg("path", { d: d, fill: "none", stroke: ln.color, "stroke-width": k ? 1.5 : 2.5 }));
-      var lg = svg("text", { x: L + k * 130, y: h - 4, "font-size": 10, fill: ln.color }); lg.textContent = "■ " + ln.label; s.appendChild(lg);
+      var lg = svg("text", { x: 4 + k * 138, y: h - 4, "font-size": 10, fill: ln.color }); lg.textContent = "■ " + ln.label; s.appendChild(lg);
     });
     fig.appendChild(s);
     return fig;
@@ -678,12 +688,16 @@
   }
   function fileBase() { return state.ind + "_" + state.layer + "_" + state.period; }
   function downloadCsv() {
-    var m = indMeta(state.ind), q = function (s) { return '"' + String(s).replace(/"/g, '""') + '"'; };
+    // text that a spreadsheet would run as a formula gets an apostrophe (CSV injection); keys are
+    // written as text formulas ="01100101" so that Excel and LibreOffice keep the leading zeros
+    var m = indMeta(state.ind), q = function (s) { return '"' + String(s).replace(/"/g, '""') + '"'; },
+        safe = function (s) { s = String(s); return /^[=+\-@\t\r]/.test(s) && !/^[-+]?[\d.,]+$/.test(s) ? "'" + s : s; },
+        key = function (s) { return q('="' + String(s).replace(/"/g, '""') + '"'); };
     var lines = ["# " + m.name + (m.unit ? " (" + m.unit + ")" : "") + ", " + layerMeta(state.layer).name + ", " + periodLabel(state.period),
       "# Definition: " + (m.description || m.name), "# Quelle: " + (m.source || "–"),
       "# " + (META.public ? "öffentliche Fassung: kleine Fallzahlen gesperrt (•)" : "interne Fassung"),
-      ["Schluessel", "Name", m.name, "Kennung"].map(q).join(";")];
-    shownRows().forEach(function (r) { lines.push([q(r.id), q(r.name), r.v === null ? flagSign(r.f) : fmt(r.v, m.decimals + 2).replace(/\./g, ""), r.f || ""].join(";")); });
+      ["Schluessel", "Name", safe(m.name), "Kennung"].map(q).join(";")];
+    shownRows().forEach(function (r) { lines.push([key(r.id), q(safe(r.name)), r.v === null ? flagSign(r.f) : fmt(r.v, m.decimals + 2).replace(/\./g, ""), r.f || ""].join(";")); });
     save(fileBase() + ".csv", "text/csv;charset=utf-8", "\ufeff" + lines.join("\r\n") + "\r\n");
   }
   function downloadGeojson() {
@@ -803,8 +817,9 @@
       if (state.view === "charts" && X()) X().renderCharts();
       if (state.area) renderProfile();
       var m = indMeta(state.ind);
+      var total = VALUES[state.layer].areas.length;
       announce(t("showing") + ": " + m.name + ", " + layerMeta(state.layer).name + ", " + periodLabel(state.period) +
-        " – " + classes.n + " " + t("areas"));
+        " – " + total + " " + t("areas") + (classes.n < total ? " (" + classes.n + " " + t("with_value") + ")" : ""));
       if (mapLoaded) map.once("idle", function () { window.__atlasPainted = { ind: state.ind, layer: state.layer, period: state.period, t: performance.now() }; });
     }).catch(function (e) { announce(e.message); });
   }
@@ -819,11 +834,24 @@
     $("lang").addEventListener("change", function () { state.lang = this.value; fmtCache = {}; applyTexts(); render(); });
     $("print").addEventListener("click", function () { window.print(); });
     $("table-filter").addEventListener("input", renderTable);
-    $("search").addEventListener("change", function () {
-      var m = /\(([^)]+)\)\s*$/.exec(this.value), v = VALUES[state.layer], id = m ? m[1] : null;
-      if (!id && v) { var i = v.names.map(function (n) { return n.toLowerCase(); }).indexOf(this.value.toLowerCase()); if (i >= 0) id = v.areas[i]; }
-      if (id && areaIndex(state.layer, id) >= 0) openProfile(id);
-    });
+    function findArea(text) { // "Name (key)", a key, a name, or the first name or key containing the text
+      var m = /\(([^)]+)\)\s*$/.exec(text), v = VALUES[state.layer], q = text.trim().toLowerCase();
+      if (m && areaIndex(state.layer, m[1]) >= 0) return m[1];
+      if (!v || !q) return null;
+      var lower = v.names.map(function (n) { return n.toLowerCase(); });
+      var i = v.areas.indexOf(text.trim());
+      if (i < 0) i = lower.indexOf(q);
+      if (i < 0) i = lower.findIndex(function (n) { return n.indexOf(q) === 0; });
+      if (i < 0) i = lower.findIndex(function (n) { return n.indexOf(q) >= 0; });
+      if (i < 0) i = v.areas.findIndex(function (a) { return a.indexOf(q) === 0; });
+      return i >= 0 ? v.areas[i] : null;
+    }
+    function search(e) {
+      var id = findArea($("search").value);
+      if (id) { if (e) e.preventDefault(); openProfile(id); } else if (e) announce(t("not_found") + ": " + $("search").value);
+    }
+    $("search").addEventListener("change", function () { search(null); });
+    $("search").addEventListener("keydown", function (e) { if (e.key === "Enter") search(e); });
     document.querySelectorAll(".views button").forEach(function (b) { b.addEventListener("click", function () { state.view = b.getAttribute("data-view"); render(); }); });
     $("profile-close").addEventListener("click", closeProfile);
     document.addEventListener("keydown", function (e) { if (e.key === "Escape" && !$("profile").hidden) closeProfile(); });
