@@ -16,6 +16,8 @@ BENCHES = {
     "reports": "bench.bench_reports",
     "fachthemen": "bench.bench_fachthemen",
     "geheimhaltung": "bench.bench_geheimhaltung",
+    "network": "bench.bench_network",
+    "atlas_analysis": "bench.bench_atlas_analysis",
     "grid": "bench.bench_grid",
     "security": "bench.bench_security",
     "cli": "bench.bench_cli",

@@ -99,6 +99,8 @@ class ConfidentialitySection(_Strict):
     secondary: bool = True
     protection_percent: float = Field(default=10.0, ge=0, le=100)
     protection_width: float | None = Field(default=None, ge=0)
+    # facility types shown only in the internal atlas (e.g. Frauenhäuser): never in public payloads
+    internal_facilities: list[str] = Field(default_factory=list)
 
 
 class ImportSection(_Strict):

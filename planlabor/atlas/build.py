@@ -20,9 +20,18 @@ from pathlib import Path
 from typing import Any
 
 from planlabor.atlas.data import BASEMAP_DIR, AtlasSource, dumps, geo_payload, meta_payload, values_payload
+from planlabor.atlas.facilities import facilities_payload, facility_areas_payload
 from planlabor.errors import WorkspaceError
 
 MARKER = ".planlabor-atlas"
+STATIC_FILES = (
+    "atlas.js",
+    "atlas-analysis.js",
+    "atlas-charts.js",
+    "atlas-scenario.js",
+    "atlas.css",
+    "favicon.svg",
+)
 
 
 def static_dir() -> Path:
@@ -64,7 +73,7 @@ def build_static(src: AtlasSource, out: Path) -> BuildReport:
     (out / MARKER).write_text("planlabor atlas\n", encoding="utf-8")
     static = static_dir()
     shutil.copytree(static / "vendor", out / "vendor")
-    for name in ("atlas.js", "atlas.css", "favicon.svg"):
+    for name in STATIC_FILES:
         shutil.copy2(static / name, out / name)
     (out / "index.html").write_text(index_html(src.title, "static"), encoding="utf-8")
     data = out / "data"
@@ -79,6 +88,13 @@ def build_static(src: AtlasSource, out: Path) -> BuildReport:
         (data / f"values_{layer}.js").write_text(
             _data_script(f"values/{layer}", values_payload(src, layer, public=True)), "utf-8"
         )
+        if meta.get("facility_types"):
+            where = facility_areas_payload(src, layer, public=True)
+            script = _data_script(f"facility_areas/{layer}", where)
+            (data / f"facility_areas_{layer}.js").write_text(script, "utf-8")
+    if meta.get("facility_types"):
+        points = facilities_payload(src, public=True)
+        (data / "facilities.js").write_text(_data_script("facilities", points), "utf-8")
     (out / "LIESMICH.txt").write_text(README, encoding="utf-8")
     files = [p for p in out.rglob("*") if p.is_file()]
     buf = io.BytesIO()

@@ -9,7 +9,9 @@ public payloads carry only public indicators and apply primary and secondary sup
 - ``geo/<layer>``: the areas as GeoJSON in EPSG:4326, simplified for the screen (tolerance in
   metres of the workspace CRS) and rounded to 5 decimals (about 1 m);
 - ``values/<layer>``: every shown indicator × period as arrays aligned with the layer's area
-  list; suppressed or missing cells are ``null`` with their flag.
+  list; suppressed or missing cells are ``null`` with their flag;
+- ``facilities/<layer>``: the facilities as points with the area they lie in
+  (:mod:`planlabor.atlas.facilities`; internal facility types only in the internal view).
 
 Numerators and denominators never leave the store in a public payload.
 """
@@ -25,6 +27,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from planlabor.atlas.facilities import facility_types
 from planlabor.errors import NotFoundError
 from planlabor.io.export import FLAG_LEGEND, FLAG_SIGNS, collect_values
 from planlabor.io.periods import format_period_de, sort_periods
@@ -43,11 +46,15 @@ class AtlasSource:
     municipality: str
     crs: str
     root: Any = None
+    internal_facilities: tuple[str, ...] = ()
 
 
 def source_of(ws: Any) -> AtlasSource:
     cfg = ws.config.workspace
-    return AtlasSource(ws.store, ws.catalog(), ws.rules(), cfg.name, cfg.municipality or "", cfg.crs, ws.root)
+    internal = tuple(ws.config.confidentiality.internal_facilities)
+    return AtlasSource(
+        ws.store, ws.catalog(), ws.rules(), cfg.name, cfg.municipality or "", cfg.crs, ws.root, internal
+    )
 
 
 def _layers_with_values(src: AtlasSource) -> list[Any]:
@@ -209,6 +216,7 @@ def meta_payload(src: AtlasSource, public: bool = True) -> dict[str, Any]:
         "actionplan": _actionplan(src, public),
         "controlling": _controlling(src, public),
         "basemap": basemap_info(src.root),
+        "facility_types": facility_types(src, public),
         "flags": {k: {"sign": FLAG_SIGNS.get(k, ""), "text": v} for k, v in FLAG_LEGEND.items()}
         | {k: {"sign": s, "text": k} for k, s in FLAG_SIGNS.items() if k not in FLAG_LEGEND},
     }

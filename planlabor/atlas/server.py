@@ -40,7 +40,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 
 from planlabor.atlas.access import REFRESH_WAIT, REQUEST_WAIT, LiveWorkspace
-from planlabor.atlas.build import index_html, static_dir
+from planlabor.atlas.build import STATIC_FILES, index_html, static_dir
 from planlabor.atlas.cache import BASE_JSON, SHAREABLE, ByteLRU, Entry, FastPath
 from planlabor.atlas.data import (
     BASEMAP_DIR,
@@ -51,6 +51,7 @@ from planlabor.atlas.data import (
     values_frame,
     values_payload,
 )
+from planlabor.atlas.facilities import facilities_payload, facility_areas_payload
 from planlabor.atlas.login import Login
 from planlabor.atlas.login import install as install_login
 from planlabor.atlas.ogc import mount_ogc, ogc_exception_schema
@@ -197,7 +198,12 @@ class AtlasService:
             elif kind == "values":
                 self._check_layer(layer, public)
                 data = values_payload(src, layer, public)
-            else:  # pragma: no cover - routes only ask for the three kinds
+            elif kind == "facilities":
+                data = facilities_payload(src, public)
+            elif kind == "facility_areas":
+                self._check_layer(layer, public)
+                data = facility_areas_payload(src, layer, public)
+            else:  # pragma: no cover - routes only ask for the five kinds
                 raise HTTPException(404, "Unbekannte Daten.")
             raw = dumps(data).encode("utf-8")
             self.cache[key] = (raw, gzip.compress(raw, 6))
@@ -418,7 +424,7 @@ def create_app(
     def index() -> HTMLResponse:
         return HTMLResponse(index_html(src.title, "server"), headers={"Cache-Control": "no-cache"})
 
-    for name in ("atlas.js", "atlas.css", "favicon.svg"):
+    for name in STATIC_FILES:
         path = static_dir() / name
 
         def _file(path: Path = path) -> FileResponse:
@@ -440,6 +446,14 @@ def create_app(
     @app.get("/api/atlas/values/{layer}", tags=["Atlas"], summary="Alle Werte einer Ebene")
     async def atlas_values(request: Request, layer: LayerPath) -> Response:
         return await _payload(request, f"values/{layer}")
+
+    @app.get("/api/atlas/facilities", tags=["Atlas"], summary="Einrichtungen als Punkte (GeoJSON, WGS 84)")
+    async def atlas_facilities(request: Request) -> Response:
+        return await _payload(request, "facilities")
+
+    @app.get("/api/atlas/facility_areas/{layer}", tags=["Atlas"], summary="Gebiet jeder Einrichtung")
+    async def atlas_facility_areas(request: Request, layer: LayerPath) -> Response:
+        return await _payload(request, f"facility_areas/{layer}")
 
     # ---------------------------------------------------------------- REST
     @app.get("/api/layers", tags=["API"], summary="Raumebenen")
@@ -582,6 +596,9 @@ def create_app(
 
         threading.Thread(target=_warm, name="atlas-warm", daemon=True).start()
 
+    from planlabor.atlas.network_api import mount_network  # street network, internal view only
+
+    mount_network(app)
     return app
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import click
 
 from planlabor.cli import _workspace, cli
+from planlabor.errors import InputError
 
 
 # -------------------------------------------------------------- segregation
@@ -147,15 +148,31 @@ def hotspots_(
 @click.option("--demand", required=True, help="Nachfragevariable, z. B. inhabitants_age_below_6.")
 @click.option("--period", required=True, help="Stichtag der Nachfrage.")
 @click.option(
-    "--distance", type=float, default=1000, show_default=True, help="Einzugsbereich in Metern (2SFCA)."
+    "--distance",
+    type=float,
+    default=1000,
+    show_default=True,
+    help="Einzugsbereich (2SFCA) in Metern, mit --unit min in Minuten.",
 )
-@click.option("--within", type=float, help="Anteil der Nachfrage bis zu dieser Entfernung (Meter).")
+@click.option("--within", type=float, help="Anteil der Nachfrage bis zu dieser Entfernung (m bzw. min).")
 @click.option("--decay", type=click.Choice(["gaussian", "none"]), default="gaussian", show_default=True)
 @click.option(
     "--barrierefrei",
     "accessible",
     type=click.Choice(["ja", "teilweise"]),
     help="Nur barrierefreie (ja) oder mindestens teilweise barrierefreie Einrichtungen.",
+)
+@click.option(
+    "--network",
+    "network",
+    help="Auf dem Straßennetz statt Luftlinie: fuss, rad, auto oder rollstuhl ('planlabor network import').",
+)
+@click.option(
+    "--unit",
+    type=click.Choice(["m", "min"]),
+    default="m",
+    show_default=True,
+    help="Mit --network: Wegstrecke in Metern oder Reisezeit in Minuten.",
 )
 @click.pass_context
 def coverage_(
@@ -168,11 +185,16 @@ def coverage_(
     within: float | None,
     decay: str,
     accessible: str | None,
+    network: str | None,
+    unit: str,
 ) -> None:
     """Versorgung: Entfernung zur nächsten Einrichtung, Anteil in Reichweite, 2SFCA.
 
     Gespeichert je Gebiet: dist_TYP (Meter), sfca_TYP_DISTANZm (Plätze je 100 Nachfragende in
-    Reichweite) und, mit --within, within_DISTANZm_TYP (1 = in Reichweite).
+    Reichweite) und, mit --within, within_DISTANZm_TYP (1 = in Reichweite).  Mit --network
+    zählt der Weg auf dem Straßennetz; die Namen enden dann auf das Verkehrsmittel
+    (dist_kita_fuss, sfca_kita_fuss_1000m), mit --unit min in Minuten (zeit_kita_fuss,
+    sfca_kita_fuss_10min).
 
     \b
     Beispiel:
@@ -180,22 +202,39 @@ def coverage_(
           --period 2022-12-31 --distance 1000 --within 500
       planlabor coverage --type kita --layer plr --demand inhabitants_age_below_6 \
           --period 2022-12-31 --barrierefrei ja
+      planlabor coverage --type kita --layer plr --demand inhabitants_age_below_6 \\
+          --period 2022-12-31 --network fuss --unit min --distance 10 --within 10
     """
     from planlabor.io.periods import parse_period_option
     from planlabor.spatial.coverage import analyse
 
     ws = _workspace(ctx)
+    backend = None
+    if network:
+        from planlabor.network import network_backend
+
+        backend = network_backend(ws.store, network, unit)  # type: ignore[arg-type]
+    elif unit != "m":
+        raise InputError(
+            "Minuten gibt es nur auf dem Straßennetz.", column="--unit", hint="Geben Sie --network an."
+        )
     r = analyse(
         ws.store, layer, facility_type, demand, parse_period_option(period), distance, within, decay,  # type: ignore[arg-type]
-        accessible=accessible,
+        backend=backend, accessible=accessible,
     )  # fmt: skip
+    u = "Minuten" if r.unit == "min" else "m"
+    how = f"Straßennetz, {backend.graph.profile.name}" if backend is not None else "Luftlinie"
     click.echo(
         f"{facility_type}: {r.city_ratio:.1f} Plätze je 100 ({demand}) insgesamt; "
-        f"Median-Entfernung {r.table['nearest_m'].median():.0f} m".replace(".", ",")
+        f"Median bis zur nächsten Einrichtung {r.table[r.nearest_column].median():.1f} {u} ({how})".replace(
+            ".", ","
+        )
     )
     if r.share_within is not None:
-        click.echo(f"  Anteil der Nachfrage bis {within:.0f} m: {r.share_within:.1%}".replace(".", ","))
+        click.echo(f"  Anteil der Nachfrage bis {within:g} {u}: {r.share_within:.1%}".replace(".", ","))
     click.echo(
-        f"  2SFCA ({distance:.0f} m, {decay}): Median {r.table['sfca_per_100'].median():.1f} "
+        f"  2SFCA ({distance:g} {u}, {decay}): Median {r.table['sfca_per_100'].median():.1f} "
         "Plätze je 100".replace(".", ",")
     )
+    for note in r.notes:
+        click.echo(f"  Hinweis: {note}")

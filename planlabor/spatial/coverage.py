@@ -8,8 +8,9 @@
   demand units (e.g. Kita places per 100 children under 6 within 1 km).
 
 Distances come from a :class:`DistanceBackend`; the default is straight-line distance in the
-workspace CRS (metres).  A routing backend (walking or transit times) can implement the same
-two methods later without changing callers.
+workspace CRS (metres).  On an imported street network (:mod:`planlabor.network`) the backend
+gives network distances in metres or travel times in minutes per profile (walking, cycling,
+car, wheelchair) through the same two methods.
 """
 
 from __future__ import annotations
@@ -94,34 +95,36 @@ class CoverageResult:
     demand_variable: str
     distance: float
     within: float | None
-    table: pd.DataFrame  # area_id, demand, nearest_m, within, sfca_per_100
+    table: pd.DataFrame  # area_id, demand, nearest_m (or nearest_min), within, sfca_per_100
     share_within: float | None
     city_ratio: float  # supply per 100 demand in the whole area
     notes: list[str] = field(default_factory=list)
+    unit: str = "m"  # of distance, within and nearest: metres, or minutes on a street network
+    network: str | None = None  # profile of the street network (None: straight line)
+
+    @property
+    def nearest_column(self) -> str:
+        return f"nearest_{self.unit}"
 
 
-def analyse(
-    store: Store,
-    layer: str,
-    facility_type: str,
-    demand_variable: str,
-    period: str,
-    distance: float = 1000.0,
-    within: float | None = None,
-    decay: Decay = "gaussian",
-    backend: DistanceBackend | None = None,
-    save: bool = True,
-    accessible: str | None = None,
-) -> CoverageResult:
-    """Coverage of ``facility_type`` for the demand ``demand_variable`` on ``layer``.
+@dataclass
+class Supply:
+    """Facilities of one type (after the accessibility filter) as points with capacities."""
 
-    ``accessible``: only facilities recorded as barrier-free (``ja``) or at least partly
-    barrier-free (``teilweise``); see ``facilities import --accessible-column``.  The stored
-    variables then end in ``_bf`` (``_tbf`` for partly)."""
+    facility_type: str  # with _bf / _tbf when filtered by accessibility
+    ids: list[str]
+    xy: np.ndarray
+    capacity: np.ndarray
+
+
+def load_supply(store: Store, facility_type: str, accessible: str | None = None) -> Supply:
+    """The facilities of a type; ``accessible``: only those recorded as barrier-free (``ja``) or
+    at least partly barrier-free (``teilweise``)."""
     import shapely
 
     fac = store.query_df(
-        "SELECT facility_id, capacity, geom, attributes FROM facilities WHERE facility_type = ?",
+        "SELECT facility_id, capacity, geom, attributes FROM facilities WHERE facility_type = ? "
+        "ORDER BY facility_id",
         [facility_type],
     )
     if fac.empty:
@@ -146,8 +149,17 @@ def analyse(
             raise InputError(f"Keine Einrichtung der Art {facility_type!r} ist barrierefrei erfasst.")
         facility_type = f"{facility_type}_{'bf' if accessible == 'ja' else 'tbf'}"
     pts = shapely.from_wkb([bytes(g) for g in fac["geom"]])
-    supply_xy = np.column_stack([shapely.get_x(pts), shapely.get_y(pts)])
-    supply = fac["capacity"].fillna(0).to_numpy(dtype=float)
+    xy = np.column_stack([shapely.get_x(pts), shapely.get_y(pts)])
+    capacity = fac["capacity"].fillna(0).to_numpy(dtype=float)
+    return Supply(facility_type, fac["facility_id"].astype(str).tolist(), xy, capacity)
+
+
+def load_demand(
+    store: Store, layer: str, demand_variable: str, period: str
+) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    """Areas (id, name), their representative points and the demand on ``period``."""
+    import shapely
+
     areas = store.areas(layer, geometry=True)
     geoms = shapely.from_wkb(areas["geom"].tolist())
     rep = shapely.point_on_surface(geoms)
@@ -158,14 +170,29 @@ def analyse(
             f"Für {demand_variable!r} gibt es auf {layer!r} am {period} keine Werte.", column="--demand"
         )
     demand = obs.reindex(areas["area_id"]).to_numpy(dtype=float)
-    backend = backend or StraightLine()
+    return areas[["area_id", "name"]].astype({"area_id": str}), demand_xy, demand
+
+
+def coverage_table(
+    area_ids: pd.Series,
+    demand_xy: np.ndarray,
+    demand: np.ndarray,
+    supply_xy: np.ndarray,
+    supply: np.ndarray,
+    distance: float,
+    within: float | None,
+    decay: Decay,
+    backend: DistanceBackend,
+) -> tuple[pd.DataFrame, float | None]:
+    """Per area: demand, cost to the nearest facility, 2SFCA per 100 and (``within``) 0/1."""
+    unit = getattr(backend, "unit", "m")
     nearest = backend.nearest(demand_xy, supply_xy)
     access = two_step_fca(demand_xy, demand, supply_xy, supply, distance, decay, backend)
     table = pd.DataFrame(
         {
-            "area_id": areas["area_id"].astype(str),
+            "area_id": area_ids.astype(str).to_numpy(),
             "demand": demand,
-            "nearest_m": nearest,
+            f"nearest_{unit}": nearest,
             "sfca_per_100": access * 100,
         }
     )
@@ -174,36 +201,85 @@ def analyse(
         table["within"] = (nearest <= within).astype(float)
         ok = ~np.isnan(demand)
         share = float((demand[ok] * table["within"].to_numpy()[ok]).sum() / demand[ok].sum())
+    return table, share
+
+
+def analyse(
+    store: Store,
+    layer: str,
+    facility_type: str,
+    demand_variable: str,
+    period: str,
+    distance: float = 1000.0,
+    within: float | None = None,
+    decay: Decay = "gaussian",
+    backend: DistanceBackend | None = None,
+    save: bool = True,
+    accessible: str | None = None,
+) -> CoverageResult:
+    """Coverage of ``facility_type`` for the demand ``demand_variable`` on ``layer``.
+
+    ``backend``: straight-line distance (default) or a street network
+    (:func:`planlabor.network.scenario.network_backend`; its unit, metres or minutes, applies to
+    ``distance``, ``within`` and the results).  ``accessible``: only facilities recorded as
+    barrier-free (``ja``) or at least partly barrier-free (``teilweise``); see
+    ``facilities import --accessible-column``.  The stored variables then end in ``_bf``
+    (``_tbf`` for partly)."""
+    sup = load_supply(store, facility_type, accessible)
+    areas, demand_xy, demand = load_demand(store, layer, demand_variable, period)
+    backend = backend or StraightLine()
+    table, share = coverage_table(
+        areas["area_id"], demand_xy, demand, sup.xy, sup.capacity, distance, within, decay, backend
+    )
     notes = []
     if np.isnan(demand).any():
         notes.append(f"{int(np.isnan(demand).sum())} Gebiet(e) ohne Nachfragewert")
-    city = float(supply.sum() / np.nansum(demand) * 100)
+    describe = getattr(backend, "notes", None)
+    if describe is not None:
+        notes.extend(describe(demand_xy, sup.xy))
+    city = float(sup.capacity.sum() / np.nansum(demand) * 100)
     res = CoverageResult(
-        layer, facility_type, period, demand_variable, distance, within, table, share, city, notes
-    )
+        layer, sup.facility_type, period, demand_variable, distance, within, table, share, city, notes,
+        getattr(backend, "unit", "m"), getattr(backend, "label", None),
+    )  # fmt: skip
     if save:
         _save(store, res)
     return res
 
 
-def _save(store: Store, r: CoverageResult) -> None:
+def number_label(value: float) -> str:
+    """1000 → ``1000``, 7.5 → ``7_5`` (for variable names)."""
+    return str(int(value)) if float(value).is_integer() else str(value).replace(".", "_")
+
+
+def variable_names(r: CoverageResult) -> dict[str, str]:
+    """Stored variable of each result column: dist_TYP (metres) or zeit_TYP (minutes), with
+    the network profile appended (dist_kita_fuss), sfca_TYP_1000m, within_500m_TYP."""
+    suffix = f"_{r.network}" if r.network else ""
+    kind = "zeit" if r.unit == "min" else "dist"
     columns = {
-        "nearest_m": f"dist_{r.facility_type}",
-        "sfca_per_100": f"sfca_{r.facility_type}_{int(r.distance)}m",
+        r.nearest_column: f"{kind}_{r.facility_type}{suffix}",
+        "sfca_per_100": f"sfca_{r.facility_type}{suffix}_{number_label(r.distance)}{r.unit}",
     }
     if r.within:
-        columns["within"] = f"within_{int(r.within)}m_{r.facility_type}"
+        columns["within"] = f"within_{number_label(r.within)}{r.unit}_{r.facility_type}{suffix}"
+    return columns
+
+
+def _save(store: Store, r: CoverageResult) -> None:
     store.record_columns(
         "coverage",
         r.layer,
         r.table,
-        columns,
+        variable_names(r),
         {
             "layer": r.layer,
             "type": r.facility_type,
             "demand": r.demand_variable,
             "distance": r.distance,
             "within": r.within,
+            "unit": r.unit,
+            "network": r.network,
         },
         period=r.period,
         message="; ".join(r.notes),

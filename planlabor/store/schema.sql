@@ -194,6 +194,42 @@ CREATE TABLE IF NOT EXISTS audit (
     import_id INTEGER,
     details VARCHAR
 );
+-- Street network (planlabor network import; only the current one is kept, its import in the
+-- log): nodes in the workspace CRS; edges with their ground length and, per profile, 0 closed,
+-- 1 usable in drawing direction, 2 against it, 3 both ways; car speed in km/h.
+CREATE TABLE IF NOT EXISTS network_nodes (
+    node INTEGER NOT NULL,
+    osm_id BIGINT,
+    x DOUBLE NOT NULL,
+    y DOUBLE NOT NULL,
+    import_id INTEGER
+);
+CREATE TABLE IF NOT EXISTS network_edges (
+    u INTEGER NOT NULL,
+    v INTEGER NOT NULL,
+    length_m DOUBLE NOT NULL,
+    way_id BIGINT,
+    highway VARCHAR,
+    fuss UTINYINT,
+    rad UTINYINT,
+    auto UTINYINT,
+    rollstuhl UTINYINT,
+    auto_kmh DOUBLE,
+    import_id INTEGER
+);
+-- Isochrones of facilities (planlabor network isochrones): the area from where a facility is
+-- reached within the time, on the network of import network_import.
+CREATE TABLE IF NOT EXISTS isochrones (
+    facility_type VARCHAR NOT NULL,
+    facility_id VARCHAR NOT NULL,
+    profile VARCHAR NOT NULL,
+    minutes DOUBLE NOT NULL,
+    area_m2 DOUBLE,
+    geom BLOB,
+    network_import INTEGER,
+    computed_at TIMESTAMP,
+    PRIMARY KEY (facility_type, facility_id, profile, minutes)
+);
 -- display names of a layer for one area and for several ("Planungsraum" / "Planungsräume")
 CREATE TABLE IF NOT EXISTS layer_names (
     layer_id VARCHAR PRIMARY KEY,

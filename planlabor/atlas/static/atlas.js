@@ -64,8 +64,9 @@
   var META = null, GEO = {}, VALUES = {}, map = null, mapLoaded = false, shownLayer = null;
   var classes = null; // {breaks, colors, cls: [] per area}
   var callbacks = {};
+  function X() { return window.planlaborAnalysis || null; }  // charts, filters, facilities (atlas-analysis.js)
 
-  function t(key) { return (I18N[state.lang] || I18N.de)[key] || I18N.de[key] || key; }
+  function t(key) { return (I18N[state.lang] || I18N.de)[key] || I18N.de[key] || (X() && X().text(key, state.lang)) || key; }
   function $(id) { return document.getElementById(id); }
   function el(tag, attrs, text) {
     var e = document.createElement(tag);
@@ -209,6 +210,7 @@
       else if (k === "p") state.period = v; else if (k === "c") state.method = v; else if (k === "k") state.k = +v || 5;
       else if (k === "a") state.area = v; else if (k === "v") state.view = v; else if (k === "lang") state.lang = v;
       else if (k === "cmp") state.compare = v.split(",").filter(Boolean);
+      else if (X()) X().readKey(k, v);
     });
   }
   function writeHash() {
@@ -217,6 +219,7 @@
     if (state.area) parts.push("a=" + encodeURIComponent(state.area));
     if (state.compare.length) parts.push("cmp=" + state.compare.map(encodeURIComponent).join(","));
     if (state.lang !== "de") parts.push("lang=" + state.lang);
+    if (X()) parts = parts.concat(X().hashParts());
     history.replaceState(null, "", "#" + parts.join("&"));
   }
   function fixState() {
@@ -272,6 +275,7 @@
       container: "map",
       style: { version: 8, sources: {}, layers: [{ id: "bg", type: "background", paint: { "background-color": "#eef1f4" } }] },
       center: [13.4, 52.5], zoom: 9, attributionControl: false, dragRotate: false, pitchWithRotate: false,
+      boxZoom: false,  // Umschalt + Klick wählt Gebiete aus (atlas-analysis.js), statt ein Zoomrechteck aufzuziehen
       fadeDuration: 0
     });
     map.addControl(new maplibregl.NavigationControl({ showCompass: false }), "top-right");
@@ -291,7 +295,11 @@
       showTooltip(f.properties.id, e.point);
     });
     map.on("mouseleave", "areas-fill", function () { map.getCanvas().style.cursor = ""; $("tooltip").hidden = true; });
-    map.on("click", "areas-fill", function (e) { var f = e.features[0]; if (f) openProfile(f.properties.id); });
+    map.on("click", "areas-fill", function (e) {
+      var f = e.features[0]; if (!f) return;
+      if (X() && X().onAreaClick(f.properties.id, e)) return;  // shift-click: spatial selection
+      openProfile(f.properties.id);
+    });
   }
   function showTooltip(id, pt) {
     var idx = areaIndex(state.layer, id); if (idx < 0) return;
@@ -300,6 +308,7 @@
     tip.innerHTML = "";
     tip.appendChild(el("strong", null, VALUES[state.layer].names[idx]));
     tip.appendChild(el("div", null, indMeta(state.ind).name + ": " + txt));
+    if (X()) X().tooltipLines(id).forEach(function (line) { tip.appendChild(el("div", null, line)); });
     tip.style.left = (pt.x + 14) + "px"; tip.style.top = (pt.y + 14) + "px"; tip.hidden = false;
   }
   function ensureMapLayer() {
@@ -308,13 +317,15 @@
     if (map.getSource("areas")) map.removeSource("areas");
     map.addSource("areas", { type: "geojson", data: GEO[state.layer], promoteId: "id" });
     map.addLayer({ id: "areas-fill", type: "fill", source: "areas", paint: {
-      "fill-color": ["coalesce", ["feature-state", "color"], NO_DATA], "fill-opacity": META.basemap ? 0.7 : 0.85 } });
+      "fill-color": ["coalesce", ["feature-state", "color"], NO_DATA],
+      "fill-opacity": ["case", ["boolean", ["feature-state", "out"], false], 0.15, META.basemap ? 0.7 : 0.85] } });
     map.addLayer({ id: "areas-line", type: "line", source: "areas", paint: { "line-color": "#ffffff", "line-width": 0.6 } });
     map.addLayer({ id: "areas-sel", type: "line", source: "areas", paint: {
       "line-color": "#1a1a1a", "line-width": ["case", ["boolean", ["feature-state", "sel"], false], 3, 0] } });
     var b = bounds(GEO[state.layer]);
     if (b) map.fitBounds(b, { padding: 20, duration: 0 });
     shownLayer = state.layer;
+    if (X()) X().onAreasLayer();
   }
   function bounds(geo) {
     var minx = 180, miny = 90, maxx = -180, maxy = -90;
@@ -322,20 +333,39 @@
     geo.features.forEach(function (f) { walk(f.geometry.coordinates); });
     return minx <= maxx ? [[minx, miny], [maxx, maxy]] : null;
   }
-  function paintMap() {
-    var vals = series(state.layer, state.ind, state.period) || [];
+  function computeClasses() {
+    var alt = X() ? X().mapSeries() : null;  // e.g. the change between two periods
+    var vals = alt ? alt.vals : series(state.layer, state.ind, state.period) || [];
     classes = classify(vals, state.method, state.k);
-    classes.colors = colorsFor(state.ind, classes.breaks.length + 1);
-    var ids = VALUES[state.layer].areas;
+    classes.colors = alt && alt.colors ? alt.colors(classes) : colorsFor(state.ind, classes.breaks.length + 1);
+    classes.title = alt ? alt.title : null;
+    return classes;
+  }
+  var painted = null;  // filter and selection state last painted per area: {out: [], sel: []}
+  function paintMap() {
+    computeClasses();
+    var ids = VALUES[state.layer].areas, ext = X();
+    painted = { out: [], sel: [] };
     for (var i = 0; i < ids.length; i++) {
-      var c = classes.cls[i];
-      map.setFeatureState({ source: "areas", id: ids[i] }, { color: c < 0 ? NO_DATA : classes.colors[c], sel: ids[i] === state.area });
+      var c = classes.cls[i], sel = ids[i] === state.area || (ext ? ext.selected(ids[i]) : false), out = ext ? !ext.passes(i) : false;
+      map.setFeatureState({ source: "areas", id: ids[i] }, { color: c < 0 ? NO_DATA : classes.colors[c], sel: sel, out: out });
+      painted.out.push(out); painted.sel.push(sel);
     }
     renderLegend();
   }
+  function paintFilter() { // after a filter or selection change: only the areas whose state changed
+    var ids = VALUES[state.layer].areas, ext = X();
+    if (!painted || painted.out.length !== ids.length) return paintMap();
+    for (var i = 0; i < ids.length; i++) {
+      var sel = ids[i] === state.area || ext.selected(ids[i]), out = !ext.passes(i);
+      if (sel === painted.sel[i] && out === painted.out[i]) continue;
+      map.setFeatureState({ source: "areas", id: ids[i] }, { sel: sel, out: out });
+      painted.sel[i] = sel; painted.out[i] = out;
+    }
+  }
   function renderLegend() {
     var m = indMeta(state.ind), ul = $("legend-items");
-    $("legend-title").textContent = m.name + (m.unit ? " (" + m.unit + ")" : "") + ", " + periodLabel(state.period);
+    $("legend-title").textContent = classes.title || m.name + (m.unit ? " (" + m.unit + ")" : "") + ", " + periodLabel(state.period);
     ul.innerHTML = "";
     var b = classes.breaks, counts = [];
     classes.cls.forEach(function (c) { counts[c + 1] = (counts[c + 1] || 0) + 1; });
@@ -367,9 +397,12 @@
       btn.addEventListener("click", function () { sortDir = sortKey === c[0] ? -sortDir : 1; sortKey = c[0]; renderTable(); });
       th.appendChild(btn); head.appendChild(th);
     });
+    var extra = X() ? X().tableColumns() : [];  // e.g. facilities per area
+    extra.forEach(function (c) { head.appendChild(el("th", { scope: "col", "class": "num" }, c.label)); });
     var filter = $("table-filter").value.toLowerCase();
     var rows = v.areas.map(function (id, i) { return { i: i, id: id, name: v.names[i], value: vals[i], cls: classes ? classes.cls[i] + 1 : 0, rank: ranks[i] }; })
-      .filter(function (r) { return !filter || r.name.toLowerCase().indexOf(filter) >= 0 || r.id.indexOf(filter) >= 0; });
+      .filter(function (r) { return !filter || r.name.toLowerCase().indexOf(filter) >= 0 || r.id.indexOf(filter) >= 0; })
+      .filter(function (r) { return !X() || X().passes(r.i); });
     rows.sort(function (a, b) {
       var x = a[sortKey], y = b[sortKey];
       if (x === null || x === undefined) return 1; if (y === null || y === undefined) return -1;
@@ -386,6 +419,7 @@
       tr.appendChild(el("td", { "class": "num", title: flagText(c.f) }, c.v === null ? flagSign(c.f) || "–" : fmtInd(c.v, state.ind)));
       tr.appendChild(el("td", { "class": "num" }, r.cls > 0 ? String(r.cls) : "–"));
       tr.appendChild(el("td", { "class": "num" }, r.rank && !unranked(state.ind) ? String(r.rank) : "–"));
+      extra.forEach(function (c) { tr.appendChild(el("td", { "class": "num" }, c.value(r.id))); });
       body.appendChild(tr);
     });
     $("table-caption").textContent = m.name + ", " + layerMeta(state.layer).name + ", " + periodLabel(state.period) + " – " + rows.length + " " + t("areas");
@@ -445,6 +479,7 @@
     $("profile-series").innerHTML = "";
     $("profile-series").appendChild(seriesChart(layer, idx, parentLayer, parentIdx, cityLayer, cityIdx));
     renderMeasures(layer, state.area);
+    if (X()) X().profileExtras(idx);
     // all indicators of all themes; the comparison column is named after the real top area
     var topHead = $("profile-table").querySelector('[data-i18n="city"]');
     if (topHead) topHead.textContent = cityIdx >= 0 ? VALUES[cityLayer].names[0] : t("city");
@@ -707,6 +742,28 @@
     });
     return out + "</sheetData></worksheet>";
   }
+  function xlsxBlob(sheets) { // sheets: [[name, rows]]
+    var enc = new TextEncoder(), ns = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"';
+    var over = "", list = "", rels = "";
+    sheets.forEach(function (sh, i) {
+      var n = i + 1;
+      over += '<Override PartName="/xl/worksheets/sheet' + n + '.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>';
+      list += '<sheet name="' + xmlEsc(sh[0]) + '" sheetId="' + n + '" r:id="rId' + n + '"/>';
+      rels += '<Relationship Id="rId' + n + '" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet' + n + '.xml"/>';
+    });
+    var files = [
+      ["[Content_Types].xml", '<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>' + over + '</Types>'],
+      ["_rels/.rels", '<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>'],
+      ["xl/workbook.xml", '<?xml version="1.0" encoding="UTF-8" standalone="yes"?><workbook ' + ns + '><sheets>' + list + '</sheets></workbook>'],
+      ["xl/_rels/workbook.xml.rels", '<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">' + rels + '</Relationships>']
+    ].concat(sheets.map(function (sh, i) { return ["xl/worksheets/sheet" + (i + 1) + ".xml", sheetXml(sh[1])]; }))
+      .map(function (f) { return [f[0], enc.encode(f[1])]; });
+    return zip(files);
+  }
+  function saveBlob(name, blob) {
+    var a = el("a", { href: URL.createObjectURL(blob), download: name });
+    document.body.appendChild(a); a.click(); setTimeout(function () { URL.revokeObjectURL(a.href); a.remove(); }, 0);
+  }
   function downloadXlsx() {
     if (MODE === "server") {
       location.href = "api/download?format=xlsx&layer=" + encodeURIComponent(state.layer) + "&indicator=" +
@@ -737,7 +794,7 @@
   function setView(view) {
     state.view = view;
     document.querySelectorAll(".views button").forEach(function (b) { b.setAttribute("aria-pressed", String(b.getAttribute("data-view") === view)); });
-    ["map", "table", "compare", "matrix", "planning"].forEach(function (v) { $("view-" + v).hidden = v !== view; });
+    ["map", "table", "compare", "matrix", "planning", "charts"].forEach(function (v) { $("view-" + v).hidden = v !== view; });
     if (view === "map" && map) map.resize();
   }
   var renderToken = 0;
@@ -749,16 +806,15 @@
       if (token !== renderToken) return;
       var list = $("area-list"); list.innerHTML = "";
       VALUES[state.layer].areas.forEach(function (id, i) { list.appendChild(el("option", { value: VALUES[state.layer].names[i] + " (" + id + ")" })); });
-      if (mapLoaded) { ensureMapLayer(); paintMap(); } else {
-        var vals = series(state.layer, state.ind, state.period) || [];
-        classes = classify(vals, state.method, state.k); classes.colors = colorsFor(state.ind, classes.breaks.length + 1);
-      }
+      if (mapLoaded) { ensureMapLayer(); paintMap(); } else computeClasses();
+      if (X()) X().afterRender();
       document.querySelector('[data-view="matrix"]').hidden = !matrixIndicators().length;
       document.querySelector('[data-view="planning"]').hidden = !hasPlanning();
       if (state.view === "planning") renderPlanning();
       if (state.view === "table") renderTable();
       if (state.view === "compare") renderCompare();
       if (state.view === "matrix") renderMatrix();
+      if (state.view === "charts" && X()) X().renderCharts();
       if (state.area) renderProfile();
       var m = indMeta(state.ind);
       var total = VALUES[state.layer].areas.length;
@@ -811,7 +867,7 @@
     $("dl-csv").addEventListener("click", downloadCsv);
     $("dl-geojson").addEventListener("click", downloadGeojson);
     $("dl-xlsx").addEventListener("click", downloadXlsx);
-    window.addEventListener("hashchange", function () { readHash(); render(); });
+    window.addEventListener("hashchange", function () { readHash(); if (META) render(); });  // before meta: the first render reads the hash
   }
   function topOf(layer, id) { // the area of the top layer above ``id`` (country for NUTS 3)
     var chain = chainOf(layer), cur = id, lay = layer;
@@ -874,7 +930,13 @@
 
   // exposed for tests and the print view
   window.planlaborAtlas = { state: state, render: render, openProfile: openProfile, values: VALUES, classify: classify,
-    map: function () { return map; } };
+    map: function () { return map; }, meta: function () { return META; }, classes: function () { return classes; },
+    mapLoaded: function () { return mapLoaded; }, cell: cell, series: series, indMeta: indMeta, fmt: fmt, fmtInd: fmtInd,
+    layerMeta: layerMeta, periodLabel: periodLabel, t: t, el: el, svg: svg, load: load, save: save, saveBlob: saveBlob,
+    xlsxBlob: xlsxBlob, flagSign: flagSign, flagText: flagText, rankOf: rankOf, chainOf: chainOf, areaIndex: areaIndex,
+    writeHash: writeHash, paintMap: function () { if (mapLoaded && shownLayer) paintMap(); }, announce: announce,
+    paintFilter: function () { if (mapLoaded && shownLayer) paintFilter(); },
+    renderTable: function () { if (state.view === "table") renderTable(); }, palettes: PALETTES, noData: NO_DATA };
 
   function renderSession() {
     if (MODE !== "server") return;
@@ -882,6 +944,7 @@
       var slot = $("login-slot"); slot.innerHTML = "";
       if (!s.internal_mode) return;
       if (s.user) {
+        if (X()) X().onSession(s);
         slot.appendChild(el("span", { "class": "internal-badge", id: "internal-badge" }, t("internal") + ": " + s.user));
         var f = el("form", { method: "post", action: "logout" });
         f.appendChild(el("input", { type: "hidden", name: "csrf", value: s.csrf }));
