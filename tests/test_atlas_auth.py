@@ -101,7 +101,13 @@ def test_csrf_and_origin_are_checked(client: TestClient) -> None:
     assert client.post("/logout", data={"csrf": "x"}).status_code == 403
 
 
-def test_brute_force_is_slowed(app, berlin) -> None:  # type: ignore[no-untyped-def]
+def test_brute_force_is_slowed(app, berlin, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import types
+
+    from planlabor.atlas import auth
+
+    # the throttle's clock stands still: a slow machine must not let the 1-s delay pass
+    monkeypatch.setattr(auth, "time", types.SimpleNamespace(monotonic=lambda: 1000.0))
     with TestClient(create_app(source_of(berlin), internal=True)) as c:  # its own throttle
         codes = [_login(c, "planerin", f"falsch-{i}-xxxxxx").status_code for i in range(3)]
         assert codes == [401, 401, 401]

@@ -50,6 +50,7 @@ def ddl(sql: str) -> str:
     (``COLLATE "C"``: the same order in every output), geometries as PostGIS ``geometry``."""
     sql = re.sub(r"\bVARCHAR\b", 'TEXT COLLATE "C"', sql)
     sql = re.sub(r"\bDOUBLE\b", "DOUBLE PRECISION", sql)
+    sql = re.sub(r"\bU?TINYINT\b", "SMALLINT", sql)  # network profile flags 0–3
     sql = re.sub(r"\bgeom BLOB\b", "geom geometry", sql)
     return re.sub(r"\bBLOB\b", "BYTEA", sql)
 
