@@ -330,7 +330,13 @@ def test_serve_workers_with_two_planners_writing(tmp_path: Path) -> None:
                     break
             time.sleep(0.2)
         assert r.status_code == 200 and a1 == 101
-        r21 = httpx.get(base + "/api/values?layer=gebiet&indicator=einwohner&period=2021").json()
+        # each worker notices the change by itself (within a second, then it warms the new state
+        # while it still answers from the old one): the other worker catches up shortly
+        for _ in range(150):
+            r21 = httpx.get(base + "/api/values?layer=gebiet&indicator=einwohner&period=2021").json()
+            if "values" in r21:
+                break
+            time.sleep(0.2)
         assert {v["area_id"]: v["value"] for v in r21["values"]}["A1"] == 100
     finally:
         server.terminate()
