@@ -320,3 +320,24 @@ def test_peers_across_borders_and_measures(browser, static_atlas, berlin) -> Non
     page.screenshot(path=str(ARTIFACTS / "atlas_planning.png"))
     assert errors == []
     page.close()
+
+
+def test_atlas_of_a_workspace_without_indicators_says_what_to_do(browser, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A new workspace with areas only: the atlas explains the next step instead of a script error."""
+    from planlabor.areas import AreaImportOptions
+    from planlabor.workspace import Workspace
+
+    de = Path(__file__).resolve().parents[1] / "planlabor" / "demo" / "data" / "deutschland"
+    ws = Workspace.init(tmp_path / "ws", name="Kreise", crs="EPSG:25832")
+    ws.import_areas(
+        de / "VG5000_KRS.shp", AreaImportOptions(layer="kreis", id_column="ARS", name_column="GEN")
+    )
+    build_static(source_of(ws), tmp_path / "atlas")
+    page = browser.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto((tmp_path / "atlas" / "index.html").as_uri())
+    page.wait_for_function("document.getElementById('status').textContent.length > 0")
+    assert "planlabor compute" in page.locator("#status").inner_text()
+    assert errors == []
+    page.close()

@@ -961,6 +961,11 @@
   renderSession();
   load("meta").then(function (meta) {
     META = meta; applyTexts();
+    if (!META.themes || !META.themes.length) {  // a new workspace: nothing computed yet
+      announce("Noch keine Indikatoren im Atlas. Legen Sie einen Katalog an (planlabor catalog suggest --apply) " +
+        "und rechnen Sie (planlabor compute); danach zeigt der Atlas die Werte.");
+      return;
+    }
     if (window.maplibregl) initMap();
     return render();
   }).catch(function (e) { announce(e.message); });
