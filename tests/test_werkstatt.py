@@ -407,3 +407,67 @@ def test_a_profile_pdf_is_built_as_a_job_and_downloaded(root: Path) -> None:
         pdf = c.get(link.group(1))
         assert pdf.status_code == 200 and pdf.content[:5] == b"%PDF-"
         assert c.get("/werkstatt/berichte/..%2Fjobs").status_code == 404
+
+
+# ----------------------------------------------------------- dossier (issue 20)
+def test_a_dossier_is_described_in_the_form_and_exported_as_a_job(root: Path) -> None:
+    """The description form of issue 20: German errors per field, the export as a job through the
+    confidentiality audit, the dossier as ZIP; the form keeps what was entered."""
+    import io
+    import tomllib
+    import zipfile
+
+    from planlabor.app import compute as app_compute
+    from planlabor.app.imports import import_file
+
+    if not _observation_imports(root):
+        import_file(root, GENESIS, {"layer": "kreis"}, by="test")
+    (root / "catalog.toml").write_text(CATALOG, encoding="utf-8")
+    app_compute.compute(root, by="test")
+    with _client_as(root, "redakteur", "editor") as c:
+        csrf = c.get("/api/session").json()["csrf"]
+        page = c.get("/werkstatt/dossier")
+        assert page.status_code == 200 and "Dossier für die Galerie" in page.text
+        fields = {"titel": "Bevölkerung der Kreise", "kommune": "Musterkreis", "land": "DE", "jahr": "2024",
+                  "themen": "Demografie, Monitoring", "ziel": "Überblick über die Kreise", "csrf": csrf}  # fmt: skip
+        assert c.post("/werkstatt/dossier/export", data={**fields, "csrf": ""}).status_code == 403
+        bad = c.post("/werkstatt/dossier/export", data={**fields, "land": "FR"})
+        assert bad.status_code == 422 and "Die Dossierbeschreibung ist ungültig: land" in bad.text
+        assert 'value="Bevölkerung der Kreise"' in bad.text  # what was typed stays
+        r = c.post("/werkstatt/dossier/export", data=fields, follow_redirects=False)
+        assert r.status_code == 303
+        text = _wait(c, r.headers["location"])
+        assert "Dossier exportiert" in text and "Geheimhaltungsprüfung: geprüft" in text, text
+        z = c.get("/werkstatt/dossier/dossier.zip")
+        assert z.status_code == 200
+        files = zipfile.ZipFile(io.BytesIO(z.content))
+        meta = tomllib.loads(files.read("dossier.toml").decode("utf-8"))
+        assert meta["titel"] == "Bevölkerung der Kreise" and meta["themen"] == ["Demografie", "Monitoring"]
+        assert meta["beschreibung"]["ziel"] == "Überblick über die Kreise"
+        assert "vorlage.toml" in files.namelist()
+        assert 'value="Musterkreis"' in c.get("/werkstatt/dossier").text  # the saved form fills it again
+    assert audit.entries(root, limit=1)[0]["action"] == "dossier export"
+
+
+@pytest.mark.skipif(shutil.which("chromium") is None and not Path(CHROMIUM).exists(), reason="Chromium fehlt")
+def test_dossier_page_in_chromium_with_axe(server: str) -> None:
+    from playwright.sync_api import sync_playwright
+
+    from tests.test_atlas_browser import ARGS
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        page = browser.new_page(viewport={"width": 1300, "height": 900})
+        errors: list[str] = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(server + "/werkstatt/dossier")
+        page.fill("#username", "planerin")
+        page.fill("#password", PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_url(server + "/werkstatt/dossier")
+        assert page.locator("h1").inner_text() == "Dossier für die Galerie"
+        _axe(page, "dossier")
+        page.screenshot(path=str(ARTIFACTS / "werkstatt_dossier.png"), full_page=True)
+        browser.close()
+    assert errors == []

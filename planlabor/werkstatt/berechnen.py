@@ -26,6 +26,7 @@ KINDS = {
     "atlas": "Öffentlichen Atlas bauen",
     "profile": "Sozialraumprofil (PDF)",
     "dissolve": "Übergeordnete Raumebene bilden",
+    "dossier": "Dossier für die Galerie exportieren",
 }
 REPORT_NAME = re.compile(r"^[A-Za-z0-9_.-]+\.(pdf|html|docx)$")
 
