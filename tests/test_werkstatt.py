@@ -386,7 +386,19 @@ def test_build_a_layer_from_key_prefixes_in_the_browser_form(root: Path) -> None
 
 
 @pytest.mark.slow
+def _computed(root: Path) -> None:
+    """Values and one computed indicator, whichever tests ran before (also alone or with -m slow)."""
+    from planlabor.app import compute as app_compute
+    from planlabor.app.imports import import_file
+
+    if not _observation_imports(root):
+        import_file(root, GENESIS, {"layer": "kreis"}, by="test")
+    (root / "catalog.toml").write_text(CATALOG, encoding="utf-8")
+    app_compute.compute(root, by="test")
+
+
 def test_a_profile_pdf_is_built_as_a_job_and_downloaded(root: Path) -> None:
+    _computed(root)
     with _client_as(root, "redakteur", "editor") as c:
         csrf = c.get("/api/session").json()["csrf"]
         r = c.post(
@@ -417,13 +429,7 @@ def test_a_dossier_is_described_in_the_form_and_exported_as_a_job(root: Path) ->
     import tomllib
     import zipfile
 
-    from planlabor.app import compute as app_compute
-    from planlabor.app.imports import import_file
-
-    if not _observation_imports(root):
-        import_file(root, GENESIS, {"layer": "kreis"}, by="test")
-    (root / "catalog.toml").write_text(CATALOG, encoding="utf-8")
-    app_compute.compute(root, by="test")
+    _computed(root)
     with _client_as(root, "redakteur", "editor") as c:
         csrf = c.get("/api/session").json()["csrf"]
         page = c.get("/werkstatt/dossier")
