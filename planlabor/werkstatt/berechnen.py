@@ -31,8 +31,20 @@ KINDS = {
 REPORT_NAME = re.compile(r"^[A-Za-z0-9_.-]+\.(pdf|html|docx)$")
 
 
+def folder_zip(folder: Path, marker: str, name: str, missing: str) -> Response:
+    """A built folder (atlas, dossier) as one ZIP download; 404 with ``missing`` where its
+    ``marker`` file is not there yet."""
+    if not (folder / marker).is_file():
+        raise HTTPException(404, missing)
+    return Response(
+        atlas_zip(folder),
+        media_type="application/zip",
+        headers={"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"},
+    )
+
+
 def atlas_zip(folder: Path) -> bytes:
-    """The built atlas folder as one ZIP file (for the web space)."""
+    """A folder as one ZIP file (for the web space)."""
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
         for path in sorted(folder.rglob("*")):
@@ -96,11 +108,4 @@ def install(shop: Werkstatt) -> None:
     @app.get("/werkstatt/berechnen/atlas.zip", include_in_schema=False)
     async def download(request: Request) -> Response:
         shop.user(request)
-        folder = shop.root / ATLAS
-        if not (folder / "index.html").is_file():
-            raise HTTPException(404, "Der Atlas ist noch nicht gebaut.")
-        return Response(
-            atlas_zip(folder),
-            media_type="application/zip",
-            headers={"Content-Disposition": 'attachment; filename="atlas.zip"', "Cache-Control": "no-store"},
-        )
+        return folder_zip(shop.root / ATLAS, "index.html", "atlas.zip", "Der Atlas ist noch nicht gebaut.")

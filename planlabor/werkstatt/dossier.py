@@ -7,12 +7,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from fastapi import HTTPException, Request
+from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 
 from planlabor.app import exchange as app_exchange
 from planlabor.errors import PlanlaborError
-from planlabor.werkstatt.berechnen import atlas_zip
+from planlabor.werkstatt.berechnen import folder_zip
 
 if TYPE_CHECKING:
     from planlabor.werkstatt.web import Werkstatt
@@ -76,14 +76,6 @@ def install(shop: Werkstatt) -> None:
     @app.get("/werkstatt/dossier/dossier.zip", include_in_schema=False)
     async def download(request: Request) -> Response:
         shop.user(request)
-        folder = shop.root / OUT
-        if not (folder / "dossier.toml").is_file():
-            raise HTTPException(404, "Das Dossier ist noch nicht exportiert.")
-        return Response(
-            atlas_zip(folder),
-            media_type="application/zip",
-            headers={
-                "Content-Disposition": 'attachment; filename="dossier.zip"',
-                "Cache-Control": "no-store",
-            },
+        return folder_zip(
+            shop.root / OUT, "dossier.toml", "dossier.zip", "Das Dossier ist noch nicht exportiert."
         )

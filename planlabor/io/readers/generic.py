@@ -97,11 +97,13 @@ def _read_sheets(ctx: ReadContext, hints: GridHints) -> Source:
     r = ctx.options.read
     markers = set(ctx.markers) | set(hints.markers)
     grids = [_skip(g, r.skip_rows) for g in read_sheet_cells(ctx.path, r.sheet)]
-    grids = [
-        transposed(g) if areas_across(g, recognise(g, markers, ".", None), ctx.matcher) else g for g in grids
-    ]
+    layouts = [recognise(g, markers, ".", None) for g in grids]
+    for i, (g, lay) in enumerate(zip(grids, layouts, strict=True)):
+        if areas_across(g, lay, ctx.matcher):  # areas as column headers: read the sheet turned
+            grids[i] = transposed(g)
+            layouts[i] = recognise(grids[i], markers, ".", None)
     if len(grids) == 1 and not hints.force_grid:
-        layout = recognise(grids[0], markers, ".", None)
+        layout = layouts[0]
         if layout is not None and _is_plain_sheet(layout, ctx):
             raw = sheet_as_raw(ctx, grids[0], layout.header_rows[0] if layout.header_rows else 0)
             return plain_source(ctx, raw)
