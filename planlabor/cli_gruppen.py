@@ -1,0 +1,99 @@
+"""Commands of named area groups: ``planlabor gruppe liste|anlegen|loeschen`` (issue 19;
+registered on the main command group of :mod:`planlabor.cli`).  Thin adapter over
+:mod:`planlabor.app.groups`."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import click
+
+from planlabor.cli import PlanlaborGroup, _echo_json, cli
+from planlabor.errors import InputError
+
+
+@cli.group(cls=PlanlaborGroup)
+def gruppe() -> None:
+    """Benannte Gebietsgruppen: eine Auswahl von Gebieten einer Ebene, von Berichten genutzt."""
+
+
+@gruppe.command("liste")
+@click.option("--layer", help="Nur Gruppen dieser Raumebene.")
+@click.option("--json", "as_json", is_flag=True, help="Als JSON (mit allen Gebietsschlüsseln).")
+@click.pass_context
+def gruppe_liste(ctx: click.Context, layer: str | None, as_json: bool) -> None:
+    """Die gespeicherten Gebietsgruppen zeigen.
+
+    \b
+    Beispiel:
+      planlabor gruppe liste
+    """
+    from planlabor.app.groups import list_groups
+
+    groups = list_groups(ctx.obj.get("dir"), layer)
+    if as_json:
+        _echo_json(groups)
+        return
+    if not groups:
+        click.echo("Keine Gebietsgruppen gespeichert.")
+        return
+    for g in groups:
+        who = f", {g['created_by']}" if g["created_by"] else ""
+        click.echo(f"{g['name']}: {g['areas']} Gebiete ({g['layer']}), {g['created_at']}{who}")
+
+
+def _keys_from_file(path: str) -> list[str]:
+    """Area keys from the first column of a CSV (a header ``area_id``/``Gebiet…`` is skipped)."""
+    text = Path(path).read_text(encoding="utf-8-sig")
+    dialect = csv.Sniffer().sniff(text[:2048], delimiters=",;\t") if "\n" in text else csv.excel
+    rows = [r for r in csv.reader(text.splitlines(), dialect) if r and r[0].strip()]
+    if rows and not any(ch.isdigit() for ch in rows[0][0]) and rows[0][0].lower() in {"area_id", "gebiet", "schlüssel", "gebietsschlüssel", "id"}:
+        rows = rows[1:]
+    return [r[0].strip() for r in rows]
+
+
+@gruppe.command("anlegen")
+@click.argument("name")
+@click.option("--layer", required=True, help="Raumebene der Gebiete, z. B. plr.")
+@click.option("--area", "areas", multiple=True, help="Gebietsschlüssel (mehrfach möglich).")
+@click.option(
+    "--datei",
+    type=click.Path(exists=True, dir_okay=False),
+    help="CSV mit den Gebietsschlüsseln in der ersten Spalte (z. B. die Auswahl-CSV des Atlas).",
+)
+@click.option("--ersetzen", is_flag=True, help="Eine Gruppe gleichen Namens ersetzen.")
+@click.pass_context
+def gruppe_anlegen(
+    ctx: click.Context, name: str, layer: str, areas: tuple[str, ...], datei: str | None, ersetzen: bool
+) -> None:
+    """Eine Gebietsgruppe aus Gebietsschlüsseln anlegen.
+
+    \b
+    Beispiele:
+      planlabor gruppe anlegen "Nord-Neukölln" --layer plr --area 08100101 --area 08100102
+      planlabor gruppe anlegen Fokusgebiete --layer plr --datei auswahl.csv
+    """
+    from planlabor.app.groups import save_group
+
+    keys = list(areas) + (_keys_from_file(datei) if datei else [])
+    if not keys:
+        raise InputError("Geben Sie Gebiete mit --area ID oder --datei auswahl.csv an.", column="--area")
+    g = save_group(ctx.obj.get("dir"), name, layer, keys, replace=ersetzen)
+    click.echo(f"Gebietsgruppe {g['name']!r} gespeichert: {g['areas']} Gebiete ({g['layer']})")
+
+
+@gruppe.command("loeschen")
+@click.argument("name")
+@click.pass_context
+def gruppe_loeschen(ctx: click.Context, name: str) -> None:
+    """Eine Gebietsgruppe löschen.
+
+    \b
+    Beispiel:
+      planlabor gruppe loeschen Fokusgebiete
+    """
+    from planlabor.app.groups import delete_group
+
+    g = delete_group(ctx.obj.get("dir"), name)
+    click.echo(f"Gebietsgruppe {g['name']!r} gelöscht ({g['areas']} Gebiete).")
