@@ -12,6 +12,8 @@ import click
 from planlabor.cli import PlanlaborGroup, _echo_json, cli
 from planlabor.errors import InputError
 
+HEADERS = {"area_id", "id", "gebiet", "schlüssel", "gebietsschlüssel"}
+
 
 @cli.group(cls=PlanlaborGroup)
 def gruppe() -> None:
@@ -48,7 +50,7 @@ def _keys_from_file(path: str) -> list[str]:
     text = Path(path).read_text(encoding="utf-8-sig")
     dialect = csv.Sniffer().sniff(text[:2048], delimiters=",;\t") if "\n" in text else csv.excel
     rows = [r for r in csv.reader(text.splitlines(), dialect) if r and r[0].strip()]
-    if rows and not any(ch.isdigit() for ch in rows[0][0]) and rows[0][0].lower() in {"area_id", "gebiet", "schlüssel", "gebietsschlüssel", "id"}:
+    if rows and rows[0][0].strip().lower() in HEADERS:
         rows = rows[1:]
     return [r[0].strip() for r in rows]
 

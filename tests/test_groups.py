@@ -59,11 +59,15 @@ def test_cli_gruppe_and_profile_report(nk: Path, tmp_path: Path) -> None:
     code, out = run(nk, "gruppe", "liste", "--json")
     assert [g["keys"] for g in json.loads(out)] == [["N00", "N01"], ["N11", "N12"]]
     # the report: one profile per area of the group, on the group's layer
-    code, out = run(nk, "report", "profile", "--gruppe", "Mitte", "--format", "html", "--out", str(tmp_path / "p"))
+    code, out = run(
+        nk, "report", "profile", "--gruppe", "Mitte", "--format", "html", "--out", str(tmp_path / "p")
+    )
     assert code == 0 and "2 Datei(en)" in out, out
     names = sorted(p.name for p in (tmp_path / "p").iterdir())
     assert len(names) == 2 and all(("N11" in n or "N12" in n) for n in names), names
-    code, out = run(nk, "report", "profile", "--gruppe", "Gibtsnicht", "--format", "html", "--out", str(tmp_path / "q"))
+    code, out = run(
+        nk, "report", "profile", "--gruppe", "Gibtsnicht", "--format", "html", "--out", str(tmp_path / "q")
+    )
     assert code == 1 and "Gebietsgruppe 'Gibtsnicht' gibt es nicht" in out and "Mitte" in out, out
     for name in ("Mitte", "Ecke"):
         assert run(nk, "gruppe", "loeschen", name)[0] == 0
@@ -82,7 +86,10 @@ def test_api_internal_only_with_csrf_and_roles(nk: Path) -> None:
     app = create_app(live.source(), internal=True, live=live)
     with TestClient(app) as c:
         assert c.get("/api/gruppen").status_code == 403  # public view
-        assert c.post("/api/gruppen", json={"name": "A", "raumebene": "block", "gebiete": ["N00"]}).status_code == 403
+        assert (
+            c.post("/api/gruppen", json={"name": "A", "raumebene": "block", "gebiete": ["N00"]}).status_code
+            == 403
+        )
 
         def login(user: str) -> str:
             token = c.get("/api/session").json()["csrf"]

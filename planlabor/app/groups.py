@@ -41,7 +41,8 @@ def _rows(store: Store, name: str | None = None) -> list[dict[str, Any]]:
     if not store.has_table(TABLE):  # a store not yet opened for writing by this version
         return []
     sql = f"SELECT name, layer_id, area_keys, created_by, created_at FROM {TABLE}"
-    df = store.query_df(sql + (" WHERE name = ?" if name else "") + " ORDER BY name", [name] if name else None)
+    where, params = (" WHERE name = ?", [name]) if name else ("", None)
+    df = store.query_df(sql + where + " ORDER BY name", params)
     out = []
     for rec in df.to_dict("records"):
         keys = json.loads(rec["area_keys"])
@@ -87,9 +88,7 @@ def list_groups(where: Where, layer: str | None = None) -> list[dict[str, Any]]:
 def _check_keys(store: Store, layer: str, keys: list[str]) -> list[str]:
     if store.layer(layer) is None:
         known = ", ".join(lay.layer_id for lay in store.layers()) or "keine"
-        raise NotFoundError(
-            f"Die Raumebene {layer!r} gibt es nicht (vorhanden: {known}).", column="layer"
-        )
+        raise NotFoundError(f"Die Raumebene {layer!r} gibt es nicht (vorhanden: {known}).", column="layer")
     keys = list(dict.fromkeys(str(k).strip() for k in keys if str(k).strip()))  # order kept, once each
     if not keys:
         raise InputError(
@@ -98,7 +97,7 @@ def _check_keys(store: Store, layer: str, keys: list[str]) -> list[str]:
             hint="Wählen Sie mindestens ein Gebiet aus (Karte, Liste oder --area ID).",
         )
     if len(keys) > MAX_KEYS:
-        raise InputError(f"Eine Gebietsgruppe hat höchstens {MAX_KEYS:,} Gebiete.".replace(",", "."), column="keys")
+        raise InputError(f"Eine Gebietsgruppe hat höchstens {MAX_KEYS} Gebiete.", column="keys")
     known_ids = set(store.areas(layer)["area_id"].astype(str))
     unknown = [k for k in keys if k not in known_ids]
     if unknown:
@@ -134,7 +133,8 @@ def save_group(
         with store.transaction():
             store.execute(f"DELETE FROM {TABLE} WHERE name = ?", [name])
             store.execute(
-                f"INSERT INTO {TABLE} (name, layer_id, area_keys, created_by, created_at) VALUES (?, ?, ?, ?, ?)",
+                f"INSERT INTO {TABLE} (name, layer_id, area_keys, created_by, created_at) "
+                "VALUES (?, ?, ?, ?, ?)",
                 [name, layer, json.dumps(keys, ensure_ascii=False), by, at],
             )
         group = _rows(store, name)[0]

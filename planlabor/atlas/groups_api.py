@@ -72,11 +72,13 @@ def mount_groups(app: FastAPI) -> None:
         return await run_in_threadpool(read)
 
     @router.post("", summary="Die Auswahl als Gebietsgruppe speichern", status_code=201)
-    async def save(request: Request, body: Gruppe, x_csrf_token: Annotated[str, Header()] = "") -> dict[str, Any]:
+    async def save(
+        request: Request, body: Gruppe, x_csrf_token: Annotated[str, Header()] = ""
+    ) -> dict[str, Any]:
         from planlabor.app.groups import save_group
 
         werkstatt, user = shop(request, x_csrf_token)
-        return await write(  # type: ignore[no-any-return]
+        return await write(
             werkstatt, save_group, werkstatt.root, body.name, body.raumebene, body.gebiete,
             by=user.user, replace=body.ersetzen,
         )  # fmt: skip
@@ -90,6 +92,6 @@ def mount_groups(app: FastAPI) -> None:
         from planlabor.app.groups import delete_group
 
         werkstatt, user = shop(request, x_csrf_token)
-        return await write(werkstatt, delete_group, werkstatt.root, name, by=user.user)  # type: ignore[no-any-return]
+        return await write(werkstatt, delete_group, werkstatt.root, name, by=user.user)
 
     app.include_router(router)

@@ -21,7 +21,7 @@ def report() -> None:
 @click.option("--layer", help="Raumebene der Profile (sonst die feinste des Arbeitsbereichs).")
 @click.option("--area", "areas", multiple=True, help="Gebietsschlüssel (mehrfach möglich).")
 @click.option("--all", "all_areas", is_flag=True, help="Ein Profil für jedes Gebiet der Ebene.")
-@click.option("--gruppe", help="Ein Profil je Gebiet der gespeicherten Gebietsgruppe (planlabor gruppe liste).")
+@click.option("--gruppe", help="Ein Profil je Gebiet der gespeicherten Gebietsgruppe (gruppe liste).")
 @click.option("--period", help="Stand (sonst der jüngste beobachtete Stichtag).")
 @click.option("--format", "fmt", type=click.Choice(["html", "pdf", "docx"]), default="pdf", show_default=True)
 @click.option(
