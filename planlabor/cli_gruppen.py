@@ -12,7 +12,7 @@ import click
 from planlabor.cli import PlanlaborGroup, _echo_json, cli
 from planlabor.errors import InputError
 
-HEADERS = {"area_id", "id", "gebiet", "schlüssel", "gebietsschlüssel"}
+HEADERS = {"area_id", "id", "gebiet", "schluessel", "schlüssel", "gebietsschlüssel"}
 
 
 @cli.group(cls=PlanlaborGroup)
@@ -46,13 +46,18 @@ def gruppe_liste(ctx: click.Context, layer: str | None, as_json: bool) -> None:
 
 
 def _keys_from_file(path: str) -> list[str]:
-    """Area keys from the first column of a CSV (a header ``area_id``/``Gebiet…`` is skipped)."""
-    text = Path(path).read_text(encoding="utf-8-sig")
-    dialect = csv.Sniffer().sniff(text[:2048], delimiters=",;\t") if "\n" in text else csv.excel
-    rows = [r for r in csv.reader(text.splitlines(), dialect) if r and r[0].strip()]
-    if rows and rows[0][0].strip().lower() in HEADERS:
+    """Area keys from a CSV: the column headed ``area_id``/``Schluessel``/… (the atlas's
+    selection file), else the first column; lines starting with ``#`` are comments."""
+    lines = [x for x in Path(path).read_text(encoding="utf-8-sig").splitlines() if x.strip() and x[0] != "#"]
+    if not lines:
+        return []
+    dialect = csv.Sniffer().sniff(lines[0], delimiters=",;\t") if len(lines) > 1 else csv.excel
+    rows = [r for r in csv.reader(lines, dialect) if r]
+    head = [c.strip().lower() for c in rows[0]]
+    col = next((i for i, c in enumerate(head) if c in HEADERS), None)
+    if col is not None:
         rows = rows[1:]
-    return [r[0].strip() for r in rows]
+    return [r[col or 0].strip() for r in rows if len(r) > (col or 0)]
 
 
 @gruppe.command("anlegen")

@@ -49,7 +49,9 @@ def test_cli_gruppe_and_profile_report(nk: Path, tmp_path: Path) -> None:
     assert run(nk, "compute")[0] == 0
     code, out = run(nk, "gruppe", "anlegen", "Mitte", "--layer", "block", "--area", "N11", "--area", "N12")
     assert code == 0 and "Gebietsgruppe 'Mitte' gespeichert: 2 Gebiete (block)" in out, out
-    csv = write(tmp_path / "auswahl.csv", "area_id;name\nN00;Block N00\nN01;Block N01\n")
+    # the selection file the atlas downloads ("Auswahl als Gebietsgruppe (CSV)")
+    atlas_csv = '# Gebietsgruppe: Ecke\n# Raumebene: Block\nGruppe;Schluessel;Name\n"Ecke";"N00";"Block N00"\n"Ecke";"N01";"B"\n'
+    csv = write(tmp_path / "auswahl.csv", atlas_csv)
     code, out = run(nk, "gruppe", "anlegen", "Ecke", "--layer", "block", "--datei", str(csv))
     assert code == 0 and "2 Gebiete" in out, out
     code, out = run(nk, "gruppe", "anlegen", "Ecke", "--layer", "block", "--area", "N99")
