@@ -17,6 +17,7 @@ from tests.test_atlas_browser import ARTIFACTS, _painted
 
 browser, static_atlas = _tab.browser, _tab.static_atlas  # shared fixtures
 IND, P = "anteil_auslaender", "2024-12-31"
+TRIANGLE = ((13.385, 52.497), (13.40, 52.53), (13.415, 52.497))
 
 
 def _centroids(berlin) -> dict[str, Point]:  # type: ignore[no-untyped-def]
@@ -87,19 +88,22 @@ def test_draw_pick_and_compact_permalink(browser, static_atlas, berlin) -> None:
     assert "Kein Gebiet" in page.inner_text("#sd-status")
     # a polygon by clicks, closed with Enter; Escape stops without a change
     page.click("#sd-draw")
-    for lon, lat in ((13.30, 52.50), (13.32, 52.54), (13.35, 52.50)):
+    for lon, lat in TRIANGLE:
         _click_lonlat(page, lon, lat)
     page.keyboard.press("Escape")
     assert page.evaluate("planlaborAnalysis.state.sel.length") == len(want) + 1
+    page.evaluate("window.__atlasDrawn = null")
     page.click("#sd-draw")
-    for lon, lat in ((13.30, 52.50), (13.32, 52.54), (13.35, 52.50)):
+    for lon, lat in TRIANGLE:
         _click_lonlat(page, lon, lat)
     page.keyboard.press("Enter")
-    tri = _wait(
-        page, "window.__atlasDrawn && window.__atlasDrawn.areas.length > 0 && window.__atlasDrawn.areas"
-    )
+    tri = _wait(page, "window.__atlasDrawn && window.__atlasDrawn.areas")
     sel = page.evaluate("planlaborAnalysis.state.sel")
-    assert set(tri) <= set(sel) and set(want) <= set(sel)
+    assert set(tri) <= set(sel) and set(want) <= set(sel) and len(tri) >= 1
+    drawn = [tuple(map(float, c.split("~"))) for c in page.url.split("pg=")[1].split("&")[0].split(",")]
+    assert len(drawn) == 3 and sorted(tri) == sorted(
+        a for a, c in cents.items() if Polygon(drawn).contains(c)
+    )
     page.screenshot(path=str(ARTIFACTS / "atlas_selection_drawn.png"))
     _axe(page, "selection_drawn")
     # many areas: the permalink holds a bitset (bounded: one character per six areas)
@@ -113,7 +117,7 @@ def test_draw_pick_and_compact_permalink(browser, static_atlas, berlin) -> None:
     _painted(page2, IND, "plr")
     _wait(page2, "planlaborAnalysis.state.sel.length === 542")
     assert page2.inner_text("#filter-count").startswith("542 von 542")
-    assert page2.evaluate("planlaborAtlas.map().getSource('sel-draw') !== undefined")
+    _wait(page2, "planlaborAtlas.map().getSource('sel-draw') !== undefined")  # the drawn shape
     page2.close()
     # a part of the areas by bitset, restored exactly
     keep = sorted(cents)[::7]

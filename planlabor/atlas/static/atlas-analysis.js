@@ -363,6 +363,7 @@
     var map = A().map();
     ["fac-cluster", "fac-point"].forEach(function (l) { if (map.getLayer(l)) map.moveLayer(l); });
     if (S.fac.length) syncFacilities();
+    if (SEL()) SEL().afterValues(S);  // the drawn shape on top again
   }
 
   // ------------------------------------------------------------------ change map

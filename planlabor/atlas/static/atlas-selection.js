@@ -121,7 +121,8 @@
 
   // ------------------------------------------------------------------ drawing
   function drawShape(pts, closed) {
-    var map = A().map(); if (!map || !A().mapLoaded()) return;
+    var map = A().map(); if (!map) return;
+    if (!A().mapLoaded()) { map.once("idle", function () { drawShape(pts, closed); }); return; }  // from a permalink
     var ring = closed && pts.length >= 3 ? pts.concat([pts[0]]) : pts;
     var data = { type: "FeatureCollection", features: ring.length >= 2 ? [{ type: "Feature", properties: {}, geometry: { type: "LineString", coordinates: ring } }] : [] };
     pts.forEach(function (p) { data.features.push({ type: "Feature", properties: {}, geometry: { type: "Point", coordinates: p } }); });
