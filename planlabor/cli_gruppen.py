@@ -104,3 +104,36 @@ def gruppe_loeschen(ctx: click.Context, name: str) -> None:
 
     g = delete_group(ctx.obj.get("dir"), name)
     click.echo(f"Gebietsgruppe {g['name']!r} gelöscht ({g['areas']} Gebiete).")
+
+
+@gruppe.command("vergleich")
+@click.argument("name")
+@click.option("--period", help="Stand höchstens dieser Zeitraum (sonst der jüngste je Indikator).")
+@click.option("--intern", "internal", is_flag=True, help="Interne Werte (ohne Sperrung).")
+@click.option("--out", type=click.Path(dir_okay=False), help="Tabelle als CSV (Excel, Semikolon).")
+@click.pass_context
+def gruppe_vergleich(
+    ctx: click.Context, name: str, period: str | None, internal: bool, out: str | None
+) -> None:
+    """Eine Gebietsgruppe mit der Stadt vergleichen: Mittelwert und Median je Indikator.
+
+    \b
+    Beispiel:
+      planlabor gruppe vergleich "Nord-Neukölln" --out nord_neukoelln_vergleich.csv
+    """
+    from planlabor.app.groups import compare_group
+    from planlabor.cli import _de
+
+    r = compare_group(ctx.obj.get("dir"), name, period, internal)
+    click.echo(f"Gebietsgruppe {r['name']!r} ({r['areas']} Gebiete, {r['layer']}) gegen alle Gebiete:")
+    for row in r["rows"]:
+        click.echo(
+            f"  {row['name']} ({row['period']}): Gruppe {_de(row['group_mean'], 2)} "
+            f"(Median {_de(row['group_median'], 2)}, n = {row['group_n']}), Stadt {_de(row['city_mean'], 2)} "
+            f"(Median {_de(row['city_median'], 2)}, n = {row['city_n']})"
+        )
+    if out:
+        import pandas as pd
+
+        pd.DataFrame(r["rows"]).to_csv(out, sep=";", decimal=",", index=False, encoding="utf-8-sig")
+        click.echo(f"Tabelle geschrieben: {out}")

@@ -71,6 +71,12 @@ def test_cli_gruppe_and_profile_report(nk: Path, tmp_path: Path) -> None:
         nk, "report", "profile", "--gruppe", "Gibtsnicht", "--format", "html", "--out", str(tmp_path / "q")
     )
     assert code == 1 and "Gebietsgruppe 'Gibtsnicht' gibt es nicht" in out and "Mitte" in out, out
+    # the group against the city: means of the areas' published values
+    code, out = run(nk, "gruppe", "vergleich", "Mitte", "--out", str(tmp_path / "v.csv"))
+    assert code == 0 and "Gebietsgruppe 'Mitte' (2 Gebiete, block)" in out, out
+    # kinder per block: 10 … 90 in the order N00 … N22; N11 = 50, N12 = 60; all nine: mean 50
+    assert "Kinder (2024-12-31): Gruppe 55,00 (Median 55,00, n = 2), Stadt 50,00 (Median 50,00, n = 9)" in out
+    assert "group_mean" in (tmp_path / "v.csv").read_text(encoding="utf-8-sig")
     for name in ("Mitte", "Ecke"):
         assert run(nk, "gruppe", "loeschen", name)[0] == 0
     assert run(nk, "gruppe", "liste")[1].strip() == "Keine Gebietsgruppen gespeichert."

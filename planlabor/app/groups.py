@@ -152,3 +152,44 @@ def delete_group(where: Where, name: str, by: str | None = None) -> dict[str, An
             ws.store.execute(f"DELETE FROM {TABLE} WHERE name = ?", [group["name"]])
     record(where, by, "gruppe loeschen", name=group["name"], layer=group["layer"])
     return group
+
+
+def compare_group(
+    where: Where, name: str, period: str | None = None, internal: bool = False
+) -> dict[str, Any]:
+    """The group against the city: per indicator of the group's layer, the mean and median of the
+    group's areas and of all areas (the latest period up to ``period``), and how many areas had a
+    value.  Public values by default (suppressed cells left out), ``internal`` for the internal
+    ones.  Means of areas, not of people: rates are compared as the atlas shows them."""
+    from planlabor.atlas.data import source_of, values_frame
+
+    with opened(where, read_only=True) as ws:
+        group = stored_group(ws.store, name)
+        src = source_of(ws)
+        df = values_frame(src, group["layer"], public=not internal)
+        names = {i.id: i.name for i in src.catalog.indicators}
+    df = df[df["value"].notna()]
+    if period:
+        df = df[df["period"] <= period]
+    rows = []
+    keys = set(group["keys"])
+    for iid, grp in df.groupby("indicator_id", sort=True):
+        last = grp[grp["period"] == grp["period"].max()]
+        mine = last[last["area_id"].astype(str).isin(keys)]["value"].astype(float)
+        if mine.empty:
+            continue
+        city = last["value"].astype(float)
+        rows.append(
+            {
+                "indicator": iid,
+                "name": names.get(str(iid), str(iid)),
+                "period": str(last["period"].iloc[0]),
+                "group_mean": float(mine.mean()),
+                "group_median": float(mine.median()),
+                "group_n": int(mine.size),
+                "city_mean": float(city.mean()),
+                "city_median": float(city.median()),
+                "city_n": int(city.size),
+            }
+        )
+    return {"name": group["name"], "layer": group["layer"], "areas": group["areas"], "rows": rows}
