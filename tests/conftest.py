@@ -56,12 +56,76 @@ def pytest_configure(config: pytest.Config) -> None:
         os.environ.pop("PLANLABOR_STORE", None)
 
 
+#: modules not yet verified on PostgreSQL (issue 18): the PostgreSQL run leaves them out until
+#: they pass there; every module not named here runs on both backends (a new test does too).
+#: Shrink this set module by module: scripts/test-postgres.sh run .venv/bin/pytest --backend
+#: postgres tests/test_X.py -x -q
+PG_PENDING = frozenset(
+    {
+        "test_app.py",
+        "test_atlas.py",
+        "test_atlas_analysis.py",
+        "test_atlas_auth.py",
+        "test_atlas_browser.py",
+        "test_atlas_layout.py",
+        "test_atlas_scenario.py",
+        "test_atlas_schema.py",
+        "test_attacks.py",
+        "test_austausch.py",
+        "test_broken_input.py",
+        "test_cli.py",
+        "test_cohort.py",
+        "test_confidentiality.py",
+        "test_confidentiality_properties.py",
+        "test_controlling.py",
+        "test_dach.py",
+        "test_demo.py",
+        "test_empty_cells.py",
+        "test_escaping.py",
+        "test_galerie_browser.py",
+        "test_gisd.py",
+        "test_grid.py",
+        "test_import_variants.py",
+        "test_indices.py",
+        "test_inklusion.py",
+        "test_install.py",
+        "test_network.py",
+        "test_network_cli.py",
+        "test_network_heidelberg.py",
+        "test_office_roundtrip.py",
+        "test_ogc.py",
+        "test_ogc_clients.py",
+        "test_own_data.py",
+        "test_projection.py",
+        "test_publishers.py",
+        "test_randomness.py",
+        "test_real_files.py",
+        "test_reports.py",
+        "test_reports_eye.py",
+        "test_security_concurrency.py",
+        "test_security_files.py",
+        "test_security_misc.py",
+        "test_security_server.py",
+        "test_security_sessions.py",
+        "test_security_values.py",
+        "test_spatial.py",
+        "test_templates.py",
+        "test_themes.py",
+        "test_werkstatt.py",
+        "test_wirkung.py",
+    }
+)
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """The DuckDB run leaves out the server's own tests, the PostgreSQL run the DuckDB file's own
-    tests and the modules that never touch a store (deselected: they belong to the other run)."""
+    tests and the modules that never touch a store (deselected: they belong to the other run),
+    and the modules of :data:`PG_PENDING` unless named on the command line."""
     postgres = config.getoption("--backend") == "postgres"
     drop = ("duckdb_only", "nostore") if postgres else ("postgres_only",)
-    keep = [i for i in items if not any(i.get_closest_marker(m) for m in drop)]
+    named = {Path(str(a).split("::")[0]).name for a in config.args}
+    pending = PG_PENDING - named if postgres else frozenset()
+    keep = [i for i in items if not any(i.get_closest_marker(m) for m in drop) and i.path.name not in pending]
     if len(keep) < len(items):
         config.hook.pytest_deselected(items=[i for i in items if i not in keep])
         items[:] = keep
