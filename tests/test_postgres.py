@@ -402,3 +402,26 @@ def test_compute_on_postgres_equals_duckdb(
     assert report.values_written == len(want)
     assert got.astype(str).to_csv() == want.astype(str).to_csv()
     on_pg.close()
+
+
+def test_server_reads_through_a_connection_pool(tmp_path: Path) -> None:
+    """'serve' on PostgreSQL opens its read-only stores on pooled connections: one log-in for
+    many requests, still read-only, each answer from the current data."""
+    from planlabor.atlas.access import LiveWorkspace
+
+    ws = Workspace.init(tmp_path / "w", store=_url(), catalog_text=GRID_CATALOG)
+    add_grid_areas(ws, tmp_path)
+    root = ws.root
+    ws.close()
+    live = LiveWorkspace(root)
+    pids = set()
+    for _ in range(5):
+        store = live.open(2.0)
+        pids.add(store.con.info.backend_pid)
+        assert int(store.query_df("SELECT count(*) AS n FROM areas")["n"].iloc[0]) == 7
+        with pytest.raises(psycopg.errors.ReadOnlySqlTransaction):
+            store.execute("DELETE FROM areas")
+        store.close()
+    assert len(pids) == 1
+    live.close()
+    assert live._pool is None

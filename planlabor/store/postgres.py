@@ -76,6 +76,17 @@ def connect(url: StoreUrl, read_only: bool = False) -> Any:
         raise _connect_error(url, str(exc)) from exc
 
 
+def connection_pool(url: StoreUrl, size: int) -> Any:
+    """A pool of up to ``size`` connections to ``url`` (opened on demand, autocommit) for
+    :class:`PostgresStore` ``con=…, release=pool.putconn`` (the server's read requests)."""
+    try:
+        from psycopg_pool import ConnectionPool
+    except ImportError:  # pragma: no cover - part of the [postgres] extra
+        raise missing_dependency("psycopg-pool", "postgres") from None
+    kwargs = {"autocommit": True, "application_name": application_name()}
+    return ConnectionPool(url.conninfo, min_size=0, max_size=max(size, 1), kwargs=kwargs, open=True)
+
+
 def _connect_error(url: StoreUrl, text: str) -> StoreError:
     low = text.lower()
     if "password" in low:
