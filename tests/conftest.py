@@ -76,8 +76,6 @@ DUCKDB_ONLY_MODULES = {
 #: postgres tests/test_X.py -x -q
 PG_PENDING = frozenset(
     {
-        "test_atlas.py",
-        "test_atlas_analysis.py",
         "test_atlas_auth.py",
         "test_atlas_scenario.py",
         "test_atlas_schema.py",
