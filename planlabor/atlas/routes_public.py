@@ -92,7 +92,13 @@ def build_download(
 
 def install(ctx: ServerContext) -> None:
     """``/api/layers…``, ``/api/indicators…``, ``/api/values``, ``/api/timeseries``,
-    ``/api/profile/…`` and ``/api/download``."""
+    ``/api/profile/…`` and ``/api/download`` (in this order)."""
+    _install_catalog(ctx)
+    _install_values(ctx)
+    _install_download(ctx)
+
+
+def _install_catalog(ctx: ServerContext) -> None:
     app, svc, cached, public_view = ctx.app, ctx.svc, ctx.cached, ctx.public_view
 
     @app.get("/api/layers", tags=["API"], summary="Raumebenen")
@@ -114,6 +120,10 @@ def install(ctx: ServerContext) -> None:
     @cached
     def indicator(request: Request, indicator: IndicatorPath) -> dict[str, Any]:
         return {"id": indicator, **svc.indicator(indicator, public_view(request))}
+
+
+def _install_values(ctx: ServerContext) -> None:
+    app, svc, cached, public_view = ctx.app, ctx.svc, ctx.cached, ctx.public_view
 
     @app.get("/api/values", tags=["API"], summary="Werte eines Indikators je Gebiet")
     @cached
@@ -158,6 +168,10 @@ def install(ctx: ServerContext) -> None:
             raise HTTPException(404, f"Das Gebiet {area!r} gibt es auf {layer!r} nicht.")
         out = profile_rows(sel, svc.meta(pub)["indicators"], period)
         return {"layer": layer, "area_id": area, "name": str(sel["area_name"].iloc[0]), "indicators": out}
+
+
+def _install_download(ctx: ServerContext) -> None:
+    app, svc, public_view = ctx.app, ctx.svc, ctx.public_view
 
     @app.get("/api/download", tags=["API"], summary="Download des Angezeigten (CSV, XLSX, GeoJSON)")
     async def download(
