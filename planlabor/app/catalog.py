@@ -19,6 +19,7 @@ from pydantic import ValidationError
 
 from planlabor.app import Where, opened
 from planlabor.app.audit import record
+from planlabor.app.users import require_themes
 from planlabor.errors import ConfigError, InputError
 
 #: form fields of an indicator (in the order of the form)
@@ -205,6 +206,8 @@ def save_indicator(where: Where, fields: dict[str, str], by: str | None = None) 
         others = ws.catalog_paths()[1:]
         root = ws.root
     doc = tomllib.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    old = [e.get("theme", "Allgemein") for e in doc.get("indicator", []) if e.get("id") == entry["id"]]
+    require_themes(root, by, {entry["theme"], *old}, f"Der Indikator {entry['id']!r}")
     entries = [e for e in doc.get("indicator", []) if e.get("id") != entry["id"]]
     replaced = len(entries) != len(doc.get("indicator", []))
     position = next((i for i, e in enumerate(doc.get("indicator", [])) if e.get("id") == entry["id"]), None)
@@ -234,6 +237,10 @@ def _write_checked(path: Path, text: str, others: list[Path]) -> None:
 
 def apply_template(where: Where, source: str | Path, by: str | None = None) -> Any:
     """Take a template (a shipped name like ``jugendhilfe`` or a file) into the workspace."""
+    from planlabor.catalog.exchange import read_template
+
+    _, incoming = read_template(source)
+    require_themes(where, by, {i.theme for i in incoming.indicators}, "Die Vorlage")
     with opened(where) as ws:
         report = ws.import_template(source, dry_run=False)
         root = ws.root

@@ -113,12 +113,30 @@ def preview_import(where: Where, file: str | Path, options: Mapping[str, Any]) -
 def import_file(
     where: Where, file: str | Path, options: Mapping[str, Any], by: str | None = None, name: str | None = None
 ) -> ImportOutcome:
-    """Import ``file`` (atomic and versioned); ``name`` is the file name to record (an upload)."""
+    """Import ``file`` (atomic and versioned); ``name`` is the file name to record (an upload).
+    A user limited to some themes may import only variables of indicators of her themes
+    (variables no indicator uses yet are free)."""
+    from planlabor.app.users import themes_of
+
+    scoped = themes_of(where, by) is not None
     with opened(where) as ws:
         opts = import_options(options, ws.config.imports.on_unmatched)
+        if scoped:
+            _check_scope(where, ws, by, ws.import_table(file, opts, dry_run=True).variables)
         out = _outcome(ws.import_table(file, opts, dry_run=False), False)
     record(where, by, "import", file=name or Path(file).name, layer=opts.layer, import_id=out.import_id)
     return out
+
+
+def _check_scope(where: Where, ws: Any, by: str | None, variables: list[str]) -> None:
+    """Refuse variables whose indicators all belong to themes outside ``by``'s scope."""
+    from planlabor.app.users import require_themes, themes_of
+
+    allowed = set(themes_of(where, by) or [])
+    for var in variables:
+        themes = {i.theme for i in ws.catalog().indicators if var in i.variables()}
+        if themes and not themes & allowed:
+            require_themes(where, by, themes, f"Die Variable {var!r}")
 
 
 def import_log(where: Where) -> list[dict[str, Any]]:

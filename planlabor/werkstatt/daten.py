@@ -29,7 +29,7 @@ from fastapi.responses import RedirectResponse, Response
 from planlabor.app import areas as app_areas
 from planlabor.app import imports as app_imports
 from planlabor.app.fields import lines
-from planlabor.errors import InputError, PlanlaborError
+from planlabor.errors import AccessError, InputError, PlanlaborError
 
 if TYPE_CHECKING:
     from planlabor.werkstatt.web import Werkstatt
@@ -136,7 +136,8 @@ def install(shop: Werkstatt) -> None:
                 app_imports.import_file, shop.root, path, options, by=s.user, name=path.name
             )
         except PlanlaborError as err:
-            return await show(request, 422, error=err, options=options)
+            status = 403 if isinstance(err, AccessError) else 422
+            return await show(request, status, error=err, options=options)
         if outcome.report.get("quarantined") and outcome.import_id is not None:  # keys to map later
             await shop.run(app_imports.hold_for_mapping, shop.root, outcome.import_id, path, options)
         for f in path.parent.iterdir():

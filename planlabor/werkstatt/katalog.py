@@ -12,13 +12,17 @@ from fastapi import Request
 from fastapi.responses import JSONResponse, Response
 
 from planlabor.app import catalog as app_catalog
-from planlabor.errors import InputError, PlanlaborError
+from planlabor.errors import AccessError, InputError, PlanlaborError
 
 if TYPE_CHECKING:
     from planlabor.werkstatt.web import Werkstatt
 
 FORM_KEYS = (*app_catalog.FIELDS, "public", "decimals")
 MAX_TEMPLATE = 2 << 20  # a template is a small TOML file
+
+
+def _status(err: PlanlaborError) -> int:
+    return 403 if isinstance(err, AccessError) else 422
 
 
 def _fields(form: Any) -> dict[str, str]:
@@ -59,7 +63,7 @@ def install(shop: Werkstatt) -> None:
         try:
             saved = await shop.run(app_catalog.save_indicator, shop.root, fields, by=s.user)
         except PlanlaborError as err:
-            return await show(request, 422, error=err, fields=fields)
+            return await show(request, _status(err), error=err, fields=fields)
         return await show(request, saved=saved)
 
     @app.post("/werkstatt/katalog/vorlage", include_in_schema=False)
@@ -76,7 +80,7 @@ def install(shop: Werkstatt) -> None:
                     raise InputError(f"Die Vorlage {name!r} gibt es nicht.", column="vorlage")
                 report = await shop.run(app_catalog.apply_template, shop.root, name, by=s.user)
         except PlanlaborError as err:
-            return await show(request, 422, error=err)
+            return await show(request, _status(err), error=err)
         return await show(request, template_report=report)
 
     @app.get("/werkstatt/katalog/vorlage.toml", include_in_schema=False)
