@@ -146,20 +146,7 @@ def install(shop: Werkstatt) -> None:
         nr, n = outcome.import_id, outcome.report.get("n_values", 0)
         return RedirectResponse(f"/werkstatt/daten?nr={nr}&werte={n}&was=import", status_code=303)
 
-    @app.post("/werkstatt/daten/quarantaene", include_in_schema=False)
-    async def quarantaene(request: Request) -> Response:
-        s = shop.writer_of(request)
-        form = await shop.form(request)
-        mapping = {k[4:]: str(v) for k, v in form.items() if k.startswith("key:")}
-        try:
-            nr = int(str(form.get("import_id") or ""))
-            outcome = await shop.run(app_imports.import_mapped, shop.root, nr, mapping, by=s.user)
-        except ValueError:
-            return await show(request, 422, error=InputError("Die Importnummer fehlt.", column="import_id"))
-        except PlanlaborError as err:
-            return await show(request, 422, error=err)
-        nr, n = outcome.import_id, outcome.report.get("n_values", 0)
-        return RedirectResponse(f"/werkstatt/daten?nr={nr}&werte={n}&was=import", status_code=303)
+    install_quarantine(shop, show)
 
     @app.post("/werkstatt/daten/zuruecksetzen", include_in_schema=False)
     async def zuruecksetzen(request: Request) -> Response:
@@ -174,3 +161,23 @@ def install(shop: Werkstatt) -> None:
         except PlanlaborError as err:
             return await show(request, 422, error=err)
         return RedirectResponse(f"/werkstatt/daten?nr={nr}&werte={n}&was=revert", status_code=303)
+
+
+def install_quarantine(shop: Werkstatt, show: Any) -> None:
+    """Map held-back keys to area keys and import the kept file again."""
+    app = shop.app
+
+    @app.post("/werkstatt/daten/quarantaene", include_in_schema=False)
+    async def quarantaene(request: Request) -> Response:
+        s = shop.writer_of(request)
+        form = await shop.form(request)
+        mapping = {k[4:]: str(v) for k, v in form.items() if k.startswith("key:")}
+        try:
+            nr = int(str(form.get("import_id") or ""))
+            outcome = await shop.run(app_imports.import_mapped, shop.root, nr, mapping, by=s.user)
+        except ValueError:
+            return await show(request, 422, error=InputError("Die Importnummer fehlt.", column="import_id"))
+        except PlanlaborError as err:
+            return await show(request, 422, error=err)
+        nr, n = outcome.import_id, outcome.report.get("n_values", 0)
+        return RedirectResponse(f"/werkstatt/daten?nr={nr}&werte={n}&was=import", status_code=303)
