@@ -111,6 +111,10 @@ class StoreError(PlanlaborError):
     """The store refused an operation (e.g. a version conflict)."""
 
 
+class AccessError(PlanlaborError):
+    """The acting user may not do this (role, or a theme outside her scope)."""
+
+
 class DependencyError(PlanlaborError):
     """An optional dependency is missing; the hint names what to install."""
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from planlabor.app import Where, opened
+from planlabor.app import Where, opened, root_of
 from planlabor.app.audit import record
 from planlabor.app.fields import lists, pairs
 
@@ -113,12 +113,30 @@ def preview_import(where: Where, file: str | Path, options: Mapping[str, Any]) -
 def import_file(
     where: Where, file: str | Path, options: Mapping[str, Any], by: str | None = None, name: str | None = None
 ) -> ImportOutcome:
-    """Import ``file`` (atomic and versioned); ``name`` is the file name to record (an upload)."""
+    """Import ``file`` (atomic and versioned); ``name`` is the file name to record (an upload).
+    A user limited to some themes may import only variables of indicators of her themes
+    (variables no indicator uses yet are free)."""
+    from planlabor.app.users import themes_of
+
+    scoped = themes_of(where, by) is not None
     with opened(where) as ws:
         opts = import_options(options, ws.config.imports.on_unmatched)
+        if scoped:
+            _check_scope(where, ws, by, ws.import_table(file, opts, dry_run=True).variables)
         out = _outcome(ws.import_table(file, opts, dry_run=False), False)
     record(where, by, "import", file=name or Path(file).name, layer=opts.layer, import_id=out.import_id)
     return out
+
+
+def _check_scope(where: Where, ws: Any, by: str | None, variables: list[str]) -> None:
+    """Refuse variables whose indicators all belong to themes outside ``by``'s scope."""
+    from planlabor.app.users import require_themes, themes_of
+
+    allowed = set(themes_of(where, by) or [])
+    for var in variables:
+        themes = {i.theme for i in ws.catalog().indicators if var in i.variables()}
+        if themes and not themes & allowed:
+            require_themes(where, by, themes, f"Die Variable {var!r}")
 
 
 def import_log(where: Where) -> list[dict[str, Any]]:
@@ -166,3 +184,69 @@ def keep_upload(folder: Path, name: str, data: bytes) -> Path:
         path = folder / f"{n}-{safe}"
     path.write_bytes(data)
     return path
+
+
+#: files of imports with held-back rows, kept (with their options) until the keys are mapped
+HELD = Path("werkstatt") / "quarantaene"
+
+
+def hold_for_mapping(where: Where, import_id: int, path: Path, options: Mapping[str, Any]) -> Path:
+    """Keep the file of an import whose unknown keys were held back, with its options, so the
+    keys can be mapped and the file imported again (:func:`import_mapped`); the folder."""
+    import json
+    import shutil
+
+    folder = root_of(where) / HELD / str(int(import_id))
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    shutil.move(str(path), folder / path.name)
+    (folder / "optionen.json").write_text(json.dumps(dict(options), ensure_ascii=False), encoding="utf-8")
+    return folder
+
+
+def held_imports(where: Where) -> list[dict[str, Any]]:
+    """Imports with held-back keys whose file is kept: number, file name, keys (area_id, first
+    row, values, reason) — newest first."""
+    base = root_of(where) / HELD
+    numbers = (
+        sorted((int(p.name) for p in base.iterdir() if p.name.isdigit()), reverse=True)
+        if base.is_dir()
+        else []
+    )
+    out = []
+    for nr in numbers:
+        keys = quarantine_summary(where, nr)
+        files = [p.name for p in (base / str(nr)).iterdir() if p.name != "optionen.json"]
+        if keys and files:
+            out.append({"import_id": nr, "file": files[0], "keys": keys})
+    return out
+
+
+def import_mapped(
+    where: Where, import_id: int, mapping: Mapping[str, str], by: str | None = None
+) -> ImportOutcome:
+    """Import the kept file of import ``import_id`` again with its held-back keys mapped to area
+    keys (``planlabor import … --map-key ALT=NEU``); the new import supersedes the old one."""
+    import json
+    import shutil
+
+    from planlabor.errors import InputError
+
+    folder = root_of(where) / HELD / str(int(import_id))
+    files = [p for p in folder.iterdir() if p.name != "optionen.json"] if folder.is_dir() else []
+    if not files:
+        raise InputError(
+            f"Die Datei des Imports Nr. {import_id} ist nicht mehr da.",
+            hint="Importieren Sie die Datei erneut mit 'planlabor import … --map-key ALT=NEU'.",
+        )
+    pairs_ = {k.strip(): v.strip() for k, v in mapping.items() if k.strip() and v.strip()}
+    if not pairs_:
+        raise InputError(
+            "Es ist kein Schlüssel zugeordnet.", column="key", expected="ein Gebietsschlüssel je Zeile"
+        )
+    options = json.loads((folder / "optionen.json").read_text(encoding="utf-8"))
+    options["map_key"] = [*options.get("map_key", []), *(f"{k}={v}" for k, v in pairs_.items())]
+    out = import_file(where, files[0], options, by=by, name=files[0].name)
+    if out.report.get("quarantined"):
+        hold_for_mapping(where, int(out.import_id or 0), files[0], options)
+    shutil.rmtree(folder, ignore_errors=True)
+    return out

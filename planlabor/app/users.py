@@ -15,11 +15,11 @@ def add_user(where: Where, name: str, password: str, role: str = "intern", by: s
 
 
 def list_users(where: Where) -> list[dict[str, str]]:
-    """Name, role, created, open sessions of every user."""
+    """Name, role, created, open sessions and themes (empty: all) of every user."""
     from planlabor.atlas.auth import list_users as listed
 
     with auth_store(where) as auth:
-        return listed(auth)
+        return [{**u, "themes": ", ".join(auth.themes(u["name"]) or [])} for u in listed(auth)]
 
 
 def remove_user(where: Where, name: str, by: str | None = None) -> None:
@@ -46,3 +46,38 @@ def end_sessions(where: Where, name: str | None, by: str | None = None) -> int:
         n = int(auth.end_all(name))
     record(where, by, "user logout", name=name or "(alle)", sessions=n)
     return n
+
+
+def set_themes(where: Where, name: str, themes: list[str] | None, by: str | None = None) -> None:
+    """Limit what ``name`` may change to the given themes (e.g. the Jugendamt: Jugendhilfe);
+    None or empty: every theme."""
+    from planlabor.errors import NotFoundError
+
+    clean = [t.strip() for t in themes or [] if t.strip()]
+    with auth_store(where) as auth:
+        if auth.user(name) is None:
+            raise NotFoundError(f"Die Benutzer:in {name!r} gibt es nicht.", column="name")
+        auth.set_themes(name, clean or None)
+    record(where, by, "user themes", name=name, themes=clean or "alle")
+
+
+def themes_of(where: Where, name: str | None) -> list[str] | None:
+    """The themes ``name`` may change; None: every theme (also for the command line: no name)."""
+    if not name:
+        return None
+    with auth_store(where) as auth:
+        return auth.themes(name)
+
+
+def require_themes(where: Where, by: str | None, themes: set[str], what: str) -> None:
+    """Refuse (:class:`~planlabor.errors.AccessError`) when ``by`` may not change ``themes``."""
+    from planlabor.errors import AccessError
+
+    allowed = themes_of(where, by)
+    outside = sorted(t for t in themes if allowed is not None and t not in allowed)
+    if outside:
+        raise AccessError(
+            f"{what} gehört zum Fachthema {', '.join(outside)}; Sie dürfen nur "
+            f"{', '.join(allowed or [])} ändern.",
+            hint="Eine Administratorin kann Ihre Fachthemen auf der Seite Benutzer erweitern.",
+        )

@@ -2,7 +2,7 @@
 
 Keys never contain the ``Host`` header: answers that name their own address (OGC links) are
 stored with :data:`BASE` in its place and get the requesting address when sent (see
-:func:`planlabor.atlas.server._json`), so a flood of invented host names cannot grow the cache.
+:func:`planlabor.atlas.service.json_answer`), so a flood of invented host names cannot grow the cache.
 """
 
 from __future__ import annotations

@@ -161,18 +161,7 @@ def install(app: FastAPI, login: Login, title: str) -> None:
             auth.end(old)
         auth.purge(login.lifetime, login.idle)
         token, _ = auth.start(name, role)  # a fresh session: no session fixation
-        resp = RedirectResponse(nxt or "/", status_code=303)
-        resp.set_cookie(
-            SESSION_COOKIE,
-            token,
-            max_age=max(1, int(login.lifetime)),
-            httponly=True,
-            samesite="strict",
-            secure=login.secure,
-            path="/",
-        )
-        resp.delete_cookie(CSRF_COOKIE, path="/")
-        return resp
+        return _signed_in(login, token, nxt)
 
     @app.post("/logout", include_in_schema=False)
     async def sign_out(request: Request) -> Response:
@@ -184,6 +173,22 @@ def install(app: FastAPI, login: Login, title: str) -> None:
         resp = RedirectResponse("/", status_code=303)
         resp.delete_cookie(SESSION_COOKIE, path="/")
         return resp
+
+
+def _signed_in(login: Login, token: str, nxt: str) -> Response:
+    """The redirect after a login: the session cookie set, the pre-login CSRF cookie gone."""
+    resp = RedirectResponse(nxt or "/", status_code=303)
+    resp.set_cookie(
+        SESSION_COOKIE,
+        token,
+        max_age=max(1, int(login.lifetime)),
+        httponly=True,
+        samesite="strict",
+        secure=login.secure,
+        path="/",
+    )
+    resp.delete_cookie(CSRF_COOKIE, path="/")
+    return resp
 
 
 def _login_page(title: str, csrf: str, error: str | None, nxt: str = "") -> str:

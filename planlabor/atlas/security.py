@@ -32,7 +32,11 @@ HEADERS = [
 MAX_BODY = 64 * 1024  # the server accepts only small forms (login, logout) …
 #: … and files on the upload addresses of the Werkstatt (signed-in users only; checked before the
 #: body is read)
-UPLOADS = {"/werkstatt/daten/pruefen": 256 * 1024 * 1024}
+UPLOADS = {
+    "/werkstatt/daten/pruefen": 256 * 1024 * 1024,
+    "/werkstatt/raumebenen/pruefen": 256 * 1024 * 1024,  # geometries: zipped Shapefile, GeoPackage
+    "/werkstatt/katalog/vorlage": 4 * 1024 * 1024,  # a template (TOML)
+}
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]

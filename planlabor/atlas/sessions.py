@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import os
 import secrets
 import sqlite3
@@ -46,6 +47,7 @@ CREATE TABLE IF NOT EXISTS sessions (
 );
 CREATE INDEX IF NOT EXISTS sessions_user ON sessions (username);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
+CREATE TABLE IF NOT EXISTS scopes (username TEXT PRIMARY KEY, themes TEXT NOT NULL);
 """
 
 
@@ -128,7 +130,22 @@ class AuthStore:
         with self._tx() as con:
             gone = con.execute("DELETE FROM users WHERE username = ?", (name,)).rowcount
             con.execute("DELETE FROM sessions WHERE username = ?", (name,))
+            con.execute("DELETE FROM scopes WHERE username = ?", (name,))
             return bool(gone)
+
+    def themes(self, name: str) -> list[str] | None:
+        """The themes (Fachthemen) a user may change, or None: every theme."""
+        row = self._one("SELECT themes FROM scopes WHERE username = ?", (name,))
+        return None if row is None else [str(t) for t in json.loads(row[0])]
+
+    def set_themes(self, name: str, themes: list[str] | None) -> None:
+        """Limit a user's changes to ``themes`` (None or empty: every theme)."""
+        with self._tx() as con:
+            con.execute("DELETE FROM scopes WHERE username = ?", (name,))
+            if themes:
+                con.execute(
+                    "INSERT INTO scopes VALUES (?, ?)", (name, json.dumps(themes, ensure_ascii=False))
+                )
 
     def set_hash(self, name: str, password_hash: str) -> bool:
         """Set a new password hash and end all the user's sessions; False if there is no such user."""

@@ -35,7 +35,15 @@ ACTION_TEXT = {
     "user remove": "Benutzer:in entfernt",
     "user passwd": "Passwort gesetzt",
     "user logout": "Sitzungen beendet",
+    "user themes": "Fachthemen gesetzt",
+    "catalog": "Katalog geändert",
+    "template": "Vorlage übernommen",
+    "areas import": "Geometrien importiert",
 }
+
+
+def _themes(form: Any) -> list[str]:
+    return [t.strip() for t in str(form.get("themes") or "").split(",") if t.strip()]
 
 
 def install(shop: Werkstatt) -> None:
@@ -70,9 +78,23 @@ def install(shop: Werkstatt) -> None:
             await shop.run(
                 app_users.add_user, shop.root, name, str(form.get("password") or ""), role, by=s.user
             )
+            if _themes(form):
+                await shop.run(app_users.set_themes, shop.root, name, _themes(form), by=s.user)
         except PlanlaborError as err:
             return await show(request, 422, error=err, name=name)
         return RedirectResponse("/werkstatt/benutzer?ok=anlegen", status_code=303)
+
+    @app.post("/werkstatt/benutzer/fachthemen", include_in_schema=False)
+    async def fachthemen(request: Request) -> Response:
+        s = shop.admin_of(request)
+        form = await shop.form(request)
+        try:
+            await shop.run(
+                app_users.set_themes, shop.root, str(form.get("name") or ""), _themes(form), by=s.user
+            )
+        except PlanlaborError as err:
+            return await show(request, 422, error=err)
+        return RedirectResponse("/werkstatt/benutzer?ok=fachthemen", status_code=303)
 
     @app.post("/werkstatt/benutzer/entfernen", include_in_schema=False)
     async def entfernen(request: Request) -> Response:

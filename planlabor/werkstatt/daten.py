@@ -7,10 +7,13 @@ Routes (all forms carry the session's CSRF token):
 - ``POST /werkstatt/daten/pruefen``: a new file (multipart) or a kept upload with changed
   options → the dry-run report as tables and the options form;
 - ``POST /werkstatt/daten/importieren``: import the kept upload with the options;
+- ``POST /werkstatt/daten/quarantaene``: map held-back keys to area keys and import the kept
+  file again (``planlabor import … --map-key ALT=NEU``);
 - ``POST /werkstatt/daten/zuruecksetzen``: make an earlier import current again.
 
 Uploads are kept in the workspace folder ``werkstatt/uploads/<random>/`` (owner-only) until
-imported.
+imported; the file of an import with held-back keys stays in ``werkstatt/quarantaene/<nr>/``
+until its keys are mapped.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ from fastapi.responses import RedirectResponse, Response
 from planlabor.app import areas as app_areas
 from planlabor.app import imports as app_imports
 from planlabor.app.fields import lines
-from planlabor.errors import InputError, PlanlaborError
+from planlabor.errors import AccessError, InputError, PlanlaborError
 
 if TYPE_CHECKING:
     from planlabor.werkstatt.web import Werkstatt
@@ -91,6 +94,7 @@ def install(shop: Werkstatt) -> None:
     async def show(request: Request, status: int = 200, **context: Any) -> Response:
         log = await shop.run(app_imports.import_log, shop.root)
         layers = await shop.run(app_areas.layers, shop.root)
+        context.setdefault("held", await shop.run(app_imports.held_imports, shop.root))
         return shop.page(
             request, TEMPLATE, status, log=list(reversed(log)), layers=layers, on_unmatched=ON_UNMATCHED,
             **context,
@@ -132,12 +136,17 @@ def install(shop: Werkstatt) -> None:
                 app_imports.import_file, shop.root, path, options, by=s.user, name=path.name
             )
         except PlanlaborError as err:
-            return await show(request, 422, error=err, options=options)
+            status = 403 if isinstance(err, AccessError) else 422
+            return await show(request, status, error=err, options=options)
+        if outcome.report.get("quarantined") and outcome.import_id is not None:  # keys to map later
+            await shop.run(app_imports.hold_for_mapping, shop.root, outcome.import_id, path, options)
         for f in path.parent.iterdir():
             f.unlink()
         path.parent.rmdir()
         nr, n = outcome.import_id, outcome.report.get("n_values", 0)
         return RedirectResponse(f"/werkstatt/daten?nr={nr}&werte={n}&was=import", status_code=303)
+
+    install_quarantine(shop, show)
 
     @app.post("/werkstatt/daten/zuruecksetzen", include_in_schema=False)
     async def zuruecksetzen(request: Request) -> Response:
@@ -152,3 +161,23 @@ def install(shop: Werkstatt) -> None:
         except PlanlaborError as err:
             return await show(request, 422, error=err)
         return RedirectResponse(f"/werkstatt/daten?nr={nr}&werte={n}&was=revert", status_code=303)
+
+
+def install_quarantine(shop: Werkstatt, show: Any) -> None:
+    """Map held-back keys to area keys and import the kept file again."""
+    app = shop.app
+
+    @app.post("/werkstatt/daten/quarantaene", include_in_schema=False)
+    async def quarantaene(request: Request) -> Response:
+        s = shop.writer_of(request)
+        form = await shop.form(request)
+        mapping = {k[4:]: str(v) for k, v in form.items() if k.startswith("key:")}
+        try:
+            nr = int(str(form.get("import_id") or ""))
+            outcome = await shop.run(app_imports.import_mapped, shop.root, nr, mapping, by=s.user)
+        except ValueError:
+            return await show(request, 422, error=InputError("Die Importnummer fehlt.", column="import_id"))
+        except PlanlaborError as err:
+            return await show(request, 422, error=err)
+        nr, n = outcome.import_id, outcome.report.get("n_values", 0)
+        return RedirectResponse(f"/werkstatt/daten?nr={nr}&werte={n}&was=import", status_code=303)

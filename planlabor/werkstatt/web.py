@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from planlabor.werkstatt import Page
 
 HERE = Path(__file__).parent
-STATIC = {"werkstatt.css": "text/css", "werkstatt.js": "text/javascript"}
+STATIC = {"werkstatt.css": "text/css", "werkstatt.js": "text/javascript", "raumebenen.js": "text/javascript"}
 
 
 class Werkstatt:

@@ -39,7 +39,68 @@ function setUpBusy(form) {
   });
 }
 
+// Katalog: live validation of the indicator form against the data (JSON from the server)
+function germanNumber(value) {
+  return value === null ? "gesperrt" : value.toLocaleString("de-DE", { maximumFractionDigits: 2 });
+}
+
+function germanDate(period) {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(period || "");
+  return m ? m[3] + "." + m[2] + "." + m[1] : period;
+}
+
+function showCheck(form, result) {
+  form.querySelectorAll(".msg").forEach((el) => (el.textContent = ""));
+  Object.entries(result.errors || {}).forEach(([field, text]) => {
+    const el = form.querySelector("#k-" + field + "-msg");
+    if (el) el.textContent = text;
+  });
+  const box = form.querySelector("#check-result");
+  box.textContent = "";
+  const lines = [];
+  if (result.exists) lines.push("Die ID gibt es schon: Speichern ersetzt den Indikator.");
+  if (result.variables && result.variables.length) {
+    lines.push("Variablen auf " + result.layer + ": " + result.variables
+      .map((v) => v.id + (v.present ? " ✓" : " fehlt")).join(", "));
+  }
+  if (result.periods && result.periods.length) {
+    lines.push("Zeiträume: " + result.periods.map(germanDate).join(", "));
+  }
+  if (result.preview) {
+    const p = result.preview;
+    lines.push(p.areas + " Gebiete am " + germanDate(p.period) + ", davon " + p.suppressed +
+      " gesperrt (Mindestfallzahl " + p.min_count + "). Erste Werte: " +
+      p.values.map((v) => v.area_id + " " + germanNumber(v.value)).join("; "));
+  }
+  lines.forEach((text) => {
+    const para = document.createElement("p");
+    para.textContent = text;
+    box.appendChild(para);
+  });
+  box.classList.toggle("ok", Boolean(result.ok));
+}
+
+function setUpCheck(form) {
+  let timer = 0;
+  const run = () => {
+    const params = new URLSearchParams();
+    new FormData(form).forEach((value, key) => {
+      if (key !== "csrf") params.append(key, String(value));
+    });
+    fetch(form.dataset.check + "?" + params.toString(), { credentials: "same-origin" })
+      .then((response) => (response.ok ? response.json() : null))
+      .then((result) => result && showCheck(form, result))
+      .catch(() => {});
+  };
+  form.addEventListener("input", () => {
+    clearTimeout(timer);
+    timer = setTimeout(run, 300);
+  });
+  if (form.querySelector("#k-num").value) run();
+}
+
 document.addEventListener("DOMContentLoaded", () => {
   document.querySelectorAll("[data-drop]").forEach(setUpDrop);
   document.querySelectorAll("form[data-busy]").forEach(setUpBusy);
+  document.querySelectorAll("form[data-check]").forEach(setUpCheck);
 });

@@ -1,0 +1,63 @@
+"""The atlas page, its files and its payloads (``/``, ``/vendor``, ``/basemap``, ``/api/atlas/…``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import Path as PathParam
+from fastapi import Request
+from fastapi.responses import FileResponse, HTMLResponse, Response
+from fastapi.staticfiles import StaticFiles
+
+from planlabor.atlas.build import STATIC_FILES, index_html, static_dir
+from planlabor.atlas.context import ServerContext
+from planlabor.atlas.data import BASEMAP_DIR
+
+ID_RE = r"^[A-Za-z0-9_.\-]{1,64}$"
+LayerPath = Annotated[str, PathParam(pattern=ID_RE, description="Raumebene, z. B. plr")]
+
+
+def install_files(ctx: ServerContext) -> None:
+    """The atlas page, its script and style files, the vendored libraries and the basemap."""
+    app, src = ctx.app, ctx.src
+
+    @app.get("/", include_in_schema=False)
+    def index() -> HTMLResponse:
+        return HTMLResponse(index_html(src.title, "server"), headers={"Cache-Control": "no-cache"})
+
+    for name in STATIC_FILES:
+        path = static_dir() / name
+
+        def _file(path: Path = path) -> FileResponse:
+            return FileResponse(path, headers={"Cache-Control": "no-cache"})
+
+        app.get(f"/{name}", include_in_schema=False)(_file)
+    app.mount("/vendor", StaticFiles(directory=static_dir() / "vendor"), name="vendor")
+    if src.root is not None and (Path(src.root) / BASEMAP_DIR).is_dir():
+        app.mount("/basemap", StaticFiles(directory=Path(src.root) / BASEMAP_DIR), name="basemap")
+
+
+def install(ctx: ServerContext) -> None:
+    """The payloads the atlas page loads, built once per view."""
+    app, payload = ctx.app, ctx.payload
+
+    @app.get("/api/atlas/meta", tags=["Atlas"], summary="Fachthemen, Indikatoren, Raumebenen")
+    async def atlas_meta(request: Request) -> Response:
+        return await payload(request, "meta")
+
+    @app.get("/api/atlas/geo/{layer}", tags=["Atlas"], summary="Gebiete einer Ebene (GeoJSON, WGS 84)")
+    async def atlas_geo(request: Request, layer: LayerPath) -> Response:
+        return await payload(request, f"geo/{layer}")
+
+    @app.get("/api/atlas/values/{layer}", tags=["Atlas"], summary="Alle Werte einer Ebene")
+    async def atlas_values(request: Request, layer: LayerPath) -> Response:
+        return await payload(request, f"values/{layer}")
+
+    @app.get("/api/atlas/facilities", tags=["Atlas"], summary="Einrichtungen als Punkte (GeoJSON, WGS 84)")
+    async def atlas_facilities(request: Request) -> Response:
+        return await payload(request, "facilities")
+
+    @app.get("/api/atlas/facility_areas/{layer}", tags=["Atlas"], summary="Gebiet jeder Einrichtung")
+    async def atlas_facility_areas(request: Request, layer: LayerPath) -> Response:
+        return await payload(request, f"facility_areas/{layer}")
