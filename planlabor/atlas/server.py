@@ -599,6 +599,9 @@ def create_app(
     from planlabor.atlas.network_api import mount_network  # street network, internal view only
 
     mount_network(app)
+    from planlabor.atlas.routes_beteiligung import install as install_beteiligung  # issue 21
+
+    install_beteiligung(app, Path(src.root) if src.root else None)
     return app
 
 
