@@ -76,15 +76,18 @@ def add_participation(
     pc = public_counts(data.src, c)
     labels = list(c.categories.values())
     t = pc.table.copy()
-    t["top"] = [top_category(r, labels) for r in t.to_dict("records")]
+    tops = [top_category(r, labels) for r in t.to_dict("records")]
+    t["top"] = [x or "–" for x in tops]
+    # areas with answers (published or suppressed); areas nobody answered for are left out
+    t = t[[n is None or n > 0 for n in t["Antworten"]]].reset_index(drop=True)
+    tops = [x for x in tops if x]
     from planlabor.io.export import format_number_de as de
 
     total = sum(v for v in t["Antworten"] if v is not None)
-    tops = [x for x in t["top"] if x]
     findings = [
-        f"An der Befragung „{c.title}“ ({c.target or 'alle'}, {c.opens:%d.%m.%Y} bis {c.closes:%d.%m.%Y}) "
-        f"beteiligten sich {de(total, 0)} Personen (veröffentlichte Gebiete); Zahlen unter {c.min_count} "
-        f"Antworten sind gesperrt ({pc.suppressed} Werte)."
+        f"Zur Befragung „{c.title}“ ({c.target or 'alle'}, {c.opens:%d.%m.%Y} bis {c.closes:%d.%m.%Y}) "
+        f"gingen aus {len(t)} Gebieten Antworten ein, {de(total, 0)} davon in Gebieten mit veröffentlichter "
+        f"Zahl; Zahlen unter {c.min_count} Antworten sind gesperrt ({pc.suppressed} Werte)."
     ]
     if tops:
         label, k = pd.Series(tops).value_counts().index[0], int(pd.Series(tops).value_counts().iloc[0])
@@ -97,7 +100,7 @@ def add_participation(
     side = None
     if c.layer == sheet.table.attrs.get("level"):
         side = sheet.table[["area_id", "name", "bedarf", "fehlplaetze", "quote"]].merge(
-            t[["area_id", "Antworten", "top"]], on="area_id", how="left"
+            t[["area_id", "Antworten", "top"]], on="area_id", how="inner"
         )
     sheet.voices = Voices(
         c.title,
