@@ -403,3 +403,81 @@ def test_the_commands_from_opening_to_evaluation(root: Path) -> None:
         ],
     )
     assert bad.exit_code == 1 and "Träger, Verband, Jugendvertretung, Verwaltung" in bad.output
+
+
+# ------------------------------------------------------------------ reports and the Werkstatt
+def test_the_sozialbericht_shows_the_answers_beside_the_indicators(root: Path, tmp_path: Path) -> None:
+    from planlabor.app.publish import sozialbericht
+
+    _open(root, min_count=3)
+    for area, n in (("A1", 4), ("A3", 3), ("A2", 1)):
+        for _ in range(n):
+            _answer(root, area, ["spielplaetze"], MARKER)
+    part.evaluate(root, "jugend")
+    html = Path(sozialbericht(root, tmp_path / "bericht.html", "html", "gebiet")).read_text(encoding="utf-8")
+    assert "Beteiligung: Jugend fragt" in html  # a chapter like every theme, with its map and table
+    assert "Stimmen der Befragten" in html
+    # A2 (1 answer) is suppressed, and A1 with it (else the district's sum gives A2 away): the
+    # sentence counts only what is published
+    assert (
+        "In 1 der 4 Gebiete mit dem höchsten Wert „SGB-II-Quote“ nennen die Befragten am häufigsten" in html
+    )
+    assert MARKER not in html  # texts are not part of the report
+
+
+def test_the_werkstatt_page_needs_a_writer_role_and_the_csrf_token(root: Path) -> None:
+    from planlabor.app.users import add_user
+
+    _open(root)
+    a = _answer(root, "A1", ["sport"], MARKER)
+    add_user(root, "leser", "leser-passwort-123", "viewer")
+    add_user(root, "planerin", "planerin-passwort-1", "editor")
+    live = LiveWorkspace(root)
+
+    def client(name: str, password: str) -> TestClient:
+        c = TestClient(create_app(live.source(), internal=True, live=live), base_url="http://127.0.0.1")
+        token = c.get("/api/session").json()["csrf"]
+        r = c.post(
+            "/login", data={"username": name, "password": password, "csrf": token}, follow_redirects=False
+        )
+        assert r.status_code == 303
+        return c
+
+    anon = TestClient(create_app(live.source(), internal=True, live=live), base_url="http://127.0.0.1")
+    r = anon.get("/werkstatt/beteiligung/jugend", follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"].startswith("/login")
+    with client("leser", "leser-passwort-123") as viewer:
+        page = viewer.get("/werkstatt/beteiligung/jugend")
+        assert page.status_code == 200 and MARKER in page.text and "Ausgewählte freigeben" not in page.text
+        csrf = viewer.get("/api/session").json()["csrf"]
+        r = viewer.post(
+            "/werkstatt/beteiligung/jugend/moderieren",
+            data={"csrf": csrf, "antwort": str(a), "entscheidung": "freigeben"},
+        )
+        assert r.status_code == 403
+    with client("planerin", "planerin-passwort-1") as editor:
+        r = editor.post(
+            "/werkstatt/beteiligung/jugend/moderieren", data={"antwort": str(a), "entscheidung": "freigeben"}
+        )
+        assert r.status_code == 403  # no CSRF token
+        csrf = editor.get("/api/session").json()["csrf"]
+        r = editor.post(
+            "/werkstatt/beteiligung/jugend/moderieren",
+            data={"csrf": csrf, "antwort": str(a), "entscheidung": "freigeben"},
+        )
+        assert r.status_code == 200 and "freigegeben" in r.text
+        bad = editor.post(
+            "/werkstatt/beteiligung-position",
+            data={
+                "csrf": csrf,
+                "thema": "T",
+                "akteur": "A",
+                "art": "Partei",
+                "position": "P",
+                "datum": "2026-01-01",
+                "quelle": "Q",
+            },
+        )
+        assert bad.status_code == 422 and "Art des Akteurs" in bad.text
+        assert "Content-Security-Policy" in bad.headers and "<script>" not in bad.text
+    assert [x.state for x in part.answers(root, "jugend")] == ["freigegeben"]
