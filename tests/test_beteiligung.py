@@ -481,3 +481,17 @@ def test_the_werkstatt_page_needs_a_writer_role_and_the_csrf_token(root: Path) -
         assert bad.status_code == 422 and "Art des Akteurs" in bad.text
         assert "Content-Security-Policy" in bad.headers and "<script>" not in bad.text
     assert [x.state for x in part.answers(root, "jugend")] == ["freigegeben"]
+
+
+def test_a_task_from_one_server_process_is_accepted_by_another(root: Path) -> None:
+    """``serve --workers 2``: each worker builds its own app; the signing key is shared."""
+    _open(root)
+    with (
+        TestClient(_app(root, bits=6), base_url="http://127.0.0.1") as one,
+        TestClient(_app(root, bits=6), base_url="http://127.0.0.1") as two,
+    ):
+        task = one.get("/api/beteiligung/jugend/aufgabe").json()
+        n = solve(task["challenge"], task["bits"])
+        body = {"gebiet": "A2", "kategorien": ["kultur"], "aufgabe": task["challenge"], "loesung": n}
+        assert two.post("/api/beteiligung/jugend/antwort", json=body).status_code == 201
+    assert [a.area_id for a in part.answers(root, "jugend")] == ["A2"]

@@ -203,11 +203,12 @@ def test_a_consultation_from_opening_to_the_committee_sheet(server: tuple[str, A
         _job_done(planner)
         link = planner.locator("a[download]").first.get_attribute("href")
         pdf = planner.request.get(url + str(link))
-        assert pdf.status == 200 and pdf.body()[:4] == b"%PDF"
+        body = pdf.body()  # read before the browser closes
+        assert pdf.status == 200 and body[:4] == b"%PDF"
         browser.close()
     assert errors == []
     out = ARTIFACTS / "beteiligung_jha.pdf"
-    out.write_bytes(pdf.body())
+    out.write_bytes(body)
     _check_sheet(out)
 
 

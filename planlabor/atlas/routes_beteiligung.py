@@ -61,7 +61,9 @@ class Participation:
         if self.root is None or not (Path(self.root) / FILE).is_file():
             raise HTTPException(404, "Hier läuft keine Befragung.")
         if self._store is None:
-            self._store = ParticipationStore(self.root)
+            store = ParticipationStore(self.root)
+            self.challenges.use_secret(store.secret())  # the same key in every worker process
+            self._store = store
         return self._store
 
 
@@ -148,6 +150,7 @@ def install(app: FastAPI, root: Path | None, state: Participation | None = None)
             raise HTTPException(400, "Die Antwort ist kein gültiges JSON-Objekt.") from None
         if data.get("webseite"):  # a field people do not see: filled only by form robots
             return JSONResponse({"meldung": "Danke für Ihre Antwort."}, status_code=201)
+        p.store()  # (its key signs the tasks)
         why = p.challenges.check(cid, str(data.get("aufgabe", "")), data.get("loesung"))
         if why:
             return JSONResponse({"detail": why}, status_code=403)

@@ -4,7 +4,9 @@
   with a secret of the running process (HMAC-SHA-256) that expires after a few minutes; the
   browser (``beteiligung.js``) searches a number ``n`` so that ``SHA-256(challenge + ":" + n)``
   starts with ``bits`` zero bits (about 2**bits hashes, a fraction of a second) and sends it with
-  the answer.  Each challenge counts once; the memory of used challenges is bounded.
+  the answer.  Each challenge counts once (per server process: with ``serve --workers N`` a task
+  may count up to N times); the memory of used challenges is bounded.  The signing key lies in
+  ``beteiligung.sqlite`` (owner-only), so every worker process checks the tasks of the others.
 - :class:`RateLimiter`: per client and in all, a fixed number of requests per window.  The client
   key is a keyed hash of the address under a secret of the running process, held only in memory
   (bounded, the least recently seen key falls out first) and gone at a restart: no IP address is
@@ -42,13 +44,20 @@ def solve(challenge: str, bits: int) -> int:
 class Challenges:
     """Signed, expiring proof-of-work challenges, each accepted once."""
 
-    def __init__(self, bits: int = 16, ttl: float = 600.0, max_used: int = 100_000) -> None:
+    def __init__(
+        self, bits: int = 16, ttl: float = 600.0, max_used: int = 100_000, secret: bytes | None = None
+    ) -> None:
         self.bits = bits
         self.ttl = ttl
         self.max_used = max_used
-        self._secret = secrets.token_bytes(32)
+        self._secret = secret or secrets.token_bytes(32)
         self._used: OrderedDict[str, float] = OrderedDict()
         self._lock = threading.Lock()
+
+    def use_secret(self, secret: bytes) -> None:
+        """Sign with ``secret`` (shared by the worker processes of ``serve --workers``: a task one
+        worker issued is checked by another)."""
+        self._secret = secret
 
     def _sign(self, body: str) -> str:
         return hmac.new(self._secret, body.encode(), hashlib.sha256).hexdigest()[:32]

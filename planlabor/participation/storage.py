@@ -56,6 +56,7 @@ CREATE TABLE IF NOT EXISTS answers (
     moderated_on TEXT
 );
 CREATE INDEX IF NOT EXISTS answers_of ON answers (consultation, state);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE IF NOT EXISTS positions (
     position_id INTEGER PRIMARY KEY AUTOINCREMENT,
     subject TEXT NOT NULL,
@@ -108,6 +109,15 @@ class ParticipationStore:
             cur = self.con.execute(sql, args)
             cols = [d[0] for d in cur.description]
             return [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]  # type: ignore[misc]
+
+    def secret(self) -> bytes:
+        """The key that signs the proof-of-work tasks (made once, shared by all server processes)."""
+        import secrets
+
+        with self._tx() as con:
+            con.execute("INSERT OR IGNORE INTO meta VALUES ('task_secret', ?)", (secrets.token_hex(32),))
+            row = con.execute("SELECT value FROM meta WHERE key = 'task_secret'").fetchone()
+        return bytes.fromhex(row[0])
 
     # ------------------------------------------------------------ consultations
     def add_consultation(self, c: Consultation, by: str | None = None) -> None:
