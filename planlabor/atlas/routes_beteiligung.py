@@ -67,6 +67,41 @@ class Participation:
         return self._store
 
 
+def _error(text: str) -> dict[str, Any]:
+    schema = {"$ref": "#/components/schemas/HTTPValidationError"}
+    return {"description": text, "content": {"application/json": {"schema": schema}}}
+
+
+ANSWER_RESPONSES: dict[int | str, dict[str, Any]] = {
+    201: {"description": "Angenommen (Text erst nach Freigabe sichtbar)"},
+    400: _error("Ungültige Antwort"),
+    403: _error("Sicherheitsaufgabe fehlt, falsch, abgelaufen oder schon verwendet"),
+    413: _error("Antwort zu lang"),
+    415: _error("Nicht als JSON gesendet"),
+    429: _error("Zu viele Antworten in kurzer Zeit"),
+}
+ANSWER_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {
+                "schema": {
+                    "type": "object",
+                    "properties": {
+                        "gebiet": {"type": "string"},
+                        "kategorien": {"type": "array", "items": {"type": "string"}},
+                        "text": {"type": "string", "maxLength": 500},
+                        "aufgabe": {"type": "string"},
+                        "loesung": {"type": "integer"},
+                    },
+                    "required": ["gebiet", "kategorien", "aufgabe", "loesung"],
+                }
+            }
+        },
+    }
+}
+
+
 def _client(request: Request) -> str:
     return request.client.host if request.client else "?"
 
@@ -124,7 +159,10 @@ def install(app: FastAPI, root: Path | None, state: Participation | None = None)
         return {"befragungen": [_public(c) for c in items], "datenschutz": PRIVACY}
 
     @app.get(
-        "/api/beteiligung/{cid}/aufgabe", tags=["Beteiligung"], summary="Sicherheitsaufgabe vor dem Senden"
+        "/api/beteiligung/{cid}/aufgabe",
+        tags=["Beteiligung"],
+        summary="Sicherheitsaufgabe vor dem Senden",
+        responses={429: _error("Zu viele Anfragen in kurzer Zeit")},
     )
     def task(request: Request, cid: Cid) -> Response:
         if not p.tasks.allow(_client(request)):
@@ -133,11 +171,17 @@ def install(app: FastAPI, root: Path | None, state: Participation | None = None)
         return JSONResponse(p.challenges.issue(cid), headers={"Cache-Control": "no-store"})
 
     @app.post(
-        "/api/beteiligung/{cid}/antwort", tags=["Beteiligung"], summary="Eine Antwort senden", status_code=201
+        "/api/beteiligung/{cid}/antwort",
+        tags=["Beteiligung"],
+        summary="Eine Antwort senden",
+        status_code=201,
+        responses=ANSWER_RESPONSES,
+        openapi_extra=ANSWER_BODY,
     )
     async def answer(request: Request, cid: Cid) -> Response:
         if not p.answers.allow(_client(request)):
             return _too_many()
+        p.store()  # 404 without a consultation; its key signs the tasks
         if not request.headers.get("content-type", "").startswith("application/json"):
             raise HTTPException(415, "Bitte senden Sie die Antwort als JSON.")
         body = await request.body()
@@ -150,7 +194,6 @@ def install(app: FastAPI, root: Path | None, state: Participation | None = None)
             raise HTTPException(400, "Die Antwort ist kein gültiges JSON-Objekt.") from None
         if data.get("webseite"):  # a field people do not see: filled only by form robots
             return JSONResponse({"meldung": "Danke für Ihre Antwort."}, status_code=201)
-        p.store()  # (its key signs the tasks)
         why = p.challenges.check(cid, str(data.get("aufgabe", "")), data.get("loesung"))
         if why:
             return JSONResponse({"detail": why}, status_code=403)
