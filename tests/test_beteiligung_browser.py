@@ -48,10 +48,22 @@ def root(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def server(root: Path) -> Iterator[tuple[str, Any]]:
+    import os
+
+    # the Werkstatt's writer (spawned by the server) waits for the server's read-only openings;
+    # on a loaded machine a payload build may take longer than the default 30 s
+    before = os.environ.get("PLANLABOR_LOCK_WAIT")
+    os.environ["PLANLABOR_LOCK_WAIT"] = "600"
     live = LiveWorkspace(root)
     app = create_app(live.source(), internal=True, live=live)
-    with live_server(app) as url:
-        yield url, app
+    try:
+        with live_server(app) as url:
+            yield url, app
+    finally:
+        if before is None:
+            os.environ.pop("PLANLABOR_LOCK_WAIT", None)
+        else:
+            os.environ["PLANLABOR_LOCK_WAIT"] = before
 
 
 def _top_areas(root: Path, n: int = 5) -> list[str]:
