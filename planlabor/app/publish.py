@@ -91,7 +91,8 @@ class SheetOutcome:
 
 def committee_sheet(where: Where, out: str | Path, period: str, **kw: Any) -> SheetOutcome:
     """The Kita sheet for the youth-welfare committee (``layer``, ``level``, ``scenario``,
-    ``u3``, ``ue3``, ``fmt`` as in ``planlabor report sheet``)."""
+    ``u3``, ``ue3``, ``fmt`` as in ``planlabor report sheet``); with ``consultation`` and/or
+    ``subject`` also the answers by area and the stakeholders' positions (issue 21)."""
     from planlabor.atlas.data import source_of
     from planlabor.io.periods import parse_period_option
     from planlabor.reports.data import ReportData
@@ -107,12 +108,18 @@ def committee_sheet(where: Where, out: str | Path, period: str, **kw: Any) -> Sh
             ReportData(source_of(ws)), layer, p, kw.get("level"), kw.get("scenario"),
             kw.get("u3", 50.0), kw.get("ue3", 95.0),
         )  # fmt: skip
+        if kw.get("consultation") or kw.get("subject"):  # issue 21: answers and positions beside it
+            from planlabor.reports.sheet import add_participation
+
+            add_participation(
+                sheet, ReportData(source_of(ws)), ws.root, kw.get("consultation"), kw.get("subject")
+            )
         if fmt == "docx":
             path = _write(Path(out), fmt, blob=sheet_docx(sheet, layout))
         else:
             path = _write(Path(out), fmt, sheet_html(sheet, layout))
     record(where, kw.get("by"), "report sheet", out=str(path))
-    return SheetOutcome(path, list(sheet.findings))
+    return SheetOutcome(path, list(sheet.findings) + (list(sheet.voices.findings) if sheet.voices else []))
 
 
 def methods_annex(where: Where, out: str | Path, fmt: str = "pdf", internal: bool = False) -> Path:

@@ -30,6 +30,7 @@ STATIC_FILES = (
     "atlas-charts.js",
     "atlas-scenario.js",
     "atlas-selection.js",
+    "beteiligung-link.js",
     "atlas.css",
     "favicon.svg",
 )

@@ -103,6 +103,9 @@ def create_app(
     from planlabor.atlas.groups_api import mount_groups  # named area groups, internal view only
 
     mount_groups(app)
+    from planlabor.atlas.routes_beteiligung import install as install_beteiligung  # issue 21
+
+    install_beteiligung(app, Path(src.root) if src.root else None)
     # ---- further concepts (Beteiligung, area groups, …): add `module.install(ctx)` above this line
 
     if warm:

@@ -210,6 +210,7 @@ _register()
 report: click.Group = cli.commands["report"]  # type: ignore[assignment]  # extended by other modules
 
 from planlabor import cli_austausch as _cli_austausch  # noqa: E402,F401  (dossier, galerie)
+from planlabor import cli_beteiligung as _cli_beteiligung  # noqa: E402,F401  (beteiligung …)
 from planlabor import cli_geheimhaltung as _cli_geheimhaltung  # noqa: E402,F401  (geheimhaltung …)
 from planlabor import cli_gruppen as _cli_gruppen  # noqa: E402,F401  (gruppe liste|anlegen|loeschen)
 from planlabor import cli_netz as _cli_netz  # noqa: E402,F401  (network commands)

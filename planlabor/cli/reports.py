@@ -130,6 +130,12 @@ def report_sozialbericht(
 @click.option("--ue3-quote", "ue3", type=float, default=95.0, show_default=True)
 @click.option("--format", "fmt", type=click.Choice(["html", "pdf", "docx"]), default="pdf", show_default=True)
 @click.option("--out", required=True, type=click.Path(dir_okay=False), help="Zieldatei.")
+@click.option(
+    "--befragung", "consultation", help="Antworten dieser Befragung je Gebiet daneben (Beteiligung)."
+)
+@click.option(
+    "--thema", "subject", help="Positionen der Akteure zu dieser Maßnahme oder Entscheidung daneben."
+)
 @click.pass_context
 def report_sheet(
     ctx: click.Context,
@@ -141,6 +147,8 @@ def report_sheet(
     ue3: float,
     fmt: str,
     out: str,
+    consultation: str | None = None,
+    subject: str | None = None,
 ) -> None:
     """Vorlage für den Jugendhilfeausschuss: Kita-Bedarf gegen Plätze je Gebiet, mit Sachstand in Sätzen.
 
@@ -148,12 +156,15 @@ def report_sheet(
     Beispiel:
       planlabor report sheet --level bzr --period 2030-12-31 --prognose intern \\
           --format pdf --out jha_kita_2030.pdf
+      planlabor report sheet --level bzr --period 2024-12-31 --befragung jugend2026 \\
+          --thema "Kita-Bedarfsplanung 2030" --out jha_beteiligung.pdf
     """
     from planlabor.app.publish import committee_sheet
 
     r = committee_sheet(
-        ctx.obj.get("dir"), out, period, layer=layer, level=level, scenario=scenario, u3=u3, ue3=ue3, fmt=fmt
-    )
+        ctx.obj.get("dir"), out, period, layer=layer, level=level, scenario=scenario, u3=u3, ue3=ue3, fmt=fmt,
+        consultation=consultation, subject=subject,
+    )  # fmt: skip
     click.echo(f"Vorlage geschrieben: {r.path}")
     for f in r.findings:
         click.echo(f"  {f}")

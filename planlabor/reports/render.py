@@ -484,8 +484,41 @@ def sozialbericht_html(
             min_residents=format_number_de(min_residents, 0),
             stand=data_stand(chapters),
             summary=summary(chapters),
+            participation=_participation_chapter(data),
         )
     )
+
+
+def _participation_chapter(data: ReportData) -> list[dict[str, Any]]:
+    """Per evaluated consultation (issue 21) the sentences over its published counts."""
+    from planlabor.participation.results import public_counts, reference_sentence, top_category
+    from planlabor.participation.storage import FILE, ParticipationStore
+
+    root = data.src.root
+    if root is None or not (Path(root) / FILE).is_file():
+        return []
+    with ParticipationStore(root) as st:
+        items = [c for c in st.consultations() if data.src.catalog.get(c.total_variable) is not None]
+    out = []
+    for c in items:
+        pc = public_counts(data.src, c)
+        labels = list(c.categories.values())
+        tops = [t for t in (top_category(r, labels) for r in pc.table.to_dict("records")) if t]
+        findings = [
+            f"{c.question} Befragung „{c.title}“ ({c.target or 'alle'}, "
+            f"{c.opens:%d.%m.%Y} bis {c.closes:%d.%m.%Y})."
+        ]
+        if tops:
+            label = max(set(tops), key=tops.count)
+            findings.append(
+                f"In {tops.count(label)} von {len(tops)} Gebieten mit veröffentlichten Antworten "
+                f"am häufigsten genannt: {label}."
+            )
+        sentence = reference_sentence(data.src, pc)
+        if sentence:
+            findings.append(sentence)
+        out.append({"title": c.title, "findings": findings})
+    return out
 
 
 def _planning_chapter(data: ReportData) -> dict[str, Any] | None:

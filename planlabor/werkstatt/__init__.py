@@ -46,7 +46,7 @@ def register(page: Page) -> None:
 
 def install(app: FastAPI, login: Login, root: Path, **options: Any) -> Werkstatt:
     """Add the Werkstatt to the server of the workspace at ``root``."""
-    from planlabor.werkstatt import benutzer, berechnen, daten, dossier, katalog, raumebenen
+    from planlabor.werkstatt import benutzer, berechnen, beteiligung, daten, dossier, katalog, raumebenen
     from planlabor.werkstatt.web import Werkstatt
 
     register(Page("daten", "Daten", daten.install))
@@ -54,6 +54,7 @@ def install(app: FastAPI, login: Login, root: Path, **options: Any) -> Werkstatt
     register(Page("katalog", "Katalog", katalog.install))
     register(Page("berechnen", "Berechnen und Veröffentlichen", berechnen.install))
     register(Page("dossier", "Dossier", dossier.install))
+    register(Page("beteiligung", "Beteiligung", beteiligung.install))
     register(Page("benutzer", "Benutzer", benutzer.install, roles=("admin",)))
     shop = Werkstatt(app, login, root, **options)
     shop.install_pages(PAGES)
