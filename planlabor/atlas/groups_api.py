@@ -36,7 +36,8 @@ def mount_groups(app: FastAPI) -> None:
     """Add the group routes (uses ``app.state.service``, ``app.state.login`` and, for writing,
     ``app.state.werkstatt``)."""
     svc, login = app.state.service, app.state.login
-    router = APIRouter(prefix="/api/gruppen", tags=["Gebietsgruppen (intern)"])
+    refused = {"description": "Nicht angemeldet, ohne CSRF-Token oder ohne Schreibrecht"}
+    router = APIRouter(prefix="/api/gruppen", tags=["Gebietsgruppen (intern)"], responses={403: refused})
 
     def internal_only(request: Request) -> Any:
         if login.public_view(request):
