@@ -81,27 +81,17 @@ def project(
       planlabor project --layer plr --base 2024-12-31 --calibrate 2024-06-30 --years 15
       planlabor project --layer plr --base 2021-12-31 --calibrate 2021-06-30 --backtest 2024-12-31
     """
-    from planlabor.projection import defaults as dflt
-    from planlabor.projection.inputs import read_fertility, read_life_table, read_scenarios
-    from planlabor.projection.model import Rates, base_scenarios
-    from planlabor.projection.run import backtest, run_projection, save_projection
+    from planlabor.app.analyses import projection_rates
+    from planlabor.projection.run import backtest
 
-    ws = _workspace(ctx)
     base_p = _periods_list(base)
     assert base_p
     cal = _periods_list(calibrate)
-    rates = Rates.defaults(tfr if tfr is not None else dflt.TFR_DEFAULT)
-    if tfr is not None and not 0.3 <= tfr <= 5:
-        raise InputError(f"--tfr {tfr} ist nicht plausibel.", column="--tfr", expected="0,3 bis 5")
-    if life_table:
-        rates.qx = read_life_table(life_table)
-        rates.sources["sterbetafel"] = str(life_table)
-    if fertility:
-        rates.asfr = read_fertility(fertility)
-        rates.sources["fruchtbarkeit"] = str(fertility)
     if backtest_target:
         target = _periods_list(backtest_target)
         assert target
+        ws = _workspace(ctx)
+        rates = projection_rates(tfr, life_table, fertility)
         bt = backtest(ws.store, layer, base_p[0], target[0], cal, "intern", types_variable, shrinkage, rates)
         click.echo(
             f"Rückrechnung {layer}: {bt.base_period} → {bt.target_period}, Kalibrierung "
@@ -134,10 +124,13 @@ def project(
             bt.levels.to_csv(d / "rueckrechnung_ebenen.csv", index=False, float_format="%.4f")
             click.echo(f"  Tabellen: {d}")
         return
-    scen = base_scenarios() + (read_scenarios(scenarios) if scenarios else [])
-    run = run_projection(
-        ws.store, layer, base_p[0], years, cal, scen, rates, types_variable, shrinkage, min_size
-    )
+    from planlabor.app.analyses import projection
+
+    outcome = projection(
+        ctx.obj.get("dir"), layer, base_p[0], years, cal, tfr, types_variable, shrinkage, min_size,
+        life_table, fertility, scenarios, save=not no_save,
+    )  # fmt: skip
+    run = outcome.run
     proj = run.projection
     click.echo(
         f"Bevölkerungsprognose {layer} ab {run.base_period} für {len(proj.area_ids)} Gebiete, "
@@ -162,23 +155,8 @@ def project(
         for b, label in labels.items():
             vals = "".join(f"{_de(city[(s.id, b, y)]):>11}" for y in show)
             click.echo(f"    {label:<{len(s.id) + len(s.name) + 13}}{vals}")
-    if not no_save:
-        import_id = save_projection(
-            ws.store,
-            run,
-            {
-                "layer": layer,
-                "base": run.base_period,
-                "years": years,
-                "calibration": run.calibration.periods if run.calibration else [],
-                "scenarios": [s.id for s in scen],
-                "types": types_variable,
-                "shrinkage": shrinkage,
-                "min_size": min_size,
-                "sources": rates.sources,
-            },
-        )
-        click.echo(f"  Gespeichert als Import Nr. {import_id} (Variablen prog_VARIANTE_BAND).")
+    if outcome.import_id is not None:
+        click.echo(f"  Gespeichert als Import Nr. {outcome.import_id} (Variablen prog_VARIANTE_BAND).")
     if out:
         d = Path(out)
         d.mkdir(parents=True, exist_ok=True)
@@ -261,38 +239,19 @@ def plan_kita(
     """
     import pandas as pd
 
-    from planlabor.io.periods import parse_period_option
-    from planlabor.planning.kita import plan, plan_years, read_new_places
+    from planlabor.app.analyses import kita_plan
 
-    ws = _workspace(ctx)
-    extra = read_new_places(new_places) if new_places else None
-    pp = parse_period_option(places_period) if places_period else None
-    if scenario:
-        periods = _periods_list(period) or sorted(
-            set(ws.store.observations(layer, [f"prog_{scenario}_u3"])["period"])
-        )
-        if not periods:
-            raise InputError(
-                f"Auf {layer!r} gibt es keine Prognose {scenario!r}.",
-                column="--prognose",
-                hint="Rechnen Sie zuerst 'planlabor project'.",
-            )
-        plans = plan_years(ws.store, layer, scenario, periods, list(u3) or None, ue3, usable_share, pp, extra)
-    else:
-        if not period:
-            raise InputError("Geben Sie --period (Stichtag) oder --prognose an.", column="--period")
-        plans = [
-            plan(
-                ws.store,
-                layer,
-                parse_period_option(period),
-                list(u3) or None,
-                ue3,
-                usable_share,
-                pp,
-                new_places=extra,
-            )
-        ]
+    plans = kita_plan(
+        ctx.obj.get("dir"),
+        layer,
+        period,
+        scenario,
+        list(u3) or None,
+        ue3,
+        usable_share,
+        places_period,
+        new_places,
+    )
     for p in plans:
         t = p.totals
         click.echo(
