@@ -69,6 +69,7 @@ def _job(shop: Werkstatt, kind: str, user: str, values: dict[str, Any]) -> str:
         raise HTTPException(404, "Nicht gefunden.")
     kw = parse(FORMS[kind], values)
     out = shop.root / REPORTS
+    out.mkdir(parents=True, exist_ok=True, mode=0o700)  # owner-only: the reports are not public yet
     stamp = secrets.token_hex(3)
     if kind == "profile":
         area = kw["area"] or ""
