@@ -163,6 +163,7 @@ def test_from_a_publisher_file_to_a_published_atlas_and_a_pdf_profile(
         # a profile as PDF, with progress on the job's page
         page.goto(server + "/werkstatt/berichte")
         _axe(page, "berichte")
+        page.screenshot(path=str(ARTIFACTS / "werkstatt_e2e_berichte.png"), full_page=True)
         page.select_option("#profile-layer", "kreis")
         page.fill("#profile-area", "01001")
         page.select_option("#profile-fmt", "pdf")
@@ -177,6 +178,7 @@ def test_from_a_publisher_file_to_a_published_atlas_and_a_pdf_profile(
         # an analysis, opened in the atlas
         page.click("nav a:has-text('Analysen')")
         _axe(page, "analysen")
+        page.screenshot(path=str(ARTIFACTS / "werkstatt_e2e_analysen.png"), full_page=True)
         page.select_option("#hotspots-layer", "kreis")
         page.fill("#hotspots-variable", "bevoelkerung")
         page.fill("#hotspots-period", "2018-12-31")
@@ -184,6 +186,7 @@ def test_from_a_publisher_file_to_a_published_atlas_and_a_pdf_profile(
         page.click("button:has-text('Hot Spots starten')")
         _job_done(page, "hotspots")
         assert "Moran's I" in page.locator("main").inner_text()
+        assert "Flensburg" in page.locator("table.analysis").inner_text()  # names beside the keys
         page.click("a:has-text('Bevölkerungsstand im Atlas öffnen')")
         _painted(page, "bevoelkerung", "kreis")
         assert "i=bevoelkerung" in page.url and "p=2018-12-31" in page.url

@@ -132,9 +132,20 @@ def run_analysis(
     step(2, 3, "Ergebnis als Tabelle")
     with opened(where, read_only=True) as ws:
         result = a.table(found, kw, ws.catalog())
+        if kw.get("layer") and result.columns[:1] == ["Gebiet"] and "Name" not in result.columns:
+            _add_names(result, ws.store.areas(kw["layer"]))
     _add_links(result, ws_layer=kw.get("layer"))
     step(3, 3, "Fertig")
     return result
+
+
+def _add_names(result: AnalysisResult, areas: Any) -> None:
+    """A column with the areas' names after their keys (people read names, not keys)."""
+    names = dict(zip(areas["area_id"].astype(str), areas["name"], strict=True))
+    result.columns.insert(1, "Name")
+    for row in result.rows:
+        name = names.get(str(row[0]))
+        row.insert(1, name if isinstance(name, str) else None)
 
 
 def indicators_using(catalog: Any, names: list[str]) -> list[Any]:
