@@ -402,3 +402,40 @@ def test_old_uploads_and_job_files_are_removed_and_the_rest_is_owner_only(tmp_pa
     assert new_upload.exists() and live_job.exists() and atlas.exists()  # the last atlas stays
     assert r.removed == 3 and r.freed == 3000
     assert new_upload.stat().st_mode & 0o777 == 0o600 and new_upload.parent.stat().st_mode & 0o777 == 0o700
+
+
+# ------------------------------------------------------------- job progress
+class _InThread:
+    """A writer that runs the use case in the calling thread (the job model without a process)."""
+
+    def run(self, fn: Any, *args: Any, **kw: Any) -> Any:
+        return fn(*args, **kw)
+
+
+def _two_steps(n: int, progress: Any = None) -> int:
+    progress(1, 2, "erster Schritt")
+    progress(2, 2)
+    return n * 2
+
+
+def test_a_job_keeps_step_total_and_label_beside_its_state(tmp_path: Path) -> None:
+    import json
+
+    from planlabor.werkstatt.jobs import Jobs
+
+    jobs = Jobs(tmp_path, _InThread())  # type: ignore[arg-type]
+    job_id = jobs.start("test", "planerin", _two_steps, 21, with_progress=True)
+    for _ in range(100):
+        job = jobs.get(job_id)
+        if job and job["state"] == "fertig":
+            break
+        time.sleep(0.02)
+    assert job is not None and job["result"] == 42
+    assert (job["step"], job["total"], job["label"]) == (2, 2, "Schritt 2 von 2")
+    assert (tmp_path / "werkstatt" / "jobs" / f"{job_id}.json").stat().st_mode & 0o777 == 0o600
+    # a job a stopped server left running: failed, with the German message (what a reload shows)
+    orphan = tmp_path / "werkstatt" / "jobs" / "0123456789abcdef.json"
+    orphan.write_text(
+        json.dumps({"id": "0123456789abcdef", "kind": "test", "state": "läuft"}), encoding="utf-8"
+    )
+    assert Jobs(tmp_path, _InThread()).get("0123456789abcdef")["error"]["message"].startswith("Der Server")  # type: ignore[arg-type,index]
