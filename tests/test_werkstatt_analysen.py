@@ -10,6 +10,7 @@ import re
 import subprocess
 import sys
 import time
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -307,6 +308,12 @@ def test_profiles_of_all_areas_report_progress_per_step(root: Path, editor: Test
     r = editor.get(links[0])
     assert r.status_code == 200 and "Bevölkerung" in r.text
     assert editor.get("/werkstatt/berichte/..%2F..%2Fplanlabor.toml").status_code == 404
+    folder = links[0].split("/")[3]
+    assert "Alle Profile herunterladen (ZIP)" in text
+    z = editor.get(f"/werkstatt/berichte/zip/{folder}")
+    assert z.status_code == 200 and len(zipfile.ZipFile(io.BytesIO(z.content)).namelist()) == 16
+    assert editor.get("/werkstatt/berichte/zip/..%2Fjobs").status_code == 404
+    assert editor.get("/werkstatt/berichte/zip/profile-000000").status_code == 404
     assert links[0].split("/werkstatt/berichte/")[1] in editor.get("/werkstatt/berichte").text
 
 
@@ -344,8 +351,6 @@ def test_public_preview_lists_what_is_published_and_the_suppressed_counts(
 
 
 def test_atlas_from_the_reports_page_as_a_zip(editor: TestClient) -> None:
-    import zipfile
-
     text = _wait(editor, _start(editor, "/werkstatt/berichte/erstellen/atlas", {}))
     assert "Atlas gebaut" in text and "(Schritt" not in text
     z = editor.get("/werkstatt/berichte/atlas.zip")

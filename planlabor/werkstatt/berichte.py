@@ -183,6 +183,18 @@ def install(shop: Werkstatt) -> None:
         shop.user(request)
         return folder_zip(shop.root / ATLAS, "index.html", "atlas.zip", "Der Atlas ist noch nicht gebaut.")
 
+    @app.get("/werkstatt/berichte/zip/{folder}", include_in_schema=False)
+    async def folder_download(request: Request, folder: str) -> Response:
+        """All profiles of one job (``profile-<stamp>``) as one ZIP."""
+        shop.user(request)
+        if not re.fullmatch(r"profile-[0-9a-f]{6}", folder):
+            raise HTTPException(404, "Diese Berichte gibt es nicht (mehr).")
+        path = shop.root / REPORTS / folder
+        first = next(iter(sorted(path.glob("*"))), None) if path.is_dir() else None
+        if first is None:
+            raise HTTPException(404, "Diese Berichte gibt es nicht (mehr).")
+        return folder_zip(path, first.name, f"{folder}.zip", "Diese Berichte gibt es nicht (mehr).")
+
     @app.get("/werkstatt/berichte/{name:path}", include_in_schema=False)
     async def report(request: Request, name: str) -> Response:
         shop.user(request)
