@@ -444,3 +444,19 @@ def test_a_job_keeps_step_total_and_label_beside_its_state(tmp_path: Path) -> No
         json.dumps({"id": "0123456789abcdef", "kind": "test", "state": "läuft"}), encoding="utf-8"
     )
     assert Jobs(tmp_path, _InThread()).get("0123456789abcdef")["error"]["message"].startswith("Der Server")  # type: ignore[arg-type,index]
+
+
+def test_an_index_preset_on_an_uploaded_table_gives_the_published_result(editor: TestClient) -> None:
+    """The MSS 2021 preset on the official input file (FIS-Broker), uploaded in the form: the
+    downloaded result is byte for byte the published s_Indizes_MSS2021_homogen.csv."""
+    from tests.conftest import DATA
+
+    mss_in = DATA / "berlin" / "mss_2021" / "s_IndexInd_MSS2021_homogen.csv"
+    mss_out = DATA / "berlin" / "mss_2021" / "s_Indizes_MSS2021_homogen.csv"
+    files = {"input_file": (mss_in.name, mss_in.read_bytes(), "text/csv")}
+    text = _wait(editor, _start(editor, "/werkstatt/analysen/index", {"preset": "mss2021"}, files))
+    assert "Index mss2021: 542 Zeilen, 6 ausgeschlossen" in text
+    link = re.search(r'href="(/werkstatt/analysen/datei/index_mss2021_[0-9a-f]+\.csv)"', text)
+    assert link, text[-2000:]
+    assert editor.get(link.group(1)).content == mss_out.read_bytes()
+    assert editor.get("/werkstatt/analysen/datei/..%2Fjobs").status_code == 404

@@ -32,8 +32,10 @@ def kinds() -> dict[str, str]:
 def install(shop: Werkstatt) -> None:
     """Add the routes of the page to the server."""
     from planlabor.app.areas import layers
+    from planlabor.atlas.security import UPLOADS
 
     app = shop.app
+    UPLOADS.setdefault("/werkstatt/analysen/index", 64 * 1024 * 1024)  # the table of the index form
 
     async def show(request: Request, status: int = 200, **context: Any) -> Response:
         found = await shop.run(layers, shop.root)
