@@ -23,6 +23,7 @@ BENCHES = {
     "cli": "bench.bench_cli",
     "typst": "bench.bench_typst",
     "postgres": "bench.bench_postgres",
+    "werkstatt": "bench.bench_werkstatt",
 }
 
 

@@ -183,6 +183,7 @@ def keep_upload(folder: Path, name: str, data: bytes) -> Path:
         n += 1
         path = folder / f"{n}-{safe}"
     path.write_bytes(data)
+    path.chmod(0o600)  # owner-only from the start (the Werkstatt's sweep keeps it so)
     return path
 
 

@@ -24,13 +24,21 @@ class AtlasOutcome:
     seconds: float
 
 
-def publish_atlas(where: Where, out: str | Path, by: str | None = None) -> AtlasOutcome:
-    """Build the static public atlas into ``out`` (public indicators, small counts suppressed)."""
+def _tell(progress: Any, step: int, total: int, label: str) -> None:
+    if progress is not None:
+        progress(step, total, label)
+
+
+def publish_atlas(where: Where, out: str | Path, by: str | None = None, progress: Any = None) -> AtlasOutcome:
+    """Build the static public atlas into ``out`` (public indicators, small counts suppressed);
+    ``progress(step, total, label)`` hears of each step."""
     from planlabor.atlas.build import build_static
     from planlabor.atlas.data import source_of
 
+    _tell(progress, 0, 2, "Öffentliche Werte werden gesperrt und geschrieben")
     with opened(where, read_only=True) as ws:
         r = build_static(source_of(ws), Path(out))
+    _tell(progress, 2, 2, "Atlas gebaut")
     res = AtlasOutcome(Path(r.out), r.files, r.bytes, r.zipped_bytes, list(r.layers), r.indicators, r.seconds)
     record(where, by, "atlas build", out=str(res.out), indicators=res.indicators)
     return res
@@ -58,17 +66,21 @@ def sozialbericht(
     min_residents: int = 300,
     internal: bool = False,
     by: str | None = None,
+    progress: Any = None,
 ) -> Path:
-    """The integrated Sozialbericht as ``fmt`` (pdf, html, docx) in ``out``."""
+    """The integrated Sozialbericht as ``fmt`` (pdf, html, docx) in ``out``; ``progress(step,
+    total, label)`` hears of each step."""
     from planlabor.atlas.data import source_of
     from planlabor.io.periods import parse_period_option
     from planlabor.reports.data import ReportData
     from planlabor.reports.render import Layout
 
+    _tell(progress, 0, 3, "Daten werden gelesen")
     with opened(where, read_only=True) as ws:
         layer = layer or ws.finest_layer()
         p = parse_period_option(period, stichtag=True) if period else None
         data = ReportData(source_of(ws), public=not internal)
+        _tell(progress, 1, 3, "Bericht wird gesetzt" + (" und als PDF geschrieben" if fmt == "pdf" else ""))
         if fmt == "docx":
             from planlabor.reports.render import sozialbericht_docx
 
@@ -79,6 +91,7 @@ def sozialbericht(
             from planlabor.reports.render import sozialbericht_html
 
             path = _write(Path(out), fmt, sozialbericht_html(data, Layout.of(ws), layer, p, min_residents))
+    _tell(progress, 3, 3, "Sozialbericht geschrieben")
     record(where, by, "report sozialbericht", out=str(path), internal=internal)
     return path
 
@@ -100,6 +113,8 @@ def committee_sheet(where: Where, out: str | Path, period: str, **kw: Any) -> Sh
     from planlabor.reports.sheet import kita_sheet, sheet_docx, sheet_html
 
     fmt = kw.get("fmt", "pdf")
+    progress = kw.get("progress")
+    _tell(progress, 0, 3, "Daten werden gelesen")
     with opened(where, read_only=True) as ws:
         layer = kw.get("layer") or ws.finest_layer()
         layout = Layout.of(ws)
@@ -108,6 +123,7 @@ def committee_sheet(where: Where, out: str | Path, period: str, **kw: Any) -> Sh
             ReportData(source_of(ws)), layer, p, kw.get("level"), kw.get("scenario"),
             kw.get("u3", 50.0), kw.get("ue3", 95.0),
         )  # fmt: skip
+        _tell(progress, 2, 3, "Blatt wird gesetzt")
         if kw.get("consultation") or kw.get("subject"):  # issue 21: answers and positions beside it
             from planlabor.reports.sheet import add_participation
 
@@ -118,6 +134,7 @@ def committee_sheet(where: Where, out: str | Path, period: str, **kw: Any) -> Sh
             path = _write(Path(out), fmt, blob=sheet_docx(sheet, layout))
         else:
             path = _write(Path(out), fmt, sheet_html(sheet, layout))
+    _tell(progress, 3, 3, "Ausschussblatt geschrieben")
     record(where, kw.get("by"), "report sheet", out=str(path))
     return SheetOutcome(path, list(sheet.findings) + (list(sheet.voices.findings) if sheet.voices else []))
 
@@ -131,6 +148,20 @@ def methods_annex(where: Where, out: str | Path, fmt: str = "pdf", internal: boo
     with opened(where, read_only=True) as ws:
         html = methods_html(ReportData(source_of(ws), public=not internal), Layout.of(ws))
     return _write(Path(out), fmt, html)
+
+
+class _ProfileStep:
+    """``progress(done, total)`` of the profile writer as a labelled step."""
+
+    def __init__(self, progress: Any) -> None:
+        self.progress = progress
+
+    def __call__(self, done: int, total: int) -> None:
+        self.progress(done, total, f"Profil {done} von {total} geschrieben")
+
+
+def _profile_step(progress: Any) -> Any:
+    return _ProfileStep(progress) if progress is not None else None
 
 
 @dataclass
@@ -177,6 +208,55 @@ def profiles(
             )
         builder = ProfileBuilder(ReportData(source_of(ws), public=not internal), Layout.of(ws), layer)
         p = parse_period_option(period, stichtag=True) if period else None
-        r = write_profiles(builder, ids, fmt, Path(out), p, workers, progress)
+        _tell(progress, 0, len(ids), f"{len(ids)} Profil(e) werden geschrieben")
+        r = write_profiles(builder, ids, fmt, Path(out), p, workers, _profile_step(progress))
     record(where, by, "report profile", layer=layer, areas=len(ids), internal=internal)
     return ProfilesOutcome(list(r.files), r.seconds, r.per_file)
+
+
+@dataclass
+class PublicIndicator:
+    id: str
+    name: str
+    theme: str
+    layers: dict[str, int]  # layer → values shown in the public atlas
+    suppressed: dict[str, int]  # layer → values withheld (small counts, secondary suppression)
+
+
+@dataclass
+class PublicView:
+    """What the public atlas would show if published now: the public indicators with their shown
+    and suppressed values per layer, and the indicators that stay internal (names only)."""
+
+    title: str
+    layers: list[str]
+    indicators: list[PublicIndicator]
+    internal: list[str]
+    suppressed_total: int
+
+
+def public_view(where: Where) -> PublicView:
+    """The preview of publication, computed like the public atlas (:func:`values_frame` with
+    suppression); no value leaves this function, only counts."""
+    from planlabor.atlas.data import meta_payload, source_of, values_frame
+
+    with opened(where, read_only=True) as ws:
+        src = source_of(ws)
+        meta = meta_payload(src, public=True)
+        layers = [lay["id"] for lay in meta["layers"]]
+        shown: dict[str, dict[str, int]] = {}
+        hidden: dict[str, dict[str, int]] = {}
+        for layer in layers:
+            df = values_frame(src, layer, public=True)
+            withheld = df["flag"].eq("gesperrt")
+            for iid, n in df[df["value"].notna()].groupby("indicator_id").size().items():
+                shown.setdefault(str(iid), {})[layer] = int(n)
+            for iid, n in df[withheld].groupby("indicator_id").size().items():
+                hidden.setdefault(str(iid), {})[layer] = int(n)
+        internal = [i.name for i in src.catalog.all_indicators() if not i.public]
+    items = [
+        PublicIndicator(iid, m["name"], m["theme"], shown.get(iid, {}), hidden.get(iid, {}))
+        for iid, m in meta["indicators"].items()
+    ]
+    total = sum(sum(i.suppressed.values()) for i in items)
+    return PublicView(meta["title"], layers, items, internal, total)

@@ -7,8 +7,7 @@ from __future__ import annotations
 
 import click
 
-from planlabor.cli import _workspace, cli
-from planlabor.errors import InputError
+from planlabor.cli import cli
 
 
 # -------------------------------------------------------------- segregation
@@ -51,25 +50,20 @@ def segregation_(
       planlabor segregation --layer plr --group inhabitants_foreigners --total inhabitants \\
           --period 2021-12-31 --period 2024-12-31 --compare 2021-12-31 2024-12-31
     """
-    from planlabor.io.periods import parse_period_option
+    from planlabor.app.analyses import segregation
     from planlabor.spatial import segregation as seg
 
-    ws = _workspace(ctx)
-    ps = [parse_period_option(p) for p in periods] or None
-    results = seg.analyse(
-        ws.store, layer, group, total, ps, permutations=permutations, spatial=spatial, seed=seed
+    out = segregation(
+        ctx.obj.get("dir"), layer, group, total, list(periods), permutations, spatial, compare_periods, seed
     )
-    for r in results:
+    for r in out.results:
         vals = "; ".join(f"{k} {v:.3f}".replace(".", ",") for k, v in r.values.items())
         p = f"; p(D) = {r.p_values['dissimilarity']:.3f}".replace(".", ",") if r.p_values else ""
         click.echo(
             f"{r.period}: {r.n_areas} Gebiete, Anteil {r.group_share:.1%}: {vals}{p}".replace(".", ",", 1)
         )
-    if compare_periods:
-        obs = ws.store.observations(layer, [group, total], [parse_period_option(p) for p in compare_periods])
-        wide = obs.pivot_table(index=["period", "area_id"], columns="variable", values="value").reset_index()
-        a, b = (wide[wide["period"] == parse_period_option(p)] for p in compare_periods)
-        res = seg.compare(a, b, group, total, permutations=permutations or 99, seed=seed)
+    if out.change:
+        res = out.change
         click.echo(f"Veränderung von D: {res['difference']:+.3f}, p = {res['p_value']:.3f}".replace(".", ","))
     click.echo(f"Hinweis: {seg.CAVEATS}")
 
@@ -113,21 +107,10 @@ def hotspots_(
     Beispiel:
       planlabor hotspots --layer plr --variable KI_02 --period 2020-12-31 --permutations 999 --fdr
     """
-    from planlabor.io.periods import parse_period_option
-    from planlabor.spatial.hotspots import analyse
+    from planlabor.app.analyses import hotspots
 
-    ws = _workspace(ctx)
-    r = analyse(
-        ws.store,
-        layer,
-        variable,
-        parse_period_option(period),
-        weights,
-        threshold,
-        permutations,
-        alpha,
-        fdr,
-        seed,
+    r = hotspots(
+        ctx.obj.get("dir"), layer, variable, period, weights, threshold, permutations, alpha, fdr, seed
     )
     click.echo(
         f"{variable} am {r.period} auf {layer} ({r.n} Gebiete, Nachbarschaft {r.weights}): "
@@ -205,25 +188,15 @@ def coverage_(
       planlabor coverage --type kita --layer plr --demand inhabitants_age_below_6 \\
           --period 2022-12-31 --network fuss --unit min --distance 10 --within 10
     """
-    from planlabor.io.periods import parse_period_option
-    from planlabor.spatial.coverage import analyse
+    from planlabor.app.analyses import coverage
+    from planlabor.network.profiles import PROFILES
 
-    ws = _workspace(ctx)
-    backend = None
-    if network:
-        from planlabor.network import network_backend
-
-        backend = network_backend(ws.store, network, unit)  # type: ignore[arg-type]
-    elif unit != "m":
-        raise InputError(
-            "Minuten gibt es nur auf dem Straßennetz.", column="--unit", hint="Geben Sie --network an."
-        )
-    r = analyse(
-        ws.store, layer, facility_type, demand, parse_period_option(period), distance, within, decay,  # type: ignore[arg-type]
-        backend=backend, accessible=accessible,
+    r = coverage(
+        ctx.obj.get("dir"), facility_type, layer, demand, period, distance, within, decay, accessible,
+        network, unit,
     )  # fmt: skip
     u = "Minuten" if r.unit == "min" else "m"
-    how = f"Straßennetz, {backend.graph.profile.name}" if backend is not None else "Luftlinie"
+    how = f"Straßennetz, {PROFILES[r.network].name}" if r.network in PROFILES else "Luftlinie"
     click.echo(
         f"{facility_type}: {r.city_ratio:.1f} Plätze je 100 ({demand}) insgesamt; "
         f"Median bis zur nächsten Einrichtung {r.table[r.nearest_column].median():.1f} {u} ({how})".replace(

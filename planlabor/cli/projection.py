@@ -81,107 +81,27 @@ def project(
       planlabor project --layer plr --base 2024-12-31 --calibrate 2024-06-30 --years 15
       planlabor project --layer plr --base 2021-12-31 --calibrate 2021-06-30 --backtest 2024-12-31
     """
-    from planlabor.projection.inputs import read_scenarios
-    from planlabor.projection.model import base_scenarios
-    from planlabor.projection.run import backtest, run_projection, save_projection
+    from planlabor.app.analyses import projection_rates
+    from planlabor.projection.run import backtest
 
-    ws = _workspace(ctx)
     base_p = _periods_list(base)
     assert base_p
     cal = _periods_list(calibrate)
-    rates = _rates(tfr, life_table, fertility)
     if backtest_target:
         target = _periods_list(backtest_target)
         assert target
+        ws = _workspace(ctx)
+        rates = projection_rates(tfr, life_table, fertility)
         bt = backtest(ws.store, layer, base_p[0], target[0], cal, "intern", types_variable, shrinkage, rates)
         _echo_backtest(layer, bt, out)
         return
-    scen = base_scenarios() + (read_scenarios(scenarios) if scenarios else [])
-    run = run_projection(
-        ws.store, layer, base_p[0], years, cal, scen, rates, types_variable, shrinkage, min_size
-    )
-    _echo_projection(layer, run, years, min_size)
-    if not no_save:
-        import_id = save_projection(
-            ws.store,
-            run,
-            {
-                "layer": layer,
-                "base": run.base_period,
-                "years": years,
-                "calibration": run.calibration.periods if run.calibration else [],
-                "scenarios": [s.id for s in scen],
-                "types": types_variable,
-                "shrinkage": shrinkage,
-                "min_size": min_size,
-                "sources": rates.sources,
-            },
-        )
-        click.echo(f"  Gespeichert als Import Nr. {import_id} (Variablen prog_VARIANTE_BAND).")
-    if out:
-        d = Path(out)
-        d.mkdir(parents=True, exist_ok=True)
-        run.projection.frame().to_csv(d / "prognose_altersgruppen.csv", index=False, float_format="%.2f")
-        run.projection.single_years().to_parquet(d / "prognose_einzeljahre.parquet", index=False)
-        if run.calibration:
-            run.calibration.band_rates.to_csv(d / "wanderungsraten.csv", index=False, float_format="%.6f")
-        click.echo(f"  Tabellen: {d}")
+    from planlabor.app.analyses import projection
 
-
-def _rates(tfr: float | None, life_table: str | None, fertility: str | None) -> Any:
-    """The default rates with the given total fertility rate, life table and fertility table."""
-    from planlabor.projection import defaults as dflt
-    from planlabor.projection.inputs import read_fertility, read_life_table
-    from planlabor.projection.model import Rates
-
-    rates = Rates.defaults(tfr if tfr is not None else dflt.TFR_DEFAULT)
-    if tfr is not None and not 0.3 <= tfr <= 5:
-        raise InputError(f"--tfr {tfr} ist nicht plausibel.", column="--tfr", expected="0,3 bis 5")
-    if life_table:
-        rates.qx = read_life_table(life_table)
-        rates.sources["sterbetafel"] = str(life_table)
-    if fertility:
-        rates.asfr = read_fertility(fertility)
-        rates.sources["fruchtbarkeit"] = str(fertility)
-    return rates
-
-
-def _echo_backtest(layer: str, bt: Any, out: str | None) -> None:
-    """The backtest's errors against the naive forecast, per age band and level; tables to ``out``."""
-    click.echo(
-        f"Rückrechnung {layer}: {bt.base_period} → {bt.target_period}, Kalibrierung "
-        f"{', '.join(bt.calibration_periods) or '(keine: nur natürliche Bewegung)'}"
-    )
-    click.echo(
-        f"  {'Altersgruppe':<22} {'Gebiete':>7} {'MAPE Prognose':>14} {'MAPE naiv':>10} "
-        f"{'WAPE Progn.':>12} {'WAPE naiv':>10}"
-    )
-    for r in bt.table.itertuples():
-        click.echo(
-            f"  {r.band:<22} {r.gebiete:>7} {_de(r.mape_prognose, 2) + ' %':>14} "
-            f"{_de(r.mape_naiv, 2) + ' %':>10} "
-            f"{_de(r.wape_prognose, 2) + ' %':>12} {_de(r.wape_naiv, 2) + ' %':>10}"
-        )
-    main = bt.levels[bt.levels["band"].isin(["insgesamt", "unter 6", "6 bis unter 15"])]
-    if len(main):
-        click.echo("  Nach Raumebene (Gebiete aufsummiert), MAPE Prognose / naiv:")
-        for r in main.itertuples():
-            click.echo(
-                f"    {r.ebene:<10} {r.band:<16} {r.gebiete:>5} Gebiete  {_de(r.mape_prognose, 2)} % / "
-                f"{_de(r.mape_naiv, 2)} %"
-            )
-    if out:
-        d = Path(out)
-        d.mkdir(parents=True, exist_ok=True)
-        bt.table.to_csv(d / "rueckrechnung.csv", index=False, float_format="%.4f")
-        bt.by_size.to_csv(d / "rueckrechnung_nach_groesse.csv", index=False, float_format="%.4f")
-        bt.areas.to_csv(d / "rueckrechnung_gebiete.csv", index=False, float_format="%.2f")
-        bt.levels.to_csv(d / "rueckrechnung_ebenen.csv", index=False, float_format="%.4f")
-        click.echo(f"  Tabellen: {d}")
-
-
-def _echo_projection(layer: str, run: Any, years: int, min_size: int) -> None:
-    """The projection's summary: areas, calibration, notes and the city totals every five years."""
+    outcome = projection(
+        ctx.obj.get("dir"), layer, base_p[0], years, cal, tfr, types_variable, shrinkage, min_size,
+        life_table, fertility, scenarios, save=not no_save,
+    )  # fmt: skip
+    run = outcome.run
     proj = run.projection
     click.echo(
         f"Bevölkerungsprognose {layer} ab {run.base_period} für {len(proj.area_ids)} Gebiete, "
@@ -206,6 +126,16 @@ def _echo_projection(layer: str, run: Any, years: int, min_size: int) -> None:
         for b, label in labels.items():
             vals = "".join(f"{_de(city[(s.id, b, y)]):>11}" for y in show)
             click.echo(f"    {label:<{len(s.id) + len(s.name) + 13}}{vals}")
+    if outcome.import_id is not None:
+        click.echo(f"  Gespeichert als Import Nr. {outcome.import_id} (Variablen prog_VARIANTE_BAND).")
+    if out:
+        d = Path(out)
+        d.mkdir(parents=True, exist_ok=True)
+        f.to_csv(d / "prognose_altersgruppen.csv", index=False, float_format="%.2f")
+        proj.single_years().to_parquet(d / "prognose_einzeljahre.parquet", index=False)
+        if run.calibration:
+            run.calibration.band_rates.to_csv(d / "wanderungsraten.csv", index=False, float_format="%.6f")
+        click.echo(f"  Tabellen: {d}")
 
 
 # ---------------------------------------------------------------------- plan
@@ -280,38 +210,19 @@ def plan_kita(
     """
     import pandas as pd
 
-    from planlabor.io.periods import parse_period_option
-    from planlabor.planning.kita import plan, plan_years, read_new_places
+    from planlabor.app.analyses import kita_plan
 
-    ws = _workspace(ctx)
-    extra = read_new_places(new_places) if new_places else None
-    pp = parse_period_option(places_period) if places_period else None
-    if scenario:
-        periods = _periods_list(period) or sorted(
-            set(ws.store.observations(layer, [f"prog_{scenario}_u3"])["period"])
-        )
-        if not periods:
-            raise InputError(
-                f"Auf {layer!r} gibt es keine Prognose {scenario!r}.",
-                column="--prognose",
-                hint="Rechnen Sie zuerst 'planlabor project'.",
-            )
-        plans = plan_years(ws.store, layer, scenario, periods, list(u3) or None, ue3, usable_share, pp, extra)
-    else:
-        if not period:
-            raise InputError("Geben Sie --period (Stichtag) oder --prognose an.", column="--period")
-        plans = [
-            plan(
-                ws.store,
-                layer,
-                parse_period_option(period),
-                list(u3) or None,
-                ue3,
-                usable_share,
-                pp,
-                new_places=extra,
-            )
-        ]
+    plans = kita_plan(
+        ctx.obj.get("dir"),
+        layer,
+        period,
+        scenario,
+        list(u3) or None,
+        ue3,
+        usable_share,
+        places_period,
+        new_places,
+    )
     for p in plans:
         t = p.totals
         click.echo(
@@ -409,3 +320,37 @@ def plan_alter(
         )
     if out:
         _write_table(r.table, out, "Alter")
+
+
+def _echo_backtest(layer: str, bt: Any, out: str | None) -> None:
+    """The backtest's errors against the naive forecast, per age band and level; tables to ``out``."""
+    click.echo(
+        f"Rückrechnung {layer}: {bt.base_period} → {bt.target_period}, Kalibrierung "
+        f"{', '.join(bt.calibration_periods) or '(keine: nur natürliche Bewegung)'}"
+    )
+    click.echo(
+        f"  {'Altersgruppe':<22} {'Gebiete':>7} {'MAPE Prognose':>14} {'MAPE naiv':>10} "
+        f"{'WAPE Progn.':>12} {'WAPE naiv':>10}"
+    )
+    for r in bt.table.itertuples():
+        click.echo(
+            f"  {r.band:<22} {r.gebiete:>7} {_de(r.mape_prognose, 2) + ' %':>14} "
+            f"{_de(r.mape_naiv, 2) + ' %':>10} "
+            f"{_de(r.wape_prognose, 2) + ' %':>12} {_de(r.wape_naiv, 2) + ' %':>10}"
+        )
+    main = bt.levels[bt.levels["band"].isin(["insgesamt", "unter 6", "6 bis unter 15"])]
+    if len(main):
+        click.echo("  Nach Raumebene (Gebiete aufsummiert), MAPE Prognose / naiv:")
+        for r in main.itertuples():
+            click.echo(
+                f"    {r.ebene:<10} {r.band:<16} {r.gebiete:>5} Gebiete  {_de(r.mape_prognose, 2)} % / "
+                f"{_de(r.mape_naiv, 2)} %"
+            )
+    if out:
+        d = Path(out)
+        d.mkdir(parents=True, exist_ok=True)
+        bt.table.to_csv(d / "rueckrechnung.csv", index=False, float_format="%.4f")
+        bt.by_size.to_csv(d / "rueckrechnung_nach_groesse.csv", index=False, float_format="%.4f")
+        bt.areas.to_csv(d / "rueckrechnung_gebiete.csv", index=False, float_format="%.2f")
+        bt.levels.to_csv(d / "rueckrechnung_ebenen.csv", index=False, float_format="%.4f")
+        click.echo(f"  Tabellen: {d}")

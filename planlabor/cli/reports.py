@@ -78,7 +78,7 @@ def report_profile(
             task = bar.add_task("Sozialraumprofile", total=None)
             r = profiles(
                 where, out, ids, layer, period, fmt, internal, workers,
-                lambda n, t: bar.update(task, completed=n, total=t),
+                lambda n, t, *_: bar.update(task, completed=n, total=t),
             )  # fmt: skip
     else:
         r = profiles(where, out, ids, layer, period, fmt, internal, workers)

@@ -46,13 +46,25 @@ def register(page: Page) -> None:
 
 def install(app: FastAPI, login: Login, root: Path, **options: Any) -> Werkstatt:
     """Add the Werkstatt to the server of the workspace at ``root``."""
-    from planlabor.werkstatt import benutzer, berechnen, beteiligung, daten, dossier, katalog, raumebenen
+    from planlabor.werkstatt import (
+        analysen,
+        benutzer,
+        berechnen,
+        berichte,
+        beteiligung,
+        daten,
+        dossier,
+        katalog,
+        raumebenen,
+    )
     from planlabor.werkstatt.web import Werkstatt
 
     register(Page("daten", "Daten", daten.install))
     register(Page("raumebenen", "Raumebenen", raumebenen.install))
     register(Page("katalog", "Katalog", katalog.install))
-    register(Page("berechnen", "Berechnen und Veröffentlichen", berechnen.install))
+    register(Page("berechnen", "Berechnen", berechnen.install))
+    register(Page("analysen", "Analysen", analysen.install))
+    register(Page("berichte", "Berichte und Veröffentlichen", berichte.install))
     register(Page("dossier", "Dossier", dossier.install))
     register(Page("beteiligung", "Beteiligung", beteiligung.install))
     register(Page("benutzer", "Benutzer", benutzer.install, roles=("admin",)))

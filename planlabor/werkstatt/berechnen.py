@@ -1,34 +1,32 @@
-"""The Werkstatt page *Berechnen und Veröffentlichen*: compute the catalog, build the static public
-atlas and download it — as jobs in the background (:class:`~planlabor.werkstatt.jobs.Jobs`) whose
-page survives a reload, over :mod:`planlabor.app.compute` and :mod:`planlabor.app.publish`."""
+"""The Werkstatt page *Berechnen*: compute the catalog as a job in the background
+(:class:`~planlabor.werkstatt.jobs.Jobs`) over :mod:`planlabor.app.compute`; and the page of every
+job (``/werkstatt/auftrag/<id>``) with its progress — step, total and label — which survives a
+reload and is polled as JSON (``/werkstatt/auftrag/<id>/stand``) by ``werkstatt.js``.  Reports and
+the public atlas are on the page *Berichte und Veröffentlichen* (:mod:`planlabor.werkstatt.berichte`)."""
 
 from __future__ import annotations
 
 import io
-import re
 import zipfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from fastapi import HTTPException, Request
-from fastapi.responses import FileResponse, RedirectResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from planlabor.app import compute as app_compute
-from planlabor.app import publish as app_publish
 
 if TYPE_CHECKING:
     from planlabor.werkstatt.web import Werkstatt
 
 ATLAS = Path("werkstatt") / "atlas"
-REPORTS = Path("werkstatt") / "berichte"
 KINDS = {
     "compute": "Alle Indikatoren berechnen",
-    "atlas": "Öffentlichen Atlas bauen",
-    "profile": "Sozialraumprofil (PDF)",
     "dissolve": "Übergeordnete Raumebene bilden",
     "dossier": "Dossier für die Galerie exportieren",
 }
-REPORT_NAME = re.compile(r"^[A-Za-z0-9_.-]+\.(pdf|html|docx)$")
+BACK = {"compute": "berechnen", "dissolve": "raumebenen", "dossier": "dossier", "beteiligung": "beteiligung",
+        "vorlage": "beteiligung"}  # fmt: skip  # else by prefix
 
 
 def folder_zip(folder: Path, marker: str, name: str, missing: str) -> Response:
@@ -53,6 +51,22 @@ def atlas_zip(folder: Path) -> bytes:
     return buf.getvalue()
 
 
+def kinds() -> dict[str, str]:
+    """Headings of all job kinds."""
+    from planlabor.werkstatt import analysen, berichte, beteiligung
+
+    return {**KINDS, **berichte.KINDS, **analysen.kinds(), **beteiligung.KINDS}
+
+
+def back(kind: str) -> tuple[str, str]:
+    """The page a job belongs to: its slug and title."""
+    slug = BACK.get(kind) or ("analysen" if kind.startswith("analyse") else "berichte")
+    titles = {"berechnen": "Berechnen", "raumebenen": "Raumebenen", "dossier": "Dossier",
+              "analysen": "Analysen", "berichte": "Berichte und Veröffentlichen",
+              "beteiligung": "Beteiligung"}  # fmt: skip
+    return slug, titles[slug]
+
+
 def install(shop: Werkstatt) -> None:
     """Add the routes of the page to the server."""
     app = shop.app
@@ -60,52 +74,33 @@ def install(shop: Werkstatt) -> None:
     @app.get("/werkstatt/berechnen", include_in_schema=False)
     async def berechnen(request: Request) -> Response:
         shop.user(request)
-        built = (shop.root / ATLAS / "index.html").is_file()
-        from planlabor.app.areas import layers
+        return shop.page(request, "berechnen.html", kinds=KINDS)
 
-        found = await shop.run(layers, shop.root)
-        return shop.page(request, "berechnen.html", kinds=KINDS, built=built, layers=found)
-
-    @app.post("/werkstatt/berechnen/{kind}", include_in_schema=False)
-    async def start(request: Request, kind: str) -> Response:
+    @app.post("/werkstatt/berechnen/compute", include_in_schema=False)
+    async def start(request: Request) -> Response:
         s = shop.writer_of(request)
-        form = await shop.form(request)
-        if kind == "profile":
-            area, layer = str(form.get("area") or "").strip(), str(form.get("layer") or "") or None
-            job = shop.jobs.start(
-                kind, s.user, app_publish.profiles, shop.root, shop.root / REPORTS, [area], layer, by=s.user
-            )
-        elif kind == "compute":
-            job = shop.jobs.start(kind, s.user, app_compute.compute, shop.root, by=s.user)
-        elif kind == "atlas":
-            job = shop.jobs.start(
-                kind, s.user, app_publish.publish_atlas, shop.root, shop.root / ATLAS, by=s.user
-            )
-        else:
-            raise HTTPException(404, "Nicht gefunden.")
+        await shop.form(request)
+        job = shop.jobs.start("compute", s.user, app_compute.compute, shop.root, by=s.user)
         return RedirectResponse(f"/werkstatt/auftrag/{job}", status_code=303)
+
+    def job_of(job_id: str) -> dict[str, object]:
+        job = shop.jobs.get(job_id)
+        if job is None:
+            raise HTTPException(404, "Diesen Auftrag gibt es nicht.")
+        return job
 
     @app.get("/werkstatt/auftrag/{job_id}", include_in_schema=False)
     async def auftrag(request: Request, job_id: str) -> Response:
         shop.user(request)
-        job = shop.jobs.get(job_id)
-        if job is None:
-            raise HTTPException(404, "Diesen Auftrag gibt es nicht.")
-        response = shop.page(request, "auftrag.html", job=job, kinds=KINDS)
-        if job["state"] in ("wartet", "läuft"):
-            response.headers["Refresh"] = "2"  # the page reloads itself until the job is done
-        return response
+        job = job_of(job_id)
+        # a running job: werkstatt.js polls /stand and reloads when it is done; without script a
+        # <noscript> refresh reloads the page every two seconds
+        return shop.page(request, "auftrag.html", job=job, kinds=kinds(), back=back(str(job["kind"])))
 
-    @app.get("/werkstatt/berichte/{name}", include_in_schema=False)
-    async def report(request: Request, name: str) -> Response:
+    @app.get("/werkstatt/auftrag/{job_id}/stand", include_in_schema=False)
+    async def stand(request: Request, job_id: str) -> Response:
+        """The state of a job for the progress bar: state, step, total, label (no result)."""
         shop.user(request)
-        path = shop.root / REPORTS / name
-        if not REPORT_NAME.match(name) or not path.is_file():
-            raise HTTPException(404, "Diesen Bericht gibt es nicht.")
-        media = {"pdf": "application/pdf", "html": "text/html", "docx": "application/octet-stream"}
-        return FileResponse(path, media_type=media[path.suffix[1:]], filename=name)
-
-    @app.get("/werkstatt/berechnen/atlas.zip", include_in_schema=False)
-    async def download(request: Request) -> Response:
-        shop.user(request)
-        return folder_zip(shop.root / ATLAS, "index.html", "atlas.zip", "Der Atlas ist noch nicht gebaut.")
+        job = job_of(job_id)
+        keys = ("id", "kind", "state", "step", "total", "label")
+        return JSONResponse({k: job.get(k) for k in keys}, headers={"Cache-Control": "no-store"})

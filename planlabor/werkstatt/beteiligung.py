@@ -16,12 +16,12 @@ from starlette.concurrency import run_in_threadpool
 from planlabor.app import participation as app_part
 from planlabor.app import publish as app_publish
 from planlabor.errors import PlanlaborError
-from planlabor.werkstatt.berechnen import KINDS, REPORTS
+from planlabor.werkstatt.berichte import REPORTS
 
 if TYPE_CHECKING:
     from planlabor.werkstatt.web import Werkstatt
 
-KINDS.update({"beteiligung": "Befragung auswerten", "vorlage": "Vorlage für den Jugendhilfeausschuss"})
+KINDS = {"beteiligung": "Befragung auswerten", "vorlage": "Vorlage für den Jugendhilfeausschuss"}
 CID = re.compile(r"^[a-z][a-z0-9_]{0,19}$")
 
 

@@ -70,6 +70,27 @@ class Writer:
                 self._pool = None
 
 
+class Progress:
+    """What the worker reports while a job runs — step, total and a label ("Profil 3 von 542") —
+    written to ``<id>.progress.json`` beside the job (a plain callable, picklable into the worker:
+    use cases take it as ``progress(step, total, label)``)."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+
+    def __call__(self, step: int, total: int, label: str | None = None) -> None:
+        import json
+        import os
+        from pathlib import Path
+
+        text = label or f"Schritt {step} von {total}"
+        data = {"step": int(step), "total": int(total), "label": text}
+        tmp = Path(f"{self.path}.tmp")
+        tmp.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+        os.chmod(tmp, 0o600)
+        tmp.replace(self.path)
+
+
 class Jobs:
     """Long actions as jobs: started by a form, run in the :class:`Writer` one after another, their
     state kept in ``werkstatt/jobs/<id>.json`` in the workspace — a reload of the job's page, a
@@ -90,16 +111,22 @@ class Jobs:
         self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
         tmp = self.folder / f"{job['id']}.tmp"
         tmp.write_text(json.dumps(job, ensure_ascii=False, default=str), encoding="utf-8")
+        tmp.chmod(0o600)  # owner-only, like the uploads
         tmp.replace(self.folder / f"{job['id']}.json")
 
-    def start(self, kind: str, user: str, fn: Callable[..., Any], *args: Any, **kw: Any) -> str:
-        """Queue ``fn(*args, **kw)``; the job's id."""
+    def start(
+        self, kind: str, user: str, fn: Callable[..., Any], *args: Any, with_progress: bool = False, **kw: Any
+    ) -> str:
+        """Queue ``fn(*args, **kw)``; the job's id.  ``with_progress``: ``fn`` gets a
+        :class:`Progress` as ``progress`` and the job's page shows step, total and label."""
         import secrets
         import time
 
         job: dict[str, Any] = {
             "id": secrets.token_hex(8), "kind": kind, "by": user, "state": "wartet", "queued": time.time()
         }  # fmt: skip
+        if with_progress:
+            kw["progress"] = Progress(str(self.folder / f"{job['id']}.progress.json"))
         with self._lock:
             self._live.add(job["id"])
         self._save(job)
@@ -136,6 +163,12 @@ class Jobs:
         if not path.is_file():
             return None
         job: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+        step = self.folder / f"{job_id}.progress.json"
+        if step.is_file():
+            from contextlib import suppress
+
+            with suppress(ValueError, FileNotFoundError):  # being replaced: the next poll reads it
+                job.update(json.loads(step.read_text(encoding="utf-8")))
         with self._lock:
             orphan = job["state"] in ("wartet", "läuft") and job_id not in self._live
         if orphan:
@@ -147,6 +180,11 @@ class Jobs:
                 },
             )
         return job
+
+    def live(self) -> set[str]:
+        """Ids of the jobs queued or running in this server."""
+        with self._lock:
+            return set(self._live)
 
 
 def _plain(value: Any) -> Any:

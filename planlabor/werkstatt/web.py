@@ -27,7 +27,9 @@ STATIC = {"werkstatt.css": "text/css", "werkstatt.js": "text/javascript", "raume
 class Werkstatt:
     """The Werkstatt of one server: the workspace, its writer, the templates, the pages."""
 
-    def __init__(self, app: FastAPI, login: Login, root: Path, writer: Writer | None = None) -> None:
+    def __init__(
+        self, app: FastAPI, login: Login, root: Path, writer: Writer | None = None, keep_hours: float = 24.0
+    ) -> None:
         from jinja2 import Environment, FileSystemLoader, select_autoescape
 
         self.app = app
@@ -42,6 +44,20 @@ class Werkstatt:
         self.env.filters["de"] = _de
         self.env.filters["basename"] = lambda path: Path(str(path)).name  # no server paths shown
         app.router.on_shutdown.append(self.writer.close)
+        self.keep_hours = keep_hours
+        self._swept = 0.0
+        self.sweep()
+
+    def sweep(self, every: float = 600.0) -> None:
+        """Remove uploads and job files older than ``keep_hours`` (at most every ``every``
+        seconds; :func:`planlabor.werkstatt.cleanup.sweep`)."""
+        import time
+
+        from planlabor.werkstatt.cleanup import sweep
+
+        if time.time() - self._swept >= every:
+            self._swept = time.time()
+            sweep(self.root, self.keep_hours, self.jobs.live())
 
     # ------------------------------------------------------------ sessions
     def user(self, request: Request) -> Session:
@@ -78,6 +94,7 @@ class Werkstatt:
     # ------------------------------------------------------------- answers
     def page(self, request: Request, template: str, status: int = 200, **context: Any) -> Response:
         s = self.user(request)
+        self.sweep()
         body = self.env.get_template(template).render(
             pages=[p for p in self.pages if s.role in p.roles],
             user=s.user,

@@ -104,3 +104,36 @@ document.addEventListener("DOMContentLoaded", () => {
   document.querySelectorAll("form[data-busy]").forEach(setUpBusy);
   document.querySelectorAll("form[data-check]").forEach(setUpCheck);
 });
+
+// The page of a running job: ask for its state (step, total, label) and reload when it is done.
+function followJob(box) {
+  const id = box.dataset.job;
+  const bar = box.querySelector("progress");
+  const label = box.querySelector(".job-label");
+  const step = box.querySelector(".job-step");
+  const state = box.querySelector(".job-state");
+  function poll() {
+    fetch("/werkstatt/auftrag/" + id + "/stand", { credentials: "same-origin", cache: "no-store" })
+      .then((r) => (r.ok ? r.json() : Promise.reject(r.status)))
+      .then((job) => {
+        if (job.state !== "wartet" && job.state !== "läuft") {
+          window.location.reload();
+          return;
+        }
+        if (state) state.textContent = job.state;
+        if (label && job.label) label.textContent = job.label;
+        if (job.total) {
+          bar.max = job.total;
+          bar.value = job.step;
+          if (step) step.textContent = "(Schritt " + job.step + " von " + job.total + ")";
+        }
+        setTimeout(poll, 700);
+      })
+      .catch(() => setTimeout(poll, 3000));
+  }
+  setTimeout(poll, 500);
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  document.querySelectorAll("[data-job]").forEach(followJob);
+});
