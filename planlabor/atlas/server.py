@@ -52,6 +52,7 @@ from planlabor.atlas.data import (
     values_payload,
 )
 from planlabor.atlas.facilities import facilities_payload, facility_areas_payload
+from planlabor.atlas.large import geo_levels, values_parts
 from planlabor.atlas.login import Login
 from planlabor.atlas.login import install as install_login
 from planlabor.atlas.ogc import mount_ogc, ogc_exception_schema
@@ -86,6 +87,7 @@ DOCS_JS = """SwaggerUIBundle({url: "openapi.json", dom_id: "#swagger-ui", deepLi
 LayerPath = Annotated[str, PathParam(pattern=ID_RE, description="Raumebene, z. B. plr")]
 AreaPath = Annotated[str, PathParam(pattern=ID_RE, description="Gebietsschlüssel")]
 IndicatorPath = Annotated[str, PathParam(pattern=ID_RE, description="Indikator-ID")]
+PeriodPath = Annotated[str, PathParam(pattern=PERIOD_RE, description="Zeitraum, z. B. 2024-12-31")]
 
 
 class _Groups:
@@ -190,6 +192,8 @@ class AtlasService:
             if key in self.cache:
                 return self.cache[key]
             kind, _, layer = name.partition("/")
+            if kind in ("geo", "geofine", "values") and layer.split("/")[0] in self._large_layers(public):
+                return self._large(src, name, public)
             if kind == "meta":
                 data: dict[str, Any] = meta_payload(src, public)
             elif kind == "geo":
@@ -208,6 +212,22 @@ class AtlasService:
             raw = dumps(data).encode("utf-8")
             self.cache[key] = (raw, gzip.compress(raw, 6))
             return self.cache[key]
+
+    def _large_layers(self, public: bool) -> set[str]:
+        return {lay["id"] for lay in self.meta(public)["layers"] if lay.get("large")}
+
+    def _large(self, src: AtlasSource, name: str, public: bool) -> tuple[bytes, bytes]:
+        """A large layer's payloads (:mod:`planlabor.atlas.large`), all of one kind built at once."""
+        kind, _, rest = name.partition("/")
+        layer = rest.split("/")[0]
+        self._check_layer(layer, public)
+        built = values_parts(src, layer, public) if kind == "values" else geo_levels(src, layer)
+        for key, data in built.items():
+            raw = dumps(data).encode("utf-8")
+            self.cache[(key, public)] = (raw, gzip.compress(raw, 6))
+        if (name, public) not in self.cache:
+            raise HTTPException(404, "Diese Werte gibt es im Atlas nicht.")
+        return self.cache[(name, public)]
 
     def meta(self, public: bool) -> dict[str, Any]:
         if public not in self._meta:
@@ -446,6 +466,20 @@ def create_app(
     @app.get("/api/atlas/values/{layer}", tags=["Atlas"], summary="Alle Werte einer Ebene")
     async def atlas_values(request: Request, layer: LayerPath) -> Response:
         return await _payload(request, f"values/{layer}")
+
+    @app.get(
+        "/api/atlas/values/{layer}/{indicator}/{period}",
+        tags=["Atlas"],
+        summary="Werte eines Indikators und Zeitraums (große Ebenen)",
+    )
+    async def atlas_values_part(
+        request: Request, layer: LayerPath, indicator: IndicatorPath, period: PeriodPath
+    ) -> Response:
+        return await _payload(request, f"values/{layer}/{indicator}/{period}")
+
+    @app.get("/api/atlas/geofine/{layer}", tags=["Atlas"], summary="Gebiete einer großen Ebene, genau")
+    async def atlas_geo_fine(request: Request, layer: LayerPath) -> Response:
+        return await _payload(request, f"geofine/{layer}")
 
     @app.get("/api/atlas/facilities", tags=["Atlas"], summary="Einrichtungen als Punkte (GeoJSON, WGS 84)")
     async def atlas_facilities(request: Request) -> Response:
