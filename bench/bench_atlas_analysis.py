@@ -11,6 +11,7 @@ first (not measured).  Run: ``.venv/bin/python bench/run.py atlas_analysis``.
 
 from __future__ import annotations
 
+import os
 import shutil
 import statistics
 import tempfile
@@ -64,11 +65,16 @@ def main() -> None:
     tmp = Path(tempfile.mkdtemp())
     try:
         cases = []
-        build_demo(tmp / "berlin", exports=False)
-        build_demo_de(tmp / "de")
+        # existing demos (built with this version) may be named: PLANLABOR_BENCH_BERLIN, PLANLABOR_BENCH_DE
+        be = Path(os.environ.get("PLANLABOR_BENCH_BERLIN") or tmp / "berlin")
+        de = Path(os.environ.get("PLANLABOR_BENCH_DE") or tmp / "de")
+        if not be.exists():
+            build_demo(be, exports=False)
+        if not de.exists():
+            build_demo_de(de)
         for name, root, layer, target in (
-            ("Berlin, 542 Planungsräume", tmp / "berlin", "plr", 200),
-            ("Deutschland, 10.978 Gemeinden", tmp / "de", "gemeinde", 500),
+            ("Berlin, 542 Planungsräume", be, "plr", 200),
+            ("Deutschland, 10.978 Gemeinden", de, "gemeinde", 500),
         ):
             with Workspace.open(root, read_only=True) as ws:
                 build_static(source_of(ws), tmp / f"atlas-{root.name}")

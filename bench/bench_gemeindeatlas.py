@@ -12,7 +12,8 @@ peer in the same run is the previous form of the same page: one ``values_<layer>
 indicators and periods and GeoJSON (``LARGE_AREAS`` raised above the layer's size).
 
 The demos are built into a temporary folder first (not measured).  An existing Deutschland demo
-can be given as ``PLANLABOR_BENCH_DE=/pfad/zur/demo`` (it must contain the re-based IRIS values).
+can be given as ``PLANLABOR_BENCH_DE=/pfad/zur/demo`` (built with this version: it must contain the
+re-based IRIS values), an existing Berlin demo as ``PLANLABOR_BENCH_BERLIN``.
 Run: ``.venv/bin/python bench/run.py gemeindeatlas``.
 """
 
@@ -149,7 +150,13 @@ def main() -> None:
         de = Path(os.environ["PLANLABOR_BENCH_DE"]) if os.environ.get("PLANLABOR_BENCH_DE") else tmp / "de"
         if not de.exists():
             build_demo_de(de)
-        build_demo(tmp / "berlin", exports=False)
+        be = (
+            Path(os.environ["PLANLABOR_BENCH_BERLIN"])
+            if os.environ.get("PLANLABOR_BENCH_BERLIN")
+            else tmp / "be"
+        )
+        if not be.exists():
+            build_demo(be, exports=False)
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS, headless=True)
             case = ("gemeinde", "am_einkommensteuer_je_ew", "einwohner_zensus", "Gemeinden")

@@ -22,7 +22,7 @@ from planlabor.atlas.large import geo_levels, values_parts
 from tests.test_atlas_browser import ARGS, ARTIFACTS, CHROMIUM
 
 IND, POP = "am_einkommensteuer_je_ew", "einwohner_zensus"
-HANNOVER = "032410001001"  # Hannover, Landeshauptstadt
+HANNOVER = "032410001001"  # Hannover (VG5000 name)
 
 pytestmark = [
     pytest.mark.slow,
@@ -188,7 +188,7 @@ def test_gemeinde_profile_and_charts_load_every_period_on_demand(browser, atlas,
     want = gemeinden.store.indicator_values("gemeinde", [IND], None)
     want = want[want["area_id"] == HANNOVER].sort_values("period")["value"].tolist()
     assert len(series) == 25 and series == pytest.approx(want, abs=0.01)
-    assert page.locator("#profile-title").inner_text() == "Hannover, Landeshauptstadt"
+    assert page.locator("#profile-title").inner_text() == "Hannover"
     # scatter (second indicator) and change (second period) have data on this layer
     page.click('[data-view="charts"]')
     for kind in ("scatter", "change"):
@@ -234,3 +234,18 @@ def test_gemeinde_atlas_from_the_server_loads_the_same_pieces(browser, gemeinden
     finally:
         srv.should_exit = True
         th.join(10)
+
+
+def test_confidentiality_check_reads_every_part_of_a_large_layer(atlas, gemeinden) -> None:  # type: ignore[no-untyped-def]
+    """'geheimhaltung pruefen --ausgabe atlas' sees the pieces too, with the keys of the index."""
+    from planlabor.confidentiality.outputs import output_files, read_cells
+
+    data = atlas / "data"
+    files = output_files([atlas])
+    assert data / "values_gemeinde" / IND / "1998.js" in files
+    cells = list(read_cells(data / "values_gemeinde" / IND / "2022.js", gemeinden.catalog()))
+    assert len(cells) == 10978 and {(c.layer_id, c.indicator_id, c.period) for c in cells} == {
+        ("gemeinde", IND, "2022")
+    }
+    want = _store(gemeinden, IND, "2022")
+    assert {c.area_id for c in cells if c.has_value} == set(want)
