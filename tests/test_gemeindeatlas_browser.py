@@ -75,10 +75,14 @@ def _store(ws: Any, ind: str, period: str) -> dict[str, float]:
 
 
 def _painted(page: Any, ind: str) -> None:
-    page.wait_for_function(
-        f"window.__atlasPainted && __atlasPainted.layer === 'gemeinde' && __atlasPainted.ind === '{ind}'",
-        timeout=180000,
-    )
+    # polled from here: wait_for_function evaluates its text with eval, which the server's CSP forbids
+    end = time.monotonic() + 180
+    while time.monotonic() < end:
+        got = page.evaluate("window.__atlasPainted || null")
+        if got and got.get("ind") == ind and got.get("layer") == "gemeinde":
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"Karte für {ind} auf den Gemeinden nicht gezeichnet")
 
 
 def _shown(page: Any, ind: str, period: str, ids: list[str]) -> dict[str, Any]:
