@@ -11,6 +11,7 @@ first (not measured).  Run: ``.venv/bin/python bench/run.py atlas_analysis``.
 
 from __future__ import annotations
 
+import os
 import shutil
 import statistics
 import tempfile
@@ -67,8 +68,6 @@ def _measure(browser: Any, url: str, layer: str) -> dict[str, float]:
 def main() -> None:
     """Both demos; with the environment variable ``BENCH_ATLAS_ONLY=berlin`` only Berlin, and with
     ``BENCH_ATLAS_BERLIN=FOLDER`` an already built Berlin demo workspace instead of a new one."""
-    import os
-
     only_berlin = os.environ.get("BENCH_ATLAS_ONLY") == "berlin"
     berlin = os.environ.get("BENCH_ATLAS_BERLIN")
     from playwright.sync_api import sync_playwright
@@ -82,12 +81,17 @@ def main() -> None:
     tmp = Path(tempfile.mkdtemp())
     try:
         cases = []
-        if not berlin:
-            build_demo(tmp / "berlin", exports=False)
-        runs = [("Berlin, 542 Planungsräume", Path(berlin) if berlin else tmp / "berlin", "plr", 200)]
+        # existing demos (built with this version) may be named: PLANLABOR_BENCH_BERLIN (or
+        # BENCH_ATLAS_BERLIN), PLANLABOR_BENCH_DE; BENCH_ATLAS_ONLY=berlin skips the Gemeinden
+        be = Path(os.environ.get("PLANLABOR_BENCH_BERLIN") or berlin or tmp / "berlin")
+        de = Path(os.environ.get("PLANLABOR_BENCH_DE") or tmp / "de")
+        if not be.exists():
+            build_demo(be, exports=False)
+        runs = [("Berlin, 542 Planungsräume", be, "plr", 200)]
         if not only_berlin:
-            build_demo_de(tmp / "de")
-            runs.append(("Deutschland, 10.978 Gemeinden", tmp / "de", "gemeinde", 500))
+            if not de.exists():
+                build_demo_de(de)
+            runs.append(("Deutschland, 10.978 Gemeinden", de, "gemeinde", 500))
         for name, root, layer, target in runs:
             with Workspace.open(root, read_only=True) as ws:
                 build_static(source_of(ws), tmp / f"atlas-{root.name}")

@@ -18,6 +18,7 @@ BENCHES = {
     "geheimhaltung": "bench.bench_geheimhaltung",
     "network": "bench.bench_network",
     "atlas_analysis": "bench.bench_atlas_analysis",
+    "gemeindeatlas": "bench.bench_gemeindeatlas",
     "grid": "bench.bench_grid",
     "security": "bench.bench_security",
     "cli": "bench.bench_cli",

@@ -65,6 +65,7 @@ DUCKDB_ONLY_MODULES = {
     "test_atlas_layout.py": "Atlas im Browser (Darstellung)",
     "test_atlas_selection.py": "Atlas im Browser (räumliche Auswahl, statischer Atlas)",
     "test_galerie_browser.py": "Galerie von der Platte, kein Speicher",
+    "test_gemeindeatlas_browser.py": "Gemeinde-Atlas im Browser: liest die Nutzlast des Atlas",
     "test_install.py": "Installation (pip, Paketbau), unabhängig vom Speicher",
     "test_office_roundtrip.py": "LibreOffice/GDAL lesen Exportdateien",
     "test_ogc_clients.py": "GDAL/QGIS lesen die OGC-API",

@@ -11,6 +11,7 @@ from __future__ import annotations
 import html
 import io
 import json
+import re
 import shutil
 import time
 import zipfile
@@ -21,9 +22,11 @@ from typing import Any
 
 from planlabor.atlas.data import BASEMAP_DIR, AtlasSource, dumps, geo_payload, meta_payload, values_payload
 from planlabor.atlas.facilities import facilities_payload, facility_areas_payload
+from planlabor.atlas.large import geo_levels, is_large, values_parts
 from planlabor.errors import WorkspaceError
 
 MARKER = ".planlabor-atlas"
+SAFE_PART = re.compile(r"[A-Za-z0-9_.\-/]{1,200}")
 STATIC_FILES = (
     "atlas.js",
     "atlas-analysis.js",
@@ -86,10 +89,14 @@ def build_static(src: AtlasSource, out: Path) -> BuildReport:
     (data / "meta.js").write_text(_data_script("meta", meta), encoding="utf-8")
     layers = [lay["id"] for lay in meta["layers"]]
     for layer in layers:
-        (data / f"geo_{layer}.js").write_text(_data_script(f"geo/{layer}", geo_payload(src, layer)), "utf-8")
-        (data / f"values_{layer}.js").write_text(
-            _data_script(f"values/{layer}", values_payload(src, layer, public=True)), "utf-8"
-        )
+        if is_large(src, layer):
+            _write_large(src, layer, data)
+        else:
+            geo = _data_script(f"geo/{layer}", geo_payload(src, layer))
+            (data / f"geo_{layer}.js").write_text(geo, "utf-8")
+            (data / f"values_{layer}.js").write_text(
+                _data_script(f"values/{layer}", values_payload(src, layer, public=True)), "utf-8"
+            )
         if meta.get("facility_types"):
             where = facility_areas_payload(src, layer, public=True)
             script = _data_script(f"facility_areas/{layer}", where)
@@ -112,6 +119,21 @@ def build_static(src: AtlasSource, out: Path) -> BuildReport:
         layers=layers,
         indicators=len(meta["indicators"]),
     )
+
+
+def _write_large(src: AtlasSource, layer: str, data: Path) -> None:
+    """A large layer in pieces (:mod:`planlabor.atlas.large`): ``values_<layer>.js`` (index),
+    ``values_<layer>/<indicator>/<period>.js``, ``geo_<layer>.js`` (coarse), ``geofine_<layer>.js``."""
+    payloads = values_parts(src, layer, public=True) | geo_levels(src, layer)
+    for name, payload in payloads.items():
+        kind, rest = name.split("/", 1)
+        if ".." in rest or not SAFE_PART.fullmatch(rest):
+            raise WorkspaceError(
+                f"Ungeeigneter Dateiname für den Atlas: {name!r}.", hint="IDs nur aus a-z, 0-9, _ . -"
+            )
+        path = data / f"{kind}_{rest}.js"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(_data_script(name, payload), "utf-8")
 
 
 README = """planlabor – statischer Sozialatlas (öffentliche Fassung)

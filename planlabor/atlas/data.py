@@ -33,6 +33,7 @@ from planlabor.io.export import FLAG_LEGEND, FLAG_SIGNS, collect_values
 from planlabor.io.periods import format_period_de, sort_periods
 
 SIMPLIFY_METRES = 8.0
+LARGE_AREAS = 2000  # more areas: loaded in pieces (planlabor.atlas.large)
 
 
 @dataclass
@@ -207,6 +208,7 @@ def meta_payload(src: AtlasSource, public: bool = True) -> dict[str, Any]:
                 "parent": lay.parent_layer,
                 "geometry": bool(lay.has_geometry),
                 "areas": len(src.store.areas(lay.layer_id)),
+                **({"large": True} if len(src.store.areas(lay.layer_id)) > LARGE_AREAS else {}),
             }
             for lay in sorted(layers, key=lambda x: order.get(x.layer_id, 99))
         ],

@@ -16,6 +16,10 @@ from planlabor.atlas.data import BASEMAP_DIR
 
 ID_RE = r"^[A-Za-z0-9_.\-]{1,64}$"
 LayerPath = Annotated[str, PathParam(pattern=ID_RE, description="Raumebene, z. B. plr")]
+IndicatorPath = Annotated[str, PathParam(pattern=ID_RE, description="Indikator-ID")]
+PeriodPath = Annotated[
+    str, PathParam(pattern=r"^\d{4}(-\d{2}(-\d{2})?)?$", description="Zeitraum, z. B. 2024-12-31")
+]
 
 
 def install_files(ctx: ServerContext) -> None:
@@ -53,6 +57,20 @@ def install(ctx: ServerContext) -> None:
     @app.get("/api/atlas/values/{layer}", tags=["Atlas"], summary="Alle Werte einer Ebene")
     async def atlas_values(request: Request, layer: LayerPath) -> Response:
         return await payload(request, f"values/{layer}")
+
+    @app.get(
+        "/api/atlas/values/{layer}/{indicator}/{period}",
+        tags=["Atlas"],
+        summary="Werte eines Indikators und Zeitraums (große Ebenen)",
+    )
+    async def atlas_values_part(
+        request: Request, layer: LayerPath, indicator: IndicatorPath, period: PeriodPath
+    ) -> Response:
+        return await payload(request, f"values/{layer}/{indicator}/{period}")
+
+    @app.get("/api/atlas/geofine/{layer}", tags=["Atlas"], summary="Gebiete einer großen Ebene, genau")
+    async def atlas_geo_fine(request: Request, layer: LayerPath) -> Response:
+        return await payload(request, f"geofine/{layer}")
 
     @app.get("/api/atlas/facilities", tags=["Atlas"], summary="Einrichtungen als Punkte (GeoJSON, WGS 84)")
     async def atlas_facilities(request: Request) -> Response:

@@ -25,6 +25,7 @@ from planlabor.atlas.access import REFRESH_WAIT, REQUEST_WAIT, LiveWorkspace
 from planlabor.atlas.cache import BASE_JSON, SHAREABLE, ByteLRU, Entry
 from planlabor.atlas.data import AtlasSource, dumps, geo_payload, meta_payload, values_frame, values_payload
 from planlabor.atlas.facilities import facilities_payload, facility_areas_payload
+from planlabor.atlas.large import geo_levels, values_parts
 
 log = logging.getLogger("planlabor.server")
 
@@ -131,6 +132,8 @@ class AtlasService:
             if key in self.cache:
                 return self.cache[key]
             kind, _, layer = name.partition("/")
+            if kind in ("geo", "geofine", "values") and layer.split("/")[0] in self._large_layers(public):
+                return self._large(src, name, public)
             if kind == "meta":
                 data: dict[str, Any] = meta_payload(src, public)
             elif kind == "geo":
@@ -149,6 +152,22 @@ class AtlasService:
             raw = dumps(data).encode("utf-8")
             self.cache[key] = (raw, gzip.compress(raw, 6))
             return self.cache[key]
+
+    def _large_layers(self, public: bool) -> set[str]:
+        return {lay["id"] for lay in self.meta(public)["layers"] if lay.get("large")}
+
+    def _large(self, src: AtlasSource, name: str, public: bool) -> tuple[bytes, bytes]:
+        """A large layer's payloads (:mod:`planlabor.atlas.large`), all of one kind built at once."""
+        kind, _, rest = name.partition("/")
+        layer = rest.split("/")[0]
+        self._check_layer(layer, public)
+        built = values_parts(src, layer, public) if kind == "values" else geo_levels(src, layer)
+        for key, data in built.items():
+            raw = dumps(data).encode("utf-8")
+            self.cache[(key, public)] = (raw, gzip.compress(raw, 6))
+        if (name, public) not in self.cache:
+            raise HTTPException(404, "Diese Werte gibt es im Atlas nicht.")
+        return self.cache[(name, public)]
 
     def meta(self, public: bool) -> dict[str, Any]:
         if public not in self._meta:

@@ -9,11 +9,13 @@ suppresses it (e.g. a file written by an older version, by hand, or past the pub
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -69,6 +71,9 @@ def _payload_cells(path: Path) -> Iterator[OutputCell]:
         data = json.loads(body)
     except json.JSONDecodeError:
         return
+    if isinstance(data, dict) and {"indicator", "period", "v"} <= data.keys():  # a part of a large layer
+        yield from _part_cells(path, data)
+        return
     if not isinstance(data, dict) or "indicators" not in data or "areas" not in data:
         return
     layer = data.get("layer") or (name.split("/", 1)[1] if "/" in name else None)
@@ -77,6 +82,33 @@ def _payload_cells(path: Path) -> Iterator[OutputCell]:
         for period, cell in per.items():
             for area, v in zip(areas, cell.get("v", []), strict=False):
                 yield OutputCell(str(path), layer, str(area), str(iid), str(period), v is not None)
+
+
+def _part_cells(path: Path, data: dict[str, Any]) -> Iterator[OutputCell]:
+    """One indicator × period of a large layer (``data/values_<layer>/<indicator>/<period>.js``);
+    the area keys are in the layer's index ``data/values_<layer>.js`` beside the folder."""
+    layer = str(data.get("layer") or "")
+    areas = next(
+        (_index_areas(d / f"values_{layer}{ext}") for d in path.parents[:4] for ext in (".js", ".json")
+         if (d / f"values_{layer}{ext}").is_file()),
+        None,
+    )  # fmt: skip
+    if areas is None:  # no index: the cells still count, by position
+        areas = [f"#{i}" for i in range(len(data["v"]))]
+    ind, period = str(data["indicator"]), str(data["period"])
+    for area, v in zip(areas, data["v"], strict=False):
+        yield OutputCell(str(path), layer, str(area), ind, period, v is not None)
+
+
+@functools.lru_cache(maxsize=8)
+def _index_areas(path: Path) -> list[str] | None:
+    text = path.read_text(encoding="utf-8")
+    m = re.match(r'\s*planlaborData\(("[^"]*"),(.*)\);\s*$', text, flags=re.S)
+    try:
+        data = json.loads(m.group(2) if m else text)
+    except json.JSONDecodeError:
+        return None
+    return [str(a) for a in data["areas"]] if isinstance(data, dict) and "areas" in data else None
 
 
 def _read_csv(path: Path) -> pd.DataFrame:

@@ -4,7 +4,8 @@ publishers' own files, imported exactly as downloaded.
 Every step is what a planner outside Berlin does with the commands of
 ``docs/eigene-daten.md``: areas from the BKG geometry, Länder and Deutschland formed by key
 prefix (official names built in), then the publishers' tables — GENESIS, Regionalstatistik,
-Statistik der BA, INKAR, IRIS — each with ``--layer`` alone; the theme sets "Arbeit" and
+Statistik der BA, INKAR, IRIS — each with ``--layer`` alone; IRIS' Gemeindeverband values re-based
+onto the Gemeinden (flagged ``geschaetzt``); the theme sets "Arbeit" and
 "Armut und Reichtum" plus a starter catalog from the imported variables; compute; a static
 atlas and a Kreis profile.
 """
@@ -64,6 +65,8 @@ def build_demo_de(out: Path, progress: Callable[[str], None] | None = None) -> d
         layers = _areas(ws)
         say("Dateien der Statistikämter, der BA und des BBSR importieren (je nur --layer) …")
         imports = [_import(ws, name, layer, renames) for name, layer, renames in PUBLISHER_FILES]
+        say("IRIS-Einkommensteuer der Gemeindeverbände auf die Gemeinden umschlüsseln (geschätzt) …")
+        rebased = _rebase_to_gemeinden(ws)
         say("Startkatalog aus den importierten Variablen, Indikatoren berechnen …")
         suggested = _suggest(ws)
         computed = ws.compute()
@@ -77,6 +80,7 @@ def build_demo_de(out: Path, progress: Callable[[str], None] | None = None) -> d
         "root": str(out),
         "layers": layers,
         "imports": imports,
+        "rebased": rebased,
         "suggested": suggested,
         "indicators": computed.indicators,
         "values": computed.values_written,
@@ -140,6 +144,18 @@ def _import(ws: Any, name: str, layer: str, renames: dict[str, str]) -> dict[str
         "areas": r.areas_matched,
         "quarantined": r.quarantined,
     }
+
+
+def _rebase_to_gemeinden(ws: Any) -> int:
+    """IRIS publishes the income tax share per Gemeindeverband only: each Gemeinde gets the value
+    of its Gemeindeverband (``planlabor areas crosswalk`` + ``planlabor rebase --intensive``),
+    flagged ``geschaetzt`` in every output, so the Gemeinde layer has a second indicator with 25
+    years next to the Zensus population (for the atlas' scatter and change charts)."""
+    from planlabor.areas.rebase import build_crosswalk, rebase
+
+    build_crosswalk(ws.store, "gemeindeverband", "gemeinde", method="area")
+    r = rebase(ws.store, "gemeindeverband", "gemeinde", ["q_einkst_bev"], None, "area", ["q_einkst_bev"])
+    return r.values
 
 
 def _suggest(ws: Any) -> int:

@@ -99,15 +99,87 @@
       return r.json();
     });
   }
+  var pending = {};
+  function loadOnce(name) { // one request per payload, however many parts of the page ask for it
+    if (!pending[name]) pending[name] = load(name).catch(function (e) { delete pending[name]; throw e; });
+    return pending[name];
+  }
   function layerData(layer) {
-    var jobs = [];
-    if (!VALUES[layer]) jobs.push(load("values/" + layer).then(function (v) { VALUES[layer] = v; }));
-    if (!GEO[layer]) jobs.push(load("geo/" + layer).then(function (g) { GEO[layer] = g; }));
-    return Promise.all(jobs);
+    var jobs = [valuesOnly(layer)], raw = null;
+    if (!GEO[layer]) jobs.push(loadOnce("geo/" + layer).then(function (g) { raw = g; }));
+    return Promise.all(jobs).then(function () { if (raw && !GEO[layer]) GEO[layer] = decodeGeo(raw, VALUES[layer]); });
   }
   function valuesOnly(layer) {
     if (!layer || VALUES[layer]) return Promise.resolve();
-    return load("values/" + layer).then(function (v) { VALUES[layer] = v; });
+    return loadOnce("values/" + layer).then(function (v) { VALUES[layer] = VALUES[layer] || v; });
+  }
+  // Large layers (planlabor/atlas/large.py, e.g. 10.978 Gemeinden): the values index has "parts"
+  // (indicator -> periods) and every indicator x period is loaded on demand; the geometry comes
+  // delta-encoded, coarse first and detailed from zoom "fine_zoom" on.
+  function isLarge(layer) { return !!(VALUES[layer] && VALUES[layer].parts); }
+  function part(layer, ind, period) {
+    var v = VALUES[layer];
+    if (!v || !v.parts || !v.parts[ind] || v.parts[ind].indexOf(period) < 0) return Promise.resolve();
+    if (v.indicators[ind] && v.indicators[ind][period]) return Promise.resolve();
+    return loadOnce("values/" + layer + "/" + ind + "/" + period).then(function (p) {
+      var f = p.f || null;
+      if (p.fd) { // one flag for most cells: "f" holds the exceptions ("" = no flag)
+        var all = {};
+        for (var i = 0; i < p.v.length; i++) {
+          var k = String(i);
+          if (f && k in f) { if (f[k]) all[k] = f[k]; } else if (p.v[i] !== null) all[k] = p.fd;
+        }
+        f = all;
+      }
+      v.indicators[ind] = v.indicators[ind] || {};
+      v.indicators[ind][period] = f && Object.keys(f).length ? { v: p.v, f: f } : { v: p.v };
+    });
+  }
+  function allParts(layer) {
+    var v = VALUES[layer], jobs = [];
+    if (!isLarge(layer)) return Promise.resolve();
+    Object.keys(v.parts).forEach(function (ind) { v.parts[ind].forEach(function (p) { jobs.push(part(layer, ind, p)); }); });
+    return Promise.all(jobs);
+  }
+  function neededParts(layer, chain) {
+    // map and table need the shown indicator and period; profile, comparison, charts, matrix and
+    // filters everything of the layer; the layers above the shown indicator's periods
+    var jobs = [];
+    chain.filter(isLarge).forEach(function (up) {
+      (VALUES[up].parts[state.ind] || []).forEach(function (p) { jobs.push(part(up, state.ind, p)); });
+    });
+    if (!isLarge(layer)) return Promise.all(jobs);
+    jobs.push(wantsAll() ? allParts(layer) : part(layer, state.ind, state.period));
+    return Promise.all(jobs);
+  }
+  function wantsAll() { return !!(state.area || ["map", "table"].indexOf(state.view) < 0 || (X() && X().hashParts().length)); }
+  function decodeGeo(raw, v) {
+    if (raw.type !== "planlabor-delta") return raw;
+    if (raw.n !== v.areas.length) throw new Error("Geometrie und Werte der Ebene " + raw.name + " passen nicht zusammen.");
+    var q = raw.q, feats = [];
+    function ring(d) {
+      var out = [], x = 0, y = 0;
+      for (var k = 0; k < d.length; k += 2) { x += d[k]; y += d[k + 1]; out.push([x / q, y / q]); }
+      out.push(out[0]);
+      return out;
+    }
+    raw.g.forEach(function (polys, i) {
+      if (!polys) return;
+      var c = polys.map(function (rings) { return rings.map(ring); });
+      feats.push({ type: "Feature", id: v.areas[i], properties: { id: v.areas[i], name: v.names[i], parent: v.parents[i] },
+        geometry: c.length === 1 ? { type: "Polygon", coordinates: c[0] } : { type: "MultiPolygon", coordinates: c } });
+    });
+    return { type: "FeatureCollection", name: raw.name, features: feats, fine_zoom: raw.fine_zoom };
+  }
+  var fine = {};
+  function fineGeometry() { // the detailed level once the map is zoomed in far enough
+    var layer = shownLayer, g = GEO[layer];
+    if (!layer || !g || !g.fine_zoom || fine[layer] || map.getZoom() < g.fine_zoom) return;
+    fine[layer] = true;
+    loadOnce("geofine/" + layer).then(function (raw) {
+      GEO[layer] = decodeGeo(raw, VALUES[layer]);
+      if (shownLayer === layer) { map.getSource("areas").setData(GEO[layer]); paintMap(); }
+    }).catch(function (e) { fine[layer] = false; announce(e.message); });
   }
 
   // ------------------------------------------------------------------ formatting
@@ -288,7 +360,8 @@
       map.addControl(new maplibregl.AttributionControl({ compact: true }), "bottom-right");
     }
     map.touchZoomRotate.disableRotation();
-    map.on("load", function () { mapLoaded = true; render(); });
+    map.on("load", function () { mapLoaded = true; mark("planlabor-mapload"); render(); });
+    map.on("zoomend", fineGeometry);
     map.on("mousemove", "areas-fill", function (e) {
       var f = e.features[0]; if (!f) return;
       map.getCanvas().style.cursor = "pointer";
@@ -315,6 +388,8 @@
     if (shownLayer === state.layer) return;
     ["areas-sel", "areas-line", "areas-fill"].forEach(function (id) { if (map.getLayer(id)) map.removeLayer(id); });
     if (map.getSource("areas")) map.removeSource("areas");
+    var b = bounds(GEO[state.layer]);
+    if (b) map.fitBounds(b, { padding: 20, duration: 0 });  // before the source: no tiles for the old view
     map.addSource("areas", { type: "geojson", data: GEO[state.layer], promoteId: "id" });
     map.addLayer({ id: "areas-fill", type: "fill", source: "areas", paint: {
       "fill-color": ["coalesce", ["feature-state", "color"], NO_DATA],
@@ -322,9 +397,8 @@
     map.addLayer({ id: "areas-line", type: "line", source: "areas", paint: { "line-color": "#ffffff", "line-width": 0.6 } });
     map.addLayer({ id: "areas-sel", type: "line", source: "areas", paint: {
       "line-color": "#1a1a1a", "line-width": ["case", ["boolean", ["feature-state", "sel"], false], 3, 0] } });
-    var b = bounds(GEO[state.layer]);
-    if (b) map.fitBounds(b, { padding: 20, duration: 0 });
     shownLayer = state.layer;
+    fineGeometry();
     if (X()) X().onAreasLayer();
   }
   function bounds(geo) {
@@ -441,7 +515,7 @@
   function openProfile(id) {
     state.area = id; writeHash();
     var chain = chainOf(state.layer);
-    return Promise.all(chain.map(valuesOnly)).then(function () {
+    return Promise.all(chain.map(valuesOnly)).then(function () { return neededParts(state.layer, chain); }).then(function () {
       var wasHidden = $("profile").hidden;
       renderProfile();
       if (mapLoaded && shownLayer) { if (wasHidden) map.resize(); paintMap(); }
@@ -802,10 +876,14 @@
     fixState(); renderControls(); writeHash(); setView(state.view);
     var token = ++renderToken, chain = chainOf(state.layer);
     announce(t("loading"));
-    return layerData(state.layer).then(function () { return Promise.all(chain.map(valuesOnly)); }).then(function () {
+    return layerData(state.layer).then(function () {
+      // the layers above serve the profile and the comparison; a large layer's map waits only for its own data
+      var up = isLarge(state.layer) && !wantsAll() ? [] : chain;
+      return Promise.all(up.map(valuesOnly)).then(function () { return neededParts(state.layer, up); });
+    }).then(function () {
       if (token !== renderToken) return;
-      var list = $("area-list"); list.innerHTML = "";
-      VALUES[state.layer].areas.forEach(function (id, i) { list.appendChild(el("option", { value: VALUES[state.layer].names[i] + " (" + id + ")" })); });
+      mark("planlabor-data");
+      if (isLarge(state.layer)) { $("area-list").innerHTML = ""; listFor = null; } else fillAreaList();  // large: on focus
       if (mapLoaded) { ensureMapLayer(); paintMap(); } else computeClasses();
       if (X()) X().afterRender();
       document.querySelector('[data-view="matrix"]').hidden = !matrixIndicators().length;
@@ -820,10 +898,32 @@
       var total = VALUES[state.layer].areas.length;
       announce(t("showing") + ": " + m.name + ", " + layerMeta(state.layer).name + ", " + periodLabel(state.period) +
         " – " + total + " " + t("areas") + (classes.n < total ? " (" + classes.n + " " + t("with_value") + ")" : ""));
-      if (mapLoaded) map.once("idle", function () { window.__atlasPainted = { ind: state.ind, layer: state.layer, period: state.period, t: performance.now() }; });
+      mark("planlabor-rendered");
+      if (mapLoaded) map.once("idle", function () {
+        mark("planlabor-idle");
+        window.__atlasPainted = { ind: state.ind, layer: state.layer, period: state.period, t: performance.now(),
+          loaded: ["meta"].concat(Object.keys(pending)) };  // payloads requested so far
+        prefetch(state.layer);
+      });
     }).catch(function (e) { announce(e.message); });
   }
 
+  var listFor = null;
+  function fillAreaList() { // the search suggestions of the shown layer
+    if (listFor === state.layer || !VALUES[state.layer]) return;
+    var list = $("area-list"), v = VALUES[state.layer], frag = document.createDocumentFragment();
+    list.innerHTML = "";
+    v.areas.forEach(function (id, i) { frag.appendChild(el("option", { value: v.names[i] + " (" + id + ")" })); });
+    list.appendChild(frag); listFor = isLarge(state.layer) ? state.layer : null;
+  }
+  function mark(name) { if (window.performance && performance.mark) performance.mark(name); }  // for bench/
+  function prefetch(layer) { // after the first paint of a large layer: the rest of its values, for filters and charts
+    if (!isLarge(layer) || VALUES[layer].prefetched) return;
+    VALUES[layer].prefetched = true;
+    setTimeout(function () {
+      allParts(layer).then(function () { if (X() && X().hashParts().length && state.layer === layer) render(); });
+    }, 300);
+  }
   function bind() {
     $("theme").addEventListener("change", function () { state.theme = this.value; state.ind = null; render(); });
     $("indicator").addEventListener("change", function () { state.ind = this.value; render(); });
@@ -850,6 +950,7 @@
       var id = findArea($("search").value);
       if (id) { if (e) e.preventDefault(); openProfile(id); } else if (e) announce(t("not_found") + ": " + $("search").value);
     }
+    $("search").addEventListener("focus", fillAreaList);
     $("search").addEventListener("change", function () { search(null); });
     $("search").addEventListener("keydown", function (e) { if (e.key === "Enter") search(e); });
     document.querySelectorAll(".views button").forEach(function (b) { b.addEventListener("click", function () { state.view = b.getAttribute("data-view"); render(); }); });
@@ -932,7 +1033,8 @@
   window.planlaborAtlas = { state: state, render: render, openProfile: openProfile, values: VALUES, classify: classify,
     map: function () { return map; }, meta: function () { return META; }, classes: function () { return classes; },
     mapLoaded: function () { return mapLoaded; }, cell: cell, series: series, indMeta: indMeta, fmt: fmt, fmtInd: fmtInd,
-    layerMeta: layerMeta, periodLabel: periodLabel, t: t, el: el, svg: svg, load: load, save: save, saveBlob: saveBlob,
+    layerMeta: layerMeta, periodLabel: periodLabel, t: t, el: el, svg: svg, load: loadOnce, save: save, saveBlob: saveBlob,
+    allParts: allParts, geo: function (layer) { return GEO[layer]; },
     xlsxBlob: xlsxBlob, flagSign: flagSign, flagText: flagText, rankOf: rankOf, chainOf: chainOf, areaIndex: areaIndex,
     writeHash: writeHash, paintMap: function () { if (mapLoaded && shownLayer) paintMap(); }, announce: announce,
     paintFilter: function () { if (mapLoaded && shownLayer) paintFilter(); },
@@ -960,7 +1062,7 @@
   bind();
   renderSession();
   load("meta").then(function (meta) {
-    META = meta; applyTexts();
+    META = meta; applyTexts(); mark("planlabor-meta");
     if (!META.themes || !META.themes.length) {  // a new workspace: nothing computed yet
       announce("Noch keine Indikatoren im Atlas. Legen Sie einen Katalog an (planlabor catalog suggest --apply) " +
         "und rechnen Sie (planlabor compute); danach zeigt der Atlas die Werte.");

@@ -1,0 +1,255 @@
+"""The atlas at Gemeinde scale (issue 22, point 3): 10,978 Gemeinden of the VG5000 in Chromium.
+
+The workspace is the Gemeinde part of the Deutschland demo, built with the demo's own steps
+(VG5000 areas, Zensus 2011 grid population, IRIS income tax of the Gemeindeverbände re-based onto
+the Gemeinden): a large layer, loaded in pieces (:mod:`planlabor.atlas.large`).
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from planlabor.atlas.build import build_static
+from planlabor.atlas.data import dumps, source_of, values_payload
+from planlabor.atlas.large import geo_levels, values_parts
+from tests.test_atlas_browser import ARGS, ARTIFACTS, CHROMIUM
+
+IND, POP = "am_einkommensteuer_je_ew", "einwohner_zensus"
+HANNOVER = "032410001001"  # Hannover (VG5000 name)
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Chromium fehlt (Debian-Paket chromium)"),
+]
+
+
+@pytest.fixture(scope="module")
+def gemeinden(tmp_path_factory) -> Iterator[Any]:  # type: ignore[no-untyped-def]
+    from planlabor.catalog.model import template_text
+    from planlabor.demo.deutschland import _areas, _import, _rebase_to_gemeinden, _suggest
+    from planlabor.workspace import Workspace
+
+    root = tmp_path_factory.mktemp("gemeinden") / "ws"
+    ws = Workspace.init(root, name="Gemeinden", municipality="Deutschland", crs="EPSG:25832",
+                        catalog_text=template_text("armut"))  # fmt: skip
+    _areas(ws)
+    _import(ws, "IRIS_Einkommenssteuer_Gemeindeverbaende_2022.csv", "gemeindeverband", {})
+    _import(ws, "continuous_Einwohner.parquet", "gemeinde", {"Einwohner": "einwohner_zensus"})
+    _rebase_to_gemeinden(ws)
+    _suggest(ws)
+    ws.compute()
+    ws.close()
+    ws = Workspace.open(root, read_only=True)
+    yield ws
+    ws.close()
+
+
+@pytest.fixture(scope="module")
+def atlas(gemeinden, tmp_path_factory) -> Path:  # type: ignore[no-untyped-def]
+    out = tmp_path_factory.mktemp("gematlas") / "atlas"
+    build_static(source_of(gemeinden), out)
+    return out
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        yield b
+        b.close()
+
+
+def _store(ws: Any, ind: str, period: str) -> dict[str, float]:
+    df = ws.store.indicator_values("gemeinde", [ind], [period])
+    return {str(a): float(v) for a, v in zip(df["area_id"], df["value"], strict=True) if v == v}
+
+
+def _painted(page: Any, ind: str) -> None:
+    # polled from here: wait_for_function evaluates its text with eval, which the server's CSP forbids
+    end = time.monotonic() + 180
+    while time.monotonic() < end:
+        got = page.evaluate("window.__atlasPainted || null")
+        if got and got.get("ind") == ind and got.get("layer") == "gemeinde":
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"Karte für {ind} auf den Gemeinden nicht gezeichnet")
+
+
+def _shown(page: Any, ind: str, period: str, ids: list[str]) -> dict[str, Any]:
+    return page.evaluate(  # type: ignore[no-any-return]
+        """([ind, period, ids]) => Object.fromEntries(ids.map(id => [id,
+             planlaborAtlas.cell('gemeinde', ind, period, planlaborAtlas.areaIndex('gemeinde', id))]))""",
+        [ind, period, ids],
+    )
+
+
+def _loaded_bytes(page: Any, root: Path) -> int:
+    """Bytes of the files loaded up to the first paint: the page, its scripts and styles, the
+    data scripts of the payloads requested until then."""
+    static = page.evaluate(
+        """() => [...document.querySelectorAll('script[src]:not([src^="data/"]), link[rel=stylesheet]')]
+             .map(e => e.getAttribute('src') || e.getAttribute('href'))"""
+    )
+    names = page.evaluate("__atlasPainted.loaded")
+    data = [f"data/{n.replace('/', '_', 1)}.js" for n in names]
+    return sum((root / n).stat().st_size for n in [*static, *data, "index.html"])
+
+
+def test_large_layer_payloads_are_pieces_that_add_up_to_the_single_file(gemeinden) -> None:  # type: ignore[no-untyped-def]
+    src = source_of(gemeinden)
+    full = values_payload(src, "gemeinde")
+    parts = values_parts(src, "gemeinde")
+    index = parts.pop("values/gemeinde")
+    assert index["areas"] == full["areas"] and len(index["areas"]) == 10978 and index["indicators"] == {}
+    assert len(index["parts"][IND]) == 25 and index["parts"][POP] == ["2011-05-09"]
+    for name, part in parts.items():
+        cell = full["indicators"][part["indicator"]][part["period"]]
+        assert part["v"] == cell["v"], name
+        # the shared flag sent once: expanding it gives the single file's flags again
+        flags = {str(i): part["fd"] for i, v in enumerate(part["v"]) if v is not None} if "fd" in part else {}
+        flags = {k: f for k, f in (flags | part.get("f", {})).items() if f}
+        assert flags == cell.get("f", {}), name
+    assert parts[f"values/gemeinde/{IND}/2022"]["fd"] == "geschaetzt"
+    geo = geo_levels(src, "gemeinde")
+    coarse, fine = geo["geo/gemeinde"], geo["geofine/gemeinde"]
+    assert coarse["n"] == fine["n"] == 10978 and len(coarse["g"]) == 10978
+    assert len(dumps(coarse)) < 0.6 * len(dumps(fine)) and len(dumps(coarse)) < 900_000
+    # the first point of Hannover decodes to a point on the VG5000 boundary (coarse: within 1e-4°)
+    i = index["areas"].index(HANNOVER)
+    x, y = coarse["g"][i][0][0][0] / coarse["q"], coarse["g"][i][0][0][1] / coarse["q"]
+    assert 9.6 < x < 9.95 and 52.3 < y < 52.5
+
+
+def test_gemeinde_atlas_from_disk_paints_switches_and_shows_the_stores_values(
+    browser, atlas, gemeinden
+) -> None:  # type: ignore[no-untyped-def]
+    data = atlas / "data"
+    assert (data / "values_gemeinde.js").stat().st_size < 600_000  # keys, names, parents only
+    assert (data / "values_gemeinde" / IND / "2022.js").exists() and (data / "geofine_gemeinde.js").exists()
+    page = browser.new_page(viewport={"width": 1280, "height": 860})
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(atlas.joinpath("index.html").as_uri() + f"#i={IND}&l=gemeinde&p=2022")
+    _painted(page, IND)
+    # before the first paint: geometry (coarse) and one indicator × period, not the other 25 parts
+    loaded = page.evaluate("[...document.querySelectorAll('script[src]')].map(s => s.getAttribute('src'))")
+    parts = [s for s in loaded if s.startswith("data/values_gemeinde/")]
+    assert parts[:1] == [f"data/values_gemeinde/{IND}/2022.js"]
+    assert _loaded_bytes(page, atlas) <= 3_000_000
+    want = _store(gemeinden, IND, "2022")
+    ids = [HANNOVER, "091620000000", "010010000000", "160770052052"]
+    shown = _shown(page, IND, "2022", ids)
+    for a in ids:
+        if a in want:
+            assert shown[a]["v"] == pytest.approx(want[a], abs=0.01) and shown[a]["f"] == "geschaetzt"
+    n_colored = page.evaluate("planlaborAtlas.classes().cls.filter(c => c >= 0).length")
+    assert n_colored == len(want)
+    page.screenshot(path=str(ARTIFACTS / "atlas_gemeinden.png"))
+    # switch the indicator (another theme): painted again with the Zensus population
+    theme = page.evaluate(f"planlaborAtlas.meta().indicators['{POP}'].theme")
+    if page.evaluate("planlaborAtlas.state.theme") != theme:
+        page.select_option("#theme", theme)
+    page.select_option("#indicator", POP)
+    _painted(page, POP)
+    pop = _store(gemeinden, POP, "2011-05-09")
+    shown = _shown(page, POP, "2011-05-09", [HANNOVER])
+    assert shown[HANNOVER]["v"] == pytest.approx(pop[HANNOVER]) and shown[HANNOVER]["f"] is None
+    assert (
+        page.locator("#legend-title")
+        .inner_text()
+        .startswith(page.evaluate(f"planlaborAtlas.meta().indicators['{POP}'].name"))
+    )
+    # zoomed in: the detailed geometry replaces the coarse one
+    coarse = page.evaluate("JSON.stringify(planlaborAtlas.geo('gemeinde').features[0].geometry).length")
+    page.evaluate("planlaborAtlas.map().jumpTo({center: [9.74, 52.37], zoom: 9})")
+    page.wait_for_function(
+        f"JSON.stringify(planlaborAtlas.geo('gemeinde').features[0].geometry).length > {coarse}",
+        timeout=60000,
+    )
+    assert errors == []
+    page.close()
+
+
+def test_gemeinde_profile_and_charts_load_every_period_on_demand(browser, atlas, gemeinden) -> None:  # type: ignore[no-untyped-def]
+    page = browser.new_page(viewport={"width": 1400, "height": 900})
+    page.goto(atlas.joinpath("index.html").as_uri() + f"#i={IND}&l=gemeinde&p=2022&a={HANNOVER}")
+    _painted(page, IND)
+    page.wait_for_selector("#profile:not([hidden])")
+    series = page.evaluate(
+        f"""() => planlaborAtlas.meta().indicators['{IND}'].layers.gemeinde.map(p =>
+             planlaborAtlas.cell('gemeinde', '{IND}', p, planlaborAtlas.areaIndex('gemeinde', '{HANNOVER}')).v)"""
+    )
+    want = gemeinden.store.indicator_values("gemeinde", [IND], None)
+    want = want[want["area_id"] == HANNOVER].sort_values("period")["value"].tolist()
+    assert len(series) == 25 and series == pytest.approx(want, abs=0.01)
+    assert page.locator("#profile-title").inner_text() == "Hannover"
+    # scatter (second indicator) and change (second period) have data on this layer
+    page.click('[data-view="charts"]')
+    for kind in ("scatter", "change"):
+        page.click(f'[data-chart="{kind}"]')
+        page.wait_for_function("document.querySelector('#view-charts svg') !== null", timeout=30000)
+    n = page.evaluate(
+        f"planlaborAtlas.series('gemeinde', '{POP}', '2011-05-09').filter(v => v !== null).length"
+    )
+    assert n == len(_store(gemeinden, POP, "2011-05-09"))
+    page.close()
+
+
+def test_gemeinde_atlas_from_the_server_loads_the_same_pieces(browser, gemeinden) -> None:  # type: ignore[no-untyped-def]
+    import uvicorn
+
+    from planlabor.atlas.server import create_app
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    srv = uvicorn.Server(
+        uvicorn.Config(create_app(source_of(gemeinden)), host="127.0.0.1", port=port, log_level="error")
+    )
+    th = threading.Thread(target=srv.run, daemon=True)
+    th.start()
+    while not srv.started:
+        time.sleep(0.05)
+    try:
+        page = browser.new_page(viewport={"width": 1280, "height": 860})
+        urls: list[str] = []
+        page.on("request", lambda r: urls.append(r.url))
+        page.goto(f"http://127.0.0.1:{port}/#i={IND}&l=gemeinde&p=2021")
+        _painted(page, IND)
+        api = [u.split("/api/atlas/", 1)[1] for u in urls if "/api/atlas/" in u]
+        assert f"values/gemeinde/{IND}/2021" in api and "geo/gemeinde" in api
+        shown = _shown(page, IND, "2021", [HANNOVER])
+        want = _store(gemeinden, IND, "2021")
+        assert shown[HANNOVER]["v"] == pytest.approx(want[HANNOVER], abs=0.01)
+        r = page.request.get(f"http://127.0.0.1:{port}/api/atlas/values/gemeinde/{IND}/1998")
+        assert r.ok and len(r.json()["v"]) == 10978 and r.json()["fd"] == "geschaetzt"
+        assert page.request.get(f"http://127.0.0.1:{port}/api/atlas/values/gemeinde/{IND}/1990").status == 404
+        page.close()
+    finally:
+        srv.should_exit = True
+        th.join(10)
+
+
+def test_confidentiality_check_reads_every_part_of_a_large_layer(atlas, gemeinden) -> None:  # type: ignore[no-untyped-def]
+    """'geheimhaltung pruefen --ausgabe atlas' sees the pieces too, with the keys of the index."""
+    from planlabor.confidentiality.outputs import output_files, read_cells
+
+    data = atlas / "data"
+    files = output_files([atlas])
+    assert data / "values_gemeinde" / IND / "1998.js" in files
+    cells = list(read_cells(data / "values_gemeinde" / IND / "2022.js", gemeinden.catalog()))
+    assert len(cells) == 10978 and {(c.layer_id, c.indicator_id, c.period) for c in cells} == {
+        ("gemeinde", IND, "2022")
+    }
+    want = _store(gemeinden, IND, "2022")
+    assert {c.area_id for c in cells if c.has_value} == set(want)
