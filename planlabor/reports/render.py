@@ -123,7 +123,7 @@ class ProfileBuilder:
     def maps(self) -> MapRenderer:
         if self._maps is None:
             g, ids = self._geoms()
-            self._maps = MapRenderer(g.simplify(20), ids)
+            self._maps = MapRenderer(g.simplify(20, preserve_topology=False), ids)
         return self._maps
 
     def svg_insets(self) -> SvgInsets:
