@@ -261,6 +261,32 @@ def _pdf_job(args: tuple[str, str | None, str, str]) -> str:
     return path
 
 
+def _typst_parallel(
+    builder: ProfileBuilder,
+    jobs: list[tuple[str, str | None, str, str]],
+    workers: int,
+    progress: Callable[[int, int], None] | None,
+) -> list[Path]:
+    """typst profiles: this process gathers numbers and charts, ``workers`` fresh processes
+    (spawn, not fork: typst's threads do not survive a fork) compile them as they come."""
+    import multiprocessing
+
+    from planlabor.reports import typst_
+
+    ctx = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+        sources = (
+            (typst_.profiles_typst([builder.item(aid, period)], builder.layout), path)
+            for aid, period, path, _ in jobs
+        )
+        out = []
+        for n, done in enumerate(pool.map(typst_.compile_job, sources, chunksize=4), start=1):
+            out.append(Path(done))
+            if progress:
+                progress(n, len(jobs))
+    return out
+
+
 def profile_docx(item: ProfileItem, layout: Layout) -> bytes:
     from docx.shared import Mm, Pt
 
@@ -370,6 +396,8 @@ def write_profiles(
         else:
             profiles_pdf(items, builder.layout, out, engine)
         files.append(out)
+    elif jobs and engine == "typst" and workers > 1 and len(jobs) > 1:
+        files += _typst_parallel(builder, jobs, workers, progress)
     elif jobs:
         if workers > 1 and len(jobs) > 1:
             import multiprocessing

@@ -25,7 +25,9 @@ from planlabor.errors import DependencyError
 if TYPE_CHECKING:
     from planlabor.reports.render import Layout, ProfileItem
 
-_COMPILER: dict[int, Any] = {}  # one compiler per process (fonts scanned once; never shared over fork)
+# one compiler per process (fonts scanned once). Never fork a process that compiled: typst's
+# worker threads are not copied by fork, and the child would wait for them for ever
+_COMPILER: dict[int, Any] = {}
 
 
 def _compiler() -> Any:
@@ -143,3 +145,10 @@ def typst_pdf(files: dict[str, bytes], target: Path | None = None) -> bytes:
 
 def profiles_pdf(items: list[ProfileItem], layout: Layout, target: Path | None = None) -> bytes:
     return typst_pdf(profiles_typst(items, layout), target)
+
+
+def compile_job(args: tuple[dict[str, bytes], str]) -> str:
+    """Worker of parallel profiles: compile one document to ``path``."""
+    files, path = args
+    typst_pdf(files, Path(path))
+    return path
