@@ -216,7 +216,8 @@ class MapRenderer:
                 geom = self.geoms.iloc[int(i)]
                 if geom is None or geom.is_empty:
                     continue
-                ext, holes = [], []
+                ext: list[np.ndarray] = []
+                holes: list[np.ndarray] = []
                 for poly in list(geom.geoms) if hasattr(geom, "geoms") else [geom]:
                     for ring, bucket in [(poly.exterior, ext), *((r, holes) for r in poly.interiors)]:
                         c = np.asarray(ring.coords)
