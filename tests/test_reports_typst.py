@@ -107,3 +107,15 @@ def test_all_profiles_in_parallel_with_typst(builder: ProfileBuilder, tmp_path: 
     r = write_profiles(builder, ids, "pdf", tmp_path / "viele", "2024-12-31", workers=2, engine="typst")
     assert sorted(p.name for p in r.files) == [f"sozialraumprofil_plr_{a}.pdf" for a in ids]
     assert "Sozialraumprofil Großer Tiergarten" in _text(r.files[1])
+
+
+def test_typst_prints_names_that_break_markup_as_text(nasty_ws, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Names with quotes, <, &, #, $ and brackets arrive as data (JSON), never as typst markup."""
+    from tests.conftest import NASTY_NAMES
+
+    b = ProfileBuilder(ReportData(source_of(nasty_ws)), Layout.of(nasty_ws), "gebiet")
+    r = write_profiles(b, ["0101", "0102"], "pdf", tmp_path / "p", workers=1, engine="typst")
+    flat = re.sub(r"\s+", " ", _text(r.files[1]))
+    assert f"Sozialraumprofil {NASTY_NAMES[1]}" in flat
+    info = subprocess.run(["pdfinfo", str(r.files[1])], capture_output=True, text=True, check=True).stdout
+    assert re.search(r"Tagged:\s+yes", info)
