@@ -267,24 +267,34 @@ def _typst_parallel(
     workers: int,
     progress: Callable[[int, int], None] | None,
 ) -> list[Path]:
-    """typst profiles: this process gathers numbers and charts, ``workers`` fresh processes
-    (spawn, not fork: typst's threads do not survive a fork) compile them as they come."""
+    """typst profiles: forked processes gather numbers and charts (they inherit the loaded data
+    and never run typst), fresh processes (spawn) compile them as they come. Not typst in forked
+    processes: typst's threads do not survive a fork, such a child would wait for ever."""
     import multiprocessing
 
     from planlabor.reports import typst_
 
-    ctx = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-        sources = (
-            (typst_.profiles_typst([builder.item(aid, period)], builder.layout), path)
-            for aid, period, path, _ in jobs
-        )
-        out = []
-        for n, done in enumerate(pool.map(typst_.compile_job, sources, chunksize=4), start=1):
-            out.append(Path(done))
-            if progress:
-                progress(n, len(jobs))
+    builder.warm(jobs[0][0], jobs[0][1], "typst")
+    _WORKER["builder"] = builder
+    fork, spawn = multiprocessing.get_context("fork"), multiprocessing.get_context("spawn")
+    out = []
+    with ProcessPoolExecutor(max_workers=workers, mp_context=fork) as gather:
+        sources = gather.map(_typst_source_job, jobs, chunksize=8)
+        with ProcessPoolExecutor(max_workers=workers, mp_context=spawn) as setters:
+            futures = [setters.submit(typst_.compile_job, src) for src in sources]
+            for n, fut in enumerate(futures, start=1):
+                out.append(Path(fut.result()))
+                if progress:
+                    progress(n, len(jobs))
     return out
+
+
+def _typst_source_job(args: tuple[str, str | None, str, str]) -> tuple[dict[str, bytes], str]:
+    from planlabor.reports import typst_
+
+    area_id, period, path, _ = args
+    builder: ProfileBuilder = _WORKER["builder"]
+    return typst_.profiles_typst([builder.item(area_id, period)], builder.layout), path
 
 
 def profile_docx(item: ProfileItem, layout: Layout) -> bytes:
