@@ -21,7 +21,13 @@ from bench.bench_atlas import ARGS
 
 FILTER_JS = """([id, value]) => new Promise(res => {
   const m = planlaborAtlas.map(), inp = document.getElementById(id), t0 = performance.now();
-  inp.value = String(value); inp.dispatchEvent(new Event('change'));
+  inp.value = String(value); inp.dispatchEvent(new Event('input'));
+  m.once('idle', () => res(performance.now() - t0)); m.triggerRepaint();
+})"""
+SELECT_JS = """(k) => new Promise(res => {
+  const m = planlaborAtlas.map(), S = planlaborAnalysis.state, t0 = performance.now();
+  S.sel = planlaborAtlas.values[planlaborAtlas.state.layer].areas.filter((a, i) => i % k === 0); S.selOnly = true;
+  planlaborAnalysis.apply();
   m.once('idle', () => res(performance.now() - t0)); m.triggerRepaint();
 })"""
 CHART_JS = """(kind) => new Promise(res => {
@@ -44,6 +50,12 @@ def _measure(browser: Any, url: str, layer: str) -> dict[str, float]:
     out: dict[str, float] = {}
     runs = [page.evaluate(FILTER_JS, ["f-min-0", vals[len(vals) * k // 10]]) for k in (2, 4, 6, 8, 3)]
     out["filter"] = statistics.median(runs)
+    page.select_option("#f-ind-0", "")
+    runs = [page.evaluate(SELECT_JS, k) for k in (2, 3, 5, 7, 4)]  # a selection, only it shown
+    out["selection"] = statistics.median(runs)
+    page.evaluate(
+        "planlaborAnalysis.state.selOnly = false; planlaborAnalysis.state.sel = []; planlaborAnalysis.apply()"
+    )
     page.click('[data-view="charts"]')
     for kind in ("histogram", "scatter", "ranking", "change"):
         runs = [page.evaluate(CHART_JS, k) for k in [kind, "histogram"] * 5][::2]
@@ -53,6 +65,12 @@ def _measure(browser: Any, url: str, layer: str) -> dict[str, float]:
 
 
 def main() -> None:
+    """Both demos; with the environment variable ``BENCH_ATLAS_ONLY=berlin`` only Berlin, and with
+    ``BENCH_ATLAS_BERLIN=FOLDER`` an already built Berlin demo workspace instead of a new one."""
+    import os
+
+    only_berlin = os.environ.get("BENCH_ATLAS_ONLY") == "berlin"
+    berlin = os.environ.get("BENCH_ATLAS_BERLIN")
     from playwright.sync_api import sync_playwright
 
     from planlabor.atlas.build import build_static
@@ -64,12 +82,13 @@ def main() -> None:
     tmp = Path(tempfile.mkdtemp())
     try:
         cases = []
-        build_demo(tmp / "berlin", exports=False)
-        build_demo_de(tmp / "de")
-        for name, root, layer, target in (
-            ("Berlin, 542 Planungsräume", tmp / "berlin", "plr", 200),
-            ("Deutschland, 10.978 Gemeinden", tmp / "de", "gemeinde", 500),
-        ):
+        if not berlin:
+            build_demo(tmp / "berlin", exports=False)
+        runs = [("Berlin, 542 Planungsräume", Path(berlin) if berlin else tmp / "berlin", "plr", 200)]
+        if not only_berlin:
+            build_demo_de(tmp / "de")
+            runs.append(("Deutschland, 10.978 Gemeinden", tmp / "de", "gemeinde", 500))
+        for name, root, layer, target in runs:
             with Workspace.open(root, read_only=True) as ws:
                 build_static(source_of(ws), tmp / f"atlas-{root.name}")
                 ind = ws.store.query_df(

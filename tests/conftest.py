@@ -56,12 +56,74 @@ def pytest_configure(config: pytest.Config) -> None:
         os.environ.pop("PLANLABOR_STORE", None)
 
 
+#: slow modules whose clients (Chromium, LibreOffice, GDAL/QGIS, pip) only read what the store
+#: already gave to the atlas, reports and exports: they run on DuckDB only (CI time), because the
+#: path store → payloads/exports is checked on PostgreSQL itself (test_postgres: atlas payloads
+#: and export files identical after a copy; test_export, test_atlas, test_reports)
+DUCKDB_ONLY_MODULES = {
+    "test_atlas_browser.py": "Atlas im Browser: liest die Nutzlast des Atlas",
+    "test_atlas_layout.py": "Atlas im Browser (Darstellung)",
+    "test_atlas_selection.py": "Atlas im Browser (räumliche Auswahl, statischer Atlas)",
+    "test_galerie_browser.py": "Galerie von der Platte, kein Speicher",
+    "test_install.py": "Installation (pip, Paketbau), unabhängig vom Speicher",
+    "test_office_roundtrip.py": "LibreOffice/GDAL lesen Exportdateien",
+    "test_ogc_clients.py": "GDAL/QGIS lesen die OGC-API",
+    "test_reports_eye.py": "Text fertiger Berichte",
+}
+
+#: modules not yet verified on PostgreSQL (issue 18): the PostgreSQL run leaves them out until
+#: they pass there; every module not named here runs on both backends (a new test does too).
+#: Shrink this set module by module: scripts/test-postgres.sh run .venv/bin/pytest --backend
+#: postgres tests/test_X.py -x -q
+PG_PENDING = frozenset(
+    {
+        "test_atlas_auth.py",
+        "test_atlas_done_when.py",  # the Neukölln network fixture of test_network_cli (pending)
+        "test_atlas_scenario.py",
+        "test_atlas_schema.py",
+        "test_attacks.py",
+        "test_austausch.py",
+        "test_cli.py",
+        "test_cohort.py",
+        "test_confidentiality.py",
+        "test_confidentiality_properties.py",
+        "test_controlling.py",
+        "test_demo.py",
+        "test_empty_cells.py",
+        "test_gisd.py",
+        "test_grid.py",
+        "test_groups.py",  # the Neukölln network fixture of test_network_cli (pending)
+        "test_indices.py",
+        "test_network.py",
+        "test_network_cli.py",
+        "test_network_heidelberg.py",
+        "test_ogc.py",
+        "test_own_data.py",
+        "test_publishers.py",
+        "test_real_files.py",
+        "test_reports.py",
+        "test_security_concurrency.py",
+        "test_security_files.py",
+        "test_security_server.py",
+        "test_security_sessions.py",
+        "test_security_values.py",
+        "test_spatial.py",
+        "test_templates.py",
+        "test_werkstatt.py",
+        "test_wirkung.py",
+    }
+)
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """The DuckDB run leaves out the server's own tests, the PostgreSQL run the DuckDB file's own
-    tests and the modules that never touch a store (deselected: they belong to the other run)."""
+    tests and the modules that never touch a store (deselected: they belong to the other run),
+    and the modules of :data:`PG_PENDING` unless named on the command line."""
     postgres = config.getoption("--backend") == "postgres"
     drop = ("duckdb_only", "nostore") if postgres else ("postgres_only",)
-    keep = [i for i in items if not any(i.get_closest_marker(m) for m in drop)]
+    named = {Path(str(a).split("::")[0]).name for a in config.args}
+    pending = (PG_PENDING | DUCKDB_ONLY_MODULES.keys()) - named if postgres else frozenset()
+    keep = [i for i in items if not any(i.get_closest_marker(m) for m in drop) and i.path.name not in pending]
     if len(keep) < len(items):
         config.hook.pytest_deselected(items=[i for i in items if i not in keep])
         items[:] = keep

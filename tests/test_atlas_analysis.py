@@ -302,5 +302,5 @@ def test_server_serves_facilities(server) -> None:  # type: ignore[no-untyped-de
     where = httpx.get(server + "api/atlas/facility_areas/plr").json()["areas"]
     assert len(where) == len(r.json()["features"])
     assert httpx.get(server + "api/atlas/facility_areas/gibtsnicht").status_code == 404
-    for name in ("atlas-analysis.js", "atlas-charts.js", "atlas-scenario.js"):
+    for name in ("atlas-analysis.js", "atlas-charts.js", "atlas-scenario.js", "atlas-selection.js"):
         assert httpx.get(server + name).status_code == 200

@@ -352,3 +352,76 @@ def test_serve_workers_with_two_planners_writing(tmp_path: Path) -> None:
     }
     assert [r["aktion"] for r in rows].count("compute") == 2
     w.close()
+
+
+def test_copy_out_keeps_nulls_empty_texts_and_doubles_exact(tmp_path: Path) -> None:
+    import pyarrow as pa
+
+    ws = Workspace.init(tmp_path / "w", name="Kopie", store=_url())
+    store = ws.store
+    assert isinstance(store, PostgresStore)
+    values = [0.1 + 0.2, 1e-300, -2.5e17, None, 1 / 3]
+    rows = pa.table(
+        {
+            "layer_id": ["l"] * 5,
+            "area_id": ["a", "", 'b"c', "d,e", "f\ng"],
+            "variable": ["v"] * 5,
+            "period": ["2021"] * 5,
+            "value": pa.array(values, pa.float64()),
+            "flag": [None, "", "x", None, "ü"],
+            "import_id": pa.array([1] * 5, pa.int32()),
+            "superseded_by": pa.array([None] * 5, pa.int32()),
+        }
+    )
+    store.insert_arrow("observations", rows)
+    schema = store.query_arrow("SELECT * FROM observations LIMIT 0").schema
+    with store.scratch({"observations": ("SELECT * FROM observations WHERE variable = ?", ["v"])}) as work:
+        assert work is not store
+        got = work.query_arrow("SELECT * FROM observations ORDER BY area_id")
+    want = rows.sort_by("area_id")
+    assert got.column("area_id").to_pylist() == want.column("area_id").to_pylist()
+    assert got.column("flag").to_pylist() == want.column("flag").to_pylist()  # None ≠ ""
+    assert got.column("value").to_pylist() == want.column("value").to_pylist()  # bit-exact
+    assert store.copy_out("SELECT * FROM observations WHERE false", schema).num_rows == 0
+    ws.close()
+
+
+def test_compute_on_postgres_equals_duckdb(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
+) -> None:
+    """The ratios computed in DuckDB for the server (Store.scratch) equal the DuckDB store's."""
+    src = _duck_ws(tmp_path, monkeypatch, request)
+    cols = "layer_id, area_id, indicator_id, period, value, numerator, denominator, flag"
+    order = "ORDER BY layer_id, indicator_id, period, area_id"
+    want = src.store.query_df(f"SELECT {cols} FROM indicator_values {order}")
+    assert len(want) > 20 and want["value"].notna().sum() > 10
+    on_pg = Workspace.open(copy_workspace(src, _url(), tmp_path / "server").folder)
+    on_pg.store.execute("DELETE FROM indicator_data")
+    report = on_pg.compute()
+    got = on_pg.store.query_df(f"SELECT {cols} FROM indicator_values {order}")
+    assert report.values_written == len(want)
+    assert got.astype(str).to_csv() == want.astype(str).to_csv()
+    on_pg.close()
+
+
+def test_server_reads_through_a_connection_pool(tmp_path: Path) -> None:
+    """'serve' on PostgreSQL opens its read-only stores on pooled connections: one log-in for
+    many requests, still read-only, each answer from the current data."""
+    from planlabor.atlas.access import LiveWorkspace
+
+    ws = Workspace.init(tmp_path / "w", store=_url(), catalog_text=GRID_CATALOG)
+    add_grid_areas(ws, tmp_path)
+    root = ws.root
+    ws.close()
+    live = LiveWorkspace(root)
+    pids = set()
+    for _ in range(5):
+        store = live.open(2.0)
+        pids.add(store.con.info.backend_pid)
+        assert int(store.query_df("SELECT count(*) AS n FROM areas")["n"].iloc[0]) == 7
+        with pytest.raises(psycopg.errors.ReadOnlySqlTransaction):
+            store.execute("DELETE FROM areas")
+        store.close()
+    assert len(pids) == 1
+    live.close()
+    assert live._pool is None

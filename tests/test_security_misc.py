@@ -14,6 +14,7 @@ from planlabor.cli import cli
 from planlabor.workspace import Workspace
 
 
+@pytest.mark.duckdb_only  # the DuckDB file's mode; on PostgreSQL the server's roles decide
 def test_store_and_folder_are_owner_only(tmp_path: Path) -> None:
     ws = Workspace.init(tmp_path / "neu", name="Neu")
     try:

@@ -20,10 +20,11 @@ from pathlib import Path
 from typing import Any
 
 from planlabor.atlas.data import AtlasSource, source_of
-from planlabor.store import Store, open_store
+from planlabor.store import Store
 
 REQUEST_WAIT = 5.0  # seconds a request waits for a busy store before answering 503
 REFRESH_WAIT = 3600.0  # seconds the background rebuild waits for a writer to finish
+POOL_SIZE = int(os.environ.get("PLANLABOR_POOL_SIZE", "4") or 4)  # PostgreSQL connections per process
 
 
 @dataclass
@@ -32,6 +33,7 @@ class LiveWorkspace:
 
     root: Path
     _watch: Any = field(default=None, repr=False)  # PostgreSQL: one connection reading the counter
+    _pool: Any = field(default=None, repr=False)  # PostgreSQL: the read connections (psycopg_pool)
 
     def source(self) -> AtlasSource:
         """Catalog, rules and titles as they are now; the store is opened per build."""
@@ -54,7 +56,37 @@ class LiveWorkspace:
 
             path = Path(cfg.path) if Path(cfg.path).is_absolute() else self.root / cfg.path
             return DuckDBStore(path, read_only=True, memory_limit=cfg.memory_limit, wait=wait)
-        return open_store(cfg, self.root, read_only=True)
+        return self._pooled(cfg, wait)
+
+    def _pooled(self, cfg: Any, wait: float) -> Store:
+        """A read-only PostgreSQL store on a connection of this server process's pool (a new
+        connection per request costs a log-in and PostGIS set-up; the pool keeps
+        :data:`POOL_SIZE` open).  The connection goes back to the pool when the store closes."""
+        from planlabor.store.postgres import PostgresStore, connection_pool
+
+        url = cfg.postgres_url()
+        if self._pool is None:
+            self._pool = connection_pool(url, POOL_SIZE)
+        try:
+            con = self._pool.getconn(timeout=max(wait, 0.1))
+        except Exception as exc:  # PoolTimeout: the server unreachable or every connection busy
+            from planlabor.errors import StoreError
+
+            raise StoreError(
+                f"Die Datenbank {url.display()} antwortet nicht.",
+                column="store.url",
+                hint="Versuchen Sie es gleich erneut; bleibt es so: läuft der Datenbankserver?",
+                detail=str(exc),
+            ) from exc
+        return PostgresStore(url, read_only=True, con=con, release=self._pool.putconn)
+
+    def close(self) -> None:
+        """Close the connections kept (pool and watcher)."""
+        for held in (self._pool, self._watch):
+            if held is not None:
+                with contextlib.suppress(Exception):
+                    held.close()
+        self._pool = self._watch = None
 
     def signature(self) -> tuple[Any, ...]:
         """What changes when a command changes the workspace (a few ``stat`` calls)."""

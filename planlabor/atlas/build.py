@@ -29,6 +29,7 @@ STATIC_FILES = (
     "atlas-analysis.js",
     "atlas-charts.js",
     "atlas-scenario.js",
+    "atlas-selection.js",
     "atlas.css",
     "favicon.svg",
 )

@@ -599,6 +599,7 @@ def create_app(
     from planlabor.atlas.network_api import mount_network  # street network, internal view only
 
     mount_network(app)
+    __import__("planlabor.atlas.groups_api", fromlist=["x"]).mount_groups(app)  # area groups (internal)
     return app
 
 

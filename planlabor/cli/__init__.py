@@ -211,5 +211,6 @@ report: click.Group = cli.commands["report"]  # type: ignore[assignment]  # exte
 
 from planlabor import cli_austausch as _cli_austausch  # noqa: E402,F401  (dossier, galerie)
 from planlabor import cli_geheimhaltung as _cli_geheimhaltung  # noqa: E402,F401  (geheimhaltung …)
+from planlabor import cli_gruppen as _cli_gruppen  # noqa: E402,F401  (gruppe liste|anlegen|loeschen)
 from planlabor import cli_netz as _cli_netz  # noqa: E402,F401  (network commands)
 from planlabor import cli_store as _cli_store  # noqa: E402,F401  (store copy/publish, audit)

@@ -21,6 +21,7 @@ def report() -> None:
 @click.option("--layer", help="Raumebene der Profile (sonst die feinste des Arbeitsbereichs).")
 @click.option("--area", "areas", multiple=True, help="Gebietsschlüssel (mehrfach möglich).")
 @click.option("--all", "all_areas", is_flag=True, help="Ein Profil für jedes Gebiet der Ebene.")
+@click.option("--gruppe", help="Ein Profil je Gebiet der gespeicherten Gebietsgruppe (gruppe liste).")
 @click.option("--period", help="Stand (sonst der jüngste beobachtete Stichtag).")
 @click.option("--format", "fmt", type=click.Choice(["html", "pdf", "docx"]), default="pdf", show_default=True)
 @click.option(
@@ -46,6 +47,7 @@ def report_profile(
     layer: str | None,
     areas: tuple[str, ...],
     all_areas: bool,
+    gruppe: str | None,
     period: str | None,
     fmt: str,
     out: str,
@@ -63,15 +65,23 @@ def report_profile(
       planlabor report profile --all --format pdf --out profile/
       planlabor report profile --area 01100101 --format docx --out profile/
       planlabor report profile --area 01100101 --engine weasyprint --out stuelerstrasse.pdf
+      planlabor report profile --gruppe Fokusgebiete --format html --out profile/
     """
     from rich.progress import Progress
 
     from planlabor.app.publish import profiles
 
-    ids = ["*"] if all_areas else list(areas)
-    if not ids:
-        raise InputError("Geben Sie --area ID oder --all an.", column="--area")
     where = ctx.obj.get("dir")
+    ids = ["*"] if all_areas else list(areas)
+    if gruppe:  # the group's areas on the group's layer (an aggregate needs counts, not rates)
+        from planlabor.app import opened
+        from planlabor.app.groups import stored_group
+
+        with opened(where, read_only=True) as ws:
+            g = stored_group(ws.store, gruppe)
+        ids, layer = ids + g["keys"], g["layer"]
+    if not ids:
+        raise InputError("Geben Sie --area ID, --gruppe NAME oder --all an.", column="--area")
     if ids == ["*"] or len(ids) > 1:
         with Progress(transient=True) as bar:
             task = bar.add_task("Sozialraumprofile", total=None)

@@ -20,8 +20,10 @@ from __future__ import annotations
 
 import itertools
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 import pandas as pd
 import pyarrow as pa
@@ -174,7 +176,7 @@ def compute_indicators(store: Store, catalog: Catalog) -> ComputeReport:
         if not (ratio_like and count_vars):  # otherwise the ratio step replaces the table
             store.execute("DELETE FROM indicator_data")
         if ratio_like and count_vars:
-            fallback = _compute_ratios(store, compute_id, count_vars, parents, chains, terms, spec)
+            fallback = _compute_ratios_in_scratch(store, compute_id, count_vars, parents, chains, terms, spec)
         for ind in values:
             _compute_value_indicator(store, ind, compute_id)
         counts = store.query_df(
@@ -195,6 +197,47 @@ def compute_indicators(store: Store, catalog: Catalog) -> ComputeReport:
         missing_variables=missing,
         exact_fallback=fallback,
     )
+
+
+_SET_COLUMNS = "set_id, layer_id, indicator_id, period, compute_id"
+
+
+def _compute_ratios_in_scratch(
+    store: Store,
+    compute_id: int,
+    count_vars: list[str],
+    parents: pa.Table,
+    chains: list[list[str]],
+    terms: pa.Table,
+    spec: pa.Table,
+) -> bool:
+    """:func:`_compute_ratios` where the store computes best (:meth:`Store.scratch`: DuckDB for
+    itself; PostgreSQL hands its observations to an in-memory DuckDB); results written back."""
+    marks = ", ".join("?" for _ in count_vars)
+    selects: dict[str, tuple[str, Sequence[Any] | None]] = {
+        "observations": (
+            "SELECT layer_id, area_id, variable, period, value, flag, import_id, superseded_by "
+            f"FROM observations WHERE superseded_by IS NULL AND variable IN ({marks})",
+            count_vars,
+        ),
+        "indicator_sets": (f"SELECT {_SET_COLUMNS} FROM indicator_sets", None),
+    }
+    with store.scratch(selects) as work:
+        fallback = _compute_ratios(work, compute_id, count_vars, parents, chains, terms, spec)
+        if work is store:
+            return fallback
+        sets = work.query_arrow(
+            f"SELECT {_SET_COLUMNS} FROM indicator_sets WHERE compute_id = ? ORDER BY set_id",
+            [compute_id],
+        )
+        data = work.query_arrow(
+            "SELECT set_id, area_id, value, numerator, denominator, flag FROM indicator_data"
+        )
+    store.insert_arrow("indicator_sets", sets)
+    store.execute("TRUNCATE indicator_data")
+    store.insert_arrow("indicator_data", data)
+    store.analyze("indicator_data")
+    return fallback
 
 
 def _compute_ratios(

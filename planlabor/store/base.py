@@ -507,6 +507,14 @@ class Store(abc.ABC):
         """Replace all rows of a table by the rows of ``select_sql`` (columns in table order)."""
         self.execute_with(f"CREATE OR REPLACE TABLE {table_name} AS {select_sql}", tables, params)
 
+    @contextmanager
+    def scratch(self, selects: dict[str, tuple[str, Sequence[Any] | None]]) -> Iterator[Store]:
+        """A store to compute in, holding the rows of ``selects`` (table → ``SELECT`` of its
+        columns in table order, parameters).  Here: the store itself (the selects describe what the
+        computation reads).  The PostgreSQL store answers with an in-memory DuckDB store filled
+        by ``COPY``: set-based analytics run columnar there; the caller writes the results back."""
+        yield self
+
     def analyze(self, table_name: str) -> None:
         """Refresh the planner's statistics of a table just filled (a no-op where the backend
         needs none)."""

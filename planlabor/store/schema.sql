@@ -249,3 +249,13 @@ CREATE TABLE IF NOT EXISTS suppression_meta (
     fingerprint VARCHAR NOT NULL,
     n_suppressed INTEGER NOT NULL
 );
+-- Named area groups (issue 19): a selection of areas of one layer saved under a name by a user
+-- of the internal atlas view or `planlabor gruppe anlegen`; reports use them (--gruppe).  area_keys
+-- holds the area keys as a JSON list (portable between DuckDB and PostgreSQL).
+CREATE TABLE IF NOT EXISTS area_groups (
+    name VARCHAR PRIMARY KEY,
+    layer_id VARCHAR NOT NULL,
+    area_keys VARCHAR NOT NULL,
+    created_by VARCHAR,
+    created_at TIMESTAMP
+);

@@ -46,6 +46,7 @@
   var FAC = {}, POINTS = null, builtFor = null;  // FAC[layer]: {areas: [area per point], counts}
 
   function A() { return window.planlaborAtlas; }
+  function SEL() { return window.planlaborSelection; }  // drawing, picking, groups: atlas-selection.js
   function $(id) { return document.getElementById(id); }
   function has(v) { return v !== null && v !== undefined && !isNaN(v); }
   function tt(key, vars) {
@@ -75,6 +76,7 @@
     else if (k === "fc") S.cls = v.split(",").map(Number).filter(function (x) { return x > 0; });
     else if (k === "ty") { var p = v.split("~"); S.typ = p[0]; S.typVal = p[1] || ""; }
     else if (k === "sel") S.sel = v.split(",").filter(Boolean);
+    else if (SEL() && SEL().readKey(k, v)) return;
     else if (k === "so") S.selOnly = v === "1";
     else if (k === "ch") S.chart = v;
     else if (k === "x") S.x = v;
@@ -87,7 +89,8 @@
     if (fs.length) out.push("f=" + fs.map(function (f) { return f.ind + "~" + (f.min === null ? "" : f.min) + "~" + (f.max === null ? "" : f.max); }).join(","));
     if (S.cls.length) out.push("fc=" + S.cls.join(","));
     if (S.typ && S.typVal !== "") out.push("ty=" + S.typ + "~" + encodeURIComponent(S.typVal));
-    if (S.sel.length) out.push("sel=" + S.sel.map(encodeURIComponent).join(","));
+    if (SEL()) out = out.concat(SEL().hashParts(S.sel));
+    else if (S.sel.length) out.push("sel=" + S.sel.map(encodeURIComponent).join(","));
     if (S.selOnly) out.push("so=1");
     if (S.chart !== "histogram") out.push("ch=" + S.chart);
     if (S.x) out.push("x=" + S.x);
@@ -138,6 +141,7 @@
   function onAreaClick(id, e) {
     var sc = window.planlaborScenario;
     if (sc && e && e.lngLat && sc.onMapClick(e.lngLat)) return true;  // placing a planned facility
+    if (SEL() && SEL().drawing()) return true;  // a corner of the drawn area (atlas-selection.js)
     var ev = e && e.originalEvent;
     if (!ev || !(ev.shiftKey || ev.ctrlKey || ev.metaKey)) return false;
     toggleSelect(id); return true;
@@ -165,8 +169,10 @@
         var two = el("div", { "class": "two-inputs" }); two.appendChild(field(tt("f_min"), lo)); two.appendChild(field(tt("f_max"), hi));
         box.appendChild(two);
         sel.addEventListener("change", function () { f.ind = sel.value; if (!f.ind) { f.min = f.max = null; lo.value = hi.value = ""; } apply(); });
-        lo.addEventListener("change", function () { f.min = num(lo.value); apply(); });
-        hi.addEventListener("change", function () { f.max = num(hi.value); apply(); });
+        // "input", not "change": a change fired by the blur of a click on a button of the selection box
+        // re-rendered the box under the pointer, and the click was lost
+        lo.addEventListener("input", function () { f.min = num(lo.value); apply(); });
+        hi.addEventListener("input", function () { f.max = num(hi.value); apply(); });
         rows.appendChild(box);
       })(n);
       renderTypology();
@@ -245,6 +251,7 @@
     var b3 = el("button", { type: "button", id: "sel-csv" }, tt("sel_csv"));
     b3.addEventListener("click", downloadGroup);
     [b1, b2, b3].forEach(function (b) { box.appendChild(b); });
+    if (SEL()) SEL().render(box);
   }
   function downloadGroup() { // a named area group as a file reports and 'planlabor' commands can read
     var name = window.prompt(tt("sel_name"), "Auswahl") || "Auswahl", v = V(), q = function (s) { return '"' + String(s).replace(/"/g, '""') + '"'; };
@@ -356,6 +363,7 @@
     var map = A().map();
     ["fac-cluster", "fac-point"].forEach(function (l) { if (map.getLayer(l)) map.moveLayer(l); });
     if (S.fac.length) syncFacilities();
+    if (SEL()) SEL().afterValues(S);  // the drawn shape on top again
   }
 
   // ------------------------------------------------------------------ change map
@@ -381,11 +389,14 @@
     readKey: readKey, hashParts: hashParts, passes: passes, selected: selected, onAreaClick: onAreaClick,
     tooltipLines: tooltipLines, tableColumns: tableColumns, profileExtras: profileExtras, onAreasLayer: onAreasLayer, mapSeries: mapSeries,
     text: function (key, lang) {
-      return (TEXTS[lang] || TEXTS.de)[key] || TEXTS.de[key] || (window.planlaborScenario ? window.planlaborScenario.text(key, lang) : null);
+      return (TEXTS[lang] || TEXTS.de)[key] || TEXTS.de[key] || (SEL() && SEL().text(key, lang)) ||
+        (window.planlaborScenario ? window.planlaborScenario.text(key, lang) : null);
     },
-    onSession: function (s) { if (window.planlaborScenario) window.planlaborScenario.onSession(s); },
+    onSession: function (s) { if (window.planlaborScenario) window.planlaborScenario.onSession(s); if (SEL()) SEL().onSession(s); },
     afterRender: function () {
-      passCache = null; renderFilterUI(); renderFacilityUI(); if (S.fac.length) syncFacilities();
+      passCache = null;
+      if (SEL() && SEL().afterValues(S)) A().paintFilter();  // a selection from the permalink's bitset
+      renderFilterUI(); renderFacilityUI(); if (S.fac.length) syncFacilities();
       if (window.planlaborScenario) window.planlaborScenario.afterRender();
     },
     renderCharts: function () { renderCharts(); }, state: S, toggleSelect: toggleSelect, apply: apply
