@@ -1,46 +1,94 @@
-"""Benchmark of issue #6: Sozialraumprofile as PDF on the Berlin demo (542 PLR).
+"""Benchmark of issues #6 and #22 (point 2): reports on the Berlin demo (542 PLR).
 
-Targets: one profile ≤ 1 s after the first; all 542 as PDF ≤ 120 s on 2 cores (parallel).
-The demo is built into a temporary folder first (not measured).
+Targets (issue #22): one Sozialraumprofil from the CLI ≤ 2 s, all 542 as PDF ≤ 30 s, the
+Sozialbericht ≤ 10 s, all tagged PDF. Each figure is the command a planner types, timed as a
+fresh process (start-up, imports, data and PDF); typst (the default engine) and weasyprint
+(``--engine weasyprint``, the peer) alternate in the same run, ``PLANLABOR_BENCH_REPS`` times
+(default 3): median, spread and the ratio per run. CPU seconds are printed too: on a loaded
+machine the wall times are upper bounds.
+
+The demo is built into a temporary folder first (not measured); ``PLANLABOR_BENCH_WS=FOLDER``
+uses an existing Berlin demo. ``PLANLABOR_BENCH_ALL=0`` skips the 542-profile rows, ``=1`` times
+them without the weasyprint peer (minutes on a loaded machine).
 Run: ``.venv/bin/python bench/run.py reports``.
 """
 
 from __future__ import annotations
 
+import os
+import resource
 import shutil
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
 
+PLANLABOR = str(Path(sys.executable).with_name("planlabor"))
+
+
+def _run(args: list[str]) -> tuple[float, float]:
+    """Wall and CPU seconds (own and children's) of one CLI call."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t = time.perf_counter()
+    subprocess.run([PLANLABOR, *args], check=True, capture_output=True)
+    wall = time.perf_counter() - t
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
+def _line(
+    label: str,
+    target: float,
+    ours: list[tuple[float, float]],
+    peer: list[tuple[float, float]],
+    name: str = "typst",
+) -> None:
+    def med(xs: list[float]) -> float:
+        return sorted(xs)[len(xs) // 2]
+
+    w, c = [x[0] for x in ours], [x[1] for x in ours]
+    pw = [x[0] for x in peer]
+    ratios = sorted(a / b for a, b in zip(w, pw, strict=True)) if peer else []
+    peer_txt = (
+        f"; weasyprint median {med(pw):.2f} s ({min(pw):.2f}–{max(pw):.2f}), CPU "
+        f"{med([x[1] for x in peer]):.2f} s, typst/weasyprint "
+        f"{ratios[0]:.2f}–{ratios[-1]:.2f} je Lauf"
+        if peer
+        else ""
+    )
+    print(
+        f"{label}: {name} median {med(w):.2f} s ({min(w):.2f}–{max(w):.2f}), CPU {med(c):.2f} s "
+        f"(Ziel ≤ {target:g} s){peer_txt}; Last {os.getloadavg()[0]:.1f}"
+    )
+
 
 def main() -> None:
-    from planlabor.atlas.data import source_of
     from planlabor.demo import build_demo
-    from planlabor.reports.data import ReportData
-    from planlabor.reports.render import Layout, ProfileBuilder, write_profiles
-    from planlabor.workspace import Workspace
 
+    reps = int(os.environ.get("PLANLABOR_BENCH_REPS", "3"))
     tmp = Path(tempfile.mkdtemp())
     try:
-        build_demo(tmp / "demo", exports=False)
-        with Workspace.open(tmp / "demo", read_only=True) as ws:
-            b = ProfileBuilder(ReportData(source_of(ws)), Layout.of(ws), "plr")
-            t = time.perf_counter()
-            write_profiles(b, ["01100101"], "pdf", tmp / "first.pdf")
-            first = time.perf_counter() - t
-            times = []
-            for a in ("01100102", "01100103", "01100104", "01100205", "01100206"):
-                t = time.perf_counter()
-                write_profiles(b, [a], "pdf", tmp / f"{a}.pdf")
-                times.append(time.perf_counter() - t)
-            one = sorted(times)[len(times) // 2]
-            print(
-                f"one profile as PDF: first {first:.2f} s, then median {one:.2f} s (target ≤ 1 s, ratio {one:.2f})"
-            )
-            ids = ws.store.areas("plr")["area_id"].astype(str).tolist()
-            r = write_profiles(b, ids, "pdf", tmp / "alle", workers=2)
-            print(f"all {len(ids)} profiles as PDF, 2 processes: {r.seconds:.1f} s (target ≤ 120 s, ratio "
-                  f"{r.seconds / 120:.2f}); {r.per_file:.3f} s per profile")  # fmt: skip
+        ws = Path(os.environ["PLANLABOR_BENCH_WS"]) if "PLANLABOR_BENCH_WS" in os.environ else tmp / "demo"
+        if not ws.exists():
+            build_demo(ws, exports=False)
+        base = ["-C", str(ws), "report"]
+        one = [*base, "profile", "--area", "01100101", "--out"]
+        ours, peer = [], []
+        for k in range(reps):
+            ours.append(_run([*one, str(tmp / f"t{k}.pdf")]))
+            peer.append(_run([*one, str(tmp / f"w{k}.pdf"), "--engine", "weasyprint"]))
+        _line("ein Sozialraumprofil aus der CLI", 2, ours, peer)
+        every = os.environ.get("PLANLABOR_BENCH_ALL", "2")
+        if every != "0":
+            ours, peer = [], []
+            for k in range(reps):
+                ours.append(_run([*base, "profile", "--all", "--out", str(tmp / f"alle_t{k}")]))
+                if k == 0 and every == "2":  # weasyprint takes minutes: once as the peer
+                    peer.append(_run([*base, "profile", "--all", "--out", str(tmp / f"alle_w{k}"), "--engine", "weasyprint"]))  # fmt: skip
+            _line("alle 542 Profile, 2 Prozesse", 30, ours, peer[:1] * len(ours) if peer else [])
+        ours = [_run([*base, "sozialbericht", "--out", str(tmp / f"sb{k}.pdf")]) for k in range(reps)]
+        _line("Sozialbericht", 10, ours, [], "weasyprint")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 

@@ -182,9 +182,11 @@ def profiles(
     workers: int = 1,
     progress: Any = None,
     by: str | None = None,
+    engine: str = "typst",
 ) -> ProfilesOutcome:
     """Sozialraumprofile of ``area_ids`` (all areas of the layer: ``["*"]``) into ``out`` (a
-    folder, or one file); ``progress(done, total)`` is called as they are written."""
+    folder, or one file); ``progress(done, total)`` is called as they are written; PDFs from
+    ``engine`` (typst or weasyprint)."""
     from planlabor.atlas.data import source_of
     from planlabor.errors import InputError
     from planlabor.io.periods import parse_period_option
@@ -209,7 +211,7 @@ def profiles(
         builder = ProfileBuilder(ReportData(source_of(ws), public=not internal), Layout.of(ws), layer)
         p = parse_period_option(period, stichtag=True) if period else None
         _tell(progress, 0, len(ids), f"{len(ids)} Profil(e) werden geschrieben")
-        r = write_profiles(builder, ids, fmt, Path(out), p, workers, _profile_step(progress))
+        r = write_profiles(builder, ids, fmt, Path(out), p, workers, _profile_step(progress), engine)
     record(where, by, "report profile", layer=layer, areas=len(ids), internal=internal)
     return ProfilesOutcome(list(r.files), r.seconds, r.per_file)
 

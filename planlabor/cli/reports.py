@@ -34,6 +34,13 @@ def report() -> None:
 @click.option(
     "--intern", "internal", is_flag=True, help="Interne Fassung: auch interne Indikatoren, ohne Sperrung."
 )
+@click.option(
+    "--engine",
+    type=click.Choice(["typst", "weasyprint"]),
+    default="typst",
+    show_default=True,
+    help="PDF-Erzeugung: typst (schnell) oder weasyprint (aus der HTML-Vorlage).",
+)
 @click.pass_context
 def report_profile(
     ctx: click.Context,
@@ -46,6 +53,7 @@ def report_profile(
     out: str,
     workers: int,
     internal: bool,
+    engine: str,
 ) -> None:
     """Sozialraumprofile: Kennzahlen gegen Obergebiet und Stadt, Ränge, Zeitreihen, Lagekarte.
 
@@ -56,6 +64,7 @@ def report_profile(
       planlabor report profile --area 01100101 --format pdf --out stuelerstrasse.pdf
       planlabor report profile --all --format pdf --out profile/
       planlabor report profile --area 01100101 --format docx --out profile/
+      planlabor report profile --area 01100101 --engine weasyprint --out stuelerstrasse.pdf
       planlabor report profile --gruppe Fokusgebiete --format html --out profile/
     """
     from rich.progress import Progress
@@ -78,10 +87,10 @@ def report_profile(
             task = bar.add_task("Sozialraumprofile", total=None)
             r = profiles(
                 where, out, ids, layer, period, fmt, internal, workers,
-                lambda n, t, *_: bar.update(task, completed=n, total=t),
+                lambda n, t, *_: bar.update(task, completed=n, total=t), engine=engine,
             )  # fmt: skip
     else:
-        r = profiles(where, out, ids, layer, period, fmt, internal, workers)
+        r = profiles(where, out, ids, layer, period, fmt, internal, workers, engine=engine)
     click.echo(
         f"{len(r.files)} Datei(en) geschrieben nach {out} in {_de(r.seconds, 1)} s "
         f"({_de(r.per_file, 2)} s je Profil){' – interne Fassung' if internal else ''}"

@@ -7,10 +7,12 @@ model is passed to HiGHS once and every further solve starts from the previous b
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import scipy.sparse as sp
+
+if TYPE_CHECKING:  # imported when a program is built (reports and exports need no scipy)
+    import scipy.sparse as sp
 
 INF = float("inf")
 _QUIET = False
@@ -64,6 +66,7 @@ class LinearProgram:
         time_limit: float | None = None,
     ) -> None:
         import highspy
+        import scipy.sparse as sp
 
         self.n_cols = a.shape[1]
         self._a, self._row_lo, self._row_hi = sp.csr_matrix(a), np.asarray(row_lo), np.asarray(row_hi)

@@ -31,13 +31,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-import scipy.sparse as sp
 
 from planlabor.confidentiality.lp import INF, LinearProgram
 from planlabor.confidentiality.model import CountModel, PeriodModel
 from planlabor.confidentiality.rules import SuppressionRules
+
+if TYPE_CHECKING:  # scipy is imported when a pattern is computed (not by every report or export)
+    import scipy.sparse as sp
 
 PRIMARY = "primär"
 SECONDARY = "sekundär"
@@ -238,4 +241,6 @@ def _matrix(rows: list[tuple[list[int], list[float]]], n_cols: int) -> sp.csr_ma
     r = np.repeat(np.arange(len(rows)), [len(c) for c, _ in rows])
     c = np.concatenate([np.asarray(cols, dtype=np.int64) for cols, _ in rows]) if rows else np.zeros(0)
     v = np.concatenate([np.asarray(vals, dtype=float) for _, vals in rows]) if rows else np.zeros(0)
+    import scipy.sparse as sp
+
     return sp.csr_matrix((v, (r, c)), shape=(len(rows), n_cols))

@@ -95,15 +95,66 @@ class ReportData:
         self._periods: dict[str, dict[str, list[str]]] = {}
         self._areas: dict[str, pd.DataFrame] = {}
         self._layers = {lay.layer_id: lay for lay in src.store.layers()}
+        self._only: list[str] | None = None  # periods loaded (focus on a few profiles); None: all
+        self._series: dict[tuple[str, str], _LazyIndex] = {}
+        self._by_id: dict[str, pd.DataFrame] = {}
+        self._names: dict[str, str] | None = None
 
     def frame(self, layer: str) -> pd.DataFrame:
         if layer not in self._frames:
             if layer not in self._layers:
                 raise NotFoundError(f"Die Raumebene {layer!r} gibt es nicht.", column="--layer")
-            df = values_frame(self.src, layer, self.public)
+            if self._only is None:
+                df = values_frame(self.src, layer, self.public)
+            else:
+                df = self._load(layer, None, self._only)
             df = df[df["indicator_id"].isin({i.id for i in self.indicators()})]
             self._frames[layer] = df
         return self._frames[layer]
+
+    def _load(self, layer: str, indicators: list[str] | None, periods: list[str] | None) -> pd.DataFrame:
+        """Values of ``layer`` as :func:`values_frame` gives them (suppressed when public), for
+        some indicators and periods only."""
+        ids = indicators or [i.id for i in self.indicators()]
+        if not self.public:
+            return self.src.store.indicator_values(layer, ids, periods)
+        from planlabor.confidentiality.pattern import public_values
+
+        df = public_values(self.src.store, self.src.catalog, self.src.rules, layer, ids, periods)
+        sup = df["suppressed"].notna()
+        df.loc[sup, "value"] = np.nan
+        df.loc[sup, "flag"] = "gesperrt"
+        return df
+
+    def focus(self, layer: str, period: str | None) -> None:
+        """Load only what profiles of ``layer`` at ``period`` show: each indicator's latest
+        period up to it, on every layer; time series load their indicator when asked for.
+
+        For one or a few profiles (a CLI call): a fraction of the rows of all periods. Without
+        effect once values are loaded. The numbers are the same as without focus."""
+        if self._frames or layer not in self._layers:
+            return
+        store = self.src.store
+        if period is None:
+            today = pd.Timestamp.now().strftime("%Y-%m-%d")
+            got = store.query_df(
+                "SELECT max(period) AS p FROM indicator_values "
+                "WHERE layer_id = ? AND value IS NOT NULL AND period <= ?",
+                [layer, today],
+            )["p"]
+            if got.isna().all():
+                return
+            period = str(got.iloc[0])
+        ps = store.query_df(
+            "SELECT DISTINCT max(period) AS p FROM indicator_values WHERE layer_id = ? AND period <= ? "
+            "GROUP BY indicator_id",
+            [layer, period],
+        )["p"]
+        self._only = sorted({str(p) for p in ps} | {period})
+        df = self.frame(layer)
+        if not (df["value"].notna() & (df["period"] == period)).any():  # all of it suppressed
+            self._frames.clear()  # the full load decides as without focus
+            self._only = None
 
     def index(self, layer: str) -> Mapping[tuple[str, str], tuple[pd.Series, pd.Series, np.ndarray]]:
         """(indicator, period) → values by area, flags by area, sorted valid values (for ranks).
@@ -134,6 +185,17 @@ class ReportData:
             self._areas[layer] = self.src.store.areas(layer)
         return self._areas[layer]
 
+    def areas_by_id(self, layer: str) -> pd.DataFrame:
+        """The areas of ``layer`` indexed by their key (built once: a profile asks per area)."""
+        if layer not in self._by_id:
+            self._by_id[layer] = self.areas(layer).set_index("area_id")
+        return self._by_id[layer]
+
+    def _layer_name(self, layer: str) -> str:
+        if self._names is None:
+            self._names = {k: v[0] for k, v in layer_names(self.src.store).items()}
+        return self._names[layer]
+
     def latest_period(self, layer: str) -> str:
         df = self.frame(layer)
         today = pd.Timestamp.now().strftime("%Y-%m-%d")
@@ -147,7 +209,7 @@ class ReportData:
     def profile(self, layer: str, area_id: str, period: str | None = None) -> ProfileData:
         """Key figures of one area against its parent area and the city, with ranks."""
         self.frame(layer)
-        areas = self.areas(layer).set_index("area_id")
+        areas = self.areas_by_id(layer)
         if area_id not in areas.index:
             raise NotFoundError(f"Das Gebiet {area_id!r} gibt es auf {layer!r} nicht.", column="--area")
         period = period or self.latest_period(layer)
@@ -157,7 +219,7 @@ class ReportData:
         parent_id = areas.loc[area_id, "parent_id"]
         parent_name = None
         if parent_layer and isinstance(parent_id, str):
-            pa = self.areas(parent_layer).set_index("area_id")
+            pa = self.areas_by_id(parent_layer)
             parent_name = str(pa.loc[parent_id, "name"]) if parent_id in pa.index else None
         city_areas = self.areas(city_layer) if city_layer else None
         city_id = (
@@ -205,7 +267,7 @@ class ReportData:
         order = list(self.src.catalog.themes) + sorted(set(themes) - set(self.src.catalog.themes))
         data = ProfileData(
             layer,
-            layer_names(self.src.store)[layer][0],
+            self._layer_name(layer),
             area_id,
             str(areas.loc[area_id, "name"]),
             parent_layer,
@@ -220,24 +282,37 @@ class ReportData:
         self, layer: str, area_id: str, indicator: str, parent_id: str | None, city_id: str | None
     ) -> list[tuple[str, float | None, float | None, float | None]]:
         """Time series of one indicator: (period, area, parent, city), observed periods only."""
-        idx = self.index(layer)
         chain = self.chain(layer)
         today = pd.Timestamp.now().strftime("%Y-%m-%d")
+        if self._only is None:
+            idx: Mapping[tuple[str, str], Any] = self.index(layer)
+            periods = self._periods[layer].get(indicator, [])
+        else:  # focused: this indicator's periods are loaded now
+            idx = self._series_index(layer, indicator)
+            periods = sorted({p for i, p in idx if i == indicator})
         out = []
-        for p in self._periods[layer].get(indicator, []):
+        for p in periods:
             if p > today:
                 continue
             vals = idx[(indicator, p)][0]
             v = vals.get(area_id)
-            par = self._value(chain[0], indicator, p, parent_id) if chain and parent_id else None
-            cit = self._value(chain[-1], indicator, p, city_id) if chain and city_id else None
+            par = self._value(chain[0], indicator, p, parent_id, True) if chain and parent_id else None
+            cit = self._value(chain[-1], indicator, p, city_id, True) if chain and city_id else None
             out.append((str(p), _num(v), par, cit))
         return out
 
-    def _value(self, layer: str | None, indicator: str, period: str, area_id: str | None) -> float | None:
+    def _series_index(self, layer: str, indicator: str) -> _LazyIndex:
+        if (layer, indicator) not in self._series:
+            self._series[(layer, indicator)] = _LazyIndex(self._load(layer, [indicator], None))
+        return self._series[(layer, indicator)]
+
+    def _value(
+        self, layer: str | None, indicator: str, period: str, area_id: str | None, series: bool = False
+    ) -> float | None:
         if not layer or area_id is None:
             return None
-        hit = self.index(layer).get((indicator, period))
+        idx = self._series_index(layer, indicator) if series and self._only is not None else self.index(layer)
+        hit = idx.get((indicator, period))
         if hit is None:
             return None
         return _num(hit[0].get(area_id))

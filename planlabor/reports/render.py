@@ -24,6 +24,8 @@ from planlabor.reports.charts import Chart, MapRenderer, SvgChart, SvgInsets, se
 from planlabor.reports.data import Figure, ProfileData, ReportData
 
 FORMATS = ("html", "pdf", "docx")
+PDF_ENGINES = ("typst", "weasyprint")
+FOCUS_MAX = 8  # up to this many profiles load only the periods they show (ReportData.focus)
 NOTE = (
     "Alle Zahlen aus dem Datenspeicher von planlabor. • = gesperrt (Geheimhaltung: kleine Fallzahlen "
     "und Gegensperrung), – = kein Wert, x = nicht sinnvoll. Rang 1 = höchster Wert. Definitionen und "
@@ -121,7 +123,7 @@ class ProfileBuilder:
     def maps(self) -> MapRenderer:
         if self._maps is None:
             g, ids = self._geoms()
-            self._maps = MapRenderer(g.simplify(20), ids)
+            self._maps = MapRenderer(g.simplify(20, preserve_topology=False), ids)
         return self._maps
 
     def svg_insets(self) -> SvgInsets:
@@ -130,13 +132,16 @@ class ProfileBuilder:
             self._svg = SvgInsets(g, ids)
         return self._svg
 
-    def warm(self, area_id: str, period: str | None = None) -> None:
-        """Load numbers, areas, maps and fonts (before forking worker processes)."""
+    def warm(self, area_id: str, period: str | None = None, engine: str = "weasyprint") -> None:
+        """Load numbers, areas, maps and fonts (before forking worker processes).
+
+        typst is never started here: its compiler (threads) must not be inherited over a fork."""
         for layer in [self.layer, *self.data.chain(self.layer)]:
             self.data.index(layer)
             self.data.areas(layer)
         self.svg_insets()
-        html_to_pdf(profiles_html([self.item(area_id, period)], self.layout))
+        if engine == "weasyprint":  # fonts and CSS set up once, inherited by the forked workers
+            html_to_pdf(profiles_html([self.item(area_id, period)], self.layout))
 
     def item(self, area_id: str, period: str | None = None, png: bool = False) -> ProfileItem:
         """Numbers and charts of one profile; ``png`` renders charts as images (for DOCX)."""
@@ -147,7 +152,7 @@ class ProfileBuilder:
         wanted = self.layout.key_indicators or [f.indicator for f in figs[:6]]
         key = [by_id[i] for i in wanted if i in by_id][:6]
         series_ids = self.layout.series_indicators or _default_series(p)
-        areas = self.data.areas(self.layer).set_index("area_id")
+        areas = self.data.areas_by_id(self.layer)
         parent_id = areas.loc[area_id, "parent_id"] if area_id in areas.index else None
         chain = self.data.chain(self.layer)
         city = self.data.areas(chain[-1]) if chain else None
@@ -234,11 +239,62 @@ def html_to_pdf(html: str, target: Path | None = None) -> bytes:
 _WORKER: dict[str, Any] = {}
 
 
-def _pdf_job(args: tuple[str, str | None, str]) -> str:
-    area_id, period, path = args
+def profiles_pdf(
+    items: list[ProfileItem], layout: Layout, target: Path | None = None, engine: str = "typst"
+) -> bytes:
+    """Profiles as one tagged PDF (PDF/UA-1) with ``engine`` (typst, or weasyprint from the HTML)."""
+    if engine == "typst":
+        from planlabor.reports import typst_
+
+        return typst_.profiles_pdf(items, layout, target)
+    if engine != "weasyprint":
+        raise InputError(
+            f"Unbekannte PDF-Erzeugung {engine!r}.", column="--engine", expected="typst | weasyprint"
+        )
+    return html_to_pdf(profiles_html(items, layout), target)
+
+
+def _pdf_job(args: tuple[str, str | None, str, str]) -> str:
+    area_id, period, path, engine = args
     builder: ProfileBuilder = _WORKER["builder"]
-    html_to_pdf(profiles_html([builder.item(area_id, period)], builder.layout), Path(path))
+    profiles_pdf([builder.item(area_id, period)], builder.layout, Path(path), engine)
     return path
+
+
+def _typst_parallel(
+    builder: ProfileBuilder,
+    jobs: list[tuple[str, str | None, str, str]],
+    workers: int,
+    progress: Callable[[int, int], None] | None,
+) -> list[Path]:
+    """typst profiles: forked processes gather numbers and charts (they inherit the loaded data
+    and never run typst), fresh processes (spawn) compile them as they come. Not typst in forked
+    processes: typst's threads do not survive a fork, such a child would wait for ever."""
+    import multiprocessing
+
+    from planlabor.reports import typst_
+
+    builder.warm(jobs[0][0], jobs[0][1], "typst")
+    _WORKER["builder"] = builder
+    fork, spawn = multiprocessing.get_context("fork"), multiprocessing.get_context("spawn")
+    out = []
+    with ProcessPoolExecutor(max_workers=workers, mp_context=fork) as gather:
+        sources = gather.map(_typst_source_job, jobs, chunksize=8)
+        with ProcessPoolExecutor(max_workers=workers, mp_context=spawn) as setters:
+            futures = [setters.submit(typst_.compile_job, src) for src in sources]
+            for n, fut in enumerate(futures, start=1):
+                out.append(Path(fut.result()))
+                if progress:
+                    progress(n, len(jobs))
+    return out
+
+
+def _typst_source_job(args: tuple[str, str | None, str, str]) -> tuple[dict[str, bytes], str]:
+    from planlabor.reports import typst_
+
+    area_id, period, path, _ = args
+    builder: ProfileBuilder = _WORKER["builder"]
+    return typst_.profiles_typst([builder.item(area_id, period)], builder.layout), path
 
 
 def profile_docx(item: ProfileItem, layout: Layout) -> bytes:
@@ -306,11 +362,17 @@ def write_profiles(
     period: str | None = None,
     workers: int = 2,
     progress: Callable[[int, int], None] | None = None,
+    engine: str = "typst",
 ) -> WriteReport:
     """One file per area into ``out`` (a folder) – or one file if ``out`` has the format's suffix
-    and there is one area (or HTML/PDF combining all areas into one document)."""
+    and there is one area (or HTML/PDF combining all areas into one document). PDFs come from
+    ``engine``: typst (default, fast) or weasyprint (from the HTML template)."""
     if fmt not in FORMATS:
         raise InputError(f"Unbekanntes Format {fmt!r}.", column="--format", expected=" | ".join(FORMATS))
+    if engine not in PDF_ENGINES:
+        raise InputError(
+            f"Unbekannte PDF-Erzeugung {engine!r}.", column="--engine", expected=" | ".join(PDF_ENGINES)
+        )
     start = time.perf_counter()
     single = out.suffix.lower() == f".{fmt}"
     if single and fmt == "docx" and len(area_ids) > 1:
@@ -318,8 +380,10 @@ def write_profiles(
             "DOCX gibt es je Gebiet als eigene Datei.", column="--out", hint="Geben Sie einen Ordner an."
         )
     (out.parent if single else out).mkdir(parents=True, exist_ok=True)
+    if len(area_ids) <= FOCUS_MAX:  # a few profiles: load only the periods they show
+        builder.data.focus(builder.layer, period)
     files: list[Path] = []
-    jobs: list[tuple[str, str | None, str]] = []
+    jobs: list[tuple[str, str | None, str, str]] = []
     items: list[ProfileItem] = []
     for n, aid in enumerate(area_ids, start=1):
         if single and fmt in ("html", "pdf"):
@@ -333,23 +397,24 @@ def write_profiles(
                 path.write_bytes(profile_docx(builder.item(aid, period, png=True), builder.layout))
                 files.append(path)
             else:
-                jobs.append((aid, period, str(path)))
+                jobs.append((aid, period, str(path), engine))
         if progress and fmt != "pdf":
             progress(n, len(area_ids))
     if single:
-        html = profiles_html(items, builder.layout)
         if fmt == "html":
-            out.write_text(html, encoding="utf-8")
+            out.write_text(profiles_html(items, builder.layout), encoding="utf-8")
         else:
-            html_to_pdf(html, out)
+            profiles_pdf(items, builder.layout, out, engine)
         files.append(out)
+    elif jobs and engine == "typst" and workers > 1 and len(jobs) > 1:
+        files += _typst_parallel(builder, jobs, workers, progress)
     elif jobs:
         if workers > 1 and len(jobs) > 1:
             import multiprocessing
 
             # load everything once here, then fork: the workers inherit numbers, maps and fonts
             # and never touch the database
-            builder.warm(jobs[0][0], period)
+            builder.warm(jobs[0][0], period, engine)
             _WORKER["builder"] = builder
             ctx = multiprocessing.get_context("fork")
             with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
