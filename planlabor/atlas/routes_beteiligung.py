@@ -130,12 +130,12 @@ def _public(c: Any) -> dict[str, Any]:
     }
 
 
-def install(app: FastAPI, root: Path | None, state: Participation | None = None) -> Participation:
-    """Add the public routes of Beteiligung; ``state`` lets tests set difficulty and limits."""
-    from planlabor.atlas.build import static_dir
+THANKS = "Danke für Ihre Antwort. Ihr Text erscheint erst nach der Prüfung durch die Planung."
 
-    p = state or Participation(Path(root) if root else None)
-    app.state.beteiligung = p
+
+def _install_files(app: FastAPI) -> None:
+    """The answer page and its script and style files."""
+    from planlabor.atlas.build import static_dir
 
     @app.get("/beteiligung", include_in_schema=False)
     def page() -> Response:
@@ -147,6 +147,26 @@ def install(app: FastAPI, root: Path | None, state: Participation | None = None)
             return FileResponse(static_dir() / name, media_type=media, headers={"Cache-Control": "no-cache"})
 
         app.get(f"/{name}", include_in_schema=False)(_file)
+
+
+def _read_answer(body: bytes) -> dict[str, Any]:
+    """The posted answer as a JSON object (413 when too long, 400 when not an object)."""
+    if len(body) > MAX_ANSWER_BYTES:
+        raise HTTPException(413, "Die Antwort ist zu lang.")
+    try:
+        data = json.loads(body)
+        assert isinstance(data, dict)
+    except (ValueError, AssertionError):
+        raise HTTPException(400, "Die Antwort ist kein gültiges JSON-Objekt.") from None
+    return data
+
+
+def install(app: FastAPI, root: Path | None, state: Participation | None = None) -> Participation:
+    """Add the public routes of Beteiligung; ``state`` lets tests set difficulty and limits."""
+    p = state or Participation(Path(root) if root else None)
+    app.state.beteiligung = p
+
+    _install_files(app)
 
     @app.get("/api/beteiligung", tags=["Beteiligung"], summary="Laufende Befragungen und Datenschutzhinweis")
     def running() -> dict[str, Any]:
@@ -184,14 +204,7 @@ def install(app: FastAPI, root: Path | None, state: Participation | None = None)
         p.store()  # 404 without a consultation; its key signs the tasks
         if not request.headers.get("content-type", "").startswith("application/json"):
             raise HTTPException(415, "Bitte senden Sie die Antwort als JSON.")
-        body = await request.body()
-        if len(body) > MAX_ANSWER_BYTES:
-            raise HTTPException(413, "Die Antwort ist zu lang.")
-        try:
-            data = json.loads(body)
-            assert isinstance(data, dict)
-        except (ValueError, AssertionError):
-            raise HTTPException(400, "Die Antwort ist kein gültiges JSON-Objekt.") from None
+        data = _read_answer(await request.body())
         if data.get("webseite"):  # a field people do not see: filled only by form robots
             return JSONResponse({"meldung": "Danke für Ihre Antwort."}, status_code=201)
         why = p.challenges.check(cid, str(data.get("aufgabe", "")), data.get("loesung"))
@@ -213,13 +226,7 @@ def install(app: FastAPI, root: Path | None, state: Participation | None = None)
             )
         except PlanlaborError as err:
             return JSONResponse({"detail": err.message}, status_code=422)
-        return JSONResponse(
-            {
-                "meldung": "Danke für Ihre Antwort. Ihr Text erscheint erst nach der Prüfung "
-                "durch die Planung."
-            },
-            status_code=201,
-        )
+        return JSONResponse({"meldung": THANKS}, status_code=201)
 
     @app.get("/api/beteiligung/{cid}/stimmen", tags=["Beteiligung"], summary="Freigegebene Texte")
     def voices(cid: Cid) -> dict[str, Any]:

@@ -116,16 +116,7 @@ def project(
         "(prognose_klein); Summen höherer Ebenen sind belastbarer."
     )
     f = proj.frame()
-    show = [proj.base_year] + [y for y in proj.years if (y - proj.base_year) % 5 == 0 or y == proj.years[-1]]
-    city = f[f["jahr"].isin(show)].groupby(["szenario", "band", "jahr"])["wert"].sum()
-    labels = {"ew": "Einwohner", "u3": "unter 3", "3_6": "3 bis 6", "6_10": "6 bis 10", "10_16": "10 bis 16",
-              "65plus": "65+", "80plus": "80+"}  # fmt: skip
-    header = "".join(f"{y:>11}" for y in show)
-    for s in proj.scenarios:
-        click.echo(f"  Variante {s.id} ({s.name}):{header}")
-        for b, label in labels.items():
-            vals = "".join(f"{_de(city[(s.id, b, y)]):>11}" for y in show)
-            click.echo(f"    {label:<{len(s.id) + len(s.name) + 13}}{vals}")
+    _echo_city_totals(proj, f)
     if outcome.import_id is not None:
         click.echo(f"  Gespeichert als Import Nr. {outcome.import_id} (Variablen prog_VARIANTE_BAND).")
     if out:
@@ -136,6 +127,20 @@ def project(
         if run.calibration:
             run.calibration.band_rates.to_csv(d / "wanderungsraten.csv", index=False, float_format="%.6f")
         click.echo(f"  Tabellen: {d}")
+
+
+def _echo_city_totals(proj: Any, f: Any) -> None:
+    """The city's totals per variant and age band every five years (and the last year)."""
+    show = [proj.base_year] + [y for y in proj.years if (y - proj.base_year) % 5 == 0 or y == proj.years[-1]]
+    city = f[f["jahr"].isin(show)].groupby(["szenario", "band", "jahr"])["wert"].sum()
+    labels = {"ew": "Einwohner", "u3": "unter 3", "3_6": "3 bis 6", "6_10": "6 bis 10", "10_16": "10 bis 16",
+              "65plus": "65+", "80plus": "80+"}  # fmt: skip
+    header = "".join(f"{y:>11}" for y in show)
+    for s in proj.scenarios:
+        click.echo(f"  Variante {s.id} ({s.name}):{header}")
+        for b, label in labels.items():
+            vals = "".join(f"{_de(city[(s.id, b, y)]):>11}" for y in show)
+            click.echo(f"    {label:<{len(s.id) + len(s.name) + 13}}{vals}")
 
 
 # ---------------------------------------------------------------------- plan

@@ -31,38 +31,40 @@ def _cid(cid: str) -> str:
     return cid
 
 
+async def _overview(shop: Werkstatt, request: Request, status: int = 200, **context: Any) -> Response:
+    """The page: running and past consultations, the form to open one, the positions."""
+    from planlabor.app.areas import layers
+
+    shop.user(request)
+    items = await run_in_threadpool(app_part.consultations, shop.root)
+    found = await shop.run(layers, shop.root)
+    today = date.today()
+    defaults = {
+        "von": today.isoformat(),
+        "bis": (today + timedelta(days=28)).isoformat(),
+        "frage": "Was fehlt hier?",
+        "zielgruppe": "Jugendliche von 12 bis 21 Jahren",
+        "mindestfallzahl": "5",
+    }
+    context.setdefault("fields", defaults)
+    return shop.page(
+        request,
+        "beteiligung.html",
+        status,
+        items=items,
+        layers=found,
+        positions=await run_in_threadpool(app_part.positions, shop.root),
+        **context,
+    )
+
+
 def install(shop: Werkstatt) -> None:
     """Add the routes of the page to the server."""
     app = shop.app
 
-    async def overview(request: Request, status: int = 200, **context: Any) -> Response:
-        from planlabor.app.areas import layers
-
-        shop.user(request)
-        items = await run_in_threadpool(app_part.consultations, shop.root)
-        found = await shop.run(layers, shop.root)
-        today = date.today()
-        defaults = {
-            "von": today.isoformat(),
-            "bis": (today + timedelta(days=28)).isoformat(),
-            "frage": "Was fehlt hier?",
-            "zielgruppe": "Jugendliche von 12 bis 21 Jahren",
-            "mindestfallzahl": "5",
-        }
-        context.setdefault("fields", defaults)
-        return shop.page(
-            request,
-            "beteiligung.html",
-            status,
-            items=items,
-            layers=found,
-            positions=await run_in_threadpool(app_part.positions, shop.root),
-            **context,
-        )
-
     @app.get("/werkstatt/beteiligung", include_in_schema=False)
     async def page(request: Request) -> Response:
-        return await overview(request)
+        return await _overview(shop, request)
 
     @app.post("/werkstatt/beteiligung/oeffnen", include_in_schema=False)
     async def open_(request: Request) -> Response:
@@ -86,7 +88,7 @@ def install(shop: Werkstatt) -> None:
                 by=s.user,
             )
         except PlanlaborError as err:
-            return await overview(request, 422, error=err, fields=f)
+            return await _overview(shop, request, 422, error=err, fields=f)
         return RedirectResponse(f"/werkstatt/beteiligung/{c.id}", status_code=303)
 
     @app.get("/werkstatt/beteiligung/{cid}", include_in_schema=False)
@@ -117,25 +119,38 @@ def install(shop: Werkstatt) -> None:
         if action == "schliessen":
             await run_in_threadpool(app_part.close_consultation, shop.root, cid, by=s.user)
             return RedirectResponse(f"/werkstatt/beteiligung/{cid}", status_code=303)
-        if action == "auswerten":
-            job = shop.jobs.start("beteiligung", s.user, app_part.evaluate, shop.root, cid, by=s.user)
-        elif action == "vorlage":
-            out = shop.root / REPORTS / f"jha_{cid}.pdf"
-            job = shop.jobs.start(
-                "vorlage",
-                s.user,
-                app_publish.committee_sheet,
-                shop.root,
-                out,
-                str(form.get("stichtag") or f"{date.today().year}-12-31"),
-                level=str(form.get("ebene") or "") or None,
-                consultation=cid,
-                subject=str(form.get("thema") or "") or None,
-                by=s.user,
-            )
-        else:
-            raise HTTPException(404, "Nicht gefunden.")
+        job = _start_job(shop, s.user, cid, action, form)
         return RedirectResponse(f"/werkstatt/auftrag/{job}", status_code=303)
+
+    _install_positions(shop)
+
+
+def _start_job(shop: Werkstatt, user: str, cid: str, action: str, form: Any) -> str:
+    """Start the evaluation or the committee sheet of a consultation as a job; its id."""
+    if action == "auswerten":
+        job = shop.jobs.start("beteiligung", user, app_part.evaluate, shop.root, cid, by=user)
+    elif action == "vorlage":
+        out = shop.root / REPORTS / f"jha_{cid}.pdf"
+        job = shop.jobs.start(
+            "vorlage",
+            user,
+            app_publish.committee_sheet,
+            shop.root,
+            out,
+            str(form.get("stichtag") or f"{date.today().year}-12-31"),
+            level=str(form.get("ebene") or "") or None,
+            consultation=cid,
+            subject=str(form.get("thema") or "") or None,
+            by=user,
+        )
+    else:
+        raise HTTPException(404, "Nicht gefunden.")
+    return job
+
+
+def _install_positions(shop: Werkstatt) -> None:
+    """The form that records a stakeholder's position."""
+    app = shop.app
 
     @app.post("/werkstatt/beteiligung-position", include_in_schema=False)
     async def position(request: Request) -> Response:
@@ -154,7 +169,7 @@ def install(shop: Werkstatt) -> None:
                 by=s.user,
             )
         except PlanlaborError as err:
-            return await overview(request, 422, error=err, position=f)
+            return await _overview(shop, request, 422, error=err, position=f)
         return RedirectResponse("/werkstatt/beteiligung#positionen", status_code=303)
 
 
