@@ -15,7 +15,7 @@
       sel_hint: "Umschalt + Klick auf der Karte nimmt ein Gebiet in die Auswahl auf oder heraus.",
       sel_only: "Nur die Auswahl zeigen", sel_clear: "Auswahl leeren", sel_filtered: "Gefilterte Gebiete auswählen",
       sel_add: "Zur Auswahl hinzufügen", sel_remove: "Aus der Auswahl entfernen", sel_csv: "Auswahl als Gebietsgruppe (CSV)",
-      sel_name: "Name der Gebietsgruppe", sel_empty: "Keine Gebiete ausgewählt.",
+      sel_name: "Name der Gebietsgruppe", sel_empty: "Keine Gebiete ausgewählt.", sel_more: "… und {n} weitere (alle in der Tabelle und im CSV der Auswahl)",
       x_ind: "Indikator auf der x-Achse", base_period: "Vergleichszeitraum", change_map: "Veränderung auf der Karte zeigen",
       peer: "Vergleichsgruppe", peer_city: "Stadt (Durchschnitt der Gebiete)", no_area: "Wählen Sie ein Gebiet (Karte, Tabelle oder Suche), um sein Profil zu sehen.",
       mean: "Mittelwert der Gebiete", bins: "Gebiete", chart_keys: "Pfeiltasten wählen ein Element, Eingabe öffnet das Gebiet.",
@@ -31,7 +31,7 @@
       sel_hint: "Shift + click on the map adds an area to the selection or removes it.",
       sel_only: "Show only the selection", sel_clear: "Clear selection", sel_filtered: "Select filtered areas",
       sel_add: "Add to selection", sel_remove: "Remove from selection", sel_csv: "Selection as area group (CSV)",
-      sel_name: "Name of the area group", sel_empty: "No areas selected.",
+      sel_name: "Name of the area group", sel_empty: "No areas selected.", sel_more: "… and {n} more (all in the table and the selection CSV)",
       x_ind: "Indicator on the x axis", base_period: "Base period", change_map: "Show the change on the map",
       peer: "Peer group", peer_city: "City (mean of the areas)", no_area: "Choose an area (map, table or search) to see its profile.",
       mean: "Mean of the areas", bins: "areas", chart_keys: "Arrow keys pick an element, Enter opens the area.",
@@ -112,7 +112,7 @@
       cols.forEach(function (c) { var x = c.vals[i]; if (!has(x) || (c.f.min !== null && x < c.f.min) || (c.f.max !== null && x > c.f.max)) pass = false; });
       if (pass && S.cls.length && cls && S.cls.indexOf(cls.cls[i] + 1) < 0) pass = false;
       if (pass && typ && String(typ[i]) !== S.typVal) pass = false;
-      if (pass && S.selOnly && S.sel.length && S.sel.indexOf(v.areas[i]) < 0) pass = false;
+      if (pass && S.selOnly && S.sel.length && !selected(v.areas[i])) pass = false;
       ok.push(pass);
     }
     return ok;
@@ -122,7 +122,15 @@
     return passCache.ok[i];
   }
   function passKey() { return JSON.stringify([S.filters, S.cls, S.typ, S.typVal, S.sel, S.selOnly, st().ind, st().period, st().method, st().k, S.changeMap, S.p0]); }
-  function selected(id) { return S.sel.indexOf(id) >= 0; }
+  // membership via a Set, rebuilt when the selection array is replaced or grows/shrinks (every change
+  // in this file and atlas-selection.js does one of these): thousands of selected Gemeinden made the
+  // linear search per area the slowest part of a repaint
+  var selIndex = { arr: null, len: -1, set: null };
+  var SEL_LIST = 200;
+  function selected(id) {
+    if (selIndex.arr !== S.sel || selIndex.len !== S.sel.length) selIndex = { arr: S.sel, len: S.sel.length, set: new Set(S.sel) };
+    return selIndex.set.has(id);
+  }
   function toggleSelect(id) {
     var i = S.sel.indexOf(id);
     if (i >= 0) S.sel.splice(i, 1); else S.sel.push(id);
@@ -229,7 +237,8 @@
     box.appendChild(el("h3", null, tt("sel") + " (" + S.sel.length + ")"));
     box.appendChild(el("p", { "class": "hint" }, tt("sel_hint")));
     var ul = el("ul", { "class": "sel-list", id: "sel-list" });
-    S.sel.forEach(function (id) {
+    // at most SEL_LIST entries with a remove button: thousands of Gemeinden would be thousands of buttons
+    S.sel.slice(0, SEL_LIST).forEach(function (id) {
       var i = A().areaIndex(st().layer, id); if (i < 0) return;
       var li = el("li"); li.appendChild(document.createTextNode(v.names[i] + " "));
       var rm = el("button", { type: "button", "class": "linkish", "aria-label": tt("sel_remove") + ": " + v.names[i] }, "×");
@@ -237,6 +246,7 @@
       li.appendChild(rm); ul.appendChild(li);
     });
     if (!S.sel.length) box.appendChild(el("p", { "class": "hint" }, tt("sel_empty"))); else box.appendChild(ul);
+    if (S.sel.length > SEL_LIST) box.appendChild(el("p", { "class": "hint" }, tt("sel_more", { n: A().fmt(S.sel.length - SEL_LIST, 0) })));
     var only = el("input", { type: "checkbox", id: "sel-only" }); only.checked = S.selOnly;
     only.addEventListener("change", function () { S.selOnly = only.checked; apply(); });
     var w = el("div", { "class": "cb" }); w.appendChild(only); w.appendChild(el("label", { "for": "sel-only" }, tt("sel_only"))); box.appendChild(w);

@@ -214,7 +214,15 @@
     var v = VALUES[layer] && VALUES[layer].indicators[ind] && VALUES[layer].indicators[ind][period];
     return v ? v.v : null;
   }
-  function areaIndex(layer, id) { return VALUES[layer] ? VALUES[layer].areas.indexOf(id) : -1; }
+  var areaIdx = { areas: null, pos: null };  // key → position, for the areas array last asked about
+  function areaIndex(layer, id) {
+    var v = VALUES[layer]; if (!v) return -1;
+    if (areaIdx.areas !== v.areas) {
+      var pos = new Map(); v.areas.forEach(function (a, i) { if (!pos.has(a)) pos.set(a, i); });
+      areaIdx = { areas: v.areas, pos: pos };
+    }
+    var i = areaIdx.pos.get(id); return i === undefined ? -1 : i;
+  }
 
   // ------------------------------------------------------------------ classification
   function quantileBreaks(vals, k) {
