@@ -495,3 +495,23 @@ def test_a_task_from_one_server_process_is_accepted_by_another(root: Path) -> No
         body = {"gebiet": "A2", "kategorien": ["kultur"], "aufgabe": task["challenge"], "loesung": n}
         assert two.post("/api/beteiligung/jugend/antwort", json=body).status_code == 201
     assert [a.area_id for a in part.answers(root, "jugend")] == ["A2"]
+
+
+def test_the_participation_file_and_its_journal_are_owner_only(tmp_path: Path) -> None:
+    """Answers are personal opinions: the SQLite file and its WAL/SHM files stay the owner's."""
+    import os
+    import stat
+
+    from planlabor.participation.storage import ParticipationStore
+
+    old = os.umask(0o022)
+    try:
+        with ParticipationStore(tmp_path) as st:
+            st.secret()  # writes: the WAL file exists now
+            files = [p for p in tmp_path.iterdir() if p.name.startswith("beteiligung")]
+            assert {p.suffix or p.name for p in files} >= {".sqlite"}
+            assert any(p.name.endswith("-wal") for p in files)
+            for p in files:
+                assert stat.S_IMODE(p.stat().st_mode) == 0o600, p.name
+    finally:
+        os.umask(old)

@@ -14,18 +14,16 @@ request.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
-import os
 import secrets
-import sqlite3
-import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from planlabor.sqlitefile import PrivateSqlite
 
 AUTH_FILE = "atlas-auth.sqlite"
 TOUCH_EVERY = 60.0  # seconds: last-seen is written at most once a minute per session
@@ -66,45 +64,15 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8", "replace")).hexdigest()
 
 
-def _private(path: Path) -> None:
-    """Create ``path`` empty and readable by its owner only (if it does not exist)."""
-    with contextlib.suppress(FileExistsError):
-        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
-
-
-class AuthStore:
+class AuthStore(PrivateSqlite):
     """The users and sessions file of a workspace; safe to share between threads."""
 
     def __init__(self, path: str | Path) -> None:
-        self.path = Path(path)
-        _private(self.path)
-        self._lock = threading.Lock()
-        self.con = sqlite3.connect(self.path, timeout=15, check_same_thread=False, isolation_level=None)
-        self.con.execute("PRAGMA busy_timeout = 15000")
-        self.con.execute("PRAGMA journal_mode = WAL")
-        self.con.executescript(_SCHEMA)
-        for side in ("-wal", "-shm"):
-            with contextlib.suppress(OSError):
-                os.chmod(str(self.path) + side, 0o600)
-
-    @contextlib.contextmanager
-    def _tx(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
-            self.con.execute("BEGIN IMMEDIATE")
-            try:
-                yield self.con
-            except BaseException:
-                self.con.execute("ROLLBACK")
-                raise
-            self.con.execute("COMMIT")
+        super().__init__(path, _SCHEMA)
 
     def _one(self, sql: str, params: tuple[Any, ...] = ()) -> Any:
         with self._lock:
             return self.con.execute(sql, params).fetchone()
-
-    def close(self) -> None:
-        with self._lock:
-            self.con.close()
 
     # -------------------------------------------------------------- users
     def user(self, name: str) -> tuple[str, str] | None:

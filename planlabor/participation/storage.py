@@ -13,16 +13,13 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from planlabor.atlas.sessions import _private
 from planlabor.errors import InputError, NotFoundError
 from planlabor.participation.model import STATES, Answer, Consultation, Position
+from planlabor.sqlitefile import PrivateSqlite
 
 FILE = "beteiligung.sqlite"
 
@@ -71,38 +68,18 @@ CREATE TABLE IF NOT EXISTS positions (
 """
 
 
-class ParticipationStore:
+class ParticipationStore(PrivateSqlite):
     """The participation file of one workspace; safe to share between threads."""
 
     def __init__(self, root_or_file: str | Path) -> None:
         p = Path(root_or_file)
-        self.path = p / FILE if p.is_dir() else p
-        _private(self.path)
-        self._lock = threading.Lock()
-        self.con = sqlite3.connect(self.path, timeout=15, check_same_thread=False, isolation_level=None)
-        self.con.execute("PRAGMA journal_mode=WAL")
-        self.con.execute("PRAGMA busy_timeout=15000")
-        self.con.executescript(_SCHEMA)
-
-    def close(self) -> None:
-        self.con.close()
+        super().__init__(p / FILE if p.is_dir() else p, _SCHEMA)
 
     def __enter__(self) -> ParticipationStore:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-    @contextmanager
-    def _tx(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
-            self.con.execute("BEGIN IMMEDIATE")
-            try:
-                yield self.con
-            except BaseException:
-                self.con.execute("ROLLBACK")
-                raise
-            self.con.execute("COMMIT")
 
     def _rows(self, sql: str, args: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
         with self._lock:
