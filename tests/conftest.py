@@ -78,7 +78,6 @@ DUCKDB_ONLY_MODULES = {
 #: postgres tests/test_X.py -x -q
 PG_PENDING = frozenset(
     {
-        "test_atlas_auth.py",
         "test_atlas_done_when.py",  # the Neukölln network fixture of test_network_cli (pending)
         "test_atlas_scenario.py",
         "test_atlas_schema.py",
@@ -86,7 +85,6 @@ PG_PENDING = frozenset(
         "test_austausch.py",
         "test_beteiligung.py",  # issue 21: written on DuckDB, not yet run on PostgreSQL
         "test_beteiligung_browser.py",
-        "test_cli.py",
         "test_cohort.py",
         "test_confidentiality.py",
         "test_confidentiality_properties.py",
@@ -100,16 +98,12 @@ PG_PENDING = frozenset(
         "test_network.py",
         "test_network_cli.py",
         "test_network_heidelberg.py",
-        "test_ogc.py",
         "test_own_data.py",
         "test_publishers.py",
         "test_real_files.py",
         "test_reports.py",
         "test_security_concurrency.py",
-        "test_security_files.py",
         "test_security_server.py",
-        "test_security_sessions.py",
-        "test_security_values.py",
         "test_spatial.py",
         "test_templates.py",
         "test_werkstatt.py",

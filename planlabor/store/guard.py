@@ -9,7 +9,8 @@ sure no output path can ever meet a non-finite number, whichever code wrote it:
   without a flag is flagged ``ungueltig`` (a flagged missing value, shown as such everywhere);
 - every statement parameter (:func:`finite_params`): ``NaN``/``±inf`` become ``NULL``;
 - arithmetic inside DuckDB: the store turns ``ieee_floating_point_ops`` off, so a division by
-  zero gives ``NULL`` instead of ``inf``.
+  zero gives ``NULL`` instead of ``inf``; PostgreSQL (which raises an error instead) gets the
+  same from the ``/`` operators of the workspace's schema (:func:`planlabor.store.pgsql.safe_division`).
 """
 
 from __future__ import annotations

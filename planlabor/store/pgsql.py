@@ -143,3 +143,42 @@ def column_converter(t: pa.DataType) -> Callable[[list[Any]], pa.Array]:
     if pa.types.is_string(t):
         return lambda values: pa.array([None if v is None else str(v) for v in values], t)
     return lambda values: pa.array(values, t)
+
+
+#: the number types whose division operators the workspace's schema shadows
+_NUMBER_TYPES = ("smallint", "integer", "bigint", "real", "double precision", "numeric")
+
+
+def safe_division(con: Any, schema: str) -> list[str]:
+    """Statements giving the workspace's schema a ``/`` for every pair of number types that
+    PostgreSQL divides, with NULL for a zero divisor (as the DuckDB store does with
+    ``ieee_floating_point_ops`` off) instead of an error; empty when they are there already.
+
+    The schema comes before ``pg_catalog`` in the connection's ``search_path``, so an unqualified
+    ``/`` finds these first.  Each is an inlinable SQL function (no cost per row beyond the CASE).
+    """
+    have = con.execute(
+        "SELECT count(*) FROM pg_operator o JOIN pg_namespace n ON n.oid = o.oprnamespace "
+        "WHERE n.nspname = %s AND o.oprname = '/'",
+        [schema],
+    ).fetchone()[0]
+    if have:
+        return []
+    rows = con.execute(
+        "SELECT format_type(oprleft, NULL), format_type(oprright, NULL), format_type(oprresult, NULL) "
+        "FROM pg_operator WHERE oprname = '/' AND oprnamespace = 'pg_catalog'::regnamespace "
+        "AND format_type(oprleft, NULL) = ANY(%s) AND format_type(oprright, NULL) = ANY(%s)",
+        [list(_NUMBER_TYPES), list(_NUMBER_TYPES)],
+    ).fetchall()
+    out = []
+    q = f'"{schema}"'
+    for left, right, result in rows:
+        out.append(
+            f"CREATE FUNCTION {q}.planlabor_div(a {left}, b {right}) RETURNS {result} "
+            "LANGUAGE sql IMMUTABLE PARALLEL SAFE AS "
+            "'SELECT CASE WHEN b = 0 THEN NULL ELSE a OPERATOR(pg_catalog./) b END'"
+        )
+        out.append(
+            f"CREATE OPERATOR {q}./ (LEFTARG = {left}, RIGHTARG = {right}, FUNCTION = {q}.planlabor_div)"
+        )
+    return out

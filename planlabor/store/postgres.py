@@ -39,7 +39,16 @@ from planlabor.errors import StoreError, missing_dependency
 from planlabor.store.base import Store
 from planlabor.store.guard import finite_params, finite_table
 from planlabor.store.migrations import ensure_schema
-from planlabor.store.pgsql import arrow_type, column_converter, ddl, ewkb, pg_type, placeholders, plain_wkb
+from planlabor.store.pgsql import (
+    arrow_type,
+    column_converter,
+    ddl,
+    ewkb,
+    pg_type,
+    placeholders,
+    plain_wkb,
+    safe_division,
+)
 from planlabor.store.pgurl import StoreUrl
 
 try:
@@ -177,7 +186,8 @@ class PostgresStore(Store):
                     hint="Öffnen Sie dessen Ordner (mit planlabor.toml, z. B. auf dem Netzlaufwerk) oder "
                     "wählen Sie ein anderes Schema: …?schema=NAME.",
                 )
-        con.execute(f'SET search_path TO "{self.schema}", "{ext[0]}"')
+        # pg_catalog after the workspace's schema: its division operators (NULL on zero) win
+        con.execute(f'SET search_path TO "{self.schema}", pg_catalog, "{ext[0]}"')
         if lock_timeout:
             con.execute(f"SET lock_timeout = '{int(lock_timeout * 1000)}ms'")
         self._geometry_oid = self._register_geometry()
@@ -189,6 +199,8 @@ class PostgresStore(Store):
                 con.execute(f'CREATE SCHEMA IF NOT EXISTS "{self.schema}"')
             ensure_schema(self)
             for sql in _extra_ddl():
+                con.execute(sql)
+            for sql in safe_division(con, self.schema):
                 con.execute(sql)
 
     def _register_geometry(self) -> int | None:
