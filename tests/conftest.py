@@ -78,7 +78,6 @@ DUCKDB_ONLY_MODULES = {
 #: postgres tests/test_X.py -x -q
 PG_PENDING = frozenset(
     {
-        "test_atlas_done_when.py",  # the Neukölln network fixture of test_network_cli (pending)
         "test_atlas_scenario.py",
         "test_atlas_schema.py",
         "test_attacks.py",
@@ -93,11 +92,7 @@ PG_PENDING = frozenset(
         "test_empty_cells.py",
         "test_gisd.py",
         "test_grid.py",
-        "test_groups.py",  # the Neukölln network fixture of test_network_cli (pending)
         "test_indices.py",
-        "test_network.py",
-        "test_network_cli.py",
-        "test_network_heidelberg.py",
         "test_own_data.py",
         "test_publishers.py",
         "test_real_files.py",
