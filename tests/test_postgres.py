@@ -425,3 +425,29 @@ def test_server_reads_through_a_connection_pool(tmp_path: Path) -> None:
     assert len(pids) == 1
     live.close()
     assert live._pool is None
+
+
+def test_read_only_store_reads_with_temporary_tables_and_writes_nothing(tmp_path: Path) -> None:
+    """PostgreSQL refuses even CREATE TEMP TABLE in a read-only transaction; a read-only store
+    (the server's, 'status') still joins its own small tables (query_with: the suppression's cell
+    specs), and the tables of the workspace stay unwritable."""
+    import pyarrow as pa
+
+    ws = Workspace.init(tmp_path / "w", store=_url(), catalog_text=GRID_CATALOG)
+    add_grid_areas(ws, tmp_path)
+    root = ws.root
+    ws.close()
+    with Workspace.open(root, read_only=True) as ro:
+        spec = {"_t_spec": pa.table({"layer_id": ["gebiet", "nirgends"]})}
+        got = ro.store.query_with(
+            "SELECT s.layer_id, count(a.area_id) AS n FROM _t_spec s "
+            "LEFT JOIN areas a USING (layer_id) GROUP BY s.layer_id ORDER BY s.layer_id",
+            spec,
+        )
+        assert got["layer_id"].tolist() == ["gebiet", "nirgends"]
+        assert got["n"].tolist()[1] == 0 and got["n"].tolist()[0] > 0
+        assert ro.store.query_with("SELECT count(*) AS n FROM _t_spec", spec)["n"][0] == 2  # again
+        with pytest.raises((StoreError, psycopg.errors.ReadOnlySqlTransaction)):
+            ro.store.execute("DELETE FROM areas")
+        with pytest.raises((StoreError, psycopg.errors.ReadOnlySqlTransaction)):
+            ro.store.query_with("DELETE FROM areas RETURNING area_id", spec)

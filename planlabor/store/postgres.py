@@ -390,19 +390,36 @@ class PostgresStore(Store):
     def _temp_tables(self, tables: dict[str, pa.Table]) -> Iterator[None]:
         made = []
         try:
-            for name, table in tables.items():
-                table = _plain_types(table)
-                cols = ", ".join(f'"{f.name}" {pg_type(f.type)}' for f in table.schema)
-                self.con.execute(f"DROP TABLE IF EXISTS pg_temp.{name}")
-                self.con.execute(f"CREATE TEMP TABLE {name} ({cols})")
-                made.append(name)
-                self._copy_in(name, table.column_names, table)
-                self.con.execute(f"ANALYZE {name}")
+            with self._session_writes():
+                for name, table in tables.items():
+                    table = _plain_types(table)
+                    cols = ", ".join(f'"{f.name}" {pg_type(f.type)}' for f in table.schema)
+                    self.con.execute(f"DROP TABLE IF EXISTS pg_temp.{name}")
+                    self.con.execute(f"CREATE TEMP TABLE {name} ({cols})")
+                    made.append(name)
+                    self._copy_in(name, table.column_names, table)
+                    self.con.execute(f"ANALYZE {name}")
             yield
         finally:
-            for name in made:
-                with contextlib.suppress(psycopg.Error):
-                    self.con.execute(f"DROP TABLE IF EXISTS pg_temp.{name}")
+            with self._session_writes():
+                for name in made:
+                    with contextlib.suppress(psycopg.Error):
+                        self.con.execute(f"DROP TABLE IF EXISTS pg_temp.{name}")
+
+    @contextmanager
+    def _session_writes(self) -> Iterator[None]:
+        """A read-only store's connection may write its own temporary tables (PostgreSQL refuses
+        even ``CREATE TEMP TABLE`` in a read-only transaction): read-only is lifted for the
+        statements inside only, never for the query that reads them.  Within an open transaction
+        nothing changes (its mode is fixed)."""
+        if not self.read_only or self._depth:
+            yield
+            return
+        self.con.execute("SET default_transaction_read_only = off")
+        try:
+            yield
+        finally:
+            self.con.execute("SET default_transaction_read_only = on")
 
     # ---------------------------------------------------------- transactions
     @contextmanager
