@@ -102,7 +102,6 @@ PG_PENDING = frozenset(
         "test_spatial.py",
         "test_templates.py",
         "test_werkstatt.py",
-        "test_werkstatt_analysen.py",
         "test_werkstatt_e2e.py",
         "test_wirkung.py",
     }
