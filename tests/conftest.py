@@ -101,7 +101,6 @@ PG_PENDING = frozenset(
         "test_security_server.py",
         "test_spatial.py",
         "test_templates.py",
-        "test_werkstatt.py",
         "test_werkstatt_e2e.py",
         "test_wirkung.py",
     }
