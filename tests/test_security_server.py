@@ -9,6 +9,7 @@ import random
 import subprocess
 import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
@@ -239,13 +240,10 @@ def test_cli_and_server_side_by_side(ws: Workspace, tmp_path: Path) -> None:
             httpx.get(base + "/api/values?layer=gebiet&indicator=einwohner&period=2021-12-31").json()
             == before
         )
-        # another writer holds the store: a German sentence, no raw DuckDB error
-        holder = duckdb.connect(str(root / "planlabor.duckdb"))
-        try:
+        # another writer holds the store: a German sentence, no raw DuckDB/PostgreSQL error
+        with _writer_holding(root):
             r = _cli(root, "compute", env={"PLANLABOR_LOCK_WAIT": "1"})
             assert httpx.get(base + "/api/layers").status_code == 200  # the server answers from memory
-        finally:
-            holder.close()
         assert r.returncode == 1
         assert "wird gerade von" in r.stderr and "Lösung" in r.stderr, r.stderr
         assert (
@@ -257,6 +255,21 @@ def test_cli_and_server_side_by_side(ws: Workspace, tmp_path: Path) -> None:
         server.wait(20)
         log.close()
     assert "Traceback" not in (tmp_path / "serve.log").read_text()
+
+
+@contextmanager
+def _writer_holding(root: Path) -> Iterator[None]:
+    """Another writer holds the workspace: on DuckDB a second process's connection to the file
+    (its file lock), on PostgreSQL a writing transaction (the workspace's advisory lock)."""
+    if os.environ.get("PLANLABOR_TEST_BACKEND") == "postgres":
+        with Workspace.open(root) as ws, ws.store.transaction():
+            yield
+        return
+    holder = duckdb.connect(str(root / "planlabor.duckdb"))
+    try:
+        yield
+    finally:
+        holder.close()
 
 
 def test_slow_loris_connections_do_not_block_others(ws: Workspace) -> None:
