@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import threading
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -34,6 +35,7 @@ class LiveWorkspace:
     root: Path
     _watch: Any = field(default=None, repr=False)  # PostgreSQL: one connection reading the counter
     _pool: Any = field(default=None, repr=False)  # PostgreSQL: the read connections (psycopg_pool)
+    _pool_lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     def source(self) -> AtlasSource:
         """Catalog, rules and titles as they are now; the store is opened per build."""
@@ -65,10 +67,12 @@ class LiveWorkspace:
         from planlabor.store.postgres import PostgresStore, connection_pool
 
         url = cfg.postgres_url()
-        if self._pool is None:
-            self._pool = connection_pool(url, POOL_SIZE)
+        with self._pool_lock:  # request threads and the background rebuild: one pool, not two
+            if self._pool is None:
+                self._pool = connection_pool(url, POOL_SIZE)
+            pool = self._pool
         try:
-            con = self._pool.getconn(timeout=max(wait, 0.1))
+            con = pool.getconn(timeout=max(wait, 0.1))
         except Exception as exc:  # PoolTimeout: the server unreachable or every connection busy
             from planlabor.errors import StoreError
 
@@ -78,15 +82,17 @@ class LiveWorkspace:
                 hint="Versuchen Sie es gleich erneut; bleibt es so: läuft der Datenbankserver?",
                 detail=str(exc),
             ) from exc
-        return PostgresStore(url, read_only=True, con=con, release=self._pool.putconn)
+        return PostgresStore(url, read_only=True, con=con, release=pool.putconn)  # back to its own pool
 
     def close(self) -> None:
         """Close the connections kept (pool and watcher)."""
-        for held in (self._pool, self._watch):
+        with self._pool_lock:
+            held_now = (self._pool, self._watch)
+            self._pool = self._watch = None
+        for held in held_now:
             if held is not None:
                 with contextlib.suppress(Exception):
                     held.close()
-        self._pool = self._watch = None
 
     def signature(self) -> tuple[Any, ...]:
         """What changes when a command changes the workspace (a few ``stat`` calls)."""
