@@ -82,7 +82,6 @@ PG_PENDING = frozenset(
         "test_atlas_schema.py",
         "test_attacks.py",
         "test_austausch.py",
-        "test_beteiligung.py",  # issue 21: written on DuckDB, not yet run on PostgreSQL
         "test_beteiligung_browser.py",
         "test_cohort.py",
         "test_confidentiality.py",
@@ -98,7 +97,6 @@ PG_PENDING = frozenset(
         "test_real_files.py",
         "test_reports.py",
         "test_security_concurrency.py",
-        "test_security_server.py",
         "test_spatial.py",
         "test_templates.py",
         "test_werkstatt_e2e.py",
