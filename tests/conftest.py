@@ -96,7 +96,6 @@ PG_PENDING = frozenset(
         "test_publishers.py",
         "test_real_files.py",
         "test_reports.py",
-        "test_security_concurrency.py",
         "test_spatial.py",
         "test_templates.py",
         "test_werkstatt_e2e.py",
