@@ -78,11 +78,7 @@ DUCKDB_ONLY_MODULES = {
 #: postgres tests/test_X.py -x -q
 PG_PENDING = frozenset(
     {
-        "test_atlas_scenario.py",
-        "test_atlas_schema.py",
-        "test_attacks.py",
         "test_austausch.py",
-        "test_beteiligung_browser.py",
         "test_cohort.py",
         "test_confidentiality.py",
         "test_confidentiality_properties.py",
