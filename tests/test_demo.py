@@ -127,8 +127,6 @@ def test_demo_kita_plan_and_coverage(demo: dict) -> None:
 
 
 def test_demo_projection_and_demand(demo: dict) -> None:
-    import duckdb
-
     p = demo["projection"]
     assert p["areas"] == 540  # two PLR are anonymised in the 2025 register extract
     assert 3_700_000 < p["ew_2040"] < 4_700_000
@@ -139,11 +137,11 @@ def test_demo_projection_and_demand(demo: dict) -> None:
     t = pd.read_csv(exports / "kita_bedarfsplan_prognose_2026-2030.csv", dtype={"area_id": str})
     assert len(t) == 5 * 542 and t["stichtag"].nunique() == 5  # anonymised PLR: places, no children
     assert t["u3"].isna().sum() == 5 * 2
-    with duckdb.connect(str(Path(demo["root"]) / "planlabor.duckdb"), read_only=True) as con:
-        n = con.execute(
-            "SELECT count(*) FROM indicator_values WHERE indicator_id = 'prog_intern_u3' AND layer_id = 'bezirk'"
-        ).fetchone()
-    assert n is not None and n[0] == 12 * 15  # computed as catalog indicator on every level
+    with Workspace.open(Path(demo["root"]), read_only=True) as ws:  # the demo's store, either backend
+        n = ws.store.query_df(
+            "SELECT count(*) AS n FROM indicator_values WHERE indicator_id = 'prog_intern_u3' AND layer_id = 'bezirk'"
+        )["n"][0]
+    assert n == 12 * 15  # computed as catalog indicator on every level
 
 
 def test_demo_writes_the_reports(demo: dict) -> None:
