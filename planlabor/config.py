@@ -41,6 +41,15 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+# EPSG codes of the DACH region accepted without asking pyproj (every CLI call reads the config):
+# WGS 84, ETRS89, Web Mercator, LAEA Europe, ETRS89/UTM 31–33, Gauß-Krüger 2–5, MGI Austria
+# (GK and Lambert), Swiss LV03/LV95
+COMMON_EPSG = frozenset(
+    {4326, 4258, 3857, 3035, 25831, 25832, 25833, 31466, 31467, 31468, 31469, 31254, 31255, 31256,
+     31287, 21781, 2056}
+)  # fmt: skip
+
+
 class WorkspaceSection(_Strict):
     name: str = Field(min_length=1)
     municipality: str = ""
@@ -50,6 +59,9 @@ class WorkspaceSection(_Strict):
     @field_validator("crs")
     @classmethod
     def _crs_known(cls, value: str) -> str:
+        code = value.strip().upper().removeprefix("EPSG:")
+        if code.isdigit() and int(code) in COMMON_EPSG:  # no pyproj at start-up (0.1 s) for these
+            return value
         from pyproj import CRS
         from pyproj.exceptions import CRSError
 

@@ -67,9 +67,12 @@ def sozialbericht(
     internal: bool = False,
     by: str | None = None,
     progress: Any = None,
+    engine: str = "typst",
+    group: str | None = None,
 ) -> Path:
-    """The integrated Sozialbericht as ``fmt`` (pdf, html, docx) in ``out``; ``progress(step,
-    total, label)`` hears of each step."""
+    """The integrated Sozialbericht as ``fmt`` (pdf, html, docx) in ``out``; PDFs from ``engine``
+    (typst, or weasyprint from the HTML); ``group`` adds the chapter comparing the stored area
+    group of that name with the city; ``progress(step, total, label)`` hears of each step."""
     from planlabor.atlas.data import source_of
     from planlabor.io.periods import parse_period_option
     from planlabor.reports.data import ReportData
@@ -80,6 +83,11 @@ def sozialbericht(
         layer = layer or ws.finest_layer()
         p = parse_period_option(period, stichtag=True) if period else None
         data = ReportData(source_of(ws), public=not internal)
+        stored = None
+        if group:
+            from planlabor.app.groups import stored_group
+
+            stored = stored_group(ws.store, group)
         _tell(progress, 1, 3, "Bericht wird gesetzt" + (" und als PDF geschrieben" if fmt == "pdf" else ""))
         if fmt == "docx":
             from planlabor.reports.render import sozialbericht_docx
@@ -88,11 +96,12 @@ def sozialbericht(
                 Path(out), fmt, blob=sozialbericht_docx(data, Layout.of(ws), layer, p, min_residents)
             )
         else:
-            from planlabor.reports.render import sozialbericht_html
+            from planlabor.reports import sozialbericht as sb
 
-            path = _write(Path(out), fmt, sozialbericht_html(data, Layout.of(ws), layer, p, min_residents))
+            b = sb.gather(data, Layout.of(ws), layer, p, min_residents, stored)
+            path = sb.write(b, fmt, Path(out), engine)
     _tell(progress, 3, 3, "Sozialbericht geschrieben")
-    record(where, by, "report sozialbericht", out=str(path), internal=internal)
+    record(where, by, "report sozialbericht", out=str(path), internal=internal, engine=engine, group=group)
     return path
 
 

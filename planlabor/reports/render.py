@@ -460,7 +460,13 @@ def formula_de(numerator: list[str], denominator: list[str], factor: float, cata
 def methods_html(data: ReportData, layout: Layout) -> str:
     """Method appendix: every indicator's definition, formula, source and data dates, and the
     confidentiality rule."""
+    rule, themes = methods_data(data)
+    return render_page("methods.html.j2", layout, "Methodenanhang", rule=rule, themes=themes)
 
+
+def methods_data(data: ReportData) -> tuple[str, list[tuple[str, list[dict[str, Any]]]]]:
+    """The confidentiality rule and, per theme, each indicator's definition, formula, source and
+    data dates (the method appendix of every engine)."""
     rules = data.src.rules
     rule = (
         f"Fallzahlen unter {rules.min_count} (Indikatoren können eine eigene Mindestfallzahl haben) werden "
@@ -506,52 +512,16 @@ def methods_html(data: ReportData, layout: Layout) -> str:
             }
         )
     order = list(data.src.catalog.themes) + sorted(set(themes) - set(data.src.catalog.themes))
-    return render_page(
-        "methods.html.j2",
-        layout,
-        "Methodenanhang",
-        rule=rule,
-        themes=[(t, themes[t]) for t in order if t in themes],
-    )
+    return rule, [(t, themes[t]) for t in order if t in themes]
 
 
 def sozialbericht_html(
     data: ReportData, layout: Layout, layer: str, period: str | None = None, min_residents: int = 300
 ) -> str:
     """The integrated Sozialbericht as one HTML document (maps as PNG, everything inline)."""
-    import re
+    from planlabor.reports import sozialbericht
 
-    from planlabor.io.export import format_number_de
-    from planlabor.reports.bericht import build_chapters, data_stand, summary
-
-    builder = ProfileBuilder(data, layout, layer)
-    period, chapters = build_chapters(data, layer, period, maps=builder.maps(), min_residents=min_residents)
-    methods = methods_html(data, layout)
-    body = re.search(r"<body>(.*)</body>", methods, re.S)
-    lay = data.src.store.layer(layer)
-    planning = _planning_chapter(data)
-    return str(
-        _env()
-        .get_template("sozialbericht.html.j2")
-        .render(
-            title=layout.report_title,
-            css=_css(layout),
-            workspace=layout.title,
-            org=layout.organisation,
-            logo=layout.logo,
-            period=period,
-            layer_name=(lay.name if lay else layer) or layer,
-            chapters=chapters,
-            note=NOTE,
-            methods=body.group(1) if body else "",
-            fmt=format_number_de,
-            planning=planning,
-            min_residents=format_number_de(min_residents, 0),
-            stand=data_stand(chapters),
-            summary=summary(chapters),
-            participation=_participation_chapter(data),
-        )
-    )
+    return sozialbericht.html(sozialbericht.gather(data, layout, layer, period, min_residents))
 
 
 def _participation_chapter(data: ReportData) -> list[dict[str, Any]]:
