@@ -20,7 +20,15 @@ from typing import Any
 
 from planlabor.errors import DependencyError, InputError
 from planlabor.io.periods import format_period_de
-from planlabor.reports.charts import Chart, MapRenderer, SvgChart, SvgInsets, series_chart, series_svg
+from planlabor.reports.charts import (
+    CachedInsets,
+    Chart,
+    MapRenderer,
+    SvgChart,
+    SvgInsets,
+    series_chart,
+    series_svg,
+)
 from planlabor.reports.data import Figure, ProfileData, ReportData
 
 FORMATS = ("html", "pdf", "docx")
@@ -109,7 +117,7 @@ class ProfileBuilder:
         self.layout = layout
         self.layer = layer
         self._maps: MapRenderer | None = None
-        self._svg: SvgInsets | None = None
+        self._svg: SvgInsets | CachedInsets | None = None
 
     def _geoms(self) -> tuple[Any, list[str]]:
         import geopandas as gpd
@@ -126,10 +134,20 @@ class ProfileBuilder:
             self._maps = MapRenderer(g.simplify(20, preserve_topology=False), ids)
         return self._maps
 
-    def svg_insets(self) -> SvgInsets:
+    def svg_insets(self) -> SvgInsets | CachedInsets:
+        """The location maps, from the workspace's cache when the store has not changed since."""
         if self._svg is None:
-            g, ids = self._geoms()
-            self._svg = SvgInsets(g, ids)
+            from planlabor.reports import cache
+
+            store, name = self.data.src.store, f"lagekarten-{self.layer}"
+            parts = cache.load(store, self.data.src.root, name)
+            if parts is not None:
+                self._svg = CachedInsets(parts)
+            else:
+                g, ids = self._geoms()
+                fresh = SvgInsets(g, ids)
+                cache.save(store, self.data.src.root, name, fresh.parts())
+                self._svg = fresh
         return self._svg
 
     def warm(self, area_id: str, period: str | None = None, engine: str = "weasyprint") -> None:
