@@ -27,7 +27,6 @@ KNOWN: dict[tuple[str, str], int] = {
     ("planlabor/planning/effects.py", "estimate_effect"): 126,
     ("planlabor/io/export.py", "_write_xlsx"): 124,
     ("planlabor/areas/dach.py", "import_dach_layers"): 121,
-    ("planlabor/reports/bericht.py", "build_chapters"): 120,
     ("planlabor/io/table.py", "_read_csv"): 107,
     ("planlabor/projection/run.py", "backtest"): 105,
     ("planlabor/areas/layers.py", "dissolve_layer"): 99,
