@@ -410,22 +410,16 @@ def _projection(ws: Any) -> dict[str, Any]:
 def _reports(ws: Any, folder: Path) -> list[str]:
     """The integrated report as HTML and PDF, the method appendix and one profile per PLR."""
     from planlabor.atlas.data import source_of
+    from planlabor.reports import sozialbericht
     from planlabor.reports.data import ReportData
-    from planlabor.reports.render import (
-        Layout,
-        ProfileBuilder,
-        html_to_pdf,
-        methods_html,
-        sozialbericht_html,
-        write_profiles,
-    )
+    from planlabor.reports.render import Layout, ProfileBuilder, html_to_pdf, methods_html, write_profiles
 
     folder.mkdir(parents=True, exist_ok=True)
     data = ReportData(source_of(ws))
     layout = Layout.of(ws)
-    html = sozialbericht_html(data, layout, "plr")
-    (folder / "sozialbericht.html").write_text(html, encoding="utf-8")
-    html_to_pdf(html, folder / "sozialbericht.pdf")
+    report = sozialbericht.gather(data, layout, "plr")
+    sozialbericht.write(report, "html", folder / "sozialbericht.html")
+    sozialbericht.write(report, "pdf", folder / "sozialbericht.pdf")  # typst
     html_to_pdf(methods_html(data, layout), folder / "methodenanhang.pdf")
     ids = ws.store.areas("plr")["area_id"].astype(str).tolist()
     write_profiles(ProfileBuilder(data, layout, "plr"), ids, "html", folder / "profile")
