@@ -176,3 +176,13 @@ def test_cached_location_maps_equal_fresh_ones(berlin) -> None:  # type: ignore[
     for area in ("01100101", "08100101"):
         a, b = first.inset(area, "X"), again.inset(area, "X")
         assert a is not None and b is not None and a.svg == b.svg
+
+
+def test_typst_sozialbericht_sets_nasty_names_as_text(nasty_ws, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Names with markup, quotes and typst's own signs (#, $, *, _) come out as the text they are."""
+    from tests.test_escaping import NASTY_NAMES
+
+    b = sb.gather(ReportData(source_of(nasty_ws)), Layout.of(nasty_ws), "gebiet", min_residents=0)
+    text = _flat(sb.write(b, "pdf", tmp_path / "nasty.pdf"))
+    shown = [n for n in NASTY_NAMES[:4] if re.sub(r"\s+", " ", n) in text]
+    assert shown, text[:2000]
