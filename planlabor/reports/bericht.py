@@ -167,8 +167,8 @@ def _map(ctx: _Context, ind: Any, p: str, maps: Any) -> Chart | None:
     if maps is None:
         return None
     values = ctx.idx[(ind.id, p)][0]
-    aligned = [None if (x := values.get(a)) is None or np.isnan(x) else float(x) for a in maps.ids]
-    return maps.choropleth(aligned, ind.polarity, ind.name, ind.unit, ind.decimals)
+    aligned = values[~values.index.duplicated()].reindex(maps.ids).to_numpy(dtype=float)  # NaN: no value
+    return maps.choropleth(list(aligned), ind.polarity, ind.name, ind.unit, ind.decimals)
 
 
 def _section(ctx: _Context, ind: Any, maps: Any, top_n: int) -> Section | None:
