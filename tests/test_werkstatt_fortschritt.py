@@ -160,3 +160,17 @@ def test_projection_uploads_name_only_their_own_tables(projection_root: Path) ->
         assert r.status_code == 403  # no CSRF token
     with Workspace.open(projection_root, read_only=True) as ws:
         assert ws.store.observations("gebiet", ["prog_neubau_ew"], ["2026-12-31"]).empty
+
+
+def test_segregation_reports_every_period(tmp_path: Path) -> None:
+    from tests.werkstatt_helpers import make_workspace
+
+    root = make_workspace(tmp_path)  # kinder and ew on four areas, 2022 and 2023
+    seen: list[tuple[int, int, str | None]] = []
+    form = {"layer": "gebiet", "group": "kinder", "total": "ew"}
+    res = run_analysis(
+        root, "segregation", form, progress=lambda s, t, label=None: seen.append((s, t, label))
+    )
+    assert [(s, t) for s, t, _ in seen] == [(1, 3), (1, 6), (2, 6), (3, 6), (4, 6), (5, 6), (6, 6)]
+    assert seen[1][2] == "Stand 2022-12-31 (1 von 2)" and seen[2][2] == "Stand 2023-12-31 (2 von 2)"
+    assert res.analysis == "segregation" and res.rows

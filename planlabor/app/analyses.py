@@ -37,16 +37,26 @@ def segregation(
     compare: tuple[str, str] | None = None,
     seed: int = 0,
     by: str | None = None,
+    progress: Any = None,
 ) -> SegregationOutcome:
     """Dissimilarity, isolation, interaction, entropy and Gini of ``group`` (saved as ``lq_GROUP``
-    per area and ``seg_MASS_GROUP`` on the top layer); with ``compare`` the change of D."""
+    per area and ``seg_MASS_GROUP`` on the top layer); with ``compare`` the change of D;
+    ``progress(step, total, label)`` hears of every period."""
     from planlabor.io.periods import parse_period_option
     from planlabor.spatial import segregation as seg
 
     ps = [parse_period_option(p) for p in periods or []] or None
     with opened(where) as ws:
         results = seg.analyse(
-            ws.store, layer, group, total, ps, permutations=permutations, spatial=spatial, seed=seed
+            ws.store,
+            layer,
+            group,
+            total,
+            ps,
+            permutations=permutations,
+            spatial=spatial,
+            seed=seed,
+            progress=progress,
         )
         change = None
         if compare:

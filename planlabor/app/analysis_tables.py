@@ -205,7 +205,7 @@ def index_table(r: Any, kw: dict[str, Any], catalog: Any) -> AnalysisResult:
     return res
 
 
-def _segregation(where: Any, compare: list[str] | None = None, **kw: Any) -> Any:
+def _segregation(where: Any, compare: list[str] | None = None, progress: Any = None, **kw: Any) -> Any:
     if compare is not None and len(compare) != 2:
         from planlabor.errors import InputError
 
@@ -214,7 +214,8 @@ def _segregation(where: Any, compare: list[str] | None = None, **kw: Any) -> Any
             column="--compare",
             expected="2021-12-31, 2024-12-31",
         )
-    return uc.segregation(where, compare=tuple(compare) if compare else None, **kw)  # type: ignore[arg-type]
+    pair = tuple(compare) if compare else None
+    return uc.segregation(where, compare=pair, progress=progress, **kw)  # type: ignore[arg-type]
 
 
 ANALYSES: dict[str, Analysis] = {
