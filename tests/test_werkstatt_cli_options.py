@@ -58,7 +58,9 @@ def test_user_set_refuses_unclear_or_unknown(tmp_path: Path) -> None:
 
 def _age(root: Path, days: int) -> None:
     """Date every audit entry back by ``days`` days (as if written then)."""
-    at = (datetime.now(UTC) - timedelta(days=days)).replace(tzinfo=None).isoformat(sep=" ", timespec="seconds")
+    at = (
+        (datetime.now(UTC) - timedelta(days=days)).replace(tzinfo=None).isoformat(sep=" ", timespec="seconds")
+    )
     con = sqlite3.connect(root / AUTH_FILE)
     with con:
         con.execute("UPDATE audit SET at = ?", (at,))
