@@ -951,12 +951,15 @@
   function prefetch(layer) { // after the first paint of a large layer: the rest of its values, for filters and charts
     if (!isLarge(layer) || VALUES[layer].prefetched) return;
     VALUES[layer].prefetched = true;
-    // one part at a time while the page is idle, the shown indicator's periods first: all ~26 parts at
-    // once kept the main thread busy parsing for a second, and an indicator switch waited for it
-    var v = VALUES[layer], todo = [];
-    Object.keys(v.parts).sort(function (a, b) { return (b === state.ind) - (a === state.ind); }).forEach(function (ind) {
-      v.parts[ind].slice().reverse().forEach(function (p) { todo.push([ind, p]); });
-    });
+    // one part at a time while the page is idle: all ~26 parts at once kept the main thread busy
+    // parsing for a second, and an indicator switch waited for it.  First what a switch needs (every
+    // other indicator's latest period), then the shown indicator's periods, newest first, then the rest
+    var v = VALUES[layer], todo = [], seen = {};
+    function add(ind, p) { if (p && !seen[ind + "/" + p]) { seen[ind + "/" + p] = true; todo.push([ind, p]); } }
+    var inds = Object.keys(v.parts);
+    inds.forEach(function (ind) { if (ind !== state.ind) add(ind, v.parts[ind][v.parts[ind].length - 1]); });
+    (v.parts[state.ind] || []).slice().reverse().forEach(function (p) { add(state.ind, p); });
+    inds.forEach(function (ind) { v.parts[ind].slice().reverse().forEach(function (p) { add(ind, p); }); });
     var later = window.requestIdleCallback || function (f) { return setTimeout(f, 50); };
     function next() {
       var job = todo.shift();
@@ -1102,6 +1105,9 @@
   readHash();
   bind();
   renderSession();
+  if (state.layer && /^[A-Za-z0-9_-]+$/.test(state.layer)) {  // the permalink's layer: its values index and geometry
+    ["values/", "geo/"].forEach(function (n) { loadOnce(n + state.layer).catch(function () { /* checked after meta */ }); });
+  }  // load while the metadata loads (same payloads, loadOnce: no second request)
   load("meta").then(function (meta) {
     META = meta; applyTexts(); mark("planlabor-meta");
     if (!META.themes || !META.themes.length) {  // a new workspace: nothing computed yet
