@@ -61,7 +61,7 @@ def save(store: Any, root: Path | str | None, name: str, payload: dict[str, Any]
     if folder is None or version is None:
         return
     try:
-        folder.mkdir(exist_ok=True)
+        folder.mkdir(mode=0o700, exist_ok=True)  # owner-only, like the store
         fd, tmp = tempfile.mkstemp(dir=folder, suffix=".tmp")
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             json.dump({"version": version, "payload": payload}, f)
