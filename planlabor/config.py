@@ -122,11 +122,15 @@ class ReportSection(_Strict):
 
 
 class ServerSection(_Strict):
-    """``planlabor serve``: sessions of the internal view and the answer cache."""
+    """``planlabor serve``: sessions of the internal view, the answer cache and how long the audit
+    log and the Werkstatt's files are kept (``planlabor serve --aufbewahrung``, ``--sitzung-stunden``
+    override them for one run)."""
 
     session_hours: float = Field(default=8.0, gt=0, le=24 * 30)
     idle_minutes: float = Field(default=60.0, gt=0, le=24 * 60)
     cache_mb: float = Field(default=256.0, ge=1, le=16384)
+    audit_days: int | None = Field(default=None, ge=1, le=36500)  # None: the audit log is kept
+    keep_hours: float = Field(default=24.0, gt=0, le=24 * 365)  # Werkstatt uploads, job files, reports
 
 
 class Config(_Strict):

@@ -3,6 +3,7 @@ committee sheet, methods annex) as files."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -245,17 +246,25 @@ def public_view(where: Where) -> PublicView:
     with opened(where, read_only=True) as ws:
         src = source_of(ws)
         meta = meta_payload(src, public=True)
-        layers = [lay["id"] for lay in meta["layers"]]
-        shown: dict[str, dict[str, int]] = {}
-        hidden: dict[str, dict[str, int]] = {}
-        for layer in layers:
-            df = values_frame(src, layer, public=True)
-            withheld = df["flag"].eq("gesperrt")
-            for iid, n in df[df["value"].notna()].groupby("indicator_id").size().items():
-                shown.setdefault(str(iid), {})[layer] = int(n)
-            for iid, n in df[withheld].groupby("indicator_id").size().items():
-                hidden.setdefault(str(iid), {})[layer] = int(n)
-        internal = [i.name for i in src.catalog.all_indicators() if not i.public]
+        return public_view_of(meta, lambda layer: values_frame(src, layer, public=True), src.catalog)
+
+
+def public_view_of(meta: dict[str, Any], frame: Callable[[str], Any], catalog: Any) -> PublicView:
+    """The preview from the public atlas's ``meta`` payload, its values per layer (``frame``:
+    layer → the suppressed values frame) and the catalog — without opening the store, so the
+    server answers it from the public atlas's caches (:meth:`AtlasService.frame`) while a job
+    writes (the Werkstatt page *Berichte*)."""
+    layers = [lay["id"] for lay in meta["layers"]]
+    shown: dict[str, dict[str, int]] = {}
+    hidden: dict[str, dict[str, int]] = {}
+    for layer in layers:
+        df = frame(layer)
+        withheld = df["flag"].eq("gesperrt")
+        for iid, n in df[df["value"].notna()].groupby("indicator_id").size().items():
+            shown.setdefault(str(iid), {})[layer] = int(n)
+        for iid, n in df[withheld].groupby("indicator_id").size().items():
+            hidden.setdefault(str(iid), {})[layer] = int(n)
+    internal = [i.name for i in catalog.all_indicators() if not i.public]
     items = [
         PublicIndicator(iid, m["name"], m["theme"], shown.get(iid, {}), hidden.get(iid, {}))
         for iid, m in meta["indicators"].items()

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import os
 import warnings
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -105,18 +106,24 @@ def conditional_pvalues(
     permutations: int = 999,
     seed: int = 0,
     threads: int | None = None,
+    on_block: Callable[[str], None] | None = None,
 ) -> np.ndarray:
     """Folded pseudo p-values of local Moran's I by conditional randomisation.
 
     The scheme of esda's ``crand``: one set of draws shared by all areas; area i with k
     neighbours takes the first k positions of every draw, position j standing for area j if
     j < i and for area j + 1 otherwise (the area itself is never drawn).  Vectorised over the
-    areas with the same number of neighbours, in blocks of about one million draws."""
+    areas with the same number of neighbours, in blocks of about one million draws;
+    ``on_block(label)`` hears :func:`blocks` times of the progress."""
     sp = w.sparse.tocsr()
     n = len(z)
     card = np.diff(sp.indptr)
     out = np.full(n, np.nan)
+    total, reported = blocks(n), 0
     if permutations <= 0 or not card.any():
+        if on_block is not None:
+            for step in range(1, total + 1):
+                on_block(f"Lokale Zufallsverteilung: Gebietsblock {step} von {total}")
         return out
     rids = permuted_positions(n, int(card.max()), permutations, seed)
     tasks: list[tuple[int, np.ndarray]] = []
@@ -137,11 +144,28 @@ def conditional_pvalues(
         out[sel] = (larger + 1) / (permutations + 1)
 
     with ThreadPoolExecutor(threads or os.cpu_count() or 1) as ex:
-        list(ex.map(run, tasks))
+        for done, _ in enumerate(ex.map(run, tasks), start=1):
+            while on_block is not None and reported < done * total // len(tasks):
+                reported += 1
+                on_block(f"Lokale Zufallsverteilung: Gebietsblock {reported} von {total}")
     return out
 
 
-def moran_pvalue(z: np.ndarray, w: Any, permutations: int, seed: int = 0) -> float:
+def blocks(n: int) -> int:
+    """How many progress steps :func:`conditional_pvalues` reports (one per about 300 areas)."""
+    return max(1, n // 300)
+
+
+MORAN_BLOCK = 200  # permutations of global Moran's I per block
+
+
+def moran_blocks(permutations: int) -> int:
+    return -(-max(permutations, 0) // MORAN_BLOCK)
+
+
+def moran_pvalue(
+    z: np.ndarray, w: Any, permutations: int, seed: int = 0, on_block: Callable[[str], None] | None = None
+) -> float:
     """Folded pseudo p-value of global Moran's I under random permutation of the values
     (esda ``Moran.p_sim``): (larger + 1) / (permutations + 1), ``larger`` the smaller tail count.
     Moran's I is proportional to zᵀWz (n, S₀ and zᵀz do not change under permutation)."""
@@ -151,9 +175,11 @@ def moran_pvalue(z: np.ndarray, w: Any, permutations: int, seed: int = 0) -> flo
     observed = float(z @ (sp @ z))
     rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(2**31,)))
     sims = np.empty(permutations)
-    for start in range(0, permutations, 200):
-        block = rng.permuted(np.broadcast_to(z, (min(200, permutations - start), len(z))), axis=1)
+    for start in range(0, permutations, MORAN_BLOCK):
+        block = rng.permuted(np.broadcast_to(z, (min(MORAN_BLOCK, permutations - start), len(z))), axis=1)
         sims[start : start + len(block)] = np.einsum("ij,ij->i", block, (sp @ block.T).T)
+        if on_block is not None:
+            on_block(f"Globales Moran's I: {start + len(block)} von {permutations} Permutationen")
     larger = int((sims >= observed).sum())
     larger = min(larger, permutations - larger)
     return (larger + 1) / (permutations + 1)
@@ -168,8 +194,11 @@ def analyse_values(
     alpha: float = 0.05,
     fdr: bool = False,
     seed: int = 0,
+    progress: Callable[[int, int, str], None] | None = None,
 ) -> dict[str, Any]:
-    """Global and local statistics of ``values`` (indexed by area id, aligned with ``geoms``)."""
+    """Global and local statistics of ``values`` (indexed by area id, aligned with ``geoms``);
+    ``progress(step, total, label)`` hears of the neighbours, the statistics and every block of
+    permutations."""
     import esda
 
     ids = [str(i) for i in values.index]
@@ -189,6 +218,8 @@ def analyse_values(
         w = w_subset(w, keep, silence_warnings=True)
         notes.append(f"{len(islands)} Gebiet(e) ohne Nachbarn (Inseln) nicht berücksichtigt")
     w.transform = "r"
+    tick = _ticker(progress, 2 + blocks(len(keep)) + moran_blocks(permutations))
+    tick(f"Nachbarschaft ({weights}) gebildet: {len(keep)} Gebiete")
     y = values.loc[keep].to_numpy(dtype=float)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -196,8 +227,9 @@ def analyse_values(
         loc = esda.Moran_Local(y, w, permutations=0)
         gi = esda.G_Local(y, w, star=True, permutations=0, transform="R")
     z = (y - y.mean()) / y.std()
-    p = conditional_pvalues(z, w, z * (w.sparse @ z), permutations, seed)
-    moran_p = moran_pvalue(z, w, permutations, seed)
+    tick("Moran's I, lokale Cluster und Gi* berechnet")
+    p = conditional_pvalues(z, w, z * (w.sparse @ z), permutations, seed, on_block=tick)
+    moran_p = moran_pvalue(z, w, permutations, seed, on_block=tick)
     sig = p <= alpha
     if fdr:
         threshold_p = esda.fdr(p, alpha)
@@ -227,6 +259,18 @@ def analyse_values(
     }
 
 
+def _ticker(progress: Callable[[int, int, str], None] | None, total: int) -> Callable[[str], None]:
+    """One step more of ``total`` per call, told to ``progress`` (nothing without one)."""
+    count = [0]
+
+    def tick(label: str) -> None:
+        count[0] += 1
+        if progress is not None:
+            progress(min(count[0], total), total, label)
+
+    return tick
+
+
 def analyse(
     store: Store,
     layer: str,
@@ -239,6 +283,7 @@ def analyse(
     fdr: bool = False,
     seed: int = 0,
     save: bool = True,
+    progress: Callable[[int, int, str], None] | None = None,
 ) -> HotspotResult:
     """Hot spots of an observed variable or computed indicator on ``layer`` for ``period``."""
     import shapely
@@ -256,7 +301,15 @@ def analyse(
     areas = store.areas(layer, geometry=True)
     values = obs.set_index("area_id")["value"].reindex(areas["area_id"]).astype(float)
     res = analyse_values(
-        values, shapely.from_wkb(areas["geom"].tolist()), weights, threshold, permutations, alpha, fdr, seed
+        values,
+        shapely.from_wkb(areas["geom"].tolist()),
+        weights,
+        threshold,
+        permutations,
+        alpha,
+        fdr,
+        seed,
+        progress,
     )
     label = weights + (f" {threshold:g} m" if threshold else "")
     result = HotspotResult(
