@@ -23,7 +23,6 @@ KNOWN: dict[tuple[str, str], int] = {
     ("planlabor/areas/layers.py", "import_areas"): 223,
     ("planlabor/atlas/ogc.py", "mount_ogc"): 191,
     ("planlabor/spatial/facilities.py", "import_facilities"): 189,
-    ("planlabor/indicators/compute.py", "_compute_ratios"): 154,
     ("planlabor/planning/effects.py", "estimate_effect"): 126,
     ("planlabor/io/export.py", "_write_xlsx"): 124,
     ("planlabor/areas/dach.py", "import_dach_layers"): 121,
