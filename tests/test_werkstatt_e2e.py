@@ -142,7 +142,6 @@ def _indicator(page: Any) -> None:
     page.fill("#k-name", "Bevölkerungsstand")
     page.fill("#k-theme", "Bevölkerung")
     page.fill("#k-num", "bevoelkerungsstand")
-    page.fill("#k-factor", "1")  # a count, not a share (without a denominator the form's factor is 100)
     page.wait_for_selector("#check-result.ok", timeout=30_000)
     page.click("#indicator-form button[type=submit]")
     page.wait_for_selector("div.done")

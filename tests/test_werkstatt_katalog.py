@@ -51,6 +51,13 @@ def test_check_names_the_field_that_is_wrong(root: Path) -> None:
     assert not r["ok"] and "id" in r["errors"]
 
 
+def test_an_empty_factor_means_percent_for_a_ratio_and_one_for_a_count() -> None:
+    ratio = app_catalog.indicator_from_form({**FORM, "factor": ""})
+    count = app_catalog.indicator_from_form({**FORM, "factor": "", "denominator": ""})
+    own = app_catalog.indicator_from_form({**FORM, "factor": "1000"})
+    assert (ratio["factor"], count["factor"], own["factor"]) == (100.0, 1.0, 1000.0)
+
+
 def test_save_edit_and_compute_an_indicator_by_form(root: Path) -> None:
     with TestClient(make_app(root), base_url="http://127.0.0.1") as c:
         csrf = login(c)
