@@ -83,7 +83,6 @@ PG_PENDING = frozenset(
         "test_confidentiality.py",
         "test_confidentiality_properties.py",
         "test_controlling.py",
-        "test_demo.py",
         "test_empty_cells.py",
         "test_gisd.py",
         "test_grid.py",
@@ -94,7 +93,6 @@ PG_PENDING = frozenset(
         "test_reports.py",
         "test_spatial.py",
         "test_templates.py",
-        "test_werkstatt_e2e.py",
         "test_wirkung.py",
     }
 )
