@@ -83,7 +83,6 @@ PG_PENDING = frozenset(
         "test_atlas_scenario.py",
         "test_atlas_schema.py",
         "test_attacks.py",
-        "test_austausch.py",
         "test_beteiligung.py",  # issue 21: written on DuckDB, not yet run on PostgreSQL
         "test_beteiligung_browser.py",
         "test_cli.py",

@@ -53,6 +53,7 @@ _SLOW = float(os.environ.get("PLANLABOR_SQL_SLOW", "0") or 0)
 LOCK_WAIT = float(os.environ.get("PLANLABOR_LOCK_WAIT", "30") or 0)
 LOCK_CLASS = 0x706C  # "pl": first key of the workspace's advisory lock
 BATCH_ROWS = 250_000
+_WITH = re.compile(r"\s*WITH\s+(RECURSIVE\s+)?", re.IGNORECASE)
 _CREATE_TABLE = re.compile(r"\s*CREATE\s+(TEMP\s+|TEMPORARY\s+)?TABLE\b", re.IGNORECASE)
 
 
@@ -271,6 +272,11 @@ class PostgresStore(Store):
     def query_with(
         self, sql: str, tables: dict[str, pa.Table], params: Sequence[Any] | None = None
     ) -> pd.DataFrame:
+        if self.read_only:
+            # a read-only transaction may create no table, not even a temporary one: the tables
+            # travel as array parameters, unnested in common table expressions
+            head, args = _inline_tables(tables)
+            return self.query_df(_with_first(head, sql), [*args, *(params or [])])
         with self._temp_tables(tables):
             return self.query_df(sql, params)
 
@@ -509,6 +515,31 @@ def _unique(names: list[str]) -> list[str]:
         seen[n] = seen.get(n, 0) + 1
         out.append(n if seen[n] == 1 else f"{n}_{seen[n] - 1}")
     return out
+
+
+def _inline_tables(tables: dict[str, pa.Table]) -> tuple[str, list[Any]]:
+    """``name (cols) AS (SELECT … FROM unnest(?, …))`` per table and the arrays to bind."""
+    ctes: list[str] = []
+    args: list[Any] = []
+    for name, table in tables.items():
+        table = finite_table(_plain_types(table))
+        types = [pg_type(f.type).replace(' COLLATE "C"', "") for f in table.schema]
+        cols = [f'"{f.name}"' for f in table.schema]
+        arrays = ", ".join(f"CAST(? AS {t}[])" for t in types)
+        keep = ", ".join(
+            f'{c} COLLATE "C" AS {c}' if t == "TEXT" else c for c, t in zip(cols, types, strict=True)
+        )
+        ctes.append(f"{name} AS (SELECT {keep} FROM unnest({arrays}) AS u({', '.join(cols)}))")
+        args.extend(table.column(i).to_pylist() for i in range(table.num_columns))
+    return ", ".join(ctes), args
+
+
+def _with_first(head: str, sql: str) -> str:
+    """``WITH head`` in front of ``sql`` (joined with the statement's own ``WITH`` if it has one)."""
+    m = _WITH.match(sql)
+    if m is None:
+        return f"WITH {head}\n{sql}"
+    return f"WITH {m.group(1) or ''}{head},\n{sql[m.end() :]}"
 
 
 def _plain_types(table: pa.Table) -> pa.Table:
