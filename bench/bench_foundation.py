@@ -22,6 +22,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
@@ -109,17 +110,40 @@ def run_planlabor(folder: Path) -> dict[str, float]:
     t_import = time.perf_counter() - t0
     ws.close()  # import and compute are two commands: the store is reopened in between
     ws = Workspace.open(folder / "ws")
-    t0 = time.perf_counter()
+    server = _server_cpu(ws.store)
+    t0, c0, s0 = time.perf_counter(), time.process_time(), server()
     comp = ws.compute()
     t_compute = time.perf_counter() - t0
+    cpu_compute, server_compute = time.process_time() - c0, server() - s0
     ws.close()
     return {
         "import_s": t_import,
+        "compute_cpu_s": cpu_compute,
+        "compute_server_cpu_s": server_compute,
         "values": report.n_values,
         "compute_s": t_compute,
         "indicator_values": comp.values_written,
         "maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     }
+
+
+def _server_cpu(store: object) -> Callable[[], float]:
+    """CPU seconds of the store's PostgreSQL server process so far (0 for DuckDB: in-process);
+    the test cluster runs on this machine, so /proc tells."""
+    con = getattr(store, "con", None)
+    if con is None or not hasattr(con, "info"):
+        return lambda: 0.0
+    pid = int(con.execute("SELECT pg_backend_pid()").fetchone()[0])
+    tick = os.sysconf("SC_CLK_TCK")
+
+    def cpu() -> float:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return 0.0
+        return (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+
+    return cpu
 
 
 HAND_SQL = """
