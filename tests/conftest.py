@@ -86,7 +86,6 @@ PG_PENDING = frozenset(
         "test_beteiligung.py",  # issue 21: written on DuckDB, not yet run on PostgreSQL
         "test_beteiligung_browser.py",
         "test_cli.py",
-        "test_controlling.py",
         "test_demo.py",
         "test_empty_cells.py",
         "test_gisd.py",
