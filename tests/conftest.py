@@ -87,7 +87,6 @@ PG_PENDING = frozenset(
         "test_beteiligung_browser.py",
         "test_cli.py",
         "test_demo.py",
-        "test_gisd.py",
         "test_grid.py",
         "test_groups.py",  # the Neukölln network fixture of test_network_cli (pending)
         "test_indices.py",
