@@ -30,13 +30,13 @@ from contextlib import contextmanager
 from importlib import resources
 from typing import Any
 
-import duckdb
 import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from planlabor.errors import StoreError, missing_dependency
 from planlabor.store.base import Store
+from planlabor.store.duckdb_ import memory_connection
 from planlabor.store.guard import finite_params, finite_table
 from planlabor.store.migrations import ensure_schema
 from planlabor.store.pgsql import arrow_type, column_converter, ddl, ewkb, pg_type, placeholders, plain_wkb
@@ -138,7 +138,7 @@ class PostgresStore(Store):
         self._dirty = False
         self._held = False  # the workspace lock taken for an id outside a transaction
         self._columns: dict[str, list[tuple[str, str]]] = {}
-        self._duck = duckdb.connect()
+        self._duck = memory_connection()
         try:
             self._setup(create, must_be_new, lock_timeout)
         except BaseException:
