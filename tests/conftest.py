@@ -87,9 +87,7 @@ PG_PENDING = frozenset(
         "test_beteiligung_browser.py",
         "test_cli.py",
         "test_demo.py",
-        "test_grid.py",
         "test_groups.py",  # the Neukölln network fixture of test_network_cli (pending)
-        "test_indices.py",
         "test_network.py",
         "test_network_cli.py",
         "test_network_heidelberg.py",
