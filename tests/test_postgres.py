@@ -383,6 +383,11 @@ def test_copy_out_keeps_nulls_empty_texts_and_doubles_exact(tmp_path: Path) -> N
     assert got.column("flag").to_pylist() == want.column("flag").to_pylist()  # None ≠ ""
     assert got.column("value").to_pylist() == want.column("value").to_pylist()  # bit-exact
     assert store.copy_out("SELECT * FROM observations WHERE false", schema).num_rows == 0
+    sql = "SELECT o.* FROM observations o JOIN _pl_v USING (variable) WHERE period = ? ORDER BY area_id"
+    v = {"_pl_v": pa.table({"variable": ["v"]})}
+    bulk, rows_df = store.query_bulk(sql, v, ["2021"]), store.query_with(sql, v, ["2021"])
+    assert bulk.dtypes.tolist() == rows_df.dtypes.tolist() and bulk.astype(str).equals(rows_df.astype(str))
+    assert store.query_bulk("SELECT area_id, value FROM observations WHERE false").empty
     ws.close()
 
 
