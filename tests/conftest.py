@@ -92,8 +92,6 @@ PG_PENDING = frozenset(
         "test_network_cli.py",
         "test_network_heidelberg.py",
         "test_ogc.py",
-        "test_own_data.py",
-        "test_publishers.py",
         "test_real_files.py",
         "test_reports.py",
         "test_security_concurrency.py",
