@@ -92,7 +92,6 @@ PG_PENDING = frozenset(
         "test_network_cli.py",
         "test_network_heidelberg.py",
         "test_ogc.py",
-        "test_reports.py",
         "test_security_concurrency.py",
         "test_security_files.py",
         "test_security_server.py",
