@@ -97,8 +97,6 @@ PG_PENDING = frozenset(
         "test_security_server.py",
         "test_security_sessions.py",
         "test_security_values.py",
-        "test_spatial.py",
-        "test_templates.py",
         "test_werkstatt.py",
         "test_werkstatt_analysen.py",
         "test_werkstatt_e2e.py",
