@@ -64,12 +64,22 @@ def _wait(page: Any, layer: str, ind: str, timeout: float = 180) -> float:
     raise TimeoutError(f"Karte für {ind} auf {layer} nicht gezeichnet")
 
 
-def _one(browser: Any, url: str, layer: str, ind: str, other: str) -> tuple[float, float, int]:
-    """Seconds from navigation to the painted map, seconds for the indicator switch, bytes."""
+MARKS_JS = """() => Object.fromEntries(performance.getEntriesByType('mark')
+  .filter(m => m.name.startsWith('planlabor-') && m.startTime <= window.__atlasPainted.t)
+  .map(m => [m.name.slice(10), m.startTime]))"""
+MARKS = ("meta", "index", "geo", "decoded", "mapload", "data", "rendered", "idle")
+
+
+def _one(
+    browser: Any, url: str, layer: str, ind: str, other: str
+) -> tuple[float, float, int, dict[str, float]]:
+    """Seconds from navigation to the painted map, seconds for the indicator switch, bytes, and the
+    page's time marks up to the paint (ms since navigation: where the time goes)."""
     page = browser.new_page(viewport={"width": 1280, "height": 860})
     page.goto(url)
     paint = _wait(page, layer, ind) / 1000
     size = _bytes(page, url)
+    marks = page.evaluate(MARKS_JS)
     # the other indicator on the same layer, as the permalink says it (a theme's first indicator may
     # live on another layer, so two clicks in the form could land elsewhere)
     t1 = page.evaluate(
@@ -79,7 +89,7 @@ def _one(browser: Any, url: str, layer: str, ind: str, other: str) -> tuple[floa
     )
     switch = (_wait(page, layer, other) - t1) / 1000
     page.close()
-    return paint, switch, size
+    return paint, switch, size, marks
 
 
 def _serve(src: Any) -> tuple[Any, threading.Thread, str]:
@@ -137,6 +147,9 @@ def measure(
                     paint = [r[0] for r in runs]
                     sw = [r[1] * 1000 for r in runs]
                     mb = [r[2] / 1e6 for r in runs]
+                    marks = {k: statistics.median(r[3].get(k, float("nan")) for r in runs) for k in MARKS}
+                    print("  Zeitmarken bis zur ersten Karte (Median, ms): "
+                          + ", ".join(f"{k} {v:.0f}" for k, v in marks.items() if v == v))  # fmt: skip
                     print(
                         f"{label}, {form}, {where}: erste Karte {statistics.median(paint):.2f} s "
                         f"({_spread(paint)}; Ziel ≤ 2 s), Indikatorwechsel {statistics.median(sw):.0f} ms "

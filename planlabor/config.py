@@ -41,6 +41,15 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+# EPSG codes of the DACH region accepted without asking pyproj (every CLI call reads the config):
+# WGS 84, ETRS89, Web Mercator, LAEA Europe, ETRS89/UTM 31–33, Gauß-Krüger 2–5, MGI Austria
+# (GK and Lambert), Swiss LV03/LV95
+COMMON_EPSG = frozenset(
+    {4326, 4258, 3857, 3035, 25831, 25832, 25833, 31466, 31467, 31468, 31469, 31254, 31255, 31256,
+     31287, 21781, 2056}
+)  # fmt: skip
+
+
 class WorkspaceSection(_Strict):
     name: str = Field(min_length=1)
     municipality: str = ""
@@ -50,6 +59,9 @@ class WorkspaceSection(_Strict):
     @field_validator("crs")
     @classmethod
     def _crs_known(cls, value: str) -> str:
+        code = value.strip().upper().removeprefix("EPSG:")
+        if code.isdigit() and int(code) in COMMON_EPSG:  # no pyproj at start-up (0.1 s) for these
+            return value
         from pyproj import CRS
         from pyproj.exceptions import CRSError
 
@@ -122,11 +134,15 @@ class ReportSection(_Strict):
 
 
 class ServerSection(_Strict):
-    """``planlabor serve``: sessions of the internal view and the answer cache."""
+    """``planlabor serve``: sessions of the internal view, the answer cache and how long the audit
+    log and the Werkstatt's files are kept (``planlabor serve --aufbewahrung``, ``--sitzung-stunden``
+    override them for one run)."""
 
     session_hours: float = Field(default=8.0, gt=0, le=24 * 30)
     idle_minutes: float = Field(default=60.0, gt=0, le=24 * 60)
     cache_mb: float = Field(default=256.0, ge=1, le=16384)
+    audit_days: int | None = Field(default=None, ge=1, le=36500)  # None: the audit log is kept
+    keep_hours: float = Field(default=24.0, gt=0, le=24 * 365)  # Werkstatt uploads, job files, reports
 
 
 class Config(_Strict):

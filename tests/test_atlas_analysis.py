@@ -183,7 +183,7 @@ def test_filters_selection_and_permalink(browser, static_atlas, berlin) -> None:
     assert page.inner_text("#filter-count").startswith(f"{want} von 542")
     assert page.locator("#data-table tbody tr").count() == want
     outside = pub["areas"][ok.index(False)]
-    state = page.evaluate(f"planlaborAtlas.map().getFeatureState({{source: 'areas', id: '{outside}'}})")
+    state = page.evaluate(f"planlaborAtlas.areaState('{outside}')")
     assert state["out"] is True
     timings = {"filter_ms_542": page.evaluate("window.__atlasFiltered.ms")}
     # charts follow the filters
@@ -213,9 +213,7 @@ def test_filters_selection_and_permalink(browser, static_atlas, berlin) -> None:
     page.keyboard.up("Shift")
     _wait(page, f"planlaborAnalysis.state.sel.indexOf('{AREA}') >= 0")
     assert f"sel={AREA}" in page.url
-    assert (
-        page.evaluate(f"planlaborAtlas.map().getFeatureState({{source: 'areas', id: '{AREA}'}}).sel") is True
-    )
+    assert page.evaluate(f"planlaborAtlas.areaState('{AREA}').sel") is True
     page.check("#sel-only")
     assert page.inner_text("#filter-count").startswith("1 von 542")
     page.uncheck("#sel-only")

@@ -9,8 +9,6 @@ import csv
 import io
 import json
 import shutil
-import socket
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,20 +18,10 @@ import pytest
 
 from planlabor.atlas.build import build_static
 from planlabor.atlas.data import source_of
+from tests.browser import ARGS, ARTIFACTS, CHROMIUM, chromium, painted, serving
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-    "--disable-quic",
-    "--use-angle=swiftshader",
-    "--enable-unsafe-swiftshader",
-]
-ARTIFACTS = Path(__file__).parent.parent / "test-artifacts"
+__all__ = ["ARGS", "ARTIFACTS", "CHROMIUM", "_painted"]  # imported by other browser tests
+
 AREA = "01100101"  # Stülerstraße, Mitte
 
 pytestmark = pytest.mark.skipif(
@@ -44,13 +32,8 @@ pytestmark = pytest.mark.skipif(
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+    with chromium() as b:
         yield b
-        b.close()
 
 
 @pytest.fixture(scope="module")
@@ -62,25 +45,10 @@ def static_atlas(berlin, tmp_path_factory) -> Path:  # type: ignore[no-untyped-d
 
 @pytest.fixture(scope="module")
 def server(berlin) -> Iterator[str]:  # type: ignore[no-untyped-def]
-    import uvicorn
-
     from planlabor.atlas.server import create_app
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    srv = uvicorn.Server(
-        uvicorn.Config(create_app(source_of(berlin)), host="127.0.0.1", port=port, log_level="error")
-    )
-    th = threading.Thread(target=srv.run, daemon=True)
-    th.start()
-    for _ in range(100):
-        if srv.started:
-            break
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}/"
-    srv.should_exit = True
-    th.join(5)
+    with serving(create_app(source_of(berlin))) as url:
+        yield url
 
 
 def _store(ws, layer: str, indicator: str, period: str, area: str) -> float:  # type: ignore[no-untyped-def]
@@ -97,14 +65,7 @@ def _de(v: float, decimals: int) -> str:
 
 
 def _painted(page: Any, indicator: str, layer: str) -> dict:
-    # polled from here: wait_for_function evaluates its text with eval, which the server's CSP forbids
-    end = time.monotonic() + 30
-    while time.monotonic() < end:
-        got = page.evaluate("window.__atlasPainted || null")
-        if got and got.get("ind") == indicator and got.get("layer") == layer:
-            return got  # type: ignore[no-any-return]
-        time.sleep(0.02)
-    raise AssertionError(f"Karte für {indicator} auf {layer} nicht gezeichnet")
+    return painted(page, indicator, layer)
 
 
 def _click_area(page: Any, berlin, layer: str, area: str) -> None:  # type: ignore[no-untyped-def]

@@ -63,10 +63,7 @@ def test_draw_pick_and_compact_permalink(browser, static_atlas, berlin) -> None:
     page.check("#sel-only")
     assert page.inner_text("#filter-count").startswith(f"{len(want)} von 542")
     outside = next(a for a in cents if a not in want)
-    assert (
-        page.evaluate(f"planlaborAtlas.map().getFeatureState({{source: 'areas', id: '{outside}'}}).out")
-        is True
-    )
+    assert page.evaluate(f"planlaborAtlas.areaState('{outside}').out") is True
     # the table and the charts follow
     page.click('[data-view="table"]')
     assert page.locator("#data-table tbody tr").count() == len(want)

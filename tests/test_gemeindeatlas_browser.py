@@ -7,9 +7,6 @@ the Gemeinden): a large layer, loaded in pieces (:mod:`planlabor.atlas.large`).
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,7 +16,7 @@ import pytest
 from planlabor.atlas.build import build_static
 from planlabor.atlas.data import dumps, source_of, values_payload
 from planlabor.atlas.large import geo_levels, values_parts
-from tests.test_atlas_browser import ARGS, ARTIFACTS, CHROMIUM
+from tests.browser import ARTIFACTS, CHROMIUM, chromium, loaded_bytes, painted, serving
 
 IND, POP = "am_einkommensteuer_je_ew", "einwohner_zensus"
 HANNOVER = "032410001001"  # Hannover (VG5000 name)
@@ -60,13 +57,8 @@ def atlas(gemeinden, tmp_path_factory) -> Path:  # type: ignore[no-untyped-def]
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+    with chromium() as b:
         yield b
-        b.close()
 
 
 def _store(ws: Any, ind: str, period: str) -> dict[str, float]:
@@ -75,14 +67,7 @@ def _store(ws: Any, ind: str, period: str) -> dict[str, float]:
 
 
 def _painted(page: Any, ind: str) -> None:
-    # polled from here: wait_for_function evaluates its text with eval, which the server's CSP forbids
-    end = time.monotonic() + 180
-    while time.monotonic() < end:
-        got = page.evaluate("window.__atlasPainted || null")
-        if got and got.get("ind") == ind and got.get("layer") == "gemeinde":
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"Karte für {ind} auf den Gemeinden nicht gezeichnet")
+    painted(page, ind, "gemeinde", timeout=180)
 
 
 def _shown(page: Any, ind: str, period: str, ids: list[str]) -> dict[str, Any]:
@@ -91,18 +76,6 @@ def _shown(page: Any, ind: str, period: str, ids: list[str]) -> dict[str, Any]:
              planlaborAtlas.cell('gemeinde', ind, period, planlaborAtlas.areaIndex('gemeinde', id))]))""",
         [ind, period, ids],
     )
-
-
-def _loaded_bytes(page: Any, root: Path) -> int:
-    """Bytes of the files loaded up to the first paint: the page, its scripts and styles, the
-    data scripts of the payloads requested until then."""
-    static = page.evaluate(
-        """() => [...document.querySelectorAll('script[src]:not([src^="data/"]), link[rel=stylesheet]')]
-             .map(e => e.getAttribute('src') || e.getAttribute('href'))"""
-    )
-    names = page.evaluate("__atlasPainted.loaded")
-    data = [f"data/{n.replace('/', '_', 1)}.js" for n in names]
-    return sum((root / n).stat().st_size for n in [*static, *data, "index.html"])
 
 
 def test_large_layer_payloads_are_pieces_that_add_up_to_the_single_file(gemeinden) -> None:  # type: ignore[no-untyped-def]
@@ -145,7 +118,7 @@ def test_gemeinde_atlas_from_disk_paints_switches_and_shows_the_stores_values(
     loaded = page.evaluate("[...document.querySelectorAll('script[src]')].map(s => s.getAttribute('src'))")
     parts = [s for s in loaded if s.startswith("data/values_gemeinde/")]
     assert parts[:1] == [f"data/values_gemeinde/{IND}/2022.js"]
-    assert _loaded_bytes(page, atlas) <= 3_000_000
+    assert loaded_bytes(page, atlas) <= 3_000_000
     want = _store(gemeinden, IND, "2022")
     ids = [HANNOVER, "091620000000", "010010000000", "160770052052"]
     shown = _shown(page, IND, "2022", ids)
@@ -154,6 +127,12 @@ def test_gemeinde_atlas_from_disk_paints_switches_and_shows_the_stores_values(
             assert shown[a]["v"] == pytest.approx(want[a], abs=0.01) and shown[a]["f"] == "geschaetzt"
     n_colored = page.evaluate("planlaborAtlas.classes().cls.filter(c => c >= 0).length")
     assert n_colored == len(want)
+    # the map's fill expression gives Hannover the colour of its class (value from the store)
+    got = page.evaluate(
+        f"""() => {{ const A = planlaborAtlas, c = A.classes(), i = A.areaIndex('gemeinde', '{HANNOVER}');
+             return [A.areaState('{HANNOVER}').color, c.colors[c.cls[i]], A.noData]; }}"""
+    )
+    assert got[0] == got[1] != got[2]
     page.screenshot(path=str(ARTIFACTS / "atlas_gemeinden.png"))
     # switch the indicator (another theme): painted again with the Zensus population
     theme = page.evaluate(f"planlaborAtlas.meta().indicators['{POP}'].theme")
@@ -206,38 +185,23 @@ def test_gemeinde_profile_and_charts_load_every_period_on_demand(browser, atlas,
 
 
 def test_gemeinde_atlas_from_the_server_loads_the_same_pieces(browser, gemeinden) -> None:  # type: ignore[no-untyped-def]
-    import uvicorn
-
     from planlabor.atlas.server import create_app
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    srv = uvicorn.Server(
-        uvicorn.Config(create_app(source_of(gemeinden)), host="127.0.0.1", port=port, log_level="error")
-    )
-    th = threading.Thread(target=srv.run, daemon=True)
-    th.start()
-    while not srv.started:
-        time.sleep(0.05)
-    try:
+    with serving(create_app(source_of(gemeinden))) as base:
         page = browser.new_page(viewport={"width": 1280, "height": 860})
         urls: list[str] = []
         page.on("request", lambda r: urls.append(r.url))
-        page.goto(f"http://127.0.0.1:{port}/#i={IND}&l=gemeinde&p=2021")
+        page.goto(f"{base}#i={IND}&l=gemeinde&p=2021")
         _painted(page, IND)
         api = [u.split("/api/atlas/", 1)[1] for u in urls if "/api/atlas/" in u]
         assert f"values/gemeinde/{IND}/2021" in api and "geo/gemeinde" in api
         shown = _shown(page, IND, "2021", [HANNOVER])
         want = _store(gemeinden, IND, "2021")
         assert shown[HANNOVER]["v"] == pytest.approx(want[HANNOVER], abs=0.01)
-        r = page.request.get(f"http://127.0.0.1:{port}/api/atlas/values/gemeinde/{IND}/1998")
+        r = page.request.get(f"{base}api/atlas/values/gemeinde/{IND}/1998")
         assert r.ok and len(r.json()["v"]) == 10978 and r.json()["fd"] == "geschaetzt"
-        assert page.request.get(f"http://127.0.0.1:{port}/api/atlas/values/gemeinde/{IND}/1990").status == 404
+        assert page.request.get(f"{base}api/atlas/values/gemeinde/{IND}/1990").status == 404
         page.close()
-    finally:
-        srv.should_exit = True
-        th.join(10)
 
 
 def test_confidentiality_check_reads_every_part_of_a_large_layer(atlas, gemeinden) -> None:  # type: ignore[no-untyped-def]

@@ -145,3 +145,27 @@ def test_catalog_validation_names_entry(tmp_path: Path) -> None:
 def test_numerator_as_sum_string(tmp_path: Path) -> None:
     path = write(tmp_path / "c.toml", '[[indicator]]\nid = "u3"\nname = "U3"\nnumerator = "a + b + c"\n')
     assert load_catalog(path).indicators[0].numerator == ["a", "b", "c"]
+
+
+def test_hash_collision_falls_back_to_the_exact_join(
+    grid_ws: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Numerator and denominator are matched on a 64-bit hash; were every key to collide
+    (a constant hash), the collision is found and the exact join gives the same values."""
+    from planlabor.indicators import compute_indicators
+    from planlabor.store.duckdb_ import DuckDBStore  # also the scratch store of PostgreSQL
+
+    grid_ws.import_table(
+        write(tmp_path / "d.csv", DATA_2021),
+        ImportOptions(layer="gebiet", period="2021", missing_values={"": "fehlend"}),
+    )
+    catalog = grid_ws.catalog()
+    assert not compute_indicators(grid_ws.store, catalog).exact_fallback
+    expected = {lay: values(grid_ws, "anteil_kinder", lay) for lay in ("gebiet", "bezirk", "stadt")}
+    monkeypatch.setattr(DuckDBStore, "hash_key", lambda self, *columns: "CAST(1 AS UBIGINT)")
+    assert compute_indicators(grid_ws.store, catalog).exact_fallback
+    for lay, before in expected.items():
+        after = values(grid_ws, "anteil_kinder", lay)
+        assert after.keys() == before.keys()
+        for area, (v, flag) in before.items():
+            assert after[area][1] == flag and (after[area][0] == pytest.approx(v) or v != v)

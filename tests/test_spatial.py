@@ -221,6 +221,30 @@ def test_moran_and_lisa_on_built_grid() -> None:
     assert loc.loc["c011", "gi_z"] > 3
 
 
+def test_conditional_pvalues_equal_esdas_scheme_by_hand() -> None:
+    """The vectorised randomisation equals esda's crand scheme written out area by area: one set
+    of draws for all areas, area i takes the first k_i positions among the n − 1 others."""
+    from libpysal import weights
+
+    from planlabor.spatial.hotspots import conditional_pvalues, permuted_positions
+
+    w = weights.lat2W(7, 9, rook=False)
+    w.transform = "r"
+    z = np.random.default_rng(5).normal(size=63)
+    z = (z - z.mean()) / z.std()
+    sp = w.sparse.tocsr()
+    observed = z * (sp @ z)
+    got = conditional_pvalues(z, w, observed, permutations=99, seed=4, threads=2)
+    rids = permuted_positions(63, int(np.diff(sp.indptr).max()), 99, 4)
+    assert all(len(set(r)) == len(r) and r.max() < 62 for r in rids)  # distinct, never the area itself
+    for i in range(63):
+        nb = sp.data[sp.indptr[i] : sp.indptr[i + 1]]
+        others = np.delete(z, i)
+        sims = z[i] * (others[rids[:, : len(nb)]] @ nb)
+        larger = int((sims >= observed[i]).sum())
+        assert got[i] == pytest.approx((min(larger, 99 - larger) + 1) / 100)
+
+
 def test_islands_reported_and_fdr_stricter() -> None:
     from shapely.geometry import box
 

@@ -10,7 +10,8 @@ from fastapi.testclient import TestClient
 from planlabor.app import audit
 from planlabor.app import catalog as app_catalog
 from planlabor.app.users import themes_of
-from tests.test_werkstatt_katalog import FORM, PASSWORD, _app, _login, _workspace
+from tests.test_werkstatt_katalog import FORM
+from tests.werkstatt_helpers import PASSWORD, login, make_app, make_workspace
 
 
 def _upload_import(c: TestClient, csrf: str, csv: str) -> int:
@@ -23,11 +24,11 @@ def _upload_import(c: TestClient, csrf: str, csv: str) -> int:
 
 
 def test_an_editor_of_one_theme_cannot_touch_another(tmp_path: Path) -> None:
-    root = _workspace(tmp_path)
+    root = make_workspace(tmp_path)
     app_catalog.save_indicator(root, {**FORM, "id": "quote_sgb2", "theme": "Arbeit", "numerator": "sgb2"})
     app_catalog.save_indicator(root, FORM)  # anteil_kinder, Jugendhilfe
-    with TestClient(_app(root), base_url="http://127.0.0.1") as c:  # the admin sets up the Jugendamt
-        csrf = _login(c)
+    with TestClient(make_app(root), base_url="http://127.0.0.1") as c:  # the admin sets up the Jugendamt
+        csrf = login(c)
         r = c.post(
             "/werkstatt/benutzer/anlegen",
             data={
@@ -41,8 +42,8 @@ def test_an_editor_of_one_theme_cannot_touch_another(tmp_path: Path) -> None:
         assert r.status_code == 200 and "Jugendhilfe" in r.text
     assert themes_of(root, "jugendamt") == ["Jugendhilfe"] and themes_of(root, "planerin") is None
     before = (root / "catalog.toml").read_bytes()
-    with TestClient(_app(root), base_url="http://127.0.0.1") as c:
-        csrf = _login(c, "jugendamt")
+    with TestClient(make_app(root), base_url="http://127.0.0.1") as c:
+        csrf = login(c, "jugendamt")
         r = c.post(
             "/werkstatt/katalog/indikator", data={**FORM, "id": "neu_arbeit", "theme": "Arbeit", "csrf": csrf}
         )
@@ -63,8 +64,8 @@ def test_an_editor_of_one_theme_cannot_touch_another(tmp_path: Path) -> None:
             c.post("/werkstatt/benutzer/fachthemen", data={"csrf": csrf, "name": "jugendamt"}).status_code
             == 403
         )
-    with TestClient(_app(root), base_url="http://127.0.0.1") as c:  # the admin lifts the limit
-        csrf = _login(c)
+    with TestClient(make_app(root), base_url="http://127.0.0.1") as c:  # the admin lifts the limit
+        csrf = login(c)
         r = c.post("/werkstatt/benutzer/fachthemen", data={"csrf": csrf, "name": "jugendamt", "themes": ""})
         assert r.status_code == 200 and "Fachthemen gespeichert" in r.text
     assert themes_of(root, "jugendamt") is None

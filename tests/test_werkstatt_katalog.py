@@ -8,25 +8,15 @@ import shutil
 import tomllib
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
-import geopandas as gpd
 import pytest
 from fastapi.testclient import TestClient
-from shapely.geometry import box
 
 from planlabor.app import audit
 from planlabor.app import catalog as app_catalog
-from planlabor.app.users import add_user
-from planlabor.areas import AreaImportOptions
-from planlabor.atlas.access import LiveWorkspace
-from planlabor.atlas.server import create_app
-from planlabor.io.importer import ImportOptions
 from planlabor.workspace import Workspace
+from tests.werkstatt_helpers import ARTIFACTS, CHROMIUM, axe, login, make_app, make_workspace, signed_in_page
 
-PASSWORD = "katalog-passwort-1"
-CHROMIUM = "/usr/bin/chromium"
-ARTIFACTS = Path(__file__).parent.parent / "test-artifacts"
 FORM = {
     "id": "anteil_kinder", "name": "Anteil Kinder", "theme": "Jugendhilfe", "unit": "%",
     "numerator": "kinder", "denominator": "ew", "factor": "100", "polarity": "neutral",
@@ -34,47 +24,9 @@ FORM = {
 }  # fmt: skip
 
 
-def _workspace(folder: Path) -> Path:
-    """Four areas, three variables (ew, kinder, sgb2) in two periods; an empty catalog."""
-    ws = Workspace.init(folder / "ws", name="Katalogstadt")
-    x0, y0 = 390000, 5820000
-    areas = gpd.GeoDataFrame(
-        {"id": ["0101", "0102", "0201", "0202"], "name": ["Nord", "Mitte", "Süd", "West"]},
-        geometry=[box(x0 + i * 1000, y0, x0 + (i + 1) * 1000, y0 + 1000) for i in range(4)],
-        crs="EPSG:25833",
-    )
-    areas.to_file(folder / "areas.gpkg")
-    ws.import_areas(
-        folder / "areas.gpkg", AreaImportOptions(layer="gebiet", id_column="id", name_column="name")
-    )
-    for period, k in (("2022-12-31", 0), ("2023-12-31", 50)):
-        csv = folder / f"d{period}.csv"
-        csv.write_text(
-            f"id;ew;kinder;sgb2\n0101;{1000 + k};100;2\n0102;{3000 + k};600;300\n0201;1500;50;40\n0202;2000;100;60\n",
-            encoding="utf-8",
-        )
-        ws.import_table(csv, ImportOptions(layer="gebiet", period=period))
-    ws.close()
-    add_user(ws.root, "planerin", PASSWORD, "admin")
-    add_user(ws.root, "leserin", PASSWORD, "viewer")
-    return ws.root
-
-
 @pytest.fixture(scope="module")
 def root(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return _workspace(tmp_path_factory.mktemp("katalog"))
-
-
-def _app(root: Path) -> Any:
-    live = LiveWorkspace(root)
-    return create_app(live.source(), internal=True, live=live)
-
-
-def _login(c: TestClient, user: str = "planerin") -> str:
-    token = c.get("/api/session").json()["csrf"]
-    r = c.post("/login", data={"username": user, "password": PASSWORD, "csrf": token}, follow_redirects=False)
-    assert r.status_code == 303
-    return str(c.get("/api/session").json()["csrf"])
+    return make_workspace(tmp_path_factory.mktemp("katalog"))
 
 
 def test_check_reports_variables_periods_and_a_suppressed_preview(root: Path) -> None:
@@ -99,9 +51,16 @@ def test_check_names_the_field_that_is_wrong(root: Path) -> None:
     assert not r["ok"] and "id" in r["errors"]
 
 
+def test_an_empty_factor_means_percent_for_a_ratio_and_one_for_a_count() -> None:
+    ratio = app_catalog.indicator_from_form({**FORM, "factor": ""})
+    count = app_catalog.indicator_from_form({**FORM, "factor": "", "denominator": ""})
+    own = app_catalog.indicator_from_form({**FORM, "factor": "1000"})
+    assert (ratio["factor"], count["factor"], own["factor"]) == (100.0, 1.0, 1000.0)
+
+
 def test_save_edit_and_compute_an_indicator_by_form(root: Path) -> None:
-    with TestClient(_app(root), base_url="http://127.0.0.1") as c:
-        csrf = _login(c)
+    with TestClient(make_app(root), base_url="http://127.0.0.1") as c:
+        csrf = login(c)
         r = c.get("/werkstatt/katalog/pruefen", params=FORM)
         assert r.status_code == 200 and r.json()["ok"] and r.json()["preview"]["suppressed"] == 0
         r = c.post("/werkstatt/katalog/indikator", data={**FORM, "csrf": csrf})
@@ -131,14 +90,14 @@ def test_save_edit_and_compute_an_indicator_by_form(root: Path) -> None:
 
 def test_a_wrong_form_or_a_viewer_changes_nothing(root: Path) -> None:
     before = (root / "catalog.toml").read_bytes()
-    with TestClient(_app(root), base_url="http://127.0.0.1") as c:
-        csrf = _login(c)
+    with TestClient(make_app(root), base_url="http://127.0.0.1") as c:
+        csrf = login(c)
         r = c.post("/werkstatt/katalog/indikator", data={**FORM, "id": "neu", "numerator": "", "csrf": csrf})
         assert r.status_code == 422 and "Zähler" in r.text
         r = c.post("/werkstatt/katalog/indikator", data={**FORM, "id": "neu"})  # no CSRF token
         assert r.status_code == 403
-    with TestClient(_app(root), base_url="http://127.0.0.1") as c:
-        csrf = _login(c, "leserin")
+    with TestClient(make_app(root), base_url="http://127.0.0.1") as c:
+        csrf = login(c, "leserin")
         assert c.get("/werkstatt/katalog").status_code == 200
         r = c.post("/werkstatt/katalog/indikator", data={**FORM, "id": "neu", "csrf": csrf})
         assert r.status_code == 403
@@ -148,9 +107,9 @@ def test_a_wrong_form_or_a_viewer_changes_nothing(root: Path) -> None:
 
 
 def test_templates_apply_upload_and_export(tmp_path: Path) -> None:
-    root = _workspace(tmp_path)
-    with TestClient(_app(root), base_url="http://127.0.0.1") as c:
-        csrf = _login(c)
+    root = make_workspace(tmp_path)
+    with TestClient(make_app(root), base_url="http://127.0.0.1") as c:
+        csrf = login(c)
         r = c.post("/werkstatt/katalog/vorlage", data={"vorlage": "jugendhilfe", "csrf": csrf})
         assert r.status_code == 200 and "übernommen" in r.text
         r = c.get("/werkstatt/katalog/vorlage.toml")
@@ -174,30 +133,14 @@ def test_templates_apply_upload_and_export(tmp_path: Path) -> None:
 def server(root: Path) -> Iterator[str]:
     from tests.conftest import live_server
 
-    with live_server(_app(root)) as url:
+    with live_server(make_app(root)) as url:
         yield url
 
 
 @pytest.mark.skipif(shutil.which("chromium") is None and not Path(CHROMIUM).exists(), reason="Chromium fehlt")
 def test_planner_adds_an_indicator_in_the_browser(server: str, root: Path) -> None:
-    from playwright.sync_api import sync_playwright
-
-    from tests.test_atlas_browser import ARGS
-    from tests.test_werkstatt import _axe
-
-    ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        page = browser.new_page(viewport={"width": 1300, "height": 900})
-        problems: list[str] = []
-        page.on("console", lambda m: problems.append(m.text) if "Content Security Policy" in m.text else None)
-        page.on("pageerror", lambda e: problems.append(str(e)))
-        page.goto(server + "/login?next=/werkstatt/katalog")
-        page.fill("#username", "planerin")
-        page.fill("#password", PASSWORD)
-        page.click("button[type=submit]")
-        page.wait_for_url(server + "/werkstatt/katalog")
-        _axe(page, "katalog")
+    with signed_in_page(server, "/werkstatt/katalog") as (page, problems):
+        axe(page, "katalog")
         page.fill("#k-id", "quote_sgb2")
         page.fill("#k-name", "SGB-II-Quote")
         page.fill("#k-num", "sgb2 + hilfe")
@@ -207,11 +150,10 @@ def test_planner_adds_an_indicator_in_the_browser(server: str, root: Path) -> No
         page.fill("#k-min", "3")
         page.wait_for_selector("#check-result.ok:has-text('1 gesperrt')")
         assert "0102 9,84" in page.locator("#check-result").inner_text()  # 300 / 3.050 × 100
-        _axe(page, "katalog_pruefung")
+        axe(page, "katalog_pruefung")
         page.screenshot(path=str(ARTIFACTS / "werkstatt_katalog.png"), full_page=True)
         page.click("#indicator-form button[type=submit]")
         page.wait_for_selector("div.done")
         assert "quote_sgb2" in page.locator("table.catalog").first.inner_text()
-        _axe(page, "katalog_gespeichert")
-        browser.close()
+        axe(page, "katalog_gespeichert")
     assert problems == []

@@ -9,15 +9,15 @@ from fastapi.testclient import TestClient
 
 from planlabor.app import imports as app_imports
 from planlabor.workspace import Workspace
-from tests.test_werkstatt_katalog import _app, _login, _workspace
+from tests.werkstatt_helpers import login, make_app, make_workspace
 
 CSV = "id;ew\n0101;1000\n0102;3000\n0201;1500\n9999;2000\n"
 
 
 def test_map_held_back_keys_and_import_again(tmp_path: Path) -> None:
-    root = _workspace(tmp_path)
-    with TestClient(_app(root), base_url="http://127.0.0.1") as c:
-        csrf = _login(c)
+    root = make_workspace(tmp_path)
+    with TestClient(make_app(root), base_url="http://127.0.0.1") as c:
+        csrf = login(c)
         options = {"layer": "gebiet", "period": "2024-12-31", "on_unmatched": "quarantine", "csrf": csrf}
         r = c.post("/werkstatt/daten/pruefen", data=options, files={"file": ("ew2024.csv", CSV.encode())})
         assert r.status_code == 200, r.text

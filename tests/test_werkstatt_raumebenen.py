@@ -17,7 +17,7 @@ from fastapi.testclient import TestClient
 from shapely.geometry import box
 
 from planlabor.workspace import Workspace
-from tests.test_werkstatt_katalog import ARTIFACTS, CHROMIUM, PASSWORD, _app, _login, _workspace
+from tests.werkstatt_helpers import ARTIFACTS, CHROMIUM, axe, login, make_app, make_workspace, signed_in_page
 
 X0, Y0 = 390000, 5820000  # the four areas of the Katalog workspace (EPSG:25833)
 
@@ -56,9 +56,9 @@ def _upload(c: TestClient, csrf: str, name: str, data: bytes) -> str:
 
 
 def test_upload_pick_columns_dates_and_hierarchy(tmp_path: Path) -> None:
-    root = _workspace(tmp_path)
-    with TestClient(_app(root), base_url="http://127.0.0.1") as c:
-        csrf = _login(c)
+    root = make_workspace(tmp_path)
+    with TestClient(make_app(root), base_url="http://127.0.0.1") as c:
+        csrf = login(c)
         token = _upload(c, csrf, "bezirke.geojson", _districts())
         page = c.post("/werkstatt/raumebenen/pruefen", data={"csrf": csrf, "upload": token}).text
         assert "2 Gebiete" in page and '<th scope="col">schluessel</th>' in page and "Bezirk Süd" in page
@@ -95,9 +95,9 @@ def test_upload_pick_columns_dates_and_hierarchy(tmp_path: Path) -> None:
 
 
 def test_a_wrong_form_or_a_viewer_imports_nothing(tmp_path: Path) -> None:
-    root = _workspace(tmp_path)
-    with TestClient(_app(root), base_url="http://127.0.0.1") as c:
-        csrf = _login(c)
+    root = make_workspace(tmp_path)
+    with TestClient(make_app(root), base_url="http://127.0.0.1") as c:
+        csrf = login(c)
         token = _upload(c, csrf, "bezirke.geojson", _districts())
         form = {"csrf": csrf, "upload": token, "layer": "Bezirk!", "id_column": "schluessel"}
         r = c.post("/werkstatt/raumebenen/importieren", data=form)
@@ -114,8 +114,8 @@ def test_a_wrong_form_or_a_viewer_imports_nothing(tmp_path: Path) -> None:
             "/werkstatt/raumebenen/pruefen", data={"csrf": csrf}, files={"file": ("x.geojson", b"{kaputt")}
         )
         assert r.status_code == 422 and "nicht lesbar" in r.text
-    with TestClient(_app(root), base_url="http://127.0.0.1") as c:
-        csrf = _login(c, "leserin")
+    with TestClient(make_app(root), base_url="http://127.0.0.1") as c:
+        csrf = login(c, "leserin")
         r = c.post("/werkstatt/raumebenen/importieren", data={**form, "csrf": csrf, "layer": "bezirk"})
         assert r.status_code == 403
     with Workspace.open(root, read_only=True) as ws:
@@ -126,36 +126,20 @@ def test_a_wrong_form_or_a_viewer_imports_nothing(tmp_path: Path) -> None:
 def server(tmp_path: Path) -> Iterator[str]:
     from tests.conftest import live_server
 
-    with live_server(_app(_workspace(tmp_path))) as url:
+    with live_server(make_app(make_workspace(tmp_path))) as url:
         yield url
 
 
 @pytest.mark.skipif(shutil.which("chromium") is None and not Path(CHROMIUM).exists(), reason="Chromium fehlt")
 def test_planner_uploads_geometries_and_sees_the_map(server: str, tmp_path: Path) -> None:
-    from playwright.sync_api import sync_playwright
-
-    from tests.test_atlas_browser import ARGS
-    from tests.test_werkstatt import _axe
-
-    ARTIFACTS.mkdir(exist_ok=True)
     upload = tmp_path / "bezirke.geojson"
     upload.write_bytes(_districts())
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        page = browser.new_page(viewport={"width": 1300, "height": 900})
-        problems: list[str] = []
-        page.on("console", lambda m: problems.append(m.text) if "Content Security Policy" in m.text else None)
-        page.on("pageerror", lambda e: problems.append(str(e)))
-        page.goto(server + "/login?next=/werkstatt/raumebenen")
-        page.fill("#username", "planerin")
-        page.fill("#password", PASSWORD)
-        page.click("button[type=submit]")
-        page.wait_for_url(server + "/werkstatt/raumebenen")
-        _axe(page, "raumebenen_leer")
+    with signed_in_page(server, "/werkstatt/raumebenen") as (page, problems):
+        axe(page, "raumebenen_leer")
         page.set_input_files("#geo-file", str(upload))
         page.click("form.geo-upload button[type=submit]")
         page.wait_for_selector("#preview-map[data-ready='2']", timeout=60_000)
-        _axe(page, "raumebenen_vorschau")
+        axe(page, "raumebenen_vorschau")
         page.screenshot(path=str(ARTIFACTS / "werkstatt_raumebenen_vorschau.png"), full_page=True)
         page.fill("#g-layer", "bezirk")
         page.select_option("#g-key", "schluessel")
@@ -163,5 +147,4 @@ def test_planner_uploads_geometries_and_sees_the_map(server: str, tmp_path: Path
         page.click("form.geo-import button[type=submit]")
         page.wait_for_selector("div.done")
         assert "bezirk" in page.locator("table.layers").inner_text()
-        browser.close()
     assert problems == []

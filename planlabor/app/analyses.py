@@ -11,6 +11,7 @@ results; the Werkstatt page *Analysen* shows them as tables (:mod:`planlabor.app
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from planlabor.app import Where, opened
@@ -36,16 +37,26 @@ def segregation(
     compare: tuple[str, str] | None = None,
     seed: int = 0,
     by: str | None = None,
+    progress: Any = None,
 ) -> SegregationOutcome:
     """Dissimilarity, isolation, interaction, entropy and Gini of ``group`` (saved as ``lq_GROUP``
-    per area and ``seg_MASS_GROUP`` on the top layer); with ``compare`` the change of D."""
+    per area and ``seg_MASS_GROUP`` on the top layer); with ``compare`` the change of D;
+    ``progress(step, total, label)`` hears of every period."""
     from planlabor.io.periods import parse_period_option
     from planlabor.spatial import segregation as seg
 
     ps = [parse_period_option(p) for p in periods or []] or None
     with opened(where) as ws:
         results = seg.analyse(
-            ws.store, layer, group, total, ps, permutations=permutations, spatial=spatial, seed=seed
+            ws.store,
+            layer,
+            group,
+            total,
+            ps,
+            permutations=permutations,
+            spatial=spatial,
+            seed=seed,
+            progress=progress,
         )
         change = None
         if compare:
@@ -72,9 +83,11 @@ def hotspots(
     fdr: bool = False,
     seed: int = 0,
     by: str | None = None,
+    progress: Any = None,
 ) -> Any:
     """Moran's I, local clusters (LISA) and Getis-Ord Gi* of ``variable`` (an observed variable or
-    a computed indicator); saved as ``lisa_``, ``lisa_p_`` and ``gi_z_VARIABLE``."""
+    a computed indicator); saved as ``lisa_``, ``lisa_p_`` and ``gi_z_VARIABLE``;
+    ``progress(step, total, label)`` hears of every block of permutations."""
     from planlabor.io.periods import parse_period_option
     from planlabor.spatial.hotspots import analyse
 
@@ -94,6 +107,7 @@ def hotspots(
             alpha,
             fdr,
             seed,
+            progress=progress,
         )
     record(where, by, "hotspots", layer=layer, variable=variable, period=r.period)
     return r
@@ -240,6 +254,16 @@ class ProjectionOutcome:
     scenarios: int
 
 
+def _upload_folder(where: Where, path: str) -> Path | None:
+    """The folder of a file uploaded in the Werkstatt (its tables must be uploaded with it), else
+    None (on the command line a scenario file may name tables anywhere)."""
+    from planlabor.app import root_of
+
+    uploads = (root_of(where) / "werkstatt" / "uploads").resolve()
+    folder = Path(path).resolve().parent
+    return folder if folder.is_relative_to(uploads) else None
+
+
 def projection(
     where: Where,
     layer: str,
@@ -270,7 +294,9 @@ def projection(
     rates = projection_rates(tfr, life_table, fertility)
     base = parse_period_option(base, stichtag=True)
     calibrate = [parse_period_option(p, stichtag=True) for p in calibrate or []] or None
-    scen = base_scenarios() + (read_scenarios(scenarios) if scenarios else [])
+    scen = base_scenarios() + (
+        read_scenarios(scenarios, _upload_folder(where, scenarios)) if scenarios else []
+    )
     with opened(where) as ws:
         run = run_projection(ws.store, layer, base, years, calibrate, scen, rates, types, shrinkage, min_size)
         import_id = None

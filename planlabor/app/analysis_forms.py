@@ -11,6 +11,7 @@ links into the internal atlas (layer, indicator and period in the permalink) and
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,8 +35,9 @@ class Option:
     kind: str = "text"
     default: Any = None
     required: bool = False
-    choices: tuple[str, ...] = ()
+    choices: tuple[str, ...] = ()  # kind file: the file name endings accepted
     help: str = ""
+    multiple: bool = False  # kind file: several files at once (e.g. scenarios with their tables)
 
 
 @dataclass(frozen=True)
@@ -128,14 +130,23 @@ def run_analysis(
     kw = parse(a.options, values)
     step = progress or (lambda *_: None)
     step(1, 3, "Eingaben geprüft, Analyse läuft")
+    inner = [0]  # the analysis's own steps (e.g. blocks of permutations), between the first and the last two
+    if progress is not None and "progress" in inspect.signature(a.run).parameters:
+
+        def own(s: int, t: int, label: str | None = None) -> None:
+            inner[0] = t
+            step(1 + s, t + 3, label)
+
+        kw["progress"] = own
     found = a.run(where, **kw, by=by)
-    step(2, 3, "Ergebnis als Tabelle")
+    kw.pop("progress", None)
+    step(2 + inner[0], 3 + inner[0], "Ergebnis als Tabelle")
     with opened(where, read_only=True) as ws:
         result = a.table(found, kw, ws.catalog())
         if kw.get("layer") and result.columns[:1] == ["Gebiet"] and "Name" not in result.columns:
             _add_names(result, ws.store.areas(kw["layer"]))
     _add_links(result, ws_layer=kw.get("layer"))
-    step(3, 3, "Fertig")
+    step(3 + inner[0], 3 + inner[0], "Fertig")
     return result
 
 

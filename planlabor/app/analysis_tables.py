@@ -18,6 +18,19 @@ from planlabor.app.analysis_forms import (
 
 LAYER = Option("layer", "--layer", "Raumebene", "layer", required=True)
 SEED = Option("seed", "--seed", "Startwert der Zufallszahlen", "int", 0)
+TAB = (".csv", ".txt", ".xlsx")  # file kinds of a table upload (the form's accept)
+PROJECTION_FILES = (  # the projection's file options, uploaded in the form (as --life-table … on the CLI)
+    Option("life_table", "--life-table", "Sterbetafel (alter;geschlecht;qx)", "file", choices=TAB),
+    Option("fertility", "--fertility", "Geburtenziffern (alter;rate)", "file", choices=TAB),
+    Option(
+        "scenarios",
+        "--scenarios",
+        "Szenarien (TOML) mit ihren Neubau-/Eckwert-Tabellen",
+        "file",
+        choices=(".toml", *TAB),
+        multiple=True,
+    ),
+)
 
 
 def _links(result: AnalysisResult, catalog: Any, layer: str, names: list[str], period: str | None) -> None:
@@ -192,7 +205,7 @@ def index_table(r: Any, kw: dict[str, Any], catalog: Any) -> AnalysisResult:
     return res
 
 
-def _segregation(where: Any, compare: list[str] | None = None, **kw: Any) -> Any:
+def _segregation(where: Any, compare: list[str] | None = None, progress: Any = None, **kw: Any) -> Any:
     if compare is not None and len(compare) != 2:
         from planlabor.errors import InputError
 
@@ -201,7 +214,8 @@ def _segregation(where: Any, compare: list[str] | None = None, **kw: Any) -> Any
             column="--compare",
             expected="2021-12-31, 2024-12-31",
         )
-    return uc.segregation(where, compare=tuple(compare) if compare else None, **kw)  # type: ignore[arg-type]
+    pair = tuple(compare) if compare else None
+    return uc.segregation(where, compare=pair, progress=progress, **kw)  # type: ignore[arg-type]
 
 
 ANALYSES: dict[str, Analysis] = {
@@ -374,6 +388,7 @@ ANALYSES: dict[str, Analysis] = {
                 Option("types", "--types", "Gebietstypen für die Raten", help="z. B. typ_kontext"),
                 Option("shrinkage", "--shrinkage", "Gewicht der Typ-/Stadtrate (Personen)", "float", 1000.0),
                 Option("min_size", "--min-size", "Mindestgröße belastbarer Gebiete", "int", 8000),
+                *PROJECTION_FILES,
             ),
             uc.projection,
             projection_table,

@@ -59,6 +59,26 @@ def record(where: Where, by: str | None, action: str, **detail: Any) -> None:
         con.close()
 
 
+def prune(where: Where, days: int, now: datetime | None = None) -> int:
+    """Remove the entries older than ``days`` days (the retention period of the log, e.g. the
+    city's data protection rules); how many were removed.  The removal itself is recorded."""
+    from datetime import timedelta
+
+    if days < 1:
+        raise ValueError("days must be at least 1")
+    limit = (now or datetime.now(UTC)).replace(tzinfo=None) - timedelta(days=days)
+    con = _connect(where)
+    try:
+        with con:
+            n = con.execute("DELETE FROM audit WHERE at < ?", (limit.isoformat(sep=" ", timespec="seconds"),))
+            removed = int(n.rowcount)
+    finally:
+        con.close()
+    if removed:
+        record(where, "planlabor serve", "audit prune", days=days, removed=removed)
+    return removed
+
+
 def entries(where: Where, limit: int = 200) -> list[dict[str, Any]]:
     """The newest entries first: ``at`` (UTC), ``user``, ``action``, ``detail`` (a dict)."""
     con = _connect(where)

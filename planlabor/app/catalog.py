@@ -90,6 +90,8 @@ def indicator_from_form(fields: dict[str, str]) -> dict[str, Any]:
                 raise InputError(
                     f"{key}: {text!r} ist keine Zahl.", column=key, expected="eine Zahl, z. B. 100"
                 ) from None
+    if "factor" not in entry:  # an empty field: percent for a ratio, the count itself without denominator
+        entry["factor"] = 100.0 if entry["denominator"] else 1.0
     try:
         IndicatorDefinition.model_validate(entry)
     except ValidationError as exc:

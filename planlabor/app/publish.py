@@ -3,6 +3,7 @@ committee sheet, methods annex) as files."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -67,9 +68,12 @@ def sozialbericht(
     internal: bool = False,
     by: str | None = None,
     progress: Any = None,
+    engine: str = "typst",
+    group: str | None = None,
 ) -> Path:
-    """The integrated Sozialbericht as ``fmt`` (pdf, html, docx) in ``out``; ``progress(step,
-    total, label)`` hears of each step."""
+    """The integrated Sozialbericht as ``fmt`` (pdf, html, docx) in ``out``; PDFs from ``engine``
+    (typst, or weasyprint from the HTML); ``group`` adds the chapter comparing the stored area
+    group of that name with the city; ``progress(step, total, label)`` hears of each step."""
     from planlabor.atlas.data import source_of
     from planlabor.io.periods import parse_period_option
     from planlabor.reports.data import ReportData
@@ -80,6 +84,11 @@ def sozialbericht(
         layer = layer or ws.finest_layer()
         p = parse_period_option(period, stichtag=True) if period else None
         data = ReportData(source_of(ws), public=not internal)
+        stored = None
+        if group:
+            from planlabor.app.groups import stored_group
+
+            stored = stored_group(ws.store, group)
         _tell(progress, 1, 3, "Bericht wird gesetzt" + (" und als PDF geschrieben" if fmt == "pdf" else ""))
         if fmt == "docx":
             from planlabor.reports.render import sozialbericht_docx
@@ -88,11 +97,12 @@ def sozialbericht(
                 Path(out), fmt, blob=sozialbericht_docx(data, Layout.of(ws), layer, p, min_residents)
             )
         else:
-            from planlabor.reports.render import sozialbericht_html
+            from planlabor.reports import sozialbericht as sb
 
-            path = _write(Path(out), fmt, sozialbericht_html(data, Layout.of(ws), layer, p, min_residents))
+            b = sb.gather(data, Layout.of(ws), layer, p, min_residents, stored)
+            path = sb.write(b, fmt, Path(out), engine)
     _tell(progress, 3, 3, "Sozialbericht geschrieben")
-    record(where, by, "report sozialbericht", out=str(path), internal=internal)
+    record(where, by, "report sozialbericht", out=str(path), internal=internal, engine=engine, group=group)
     return path
 
 
@@ -245,17 +255,25 @@ def public_view(where: Where) -> PublicView:
     with opened(where, read_only=True) as ws:
         src = source_of(ws)
         meta = meta_payload(src, public=True)
-        layers = [lay["id"] for lay in meta["layers"]]
-        shown: dict[str, dict[str, int]] = {}
-        hidden: dict[str, dict[str, int]] = {}
-        for layer in layers:
-            df = values_frame(src, layer, public=True)
-            withheld = df["flag"].eq("gesperrt")
-            for iid, n in df[df["value"].notna()].groupby("indicator_id").size().items():
-                shown.setdefault(str(iid), {})[layer] = int(n)
-            for iid, n in df[withheld].groupby("indicator_id").size().items():
-                hidden.setdefault(str(iid), {})[layer] = int(n)
-        internal = [i.name for i in src.catalog.all_indicators() if not i.public]
+        return public_view_of(meta, lambda layer: values_frame(src, layer, public=True), src.catalog)
+
+
+def public_view_of(meta: dict[str, Any], frame: Callable[[str], Any], catalog: Any) -> PublicView:
+    """The preview from the public atlas's ``meta`` payload, its values per layer (``frame``:
+    layer → the suppressed values frame) and the catalog — without opening the store, so the
+    server answers it from the public atlas's caches (:meth:`AtlasService.frame`) while a job
+    writes (the Werkstatt page *Berichte*)."""
+    layers = [lay["id"] for lay in meta["layers"]]
+    shown: dict[str, dict[str, int]] = {}
+    hidden: dict[str, dict[str, int]] = {}
+    for layer in layers:
+        df = frame(layer)
+        withheld = df["flag"].eq("gesperrt")
+        for iid, n in df[df["value"].notna()].groupby("indicator_id").size().items():
+            shown.setdefault(str(iid), {})[layer] = int(n)
+        for iid, n in df[withheld].groupby("indicator_id").size().items():
+            hidden.setdefault(str(iid), {})[layer] = int(n)
+    internal = [i.name for i in catalog.all_indicators() if not i.public]
     items = [
         PublicIndicator(iid, m["name"], m["theme"], shown.get(iid, {}), hidden.get(iid, {}))
         for iid, m in meta["indicators"].items()

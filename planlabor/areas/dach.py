@@ -77,6 +77,16 @@ def import_dach_layers(store: Store, source: Path, crs: str, lau: bool = True) -
     """Import the D-A-CH layers of the table above (each import atomic, replaced if present);
     ``lau=False``: only NUTS (e.g. for the demo, which ships only the NUTS files)."""
     rep = DachReport()
+    _import_nuts(store, source, crs, rep)
+    if not lau:
+        return rep
+    _import_austria(store, source, crs, rep)
+    _import_basel(store, source, crs, rep)
+    return rep
+
+
+def _import_nuts(store: Store, source: Path, crs: str, rep: DachReport) -> None:
+    """NUTS 2 and NUTS 3 of DE, AT, CH, and the states dissolved from NUTS 2."""
     where = {"CNTR_CODE": list(COUNTRIES)}
     r = import_areas(
         store,
@@ -107,9 +117,11 @@ def import_dach_layers(store: Store, source: Path, crs: str, lau: bool = True) -
         crs,
     )
     rep.layers["nuts3"] = r.n_areas
-    if not lau:
-        return rep
-    # Austria: Gemeinden (LAU) without the Vienna districts stacked on Vienna
+
+
+def _import_austria(store: Store, source: Path, crs: str, rep: DachReport) -> None:
+    """Austrian Gemeinden (LAU, without the Vienna districts stacked on Vienna) linked to NUTS 3,
+    the Grätzl of Vienna under the Gemeinde Wien and the Zählgebiete under their Grätzl."""
     r = import_areas(
         store,
         _file(source, "at", "gemeinden_995_geo.json"),
@@ -153,7 +165,11 @@ def import_dach_layers(store: Store, source: Path, crs: str, lau: bool = True) -
         crs,
     )
     rep.layers["zaehlgebiet_wien"] = r.n_areas
-    # Basel-Stadt: Wohnviertel → communes (LAU) → NUTS 3
+
+
+def _import_basel(store: Store, source: Path, crs: str, rep: DachReport) -> None:
+    """Basel-Stadt: the Wohnviertel, the communes (LAU) dissolved from them by the lookup table,
+    and the communes linked to their canton's NUTS 3 region."""
     r = import_areas(
         store,
         _file(source, "ch", "basel", "geojson", "wohnviertel.json"),
@@ -193,7 +209,6 @@ def import_dach_layers(store: Store, source: Path, crs: str, lau: bool = True) -
         store, "lau_ch", "nuts3", lau_ch.assign(parent_id=lau_ch["area_id"].map(canton).map(CANTON_NUTS3))
     )
     rep.ambiguous["lau_ch"] = []
-    return rep
 
 
 def eurostat_imports(source: Path) -> list[tuple[Path, dict[str, list[str]], str, str]]:

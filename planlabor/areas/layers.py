@@ -124,9 +124,45 @@ def import_areas(
 ) -> AreaImportReport:
     """Import (or replace) an area layer.  Atomic; recorded in the import log."""
     path = Path(path)
-    repaired: list[str] = []
-    empty: list[str] = []
     warnings: list[str] = []
+    df, geoms, crs_from, crs_to = _read_areas(path, opts, workspace_crs)
+    id_col = _column(df, opts.id_column, path, "--id-column")
+    if df.empty:
+        raise InputError(
+            "Die Datei enthält keine Gebiete" + (" (nach --where)." if opts.where or opts.where_not else "."),
+            file=path,
+            expected="mindestens ein Gebiet",
+            hint="Eine leere Datei würde die Raumebene leeren; nichts wurde geändert.",
+        )
+    # record numbers for messages: features count from 1, table rows from 2 (header is line 1)
+    first_record = 1 if geoms is not None else 2
+    ids = _id_pattern_keys(_as_keys(df[id_col], opts.id_width), opts, path, id_col)
+    _set_keys(ids, opts, path, first_record, warnings)
+    _check_area_keys(ids, df, opts, path, id_col, first_record)
+    out = _area_frame(df, ids, opts, path)
+    repaired, empty = _area_geometries(out, geoms, warnings)
+    parents_missing = _check_parents(store, out, opts, path)
+    info = _store_areas(store, path, opts, out, crs_to, geoms is not None, warnings)
+    return AreaImportReport(
+        layer=opts.layer,
+        file=str(path),
+        n_areas=len(out),
+        crs_from=crs_from,
+        crs_to=crs_to,
+        repaired=repaired,
+        empty=empty,
+        parent_layer=info.parent_layer,
+        parents_missing=parents_missing,
+        warnings=warnings,
+        import_id=info.import_id,
+    )
+
+
+def _read_areas(
+    path: Path, opts: AreaImportOptions, workspace_crs: str
+) -> tuple[pd.DataFrame, Any, str | None, str | None]:
+    """Read the attribute table and (for a geo file) the polygons in the workspace CRS, filtered
+    by ``--where``/``--where-not``; return table, geometries, source CRS and target CRS."""
     crs_from = crs_to = None
     if is_geo_file(path):
         gdf = read_geo(path, source_crs=opts.source_crs)
@@ -142,37 +178,40 @@ def import_areas(
         geoms = None
     if opts.where or opts.where_not:
         df, geoms = _filter_rows(df, geoms, opts, path)
-    id_col = _column(df, opts.id_column, path, "--id-column")
-    if df.empty:
+    return df, geoms, crs_from, crs_to
+
+
+def _id_pattern_keys(ids: pd.Series, opts: AreaImportOptions, path: Path, id_col: str) -> pd.Series:
+    """The keys cut out of the key column by ``--id-pattern`` (its one group); a key that does
+    not match is refused naming its row."""
+    if not opts.id_pattern:
+        return ids
+    try:
+        extracted = ids.str.extract(opts.id_pattern, expand=False)
+    except (ValueError, re.error) as exc:
         raise InputError(
-            "Die Datei enthält keine Gebiete" + (" (nach --where)." if opts.where or opts.where_not else "."),
+            f"Das Muster {opts.id_pattern!r} ist kein gültiger regulärer Ausdruck mit einer Gruppe.",
+            column="--id-pattern",
+            expected="z. B. '110000(\\d\\d)'",
+        ) from exc
+    bad = extracted.isna() & ids.notna()
+    if bad.any():
+        row = int(bad.to_numpy().nonzero()[0][0])
+        raise InputError(
+            f"Der Schlüssel {ids.iloc[row]!r} passt nicht zum Muster {opts.id_pattern!r}.",
             file=path,
-            expected="mindestens ein Gebiet",
-            hint="Eine leere Datei würde die Raumebene leeren; nichts wurde geändert.",
+            row=row + 2,
+            column=id_col,
+            hint="Prüfen Sie --id-pattern.",
         )
-    ids = _as_keys(df[id_col], opts.id_width)
-    if opts.id_pattern:
-        try:
-            extracted = ids.str.extract(opts.id_pattern, expand=False)
-        except (ValueError, re.error) as exc:
-            raise InputError(
-                f"Das Muster {opts.id_pattern!r} ist kein gültiger regulärer Ausdruck mit einer Gruppe.",
-                column="--id-pattern",
-                expected="z. B. '110000(\\d\\d)'",
-            ) from exc
-        bad = extracted.isna() & ids.notna()
-        if bad.any():
-            row = int(bad.to_numpy().nonzero()[0][0])
-            raise InputError(
-                f"Der Schlüssel {ids.iloc[row]!r} passt nicht zum Muster {opts.id_pattern!r}.",
-                file=path,
-                row=row + 2,
-                column=id_col,
-                hint="Prüfen Sie --id-pattern.",
-            )
-        ids = extracted.astype(object)
-    # record numbers for messages: features count from 1, table rows from 2 (header is line 1)
-    first_record = 1 if geoms is not None else 2
+    return extracted.astype(object)
+
+
+def _set_keys(
+    ids: pd.Series, opts: AreaImportOptions, path: Path, first_record: int, warnings: list[str]
+) -> None:
+    """Replace the keys of the records named by ``--set-key`` in place (each noted in
+    ``warnings``); a record number outside the file is refused."""
     for record, key in opts.set_keys.items():
         pos = record - first_record
         if not 0 <= pos < len(ids):
@@ -184,6 +223,13 @@ def import_areas(
             )
         warnings.append(f"Datensatz {record}: Schlüssel {ids.iloc[pos]!r} durch {key!r} ersetzt.")
         ids.iloc[pos] = key
+
+
+def _check_area_keys(
+    ids: pd.Series, df: pd.DataFrame, opts: AreaImportOptions, path: Path, id_col: str, first_record: int
+) -> None:
+    """Refuse a missing key, a key with control characters and a key that occurs twice (naming
+    the records and how to correct a wrongly published key)."""
     if ids.isna().any():
         row = int(ids.isna().to_numpy().nonzero()[0][0]) + first_record
         raise InputError(
@@ -226,6 +272,11 @@ def import_areas(
             hint=f"Korrigieren Sie einen falsch veröffentlichten Schlüssel mit --set-key "
             f"{rows[0]}=RICHTIGER_SCHLÜSSEL, oder fassen Sie Mehrteiler vorher zusammen.",
         )
+
+
+def _area_frame(df: pd.DataFrame, ids: pd.Series, opts: AreaImportOptions, path: Path) -> pd.DataFrame:
+    """The areas to store: key, name and parent key (from ``--parent-column`` or the key prefix
+    ``--parent-prefix``)."""
     names = (
         df[_column(df, opts.name_column, path, "--name-column")].astype(object)
         if opts.name_column
@@ -245,54 +296,83 @@ def import_areas(
         if not opts.parent_layer:
             raise InputError("--parent-prefix braucht --parent-layer.", column="--parent-layer")
         out["parent_id"] = out["area_id"].str.slice(0, opts.parent_prefix)
-    if geoms is not None:
-        import shapely
+    return out
 
-        arr = geoms.values
-        valid = shapely.is_valid(arr)
-        is_empty = shapely.is_empty(arr) | pd.isna(arr)
-        for i in (~valid & ~is_empty).nonzero()[0]:
-            repaired.append(str(out["area_id"].iloc[i]))
-        if repaired:
-            fixed = shapely.make_valid(arr[~valid & ~is_empty])
-            # keep only the polygonal part of a repaired geometry
-            fixed = [_polygonal(g) for g in fixed]
-            arr = arr.copy()
-            arr[~valid & ~is_empty] = fixed
-        empty = [str(out["area_id"].iloc[i]) for i in is_empty.nonzero()[0]]
-        out["geom"] = [None if g is None or g.is_empty else shapely.to_wkb(g) for g in arr]
-        if empty:
-            warnings.append(f"{len(empty)} Gebiet(e) ohne Geometrie: {', '.join(empty[:10])}")
-        if repaired:
-            warnings.append(f"{len(repaired)} ungültige Geometrie(n) repariert: {', '.join(repaired[:10])}")
-    else:
+
+def _area_geometries(out: pd.DataFrame, geoms: Any, warnings: list[str]) -> tuple[list[str], list[str]]:
+    """Add the geometries as WKB to ``out`` (invalid ones repaired to their polygonal part, empty
+    ones as NULL, both noted in ``warnings``); return the keys repaired and the keys empty."""
+    repaired: list[str] = []
+    empty: list[str] = []
+    if geoms is None:
         out["geom"] = None
+        return repaired, empty
+    import shapely
 
+    arr = geoms.values
+    valid = shapely.is_valid(arr)
+    is_empty = shapely.is_empty(arr) | pd.isna(arr)
+    for i in (~valid & ~is_empty).nonzero()[0]:
+        repaired.append(str(out["area_id"].iloc[i]))
+    if repaired:
+        fixed = shapely.make_valid(arr[~valid & ~is_empty])
+        # keep only the polygonal part of a repaired geometry
+        fixed = [_polygonal(g) for g in fixed]
+        arr = arr.copy()
+        arr[~valid & ~is_empty] = fixed
+    empty = [str(out["area_id"].iloc[i]) for i in is_empty.nonzero()[0]]
+    out["geom"] = [None if g is None or g.is_empty else shapely.to_wkb(g) for g in arr]
+    if empty:
+        warnings.append(f"{len(empty)} Gebiet(e) ohne Geometrie: {', '.join(empty[:10])}")
+    if repaired:
+        warnings.append(f"{len(repaired)} ungültige Geometrie(n) repariert: {', '.join(repaired[:10])}")
+    return repaired, empty
+
+
+def _check_parents(
+    store: Store, out: pd.DataFrame, opts: AreaImportOptions, path: Path
+) -> dict[str, list[str]]:
+    """Refuse a parent layer that does not exist and parent keys it does not hold (nothing is
+    imported then); return the missing parents (empty when the import may go on)."""
     parents_missing: dict[str, list[str]] = {}
-    if opts.parent_layer:
-        if store.layer(opts.parent_layer) is None:
-            raise NotFoundError(
-                f"Die übergeordnete Raumebene {opts.parent_layer!r} gibt es nicht.",
-                column="--parent-layer",
-                hint="Importieren Sie zuerst die übergeordnete Ebene.",
+    if not opts.parent_layer:
+        return parents_missing
+    if store.layer(opts.parent_layer) is None:
+        raise NotFoundError(
+            f"Die übergeordnete Raumebene {opts.parent_layer!r} gibt es nicht.",
+            column="--parent-layer",
+            hint="Importieren Sie zuerst die übergeordnete Ebene.",
+        )
+    known = set(store.areas(opts.parent_layer)["area_id"].astype(str))
+    if out["parent_id"].notna().any():
+        for aid, pid in zip(out["area_id"], out["parent_id"], strict=True):
+            if pid is None or pid not in known:
+                parents_missing.setdefault(str(pid), []).append(str(aid))
+        if parents_missing:
+            first = next(iter(parents_missing))
+            raise InputError(
+                f"{len(parents_missing)} übergeordnete Schlüssel gibt es in {opts.parent_layer!r} "
+                f"nicht, z. B. {first!r} (für {', '.join(parents_missing[first][:5])}). "
+                "Nichts wurde importiert.",
+                file=path,
+                column=opts.parent_column or "--parent-prefix",
+                expected=f"Schlüssel der Raumebene {opts.parent_layer!r}",
+                hint="Prüfen Sie die Elternspalte oder die Präfixlänge.",
             )
-        known = set(store.areas(opts.parent_layer)["area_id"].astype(str))
-        if out["parent_id"].notna().any():
-            for aid, pid in zip(out["area_id"], out["parent_id"], strict=True):
-                if pid is None or pid not in known:
-                    parents_missing.setdefault(str(pid), []).append(str(aid))
-            if parents_missing:
-                first = next(iter(parents_missing))
-                raise InputError(
-                    f"{len(parents_missing)} übergeordnete Schlüssel gibt es in {opts.parent_layer!r} "
-                    f"nicht, z. B. {first!r} (für {', '.join(parents_missing[first][:5])}). "
-                    "Nichts wurde importiert.",
-                    file=path,
-                    column=opts.parent_column or "--parent-prefix",
-                    expected=f"Schlüssel der Raumebene {opts.parent_layer!r}",
-                    hint="Prüfen Sie die Elternspalte oder die Präfixlänge.",
-                )
+    return parents_missing
 
+
+def _store_areas(
+    store: Store,
+    path: Path,
+    opts: AreaImportOptions,
+    out: pd.DataFrame,
+    crs_to: str | None,
+    has_geometry: bool,
+    warnings: list[str],
+) -> LayerInfo:
+    """Write the layer, its areas and the import record in one transaction (an existing layer is
+    replaced, keeping its parent links where the import names none); return the layer."""
     layer = store.layer(opts.layer)
     if layer is not None:
         warnings.append(f"Die Raumebene {opts.layer!r} wurde ersetzt.")
@@ -307,7 +387,7 @@ def import_areas(
         parent_layer=opts.parent_layer or (layer.parent_layer if layer else None),
         valid_from=opts.valid_from,
         valid_to=opts.valid_to,
-        has_geometry=geoms is not None,
+        has_geometry=has_geometry,
         source=str(path),
         import_id=import_id,
     )
@@ -329,19 +409,7 @@ def import_areas(
         )
         store.put_layer(info)
         store.replace_areas(opts.layer, out)
-    return AreaImportReport(
-        layer=opts.layer,
-        file=str(path),
-        n_areas=len(out),
-        crs_from=crs_from,
-        crs_to=crs_to,
-        repaired=repaired,
-        empty=empty,
-        parent_layer=info.parent_layer,
-        parents_missing=parents_missing,
-        warnings=warnings,
-        import_id=import_id,
-    )
+    return info
 
 
 def _require_polygons(gdf: Any, path: Path) -> None:
@@ -537,35 +605,10 @@ def dissolve_layer(
         link = pd.Series(area_id, index=areas.index)
         names = {area_id: name} if name else names
     elif group_of is not None:
-        link = areas["area_id"].map(group_of)
-        if link.isna().any():
-            missing = areas.loc[link.isna(), "area_id"].tolist()
-            raise InputError(
-                f"Für {len(missing)} Gebiete von {layer_id!r} fehlt die Zuordnung, z. B. {missing[0]!r}.",
-                expected="eine Zuordnung für jedes Gebiet",
-            )
-    if link is not None:
-        groups = {str(k): list(v) for k, v in areas.groupby(link.to_numpy()).indices.items()}
-    else:
-        if areas["parent_id"].isna().any():
-            raise InputError(
-                f"Nicht alle Gebiete von {layer_id!r} haben ein übergeordnetes Gebiet.",
-                hint="Geben Sie --id an, um alles zu einem Gebiet zusammenzufassen.",
-            )
-        groups = {str(k): list(v) for k, v in areas.groupby("parent_id").indices.items()}
-    names = names or {}
-    rows = []
+        link = _group_link(areas, group_of, layer_id)
+    groups = _dissolve_groups(areas, link, layer_id)
     nested = link is not None and layer.parent_layer is not None
-    for gid, idx in groups.items():
-        geom = None
-        if geoms is not None:
-            geom = shapely.to_wkb(shapely.union_all(geoms[idx]))
-        parents = set(areas["parent_id"].iloc[idx].dropna()) if nested else set()
-        nested = nested and len(parents) == 1
-        rows.append(
-            {"area_id": gid, "name": names.get(gid), "parent_id": next(iter(parents), None), "geom": geom}
-        )
-    out = pd.DataFrame(rows)
+    out, nested = _dissolved_areas(areas, geoms, groups, names or {}, nested)
     import_id = store.next_id("imports", "import_id")
     with store.transaction():
         store.log_import(
@@ -605,6 +648,51 @@ def dissolve_layer(
                 layer_id, pd.DataFrame({"area_id": areas["area_id"], "parent_id": link.to_numpy()})
             )
     return {"layer": new_layer, "areas": len(out), "unnamed": int(out["name"].isna().sum())}
+
+
+def _group_link(areas: pd.DataFrame, group_of: dict[str, str], layer_id: str) -> pd.Series:
+    """The new area of each area by the lookup ``group_of``; an area without one is refused."""
+    link = areas["area_id"].map(group_of)
+    if link.isna().any():
+        missing = areas.loc[link.isna(), "area_id"].tolist()
+        raise InputError(
+            f"Für {len(missing)} Gebiete von {layer_id!r} fehlt die Zuordnung, z. B. {missing[0]!r}.",
+            expected="eine Zuordnung für jedes Gebiet",
+        )
+    return link
+
+
+def _dissolve_groups(areas: pd.DataFrame, link: pd.Series | None, layer_id: str) -> dict[str, list[int]]:
+    """The row positions of the areas per new area: by ``link``, or else by the existing parent
+    (every area must have one)."""
+    if link is not None:
+        return {str(k): list(v) for k, v in areas.groupby(link.to_numpy()).indices.items()}
+    if areas["parent_id"].isna().any():
+        raise InputError(
+            f"Nicht alle Gebiete von {layer_id!r} haben ein übergeordnetes Gebiet.",
+            hint="Geben Sie --id an, um alles zu einem Gebiet zusammenzufassen.",
+        )
+    return {str(k): list(v) for k, v in areas.groupby("parent_id").indices.items()}
+
+
+def _dissolved_areas(
+    areas: pd.DataFrame, geoms: Any, groups: dict[str, list[int]], names: dict[str, str], nested: bool
+) -> tuple[pd.DataFrame, bool]:
+    """One row per new area (key, name, parent, unioned geometry as WKB); ``nested`` stays true
+    only while every new area lies within exactly one parent of the old layer."""
+    import shapely
+
+    rows = []
+    for gid, idx in groups.items():
+        geom = None
+        if geoms is not None:
+            geom = shapely.to_wkb(shapely.union_all(geoms[idx]))
+        parents = set(areas["parent_id"].iloc[idx].dropna()) if nested else set()
+        nested = nested and len(parents) == 1
+        rows.append(
+            {"area_id": gid, "name": names.get(gid), "parent_id": next(iter(parents), None), "geom": geom}
+        )
+    return pd.DataFrame(rows), nested
 
 
 def _prefix_groups(

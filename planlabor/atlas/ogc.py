@@ -243,23 +243,52 @@ def _clean_links(content: Any) -> Any:
 
 def mount_ogc(app: FastAPI, svc: Any, public_view: Callable[[Request], bool]) -> OgcService:
     """Add the OGC API routes to ``app``; answers are cached per URL and view in ``svc``."""
-    from pygeoapi.api import APIRequest
-
     ogc = OgcService(svc)
+    answers = _Answers(ogc, svc, public_view)
+    _mount_landing(app, svc, answers)
+    _mount_collections(app, answers)
+    _mount_items(app, answers)
+    return ogc
 
-    def known_params(request: Request, allowed: set[str]) -> str | None:
-        for name in request.query_params:
-            if name not in allowed:
-                return name
-        f = request.query_params.get("f")
-        if f not in (None, "json", "geojson"):
-            return "f"
-        return None
 
-    def call(request: Request, fn: Any, allowed: set[str], *args: str) -> tuple[int, dict[str, str], bytes]:
-        pub = public_view(request)
-        api = ogc.api(pub)
-        bad = known_params(request, allowed)
+def _known_params(request: Request, allowed: set[str]) -> str | None:
+    """The first query parameter not in ``allowed`` (or ``f`` with a format other than JSON)."""
+    for name in request.query_params:
+        if name not in allowed:
+            return name
+    f = request.query_params.get("f")
+    if f not in (None, "json", "geojson"):
+        return "f"
+    return None
+
+
+def _unknown_param() -> Response:
+    """The OGC exception (400) for an unknown query parameter."""
+    return Response(
+        _error(400, "InvalidParameterValue", "Unbekannter Parameter.")[2],
+        400,
+        media_type="application/json",
+    )
+
+
+class _Answers:
+    """The answers of the pygeoapi-backed routes: parameters checked, built once per URL and view
+    (concurrent first requests wait for the one build), cached as bytes in ``svc.responses``, with
+    the requesting address filled into the links and gzip when the client accepts it."""
+
+    def __init__(self, ogc: OgcService, svc: Any, public_view: Callable[[Request], bool]) -> None:
+        self.ogc, self.svc, self.public_view = ogc, svc, public_view
+        self.building: dict[tuple[Any, ...], threading.Lock] = {}
+
+    def call(
+        self, request: Request, fn: Any, allowed: set[str], *args: str
+    ) -> tuple[int, dict[str, str], bytes]:
+        """Run the pygeoapi function ``fn`` for the request's view; return status, headers, body."""
+        from pygeoapi.api import APIRequest
+
+        pub = self.public_view(request)
+        api = self.ogc.api(pub)
+        bad = _known_params(request, allowed)
         if bad:
             hint = "erlaubt: " + ", ".join(sorted(allowed)) if bad != "f" else "f=json"
             return _error(400, "InvalidParameterValue", f"Unbekannter Parameter {bad!r} ({hint}).")
@@ -273,38 +302,38 @@ def mount_ogc(app: FastAPI, svc: Any, public_view: Callable[[Request], bool]) ->
         keep = {k: v for k, v in headers.items() if k in ("Content-Type", "Content-Crs")}
         return int(status), keep, raw
 
-    building: dict[tuple[Any, ...], threading.Lock] = {}
-
-    def build(request: Request, key: tuple[Any, ...], fn: Any, allowed: set[str], *args: str) -> Entry:
+    def build(self, request: Request, key: tuple[Any, ...], fn: Any, allowed: set[str], *args: str) -> Entry:
+        """The cached answer for ``key``, built (and cached unless a server error) when missing."""
         # one build per URL at a time: concurrent first requests wait for it instead of repeating it
-        with ogc.lock:
-            lock = building.setdefault(key, threading.Lock())
+        with self.ogc.lock:
+            lock = self.building.setdefault(key, threading.Lock())
         with lock:
-            hit = svc.responses.get(key)
+            hit = self.svc.responses.get(key)
             if hit is None:
-                status, headers, raw = call(request, fn, allowed, *args)
+                status, headers, raw = self.call(request, fn, allowed, *args)
                 meta: tuple[tuple[bytes, bytes], ...] = ((b":status", str(status).encode()),)
                 meta += tuple((k.lower().encode(), v.encode()) for k, v in headers.items())
                 hit = Entry(raw, gzip.compress(raw, 5), BASE_JSON.encode() in raw, meta)
                 if status < 500:
-                    svc.responses.put(key, hit)
-        with ogc.lock:
-            building.pop(key, None)
+                    self.svc.responses.put(key, hit)
+        with self.ogc.lock:
+            self.building.pop(key, None)
         return hit
 
-    async def answer(request: Request, fn: Any, allowed: set[str], *args: str) -> Response:
-        ogc.fresh()
+    async def answer(self, request: Request, fn: Any, allowed: set[str], *args: str) -> Response:
+        """The HTTP response for the request (from the cache, or built in a worker thread)."""
+        self.ogc.fresh()
         # the key holds path and query, never the Host header (links carry the placeholder)
-        key = ("ogc", public_view(request), request.url.path, request.url.query)
-        hit = svc.responses.get(key)
+        key = ("ogc", self.public_view(request), request.url.path, request.url.query)
+        hit = self.svc.responses.get(key)
         if hit is None:
-            hit = await run_in_threadpool(build, request, key, fn, allowed, *args)
+            hit = await run_in_threadpool(self.build, request, key, fn, allowed, *args)
         head = {k.decode(): v.decode() for k, v in hit.headers}
         status = int(head.pop(":status"))
         raw, packed = hit.raw, hit.packed
         if hit.templated:  # the requesting address into the links
             base = json.dumps(str(request.base_url).rstrip("/"))[1:-1].encode("utf-8")
-            rendered = ogc.rendered  # emptied with the answer cache when the workspace changes
+            rendered = self.ogc.rendered  # emptied with the answer cache when the workspace changes
             done = rendered.get((key, base))
             if done is None:
                 filled = raw.replace(BASE_JSON.encode(), base)
@@ -316,12 +345,19 @@ def mount_ogc(app: FastAPI, svc: Any, public_view: Callable[[Request], bool]) ->
             return Response(packed, status, {**head, "Content-Encoding": "gzip"})
         return Response(raw, status, head)
 
-    def item_params(request: Request, layer: str) -> set[str]:
-        ogc.fresh()
-        t = ogc.table(layer, public_view(request))
+    def item_params(self, request: Request, layer: str) -> set[str]:
+        """The query parameters the items of ``layer`` accept (standard ones and its columns)."""
+        self.ogc.fresh()
+        t = self.ogc.table(layer, self.public_view(request))
         return ITEM_PARAMS | ({"area_id", "area_name", "parent_id", "period", *t.columns} if t else set())
 
-    tags: list[str | Enum] = ["OGC API – Features"]
+
+_TAGS: list[str | Enum] = ["OGC API – Features"]
+
+
+def _mount_landing(app: FastAPI, svc: Any, answers: _Answers) -> None:
+    """Add the landing page ``/ogc`` and ``/ogc/conformance``."""
+    tags = _TAGS
 
     @app.get("/ogc", tags=tags, summary="Landing page", responses=OGC_ERRORS)
     async def ogc_root(request: Request) -> Response:
@@ -342,23 +378,20 @@ def mount_ogc(app: FastAPI, svc: Any, public_view: Callable[[Request], bool]) ->
                 {"href": f"{base}/ogc/collections", "rel": "data", "type": "application/json"},
             ],
         }
-        if known_params(request, {"f"}):
-            return Response(
-                _error(400, "InvalidParameterValue", "Unbekannter Parameter.")[2],
-                400,
-                media_type="application/json",
-            )
+        if _known_params(request, {"f"}):
+            return _unknown_param()
         return Response(json.dumps(body, ensure_ascii=False), media_type="application/json")
 
     @app.get("/ogc/conformance", tags=tags, summary="Conformance", responses=OGC_ERRORS)
     async def ogc_conformance(request: Request) -> Response:
-        if known_params(request, {"f"}):
-            return Response(
-                _error(400, "InvalidParameterValue", "Unbekannter Parameter.")[2],
-                400,
-                media_type="application/json",
-            )
+        if _known_params(request, {"f"}):
+            return _unknown_param()
         return Response(json.dumps({"conformsTo": CONFORMANCE}), media_type="application/json")
+
+
+def _mount_collections(app: FastAPI, answers: _Answers) -> None:
+    """Add the collection documents: list, one collection, queryables, schema, feature schema."""
+    tags, answer, ogc = _TAGS, answers.answer, answers.ogc
 
     @app.get("/ogc/collections", tags=tags, summary="Collections (Raumebenen)", responses=OGC_ERRORS)
     async def ogc_collections(request: Request) -> Response:
@@ -391,6 +424,7 @@ def mount_ogc(app: FastAPI, svc: Any, public_view: Callable[[Request], bool]) ->
         responses=OGC_ERRORS,
     )
     async def ogc_feature_schema(request: Request, layer: str) -> Response:
+        public_view = answers.public_view
         t = (
             ogc.table(layer, public_view(request))
             if layer in {x["id"] for x in ogc.layers(public_view(request))}
@@ -405,6 +439,11 @@ def mount_ogc(app: FastAPI, svc: Any, public_view: Callable[[Request], bool]) ->
         return Response(
             json.dumps(t.feature_schema(), ensure_ascii=False), media_type="application/schema+json"
         )
+
+
+def _mount_items(app: FastAPI, answers: _Answers) -> None:
+    """Add the features: ``/ogc/collections/{layer}/items`` and ``…/items/{area}``."""
+    tags, answer = _TAGS, answers.answer
 
     @app.get(
         "/ogc/collections/{layer}/items",
@@ -423,12 +462,10 @@ def mount_ogc(app: FastAPI, svc: Any, public_view: Callable[[Request], bool]) ->
     ) -> Response:
         from pygeoapi.api.itemtypes import get_collection_items
 
-        return await answer(request, get_collection_items, item_params(request, layer), layer)
+        return await answer(request, get_collection_items, answers.item_params(request, layer), layer)
 
     @app.get("/ogc/collections/{layer}/items/{area}", tags=tags, summary="Ein Gebiet", responses=OGC_ERRORS)
     async def ogc_item(request: Request, layer: str, area: str, crs: str | None = None) -> Response:
         from pygeoapi.api.itemtypes import get_collection_item
 
         return await answer(request, get_collection_item, {"f", "crs"}, layer, area)
-
-    return ogc

@@ -90,7 +90,9 @@ def create_app(
     if internal and src.root:
         from planlabor.werkstatt import install as install_werkstatt
 
-        app.state.werkstatt = install_werkstatt(app, login, Path(src.root))
+        app.state.werkstatt = install_werkstatt(
+            app, login, Path(src.root), keep_hours=settings.keep_hours, audit_days=settings.audit_days
+        )
     routes_api.install_errors(app)
     routes_api.install_docs(ctx)
     routes_atlas.install_files(ctx)

@@ -16,8 +16,12 @@ from typing import Any
 ENV = "PLANLABOR_SERVE"
 
 
-def build_app(root: Path, internal: bool = False, https: bool = False) -> Any:
-    """The atlas application of the workspace in ``root`` (what ``planlabor serve`` runs)."""
+def build_app(
+    root: Path, internal: bool = False, https: bool = False, overrides: dict[str, Any] | None = None
+) -> Any:
+    """The atlas application of the workspace in ``root`` (what ``planlabor serve`` runs);
+    ``overrides`` replace settings of ``[server]`` in ``planlabor.toml`` for this run (e.g.
+    ``audit_days``, ``session_hours`` from the command line), validated like the file."""
     from planlabor.atlas.access import LiveWorkspace
     from planlabor.atlas.server import create_app
     from planlabor.workspace import Workspace
@@ -27,6 +31,8 @@ def build_app(root: Path, internal: bool = False, https: bool = False) -> Any:
     if internal:
         ws.auth()  # users of earlier versions move from the store into atlas-auth.sqlite (once)
     settings = ws.config.server
+    if overrides:
+        settings = type(settings).model_validate({**settings.model_dump(), **overrides})
     ws.close()
     # the server opens the store only while it builds an answer: commands keep working meanwhile
     return create_app(
@@ -37,8 +43,8 @@ def build_app(root: Path, internal: bool = False, https: bool = False) -> Any:
 def app_factory() -> Any:
     """Entry point of each worker process (``uvicorn … --factory``)."""
     spec = json.loads(os.environ[ENV])
-    return build_app(Path(spec["root"]), bool(spec["internal"]), bool(spec["https"]))
+    return build_app(Path(spec["root"]), bool(spec["internal"]), bool(spec["https"]), spec.get("overrides"))
 
 
-def worker_env(root: Path, internal: bool, https: bool) -> str:
-    return json.dumps({"root": str(root), "internal": internal, "https": https})
+def worker_env(root: Path, internal: bool, https: bool, overrides: dict[str, Any] | None = None) -> str:
+    return json.dumps({"root": str(root), "internal": internal, "https": https, "overrides": overrides or {}})

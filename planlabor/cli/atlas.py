@@ -55,6 +55,7 @@ def _serve(
     internal: bool = False,
     https: bool = False,
     workers: int = 1,
+    overrides: dict[str, Any] | None = None,
 ) -> None:
     import os
 
@@ -70,7 +71,7 @@ def _serve(
     # bounded: idle keep-alive connections close after 5 s, at most 1,000 at once (then 503)
     limits: dict[str, Any] = {"log_level": "warning", "timeout_keep_alive": 5, "limit_concurrency": 1000}
     if workers > 1:
-        os.environ[ENV] = worker_env(folder, internal, https)
+        os.environ[ENV] = worker_env(folder, internal, https, overrides)
         click.echo(f"  {workers} Prozesse")
         uvicorn.run(
             "planlabor.atlas.workers:app_factory",
@@ -81,7 +82,7 @@ def _serve(
             **limits,
         )
         return
-    uvicorn.run(build_app(folder, internal, https), host=host, port=port, **limits)
+    uvicorn.run(build_app(folder, internal, https, overrides), host=host, port=port, **limits)
 
 
 @cli.command()
@@ -92,8 +93,38 @@ def _serve(
 @click.option(
     "--workers", type=click.IntRange(1, 64), default=1, show_default=True, help="Parallele Server-Prozesse."
 )
+@click.option(
+    "--aufbewahrung",
+    type=click.IntRange(1, 36500),
+    metavar="TAGE",
+    help="Einträge des Änderungsprotokolls nach TAGE Tagen löschen "
+    "(sonst: [server] audit_days; ohne: behalten).",
+)
+@click.option(
+    "--sitzung-stunden",
+    type=click.FloatRange(0, 720, min_open=True),
+    metavar="STUNDEN",
+    help="Anmeldungen enden nach STUNDEN (sonst: [server] session_hours, 8).",
+)
+@click.option(
+    "--dateien-stunden",
+    type=click.FloatRange(0, 8760, min_open=True),
+    metavar="STUNDEN",
+    help="Hochgeladene Dateien, Aufträge und Berichte der Werkstatt nach STUNDEN löschen "
+    "(sonst: [server] keep_hours, 24).",
+)
 @click.pass_context
-def serve(ctx: click.Context, host: str, port: int, internal: bool, https: bool, workers: int) -> None:
+def serve(
+    ctx: click.Context,
+    host: str,
+    port: int,
+    internal: bool,
+    https: bool,
+    workers: int,
+    aufbewahrung: int | None,
+    sitzung_stunden: float | None,
+    dateien_stunden: float | None,
+) -> None:
     """Atlas und API starten (FastAPI): Karte, Profile, Vergleich, Tabellen, Downloads, OGC API – Features.
 
     \b
@@ -102,5 +133,7 @@ def serve(ctx: click.Context, host: str, port: int, internal: bool, https: bool,
       # im Browser: http://127.0.0.1:8765/ ; in QGIS: OGC API – Features http://127.0.0.1:8765/ogc
       planlabor serve --internal --host 0.0.0.0 --https   # hinter einem TLS-Proxy
       planlabor serve --workers 4            # mehrere Prozesse (gemeinsamer Speicher auf PostgreSQL)
+      planlabor serve --internal --aufbewahrung 365 --sitzung-stunden 4
     """
-    _serve(None, ctx, host, port, internal, https, workers)
+    given = {"audit_days": aufbewahrung, "session_hours": sitzung_stunden, "keep_hours": dateien_stunden}
+    _serve(None, ctx, host, port, internal, https, workers, {k: v for k, v in given.items() if v is not None})

@@ -105,6 +105,14 @@ def report_profile(
 @click.option("--min-residents", type=int, default=300, show_default=True,
               help="Gebiete darunter ohne Rangfolge (stark schwankende Quoten).")  # fmt: skip
 @click.option("--intern", "internal", is_flag=True, help="Interne Fassung.")
+@click.option(
+    "--engine",
+    type=click.Choice(["typst", "weasyprint"]),
+    default="typst",
+    show_default=True,
+    help="PDF-Erzeugung: typst (schnell) oder weasyprint (aus der HTML-Vorlage).",
+)
+@click.option("--gruppe", help="Kapitel, das diese gespeicherte Gebietsgruppe mit der Stadt vergleicht.")
 @click.pass_context
 def report_sozialbericht(
     ctx: click.Context,
@@ -114,19 +122,25 @@ def report_sozialbericht(
     out: str,
     min_residents: int,
     internal: bool,
+    engine: str,
+    gruppe: str | None,
 ) -> None:
     """Integrierter Sozialbericht: Kapitel je Fachthema mit Karten, Rangfolgen und Befunden in Sätzen.
 
     \b
-    Beispiel:
+    Beispiele:
       planlabor report sozialbericht --layer plr --format pdf --out sozialbericht.pdf
+      planlabor report sozialbericht --gruppe Fokusgebiete --out sozialbericht.pdf
+      planlabor report sozialbericht --engine weasyprint --out sozialbericht.pdf
     """
     import time
 
     from planlabor.app.publish import sozialbericht
 
     start = time.perf_counter()
-    path = sozialbericht(ctx.obj.get("dir"), out, fmt, layer, period, min_residents, internal)
+    path = sozialbericht(
+        ctx.obj.get("dir"), out, fmt, layer, period, min_residents, internal, engine=engine, group=gruppe
+    )
     click.echo(f"Sozialbericht geschrieben: {path} ({_de(time.perf_counter() - start, 1)} s)")
 
 

@@ -14,6 +14,16 @@ import click
 
 from planlabor.cli import PlanlaborGroup, cli
 
+THEMA_HELP = (
+    "Nur dieses Fachthema ändern dürfen (mehrfach angebbar, z. B. --thema Jugendhilfe); "
+    "ohne: alle Fachthemen."
+)
+
+
+def _scope(themes: list[str]) -> str:
+    clean = [t.strip() for t in themes if t.strip()]
+    return f" (Fachthemen: {', '.join(clean)})" if clean else ""
+
 
 def _password(password_stdin: bool) -> str:
     if password_stdin:
@@ -36,20 +46,49 @@ def user() -> None:
     help="viewer: nur ansehen; editor/intern: Daten ändern; admin: auch Benutzer:innen verwalten.",
 )
 @click.option("--password-stdin", is_flag=True, help="Passwort aus der Standardeingabe lesen (für Skripte).")
+@click.option("--thema", "themes", multiple=True, help=THEMA_HELP)
 @click.pass_context
-def user_add(ctx: click.Context, name: str, role: str, password_stdin: bool) -> None:
+def user_add(ctx: click.Context, name: str, role: str, password_stdin: bool, themes: tuple[str, ...]) -> None:
     """Benutzer:in anlegen; das Passwort wird als argon2id-Hash gespeichert, nie im Klartext.
 
     \b
     Beispiel:
       planlabor user add mueller --role intern
+      planlabor user add jugendamt --role editor --thema Jugendhilfe
       printf '%s' "$PASSWORT" | planlabor user add dienst --password-stdin
     """
-    from planlabor.app.users import add_user
+    from planlabor.app.users import add_user, set_themes
 
     password = _password(password_stdin)
     add_user(ctx.obj.get("dir"), name, password, role)
-    click.echo(f"Benutzer:in {name!r} mit Rolle {role!r} angelegt.")
+    if themes:
+        set_themes(ctx.obj.get("dir"), name, list(themes))
+    click.echo(f"Benutzer:in {name!r} mit Rolle {role!r} angelegt{_scope(list(themes))}.")
+
+
+@user.command("set")
+@click.argument("name")
+@click.option("--thema", "themes", multiple=True, help=THEMA_HELP)
+@click.option("--alle-themen", is_flag=True, help="Die Beschränkung auf Fachthemen aufheben.")
+@click.pass_context
+def user_set(ctx: click.Context, name: str, themes: tuple[str, ...], alle_themen: bool) -> None:
+    """Fachthemen einer Benutzer:in setzen (wie auf der Werkstatt-Seite Benutzer); protokolliert.
+
+    \b
+    Beispiel:
+      planlabor user set jugendamt --thema Jugendhilfe --thema Bildung
+      planlabor user set jugendamt --alle-themen
+    """
+    from planlabor.app.users import set_themes
+    from planlabor.errors import InputError
+
+    if bool(themes) == alle_themen:
+        raise InputError(
+            "Nennen Sie Fachthemen mit --thema oder heben Sie die Beschränkung mit --alle-themen auf.",
+            expected="--thema THEMA (mehrfach) oder --alle-themen",
+        )
+    set_themes(ctx.obj.get("dir"), name, list(themes))
+    click.echo(f"Benutzer:in {name!r} darf jetzt{_scope(list(themes)) or ' alle Fachthemen'} ändern.")
 
 
 @user.command("list")
@@ -67,7 +106,8 @@ def user_list(ctx: click.Context) -> None:
     if not users:
         click.echo("Keine Benutzer:innen. Anlegen mit 'planlabor user add NAME'.")
     for u in users:
-        click.echo(f"{u['name']:<24} {u['role']:<8} seit {u['created']}  Sitzungen: {u['sessions']}")
+        themes = f"  Fachthemen: {u['themes']}" if u.get("themes") else ""
+        click.echo(f"{u['name']:<24} {u['role']:<8} seit {u['created']}  Sitzungen: {u['sessions']}{themes}")
 
 
 @user.command("remove")

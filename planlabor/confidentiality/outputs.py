@@ -63,10 +63,20 @@ def read_cells(path: Path, catalog: Catalog) -> Iterator[OutputCell]:
         )
 
 
+def _script_body(text: str) -> tuple[str, str]:
+    """``(name, JSON text)`` of a static atlas data script: ``planlaborData("name",{…});`` or,
+    for the pieces of a large layer, ``planlaborData("name",JSON.parse("…"));``; else the text."""
+    m = re.match(r'\s*planlaborData\(("[^"]*"),(.*)\);\s*$', text, flags=re.S)
+    if not m:
+        return "", text
+    name, body = json.loads(m.group(1)), m.group(2)
+    parsed = body.startswith('JSON.parse("') and body.endswith('")')
+    return name, json.loads(body[len("JSON.parse(") : -1]) if parsed else body
+
+
 def _payload_cells(path: Path) -> Iterator[OutputCell]:
     text = path.read_text(encoding="utf-8")
-    m = re.match(r'\s*planlaborData\(("[^"]*"),(.*)\);\s*$', text, flags=re.S)
-    name, body = (json.loads(m.group(1)), m.group(2)) if m else ("", text)
+    name, body = _script_body(text)
     try:
         data = json.loads(body)
     except json.JSONDecodeError:
@@ -102,10 +112,8 @@ def _part_cells(path: Path, data: dict[str, Any]) -> Iterator[OutputCell]:
 
 @functools.lru_cache(maxsize=8)
 def _index_areas(path: Path) -> list[str] | None:
-    text = path.read_text(encoding="utf-8")
-    m = re.match(r'\s*planlaborData\(("[^"]*"),(.*)\);\s*$', text, flags=re.S)
     try:
-        data = json.loads(m.group(2) if m else text)
+        data = json.loads(_script_body(path.read_text(encoding="utf-8"))[1])
     except json.JSONDecodeError:
         return None
     return [str(a) for a in data["areas"]] if isinstance(data, dict) and "areas" in data else None

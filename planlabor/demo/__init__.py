@@ -19,7 +19,6 @@ Data origin and licences: ``planlabor/demo/data/NOTICE.md``.
 
 from __future__ import annotations
 
-import re
 import shutil
 from collections.abc import Callable
 from datetime import date
@@ -74,22 +73,12 @@ def build_demo(
     out: Path, progress: Callable[[str], None] | None = None, exports: bool = True
 ) -> dict[str, Any]:
     """Build the Berlin demo workspace in ``out`` and return a summary."""
-    from planlabor.areas import (
-        AreaImportOptions,
-        dissolve_layer,
-        link_by_containment,
-        link_by_table,
-    )
     from planlabor.catalog.model import template_text
-    from planlabor.io.export import ExportOptions
-    from planlabor.io.importer import ImportOptions
-    from planlabor.spatial.facilities import import_facilities
     from planlabor.workspace import Workspace
 
     say = progress or (lambda _msg: None)
     out = Path(out).resolve()
     _prepare(out)
-    src = data_dir() / "berlin"
     ws = Workspace.init(
         out,
         name="Berlin (Demo)",
@@ -99,261 +88,193 @@ def build_demo(
     )
     (out / DEMO_MARKER).write_text("planlabor demo\n", encoding="utf-8")
     try:
-        lor = src / "lor_2021"
-        say("Raumebenen: Bezirke, Stadt, Prognoseräume, Bezirksregionen, Planungsräume …")
-        valid = date(2021, 1, 1)
-        ws.import_areas(
-            lor / "bezirksgrenzen.shp",
-            AreaImportOptions(
-                layer="bezirk",
-                id_column="Schluessel",
-                id_pattern=r"^110000(\d\d)$",
-                name_column="Gemeinde_n",
-                layer_name="Bezirke",
-                valid_from=valid,
-            ),
-        )
-        dissolve_layer(ws.store, "bezirk", "stadt", area_id="11", name="Berlin", layer_name="Stadt")
-        ws.import_areas(
-            lor / "lor_prognoseraeume_2021.shp",
-            AreaImportOptions(
-                layer="pgr",
-                id_column="PGR_ID",
-                name_column="PGR_NAME",
-                layer_name="Prognoseräume",
-                valid_from=valid,
-            ),
-        )
-        link = link_by_containment(ws.store, "pgr", "bezirk")
-        ws.import_areas(
-            lor / "lor_bezirksregionen_2021.shp",
-            AreaImportOptions(
-                layer="bzr",
-                id_column="BZR_ID",
-                name_column="BZR_NAME",
-                layer_name="Bezirksregionen",
-                parent_layer="pgr",
-                parent_prefix=4,
-                valid_from=valid,
-            ),
-        )
-        ws.import_areas(
-            lor / "lor_planungsraeume_2021.shp",
-            AreaImportOptions(
-                layer="plr",
-                id_column="PLR_ID",
-                name_column="PLR_NAME",
-                layer_name="Planungsräume",
-                valid_from=valid,
-            ),
-        )
-        link_by_table(
-            ws.store, "plr", "bzr", lor / "LOR_2021.csv", "Planungsraum (Nummer)", "Bezirksregion (Nummer)"
-        )
-        # the previous system (448 PLR, until 2020); one record carries a wrongly published key
-        ws.import_areas(
-            src / "lor_2006" / "lor_planungsraeume_2006.shp",
-            AreaImportOptions(
-                layer="plr2006",
-                id_column="broker Dow",
-                name_column="PLANUNGSRA",
-                layer_name="Planungsräume (System 2006)",
-                valid_to=date(2020, 12, 31),
-                set_keys={124: "04030417"},
-            ),
-        )
-
-        say("Einwohner:innen 2019–2024 (halbjährlich; bis 2020 auf den alten Planungsräumen) …")
-        n_imports = 0
-        for f in sorted((src / "einwohner").glob("berlin-lor-population-*-t*-planning-areas.csv")):
-            m = re.search(r"(\d{4})-(\d{2})-(t\d)", f.name)
-            assert m, f.name
-            year, half, table = m.groups()
-            period = f"{year}-06-30" if half == "01" else f"{year}-12-31"
-            exclude = ["*_percentage"]
-            if table == "t2":  # t1 already carries these two counts
-                exclude += ["inhabitants", "inhabitants_foreigners"]
-            layer = "plr2006" if year in ("2019", "2020") else "plr"
-            ws.import_table(
-                f, ImportOptions(layer=layer, id_column="id", period=period, exclude_columns=exclude)
-            )
-            n_imports += 1
-
-        say("Registerdaten mit feinen Altersgruppen (31.12.2024, 31.12.2025) …")
-        ewr = src / "einwohner_ewr"
-        ws.import_table(
-            ewr / "EWR_L21_202412E_Matrix.csv",
-            ImportOptions(
-                layer="plr",
-                id_column="RAUMID",
-                period_column="ZEIT",
-                stichtag=True,
-                exclude_columns=["PGR"],
-                map_keys={"06200318": "06200418"},
-            ),
-        )
-        ws.import_table(
-            ewr / "EWR_L21_202512E_Matrix.csv",
-            ImportOptions(
-                layer="plr", id_column="RAUMID", period_column="ZEIT", stichtag=True, exclude_columns=["PGR"]
-            ),
-        )
-
-        say("MSS 2021 Kontextindikatoren …")
-        ws.import_table(
-            src / "mss_2021" / "mss_2021_kontext_indikatoren.csv",
-            ImportOptions(
-                layer="plr",
-                id_column="PLR_ID",
-                period_column="ZEIT",
-                stichtag=True,
-                exclude_columns=["*_SD_GR", "*_AG_GR"],
-            ),
-        )
-
-        say("Umschlüsselung 2019–2020 auf die Planungsräume 2021 (nach Einwohner:innen) …")
-        rebased = _rebase(ws)
-
-        say("Kitas den Planungsräumen zuordnen …")
-        kita = import_facilities(
-            ws.store,
-            src / "einrichtungen" / "kindertagesstaetten.geojson",
-            "kita",
-            "plr",
-            "2022-12-31",
-            ws.config.workspace.crs,
-            capacity_column="e_platz",
-            id_column="e_nr",
-            name_column="e_name",
-        )
-
-        say("Typologie der Planungsräume (k-Means, 5 Typen) …")
-        typ = _typology(ws)
-
-        say("Bevölkerungsprognose 2026–2040 (Basis 31.12.2025, Wanderungsraten 2025) und Bedarfe …")
-        prog = _projection(ws)
-
-        say("D-A-CH-Vergleich: NUTS 0/2/3 von Deutschland, Österreich, Schweiz und Eurostat-Tabellen …")
-        dach = ws.setup_dach(data_dir() / "dach", lau=False)
-        say("Fachthemen: Maßnahme, Kita-Controlling und Aktionsplan UN-BRK (erfundene Beispiele) …")
-        fach = _fachthemen(ws)
-
-        say("Indikatoren und Indizes berechnen …")
-        comp = ws.compute()
-        say("Wirkungsanalyse der Beispielmaßnahme M01 …")
-        effect = _effect(ws)
-
-        written: list[str] = []
+        steps = _import_and_compute(ws, say)
         export_dir = out / "exporte"
         export_dir.mkdir(parents=True, exist_ok=True)
-        rebased["error"].to_csv(export_dir / "umschluesselung_fehler_2020-12-31.csv", float_format="%.4f")
-        written.append("umschluesselung_fehler_2020-12-31.csv")
-        say("Segregation der Ausländer:innen 2021–2024 …")
-        from planlabor.spatial.segregation import analyse
-
-        seg = analyse(
-            ws.store,
-            "plr",
-            "inhabitants_foreigners",
-            "inhabitants",
-            [p for p in PERIODS_2021_2024],
-            permutations=0,
+        steps["rebased"]["error"].to_csv(
+            export_dir / "umschluesselung_fehler_2020-12-31.csv", float_format="%.4f"
         )
-        say("Kita-Versorgung: Entfernung, 500-m-Reichweite, 2SFCA 1 km …")
-        from planlabor.spatial.coverage import analyse as coverage
-
-        cov = coverage(ws.store, "plr", "kita", "inhabitants_age_below_6", "2022-12-31", 1000, within=500)
-        cov.table.to_csv(export_dir / "kita_versorgung_2022.csv", index=False, float_format="%.2f")
-        written.append("kita_versorgung_2022.csv")
-        say("Kita-Bedarfsplan 31.12.2024 (U3-Quoten 45/50/55 %, Ü3 95 %) …")
-        from planlabor.planning.kita import plan as kita_plan
-
-        kplan = kita_plan(ws.store, "plr", "2024-12-31")
-        kplan.table.to_csv(export_dir / "kita_bedarfsplan_2024.csv", index=False, float_format="%.2f")
-        written.append("kita_bedarfsplan_2024.csv")
-        say("Hot Spots der Alleinerziehenden (MSS KI 2, LISA) …")
-        from planlabor.spatial.hotspots import analyse as hotspots
-
-        lisa = hotspots(ws.store, "plr", "KI_02", "2020-12-31", permutations=999, seed=1)
-        lisa.local.to_csv(export_dir / "hotspots_alleinerziehende_2020.csv", index=False, float_format="%.5f")
-        written.append("hotspots_alleinerziehende_2020.csv")
-        for name, table in prog.pop("tables").items():
+        written = ["umschluesselung_fehler_2020-12-31.csv"]
+        analyses = _analyses(ws, export_dir, written, say)
+        for name, table in steps["prog"].pop("tables").items():
             table.to_csv(export_dir / name, index=False, float_format="%.2f")
             written.append(name)
         say("Sensitivität des Armutsindex …")
-        sens = _sensitivity(ws, export_dir)
-        typ["profiles"].to_csv(export_dir / "typologie_profile.csv", index=False, float_format="%.4f")
-        (export_dir / "typologie_profile.txt").write_text(
-            f"Typologie der Planungsräume: k-Means, 5 Typen, Startwert 1, Silhouette "
-            f"{typ['silhouette']:.3f}".replace(".", ",")
-            + "\n\n"
-            + "\n".join(typ["descriptions"])
-            + "\n",
-            encoding="utf-8",
-        )
-        written += ["typologie_profile.csv", "typologie_profile.txt", "sensitivitaet_armutsindex.csv"]
+        analyses["sens"] = _sensitivity(ws, export_dir)
+        written += _write_typology(steps["typ"], export_dir)
         if exports:
-            say("Exporte schreiben …")
-            for layer in ("plr", "bzr", "bezirk"):
-                for fmt, style, public, suffix in (
-                    ("csv", "machine", False, ".csv"),
-                    ("csv", "excel-de", True, "_excel.csv"),
-                    ("xlsx", "machine", True, ".xlsx"),
-                ):
-                    name = f"{layer}{'_oeffentlich' if public else '_intern'}{suffix}"
-                    ws.export(
-                        ExportOptions(
-                            layer=layer,
-                            out=export_dir / name,
-                            format=fmt,  # type: ignore[arg-type]
-                            csv_style=style,  # type: ignore[arg-type]
-                            public=public,
-                        )
-                    )
-                    written.append(name)
-            for fmt in ("geojson", "gpkg"):
-                name = f"plr_2024-12-31_oeffentlich.{fmt}"
-                ws.export(
-                    ExportOptions(
-                        layer="plr",
-                        out=export_dir / name,
-                        format=fmt,  # type: ignore[arg-type]
-                        periods=["2024-12-31"],
-                        public=True,
-                    )
-                )
-                written.append(name)
-            written += reports_if_installed(ws, export_dir / "berichte", effect, say)
-        return {
-            "root": str(out),
-            "exports": str(export_dir),
-            "files": written,
-            "imports": n_imports + 3,
-            "kitas": kita.n_facilities,
-            "kita_places": kita.capacity_total,
-            "ambiguous_pgr": link["ambiguous"],
-            "values": comp.values_written,
-            "suppressed": comp.suppressed,
-            "silhouette": typ["silhouette"],
-            "rebase_error": rebased["error"].attrs,
-            "moran_ki02": lisa.moran_i,
-            "kita_share_500m": cov.share_within,
-            "kita_plan": kplan.totals,
-            "kita_places_per_100_u6": cov.city_ratio,
-            "lisa_clusters": lisa.local["cluster"].value_counts().to_dict(),
-            "segregation": {r.period: round(r.values["dissimilarity"], 4) for r in seg},
-            "sensitivity_max_share": float(sens["anteil_klassenwechsel"].max()),
-            "projection": prog,
-            "dach": {"layers": dach.layers, "tables": dach.tables},
-            "controlling": fach["controlling"],
-            "effect": {
-                "estimate": effect[0].estimate,
-                "ci": [effect[0].ci_low, effect[0].ci_high],
-                "statement": effect[1]["statement"],
-            },
-        }
+            written += _write_exports(ws, export_dir, say)
+            written += reports_if_installed(ws, export_dir / "berichte", steps["effect"], say)
+        return _summary(out, export_dir, written, steps, analyses)
     finally:
         ws.close()
+
+
+def _import_and_compute(ws: Any, say: Callable[[str], None]) -> dict[str, Any]:
+    """Import areas, tables and Kitas, rebase 2019–2020, build typology, projection, D-A-CH
+    comparison and Fachthemen, compute all indicators and the effect of measure M01; return the
+    result of each step by name."""
+    from planlabor.demo import berlin_import as imp
+
+    src = data_dir() / "berlin"
+    say("Raumebenen: Bezirke, Stadt, Prognoseräume, Bezirksregionen, Planungsräume …")
+    link = imp.import_lor_areas(ws, src)
+    say("Einwohner:innen 2019–2024 (halbjährlich; bis 2020 auf den alten Planungsräumen) …")
+    n_imports = imp.import_population(ws, src)
+    say("Registerdaten mit feinen Altersgruppen (31.12.2024, 31.12.2025) …")
+    imp.import_register(ws, src)
+    say("MSS 2021 Kontextindikatoren …")
+    imp.import_mss(ws, src)
+    say("Umschlüsselung 2019–2020 auf die Planungsräume 2021 (nach Einwohner:innen) …")
+    rebased = _rebase(ws)
+    say("Kitas den Planungsräumen zuordnen …")
+    kita = imp.import_kitas(ws, src)
+    say("Typologie der Planungsräume (k-Means, 5 Typen) …")
+    typ = _typology(ws)
+    say("Bevölkerungsprognose 2026–2040 (Basis 31.12.2025, Wanderungsraten 2025) und Bedarfe …")
+    prog = _projection(ws)
+    say("D-A-CH-Vergleich: NUTS 0/2/3 von Deutschland, Österreich, Schweiz und Eurostat-Tabellen …")
+    dach = ws.setup_dach(data_dir() / "dach", lau=False)
+    say("Fachthemen: Maßnahme, Kita-Controlling und Aktionsplan UN-BRK (erfundene Beispiele) …")
+    fach = _fachthemen(ws)
+    say("Indikatoren und Indizes berechnen …")
+    comp = ws.compute()
+    say("Wirkungsanalyse der Beispielmaßnahme M01 …")
+    effect = _effect(ws)
+    return {
+        "link": link,
+        "n_imports": n_imports,
+        "rebased": rebased,
+        "kita": kita,
+        "typ": typ,
+        "prog": prog,
+        "dach": dach,
+        "fach": fach,
+        "comp": comp,
+        "effect": effect,
+    }
+
+
+def _analyses(ws: Any, export_dir: Path, written: list[str], say: Callable[[str], None]) -> dict[str, Any]:
+    """Run segregation, Kita coverage, Kita plan and hot spots; write their tables to
+    ``export_dir`` (names appended to ``written``) and return the results by name."""
+    from planlabor.planning.kita import plan as kita_plan
+    from planlabor.spatial.coverage import analyse as coverage
+    from planlabor.spatial.hotspots import analyse as hotspots
+    from planlabor.spatial.segregation import analyse
+
+    say("Segregation der Ausländer:innen 2021–2024 …")
+    seg = analyse(
+        ws.store,
+        "plr",
+        "inhabitants_foreigners",
+        "inhabitants",
+        [p for p in PERIODS_2021_2024],
+        permutations=0,
+    )
+    say("Kita-Versorgung: Entfernung, 500-m-Reichweite, 2SFCA 1 km …")
+    cov = coverage(ws.store, "plr", "kita", "inhabitants_age_below_6", "2022-12-31", 1000, within=500)
+    cov.table.to_csv(export_dir / "kita_versorgung_2022.csv", index=False, float_format="%.2f")
+    written.append("kita_versorgung_2022.csv")
+    say("Kita-Bedarfsplan 31.12.2024 (U3-Quoten 45/50/55 %, Ü3 95 %) …")
+    kplan = kita_plan(ws.store, "plr", "2024-12-31")
+    kplan.table.to_csv(export_dir / "kita_bedarfsplan_2024.csv", index=False, float_format="%.2f")
+    written.append("kita_bedarfsplan_2024.csv")
+    say("Hot Spots der Alleinerziehenden (MSS KI 2, LISA) …")
+    lisa = hotspots(ws.store, "plr", "KI_02", "2020-12-31", permutations=999, seed=1)
+    lisa.local.to_csv(export_dir / "hotspots_alleinerziehende_2020.csv", index=False, float_format="%.5f")
+    written.append("hotspots_alleinerziehende_2020.csv")
+    return {"seg": seg, "cov": cov, "kplan": kplan, "lisa": lisa}
+
+
+def _write_typology(typ: dict[str, Any], export_dir: Path) -> list[str]:
+    """Write the type profiles (CSV) and their German description (text); return the names written
+    (with the sensitivity table written before)."""
+    typ["profiles"].to_csv(export_dir / "typologie_profile.csv", index=False, float_format="%.4f")
+    (export_dir / "typologie_profile.txt").write_text(
+        f"Typologie der Planungsräume: k-Means, 5 Typen, Startwert 1, Silhouette "
+        f"{typ['silhouette']:.3f}".replace(".", ",")
+        + "\n\n"
+        + "\n".join(typ["descriptions"])
+        + "\n",
+        encoding="utf-8",
+    )
+    return ["typologie_profile.csv", "typologie_profile.txt", "sensitivitaet_armutsindex.csv"]
+
+
+def _write_exports(ws: Any, export_dir: Path, say: Callable[[str], None]) -> list[str]:
+    """Export PLR, BZR and Bezirke as CSV (internal), German Excel CSV and XLSX (public), and the
+    public PLR of 31.12.2024 as GeoJSON and GeoPackage; return the file names."""
+    from planlabor.io.export import ExportOptions
+
+    say("Exporte schreiben …")
+    written = []
+    for layer in ("plr", "bzr", "bezirk"):
+        for fmt, style, public, suffix in (
+            ("csv", "machine", False, ".csv"),
+            ("csv", "excel-de", True, "_excel.csv"),
+            ("xlsx", "machine", True, ".xlsx"),
+        ):
+            name = f"{layer}{'_oeffentlich' if public else '_intern'}{suffix}"
+            ws.export(
+                ExportOptions(
+                    layer=layer,
+                    out=export_dir / name,
+                    format=fmt,  # type: ignore[arg-type]
+                    csv_style=style,  # type: ignore[arg-type]
+                    public=public,
+                )
+            )
+            written.append(name)
+    for fmt in ("geojson", "gpkg"):
+        name = f"plr_2024-12-31_oeffentlich.{fmt}"
+        ws.export(
+            ExportOptions(
+                layer="plr",
+                out=export_dir / name,
+                format=fmt,  # type: ignore[arg-type]
+                periods=["2024-12-31"],
+                public=True,
+            )
+        )
+        written.append(name)
+    return written
+
+
+def _summary(
+    out: Path, export_dir: Path, written: list[str], steps: dict[str, Any], analyses: dict[str, Any]
+) -> dict[str, Any]:
+    """The summary of the demo build: files written and the key figures of each step."""
+    kita, comp, typ, effect = steps["kita"], steps["comp"], steps["typ"], steps["effect"]
+    seg, cov, kplan, lisa = analyses["seg"], analyses["cov"], analyses["kplan"], analyses["lisa"]
+    return {
+        "root": str(out),
+        "exports": str(export_dir),
+        "files": written,
+        "imports": steps["n_imports"] + 3,
+        "kitas": kita.n_facilities,
+        "kita_places": kita.capacity_total,
+        "ambiguous_pgr": steps["link"]["ambiguous"],
+        "values": comp.values_written,
+        "suppressed": comp.suppressed,
+        "silhouette": typ["silhouette"],
+        "rebase_error": steps["rebased"]["error"].attrs,
+        "moran_ki02": lisa.moran_i,
+        "kita_share_500m": cov.share_within,
+        "kita_plan": kplan.totals,
+        "kita_places_per_100_u6": cov.city_ratio,
+        "lisa_clusters": lisa.local["cluster"].value_counts().to_dict(),
+        "segregation": {r.period: round(r.values["dissimilarity"], 4) for r in seg},
+        "sensitivity_max_share": float(analyses["sens"]["anteil_klassenwechsel"].max()),
+        "projection": steps["prog"],
+        "dach": {"layers": steps["dach"].layers, "tables": steps["dach"].tables},
+        "controlling": steps["fach"]["controlling"],
+        "effect": {
+            "estimate": effect[0].estimate,
+            "ci": [effect[0].ci_low, effect[0].ci_high],
+            "statement": effect[1]["statement"],
+        },
+    }
 
 
 PERIODS_2021_2024 = [f"{y}-{md}" for y in range(2021, 2025) for md in ("06-30", "12-31")]
@@ -410,22 +331,16 @@ def _projection(ws: Any) -> dict[str, Any]:
 def _reports(ws: Any, folder: Path) -> list[str]:
     """The integrated report as HTML and PDF, the method appendix and one profile per PLR."""
     from planlabor.atlas.data import source_of
+    from planlabor.reports import sozialbericht
     from planlabor.reports.data import ReportData
-    from planlabor.reports.render import (
-        Layout,
-        ProfileBuilder,
-        html_to_pdf,
-        methods_html,
-        sozialbericht_html,
-        write_profiles,
-    )
+    from planlabor.reports.render import Layout, ProfileBuilder, html_to_pdf, methods_html, write_profiles
 
     folder.mkdir(parents=True, exist_ok=True)
     data = ReportData(source_of(ws))
     layout = Layout.of(ws)
-    html = sozialbericht_html(data, layout, "plr")
-    (folder / "sozialbericht.html").write_text(html, encoding="utf-8")
-    html_to_pdf(html, folder / "sozialbericht.pdf")
+    report = sozialbericht.gather(data, layout, "plr")
+    sozialbericht.write(report, "html", folder / "sozialbericht.html")
+    sozialbericht.write(report, "pdf", folder / "sozialbericht.pdf")  # typst
     html_to_pdf(methods_html(data, layout), folder / "methodenanhang.pdf")
     ids = ws.store.areas("plr")["area_id"].astype(str).tolist()
     write_profiles(ProfileBuilder(data, layout, "plr"), ids, "html", folder / "profile")

@@ -131,11 +131,13 @@ def _report(ws: Any, target: Path, existing: Path | None, layer: str | None) -> 
         shutil.copy2(existing, target)
         return
     from planlabor.atlas.data import source_of
+    from planlabor.reports import sozialbericht
     from planlabor.reports.data import ReportData
-    from planlabor.reports.render import Layout, html_to_pdf, sozialbericht_html
+    from planlabor.reports.render import Layout
 
     data = ReportData(source_of(ws), public=True)
-    html_to_pdf(sozialbericht_html(data, Layout.of(ws), layer or ws.finest_layer()), target)
+    report = sozialbericht.gather(data, Layout.of(ws), layer or ws.finest_layer())
+    sozialbericht.write(report, "pdf", target)  # typst, tagged PDF/UA-1
 
 
 def audit_folder(ws: Any, folder: Path) -> dict[str, str]:

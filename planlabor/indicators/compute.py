@@ -155,8 +155,9 @@ def compute_indicators(store: Store, catalog: Catalog) -> ComputeReport:
     ratio_like = [i for i in catalog.indicators if i.kind in ("quote", "anzahl")]
     values = [i for i in catalog.indicators if i.kind == "wert"]
     needed = sorted({v for i in catalog.indicators for v in i.variables()})
+    # one pass over the observations: which variables each layer has in which periods
     present = store.query_with(
-        "SELECT DISTINCT layer_id, variable FROM observations WHERE superseded_by IS NULL "
+        "SELECT DISTINCT layer_id, variable, period FROM observations WHERE superseded_by IS NULL "
         "AND variable IN (SELECT variable FROM _pl_vars)",
         {"_pl_vars": _str_table(variable=list(needed))},
     )
@@ -176,7 +177,11 @@ def compute_indicators(store: Store, catalog: Catalog) -> ComputeReport:
         if not (ratio_like and count_vars):  # otherwise the ratio step replaces the table
             store.execute("DELETE FROM indicator_data")
         if ratio_like and count_vars:
-            fallback = _compute_ratios_in_scratch(store, compute_id, count_vars, parents, chains, terms, spec)
+            counted = present[present["variable"].isin(count_vars)][["layer_id", "period"]].drop_duplicates()
+            periods = _str_table(layer_id=counted["layer_id"].tolist(), period=counted["period"].tolist())
+            fallback = _compute_ratios_in_scratch(
+                store, compute_id, count_vars, parents, chains, terms, spec, periods
+            )
         for ind in values:
             _compute_value_indicator(store, ind, compute_id)
         counts = store.query_df(
@@ -210,6 +215,7 @@ def _compute_ratios_in_scratch(
     chains: list[list[str]],
     terms: pa.Table,
     spec: pa.Table,
+    periods: pa.Table,
 ) -> bool:
     """:func:`_compute_ratios` where the store computes best (:meth:`Store.scratch`: DuckDB for
     itself; PostgreSQL hands its observations to an in-memory DuckDB); results written back."""
@@ -223,7 +229,7 @@ def _compute_ratios_in_scratch(
         "indicator_sets": (f"SELECT {_SET_COLUMNS} FROM indicator_sets", None),
     }
     with store.scratch(selects) as work:
-        fallback = _compute_ratios(work, compute_id, count_vars, parents, chains, terms, spec)
+        fallback = _compute_ratios(work, compute_id, count_vars, parents, chains, terms, spec, periods)
         if work is store:
             return fallback
         sets = work.query_arrow(
@@ -248,14 +254,30 @@ def _compute_ratios(
     chains: list[list[str]],
     terms: pa.Table,
     spec: pa.Table,
+    periods: pa.Table,
 ) -> bool:
+    """Ratio and count indicators on every layer into ``indicator_data`` (replaced); True if
+    the exact join had to be used after a hash collision.  ``periods``: the (layer, period)
+    pairs with observed counts."""
     tables = {
         "_pl_parents": parents,
         "_pl_terms": terms,
         "_pl_spec": spec,
         "_pl_vars": _str_table(variable=list(count_vars)),
+        "_pl_periods": periods,
     }
-    # 1. counts aggregated level by level (each level from the one below)
+    _aggregate_up(store, chains, tables)
+    _keep_one_aggregate(store, several_bases=len(chains) > 1)
+    _create_sets(store, compute_id, tables)
+    collision = _write_ratio_values(store, compute_id, terms, tables)
+    _drop_empty_sets(store, compute_id)
+    store.execute("DROP TABLE IF EXISTS _pl_up")
+    return collision
+
+
+def _aggregate_up(store: Store, chains: list[list[str]], tables: dict[str, pa.Table]) -> None:
+    """Step 1: counts summed level by level up every chain (each level from the one below)
+    into the temporary table ``_pl_up`` (with the number of valid and of all base areas)."""
     store.execute("DROP TABLE IF EXISTS _pl_up")
     store.execute("""CREATE TEMP TABLE _pl_up (layer_id VARCHAR, area_id VARCHAR,
         variable VARCHAR, period VARCHAR, value DOUBLE, n_valid BIGINT, n_base BIGINT, base VARCHAR)""")
@@ -284,116 +306,129 @@ def _compute_ratios(
                 [base, *params, base],
             )
             store.analyze("_pl_up")  # the next level reads what this one wrote
-    if len(chains) > 1:
-        # several base layers under the same ancestors (e.g. NUTS 3 and Basel's Wohnviertel under
-        # NUTS 2): one aggregate per ancestor, the one covering the most base areas with values
+
+
+def _keep_one_aggregate(store: Store, several_bases: bool) -> None:
+    """Step 2: one aggregate per area, variable and period.  With several base layers under the
+    same ancestors (e.g. NUTS 3 and Basel's Wohnviertel under NUTS 2) the one covering the most
+    base areas with values; observations of a layer of its own win over any aggregate."""
+    if several_bases:
         store.execute("""DELETE FROM _pl_up WHERE EXISTS (
             SELECT 1 FROM _pl_up b WHERE b.layer_id = _pl_up.layer_id AND b.area_id = _pl_up.area_id
               AND b.variable = _pl_up.variable AND b.period = _pl_up.period
               AND (b.n_valid > _pl_up.n_valid OR (b.n_valid = _pl_up.n_valid AND b.base < _pl_up.base)))""")
-    # observations of a layer of its own win over the aggregate from below
     store.execute("""DELETE FROM _pl_up WHERE (layer_id, area_id, variable, period) IN (
         SELECT layer_id, area_id, variable, period FROM observations
         WHERE superseded_by IS NULL AND layer_id IN (SELECT DISTINCT layer_id FROM _pl_up))""")
-    # 2. sets (layer, indicator, period) with small integer keys
+
+
+def _create_sets(store: Store, compute_id: int, tables: dict[str, pa.Table]) -> None:
+    """Step 3: the sets (layer, indicator, period) with small integer keys in display order."""
     first = store.next_id("indicator_sets", "set_id")
     store.execute_with(
         """
         INSERT INTO indicator_sets
         SELECT CAST(? + row_number() OVER (ORDER BY lp.layer_id, s.k, lp.period) - 1 AS INTEGER),
                lp.layer_id, s.indicator_id, lp.period, ?
-        FROM (SELECT DISTINCT layer_id, period FROM observations
-              WHERE superseded_by IS NULL AND variable IN (SELECT variable FROM _pl_vars)
+        FROM (SELECT layer_id, period FROM _pl_periods
               UNION SELECT DISTINCT layer_id, period FROM _pl_up) lp
         CROSS JOIN _pl_spec s""",
         tables,
         [first, compute_id],
     )
-    # 3. terms (sums of variables) on all levels; numerator joined to denominator on a hash
-    #    key, every match verified (a collision would be flagged and the exact join used)
-    query = """
-        WITH agg AS (
-            SELECT layer_id, area_id, variable, period, value, flag FROM observations
-            WHERE superseded_by IS NULL AND variable IN (SELECT variable FROM _pl_terms)
-            UNION ALL
-            SELECT layer_id, area_id, variable, period, value,
-                   CASE WHEN n_valid = 0 THEN 'fehlend' WHEN n_valid < n_base THEN 'teilsumme' END
-            FROM _pl_up
-        ), tv AS MATERIALIZED (
-            SELECT a.layer_id, a.area_id, a.period, t.term_id, a.value, a.flag
-            FROM agg a JOIN _pl_terms t ON a.variable = t.variable WHERE t.n_vars = 1
-            {multi}
-        ), n AS (
-            SELECT v.*, s.k, s.den_term, s.factor{nkey} FROM tv v JOIN _pl_spec s ON v.term_id = s.num_term
-        ), d AS (
-            SELECT v.*{dkey} FROM tv v
-            WHERE v.term_id IN (SELECT den_term FROM _pl_spec WHERE den_term IS NOT NULL)
-        ), sets AS (
-            SELECT st.set_id, st.layer_id, st.period, p.k FROM indicator_sets st
-            JOIN _pl_spec p ON p.indicator_id = st.indicator_id WHERE st.compute_id = {compute_id}
-        )
-        SELECT st.set_id, n.area_id,
-               CASE WHEN n.value IS NULL THEN NULL
-                    WHEN n.den_term IS NULL THEN n.value * n.factor
-                    WHEN d.value IS NULL OR d.value = 0 THEN NULL
-                    ELSE n.value / d.value * n.factor END AS value,
-               n.value AS numerator, d.value AS denominator,
-               CASE {collision}
-                    WHEN n.value IS NULL THEN coalesce(n.flag, 'fehlend')
-                    WHEN n.den_term IS NULL THEN n.flag
-                    WHEN d.value IS NULL THEN coalesce(d.flag, 'fehlend')
-                    WHEN d.value = 0 THEN 'nenner_null'
-                    ELSE coalesce(n.flag, d.flag) END AS flag
-        FROM n LEFT JOIN d ON {on}
-        JOIN sets st ON st.layer_id = n.layer_id AND st.k = n.k AND st.period = n.period"""
-    # terms summing several variables (only if the catalog has any: each branch scans the data)
-    multi = (
-        """UNION ALL
-            SELECT a.layer_id, a.area_id, a.period, t.term_id,
-                   CASE WHEN count(a.value) = max(t.n_vars) THEN sum(a.value) END,
-                   CASE WHEN count(a.value) < max(t.n_vars) THEN coalesce(min(a.flag), 'fehlend')
-                        ELSE min(a.flag) END
-            FROM agg a JOIN _pl_terms t ON a.variable = t.variable WHERE t.n_vars > 1
-            GROUP BY a.layer_id, a.area_id, a.period, t.term_id"""
-        if max(terms.column("n_vars").to_pylist(), default=1) > 1
-        else ""
+
+
+_RATIO_QUERY = """
+    WITH agg AS (
+        SELECT layer_id, area_id, variable, period, value, flag FROM observations
+        WHERE superseded_by IS NULL AND variable IN (SELECT variable FROM _pl_terms)
+        UNION ALL
+        SELECT layer_id, area_id, variable, period, value,
+               CASE WHEN n_valid = 0 THEN 'fehlend' WHEN n_valid < n_base THEN 'teilsumme' END
+        FROM _pl_up
+    ), tv AS MATERIALIZED (
+        SELECT a.layer_id, a.area_id, a.period, t.term_id, a.value, a.flag
+        FROM agg a JOIN _pl_terms t ON a.variable = t.variable WHERE t.n_vars = 1
+        {multi}
+    ), n AS (
+        SELECT v.*, s.k, s.den_term, s.factor{nkey} FROM tv v JOIN _pl_spec s ON v.term_id = s.num_term
+    ), d AS (
+        SELECT v.*{dkey} FROM tv v
+        WHERE v.term_id IN (SELECT den_term FROM _pl_spec WHERE den_term IS NOT NULL)
+    ), sets AS (
+        SELECT st.set_id, st.layer_id, st.period, p.k FROM indicator_sets st
+        JOIN _pl_spec p ON p.indicator_id = st.indicator_id WHERE st.compute_id = {compute_id}
     )
-    query = query.replace("{multi}", multi)
-    plain = query.format(
-        nkey="",
-        dkey="",
+    SELECT st.set_id, n.area_id,
+           CASE WHEN n.value IS NULL THEN NULL
+                WHEN n.den_term IS NULL THEN n.value * n.factor
+                WHEN d.value IS NULL OR d.value = 0 THEN NULL
+                ELSE n.value / d.value * n.factor END AS value,
+           n.value AS numerator, d.value AS denominator,
+           CASE {collision}
+                WHEN n.value IS NULL THEN coalesce(n.flag, 'fehlend')
+                WHEN n.den_term IS NULL THEN n.flag
+                WHEN d.value IS NULL THEN coalesce(d.flag, 'fehlend')
+                WHEN d.value = 0 THEN 'nenner_null'
+                ELSE coalesce(n.flag, d.flag) END AS flag
+    FROM n LEFT JOIN d ON {on}
+    JOIN sets st ON st.layer_id = n.layer_id AND st.k = n.k AND st.period = n.period"""
+
+# terms summing several variables (only if the catalog has any: each branch scans the data)
+_MULTI_TERMS = """UNION ALL
+        SELECT a.layer_id, a.area_id, a.period, t.term_id,
+               CASE WHEN count(a.value) = max(t.n_vars) THEN sum(a.value) END,
+               CASE WHEN count(a.value) < max(t.n_vars) THEN coalesce(min(a.flag), 'fehlend')
+                    ELSE min(a.flag) END
+        FROM agg a JOIN _pl_terms t ON a.variable = t.variable WHERE t.n_vars > 1
+        GROUP BY a.layer_id, a.area_id, a.period, t.term_id"""
+
+_EXACT_ON = (
+    "d.layer_id = n.layer_id AND d.area_id = n.area_id AND d.period = n.period AND d.term_id = n.den_term"
+)
+
+
+def _ratio_queries(store: Store, compute_id: int, terms: pa.Table) -> tuple[str | None, str]:
+    """The ratio query joining numerator and denominator on a hash key (None where the store
+    has none) and the same query with the exact join."""
+    multi = _MULTI_TERMS if max(terms.column("n_vars").to_pylist(), default=1) > 1 else ""
+    query = _RATIO_QUERY.replace("{multi}", multi)
+    plain = query.format(nkey="", dkey="", compute_id=int(compute_id), collision="", on=_EXACT_ON)
+    nkey = store.hash_key("v.layer_id", "v.area_id", "v.period", "s.den_term")
+    dkey = store.hash_key("v.layer_id", "v.area_id", "v.period", "v.term_id")
+    if nkey is None or dkey is None:
+        return None, plain
+    hashed = query.format(
+        nkey=f", {nkey} AS hk",
+        dkey=f", {dkey} AS hk",
         compute_id=int(compute_id),
-        collision="",
-        on="d.layer_id = n.layer_id AND d.area_id = n.area_id AND d.period = n.period "
-        "AND d.term_id = n.den_term",
+        on="n.hk = d.hk",
+        collision=f"WHEN d.hk IS NOT NULL AND NOT ({_EXACT_ON}) THEN 'hash_kollision'",
     )
-    nkey, dkey = (
-        store.hash_key("v.layer_id", "v.area_id", "v.period", "s.den_term"),
-        store.hash_key("v.layer_id", "v.area_id", "v.period", "v.term_id"),
-    )
-    exact = True
-    if nkey is not None and dkey is not None:
-        hashed = query.format(
-            nkey=f", {nkey} AS hk",
-            dkey=f", {dkey} AS hk",
-            compute_id=int(compute_id),
-            on="n.hk = d.hk",
-            collision="WHEN d.hk IS NOT NULL AND NOT (d.layer_id = n.layer_id AND d.area_id = n.area_id "
-            "AND d.period = n.period AND d.term_id = n.den_term) THEN 'hash_kollision'",
-        )
+    return hashed, plain
+
+
+def _write_ratio_values(store: Store, compute_id: int, terms: pa.Table, tables: dict[str, pa.Table]) -> bool:
+    """Step 4: terms on all levels, numerator joined to denominator, written as the new
+    ``indicator_data``.  Every hash match is verified against the full key; after a collision
+    the exact join runs instead (returns True then)."""
+    hashed, plain = _ratio_queries(store, compute_id, terms)
+    if hashed is not None:
         store.replace_rows("indicator_data", hashed, tables)
         bad = store.query_df("SELECT count(*) AS n FROM indicator_data WHERE flag = 'hash_kollision'")
-        exact = int(bad["n"].iloc[0]) == 0
-    if nkey is None or dkey is None or not exact:  # the exact join (also after a hash collision)
-        store.replace_rows("indicator_data", plain, tables)
-    # sets without any value (e.g. a period with denominators only) are dropped
+        if int(bad["n"].iloc[0]) == 0:
+            return False
+    store.replace_rows("indicator_data", plain, tables)
+    return hashed is not None
+
+
+def _drop_empty_sets(store: Store, compute_id: int) -> None:
+    """Step 5: sets without any value (e.g. a period with denominators only) are dropped."""
     store.execute(
         "DELETE FROM indicator_sets WHERE compute_id = ? AND NOT EXISTS "
         "(SELECT 1 FROM indicator_data d WHERE d.set_id = indicator_sets.set_id)",
         [compute_id],
     )
-    store.execute("DROP TABLE IF EXISTS _pl_up")
-    return not exact
 
 
 def _compute_value_indicator(store: Store, ind: IndicatorDefinition, compute_id: int) -> None:

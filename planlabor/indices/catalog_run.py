@@ -54,13 +54,34 @@ def _define(base: dict[str, object], **fields: object) -> IndicatorDefinition:
 
 def outputs(ref: IndexRef, spec: IndexSpec) -> list[tuple[str, IndicatorDefinition]]:
     """(result column, indicator definition) for every output of an index."""
-    out: list[tuple[str, IndicatorDefinition]] = []
     base = {
         "theme": ref.theme,
         "public": ref.public,
         "derived_from": ref.id,
         "source": spec.source or f"berechnet mit planlabor nach {spec.name}",
     }
+    out = _component_outputs(ref, spec, base) + _total_outputs(ref, spec, base)
+    if spec.matrix:
+        out.append(
+            (
+                "matrix__code",
+                _define(
+                    base,
+                    id=f"{ref.id}_matrix",
+                    name=f"{ref.name}: Gesamtindex (Status × Dynamik)",
+                    unit="Code",
+                    decimals=0,
+                ),
+            )
+        )
+    return out
+
+
+def _component_outputs(
+    ref: IndexRef, spec: IndexSpec, base: dict[str, object]
+) -> list[tuple[str, IndicatorDefinition]]:
+    """The outputs of each component: its value and, when classified, its class."""
+    out: list[tuple[str, IndicatorDefinition]] = []
     for comp in spec.component:
         out.append(
             (
@@ -89,54 +110,49 @@ def outputs(ref: IndexRef, spec: IndexSpec) -> list[tuple[str, IndicatorDefiniti
                     ),
                 )
             )
-    if spec.total:
+    return out
+
+
+def _total_outputs(
+    ref: IndexRef, spec: IndexSpec, base: dict[str, object]
+) -> list[tuple[str, IndicatorDefinition]]:
+    """The outputs of the total index: its value, its class and each further classification."""
+    if not spec.total:
+        return []
+    out = [
+        (
+            "total",
+            _define(
+                base,
+                id=f"{ref.id}_gesamt",
+                name=f"{ref.name}: {spec.total.name}",
+                unit="Index",
+                decimals=2,
+            ),
+        )
+    ]
+    if spec.total.classification:
         out.append(
             (
-                "total",
+                "total__class",
                 _define(
                     base,
-                    id=f"{ref.id}_gesamt",
-                    name=f"{ref.name}: {spec.total.name}",
-                    unit="Index",
-                    decimals=2,
+                    id=f"{ref.id}_gesamt_klasse",
+                    name=f"{ref.name}: {spec.total.name} (Klasse)",
+                    unit="Klasse",
+                    decimals=0,
                 ),
             )
         )
-        if spec.total.classification:
-            out.append(
-                (
-                    "total__class",
-                    _define(
-                        base,
-                        id=f"{ref.id}_gesamt_klasse",
-                        name=f"{ref.name}: {spec.total.name} (Klasse)",
-                        unit="Klasse",
-                        decimals=0,
-                    ),
-                )
-            )
-        for name in spec.total.more_classes:
-            out.append(
-                (
-                    f"total__class_{name}",
-                    _define(
-                        base,
-                        id=f"{ref.id}_gesamt_{name}",
-                        name=f"{ref.name}: {spec.total.name} (Klassen: {name})",
-                        unit="Klasse",
-                        decimals=0,
-                    ),
-                )
-            )
-    if spec.matrix:
+    for name in spec.total.more_classes:
         out.append(
             (
-                "matrix__code",
+                f"total__class_{name}",
                 _define(
                     base,
-                    id=f"{ref.id}_matrix",
-                    name=f"{ref.name}: Gesamtindex (Status × Dynamik)",
-                    unit="Code",
+                    id=f"{ref.id}_gesamt_{name}",
+                    name=f"{ref.name}: {spec.total.name} (Klassen: {name})",
+                    unit="Klasse",
                     decimals=0,
                 ),
             )

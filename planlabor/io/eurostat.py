@@ -71,66 +71,9 @@ def read_eurostat(
         lines = fh.read().splitlines()
     if not lines:
         raise InputError("Die Datei ist leer.", file=path, row=1, expected="eine Eurostat-TSV-Tabelle")
-    head = lines[0].split("\t")
-    dims = [d.strip() for d in _HEADER.sub("", head[0]).split(",")]
-    dims = [d.lower() for d in dims]
-    if "geo" not in dims:
-        raise InputError(
-            "Die Eurostat-Tabelle hat keine Dimension 'geo'.",
-            file=path,
-            row=1,
-            column=head[0],
-            expected="eine Kopfzeile wie 'freq,unit,geo\\TIME_PERIOD'",
-        )
-    unknown = [k for k in select if k not in dims]
-    if unknown:
-        raise InputError(
-            f"Die Dimension {unknown[0]!r} gibt es in der Tabelle nicht.",
-            file=path,
-            row=1,
-            column="--select",
-            expected="eine dieser Dimensionen: " + ", ".join(dims),
-        )
-    years = [h.strip() for h in head[1:]]
-    records: list[list[str]] = []
+    head, dims = _eurostat_header(path, lines[0], select)
+    records, flags, extra = _eurostat_records(path, lines, head, dims, select)
     warnings: list[str] = []
-    flags: dict[str, int] = {}
-    extra = 0
-    for n, line in enumerate(lines[1:], start=2):
-        if not line.strip():
-            continue
-        cells = line.split("\t")
-        codes = [c.strip() for c in cells[0].split(",")]
-        if len(codes) != len(dims) or len(cells) != len(head):
-            raise InputError(
-                f"Die Zeile hat {len(codes)} Codes und {len(cells)} Felder "
-                f"statt {len(dims)} und {len(head)}.",
-                file=path,
-                row=n,
-                expected="Codes durch Kommas getrennt, dann ein Wert je Jahr, durch Tabulatoren getrennt",
-            )
-        key = dict(zip(dims, codes, strict=True))
-        if any(not any(fnmatch.fnmatchcase(key[d], p) for p in pats) for d, pats in select.items()):
-            continue
-        if key["geo"].endswith("ZZ") or key["geo"].endswith("ZZZ"):
-            extra += 1
-            continue
-        for year, raw in zip(years, cells[1:], strict=True):
-            text = raw.strip()
-            m = re.fullmatch(r"(:|-?[0-9.]+)\s*([a-z]*|@[A-Za-z]+)", text)
-            if not m:
-                raise InputError(
-                    f"Der Wert {text!r} ist keine Zahl im Eurostat-Format.",
-                    file=path,
-                    row=n,
-                    column=year,
-                    expected="eine Zahl mit Punkt, optional mit Kennbuchstaben (z. B. '12.5 p'), oder ':'",
-                )
-            number, letters = m.group(1), m.group(2)
-            for letter in [letters] if letters.startswith("@") else letters:
-                flags[letter] = flags.get(letter, 0) + 1
-            value = ("." if "c" in letters else "") if number == ":" else number
-            records.append([key["geo"], year, *(key[d] for d in dims if d != "geo"), value])
     other = [d for d in dims if d != "geo"]
     frame = pd.DataFrame(records, columns=["geo", "period", *other, "value"])
     varying = [d for d in other if d != "freq" and frame[d].nunique() > 1]
@@ -154,3 +97,82 @@ def read_eurostat(
     # one record per value: messages about keys name the code itself; the reader's own
     # messages give the file line
     return long_staging(path, "geo", cols, warnings, con)
+
+
+def _eurostat_header(path: Path, first: str, select: dict[str, list[str]]) -> tuple[list[str], list[str]]:
+    """The header fields and the dimensions (lower case) of the first line; a table without
+    ``geo`` or a ``--select`` of a dimension it does not have is refused."""
+    head = first.split("\t")
+    dims = [d.strip() for d in _HEADER.sub("", head[0]).split(",")]
+    dims = [d.lower() for d in dims]
+    if "geo" not in dims:
+        raise InputError(
+            "Die Eurostat-Tabelle hat keine Dimension 'geo'.",
+            file=path,
+            row=1,
+            column=head[0],
+            expected="eine Kopfzeile wie 'freq,unit,geo\\TIME_PERIOD'",
+        )
+    unknown = [k for k in select if k not in dims]
+    if unknown:
+        raise InputError(
+            f"Die Dimension {unknown[0]!r} gibt es in der Tabelle nicht.",
+            file=path,
+            row=1,
+            column="--select",
+            expected="eine dieser Dimensionen: " + ", ".join(dims),
+        )
+    return head, dims
+
+
+def _eurostat_records(
+    path: Path, lines: list[str], head: list[str], dims: list[str], select: dict[str, list[str]]
+) -> tuple[list[list[str]], dict[str, int], int]:
+    """One record (geo, year, other codes, value) per value of the selected rows, the count of
+    each Eurostat flag, and the number of extra-regio rows (``…ZZ``) left out."""
+    years = [h.strip() for h in head[1:]]
+    records: list[list[str]] = []
+    flags: dict[str, int] = {}
+    extra = 0
+    for n, line in enumerate(lines[1:], start=2):
+        if not line.strip():
+            continue
+        cells = line.split("\t")
+        codes = [c.strip() for c in cells[0].split(",")]
+        if len(codes) != len(dims) or len(cells) != len(head):
+            raise InputError(
+                f"Die Zeile hat {len(codes)} Codes und {len(cells)} Felder "
+                f"statt {len(dims)} und {len(head)}.",
+                file=path,
+                row=n,
+                expected="Codes durch Kommas getrennt, dann ein Wert je Jahr, durch Tabulatoren getrennt",
+            )
+        key = dict(zip(dims, codes, strict=True))
+        if any(not any(fnmatch.fnmatchcase(key[d], p) for p in pats) for d, pats in select.items()):
+            continue
+        if key["geo"].endswith("ZZ") or key["geo"].endswith("ZZZ"):
+            extra += 1
+            continue
+        for year, raw in zip(years, cells[1:], strict=True):
+            value = _eurostat_value(path, n, year, raw, flags)
+            records.append([key["geo"], year, *(key[d] for d in dims if d != "geo"), value])
+    return records, flags, extra
+
+
+def _eurostat_value(path: Path, row: int, year: str, raw: str, flags: dict[str, int]) -> str:
+    """The value of one cell as text (``:`` → empty, or ``.`` when confidential), its flag
+    letters counted in ``flags``; a cell not in the Eurostat form is refused."""
+    text = raw.strip()
+    m = re.fullmatch(r"(:|-?[0-9.]+)\s*([a-z]*|@[A-Za-z]+)", text)
+    if not m:
+        raise InputError(
+            f"Der Wert {text!r} ist keine Zahl im Eurostat-Format.",
+            file=path,
+            row=row,
+            column=year,
+            expected="eine Zahl mit Punkt, optional mit Kennbuchstaben (z. B. '12.5 p'), oder ':'",
+        )
+    number, letters = m.group(1), m.group(2)
+    for letter in [letters] if letters.startswith("@") else letters:
+        flags[letter] = flags.get(letter, 0) + 1
+    return ("." if "c" in letters else "") if number == ":" else number

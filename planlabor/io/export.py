@@ -331,16 +331,37 @@ def _write_xlsx(
     rules: SuppressionRules,
     meta: dict[str, str],
 ) -> int:
+    """Write the XLSX export: sheet ``Daten`` (one row per area and period) and sheet
+    ``Metadaten``; return the number of data rows."""
     import xlsxwriter
 
-    grid = _pivot(df, ids, periods)
     wb = xlsxwriter.Workbook(str(opts.out), {"constant_memory": True})
     head = wb.add_format(
         {"bold": True, "bg_color": "#DCE6F1", "border": 1, "text_wrap": True, "valign": "top"}
     )
+    by_id = {d.id: d for d in defs if d}
+    n_rows = _xlsx_data_sheet(wb, head, _pivot(df, ids, periods), ids, periods, opts, by_id, rules, meta)
+    _xlsx_meta_sheet(wb, head, ids, periods, opts, by_id, rules, meta)
+    wb.close()
+    return n_rows
+
+
+def _xlsx_data_sheet(
+    wb: Any,
+    head: Any,
+    grid: Any,
+    ids: list[str],
+    periods: list[str],
+    opts: ExportOptions,
+    by_id: dict[str, IndicatorDefinition],
+    rules: SuppressionRules,
+    meta: dict[str, str],
+) -> int:
+    """Sheet ``Daten``: key, name, period (dates as Excel dates) and one column per indicator
+    (numbers with their decimals, suppressed values as the marker, flags as their sign), frozen
+    header, filter and print setup; return the number of rows."""
     right = wb.add_format({"align": "right"})
     ws = wb.add_worksheet("Daten")
-    by_id = {d.id: d for d in defs if d}
     headers = ["Gebiet", "Name", "Zeitraum"] + [
         f"{by_id[i].name}" + (f" ({by_id[i].unit})" if by_id[i].unit else "") for i in ids
     ]
@@ -384,7 +405,21 @@ def _write_xlsx(
     ws.set_column(3, len(headers) - 1, 16)
     ws.set_row(0, 45)
     _print_setup(ws, f"{meta.get('workspace', '')} · {opts.layer}")
+    return len(rows)
 
+
+def _xlsx_meta_sheet(
+    wb: Any,
+    head: Any,
+    ids: list[str],
+    periods: list[str],
+    opts: ExportOptions,
+    by_id: dict[str, IndicatorDefinition],
+    rules: SuppressionRules,
+    meta: dict[str, str],
+) -> None:
+    """Sheet ``Metadaten``: what the export is (workspace, layer, periods, date, public or
+    internal, confidentiality), the definition of each indicator and the legend of the signs."""
     ms = wb.add_worksheet("Metadaten")
     _print_setup(ms, f"{meta.get('workspace', '')} · Metadaten")
     ms.set_column(0, 0, 24)
@@ -404,18 +439,8 @@ def _write_xlsx(
         ms.write(r, 1, v)
         r += 1
     r += 1
-    cols = [
-        "ID",
-        "Name",
-        "Fachthema",
-        "Einheit",
-        "Definition",
-        "Quelle",
-        "Mindestfallzahl",
-        "Polarität",
-        "Beschreibung",
-    ]
-    for c, h in enumerate(cols):
+    cols = ["ID", "Name", "Fachthema", "Einheit", "Definition", "Quelle", "Mindestfallzahl", "Polarität"]
+    for c, h in enumerate([*cols, "Beschreibung"]):
         ms.write(r, c, h, head)
     r += 1
     for iid in ids:
@@ -444,8 +469,6 @@ def _write_xlsx(
     for flag, text in FLAG_LEGEND.items():
         r += 1
         ms.write_row(r, 0, [FLAG_SIGNS.get(flag, "Wert") or "(leer)", text])
-    wb.close()
-    return len(rows)
 
 
 def _print_setup(ws: Any, title: str) -> None:

@@ -221,6 +221,8 @@ def read_table(
 
 
 def _read_csv(path: Path, options: ReadOptions, con_in: duckdb.DuckDBPyConnection | None) -> RawTable:
+    """Read a CSV file as text into a temporary DuckDB table (after the sniffed or given dialect;
+    files not in UTF-8 through a UTF-8 copy); a malformed file is refused naming its lines."""
     delimiter = options.delimiter
     if delimiter in ("\\t", "tab", "TAB"):
         delimiter = "\t"
@@ -228,45 +230,92 @@ def _read_csv(path: Path, options: ReadOptions, con_in: duckdb.DuckDBPyConnectio
         delimiter = "\t"
     dialect = sniff_csv(path, options.encoding, delimiter, options.decimal, options.thousands)
     warnings: list[str] = []
-    source = path
-    tmp: str | None = None
-    if dialect.encoding not in ("utf-8", "utf-8-sig"):
-        fd, tmp = tempfile.mkstemp(suffix=".csv", prefix="planlabor-")
-        try:
-            with (
-                os.fdopen(fd, "w", encoding="utf-8", newline="") as out,
-                path.open("r", encoding=dialect.encoding, newline="") as src,
-            ):
-                while chunk := src.read(1 << 20):
-                    out.write(chunk)
-        except UnicodeError as exc:
-            os.unlink(tmp)
-            raise InputError(
-                f"Die Datei ist nicht in der Kodierung {dialect.encoding} lesbar: {exc}",
-                file=path,
-                expected="eine Textdatei in UTF-8, cp1252 oder Latin-1",
-                hint="Geben Sie die Kodierung mit --encoding an.",
-            ) from exc
-        source = Path(tmp)
+    tmp = _utf8_copy(path, dialect.encoding)
+    source = Path(tmp) if tmp else path
     try:
-        with source.open("r", encoding="utf-8-sig", newline="") as fh:
-            for _ in range(options.skip_rows):
-                fh.readline()
-            header_line = fh.readline()
-        try:
-            header = next(csv.reader(io.StringIO(header_line), delimiter=dialect.delimiter), [])
-        except csv.Error as exc:
-            raise InputError(
-                f"Die Kopfzeile ist nicht lesbar: {exc}",
-                file=path,
-                row=options.skip_rows + 1,
-                expected=f"Spaltennamen, getrennt durch {dialect.delimiter!r}",
-            ) from exc
-        columns = _clean_header(header, path, warnings)
+        columns = _clean_header(_csv_header(source, path, options, dialect), path, warnings)
         con, owns = _staging(con_in)
-        name, stage, rej_t, rej_s = (unique_name(p) for p in ("raw", "stage", "rej", "rejscan"))
-        # line numbers come from the insertion order: keep it while reading
-        order = con.execute("SELECT current_setting('preserve_insertion_order')").fetchone()
+        name, n = _stage_csv(con, owns, source, path, options, dialect, columns)
+    except duckdb.Error as exc:
+        raise InputError(
+            f"Die Datei ist nicht als CSV lesbar: {str(exc).splitlines()[0]}",
+            file=path,
+            expected=dialect.describe(),
+            hint="Geben Sie Kodierung und Trennzeichen mit --encoding und --delimiter an.",
+        ) from exc
+    finally:
+        if tmp:
+            os.unlink(tmp)
+    return RawTable(
+        owns_connection=owns,
+        path=path,
+        con=con,
+        name=name,
+        columns=columns,
+        n_rows=n,
+        dialect=dialect,
+        warnings=warnings,
+        first_line=options.skip_rows + 2,
+    )
+
+
+def _utf8_copy(path: Path, encoding: str) -> str | None:
+    """A temporary UTF-8 copy of a file in another encoding (None for UTF-8 files; the caller
+    removes the copy); a file not readable in ``encoding`` is refused."""
+    if encoding in ("utf-8", "utf-8-sig"):
+        return None
+    fd, tmp = tempfile.mkstemp(suffix=".csv", prefix="planlabor-")
+    try:
+        with (
+            os.fdopen(fd, "w", encoding="utf-8", newline="") as out,
+            path.open("r", encoding=encoding, newline="") as src,
+        ):
+            while chunk := src.read(1 << 20):
+                out.write(chunk)
+    except UnicodeError as exc:
+        os.unlink(tmp)
+        raise InputError(
+            f"Die Datei ist nicht in der Kodierung {encoding} lesbar: {exc}",
+            file=path,
+            expected="eine Textdatei in UTF-8, cp1252 oder Latin-1",
+            hint="Geben Sie die Kodierung mit --encoding an.",
+        ) from exc
+    return tmp
+
+
+def _csv_header(source: Path, path: Path, options: ReadOptions, dialect: CsvDialect) -> list[str]:
+    """The fields of the header line (after ``skip_rows`` lines) of the UTF-8 file ``source``."""
+    with source.open("r", encoding="utf-8-sig", newline="") as fh:
+        for _ in range(options.skip_rows):
+            fh.readline()
+        header_line = fh.readline()
+    try:
+        return next(csv.reader(io.StringIO(header_line), delimiter=dialect.delimiter), [])
+    except csv.Error as exc:
+        raise InputError(
+            f"Die Kopfzeile ist nicht lesbar: {exc}",
+            file=path,
+            row=options.skip_rows + 1,
+            expected=f"Spaltennamen, getrennt durch {dialect.delimiter!r}",
+        ) from exc
+
+
+def _stage_csv(
+    con: duckdb.DuckDBPyConnection,
+    owns: bool,
+    source: Path,
+    path: Path,
+    options: ReadOptions,
+    dialect: CsvDialect,
+    columns: list[str],
+) -> tuple[str, int]:
+    """Read the rows of ``source`` as text into a new temporary table with the file line of each
+    row in ``_line``; return its name and row count.  A line not of the header's form is refused
+    (naming the first five)."""
+    name, stage, rej_t, rej_s = (unique_name(p) for p in ("raw", "stage", "rej", "rejscan"))
+    # line numbers come from the insertion order: keep it while reading
+    order = con.execute("SELECT current_setting('preserve_insertion_order')").fetchone()
+    try:
         con.execute("SET preserve_insertion_order = true")
         spec = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(columns))) + "}"
         src_sql = str(source).replace("'", "''")
@@ -301,32 +350,12 @@ def _read_csv(path: Path, options: ReadOptions, con_in: duckdb.DuckDBPyConnectio
             f"{select} FROM {stage}"
         )
         n = con.execute(f"SELECT count(*) FROM {name}").fetchone()
-    except duckdb.Error as exc:
-        raise InputError(
-            f"Die Datei ist nicht als CSV lesbar: {str(exc).splitlines()[0]}",
-            file=path,
-            expected=dialect.describe(),
-            hint="Geben Sie Kodierung und Trennzeichen mit --encoding und --delimiter an.",
-        ) from exc
+        return name, int(n[0]) if n else 0
     finally:
-        if tmp:
-            os.unlink(tmp)
-        if "con" in locals():
-            for t in (stage, rej_t, rej_s):
-                con.execute(f"DROP TABLE IF EXISTS {t}")
-            if order and not owns:
-                con.execute(f"SET preserve_insertion_order = {bool(order[0])}")
-    return RawTable(
-        owns_connection=owns,
-        path=path,
-        con=con,
-        name=name,
-        columns=columns,
-        n_rows=int(n[0]) if n else 0,
-        dialect=dialect,
-        warnings=warnings,
-        first_line=options.skip_rows + 2,
-    )
+        for t in (stage, rej_t, rej_s):
+            con.execute(f"DROP TABLE IF EXISTS {t}")
+        if order and not owns:
+            con.execute(f"SET preserve_insertion_order = {bool(order[0])}")
 
 
 def _cell_to_text(value: Any) -> str | None:

@@ -170,24 +170,7 @@ class KlrReport:
 def store_klr(store: Store, frame: pd.DataFrame, path: str | Path, layer: str | None) -> KlrReport:
     """Keep the rows (atomic, versioned) and the per-area sums as observations."""
     path = Path(path)
-    if frame["area_id"].notna().any():
-        if layer is None:
-            raise InputError(
-                "Die Fälle tragen Gebietsschlüssel; nennen Sie deren Raumebene mit --layer.", column="--layer"
-            )
-        if store.layer(layer) is None:
-            raise InputError(f"Die Raumebene {layer!r} gibt es nicht.", column="--layer")
-        known = set(store.areas(layer)["area_id"])
-        bad = frame[frame["area_id"].notna() & ~frame["area_id"].isin(known)]
-        if not bad.empty:
-            first = bad.iloc[0]
-            raise InputError(
-                f"{bad['area_id'].nunique()} Gebietsschlüssel gibt es auf {layer!r} nicht, "
-                f"z. B. {first['area_id']!r}. Nichts wurde importiert.",
-                file=path,
-                row=int(first["row"]),
-                expected=f"Schlüssel der Raumebene {layer!r}",
-            )
+    _check_klr_areas(store, frame, path, layer)
     slices = frame[["product", "period"]].drop_duplicates()
     old = store.query_df("SELECT DISTINCT product, period FROM controlling WHERE superseded_by IS NULL")
     superseded = len(slices.merge(old, on=["product", "period"]))
@@ -208,50 +191,11 @@ def store_klr(store: Store, frame: pd.DataFrame, path: str | Path, layer: str | 
             {"_pl_slices": pa.Table.from_pandas(slices, preserve_index=False)},
             [import_id],
         )
-        n = len(frame)
-        has_area = frame["area_id"].notna().to_numpy()
-
-        def text(col: str) -> pa.Array:
-            return pa.array(frame[col].astype(object).where(frame[col].notna(), None).tolist(), pa.string())
-
-        rows = pa.table(
-            {
-                "import_id": pa.array([import_id] * n, pa.int32()),
-                "product": text("product"),
-                "cost_centre": text("cost_centre"),
-                "period": text("period"),
-                "layer_id": pa.array([layer if k else None for k in has_area], pa.string()),
-                "area_id": text("area_id"),
-                "costs": pa.array(frame["costs"].to_numpy(), pa.float64(), from_pandas=True),
-                "cases": pa.array(frame["cases"].to_numpy(), pa.float64(), from_pandas=True),
-                "superseded_by": pa.nulls(n, pa.int32()),
-            }
-        )
-        store.insert_arrow("controlling", rows)
+        store.insert_arrow("controlling", _klr_rows(frame, import_id, layer))
     n_obs = 0
     keyed = frame[frame["area_id"].notna()]
     if not keyed.empty and layer:
-        sums = keyed.groupby(["product", "area_id", "period"], as_index=False)[["costs", "cases"]].sum(
-            min_count=1
-        )
-        rows = []
-        for what in ("costs", "cases"):
-            suffix = "kosten" if what == "costs" else "faelle"
-            rows.append(
-                pd.DataFrame(
-                    {
-                        "layer_id": layer,
-                        "area_id": sums["area_id"],
-                        "variable": "ctrl_" + sums["product"].map(slug) + "_" + suffix,
-                        # a business year is matched to the stock at its end (31.12.)
-                        "period": sums["period"].map(
-                            lambda p: f"{p}-12-31" if re.fullmatch(r"\d{4}", p) else p
-                        ),
-                        "value": sums[what],
-                    }
-                )
-            )
-        obs = pd.concat(rows, ignore_index=True)
+        obs = _klr_observations(keyed, layer)
         store.record_observations("controlling-werte", layer, obs, {"import": import_id}, message=str(path))
         n_obs = len(obs)
     return KlrReport(
@@ -263,6 +207,77 @@ def store_klr(store: Store, frame: pd.DataFrame, path: str | Path, layer: str | 
         observations=n_obs,
         superseded=superseded,
     )
+
+
+def _check_klr_areas(store: Store, frame: pd.DataFrame, path: Path, layer: str | None) -> None:
+    """Rows with area keys need an existing ``layer`` that holds every key (else nothing is
+    imported)."""
+    if not frame["area_id"].notna().any():
+        return
+    if layer is None:
+        raise InputError(
+            "Die Fälle tragen Gebietsschlüssel; nennen Sie deren Raumebene mit --layer.", column="--layer"
+        )
+    if store.layer(layer) is None:
+        raise InputError(f"Die Raumebene {layer!r} gibt es nicht.", column="--layer")
+    known = set(store.areas(layer)["area_id"])
+    bad = frame[frame["area_id"].notna() & ~frame["area_id"].isin(known)]
+    if not bad.empty:
+        first = bad.iloc[0]
+        raise InputError(
+            f"{bad['area_id'].nunique()} Gebietsschlüssel gibt es auf {layer!r} nicht, "
+            f"z. B. {first['area_id']!r}. Nichts wurde importiert.",
+            file=path,
+            row=int(first["row"]),
+            expected=f"Schlüssel der Raumebene {layer!r}",
+        )
+
+
+def _klr_rows(frame: pd.DataFrame, import_id: int, layer: str | None) -> pa.Table:
+    """The rows of the ``controlling`` table for ``frame`` (layer only where an area is given)."""
+    n = len(frame)
+    has_area = frame["area_id"].notna().to_numpy()
+
+    def text(col: str) -> pa.Array:
+        return pa.array(frame[col].astype(object).where(frame[col].notna(), None).tolist(), pa.string())
+
+    return pa.table(
+        {
+            "import_id": pa.array([import_id] * n, pa.int32()),
+            "product": text("product"),
+            "cost_centre": text("cost_centre"),
+            "period": text("period"),
+            "layer_id": pa.array([layer if k else None for k in has_area], pa.string()),
+            "area_id": text("area_id"),
+            "costs": pa.array(frame["costs"].to_numpy(), pa.float64(), from_pandas=True),
+            "cases": pa.array(frame["cases"].to_numpy(), pa.float64(), from_pandas=True),
+            "superseded_by": pa.nulls(n, pa.int32()),
+        }
+    )
+
+
+def _klr_observations(keyed: pd.DataFrame, layer: str) -> pd.DataFrame:
+    """Costs and cases summed per product, area and period as observations
+    ``ctrl_<product>_kosten`` / ``_faelle`` (a business year at its 31.12.)."""
+    sums = keyed.groupby(["product", "area_id", "period"], as_index=False)[["costs", "cases"]].sum(
+        min_count=1
+    )
+    rows = []
+    for what in ("costs", "cases"):
+        suffix = "kosten" if what == "costs" else "faelle"
+        rows.append(
+            pd.DataFrame(
+                {
+                    "layer_id": layer,
+                    "area_id": sums["area_id"],
+                    "variable": "ctrl_" + sums["product"].map(slug) + "_" + suffix,
+                    # a business year is matched to the stock at its end (31.12.)
+                    "period": sums["period"].map(lambda p: f"{p}-12-31" if re.fullmatch(r"\d{4}", p) else p),
+                    "value": sums[what],
+                }
+            )
+        )
+    return pd.concat(rows, ignore_index=True)
 
 
 def kennzahlen_catalog(

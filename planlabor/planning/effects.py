@@ -163,14 +163,52 @@ def estimate_effect(
     ``start_period``: the first period in which the measure can have worked.  Periods compare as
     text (canonical forms such as ``2022-12-31`` or ``2022`` sort correctly).
     """
-    from scipy import stats
-
     df = _balanced(panel, list(treated) + list(controls))
     t_set = set(treated) & set(df["area_id"])
     c_set = set(controls) & set(df["area_id"]) - t_set
     periods = sorted(df["period"].unique())
     pre = [p for p in periods if p < start_period]
     post = [p for p in periods if p >= start_period]
+    _require_groups_and_periods(t_set, c_set, periods, pre, post, start_period)
+    df = df[df["area_id"].isin(t_set | c_set)].copy()
+    estimate, fit = _did(df, t_set, start_period)
+    se = float(fit.bse["D"])
+    fakes = _placebo_sets(sorted(c_set), len(t_set), seed)
+    # balanced panel with one start date: the TWFE estimates equal differences of group means,
+    # so the placebo runs need no regression
+    wide = df.pivot(index="area_id", columns="period", values="value").loc[:, periods]
+    ctrl_wide = wide.loc[sorted(c_set)]
+    inf = _inference(
+        estimate, se, len(t_set | c_set), len(t_set), fakes, ctrl_wide, periods, start_period, alpha
+    )
+    event, pre_trend_p = _event_study(df, t_set, periods, pre, post, inf, fakes, ctrl_wide, alpha)
+    return EffectResult(
+        indicator=indicator,
+        treated=sorted(t_set),
+        controls=sorted(c_set),
+        periods=periods,
+        start_period=post[0],
+        estimate=estimate,
+        ci_low=inf["ci_low"],
+        ci_high=inf["ci_high"],
+        p_value=inf["p_value"],
+        inference=inf["inference"],
+        se_cluster=se,
+        event=event,
+        pre_trend_p=pre_trend_p,
+        means=_group_means(df, t_set),
+        by_area=_by_area(df, t_set, c_set, start_period),
+        n_obs=len(df),
+        alpha=alpha,
+        placebo=inf["placebo"],
+    )
+
+
+def _require_groups_and_periods(
+    t_set: set[str], c_set: set[str], periods: list[str], pre: list[str], post: list[str], start_period: str
+) -> None:
+    """Refuse an estimate without a measure area, with fewer than two comparison areas, or
+    without periods before and from the start."""
     if not t_set or len(c_set) < 2:
         raise InputError(
             f"Zu wenige Gebiete mit vollständigen Werten: {len(t_set)} Maßnahmengebiet(e), "
@@ -183,19 +221,28 @@ def estimate_effect(
             f"vorhanden sind {periods[0]} bis {periods[-1]}.",
             hint="Prüfen Sie den Beginn der Maßnahme und die Zeitreihe des Indikators.",
         )
-    df = df[df["area_id"].isin(t_set | c_set)].copy()
-    estimate, fit = _did(df, t_set, start_period)
-    se = float(fit.bse["D"])
-    n_clusters = len(t_set | c_set)
+
+
+def _inference(
+    estimate: float,
+    se: float,
+    n_clusters: int,
+    n_treated: int,
+    fakes: list[Any],
+    ctrl_wide: pd.DataFrame,
+    periods: list[str],
+    start_period: str,
+    alpha: float,
+) -> dict[str, Any]:
+    """p-value and confidence interval of the estimate: from placebo runs over comparison areas
+    (Conley-Taber) when there are few measure areas, else from the cluster-robust standard error;
+    also the t critical value, the kind of inference and the placebo estimates."""
+    from scipy import stats
+
     tcrit = float(stats.t.ppf(1 - alpha / 2, n_clusters - 1))
     placebo: list[float] = []
-    fakes = _placebo_sets(sorted(c_set), len(t_set), seed)
-    # balanced panel with one start date: the TWFE estimates equal differences of group means,
-    # so the placebo runs need no regression
-    wide = df.pivot(index="area_id", columns="period", values="value").loc[:, periods]
-    ctrl_wide = wide.loc[sorted(c_set)]
     post_mask = np.array([p >= start_period for p in periods])
-    if len(t_set) < FEW_TREATED and fakes:
+    if n_treated < FEW_TREATED and fakes:
         # Conley-Taber: how large are 'effects' in areas without the measure?
         for fake in fakes:
             gap = _gap(ctrl_wide, fake)
@@ -209,12 +256,35 @@ def estimate_effect(
         p_value = float(2 * stats.t.sf(abs(estimate / se), n_clusters - 1)) if se > 0 else 0.0
         ci_low, ci_high = estimate - tcrit * se, estimate + tcrit * se
         inference = "cluster"
-    # event study: one dummy per period relative to the start, reference = last pre period
+    return {
+        "tcrit": tcrit,
+        "placebo": placebo,
+        "p_value": p_value,
+        "ci_low": ci_low,
+        "ci_high": ci_high,
+        "inference": inference,
+    }
+
+
+def _event_study(
+    df: pd.DataFrame,
+    t_set: set[str],
+    periods: list[str],
+    pre: list[str],
+    post: list[str],
+    inf: dict[str, Any],
+    fakes: list[Any],
+    ctrl_wide: pd.DataFrame,
+    alpha: float,
+) -> tuple[pd.DataFrame, float | None]:
+    """The event study (one coefficient per period relative to the start, reference = last pre
+    period, intervals from the placebo runs or the cluster-robust errors) and the p-value of the
+    joint test of the pre-period coefficients (None when there is none)."""
     coefs, ses, efit, names = _event(df, t_set, periods, post[0])
     rows = [{"rel": -1, "period": pre[-1], "coef": 0.0, "low": 0.0, "high": 0.0}]
     pre_trend_p = None
     pre_rel = [r for r in coefs if r < -1]
-    if inference == "placebo" and fakes:
+    if inf["inference"] == "placebo" and fakes:
         ref = len(pre) - 1
         runs = []
         for fake in fakes:
@@ -229,6 +299,7 @@ def estimate_effect(
             null = np.array([sum(run[r][1] ** 2 for r in pre_rel) for run in runs])
             pre_trend_p = float((np.sum(null >= stat) + 1) / (len(null) + 1))
     else:
+        tcrit = inf["tcrit"]
         for r, (p, b) in coefs.items():
             rows.append(
                 {"rel": r, "period": p, "coef": b, "low": b - tcrit * ses[r], "high": b + tcrit * ses[r]}
@@ -241,7 +312,11 @@ def estimate_effect(
                 pre_trend_p = float(efit.f_test(R).pvalue)
             except (ValueError, np.linalg.LinAlgError):
                 pre_trend_p = None
-    event = pd.DataFrame(rows).sort_values("rel").reset_index(drop=True)
+    return pd.DataFrame(rows).sort_values("rel").reset_index(drop=True), pre_trend_p
+
+
+def _group_means(df: pd.DataFrame, t_set: set[str]) -> pd.DataFrame:
+    """Mean value per period of the measure areas (``treated``) and the comparison areas."""
     means = (
         df.assign(group=np.where(df["area_id"].isin(t_set), "treated", "control"))
         .groupby(["period", "group"])["value"]
@@ -250,31 +325,17 @@ def estimate_effect(
         .reset_index()
     )
     means.columns.name = None
+    return means
+
+
+def _by_area(df: pd.DataFrame, t_set: set[str], c_set: set[str], start_period: str) -> pd.DataFrame:
+    """The estimate of each measure area alone against all comparison areas."""
     by_area = []
     ctrl_df = df[df["area_id"].isin(c_set)]
     for a in sorted(t_set):
         one = pd.concat([df[df["area_id"] == a], ctrl_df])
         by_area.append({"area_id": a, "estimate": _did(one, {a}, start_period)[0]})
-    return EffectResult(
-        indicator=indicator,
-        treated=sorted(t_set),
-        controls=sorted(c_set),
-        periods=periods,
-        start_period=post[0],
-        estimate=estimate,
-        ci_low=ci_low,
-        ci_high=ci_high,
-        p_value=p_value,
-        inference=inference,
-        se_cluster=se,
-        event=event,
-        pre_trend_p=pre_trend_p,
-        means=means,
-        by_area=pd.DataFrame(by_area),
-        n_obs=len(df),
-        alpha=alpha,
-        placebo=placebo,
-    )
+    return pd.DataFrame(by_area)
 
 
 def choose_controls(
@@ -331,73 +392,80 @@ def interpretation(
         f"({conf}-%-Konfidenzintervall {_de(r.ci_low, decimals)} bis {_de(r.ci_high, decimals)}; "
         f"p = {_de(r.p_value, 3)})."
     )
-    significant = r.p_value < r.alpha
-    good = (r.estimate < 0 and polarity == "hoch_ist_schlecht") or (
-        r.estimate > 0 and polarity == "hoch_ist_gut"
-    )
-    if not significant:
-        verdict = (
-            f"Nicht gesichert (p ≥ {_de(r.alpha, 2)}): Eine Wirkung ist mit diesen Daten nicht nachweisbar. "
-            "Das heißt nicht, dass es keine gibt – kleine Wirkungen gehen in der Streuung der Gebiete unter."
-        )
-    elif polarity == "neutral":
-        verdict = "Der Unterschied ist statistisch gesichert; der Indikator hat keine Wertungsrichtung."
-    elif good:
-        verdict = "Der Unterschied ist statistisch gesichert und weist in die gewünschte Richtung."
-    else:
-        verdict = "Der Unterschied ist statistisch gesichert, weist aber in die unerwünschte Richtung."
-    if r.pre_trend_p is None:
-        pretrend = (
-            "Mit nur einem Zeitraum vor dem Beginn lässt sich der parallele Verlauf vorher nicht prüfen."
-        )
-    elif r.pre_trend_p < 0.1:
-        pretrend = (
-            f"Vorsicht: Schon vor dem Beginn liefen Maßnahmen- und Vergleichsgebiete auseinander "
-            f"(Vortest p = {_de(r.pre_trend_p, 3)}). Der geschätzte Effekt kann diesen Trend enthalten."
-        )
-    else:
-        pretrend = (
-            f"Vor dem Beginn verliefen Maßnahmen- und Vergleichsgebiete ähnlich "
-            f"(Vortest p = {_de(r.pre_trend_p, 3)}); das stützt die Annahme paralleler Trends."
-        )
     method = (
         f"Intervall und p-Wert stammen aus {len(r.placebo)} Placebo-Schätzungen (Vergleichsgebiete, als hätten "
         "sie die Maßnahme gehabt), weil bei wenigen Maßnahmengebieten gruppierte Standardfehler zu optimistisch sind."
         if r.inference == "placebo"
         else "Standardfehler nach Gebieten gruppiert (cluster-robust)."
     )
-    limits = [
-        "Die Schätzung setzt voraus, dass sich die Maßnahmengebiete ohne die Maßnahme so entwickelt hätten "
-        "wie die Vergleichsgebiete (parallele Trends). Das lässt sich nur für die Zeit vor dem Beginn prüfen.",
-        "Gleichzeitige andere Programme, Neubau oder Zuzug können die Zusammensetzung der Bevölkerung ändern "
-        "und werden der Maßnahme zugeschrieben, wenn sie nur die Maßnahmengebiete betreffen.",
-        "Strahlt die Maßnahme auf benachbarte Vergleichsgebiete aus, wird die Wirkung unterschätzt.",
-        "Die Daten sind Gebietswerte, keine Verläufe einzelner Familien: Die Analyse zeigt, ob sich das Gebiet "
-        "verändert hat, nicht, ob die erreichten Menschen profitiert haben.",
-        "Kleine Fallzahlen schwanken stark; gesperrte oder fehlende Werte verkleinern die Vergleichsgruppe.",
-    ]
-    best = (
-        r.by_area.sort_values("estimate", ascending=polarity != "hoch_ist_gut").head(3)
-        if len(r.by_area) > 1
-        else None
-    )
-    factors = None
-    if best is not None:
-        factors = (
-            "Gebiete mit der günstigsten Entwicklung (Hinweise auf Erfolgsfaktoren, vor Ort zu prüfen): "
-            + ", ".join(
-                f"{a} ({_de(e, decimals)})" for a, e in zip(best["area_id"], best["estimate"], strict=True)
-            )
-            + "."
-        )
     return {
         "statement": statement,
-        "verdict": verdict,
-        "pretrend": pretrend,
+        "verdict": _verdict(r, polarity),
+        "pretrend": _pretrend(r),
         "method": method,
-        "limits": limits,
-        "factors": factors,
+        "limits": list(LIMITS),
+        "factors": _factors(r, polarity, decimals),
     }
+
+
+#: the limits of a difference-in-differences estimate, in plain German
+LIMITS = (
+    "Die Schätzung setzt voraus, dass sich die Maßnahmengebiete ohne die Maßnahme so entwickelt hätten "
+    "wie die Vergleichsgebiete (parallele Trends). Das lässt sich nur für die Zeit vor dem Beginn prüfen.",
+    "Gleichzeitige andere Programme, Neubau oder Zuzug können die Zusammensetzung der Bevölkerung ändern "
+    "und werden der Maßnahme zugeschrieben, wenn sie nur die Maßnahmengebiete betreffen.",
+    "Strahlt die Maßnahme auf benachbarte Vergleichsgebiete aus, wird die Wirkung unterschätzt.",
+    "Die Daten sind Gebietswerte, keine Verläufe einzelner Familien: Die Analyse zeigt, ob sich das Gebiet "
+    "verändert hat, nicht, ob die erreichten Menschen profitiert haben.",
+    "Kleine Fallzahlen schwanken stark; gesperrte oder fehlende Werte verkleinern die Vergleichsgruppe.",
+)
+
+
+def _verdict(r: EffectResult, polarity: str) -> str:
+    """Whether the difference is statistically secured and points in the wanted direction."""
+    significant = r.p_value < r.alpha
+    good = (r.estimate < 0 and polarity == "hoch_ist_schlecht") or (
+        r.estimate > 0 and polarity == "hoch_ist_gut"
+    )
+    if not significant:
+        return (
+            f"Nicht gesichert (p ≥ {_de(r.alpha, 2)}): Eine Wirkung ist mit diesen Daten nicht nachweisbar. "
+            "Das heißt nicht, dass es keine gibt – kleine Wirkungen gehen in der Streuung der Gebiete unter."
+        )
+    if polarity == "neutral":
+        return "Der Unterschied ist statistisch gesichert; der Indikator hat keine Wertungsrichtung."
+    if good:
+        return "Der Unterschied ist statistisch gesichert und weist in die gewünschte Richtung."
+    return "Der Unterschied ist statistisch gesichert, weist aber in die unerwünschte Richtung."
+
+
+def _pretrend(r: EffectResult) -> str:
+    """What the test of the periods before the start says about parallel trends."""
+    if r.pre_trend_p is None:
+        return "Mit nur einem Zeitraum vor dem Beginn lässt sich der parallele Verlauf vorher nicht prüfen."
+    if r.pre_trend_p < 0.1:
+        return (
+            f"Vorsicht: Schon vor dem Beginn liefen Maßnahmen- und Vergleichsgebiete auseinander "
+            f"(Vortest p = {_de(r.pre_trend_p, 3)}). Der geschätzte Effekt kann diesen Trend enthalten."
+        )
+    return (
+        f"Vor dem Beginn verliefen Maßnahmen- und Vergleichsgebiete ähnlich "
+        f"(Vortest p = {_de(r.pre_trend_p, 3)}); das stützt die Annahme paralleler Trends."
+    )
+
+
+def _factors(r: EffectResult, polarity: str, decimals: int) -> str | None:
+    """The three measure areas with the most favourable development (None with one area)."""
+    if len(r.by_area) <= 1:
+        return None
+    best = r.by_area.sort_values("estimate", ascending=polarity != "hoch_ist_gut").head(3)
+    return (
+        "Gebiete mit der günstigsten Entwicklung (Hinweise auf Erfolgsfaktoren, vor Ort zu prüfen): "
+        + ", ".join(
+            f"{a} ({_de(e, decimals)})" for a, e in zip(best["area_id"], best["estimate"], strict=True)
+        )
+        + "."
+    )
 
 
 def save_estimate(store: Any, measure_id: str, r: EffectResult, reading: dict[str, Any]) -> None:
@@ -442,66 +510,22 @@ def evaluate_measure(
     inputs of an index declared on the measure's layer, else the indicator itself) before the
     start; ``typ`` = all areas of the measure areas' type in ``type_indicator`` (a typology).
     """
-    from planlabor.io.periods import period_end
-
-    ind_id = indicator or measure.target_indicator
-    if not ind_id:
-        raise InputError(
-            f"Die Maßnahme {measure.measure_id} hat keinen Zielindikator.",
-            column="--indikator",
-            hint="Geben Sie den Indikator mit --indikator an.",
-        )
-    definition = catalog.get(ind_id)
-    if definition is None:
-        raise InputError(f"Den Indikator {ind_id!r} gibt es im Katalog nicht.", column="--indikator")
-    if not measure.layer_id or not measure.areas or measure.start_date is None:
-        raise InputError(
-            f"Die Maßnahme {measure.measure_id} braucht Ebene, Gebiete und Beginn für eine Wirkungsanalyse.",
-            column="gebiete/beginn",
-        )
+    ind_id, definition = _target_indicator(catalog, measure, indicator)
     layer = measure.layer_id
     panel = store.indicator_values(layer, [ind_id], None)[["area_id", "period", "value"]]
     if panel.empty:
         raise InputError(
             f"Für {ind_id!r} gibt es auf {layer!r} keine Werte.", hint="Rechnen Sie 'planlabor compute'."
         )
-    ends = {p: period_end(p) for p in panel["period"].unique()}
-    start_period = min((p for p, e in ends.items() if e >= measure.start_date), default=None)
-    if start_period is None:
-        raise InputError(
-            f"Die Zeitreihe von {ind_id!r} endet vor dem Beginn der Maßnahme ({measure.start_date}).",
-            hint="Importieren Sie neuere Daten.",
-        )
-    before = [p for p, e in ends.items() if e < measure.start_date]
+    start_period, before = _start_period(panel, ind_id, measure.start_date)
     treated = list(measure.areas)
     if comparison == "typ":
-        if not type_indicator:
-            raise InputError("--vergleich typ braucht --typ INDIKATOR (z. B. typ_kontext).", column="--typ")
-        tv = store.indicator_values(layer, [type_indicator], None)
-        if tv.empty:
-            raise InputError(f"Für {type_indicator!r} gibt es auf {layer!r} keine Werte.", column="--typ")
-        last = (
-            max(p for p in tv["period"] if period_end(p) < measure.start_date)
-            if any(period_end(p) < measure.start_date for p in tv["period"])
-            else max(tv["period"])
-        )
-        types = tv[tv["period"] == last].set_index("area_id")["value"]
-        controls = choose_controls(pd.DataFrame(), treated, types=types)
-        chosen = f"alle Gebiete desselben Typs ({type_indicator}, Stand {last})"
+        controls, chosen = _controls_by_type(store, layer, treated, type_indicator, measure.start_date)
     else:
         if not features:
             refs = [r for r in catalog.indices if r.layer == layer]
             features = list(refs[0].inputs.values()) if refs else [ind_id]
-        fv = store.indicator_values(layer, features, None)
-        fv = fv[fv["period"].map(lambda p: period_end(p) < measure.start_date)]
-        if fv.empty:
-            raise InputError(
-                "Für die Vergleichsmerkmale gibt es keine Werte vor dem Beginn der Maßnahme.",
-                column="--merkmal",
-            )
-        latest = fv.sort_values("period").groupby(["indicator_id", "area_id"]).tail(1)
-        wide = latest.pivot(index="area_id", columns="indicator_id", values="value")
-        controls = choose_controls(wide, treated, k=k)
+        controls = _controls_by_features(store, layer, treated, features, k, measure.start_date)
         chosen = f"die {k} ähnlichsten Gebiete nach {', '.join(features)} vor dem Beginn"
     if not before:
         raise InputError(f"Für {ind_id!r} gibt es keinen Zeitraum vor dem Beginn der Maßnahme.")
@@ -517,3 +541,79 @@ def evaluate_measure(
         definition.decimals,
     )
     return result, reading
+
+
+def _target_indicator(catalog: Any, measure: Any, indicator: str | None) -> tuple[str, Any]:
+    """The indicator to evaluate and its catalog definition; refused when the measure has none,
+    the catalog does not know it, or the measure lacks layer, areas or start."""
+    ind_id = indicator or measure.target_indicator
+    if not ind_id:
+        raise InputError(
+            f"Die Maßnahme {measure.measure_id} hat keinen Zielindikator.",
+            column="--indikator",
+            hint="Geben Sie den Indikator mit --indikator an.",
+        )
+    definition = catalog.get(ind_id)
+    if definition is None:
+        raise InputError(f"Den Indikator {ind_id!r} gibt es im Katalog nicht.", column="--indikator")
+    if not measure.layer_id or not measure.areas or measure.start_date is None:
+        raise InputError(
+            f"Die Maßnahme {measure.measure_id} braucht Ebene, Gebiete und Beginn für eine Wirkungsanalyse.",
+            column="gebiete/beginn",
+        )
+    return ind_id, definition
+
+
+def _start_period(panel: pd.DataFrame, ind_id: str, start_date: date) -> tuple[str, list[str]]:
+    """The first period ending on or after the start of the measure, and the periods before it."""
+    from planlabor.io.periods import period_end
+
+    ends = {p: period_end(p) for p in panel["period"].unique()}
+    start_period = min((p for p, e in ends.items() if e >= start_date), default=None)
+    if start_period is None:
+        raise InputError(
+            f"Die Zeitreihe von {ind_id!r} endet vor dem Beginn der Maßnahme ({start_date}).",
+            hint="Importieren Sie neuere Daten.",
+        )
+    return start_period, [p for p, e in ends.items() if e < start_date]
+
+
+def _controls_by_type(
+    store: Any, layer: str, treated: list[str], type_indicator: str | None, start_date: date
+) -> tuple[list[str], str]:
+    """All areas of the measure areas' type in ``type_indicator`` (its last period before the
+    start, else its last period), and how they were chosen."""
+    from planlabor.io.periods import period_end
+
+    if not type_indicator:
+        raise InputError("--vergleich typ braucht --typ INDIKATOR (z. B. typ_kontext).", column="--typ")
+    tv = store.indicator_values(layer, [type_indicator], None)
+    if tv.empty:
+        raise InputError(f"Für {type_indicator!r} gibt es auf {layer!r} keine Werte.", column="--typ")
+    last = (
+        max(p for p in tv["period"] if period_end(p) < start_date)
+        if any(period_end(p) < start_date for p in tv["period"])
+        else max(tv["period"])
+    )
+    types = tv[tv["period"] == last].set_index("area_id")["value"]
+    controls = choose_controls(pd.DataFrame(), treated, types=types)
+    return controls, f"alle Gebiete desselben Typs ({type_indicator}, Stand {last})"
+
+
+def _controls_by_features(
+    store: Any, layer: str, treated: list[str], features: list[str], k: int, start_date: date
+) -> list[str]:
+    """The ``k`` areas most similar to a measure area on the last values of ``features`` before
+    the start."""
+    from planlabor.io.periods import period_end
+
+    fv = store.indicator_values(layer, features, None)
+    fv = fv[fv["period"].map(lambda p: period_end(p) < start_date)]
+    if fv.empty:
+        raise InputError(
+            "Für die Vergleichsmerkmale gibt es keine Werte vor dem Beginn der Maßnahme.",
+            column="--merkmal",
+        )
+    latest = fv.sort_values("period").groupby(["indicator_id", "area_id"]).tail(1)
+    wide = latest.pivot(index="area_id", columns="indicator_id", values="value")
+    return choose_controls(wide, treated, k=k)

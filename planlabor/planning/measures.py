@@ -158,61 +158,67 @@ def read_measures(path: str | Path, kind: Kind = "massnahme") -> list[Measure]:
     out: list[Measure] = []
     seen: set[str] = set()
     for i, rec in enumerate(df.to_dict("records")):
-        row = int(rec.get("_line") or i + 2)
-
-        def where(col: str, row: int = row) -> dict[str, Any]:
-            return {"file": path, "row": row, "column": col}
-
-        mid = str(rec.get("id") or "").strip()
-        if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.\-]{0,39}", mid):
-            raise InputError(
-                f"Die Maßnahmen-ID {mid!r} ist ungültig.",
-                expected="Buchstaben, Ziffern, _ - . (höchstens 40 Zeichen), z. B. M01",
-                **where("id"),
-            )
-        if mid in seen:
-            raise InputError(f"Die ID {mid!r} kommt doppelt vor.", expected="jede ID einmal", **where("id"))
-        seen.add(mid)
-        name = str(rec.get("name") or "").strip()
-        if not name:
-            raise InputError("Der Name fehlt.", expected="ein Titel der Maßnahme", **where("name"))
-        status = str(rec.get("status") or "").strip().lower()
-        if status and status not in STATUS:
-            raise InputError(
-                f"Der Status {status!r} ist unbekannt.",
-                expected="einer von: " + ", ".join(STATUS),
-                **where("status"),
-            )
-        public = str(rec.get("oeffentlich") or "ja").strip().lower()
-        if public not in ("ja", "nein", "true", "false", "1", "0"):
-            raise InputError(f"{public!r} ist kein ja/nein.", expected="ja oder nein", **where("oeffentlich"))
-        m = Measure(
-            measure_id=mid,
-            name=name,
-            kind=kind,
-            theme=str(rec.get("thema") or "").strip(),
-            layer_id=(str(rec.get("ebene")).strip() or None) if rec.get("ebene") else None,
-            areas=_list(rec.get("gebiete")),
-            start_date=parse_date(rec.get("beginn"), where("beginn")),
-            end_date=parse_date(rec.get("ende"), where("ende")),
-            budget=_number(rec.get("budget"), where("budget")),
-            target_indicator=(str(rec.get("zielindikator")).strip() or None)
-            if rec.get("zielindikator")
-            else None,
-            field_of_action=str(rec.get("handlungsfeld") or "").strip(),
-            responsible=str(rec.get("zustaendig") or "").strip(),
-            deadline=parse_date(rec.get("frist"), where("frist")),
-            status=status,
-            indicators=_list(rec.get("indikatoren")),
-            description=str(rec.get("beschreibung") or "").strip(),
-            public=public in ("ja", "true", "1"),
-        )
-        if m.start_date and m.end_date and m.end_date < m.start_date:
-            raise InputError("Das Ende liegt vor dem Beginn.", expected="ende ≥ beginn", **where("ende"))
-        if m.areas and not m.layer_id:
-            raise InputError("Gebiete brauchen eine Ebene.", expected="z. B. ebene = plr", **where("ebene"))
+        m = _measure(rec, path, int(rec.get("_line") or i + 2), kind, seen)
+        seen.add(m.measure_id)
         out.append(m)
     return out
+
+
+def _measure(rec: dict[Any, Any], path: Path, row: int, kind: Kind, seen: set[str]) -> Measure:
+    """One measure from one row of the table (``seen``: the IDs of the rows before); every error
+    names the row and column."""
+
+    def where(col: str, row: int = row) -> dict[str, Any]:
+        return {"file": path, "row": row, "column": col}
+
+    mid = str(rec.get("id") or "").strip()
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.\-]{0,39}", mid):
+        raise InputError(
+            f"Die Maßnahmen-ID {mid!r} ist ungültig.",
+            expected="Buchstaben, Ziffern, _ - . (höchstens 40 Zeichen), z. B. M01",
+            **where("id"),
+        )
+    if mid in seen:
+        raise InputError(f"Die ID {mid!r} kommt doppelt vor.", expected="jede ID einmal", **where("id"))
+    name = str(rec.get("name") or "").strip()
+    if not name:
+        raise InputError("Der Name fehlt.", expected="ein Titel der Maßnahme", **where("name"))
+    status = str(rec.get("status") or "").strip().lower()
+    if status and status not in STATUS:
+        raise InputError(
+            f"Der Status {status!r} ist unbekannt.",
+            expected="einer von: " + ", ".join(STATUS),
+            **where("status"),
+        )
+    public = str(rec.get("oeffentlich") or "ja").strip().lower()
+    if public not in ("ja", "nein", "true", "false", "1", "0"):
+        raise InputError(f"{public!r} ist kein ja/nein.", expected="ja oder nein", **where("oeffentlich"))
+    m = Measure(
+        measure_id=mid,
+        name=name,
+        kind=kind,
+        theme=str(rec.get("thema") or "").strip(),
+        layer_id=(str(rec.get("ebene")).strip() or None) if rec.get("ebene") else None,
+        areas=_list(rec.get("gebiete")),
+        start_date=parse_date(rec.get("beginn"), where("beginn")),
+        end_date=parse_date(rec.get("ende"), where("ende")),
+        budget=_number(rec.get("budget"), where("budget")),
+        target_indicator=(str(rec.get("zielindikator")).strip() or None)
+        if rec.get("zielindikator")
+        else None,
+        field_of_action=str(rec.get("handlungsfeld") or "").strip(),
+        responsible=str(rec.get("zustaendig") or "").strip(),
+        deadline=parse_date(rec.get("frist"), where("frist")),
+        status=status,
+        indicators=_list(rec.get("indikatoren")),
+        description=str(rec.get("beschreibung") or "").strip(),
+        public=public in ("ja", "true", "1"),
+    )
+    if m.start_date and m.end_date and m.end_date < m.start_date:
+        raise InputError("Das Ende liegt vor dem Beginn.", expected="ende ≥ beginn", **where("ende"))
+    if m.areas and not m.layer_id:
+        raise InputError("Gebiete brauchen eine Ebene.", expected="z. B. ebene = plr", **where("ebene"))
+    return m
 
 
 def check_measures(store: Store, measures: list[Measure], indicator_ids: set[str]) -> None:

@@ -154,9 +154,25 @@ _FACTORS = {"geburten": "fertility", "sterblichkeit": "mortality", "aussenwander
             "binnenwanderung": "internal"}  # fmt: skip
 
 
-def read_scenarios(path: str | Path) -> list[Scenario]:
+def _beside(path: Path, item: dict[str, Any], key: str, within: Path | None) -> Path:
+    """The table a scenario names (relative to the scenario file); with ``within`` it must lie in
+    that folder (a file uploaded in the Werkstatt names only the tables uploaded with it)."""
+    table = path.parent / str(item[key])
+    if within is not None and not table.resolve().is_relative_to(Path(within).resolve()):
+        raise InputError(
+            f"Die Szenariodatei nennt bei {key} die Datei {item[key]!r}; "
+            "sie wurde nicht mit ihr hochgeladen.",
+            file=path.name,
+            column=key,
+            expected="nur den Namen einer mit hochgeladenen Tabelle, z. B. neubau.csv",
+        )
+    return table
+
+
+def read_scenarios(path: str | Path, within: str | Path | None = None) -> list[Scenario]:
     """User scenarios from a TOML file (see the module docstring)."""
     path = Path(path)
+    folder = Path(within) if within is not None else None
     try:
         data: dict[str, Any] = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -194,8 +210,8 @@ def read_scenarios(path: str | Path) -> list[Scenario]:
                 if not isinstance(v, int | float) or isinstance(v, bool):
                     raise InputError(f"{where}: {key} = {v!r} ist keine Zahl.", file=path, column=key)
                 kwargs[attr] = float(v)
-        housing = read_housing(path.parent / item["neubau"]) if "neubau" in item else None
-        totals = read_city_totals(path.parent / item["eckwerte"]) if "eckwerte" in item else None
+        housing = read_housing(_beside(path, item, "neubau", folder)) if "neubau" in item else None
+        totals = read_city_totals(_beside(path, item, "eckwerte", folder)) if "eckwerte" in item else None
         out.append(
             Scenario(
                 sid,

@@ -338,20 +338,7 @@ def calibrate(
     n_b = len(bands)
     if rates.fertility_factor is None or len(rates.fertility_factor) != n:
         rates = replace(rates, fertility_factor=fertility_factor(stocks[-1][1], rates, shrinkage))
-    resid = np.zeros((n, n_b))
-    expo = np.zeros((n, n_b))
-    for (t0, s0), (t1, s1) in itertools.pairwise(stocks):
-        if s0.area_ids != ids or s1.area_ids != ids:
-            raise InputError("Die Bestände der Kalibrierung haben nicht dieselben Gebiete.")
-        h = t1 - t0
-        if h <= 0:
-            raise InputError("Die Stichtage der Kalibrierung sind nicht aufsteigend.", column="--calibrate")
-        expected = natural_change(s0.values, rates, h)
-        for j, (lo, hi) in enumerate(bands):
-            e = expected[:, :, lo:hi].sum(axis=(1, 2))
-            o = s1.values[:, :, lo:hi].sum(axis=(1, 2))
-            resid[:, j] += o - e
-            expo[:, j] += e * h
+    resid, expo = _migration_residuals(stocks, bands, rates)
     city = resid.sum(axis=0) / np.maximum(expo.sum(axis=0), 1e-9)  # (bands,)
     if area_types:
         types = np.array([area_types.get(a, "") for a in ids])
@@ -387,6 +374,29 @@ def calibrate(
         [],
         table,
     )
+
+
+def _migration_residuals(
+    stocks: list[tuple[float, Population]], bands: list[tuple[int, int]], rates: Rates
+) -> tuple[np.ndarray, np.ndarray]:
+    """Observed minus expected (natural change only) residents per area and band, summed over
+    the consecutive pairs of ``stocks``, and the expected person-years (area × band)."""
+    ids = stocks[0][1].area_ids
+    resid = np.zeros((len(ids), len(bands)))
+    expo = np.zeros((len(ids), len(bands)))
+    for (t0, s0), (t1, s1) in itertools.pairwise(stocks):
+        if s0.area_ids != ids or s1.area_ids != ids:
+            raise InputError("Die Bestände der Kalibrierung haben nicht dieselben Gebiete.")
+        h = t1 - t0
+        if h <= 0:
+            raise InputError("Die Stichtage der Kalibrierung sind nicht aufsteigend.", column="--calibrate")
+        expected = natural_change(s0.values, rates, h)
+        for j, (lo, hi) in enumerate(bands):
+            e = expected[:, :, lo:hi].sum(axis=(1, 2))
+            o = s1.values[:, :, lo:hi].sum(axis=(1, 2))
+            resid[:, j] += o - e
+            expo[:, j] += e * h
+    return resid, expo
 
 
 def fertility_factor(pop: Population, rates: Rates, shrinkage: float = 1000.0) -> np.ndarray:

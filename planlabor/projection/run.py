@@ -412,11 +412,28 @@ def backtest(
     proj = run.projection.values[k, -1][pos_p]
     base = run.projection.values[k, 0][pos_p]
     obs = observed.population.values[pos_o]
+    rows, size_rows, areas = _backtest_errors(keep, proj, base, obs, observed.bands)
+    return Backtest(
+        base_period,
+        target_period,
+        run.calibration.periods if run.calibration else [],
+        pd.DataFrame(rows),
+        pd.DataFrame(size_rows),
+        areas,
+        _level_errors(store, layer, areas),
+    )
+
+
+def _backtest_errors(
+    keep: list[str], proj: np.ndarray, base: np.ndarray, obs: np.ndarray, bands: list[tuple[int, int]]
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]], pd.DataFrame]:
+    """The errors of projection and naive forecast per age band (all residents and the observed
+    bands): overall, by area size class, and the values per area."""
     size = base.sum(axis=(1, 2))
     rows = []
     size_rows = []
     area_rows = []
-    eval_bands = {"ew": (0, 101), **{f"{lo}_{hi}": (lo, hi) for lo, hi in observed.bands}}
+    eval_bands = {"ew": (0, 101), **{f"{lo}_{hi}": (lo, hi) for lo, hi in bands}}
     labels = {"ew": "insgesamt", "0_6": "unter 6", "6_15": "6 bis unter 15", "65_101": "65 und älter"}
     for b, (lo, hi) in eval_bands.items():
         o = obs[:, :, lo:hi].sum(axis=(1, 2))
@@ -457,16 +474,7 @@ def backtest(
         area_rows.append(
             pd.DataFrame({"area_id": keep, "band": label, "beobachtet": o, "prognose": p, "naiv": nv})
         )
-    areas = pd.concat(area_rows, ignore_index=True)
-    return Backtest(
-        base_period,
-        target_period,
-        run.calibration.periods if run.calibration else [],
-        pd.DataFrame(rows),
-        pd.DataFrame(size_rows),
-        areas,
-        _level_errors(store, layer, areas),
-    )
+    return rows, size_rows, pd.concat(area_rows, ignore_index=True)
 
 
 def _level_errors(store: Store, layer: str, areas: pd.DataFrame) -> pd.DataFrame:

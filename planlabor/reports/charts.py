@@ -242,8 +242,10 @@ def _choropleth_png(rings: Any, fills: list[str], legend: list[tuple[str, str]],
     k = map_w * 0.96
     off = (map_w - k) / 2, (map_h - k * aspect) / 2
 
-    def pts(xy: np.ndarray) -> list[tuple[float, float]]:
-        return [(float(a) * k + off[0], float(b) * k + off[1]) for a, b in xy]
+    shift = np.asarray(off)
+
+    def pts(xy: np.ndarray) -> list[float]:  # flat x, y, x, y … (no Python loop per point)
+        return list((xy * k + shift).ravel().tolist())
 
     for i, ext, holes in areas:
         for xy in ext:
@@ -263,7 +265,7 @@ def _choropleth_png(rings: Any, fills: list[str], legend: list[tuple[str, str]],
         draw.rectangle((x, y + 2 * ss, x + 14 * ss, y + 16 * ss), fill=color)
         draw.text((x + 20 * ss, y), label, fill="#1a1a1a", font=font)
         y += 22 * ss
-    small = img.resize((img.width // ss, img.height // ss), Image.Resampling.LANCZOS)
+    small = img.reduce(ss)  # box filter over ss × ss pixels: as smooth, 5× faster than Lanczos
     buf = io.BytesIO()
     small.save(buf, format="PNG")
     return buf.getvalue()
@@ -397,6 +399,15 @@ class SvgInsets:
             _outline_png(ground, x0, y1, scale * 200 / 72, self.w, self.h)
         ).decode("ascii")
 
+    def parts(self) -> dict[str, Any]:
+        """Everything the insets need, every area's outline included (for :class:`CachedInsets`)."""
+        import shapely
+
+        for a, g in self._raw.items():
+            if a not in self.paths:
+                self.paths[a] = self._path(shapely.simplify(g, self._tol))
+        return {"w": self.w, "h": self.h, "base_uri": self.base_uri, "paths": self.paths}
+
     def inset(self, area_id: str, name: str) -> SvgChart | None:
         import shapely
 
@@ -404,14 +415,36 @@ class SvgInsets:
             return None
         if area_id not in self.paths:
             self.paths[area_id] = self._path(shapely.simplify(self._raw[area_id], self._tol))
-        alt = f"Lagekarte: {name} (orange) in der Stadt."
-        svg = (
-            f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {self.w:.0f} {self.h:.0f}" role="img" '
-            f'aria-label="{_esc(alt)}"><title>{_esc(alt)}</title>'
-            f'<image href="{self.base_uri}" x="0" y="0" width="{self.w:.1f}" height="{self.h:.1f}"/>'
-            f'<path d="{self.paths[area_id]}" fill="{AREA}" stroke="#1a1a1a" stroke-width="0.6" fill-rule="evenodd"/></svg>'
-        )
-        return SvgChart(svg, alt, "Lage")
+        return _inset_svg(self.w, self.h, self.base_uri, self.paths[area_id], name)
+
+
+class CachedInsets:
+    """Location maps from the parts :meth:`SvgInsets.parts` computed earlier (read from the
+    workspace's cache file: no geometries, no shapely or geopandas for a single profile)."""
+
+    def __init__(self, parts: dict[str, Any]) -> None:
+        self.w, self.h = float(parts["w"]), float(parts["h"])
+        self.base_uri = str(parts["base_uri"])
+        self.paths: dict[str, str] = dict(parts["paths"])
+
+    def parts(self) -> dict[str, Any]:
+        return {"w": self.w, "h": self.h, "base_uri": self.base_uri, "paths": self.paths}
+
+    def inset(self, area_id: str, name: str) -> SvgChart | None:
+        if area_id not in self.paths:
+            return None
+        return _inset_svg(self.w, self.h, self.base_uri, self.paths[area_id], name)
+
+
+def _inset_svg(w: float, h: float, base_uri: str, path: str, name: str) -> SvgChart:
+    alt = f"Lagekarte: {name} (orange) in der Stadt."
+    svg = (
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w:.0f} {h:.0f}" role="img" '
+        f'aria-label="{_esc(alt)}"><title>{_esc(alt)}</title>'
+        f'<image href="{base_uri}" x="0" y="0" width="{w:.1f}" height="{h:.1f}"/>'
+        f'<path d="{path}" fill="{AREA}" stroke="#1a1a1a" stroke-width="0.6" fill-rule="evenodd"/></svg>'
+    )
+    return SvgChart(svg, alt, "Lage")
 
 
 def _outline_png(geoms: list[Any], x0: float, y1: float, scale: float, w: float, h: float) -> bytes:

@@ -20,7 +20,15 @@ from typing import Any
 
 from planlabor.errors import DependencyError, InputError
 from planlabor.io.periods import format_period_de
-from planlabor.reports.charts import Chart, MapRenderer, SvgChart, SvgInsets, series_chart, series_svg
+from planlabor.reports.charts import (
+    CachedInsets,
+    Chart,
+    MapRenderer,
+    SvgChart,
+    SvgInsets,
+    series_chart,
+    series_svg,
+)
 from planlabor.reports.data import Figure, ProfileData, ReportData
 
 FORMATS = ("html", "pdf", "docx")
@@ -109,7 +117,7 @@ class ProfileBuilder:
         self.layout = layout
         self.layer = layer
         self._maps: MapRenderer | None = None
-        self._svg: SvgInsets | None = None
+        self._svg: SvgInsets | CachedInsets | None = None
 
     def _geoms(self) -> tuple[Any, list[str]]:
         import geopandas as gpd
@@ -126,10 +134,20 @@ class ProfileBuilder:
             self._maps = MapRenderer(g.simplify(20, preserve_topology=False), ids)
         return self._maps
 
-    def svg_insets(self) -> SvgInsets:
+    def svg_insets(self) -> SvgInsets | CachedInsets:
+        """The location maps, from the workspace's cache when the store has not changed since."""
         if self._svg is None:
-            g, ids = self._geoms()
-            self._svg = SvgInsets(g, ids)
+            from planlabor.reports import cache
+
+            store, name = self.data.src.store, f"lagekarten-{self.layer}"
+            parts = cache.load(store, self.data.src.root, name)
+            if parts is not None:
+                self._svg = CachedInsets(parts)
+            else:
+                g, ids = self._geoms()
+                fresh = SvgInsets(g, ids)
+                cache.save(store, self.data.src.root, name, fresh.parts())
+                self._svg = fresh
         return self._svg
 
     def warm(self, area_id: str, period: str | None = None, engine: str = "weasyprint") -> None:
@@ -460,7 +478,13 @@ def formula_de(numerator: list[str], denominator: list[str], factor: float, cata
 def methods_html(data: ReportData, layout: Layout) -> str:
     """Method appendix: every indicator's definition, formula, source and data dates, and the
     confidentiality rule."""
+    rule, themes = methods_data(data)
+    return render_page("methods.html.j2", layout, "Methodenanhang", rule=rule, themes=themes)
 
+
+def methods_data(data: ReportData) -> tuple[str, list[tuple[str, list[dict[str, Any]]]]]:
+    """The confidentiality rule and, per theme, each indicator's definition, formula, source and
+    data dates (the method appendix of every engine)."""
     rules = data.src.rules
     rule = (
         f"Fallzahlen unter {rules.min_count} (Indikatoren können eine eigene Mindestfallzahl haben) werden "
@@ -506,52 +530,16 @@ def methods_html(data: ReportData, layout: Layout) -> str:
             }
         )
     order = list(data.src.catalog.themes) + sorted(set(themes) - set(data.src.catalog.themes))
-    return render_page(
-        "methods.html.j2",
-        layout,
-        "Methodenanhang",
-        rule=rule,
-        themes=[(t, themes[t]) for t in order if t in themes],
-    )
+    return rule, [(t, themes[t]) for t in order if t in themes]
 
 
 def sozialbericht_html(
     data: ReportData, layout: Layout, layer: str, period: str | None = None, min_residents: int = 300
 ) -> str:
     """The integrated Sozialbericht as one HTML document (maps as PNG, everything inline)."""
-    import re
+    from planlabor.reports import sozialbericht
 
-    from planlabor.io.export import format_number_de
-    from planlabor.reports.bericht import build_chapters, data_stand, summary
-
-    builder = ProfileBuilder(data, layout, layer)
-    period, chapters = build_chapters(data, layer, period, maps=builder.maps(), min_residents=min_residents)
-    methods = methods_html(data, layout)
-    body = re.search(r"<body>(.*)</body>", methods, re.S)
-    lay = data.src.store.layer(layer)
-    planning = _planning_chapter(data)
-    return str(
-        _env()
-        .get_template("sozialbericht.html.j2")
-        .render(
-            title=layout.report_title,
-            css=_css(layout),
-            workspace=layout.title,
-            org=layout.organisation,
-            logo=layout.logo,
-            period=period,
-            layer_name=(lay.name if lay else layer) or layer,
-            chapters=chapters,
-            note=NOTE,
-            methods=body.group(1) if body else "",
-            fmt=format_number_de,
-            planning=planning,
-            min_residents=format_number_de(min_residents, 0),
-            stand=data_stand(chapters),
-            summary=summary(chapters),
-            participation=_participation_chapter(data),
-        )
-    )
+    return sozialbericht.html(sozialbericht.gather(data, layout, layer, period, min_residents))
 
 
 def _participation_chapter(data: ReportData) -> list[dict[str, Any]]:

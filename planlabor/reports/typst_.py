@@ -14,6 +14,7 @@ template.
 from __future__ import annotations
 
 import base64
+import io
 import json
 import os
 from importlib import resources
@@ -105,20 +106,47 @@ def _profile(item: ProfileItem, layout: Layout, k: int, files: dict[str, bytes])
     }
 
 
+def logo_file(layout: Layout, files: dict[str, bytes]) -> str | None:
+    """The layout's logo (a data URI) as a file of ``files``; its name, or None without a logo."""
+    if not layout.logo:
+        return None
+    head, _, b64 = layout.logo.partition(",")
+    ext = {"image/png": "png", "image/jpeg": "jpg", "image/svg+xml": "svg"}.get(
+        head.removeprefix("data:").split(";")[0], "png"
+    )
+    if ext == "svg":
+        files["logo.svg"] = base64.b64decode(b64)
+    else:
+        files["logo.svg"] = raster_as_svg(base64.b64decode(b64), head.removeprefix("data:").split(";")[0])
+    return "logo.svg"
+
+
+def raster_as_svg(data: bytes, mime: str = "image/png") -> bytes:
+    """A PNG or JPEG as an SVG holding it (typst-py takes only text files from memory)."""
+    import struct
+
+    if data[:8] == b"\x89PNG\r\n\x1a\n":
+        w, h = struct.unpack(">II", data[16:24])
+    else:
+        from PIL import Image
+
+        with Image.open(io.BytesIO(data)) as img:
+            w, h = img.size
+    uri = f"data:{mime};base64," + base64.b64encode(data).decode("ascii")
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" '
+        f'viewBox="0 0 {w} {h}" width="{w}" height="{h}"><image width="{w}" height="{h}" '
+        f'xlink:href="{uri}"/></svg>'
+    ).encode("ascii")
+
+
 def profiles_typst(items: list[ProfileItem], layout: Layout) -> dict[str, bytes]:
     """The typst sources of ``items`` as one document: template, ``data.json`` and the charts."""
     from planlabor.reports.render import NOTE
 
     files: dict[str, bytes] = {}
     profiles = [_profile(item, layout, k, files) for k, item in enumerate(items)]
-    logo = None
-    if layout.logo:
-        head, _, b64 = layout.logo.partition(",")
-        ext = {"image/png": "png", "image/jpeg": "jpg", "image/svg+xml": "svg"}.get(
-            head.removeprefix("data:").split(";")[0], "png"
-        )
-        logo = f"logo.{ext}"
-        files[logo] = base64.b64decode(b64)
+    logo = logo_file(layout, files)
     title = f"{layout.profile_title} {items[0].p.name}" if len(items) == 1 else f"{layout.profile_title}e"
     data = {
         "title": title,

@@ -194,12 +194,64 @@ def import_facilities(
     if store.layer(layer) is None:
         raise NotFoundError(f"Die Raumebene {layer!r} gibt es nicht.", column="--layer")
     per = parse_period_option(period)
+    gdf, rows = _read_facility_points(path, x_column, y_column, source_crs, workspace_crs)
+    geoms = gdf.geometry.values
+    _require_columns(gdf, path, capacity_column, id_column, name_column, accessible_column)
+    warnings: list[str] = []
+    ids = _facility_ids(gdf, path, facility_type, id_column)
+    cap = _capacities(gdf, path, capacity_column, rows)
+    areas = store.areas(layer, geometry=True)
+    idx = assign_points(geoms, shapely.from_wkb(areas["geom"].tolist()))
+    outside = [ids[i] for i in np.nonzero(idx < 0)[0]]
+    if outside:
+        warnings.append(f"{len(outside)} Einrichtung(en) liegen in keinem Gebiet: {', '.join(outside[:10])}")
+    cap_missing = int(np.isnan(cap).sum()) if capacity_column else 0
+    if cap_missing:
+        warnings.append(f"{cap_missing} Einrichtung(en) ohne Platzzahl (zählen mit 0 Plätzen).")
+    access: list[str | None] = [None] * len(gdf)
+    if accessible_column:
+        access = parse_accessibility(gdf[accessible_column], path, accessible_column, rows)
+    obs = _area_counts(
+        layer, per, facility_type, areas, idx, cap, access if accessible_column else None, capacity_column
+    )
+    if accessible_column:
+        unknown = sum(a is None for a in access)
+        if unknown:
+            warnings.append(f"{unknown} Einrichtung(en) ohne Angabe zur Barrierefreiheit.")
+    fac = _facility_table(gdf, facility_type, ids, cap, name_column, access if accessible_column else None)
+    options = {
+        "type": facility_type,
+        "layer": layer,
+        "period": per,
+        "capacity_column": capacity_column,
+        "id_column": id_column,
+        "accessible_column": accessible_column,
+    }
+    import_id = _store_facilities(
+        store, path, facility_type, layer, options, fac, obs, len(outside), warnings
+    )
+    return FacilityReport(
+        facility_type=facility_type,
+        n_facilities=len(gdf),
+        n_assigned=int((idx >= 0).sum()),
+        outside=outside,
+        capacity_missing=cap_missing,
+        capacity_total=float(np.nansum(cap)),
+        import_id=import_id,
+        warnings=warnings,
+    )
+
+
+def _read_facility_points(
+    path: Path, x_column: str | None, y_column: str | None, source_crs: str | None, workspace_crs: str
+) -> tuple[Any, list[int]]:
+    """Read the facilities as points in the workspace CRS (anything but points is refused);
+    return them with the row of each record for messages (file rows for tables, record numbers
+    from 1 for geo files)."""
     gdf = read_points(path, x_column, y_column, source_crs)
-    # row of each record in messages: file rows for tables, record numbers from 1 for geo files
     rows: list[int] = list(gdf.attrs.get("rows") or range(1, len(gdf) + 1))
     if not gdf.crs.equals(workspace_crs):
         gdf = gdf.to_crs(workspace_crs)
-    geoms = gdf.geometry.values
     kinds = set(gdf.geometry.geom_type.dropna())
     if kinds - {"Point"}:
         raise InputError(
@@ -207,6 +259,18 @@ def import_facilities(
             file=path,
             expected="eine Punkt-Geodatei",
         )
+    return gdf, rows
+
+
+def _require_columns(
+    gdf: Any,
+    path: Path,
+    capacity_column: str | None,
+    id_column: str | None,
+    name_column: str | None,
+    accessible_column: str | None,
+) -> None:
+    """Refuse a named column the file does not have (listing the columns it has)."""
     cols = [str(c) for c in gdf.columns if c != "geometry"]
     for opt, col in (
         ("--capacity-column", capacity_column),
@@ -222,7 +286,11 @@ def import_facilities(
                 expected="eine von: " + ", ".join(cols),
                 hint=f"Prüfen Sie {opt}.",
             )
-    warnings = []
+
+
+def _facility_ids(gdf: Any, path: Path, facility_type: str, id_column: str | None) -> list[str]:
+    """The key of each facility (from ``id_column`` or counted); empty or repeated keys are
+    refused."""
     ids = (
         text_column(gdf[id_column]).tolist()
         if id_column
@@ -243,29 +311,40 @@ def import_facilities(
             column=id_column,
             expected="jeder Schlüssel genau einmal",
         )
-    if capacity_column:
-        cap, bad = parse_capacity(gdf[capacity_column])
-        if bad:
-            shown = [f"Zeile {rows[i]}: {gdf[capacity_column].iloc[i]}" for i in bad]
-            raise InputError(
-                f"Die Platzzahl '{examples([gdf[capacity_column].iloc[bad[0]]], 1)}' ist keine gültige "
-                f"Platzzahl ({len(bad)} ungültige: {examples(shown)}). Nichts wurde importiert.",
-                file=path,
-                row=rows[bad[0]],
-                column=capacity_column,
-                expected="eine Zahl ab 0 (endlich) oder leer",
-            )
-    else:
-        cap = np.full(len(gdf), np.nan)
-    areas = store.areas(layer, geometry=True)
-    polys = shapely.from_wkb(areas["geom"].tolist())
-    idx = assign_points(geoms, polys)
-    outside = [ids[i] for i in np.nonzero(idx < 0)[0]]
-    if outside:
-        warnings.append(f"{len(outside)} Einrichtung(en) liegen in keinem Gebiet: {', '.join(outside[:10])}")
-    cap_missing = int(np.isnan(cap).sum()) if capacity_column else 0
-    if cap_missing:
-        warnings.append(f"{cap_missing} Einrichtung(en) ohne Platzzahl (zählen mit 0 Plätzen).")
+    return ids
+
+
+def _capacities(gdf: Any, path: Path, capacity_column: str | None, rows: list[int]) -> np.ndarray:
+    """The places of each facility (NaN where unknown or without ``capacity_column``); an
+    invalid number is refused naming its rows."""
+    if not capacity_column:
+        return np.full(len(gdf), np.nan)
+    cap, bad = parse_capacity(gdf[capacity_column])
+    if bad:
+        shown = [f"Zeile {rows[i]}: {gdf[capacity_column].iloc[i]}" for i in bad]
+        raise InputError(
+            f"Die Platzzahl '{examples([gdf[capacity_column].iloc[bad[0]]], 1)}' ist keine gültige "
+            f"Platzzahl ({len(bad)} ungültige: {examples(shown)}). Nichts wurde importiert.",
+            file=path,
+            row=rows[bad[0]],
+            column=capacity_column,
+            expected="eine Zahl ab 0 (endlich) oder leer",
+        )
+    return cap
+
+
+def _area_counts(
+    layer: str,
+    per: str,
+    facility_type: str,
+    areas: pd.DataFrame,
+    idx: np.ndarray,
+    cap: np.ndarray,
+    access: list[str | None] | None,
+    capacity_column: str | None,
+) -> pa.Table:
+    """The observations per area: count, places (with a capacity column) and the counts by
+    accessibility (with ``access``), of the facilities assigned by ``idx``."""
     inside = idx >= 0
     frame = pd.DataFrame({"area": idx[inside], "cap": np.nan_to_num(cap[inside])})
     counts = np.bincount(frame["area"], minlength=len(areas))
@@ -274,9 +353,7 @@ def import_facilities(
     obs_vars = [f"{facility_type}_anzahl"] + ([f"{facility_type}_plaetze"] if capacity_column else [])
     n = len(area_ids)
     value_parts = [counts.astype(float)] + ([places] if capacity_column else [])
-    access: list[str | None] = [None] * len(gdf)
-    if accessible_column:
-        access = parse_accessibility(gdf[accessible_column], path, accessible_column, rows)
+    if access is not None:
         level = np.array([a or "" for a in access], dtype=object)[inside]
         for var, want in (
             ("barrierefrei", "ja"),
@@ -287,11 +364,8 @@ def import_facilities(
             value_parts.append(
                 np.bincount(frame["area"], weights=(level == want).astype(float), minlength=len(areas))
             )
-        unknown = sum(a is None for a in access)
-        if unknown:
-            warnings.append(f"{unknown} Einrichtung(en) ohne Angabe zur Barrierefreiheit.")
     values = np.concatenate(value_parts)
-    obs = pa.table(
+    return pa.table(
         {
             "layer_id": pa.array([layer] * n * len(obs_vars), pa.string()),
             "area_id": pa.array(area_ids * len(obs_vars), pa.string()),
@@ -301,10 +375,24 @@ def import_facilities(
             "flag": pa.nulls(n * len(obs_vars), pa.string()),
         }
     )
+
+
+def _facility_table(
+    gdf: Any,
+    facility_type: str,
+    ids: list[str],
+    cap: np.ndarray,
+    name_column: str | None,
+    access: list[str | None] | None,
+) -> pa.Table:
+    """One row per facility: key, name, places, all attributes as JSON (with the accessibility
+    when given) and the point as WKB."""
+    import shapely
+
     attrs = gdf.drop(columns="geometry").astype(object).where(gdf.drop(columns="geometry").notna(), None)
-    if accessible_column:
+    if access is not None:
         attrs[ACCESS_KEY] = access
-    fac = pa.table(
+    return pa.table(
         {
             "facility_type": pa.array([facility_type] * len(gdf), pa.string()),
             "facility_id": pa.array(ids, pa.string()),
@@ -316,11 +404,26 @@ def import_facilities(
                 [json.dumps(r, ensure_ascii=False, default=str) for r in attrs.to_dict("records")],
                 pa.string(),
             ),
-            "geom": pa.array(shapely.to_wkb(geoms).tolist(), pa.binary()),
+            "geom": pa.array(shapely.to_wkb(gdf.geometry.values).tolist(), pa.binary()),
         }
     )
+
+
+def _store_facilities(
+    store: Store,
+    path: Path,
+    facility_type: str,
+    layer: str,
+    options: dict[str, Any],
+    fac: pa.Table,
+    obs: pa.Table,
+    quarantined: int,
+    warnings: list[str],
+) -> int:
+    """Replace the facilities of the type and add the observations, with the import record, in
+    one transaction; return the import id."""
     import_id = store.next_id("imports", "import_id")
-    fac = fac.append_column("import_id", pa.array([import_id] * len(gdf), pa.int32()))
+    fac = fac.append_column("import_id", pa.array([import_id] * fac.num_rows, pa.int32()))
     with store.transaction():
         store.log_import(
             ImportRecord(
@@ -329,31 +432,15 @@ def import_facilities(
                 file=str(path),
                 sha256=file_sha256(path),
                 imported_at=datetime.now(UTC).replace(tzinfo=None),
-                options={
-                    "type": facility_type,
-                    "layer": layer,
-                    "period": per,
-                    "capacity_column": capacity_column,
-                    "id_column": id_column,
-                    "accessible_column": accessible_column,
-                },
+                options=options,
                 layer_id=layer,
-                rows_read=len(gdf),
+                rows_read=fac.num_rows,
                 values_imported=obs.num_rows,
-                quarantined=len(outside),
+                quarantined=quarantined,
                 message="; ".join(warnings),
             )
         )
         store.execute("DELETE FROM facilities WHERE facility_type = ?", [facility_type])
         store.insert_arrow("facilities", fac)
         store.add_observations(import_id, obs)
-    return FacilityReport(
-        facility_type=facility_type,
-        n_facilities=len(gdf),
-        n_assigned=int(inside.sum()),
-        outside=outside,
-        capacity_missing=cap_missing,
-        capacity_total=float(np.nansum(cap)),
-        import_id=import_id,
-        warnings=warnings,
-    )
+    return import_id

@@ -322,10 +322,8 @@ def import_grid(
     cells, long = _combine(tables)
     columns = [v for t in tables for v in t.variables]
     weight_col = _find(columns, weight, "--gewicht", paths[0]) if weight else None
-    size = tables[0].cell_size
     x, y = cells["x"].to_numpy(), cells["y"].to_numpy()
-    a = assign_cells(x, y, size, polygons, method)
-    wvals = _cell_values(long, weight_col, len(cells)) if weight_col else None
+    a = assign_cells(x, y, tables[0].cell_size, polygons, method)
     rename = {k.lower(): v for k, v in (rename or {}).items()}
     names = [rename.get(c.lower(), c) for c in columns]
     if len({n.lower() for n in names}) < len(names):
@@ -334,17 +332,9 @@ def import_grid(
             column="--variable",
             expected="jede Variable mit eigenem Namen",
         )
-    rows, summaries = [], []
-    for col in columns:
-        intensive, rule = classify(col, means, counts)
-        vals = _cell_values(long, col, len(cells))
-        w = wvals if intensive and col != weight_col else None
-        agg = aggregate(a, vals, intensive, w)
-        name = rename.get(col.lower(), col)
-        rows.append(
-            pd.DataFrame({"area_id": area_ids, "variable": name, "value": agg["value"], "flag": agg["flag"]})
-        )
-        summaries.append(_summary(name, col, intensive, rule, vals, agg, a, w, weight_col if w else None))
+    rows, summaries = _aggregate_columns(
+        long, len(cells), columns, a, area_ids, weight_col, means, counts, rename
+    )
     warnings = [w for t in tables for w in t.warnings]
     report = _report(
         paths, tables, layer_id, method, per, per_source, cells, a, area_ids, summaries, warnings
@@ -366,7 +356,7 @@ def import_grid(
             "method": method,
             "weight": weight_col,
             "period": per,
-            "cell_size": size,
+            "cell_size": tables[0].cell_size,
             "means": [s.column for s in summaries if s.kind == "Mittelwert"],
             "rename": rename,
         },
@@ -376,6 +366,34 @@ def import_grid(
         sha256=",".join(file_sha256(p) for p in paths),
     )
     return report
+
+
+def _aggregate_columns(
+    long: pd.DataFrame,
+    n_cells: int,
+    columns: list[str],
+    a: Assignment,
+    area_ids: list[str],
+    weight_col: str | None,
+    means: Sequence[str],
+    counts: Sequence[str],
+    rename: dict[str, str],
+) -> tuple[list[pd.DataFrame], list[VariableSummary]]:
+    """Aggregate each column from the cells to the areas (counts summed, means and shares
+    weighted by ``weight_col``); return the values per area and a summary per column."""
+    wvals = _cell_values(long, weight_col, n_cells) if weight_col else None
+    rows, summaries = [], []
+    for col in columns:
+        intensive, rule = classify(col, means, counts)
+        vals = _cell_values(long, col, n_cells)
+        w = wvals if intensive and col != weight_col else None
+        agg = aggregate(a, vals, intensive, w)
+        name = rename.get(col.lower(), col)
+        rows.append(
+            pd.DataFrame({"area_id": area_ids, "variable": name, "value": agg["value"], "flag": agg["flag"]})
+        )
+        summaries.append(_summary(name, col, intensive, rule, vals, agg, a, w, weight_col if w else None))
+    return rows, summaries
 
 
 def _report(

@@ -9,10 +9,11 @@ Weights: queen or rook contiguity or a distance band (libpysal); areas without n
 (islands) are reported and get no local statistic.
 
 The local statistic and quadrants come from esda.  The 999-fold conditional randomisation for
-the pseudo p-values is done here in vectorised NumPy on all cores: esda's own version needs
-numba, which compiles for ~16 s at the start of every process on this machine.  It draws, for
-each area, its number of neighbours from the other n − 1 values without replacement and
-reports the folded (directed) pseudo p-value (larger + 1) / (permutations + 1) as esda and GeoDa do.
+the pseudo p-values follows esda's scheme (one set of draws of neighbour positions shared by all
+areas, the area itself never drawn) but runs here in vectorised NumPy: esda's version needs numba,
+which compiles for 10–16 s at the start of every process, and warm it needs 3× the CPU time of
+this one on 11,025 areas (docs/benchmarks.md).  It reports the folded (directed) pseudo p-value
+(larger + 1) / (permutations + 1) as esda and GeoDa do.
 The global test permutes the values the same way esda does, but from a generator seeded with
 ``seed``: esda draws from NumPy's global random state, so its p-value changed from run to run.
 Every result depends on ``seed`` alone.
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 import os
 import warnings
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -90,6 +92,13 @@ def build_weights(geoms: Any, ids: list[str], kind: str = "queen", threshold: fl
     return w
 
 
+def permuted_positions(n: int, k_max: int, permutations: int, seed: int) -> np.ndarray:
+    """``permutations`` draws of ``k_max`` distinct positions among the n − 1 other areas
+    (one row per draw, from a generator seeded with ``seed``)."""
+    rng = np.random.default_rng(seed)
+    return np.stack([rng.choice(n - 1, k_max, replace=False) for _ in range(permutations)])
+
+
 def conditional_pvalues(
     z: np.ndarray,
     w: Any,
@@ -97,46 +106,66 @@ def conditional_pvalues(
     permutations: int = 999,
     seed: int = 0,
     threads: int | None = None,
+    on_block: Callable[[str], None] | None = None,
 ) -> np.ndarray:
-    """Folded pseudo p-values of local Moran's I by conditional randomisation (vectorised)."""
+    """Folded pseudo p-values of local Moran's I by conditional randomisation.
+
+    The scheme of esda's ``crand``: one set of draws shared by all areas; area i with k
+    neighbours takes the first k positions of every draw, position j standing for area j if
+    j < i and for area j + 1 otherwise (the area itself is never drawn).  Vectorised over the
+    areas with the same number of neighbours, in blocks of about one million draws;
+    ``on_block(label)`` hears :func:`blocks` times of the progress."""
     sp = w.sparse.tocsr()
     n = len(z)
     card = np.diff(sp.indptr)
-    chunks = [c for c in np.array_split(np.arange(n), max(1, n // 300)) if len(c)]
-    seeds = [int(s.generate_state(1)[0]) for s in np.random.SeedSequence(seed).spawn(len(chunks))]
-
-    def run(args: tuple[np.ndarray, int]) -> np.ndarray:
-        idx, s = args
-        rng = np.random.default_rng(s)
-        out = np.full(len(idx), np.nan)
-        for k in np.unique(card[idx]):
-            sel = idx[card[idx] == k]
-            if k == 0:
-                continue
-            r = rng.integers(0, n - 1, size=(len(sel), permutations, k), dtype=np.int64)
-            r += r >= sel[:, None, None]  # skip the area itself
-            if k > 1:  # without replacement: redraw the (rare) draws with a repeated neighbour
-                bad = (np.diff(np.sort(r, axis=2), axis=2) == 0).any(axis=2)
-                while bad.any():
-                    ii, pp = np.nonzero(bad)
-                    new = rng.integers(0, n - 1, size=(len(ii), k), dtype=np.int64)
-                    new += new >= sel[ii][:, None]
-                    r[ii, pp] = new
-                    still = (np.diff(np.sort(new, axis=1), axis=1) == 0).any(axis=1)
-                    bad = np.zeros_like(bad)
-                    bad[ii[still], pp[still]] = True
-            wk = np.stack([sp.data[sp.indptr[i] : sp.indptr[i + 1]] for i in sel])
-            sims = (z[r] * wk[:, None, :]).sum(axis=2) * z[sel][:, None]
-            larger = (sims >= observed[sel][:, None]).sum(axis=1)
-            larger = np.minimum(larger, permutations - larger)
-            out[np.searchsorted(idx, sel)] = (larger + 1) / (permutations + 1)
+    out = np.full(n, np.nan)
+    total, reported = blocks(n), 0
+    if permutations <= 0 or not card.any():
+        if on_block is not None:
+            for step in range(1, total + 1):
+                on_block(f"Lokale Zufallsverteilung: Gebietsblock {step} von {total}")
         return out
+    rids = permuted_positions(n, int(card.max()), permutations, seed)
+    tasks: list[tuple[int, np.ndarray]] = []
+    for k in np.unique(card[card > 0]):
+        sel = np.flatnonzero(card == k)
+        step = max(1, 1_000_000 // (permutations * int(k)))
+        tasks += [(int(k), sel[s : s + step]) for s in range(0, len(sel), step)]
+
+    def run(task: tuple[int, np.ndarray]) -> None:
+        k, sel = task
+        ids = rids[:, :k]
+        below, above = z[ids], z[ids + 1]  # the value at position j for areas i > j and i ≤ j
+        wk = sp.data[sp.indptr[sel][:, None] + np.arange(k)]
+        zi = np.where(ids[None] >= sel[:, None, None], above[None], below[None])
+        sims = np.matmul(zi, wk[:, :, None])[:, :, 0] * z[sel][:, None]
+        larger = (sims >= observed[sel][:, None]).sum(axis=1)
+        larger = np.minimum(larger, permutations - larger)
+        out[sel] = (larger + 1) / (permutations + 1)
 
     with ThreadPoolExecutor(threads or os.cpu_count() or 1) as ex:
-        return np.concatenate(list(ex.map(run, zip(chunks, seeds, strict=True))))
+        for done, _ in enumerate(ex.map(run, tasks), start=1):
+            while on_block is not None and reported < done * total // len(tasks):
+                reported += 1
+                on_block(f"Lokale Zufallsverteilung: Gebietsblock {reported} von {total}")
+    return out
 
 
-def moran_pvalue(z: np.ndarray, w: Any, permutations: int, seed: int = 0) -> float:
+def blocks(n: int) -> int:
+    """How many progress steps :func:`conditional_pvalues` reports (one per about 300 areas)."""
+    return max(1, n // 300)
+
+
+MORAN_BLOCK = 200  # permutations of global Moran's I per block
+
+
+def moran_blocks(permutations: int) -> int:
+    return -(-max(permutations, 0) // MORAN_BLOCK)
+
+
+def moran_pvalue(
+    z: np.ndarray, w: Any, permutations: int, seed: int = 0, on_block: Callable[[str], None] | None = None
+) -> float:
     """Folded pseudo p-value of global Moran's I under random permutation of the values
     (esda ``Moran.p_sim``): (larger + 1) / (permutations + 1), ``larger`` the smaller tail count.
     Moran's I is proportional to zᵀWz (n, S₀ and zᵀz do not change under permutation)."""
@@ -146,9 +175,11 @@ def moran_pvalue(z: np.ndarray, w: Any, permutations: int, seed: int = 0) -> flo
     observed = float(z @ (sp @ z))
     rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(2**31,)))
     sims = np.empty(permutations)
-    for start in range(0, permutations, 200):
-        block = rng.permuted(np.broadcast_to(z, (min(200, permutations - start), len(z))), axis=1)
+    for start in range(0, permutations, MORAN_BLOCK):
+        block = rng.permuted(np.broadcast_to(z, (min(MORAN_BLOCK, permutations - start), len(z))), axis=1)
         sims[start : start + len(block)] = np.einsum("ij,ij->i", block, (sp @ block.T).T)
+        if on_block is not None:
+            on_block(f"Globales Moran's I: {start + len(block)} von {permutations} Permutationen")
     larger = int((sims >= observed).sum())
     larger = min(larger, permutations - larger)
     return (larger + 1) / (permutations + 1)
@@ -163,8 +194,11 @@ def analyse_values(
     alpha: float = 0.05,
     fdr: bool = False,
     seed: int = 0,
+    progress: Callable[[int, int, str], None] | None = None,
 ) -> dict[str, Any]:
-    """Global and local statistics of ``values`` (indexed by area id, aligned with ``geoms``)."""
+    """Global and local statistics of ``values`` (indexed by area id, aligned with ``geoms``);
+    ``progress(step, total, label)`` hears of the neighbours, the statistics and every block of
+    permutations."""
     import esda
 
     ids = [str(i) for i in values.index]
@@ -184,6 +218,8 @@ def analyse_values(
         w = w_subset(w, keep, silence_warnings=True)
         notes.append(f"{len(islands)} Gebiet(e) ohne Nachbarn (Inseln) nicht berücksichtigt")
     w.transform = "r"
+    tick = _ticker(progress, 2 + blocks(len(keep)) + moran_blocks(permutations))
+    tick(f"Nachbarschaft ({weights}) gebildet: {len(keep)} Gebiete")
     y = values.loc[keep].to_numpy(dtype=float)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -191,8 +227,9 @@ def analyse_values(
         loc = esda.Moran_Local(y, w, permutations=0)
         gi = esda.G_Local(y, w, star=True, permutations=0, transform="R")
     z = (y - y.mean()) / y.std()
-    p = conditional_pvalues(z, w, z * (w.sparse @ z), permutations, seed)
-    moran_p = moran_pvalue(z, w, permutations, seed)
+    tick("Moran's I, lokale Cluster und Gi* berechnet")
+    p = conditional_pvalues(z, w, z * (w.sparse @ z), permutations, seed, on_block=tick)
+    moran_p = moran_pvalue(z, w, permutations, seed, on_block=tick)
     sig = p <= alpha
     if fdr:
         threshold_p = esda.fdr(p, alpha)
@@ -222,6 +259,18 @@ def analyse_values(
     }
 
 
+def _ticker(progress: Callable[[int, int, str], None] | None, total: int) -> Callable[[str], None]:
+    """One step more of ``total`` per call, told to ``progress`` (nothing without one)."""
+    count = [0]
+
+    def tick(label: str) -> None:
+        count[0] += 1
+        if progress is not None:
+            progress(min(count[0], total), total, label)
+
+    return tick
+
+
 def analyse(
     store: Store,
     layer: str,
@@ -234,6 +283,7 @@ def analyse(
     fdr: bool = False,
     seed: int = 0,
     save: bool = True,
+    progress: Callable[[int, int, str], None] | None = None,
 ) -> HotspotResult:
     """Hot spots of an observed variable or computed indicator on ``layer`` for ``period``."""
     import shapely
@@ -251,7 +301,15 @@ def analyse(
     areas = store.areas(layer, geometry=True)
     values = obs.set_index("area_id")["value"].reindex(areas["area_id"]).astype(float)
     res = analyse_values(
-        values, shapely.from_wkb(areas["geom"].tolist()), weights, threshold, permutations, alpha, fdr, seed
+        values,
+        shapely.from_wkb(areas["geom"].tolist()),
+        weights,
+        threshold,
+        permutations,
+        alpha,
+        fdr,
+        seed,
+        progress,
     )
     label = weights + (f" {threshold:g} m" if threshold else "")
     result = HotspotResult(

@@ -16,6 +16,7 @@ and the hot-spot analysis).
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -179,8 +180,10 @@ def analyse(
     spatial: bool = False,
     save: bool = True,
     seed: int = 0,
+    progress: Callable[[int, int, str], None] | None = None,
 ) -> list[SegregationResult]:
-    """Segregation of ``group`` on ``layer`` for every period that has both variables."""
+    """Segregation of ``group`` on ``layer`` for every period that has both variables;
+    ``progress(step, total, label)`` hears of each period done."""
     obs = store.observations(layer, [group, total], periods)
     if obs.empty:
         raise InputError(
@@ -199,8 +202,12 @@ def analyse(
 
         areas = store.areas(layer, geometry=True).set_index("area_id")
         geoms = areas["geom"]
-    results, local_rows = [], []
+    results: list[SegregationResult] = []
+    local_rows: list[pd.DataFrame] = []
+    n_periods = int(wide["period"].nunique())
     for period, df in wide.groupby("period", sort=True):
+        if progress is not None:  # the step before, so the bar is full only when all are done
+            progress(len(results), n_periods + 1, f"Stand {period} ({len(results) + 1} von {n_periods})")
         df = df.dropna(subset=[group, total]).reset_index(drop=True)
         geometry = None
         if geoms is not None:
@@ -221,8 +228,12 @@ def analyse(
         )
         lq = location_quotients(df, group, total)
         local_rows.append(pd.DataFrame({"area_id": df["area_id"], "period": period, "value": lq}))
+    if progress is not None:
+        progress(n_periods, n_periods + 1, f"{n_periods} Stand/Stände berechnet")
     if save:
         _save(store, layer, group, results, pd.concat(local_rows, ignore_index=True))
+    if progress is not None:
+        progress(n_periods + 1, n_periods + 1, "Gespeichert")
     return results
 
 

@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING, Any
 from fastapi import HTTPException, Request
 from fastapi.responses import FileResponse, RedirectResponse, Response
 
-from planlabor.app.analysis_forms import parse, run_analysis
+from planlabor.app.analysis_forms import Option, parse, run_analysis
 from planlabor.app.analysis_tables import ANALYSES
-from planlabor.errors import PlanlaborError
+from planlabor.errors import InputError, PlanlaborError
 
 if TYPE_CHECKING:
     from planlabor.werkstatt.web import Werkstatt
@@ -56,8 +56,9 @@ def install(shop: Werkstatt) -> None:
         values: dict[str, Any] = {k: v for k, v in form.items() if k != "csrf" and isinstance(v, str)}
         try:
             for o in a.options:
-                if o.kind == "file":
-                    values[o.name] = str(await _keep(shop.root, form.get(o.name)))
+                uploads = [u for u in form.getlist(o.name) if getattr(u, "filename", "")]
+                if o.kind == "file" and (o.required or uploads):
+                    values[o.name] = str(await _keep(shop.root, uploads, o))
             parse(a.options, values)  # the German error on the form at once, before anything is queued
         except PlanlaborError as err:
             return await show(request, 422, error=err, values={analysis: values}, open=analysis)
@@ -75,9 +76,24 @@ def install(shop: Werkstatt) -> None:
         return FileResponse(path, filename=name)
 
 
-async def _keep(root: Path, upload: Any) -> Path:
-    """An uploaded table kept among the uploads (removed with them after some hours)."""
+async def _keep(root: Path, uploads: list[Any], option: Option) -> Path:
+    """Uploaded files kept together in one folder among the uploads (removed with them after some
+    hours); the first, or with several (``option.multiple``: a scenario file and the tables it
+    names) the one of the first accepted ending (``.toml``)."""
+    from planlabor.app.imports import keep_upload
     from planlabor.werkstatt.daten import keep
 
-    _token, path = await keep(root, upload)
+    _token, path = await keep(root, uploads[0] if uploads else None)
+    kept = [path]
+    for upload in uploads[1 : 20 if option.multiple else 1]:
+        kept.append(keep_upload(path.parent, str(upload.filename), await upload.read()))
+    if option.multiple and option.choices:
+        main = [p for p in kept if p.suffix.lower() == option.choices[0]]
+        if not main:
+            raise InputError(
+                f"„{option.label}“: unter den hochgeladenen Dateien fehlt die {option.choices[0]}-Datei.",
+                column=option.flag,
+                expected=f"eine {option.choices[0]}-Datei und die Tabellen, die sie nennt",
+            )
+        return main[0]
     return path

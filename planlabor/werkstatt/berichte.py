@@ -15,12 +15,14 @@ from typing import TYPE_CHECKING, Any
 
 from fastapi import HTTPException, Request
 from fastapi.responses import FileResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from planlabor.app import publish as app_publish
 from planlabor.app.analysis_forms import Option, parse
 from planlabor.errors import InputError, PlanlaborError
 
 if TYPE_CHECKING:
+    from planlabor.atlas.service import AtlasService
     from planlabor.werkstatt.web import Werkstatt
 
 ATLAS = Path("werkstatt") / "atlas"
@@ -130,18 +132,47 @@ def _below(folder: Path, path: Path) -> str:
         return path.name
 
 
+def report_layers(svc: AtlasService) -> list[dict[str, Any]]:
+    """The layers with values (what a report can show), from the internal atlas's cached meta;
+    none while a job holds a store nothing was cached from yet."""
+    from planlabor.errors import StoreError
+
+    try:
+        return [{"id": lay["id"], "name": lay["name"]} for lay in svc.meta(False)["layers"]]
+    except StoreError:
+        return []
+
+
+def public_preview(svc: AtlasService) -> app_publish.PublicView:
+    """What publishing would show, from the server's public atlas (its cached meta and values
+    frames; the store is opened read-only only for what is not cached yet) — never through the
+    writer, so the preview answers while an import or a compute runs."""
+    from planlabor.errors import StoreError
+
+    try:
+        return app_publish.public_view_of(
+            svc.meta(True), lambda layer: svc.frame(layer, True), svc.src.catalog
+        )
+    except StoreError as err:  # not cached yet and a job holds the store: say so, no server path
+        raise StoreError(
+            "Die Vorschau kann gerade nicht berechnet werden: ein Auftrag schreibt in den Arbeitsbereich.",
+            hint="Laden Sie die Seite neu, sobald der Auftrag fertig ist.",
+        ) from err
+
+
 def install(shop: Werkstatt) -> None:
     """Add the routes of the page to the server."""
-    from planlabor.app.areas import layers
     from planlabor.werkstatt.berechnen import folder_zip
 
     app = shop.app
     shop.env.filters["bericht"] = lambda path: _below(shop.root / REPORTS, Path(str(path)))
 
     async def show(request: Request, status: int = 200, **context: Any) -> Response:
-        found = await shop.run(layers, shop.root)
+        # read-only: from the atlas's caches, not queued behind a writing job in the writer
+        svc = shop.app.state.service
+        found = await run_in_threadpool(report_layers, svc)
         try:
-            preview = await shop.run(app_publish.public_view, shop.root)
+            preview = await run_in_threadpool(public_preview, svc)
         except PlanlaborError as err:
             preview, context["preview_error"] = None, err
         built = (shop.root / ATLAS / "index.html").is_file()

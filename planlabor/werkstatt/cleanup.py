@@ -4,8 +4,8 @@ removed, and what stays is readable by the server's account only.
 The Werkstatt keeps files in the workspace folder ``werkstatt/``: uploads (``uploads/<token>/``)
 until they are imported, the state of each job (``jobs/<id>.json``) and the outputs of jobs
 (reports in ``berichte/``, tables of analyses in ``analysen/``).  None of them is the record of
-the workspace (that is the store, the import log and the audit log), so they go after
-``hours`` (default 24, ``planlabor serve`` option ``keep_hours``).  The last built atlas and
+the workspace (that is the store, the import log and the audit log), so they go after ``hours``
+(default 24, ``[server] keep_hours``, ``planlabor serve --dateien-stunden``).  The last built atlas and
 dossier stay: they are replaced by the next build.  A job still queued or running is never
 removed.
 """

@@ -35,7 +35,7 @@ def install(shop: Werkstatt) -> None:
 
     async def show(request: Request, status: int = 200, **context: Any) -> Response:
         data = await shop.run(app_catalog.overview, shop.root)
-        context.setdefault("fields", {"public": "1", "factor": "100", "polarity": "neutral"})
+        context.setdefault("fields", {"public": "1", "polarity": "neutral"})
         return shop.page(request, "katalog.html", status, polarity=app_catalog.POLARITY, **data, **context)
 
     @app.get("/werkstatt/katalog", include_in_schema=False)

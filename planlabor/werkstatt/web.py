@@ -28,7 +28,13 @@ class Werkstatt:
     """The Werkstatt of one server: the workspace, its writer, the templates, the pages."""
 
     def __init__(
-        self, app: FastAPI, login: Login, root: Path, writer: Writer | None = None, keep_hours: float = 24.0
+        self,
+        app: FastAPI,
+        login: Login,
+        root: Path,
+        writer: Writer | None = None,
+        keep_hours: float = 24.0,
+        audit_days: int | None = None,
     ) -> None:
         from jinja2 import Environment, FileSystemLoader, select_autoescape
 
@@ -45,12 +51,14 @@ class Werkstatt:
         self.env.filters["basename"] = lambda path: Path(str(path)).name  # no server paths shown
         app.router.on_shutdown.append(self.writer.close)
         self.keep_hours = keep_hours
+        self.audit_days = audit_days
         self._swept = 0.0
         self.sweep()
 
     def sweep(self, every: float = 600.0) -> None:
-        """Remove uploads and job files older than ``keep_hours`` (at most every ``every``
-        seconds; :func:`planlabor.werkstatt.cleanup.sweep`)."""
+        """Remove uploads and job files older than ``keep_hours`` and audit entries older than
+        ``audit_days`` (at most every ``every`` seconds; :func:`planlabor.werkstatt.cleanup.sweep`,
+        :func:`planlabor.app.audit.prune`)."""
         import time
 
         from planlabor.werkstatt.cleanup import sweep
@@ -58,6 +66,10 @@ class Werkstatt:
         if time.time() - self._swept >= every:
             self._swept = time.time()
             sweep(self.root, self.keep_hours, self.jobs.live())
+            if self.audit_days:
+                from planlabor.app.audit import prune
+
+                prune(self.root, self.audit_days)
 
     # ------------------------------------------------------------ sessions
     def user(self, request: Request) -> Session:

@@ -117,11 +117,16 @@
     }
     return ok;
   }
-  function passes(i) {
-    if (!passCache || passCache.layer !== st().layer || passCache.key !== passKey()) passCache = { layer: st().layer, key: passKey(), ok: passList() };
-    return passCache.ok[i];
+  // the selection is compared by identity and length (as selIndex below), not stringified: the key was
+  // built for every area asked about, with thousands of selected keys that dominated a repaint
+  function passAll() { // per area of the shown layer: true = passes the filters and the selection
+    var key = passKey();
+    if (!passCache || passCache.layer !== st().layer || passCache.key !== key || passCache.sel !== S.sel || passCache.nsel !== S.sel.length)
+      passCache = { layer: st().layer, key: key, sel: S.sel, nsel: S.sel.length, ok: passList() };
+    return passCache.ok;
   }
-  function passKey() { return JSON.stringify([S.filters, S.cls, S.typ, S.typVal, S.sel, S.selOnly, st().ind, st().period, st().method, st().k, S.changeMap, S.p0]); }
+  function passes(i) { return passAll()[i]; }
+  function passKey() { return JSON.stringify([S.filters, S.cls, S.typ, S.typVal, S.selOnly, st().ind, st().period, st().method, st().k, S.changeMap, S.p0]); }
   // membership via a Set, rebuilt when the selection array is replaced or grows/shrinks (every change
   // in this file and atlas-selection.js does one of these): thousands of selected Gemeinden made the
   // linear search per area the slowest part of a repaint
@@ -212,7 +217,7 @@
     var el = A().el, box = $("filter-typology"), M = A().meta(), typs = typologies(); box.innerHTML = "";
     if (!typs.length) return;
     if (typs.indexOf(S.typ) < 0) { S.typ = typs[0]; if (!S.typVal) S.typVal = ""; }
-    var codes = valsOf(S.typ).filter(has).map(String).filter(function (x, i, a) { return a.indexOf(x) === i; }).sort();
+    var codes = Array.from(new Set(valsOf(S.typ).filter(has).map(String))).sort();
     if (typs.length > 1) {
       var which = el("select", { id: "f-typ-ind" });
       typs.forEach(function (i) { which.appendChild(el("option", { value: i }, M.indicators[i].name)); });
@@ -253,7 +258,8 @@
     var b1 = el("button", { type: "button", id: "sel-filtered" }, tt("sel_filtered"));
     b1.addEventListener("click", function () {
       var keep = S.selOnly; S.selOnly = false; passCache = null;
-      v.areas.forEach(function (id, i) { if (passes(i) && S.sel.indexOf(id) < 0) S.sel.push(id); });
+      var ok = passAll(), have = new Set(S.sel);  // the filters' result once, not per pushed key
+      v.areas.forEach(function (id, i) { if (ok[i] && !have.has(id)) { have.add(id); S.sel.push(id); } });
       S.selOnly = keep; apply();
     });
     var b2 = el("button", { type: "button", id: "sel-clear" }, tt("sel_clear"));
@@ -396,7 +402,7 @@
 
   // exposed before atlas.js runs; the charts are drawn by atlas-charts.js
   window.planlaborAnalysis = {
-    readKey: readKey, hashParts: hashParts, passes: passes, selected: selected, onAreaClick: onAreaClick,
+    readKey: readKey, hashParts: hashParts, passes: passes, passAll: passAll, selected: selected, onAreaClick: onAreaClick,
     tooltipLines: tooltipLines, tableColumns: tableColumns, profileExtras: profileExtras, onAreasLayer: onAreasLayer, mapSeries: mapSeries,
     text: function (key, lang) {
       return (TEXTS[lang] || TEXTS.de)[key] || TEXTS.de[key] || (SEL() && SEL().text(key, lang)) ||

@@ -106,12 +106,14 @@
   }
   function layerData(layer) {
     var jobs = [valuesOnly(layer)], raw = null;
-    if (!GEO[layer]) jobs.push(loadOnce("geo/" + layer).then(function (g) { raw = g; }));
-    return Promise.all(jobs).then(function () { if (raw && !GEO[layer]) GEO[layer] = decodeGeo(raw, VALUES[layer]); });
+    if (!GEO[layer]) jobs.push(loadOnce("geo/" + layer).then(function (g) { raw = g; mark("planlabor-geo"); }));
+    return Promise.all(jobs).then(function () {
+      if (raw && !GEO[layer]) { GEO[layer] = decodeGeo(raw, VALUES[layer]); mark("planlabor-decoded"); }
+    });
   }
   function valuesOnly(layer) {
     if (!layer || VALUES[layer]) return Promise.resolve();
-    return loadOnce("values/" + layer).then(function (v) { VALUES[layer] = VALUES[layer] || v; });
+    return loadOnce("values/" + layer).then(function (v) { VALUES[layer] = VALUES[layer] || v; mark("planlabor-index"); });
   }
   // Large layers (planlabor/atlas/large.py, e.g. 10.978 Gemeinden): the values index has "parts"
   // (indicator -> periods) and every indicator x period is loaded on demand; the geometry comes
@@ -178,7 +180,7 @@
     fine[layer] = true;
     loadOnce("geofine/" + layer).then(function (raw) {
       GEO[layer] = decodeGeo(raw, VALUES[layer]);
-      if (shownLayer === layer) { map.getSource("areas").setData(GEO[layer]); paintMap(); }
+      if (shownLayer === layer) { map.getSource("areas").setData(GEO[layer]); painted = null; paintMap(); }
     }).catch(function (e) { fine[layer] = false; announce(e.message); });
   }
 
@@ -262,7 +264,7 @@
   }
   function classify(vals, method, k) {
     var present = vals.filter(function (v) { return v !== null && v !== undefined && !isNaN(v); });
-    var distinct = present.filter(function (v, i, a) { return a.indexOf(v) === i; }).length;
+    var distinct = new Set(present).size;  // was indexOf per value: quadratic, ~0.2 s for 10.978 Gemeinden
     k = Math.max(1, Math.min(k, distinct));
     var breaks = k <= 1 ? [] : method === "equal" ? equalBreaks(present, k)
       : method === "jenks" ? jenksBreaks(present, k) : quantileBreaks(present, k);
@@ -394,17 +396,19 @@
   }
   function ensureMapLayer() {
     if (shownLayer === state.layer) return;
-    ["areas-sel", "areas-line", "areas-fill"].forEach(function (id) { if (map.getLayer(id)) map.removeLayer(id); });
+    ["areas-sel", "areas-fill"].forEach(function (id) { if (map.getLayer(id)) map.removeLayer(id); });
     if (map.getSource("areas")) map.removeSource("areas");
     var b = bounds(GEO[state.layer]);
     if (b) map.fitBounds(b, { padding: 20, duration: 0 });  // before the source: no tiles for the old view
-    map.addSource("areas", { type: "geojson", data: GEO[state.layer], promoteId: "id" });
+    // tolerance 2 (default 0.375) and buffer 32 (default 128): MapLibre's worker simplifies and clips less
+    // finely; the borders come from the fill's outline (no line layer of their own), the selection's
+    // outline layer is added at the first selection: one line layer less to lay out before the first
+    // paint (10.978 Gemeinden: first paint and indicator switch measured in docs/benchmarks.md)
+    map.addSource("areas", { type: "geojson", data: GEO[state.layer], promoteId: "id", tolerance: 2, buffer: 32 });
+    painted = null;
     map.addLayer({ id: "areas-fill", type: "fill", source: "areas", paint: {
-      "fill-color": ["coalesce", ["feature-state", "color"], NO_DATA],
+      "fill-color": ["coalesce", ["feature-state", "color"], NO_DATA], "fill-outline-color": "#ffffff",
       "fill-opacity": ["case", ["boolean", ["feature-state", "out"], false], 0.15, META.basemap ? 0.7 : 0.85] } });
-    map.addLayer({ id: "areas-line", type: "line", source: "areas", paint: { "line-color": "#ffffff", "line-width": 0.6 } });
-    map.addLayer({ id: "areas-sel", type: "line", source: "areas", paint: {
-      "line-color": "#1a1a1a", "line-width": ["case", ["boolean", ["feature-state", "sel"], false], 3, 0] } });
     shownLayer = state.layer;
     fineGeometry();
     if (X()) X().onAreasLayer();
@@ -423,27 +427,46 @@
     classes.title = alt ? alt.title : null;
     return classes;
   }
-  var painted = null;  // filter and selection state last painted per area: {out: [], sel: []}
+  // Colours, filter and selection are feature states, set only for the areas whose state changed since
+  // the last paint.  Measured against one data-driven ["match", ["get", "id"], …] expression per change
+  // (docs/architektur.md): a changed data-driven paint property makes MapLibre lay out every tile
+  // again in its worker, 5–7 s for the 10.978 Gemeinden against ~1 s for the feature states.
+  var painted = null;  // per area the state last set: {color: [], out: [], sel: []}
+  function filterState() { // per area: in the selection / outside the filters
+    var ids = VALUES[state.layer].areas, ext = X(), sel = new Array(ids.length), out = new Array(ids.length);
+    var ok = ext ? ext.passAll() : null;
+    for (var i = 0; i < ids.length; i++) {
+      sel[i] = ids[i] === state.area || (ext ? ext.selected(ids[i]) : false);
+      out[i] = !!(ok && !ok[i]);
+    }
+    return { sel: sel, out: out };
+  }
+  function paintStates(colors) { // colors: per area, or null to keep the colours
+    var ids = VALUES[state.layer].areas, fs = filterState(), n = 0;
+    if (!painted || painted.sel.length !== ids.length) painted = { color: [], out: [], sel: [] };
+    for (var i = 0; i < ids.length; i++) {
+      var st = {}, any = false;
+      if (colors && colors[i] !== painted.color[i]) { st.color = painted.color[i] = colors[i]; any = true; }
+      if (fs.sel[i] !== painted.sel[i]) { st.sel = painted.sel[i] = fs.sel[i]; any = true; }
+      if (fs.out[i] !== painted.out[i]) { st.out = painted.out[i] = fs.out[i]; any = true; }
+      if (any) { map.setFeatureState({ source: "areas", id: ids[i] }, st); n++; }
+      if (fs.sel[i] && !map.getLayer("areas-sel")) map.addLayer({ id: "areas-sel", type: "line", source: "areas", paint: {
+        "line-color": "#1a1a1a", "line-width": ["case", ["boolean", ["feature-state", "sel"], false], 3, 0] } });
+    }
+    return n;
+  }
   function paintMap() {
     computeClasses();
-    var ids = VALUES[state.layer].areas, ext = X();
-    painted = { out: [], sel: [] };
-    for (var i = 0; i < ids.length; i++) {
-      var c = classes.cls[i], sel = ids[i] === state.area || (ext ? ext.selected(ids[i]) : false), out = ext ? !ext.passes(i) : false;
-      map.setFeatureState({ source: "areas", id: ids[i] }, { color: c < 0 ? NO_DATA : classes.colors[c], sel: sel, out: out });
-      painted.out.push(out); painted.sel.push(sel);
-    }
+    paintStates(classes.cls.map(function (c) { return c < 0 ? NO_DATA : classes.colors[c]; }));
     renderLegend();
   }
   function paintFilter() { // after a filter or selection change: only the areas whose state changed
-    var ids = VALUES[state.layer].areas, ext = X();
-    if (!painted || painted.out.length !== ids.length) return paintMap();
-    for (var i = 0; i < ids.length; i++) {
-      var sel = ids[i] === state.area || ext.selected(ids[i]), out = !ext.passes(i);
-      if (sel === painted.sel[i] && out === painted.out[i]) continue;
-      map.setFeatureState({ source: "areas", id: ids[i] }, { sel: sel, out: out });
-      painted.sel[i] = sel; painted.out[i] = out;
-    }
+    if (!painted || painted.sel.length !== VALUES[state.layer].areas.length) return paintMap();
+    paintStates(null);
+  }
+  function areaState(id) { // what the map holds for one area (for tests): {color, out, sel}
+    var s = map.getFeatureState({ source: "areas", id: id }) || {};
+    return { color: s.color, out: !!s.out, sel: !!s.sel };
   }
   function renderLegend() {
     var m = indMeta(state.ind), ul = $("legend-items");
@@ -928,9 +951,22 @@
   function prefetch(layer) { // after the first paint of a large layer: the rest of its values, for filters and charts
     if (!isLarge(layer) || VALUES[layer].prefetched) return;
     VALUES[layer].prefetched = true;
-    setTimeout(function () {
-      allParts(layer).then(function () { if (X() && X().hashParts().length && state.layer === layer) render(); });
-    }, 300);
+    // one part at a time while the page is idle: all ~26 parts at once kept the main thread busy
+    // parsing for a second, and an indicator switch waited for it.  First what a switch needs (every
+    // other indicator's latest period), then the shown indicator's periods, newest first, then the rest
+    var v = VALUES[layer], todo = [], seen = {};
+    function add(ind, p) { if (p && !seen[ind + "/" + p]) { seen[ind + "/" + p] = true; todo.push([ind, p]); } }
+    var inds = Object.keys(v.parts);
+    inds.forEach(function (ind) { if (ind !== state.ind) add(ind, v.parts[ind][v.parts[ind].length - 1]); });
+    (v.parts[state.ind] || []).slice().reverse().forEach(function (p) { add(state.ind, p); });
+    inds.forEach(function (ind) { v.parts[ind].slice().reverse().forEach(function (p) { add(ind, p); }); });
+    var later = window.requestIdleCallback || function (f) { return setTimeout(f, 50); };
+    function next() {
+      var job = todo.shift();
+      if (!job) { if (X() && X().hashParts().length && state.layer === layer) render(); return; }
+      part(layer, job[0], job[1]).then(function () { later(next, { timeout: 2000 }); }, function () { later(next); });
+    }
+    setTimeout(function () { later(next, { timeout: 2000 }); }, 300);
   }
   function bind() {
     $("theme").addEventListener("change", function () { state.theme = this.value; state.ind = null; render(); });
@@ -1045,7 +1081,7 @@
     allParts: allParts, geo: function (layer) { return GEO[layer]; },
     xlsxBlob: xlsxBlob, flagSign: flagSign, flagText: flagText, rankOf: rankOf, chainOf: chainOf, areaIndex: areaIndex,
     writeHash: writeHash, paintMap: function () { if (mapLoaded && shownLayer) paintMap(); }, announce: announce,
-    paintFilter: function () { if (mapLoaded && shownLayer) paintFilter(); },
+    paintFilter: function () { if (mapLoaded && shownLayer) paintFilter(); }, areaState: areaState,
     renderTable: function () { if (state.view === "table") renderTable(); }, palettes: PALETTES, noData: NO_DATA };
 
   function renderSession() {
@@ -1069,6 +1105,9 @@
   readHash();
   bind();
   renderSession();
+  if (state.layer && /^[A-Za-z0-9_-]+$/.test(state.layer)) {  // the permalink's layer: its values index and geometry
+    ["values/", "geo/"].forEach(function (n) { loadOnce(n + state.layer).catch(function () { /* checked after meta */ }); });
+  }  // load while the metadata loads (same payloads, loadOnce: no second request)
   load("meta").then(function (meta) {
     META = meta; applyTexts(); mark("planlabor-meta");
     if (!META.themes || !META.themes.length) {  // a new workspace: nothing computed yet
