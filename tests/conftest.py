@@ -100,7 +100,6 @@ PG_PENDING = frozenset(
         "test_werkstatt.py",
         "test_werkstatt_analysen.py",
         "test_werkstatt_e2e.py",
-        "test_wirkung.py",
     }
 )
 
