@@ -39,9 +39,15 @@ def _child(folder: Path, store: str | None) -> dict[str, float]:
         text=True,
         check=False,
     )
-    if out.returncode:
-        raise RuntimeError(out.stderr[-3000:])
-    return dict(json.loads(out.stdout.strip().splitlines()[-1]))
+    lines = out.stdout.strip().splitlines()
+    try:
+        if out.returncode:
+            raise ValueError(f"exit status {out.returncode}")
+        return dict(json.loads(lines[-1]))
+    except (ValueError, IndexError) as exc:  # say what the child said, not just "no JSON"
+        raise RuntimeError(
+            f"{store or 'DuckDB'}: {exc}\nstdout: {out.stdout[-2000:]}\nstderr: {out.stderr[-3000:]}"
+        ) from None
 
 
 def _server(tmp: Path) -> tuple[str, bool]:
@@ -82,6 +88,9 @@ def main() -> dict[str, float]:
         "postgres_import_s": pg["import_s"],
         "duckdb_compute_s": duck["compute_s"],
         "postgres_compute_s": pg["compute_s"],
+        "duckdb_compute_cpu_s": duck["compute_cpu_s"],
+        "postgres_compute_cpu_s": pg["compute_cpu_s"],
+        "postgres_compute_server_cpu_s": pg["compute_server_cpu_s"],
         "compute_ratio": pg["compute_s"] / duck["compute_s"],
         "import_ratio": pg["import_s"] / duck["import_s"],
         "indicator_values_equal": float(duck["indicator_values"] == pg["indicator_values"]),
@@ -90,6 +99,10 @@ def main() -> dict[str, float]:
     for step in ("import", "compute"):
         d, p = res[f"duckdb_{step}_s"], res[f"postgres_{step}_s"]
         print(f"  {step:<8} DuckDB {d:7.2f} s   PostgreSQL {p:7.2f} s   Faktor {p / d:4.2f}")
+    print(
+        f"  CPU compute: DuckDB {res['duckdb_compute_cpu_s']:.1f} s; PostgreSQL Client "
+        f"{res['postgres_compute_cpu_s']:.1f} s + Server {res['postgres_compute_server_cpu_s']:.1f} s"
+    )
     print(f"  Indikatorwerte gleich viele: {bool(res['indicator_values_equal'])}  (Ziel compute ≤ 3×)")
     return res
 

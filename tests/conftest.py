@@ -76,26 +76,7 @@ DUCKDB_ONLY_MODULES = {
 #: they pass there; every module not named here runs on both backends (a new test does too).
 #: Shrink this set module by module: scripts/test-postgres.sh run .venv/bin/pytest --backend
 #: postgres tests/test_X.py -x -q
-PG_PENDING = frozenset(
-    {
-        "test_austausch.py",
-        "test_cohort.py",
-        "test_confidentiality.py",
-        "test_confidentiality_properties.py",
-        "test_controlling.py",
-        "test_empty_cells.py",
-        "test_gisd.py",
-        "test_grid.py",
-        "test_indices.py",
-        "test_own_data.py",
-        "test_publishers.py",
-        "test_real_files.py",
-        "test_reports.py",
-        "test_spatial.py",
-        "test_templates.py",
-        "test_wirkung.py",
-    }
-)
+PG_PENDING: frozenset[str] = frozenset()
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -383,6 +383,11 @@ def test_copy_out_keeps_nulls_empty_texts_and_doubles_exact(tmp_path: Path) -> N
     assert got.column("flag").to_pylist() == want.column("flag").to_pylist()  # None ≠ ""
     assert got.column("value").to_pylist() == want.column("value").to_pylist()  # bit-exact
     assert store.copy_out("SELECT * FROM observations WHERE false", schema).num_rows == 0
+    sql = "SELECT o.* FROM observations o JOIN _pl_v USING (variable) WHERE period = ? ORDER BY area_id"
+    v = {"_pl_v": pa.table({"variable": ["v"]})}
+    bulk, rows_df = store.query_bulk(sql, v, ["2021"]), store.query_with(sql, v, ["2021"])
+    assert bulk.dtypes.tolist() == rows_df.dtypes.tolist() and bulk.astype(str).equals(rows_df.astype(str))
+    assert store.query_bulk("SELECT area_id, value FROM observations WHERE false").empty
     ws.close()
 
 
@@ -451,3 +456,34 @@ def test_read_only_store_reads_with_temporary_tables_and_writes_nothing(tmp_path
             ro.store.execute("DELETE FROM areas")
         with pytest.raises((StoreError, psycopg.errors.ReadOnlySqlTransaction)):
             ro.store.query_with("DELETE FROM areas RETURNING area_id", spec)
+
+
+def test_query_with_on_a_read_only_store(tmp_path: Path) -> None:
+    """A read-only store (atlas, 'dossier export') may create no temporary table: the joined
+    tables travel as arrays — same rows, NULLs, byte-wise text order and the store stays unchanged."""
+    import pyarrow as pa
+
+    ws = Workspace.init(tmp_path / "w", name="Lesen", store=_url())
+    assert isinstance(ws.store, PostgresStore)
+    url = ws.store.url
+    ws.close()
+    store = PostgresStore(url, read_only=True)
+    keys = pa.table({"k": pa.array(["b", "B", None, "ä"], pa.string()), "n": pa.array([1.5, None, 3.0, 4.0])})
+    got = store.query_with(
+        "WITH x AS (SELECT k, n FROM _pl_keys) SELECT k, n, ? AS p FROM x ORDER BY k", {"_pl_keys": keys}, [7]
+    )
+    assert got["k"].tolist()[:3] == ["B", "b", "ä"] and got["k"].isna().tolist()[3]
+    assert got["n"].fillna(-1).tolist() == [-1.0, 1.5, 4.0, 3.0] and set(got["p"]) == {7}
+    with pytest.raises(psycopg.errors.ReadOnlySqlTransaction):
+        store.execute("CREATE TABLE nope (a INTEGER)")
+    store.close()
+
+
+def test_staging_duckdb_prints_no_progress_bar() -> None:
+    """DuckDB draws a progress bar on stdout for any statement over 2 s (under load: the CSV read
+    of an import on the server), into the command's output or JSON."""
+    from planlabor.store.duckdb_ import memory_connection
+
+    con = memory_connection()
+    assert con.execute("SELECT current_setting('enable_progress_bar')").fetchone() == (False,)
+    con.close()

@@ -67,7 +67,7 @@ def collect_cells(store: Store, catalog: Catalog, rules: SuppressionRules) -> pd
             "threshold": pa.array(spec["threshold"], pa.float64()),
         }
     )
-    return store.query_with(
+    return store.query_bulk(
         """
         SELECT v.layer_id, v.area_id, v.period, s.term,
                min(CASE WHEN s.role = 'n' THEN v.numerator ELSE v.denominator END) AS value,
@@ -156,7 +156,7 @@ class CountModel:
         variables = sorted({v for vs in self.term_vars.values() for v in vs})
         self.variables = variables
         self.obs = _plain_text(
-            store.query_with(
+            store.query_bulk(
                 "SELECT layer_id, area_id, variable, period, value FROM observations WHERE superseded_by "
                 "IS NULL AND value IS NOT NULL AND variable IN (SELECT variable FROM _pl_vars)",
                 {"_pl_vars": pa.table({"variable": pa.array(variables, pa.string())})},

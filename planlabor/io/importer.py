@@ -17,7 +17,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import pandas as pd
 import pyarrow as pa
 
@@ -33,6 +32,7 @@ from planlabor.io.periods import period_end
 from planlabor.io.readers import ReadContext, detect, reader
 from planlabor.io.source import Source
 from planlabor.store import ImportRecord, Store
+from planlabor.store.duckdb_ import memory_connection
 
 __all__ = ["ImportOptions", "ImportReport", "file_sha256", "number_sql", "plan_and_import"]
 
@@ -98,7 +98,7 @@ def plan_and_import(
     matcher = import_keys.build_matcher(store, opts.layer)
     fmt = reader(opts.format) if opts.format else detect(path)[0]
     own = store.staging_connection() is None
-    con = duckdb.connect() if own else store.staging_connection()
+    con = memory_connection() if own else store.staging_connection()
     try:
         src = fmt.read(ReadContext(path, opts, matcher, con, markers))
         try:

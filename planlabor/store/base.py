@@ -579,6 +579,12 @@ class Store(abc.ABC):
     ) -> pd.DataFrame:
         """Run a query that may read the given Arrow tables by name."""
 
+    def query_bulk(
+        self, sql: str, tables: dict[str, pa.Table] | None = None, params: Sequence[Any] | None = None
+    ) -> pd.DataFrame:
+        """:meth:`query_with` for a result of many rows (a server store fetches it in bulk)."""
+        return self.query_with(sql, tables, params) if tables else self.query_df(sql, params)
+
     @abc.abstractmethod
     @contextmanager
     def transaction(self) -> Iterator[None]:

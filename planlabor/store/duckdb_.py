@@ -68,6 +68,15 @@ def _holder(message: str) -> str:
     return f"einem anderen Programm ({name}, Prozess {pid})"
 
 
+def memory_connection() -> duckdb.DuckDBPyConnection:
+    """A private in-memory DuckDB for staging and conversions.  Without a progress bar: DuckDB
+    prints one to stdout for every statement over 2 s (under load: an import's CSV read), into
+    the command's output and into JSON a caller parses."""
+    con = duckdb.connect()
+    con.execute("SET enable_progress_bar = false")
+    return con
+
+
 def _connect(path: str, read_only: bool, wait: float) -> duckdb.DuckDBPyConnection:
     """Open the file; while another process holds its lock, wait up to ``wait`` seconds."""
     deadline = time.monotonic() + wait
