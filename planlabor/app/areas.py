@@ -136,7 +136,7 @@ def import_geometries(
     """Import a geometry file as a layer (``planlabor areas import``) with the hierarchy of the
     form (key prefix, column, or spatial: largest overlap); ``layer``, ``areas``, ``parents``."""
     from planlabor.app.audit import record
-    from planlabor.areas.layers import link_by_containment
+    from planlabor.areas.linking import link_by_containment
 
     opts = area_options(fields)
     with opened(where) as ws:

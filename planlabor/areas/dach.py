@@ -26,13 +26,8 @@ from typing import Any
 
 import pandas as pd
 
-from planlabor.areas.layers import (
-    AreaImportOptions,
-    dissolve_layer,
-    import_areas,
-    link_by_containment,
-    link_by_mapping,
-)
+from planlabor.areas.layers import AreaImportOptions, import_areas
+from planlabor.areas.linking import dissolve_layer, link_by_containment, link_by_mapping
 from planlabor.errors import NotFoundError
 from planlabor.store import Store
 
