@@ -166,10 +166,13 @@ def test_profile_cache_follows_the_store_version(tmp_path: Path) -> None:
 
 
 def test_cached_location_maps_equal_fresh_ones(berlin) -> None:  # type: ignore[no-untyped-def]
+    from planlabor.reports import cache
     from planlabor.reports.charts import CachedInsets, SvgInsets
     from planlabor.reports.render import ProfileBuilder
 
-    shutil.rmtree(Path(berlin.store.path).parent / ".planlabor-cache", ignore_errors=True)
+    folder = cache.folder_of(berlin.store, berlin.root)  # beside the DuckDB file, else in the workspace
+    assert folder is not None
+    shutil.rmtree(folder, ignore_errors=True)
     first = ProfileBuilder(ReportData(source_of(berlin)), Layout.of(berlin), "plr").svg_insets()
     again = ProfileBuilder(ReportData(source_of(berlin)), Layout.of(berlin), "plr").svg_insets()
     assert isinstance(first, SvgInsets) and isinstance(again, CachedInsets)
