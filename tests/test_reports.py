@@ -13,7 +13,8 @@ import pytest
 from planlabor.atlas.data import source_of
 from planlabor.io.export import format_number_de
 from planlabor.reports.data import ReportData
-from planlabor.reports.render import Layout, ProfileBuilder, methods_html, write_profiles
+from planlabor.reports.methods import methods_html
+from planlabor.reports.render import Layout, ProfileBuilder, write_profiles
 
 AREA = "01100101"
 INTERNAL = "kinder_unter_1"

@@ -10,7 +10,8 @@ import pytest
 
 from planlabor.atlas.data import source_of
 from planlabor.reports.data import ReportData
-from planlabor.reports.render import Layout, ProfileBuilder, methods_html, sozialbericht_html, write_profiles
+from planlabor.reports.methods import methods_html
+from planlabor.reports.render import Layout, ProfileBuilder, sozialbericht_html, write_profiles
 
 pytestmark = pytest.mark.slow
 

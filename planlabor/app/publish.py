@@ -153,7 +153,8 @@ def methods_annex(where: Where, out: str | Path, fmt: str = "pdf", internal: boo
     """The methods annex: definition, computation, source and date of every indicator."""
     from planlabor.atlas.data import source_of
     from planlabor.reports.data import ReportData
-    from planlabor.reports.render import Layout, methods_html
+    from planlabor.reports.methods import methods_html
+    from planlabor.reports.render import Layout
 
     with opened(where, read_only=True) as ws:
         html = methods_html(ReportData(source_of(ws), public=not internal), Layout.of(ws))

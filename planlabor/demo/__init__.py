@@ -333,7 +333,8 @@ def _reports(ws: Any, folder: Path) -> list[str]:
     from planlabor.atlas.data import source_of
     from planlabor.reports import sozialbericht
     from planlabor.reports.data import ReportData
-    from planlabor.reports.render import Layout, ProfileBuilder, html_to_pdf, methods_html, write_profiles
+    from planlabor.reports.methods import methods_html
+    from planlabor.reports.render import Layout, ProfileBuilder, html_to_pdf, write_profiles
 
     folder.mkdir(parents=True, exist_ok=True)
     data = ReportData(source_of(ws))

@@ -27,6 +27,7 @@ from planlabor.reports.bericht import (
     summary,
 )
 from planlabor.reports.data import ReportData
+from planlabor.reports.methods import methods_data
 from planlabor.reports.render import (
     NOTE,
     Layout,
@@ -35,7 +36,6 @@ from planlabor.reports.render import (
     _env,
     _participation_chapter,
     _planning_chapter,
-    methods_data,
 )
 
 
