@@ -6,8 +6,6 @@ Used by ``test_atlas_browser.py``, ``test_gemeindeatlas_browser.py`` and the atl
 
 from __future__ import annotations
 
-import socket
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -45,23 +43,12 @@ def chromium() -> Iterator[Any]:
 
 @contextmanager
 def serving(app: Any) -> Iterator[str]:
-    """``app`` served by uvicorn on a free local port; yields the base URL (with ``/``)."""
-    import uvicorn
+    """``app`` served on a free local port (:func:`tests.conftest.live_server`); yields the base URL
+    with ``/``."""
+    from tests.conftest import live_server
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error"))
-    th = threading.Thread(target=srv.run, daemon=True)
-    th.start()
-    end = time.monotonic() + 30
-    while not srv.started and time.monotonic() < end:
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}/"
-    finally:
-        srv.should_exit = True
-        th.join(10)
+    with live_server(app) as base:
+        yield base + "/"
 
 
 def painted(page: Any, indicator: str, layer: str, timeout: float = 30) -> dict[str, Any]:

@@ -10,8 +10,17 @@ import click
 from planlabor.cli import PlanlaborGroup, _de, cli
 from planlabor.errors import InputError
 
-
 # -------------------------------------------------------------------- report
+
+ENGINE = click.option(
+    "--engine",
+    type=click.Choice(["typst", "weasyprint"]),
+    default="typst",
+    show_default=True,
+    help="PDF-Erzeugung: typst (schnell) oder weasyprint (aus der HTML-Vorlage).",
+)
+
+
 @cli.group(cls=PlanlaborGroup)
 def report() -> None:
     """Berichte aus den Daten: Sozialraumprofile und Methodenanhang (HTML, PDF, DOCX)."""
@@ -34,13 +43,7 @@ def report() -> None:
 @click.option(
     "--intern", "internal", is_flag=True, help="Interne Fassung: auch interne Indikatoren, ohne Sperrung."
 )
-@click.option(
-    "--engine",
-    type=click.Choice(["typst", "weasyprint"]),
-    default="typst",
-    show_default=True,
-    help="PDF-Erzeugung: typst (schnell) oder weasyprint (aus der HTML-Vorlage).",
-)
+@ENGINE
 @click.pass_context
 def report_profile(
     ctx: click.Context,
@@ -105,13 +108,7 @@ def report_profile(
 @click.option("--min-residents", type=int, default=300, show_default=True,
               help="Gebiete darunter ohne Rangfolge (stark schwankende Quoten).")  # fmt: skip
 @click.option("--intern", "internal", is_flag=True, help="Interne Fassung.")
-@click.option(
-    "--engine",
-    type=click.Choice(["typst", "weasyprint"]),
-    default="typst",
-    show_default=True,
-    help="PDF-Erzeugung: typst (schnell) oder weasyprint (aus der HTML-Vorlage).",
-)
+@ENGINE
 @click.option("--gruppe", help="Kapitel, das diese gespeicherte Gebietsgruppe mit der Stadt vergleicht.")
 @click.pass_context
 def report_sozialbericht(
