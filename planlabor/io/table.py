@@ -171,9 +171,9 @@ def _clean_header(names: list[str], path: Path, warnings: list[str]) -> list[str
 def _staging(con: duckdb.DuckDBPyConnection | None) -> tuple[duckdb.DuckDBPyConnection, bool]:
     if con is not None:
         return con, False
-    new = duckdb.connect()
-    new.execute("SET enable_progress_bar = false")
-    return new, True
+    from planlabor.store.duckdb_ import memory_connection
+
+    return memory_connection(), True
 
 
 def read_table(
