@@ -73,6 +73,69 @@ def _r2(x: list[float | None], y: list[float | None], ok: list[bool] | None = No
     return float(np.corrcoef(xs, ys)[0, 1] ** 2), len(pairs)
 
 
+def _change_and_downloads(page: Any, pub: dict[str, Any], y: list[Any], i: int) -> None:
+    """Change between two periods as diverging bars and map; the chart shown as SVG, PNG, CSV, XLSX."""
+    page.click('[data-chart="change"]')
+    page.select_option("#chart-p0", P0)
+    y0 = _vals(pub, IND, P0)
+    change = {r[0]: r[4] for r in page.evaluate("planlaborCharts.last().rows")}
+    assert change[AREA] == pytest.approx(y[i] - y0[i], abs=1e-6)
+    assert len(change) == sum(a is not None and b is not None for a, b in zip(y, y0, strict=True))
+    page.check("#chart-changemap")
+    assert page.inner_text("#legend-title").startswith("Veränderung")
+    assert "cm=1" in page.url and f"p0={P0}" in page.url
+    page.screenshot(path=str(ARTIFACTS / "atlas_chart_change.png"), full_page=True)
+    _axe(page, "chart_change")
+    with page.expect_download() as d1:
+        page.click("#ch-svg")
+    assert Path(d1.value.path()).read_text(encoding="utf-8").startswith("<?xml")
+    with page.expect_download() as d2:
+        page.click("#ch-png")
+    assert Path(d2.value.path()).read_bytes()[:4] == b"\x89PNG"
+    with page.expect_download() as d3:
+        page.click("#ch-csv")
+    text = Path(d3.value.path()).read_text(encoding="utf-8-sig")
+    data = [r for r in csv.reader(io.StringIO(text), delimiter=";") if r and not r[0].startswith("#")]
+    assert len(data) - 1 == len(change)
+    with page.expect_download() as d4:
+        page.click("#ch-xlsx")
+    import openpyxl
+
+    xlsx = ARTIFACTS / d4.value.suggested_filename
+    d4.value.save_as(xlsx)
+    sheet = list(openpyxl.load_workbook(xlsx)["Daten"].iter_rows(values_only=True))
+    assert len(sheet) - 1 == len(change)
+    assert {r[0]: r[4] for r in sheet[1:]}[AREA] == pytest.approx(change[AREA])
+
+
+def _permalink_restores_filters(browser: Any, static_atlas: Any, url: str, want: int, n: int) -> list[Any]:
+    """The permalink restores filters and chart; returns the errors of the reopened page."""
+    assert "f=anteil_auslaender~30~,einwohner~5000~20000" in url
+    page2, errors2 = _open(browser, static_atlas, "#" + url.split("#", 1)[1])
+    _painted(page2, IND, "plr")
+    page2.wait_for_selector("#chart-figure svg")
+    assert page2.input_value("#f-min-0") == "30" and page2.input_value("#f-max-1") == "20000"
+    assert page2.inner_text("#filter-count").startswith(f"{want} von 542")
+    assert f"n = {n}" in page2.inner_text("#chart-title")
+    page2.close()
+    return errors2
+
+
+def _typology_filter(page: Any, pub: dict[str, Any]) -> None:
+    """One type of the k-means typology of the demo as filter; counted and in the permalink."""
+    page.uncheck("#f-cls-4")
+    page.uncheck("#f-cls-5")
+    page.select_option("#f-typ-ind", "typ_kontext")
+    typ = pub["indicators"]["typ_kontext"]
+    tp = max(p for p in typ if p <= P)
+    codes = [v for v in typ[tp]["v"] if v is not None]
+    code = sorted({str(int(c)) if float(c).is_integer() else str(c) for c in codes})[0]
+    page.select_option("#f-typ", code)
+    n_typ = sum(1 for c in codes if str(int(c) if float(c).is_integer() else c) == code)
+    assert page.inner_text("#filter-count").startswith(f"{n_typ} von 542")
+    assert "ty=typ_kontext~" in page.url
+
+
 def test_charts_show_the_public_values(browser, static_atlas, berlin) -> None:  # type: ignore[no-untyped-def]
     """Histogram with the class breaks, scatter with regression line and r², ranking with the mean
     and the selected area, radar against the city, change between two periods as bars and map."""
@@ -124,39 +187,7 @@ def test_charts_show_the_public_values(browser, static_atlas, berlin) -> None:  
     assert got["Anteil Ausländer:innen"] == pytest.approx((y[i] - arr.mean()) / arr.std())
     assert page.locator("#chart-figure polygon").count() >= 1
     _axe(page, "chart_radar")
-    # change between two periods: diverging bars and the map of the change
-    page.click('[data-chart="change"]')
-    page.select_option("#chart-p0", P0)
-    y0 = _vals(pub, IND, P0)
-    change = {r[0]: r[4] for r in page.evaluate("planlaborCharts.last().rows")}
-    assert change[AREA] == pytest.approx(y[i] - y0[i], abs=1e-6)
-    assert len(change) == sum(a is not None and b is not None for a, b in zip(y, y0, strict=True))
-    page.check("#chart-changemap")
-    assert page.inner_text("#legend-title").startswith("Veränderung")
-    assert "cm=1" in page.url and f"p0={P0}" in page.url
-    page.screenshot(path=str(ARTIFACTS / "atlas_chart_change.png"), full_page=True)
-    _axe(page, "chart_change")
-    # downloads: SVG, PNG, CSV, XLSX of the chart shown
-    with page.expect_download() as d1:
-        page.click("#ch-svg")
-    assert Path(d1.value.path()).read_text(encoding="utf-8").startswith("<?xml")
-    with page.expect_download() as d2:
-        page.click("#ch-png")
-    assert Path(d2.value.path()).read_bytes()[:4] == b"\x89PNG"
-    with page.expect_download() as d3:
-        page.click("#ch-csv")
-    text = Path(d3.value.path()).read_text(encoding="utf-8-sig")
-    data = [r for r in csv.reader(io.StringIO(text), delimiter=";") if r and not r[0].startswith("#")]
-    assert len(data) - 1 == len(change)
-    with page.expect_download() as d4:
-        page.click("#ch-xlsx")
-    import openpyxl
-
-    xlsx = ARTIFACTS / d4.value.suggested_filename
-    d4.value.save_as(xlsx)
-    sheet = list(openpyxl.load_workbook(xlsx)["Daten"].iter_rows(values_only=True))
-    assert len(sheet) - 1 == len(change)
-    assert {r[0]: r[4] for r in sheet[1:]}[AREA] == pytest.approx(change[AREA])
+    _change_and_downloads(page, pub, y, i)
     assert errors == []
     page.close()
 
@@ -194,16 +225,7 @@ def test_filters_selection_and_permalink(browser, static_atlas, berlin) -> None:
     assert f"r² = {_de(r2, 2)}" in page.inner_text("#chart-title") and f"n = {n}" in page.inner_text(
         "#chart-title"
     )
-    # the permalink restores filters and chart
-    url = page.url
-    assert "f=anteil_auslaender~30~,einwohner~5000~20000" in url
-    page2, errors2 = _open(browser, static_atlas, "#" + url.split("#", 1)[1])
-    _painted(page2, IND, "plr")
-    page2.wait_for_selector("#chart-figure svg")
-    assert page2.input_value("#f-min-0") == "30" and page2.input_value("#f-max-1") == "20000"
-    assert page2.inner_text("#filter-count").startswith(f"{want} von 542")
-    assert f"n = {n}" in page2.inner_text("#chart-title")
-    page2.close()
+    errors2 = _permalink_restores_filters(browser, static_atlas, page.url, want, n)
     # spatial selection: shift-click on the map, only the selection, class filter
     page.click('[data-view="map"]')
     page.select_option("#f-ind-0", "")
@@ -225,18 +247,7 @@ def test_filters_selection_and_permalink(browser, static_atlas, berlin) -> None:
     _wait(page, "window.__atlasFiltered && true")
     timings["class_filter_roundtrip_s"] = time.perf_counter() - t0
     timings["class_filter_ms_542"] = page.evaluate("window.__atlasFiltered.ms")
-    # typology: one type of the k-means typology of the demo
-    page.uncheck("#f-cls-4")
-    page.uncheck("#f-cls-5")
-    page.select_option("#f-typ-ind", "typ_kontext")
-    typ = pub["indicators"]["typ_kontext"]
-    tp = max(p for p in typ if p <= P)
-    codes = [v for v in typ[tp]["v"] if v is not None]
-    code = sorted({str(int(c)) if float(c).is_integer() else str(c) for c in codes})[0]
-    page.select_option("#f-typ", code)
-    n_typ = sum(1 for c in codes if str(int(c) if float(c).is_integer() else c) == code)
-    assert page.inner_text("#filter-count").startswith(f"{n_typ} von 542")
-    assert "ty=typ_kontext~" in page.url
+    _typology_filter(page, pub)
     page.screenshot(path=str(ARTIFACTS / "atlas_filters.png"))
     _axe(page, "filters_map")
     with page.expect_download() as dl:

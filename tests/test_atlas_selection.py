@@ -39,12 +39,8 @@ def _click_lonlat(page: Any, lon: float, lat: float) -> None:
     page.mouse.click(box["x"] + xy[0], box["y"] + xy[1])
 
 
-def test_draw_pick_and_compact_permalink(browser, static_atlas, berlin) -> None:  # type: ignore[no-untyped-def]
-    cents = _centroids(berlin)
-    page, errors = _open(browser, static_atlas, f"#t=Migration und Integration&i={IND}&l=plr&p={P}&v=map")
-    _painted(page, IND, "plr")
-    page.evaluate("planlaborAtlas.map().jumpTo({center: [13.40, 52.515], zoom: 12})")
-    # a rectangle from two corners: the areas whose centroid lies inside
+def _rectangle(page: Any, cents: dict[str, Any]) -> list[str]:
+    """A rectangle from two corners selects the areas whose centroid lies inside."""
     lo, hi = (13.37, 52.505), (13.43, 52.525)
     page.click("#sd-rect")
     assert page.get_attribute("#sd-rect", "aria-pressed") == "true"
@@ -60,11 +56,14 @@ def test_draw_pick_and_compact_permalink(browser, static_atlas, berlin) -> None:
     assert sorted(got) == want and 3 <= len(want) <= 40, (got, want)
     assert page.inner_text("#sd-status").startswith(f"{len(want)} Gebiete")
     assert "sel=" in page.url  # few areas: their keys
+    return want
+
+
+def _map_table_and_charts_follow(page: Any, cents: dict[str, Any], want: list[str]) -> None:
     page.check("#sel-only")
     assert page.inner_text("#filter-count").startswith(f"{len(want)} von 542")
     outside = next(a for a in cents if a not in want)
     assert page.evaluate(f"planlaborAtlas.areaState('{outside}').out") is True
-    # the table and the charts follow
     page.click('[data-view="table"]')
     assert page.locator("#data-table tbody tr").count() == len(want)
     page.click('[data-view="charts"]')
@@ -72,7 +71,10 @@ def test_draw_pick_and_compact_permalink(browser, static_atlas, berlin) -> None:
     page.wait_for_selector("#chart-figure svg")
     assert page.locator("#chart-figure svg [data-area]").count() == len(want)
     page.click('[data-view="map"]')
-    # keyboard alternative: pick an area by its name, Enter adds it
+
+
+def _pick_by_name(page: Any, berlin: Any, cents: dict[str, Any], want: list[str]) -> None:
+    """Keyboard alternative: pick an area by its name, Enter adds it; an unknown name is said."""
     extra = next(a for a in cents if a not in want)
     name = berlin.store.areas("plr").set_index("area_id").loc[extra, "name"]
     page.focus("#sp-input")
@@ -83,7 +85,10 @@ def test_draw_pick_and_compact_permalink(browser, static_atlas, berlin) -> None:
     page.fill("#sp-input", "Gibt es nicht")
     page.click("#sp-add")
     assert "Kein Gebiet" in page.inner_text("#sd-status")
-    # a polygon by clicks, closed with Enter; Escape stops without a change
+
+
+def _polygon(page: Any, cents: dict[str, Any], want: list[str]) -> None:
+    """A polygon by clicks, closed with Enter; Escape stops without a change."""
     page.click("#sd-draw")
     for lon, lat in TRIANGLE:
         _click_lonlat(page, lon, lat)
@@ -101,9 +106,11 @@ def test_draw_pick_and_compact_permalink(browser, static_atlas, berlin) -> None:
     assert len(drawn) == 3 and sorted(tri) == sorted(
         a for a, c in cents.items() if Polygon(drawn).contains(c)
     )
-    page.screenshot(path=str(ARTIFACTS / "atlas_selection_drawn.png"))
-    _axe(page, "selection_drawn")
-    # many areas: the permalink holds a bitset (bounded: one character per six areas)
+
+
+def _bitset_permalinks(browser: Any, static_atlas: Any, page: Any, cents: dict[str, Any]) -> list[Any]:
+    """Many areas: the permalink holds a bitset (one character per six areas), restored exactly;
+    returns the errors of the reopened pages."""
     page.uncheck("#sel-only")
     page.click("#sel-filtered")  # no filter: every area
     assert page.evaluate("planlaborAnalysis.state.sel.length") == 542
@@ -116,8 +123,7 @@ def test_draw_pick_and_compact_permalink(browser, static_atlas, berlin) -> None:
     assert page2.inner_text("#filter-count").startswith("542 von 542")
     _wait(page2, "planlaborAtlas.map().getSource('sel-draw') !== undefined")  # the drawn shape
     page2.close()
-    # a part of the areas by bitset, restored exactly
-    keep = sorted(cents)[::7]
+    keep = sorted(cents)[::7]  # a part of the areas
     page.evaluate(f"planlaborAnalysis.state.sel = {keep!r}; planlaborAnalysis.apply()")
     page3, errors3 = _open(browser, static_atlas, "#" + page.url.split("#", 1)[1])
     _painted(page3, IND, "plr")
@@ -125,7 +131,22 @@ def test_draw_pick_and_compact_permalink(browser, static_atlas, berlin) -> None:
     assert sorted(page3.evaluate("planlaborAnalysis.state.sel")) == keep
     assert page3.inner_text("#filter-count").startswith(f"{len(keep)} von 542")
     page3.close()
-    assert errors == [] and errors2 == [] and errors3 == []
+    return [*errors2, *errors3]
+
+
+def test_draw_pick_and_compact_permalink(browser, static_atlas, berlin) -> None:  # type: ignore[no-untyped-def]
+    cents = _centroids(berlin)
+    page, errors = _open(browser, static_atlas, f"#t=Migration und Integration&i={IND}&l=plr&p={P}&v=map")
+    _painted(page, IND, "plr")
+    page.evaluate("planlaborAtlas.map().jumpTo({center: [13.40, 52.515], zoom: 12})")
+    want = _rectangle(page, cents)
+    _map_table_and_charts_follow(page, cents, want)
+    _pick_by_name(page, berlin, cents, want)
+    _polygon(page, cents, want)
+    page.screenshot(path=str(ARTIFACTS / "atlas_selection_drawn.png"))
+    _axe(page, "selection_drawn")
+    reopened = _bitset_permalinks(browser, static_atlas, page, cents)
+    assert errors == [] and reopened == []
     page.close()
 
 
