@@ -106,6 +106,23 @@ def _drop_test_schemas(request: pytest.FixtureRequest) -> Iterator[None]:
     pg.drop_schemas(pg.schemas() - before)
 
 
+@pytest.fixture(autouse=True)
+def _connections_handed_back(request: pytest.FixtureRequest) -> Iterator[None]:
+    """``PLANLABOR_TEST_PG_LEAKS=1``: name every test after which more connections of this
+    session stay open on the server than before (a store, pool or app not closed)."""
+    if (
+        not os.environ.get("PLANLABOR_TEST_PG_LEAKS")
+        or os.environ.get("PLANLABOR_TEST_BACKEND") != "postgres"
+    ):
+        yield
+        return
+    before = pg.open_connections()
+    yield
+    after = pg.open_connections()
+    if after > before:
+        print(f"\nVERBINDUNGEN {before} -> {after}: {request.node.nodeid}")
+
+
 def write(path: Path, text: str, encoding: str = "utf-8") -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(text.encode(encoding))

@@ -56,3 +56,13 @@ def drop_schemas(names: set[str]) -> None:
         for name in sorted(names):
             with contextlib.suppress(Exception):  # still in use by a session fixture: kept
                 con.execute(f'DROP SCHEMA IF EXISTS "{name}" CASCADE')
+
+
+def open_connections() -> int:
+    """Client connections to the test database other than the administrator's own."""
+    with admin() as con:
+        row = con.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+            "AND backend_type = 'client backend' AND pid <> pg_backend_pid()"
+        ).fetchone()
+    return int(row[0])

@@ -24,6 +24,7 @@ from planlabor.errors import ConfigError, StoreError
 from planlabor.io.importer import ImportOptions
 from planlabor.store.audit import audit_rows
 from planlabor.store.copy import copy_workspace, fingerprints
+from planlabor.store.migrations import SCHEMA_VERSION
 from planlabor.store.pgurl import StoreUrl
 from planlabor.store.postgres import PostgresStore
 from planlabor.store.publish import publish_views
@@ -70,7 +71,8 @@ def test_init_with_store_url_keeps_password_out(tmp_path: Path) -> None:
     text = (tmp_path / "a" / "planlabor.toml").read_text(encoding="utf-8")
     assert 'backend = "postgres"' in text and f"schema={pg.PREFIX}" in text and f"{pg.PREFIX}*" not in text
     ws = Workspace.open(tmp_path / "a")
-    assert ws.store.query_df("SELECT value FROM meta WHERE key = 'schema_version'")["value"][0] == "2"
+    version = ws.store.query_df("SELECT value FROM meta WHERE key = 'schema_version'")["value"][0]
+    assert version == str(SCHEMA_VERSION)
     ws.close()
     with pytest.raises(ConfigError, match="Passwort"):
         StoreUrl.parse("postgresql://anna:geheim@db/sozial")

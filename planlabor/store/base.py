@@ -12,48 +12,16 @@ import abc
 import json
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import pandas as pd
 import pyarrow as pa
 
 from planlabor.store.migrations import SCHEMA_VERSION
+from planlabor.store.records import ImportRecord, LayerInfo, as_date, missing_as_none
 
 __all__ = ["SCHEMA_VERSION", "ImportRecord", "LayerInfo", "Store"]
-
-
-@dataclass(frozen=True)
-class LayerInfo:
-    """An area layer (Raumebene)."""
-
-    layer_id: str
-    name: str
-    crs: str | None = None
-    parent_layer: str | None = None
-    valid_from: date | None = None
-    valid_to: date | None = None
-    has_geometry: bool = False
-    source: str | None = None
-    import_id: int | None = None
-
-
-@dataclass(frozen=True)
-class ImportRecord:
-    """One line of the import log."""
-
-    import_id: int
-    kind: str
-    file: str | None
-    sha256: str | None
-    imported_at: datetime
-    options: dict[str, Any]
-    layer_id: str | None
-    rows_read: int
-    values_imported: int
-    quarantined: int
-    message: str = ""
 
 
 class Store(abc.ABC):
@@ -89,13 +57,13 @@ class Store(abc.ABC):
                 LayerInfo(
                     layer_id=rec["layer_id"],
                     name=rec["name"],
-                    crs=_none(rec["crs"]),
-                    parent_layer=_none(rec["parent_layer"]),
-                    valid_from=_as_date(rec["valid_from"]),
-                    valid_to=_as_date(rec["valid_to"]),
+                    crs=missing_as_none(rec["crs"]),
+                    parent_layer=missing_as_none(rec["parent_layer"]),
+                    valid_from=as_date(rec["valid_from"]),
+                    valid_to=as_date(rec["valid_to"]),
                     has_geometry=bool(rec["has_geometry"]),
-                    source=_none(rec["source"]),
-                    import_id=None if _none(rec["import_id"]) is None else int(rec["import_id"]),
+                    source=missing_as_none(rec["source"]),
+                    import_id=None if missing_as_none(rec["import_id"]) is None else int(rec["import_id"]),
                 )
             )
         return out
@@ -520,6 +488,11 @@ class Store(abc.ABC):
         needs none)."""
         return None
 
+    def migrate(self, version: int) -> None:
+        """What this backend needs for schema ``version`` beyond ``schema.sql`` (run once, by
+        :func:`~planlabor.store.migrations.ensure_schema`, inside its transaction)."""
+        return None
+
     def generation(self) -> str | None:
         """A value that changes with every committed change (None: the backend has none; the
         server then watches the store's files)."""
@@ -599,25 +572,3 @@ class Store(abc.ABC):
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-def _none(value: Any) -> Any:
-    if value is None:
-        return None
-    try:
-        if pd.isna(value):
-            return None
-    except (TypeError, ValueError):
-        pass
-    return value
-
-
-def _as_date(value: Any) -> date | None:
-    value = _none(value)
-    if value is None:
-        return None
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    return pd.Timestamp(value).date()

@@ -3,7 +3,9 @@
 ``schema.sql`` always describes the current schema (``CREATE … IF NOT EXISTS``); a store made by
 an earlier version is brought up to it by the statements of :data:`MIGRATIONS` (for what
 ``IF NOT EXISTS`` cannot do: new columns, changed data), run in order inside one transaction,
-before ``schema.sql``.  The version is kept in ``meta.schema_version``.  A store of a *newer*
+before ``schema.sql``; what only one backend needs (PostgreSQL's division operators) is done by
+the store's :meth:`~planlabor.store.base.Store.migrate` after it, for new stores too.  The version
+is kept in ``meta.schema_version``.  A store of a *newer*
 planlabor is refused instead of being changed by an older one.
 """
 
@@ -17,11 +19,12 @@ from planlabor.errors import StoreError
 if TYPE_CHECKING:
     from planlabor.store.base import Store
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 #: statements that bring a store of version ``v - 1`` to version ``v`` (before schema.sql runs)
 MIGRATIONS: dict[int, list[str]] = {
     2: [],  # 2 (issue 18): the audit table (new, created by schema.sql)
+    3: [],  # 3 (issue 18): PostgreSQL: ``/`` gives NULL for a zero divisor (PostgresStore.migrate)
 }
 
 
@@ -50,6 +53,8 @@ def ensure_schema(store: Store) -> int:
         for stmt in MIGRATIONS[version]:
             store.execute(stmt)
     store.script(schema_sql())
+    for version in range((old or 1) + 1, SCHEMA_VERSION + 1):  # a new store: every step
+        store.migrate(version)
     if old != SCHEMA_VERSION:  # written only when it changes (an unchanged store stays untouched)
         store.execute("DELETE FROM meta WHERE key = 'schema_version'")
         store.execute("INSERT INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])

@@ -153,6 +153,7 @@ def safe_division(con: Any, schema: str) -> list[str]:
     """Statements giving the workspace's schema a ``/`` for every pair of number types that
     PostgreSQL divides, with NULL for a zero divisor (as the DuckDB store does with
     ``ieee_floating_point_ops`` off) instead of an error; empty when they are there already.
+    Run once, by the migration to schema version 3 (:meth:`PostgresStore.migrate`).
 
     The schema comes before ``pg_catalog`` in the connection's ``search_path``, so an unqualified
     ``/`` finds these first.  Each is an inlinable SQL function (no cost per row beyond the CASE).
@@ -174,7 +175,7 @@ def safe_division(con: Any, schema: str) -> list[str]:
     q = f'"{schema}"'
     for left, right, result in rows:
         out.append(
-            f"CREATE FUNCTION {q}.planlabor_div(a {left}, b {right}) RETURNS {result} "
+            f"CREATE OR REPLACE FUNCTION {q}.planlabor_div(a {left}, b {right}) RETURNS {result} "
             "LANGUAGE sql IMMUTABLE PARALLEL SAFE AS "
             "'SELECT CASE WHEN b = 0 THEN NULL ELSE a OPERATOR(pg_catalog./) b END'"
         )
