@@ -151,8 +151,5 @@ def _report(res: dict[str, float], years: int) -> None:
         f"PostgreSQL {res['postgres_maxrss_mb']:.0f} MB"
     )
     equal = bool(res["indicator_values_equal"])
-    print(
-        f"  Indikatorwerte: {int(res['indicator_values']):,} je Backend, gleich viele: {equal}".replace(
-            ",", "."
-        )
-    )
+    count = f"{int(res['indicator_values']):,}".replace(",", ".")
+    print(f"  Indikatorwerte: {count} je Backend, gleich viele: {equal}")
