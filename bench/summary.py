@@ -128,7 +128,8 @@ def evaluate(
         peer *= row.scale
     ratio = ours / peer if ours is not None and peer else None
     if ours is None:
-        return Result(row, None, peer, None, None, "keine Zahl (main() gibt sie nicht zurück)")
+        why = "nicht gemessen" if figures else "keine Zahl (main() gibt keine Zahlen zurück)"
+        return Result(row, None, peer, None, None, why)
     value = ratio if row.of == "ratio" else ours
     if row.limit is None:
         return Result(row, ours, peer, ratio, None)

@@ -57,6 +57,8 @@ def test_printed_figure_when_main_returns_nothing() -> None:
     assert r.ratio == pytest.approx(1.73 / 6.92)
     missing = summary.evaluate(_row("API p95 unter Last"), None, "")
     assert missing.ours is None and missing.met is None and "keine Zahl" in missing.note
+    skipped = summary.evaluate(_row("alle 542 Profile"), {"profile_s": 1.5, "all_s": None})
+    assert skipped.ours is None and skipped.note == "nicht gemessen"
 
 
 def test_table_german_numbers_and_failed_bench() -> None:
