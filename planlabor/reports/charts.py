@@ -385,7 +385,7 @@ class SvgInsets:
         # the grey ground: Douglas-Peucker without topology checks (15× faster than GEOS's
         # topology-preserving simplify on Berlin's 542 PLR, invisible at 1.5 pt in a raster);
         # the highlighted area takes the same outline where it stays a valid polygon, else the
-        # topology-preserving one (computed when asked for: GEOS's is 1 s for all 542 PLR)
+        # topology-preserving one (computed when asked for: GEOS's was most of the maps' cost)
         rough = shapely.simplify(geoms, tol, preserve_topology=False)
         usable = ~(shapely.is_missing(rough) | shapely.is_empty(rough)) & shapely.is_valid(rough)
         self._raw = {a: g for a, g in zip(ids, geoms, strict=True) if g is not None and not g.is_empty}
