@@ -163,7 +163,9 @@ def main(names: list[str]) -> int:
                 errors[name] = err
                 print(f"== {name}: FEHLER {err}", flush=True)
             print(f"== {name}: {time.perf_counter() - t:.0f} s", flush=True)
-    print("\n== Übersicht (Zahlen dieses Laufs; unter Last obere Schranken)")
+    quick = os.environ.get("PLANLABOR_BENCH_QUICK") == "1"
+    note = " – RAUCHTEST mit kleineren Größen, nicht mit den Zielen vergleichbar" if quick else ""
+    print(f"\n== Übersicht (Zahlen dieses Laufs; unter Last obere Schranken{note})")
     print(table(summarise(figures, texts, errors, names)))
     for name, err in errors.items():
         print(f"Fehler in {name}: {err}")
