@@ -25,6 +25,7 @@ import pandas as pd
 import pyarrow as pa
 
 from planlabor.catalog import Catalog
+from planlabor.confidentiality.focus import focused_status
 from planlabor.confidentiality.model import CountModel, count_indicators, term_key
 from planlabor.confidentiality.protect import PRIMARY, SECONDARY, protect_period
 from planlabor.confidentiality.relations import declared_relations
@@ -39,7 +40,7 @@ STATUS_COLUMNS = ["layer_id", "area_id", "indicator_id", "period", "status"]
 @dataclass
 class Pattern:
     fingerprint: str
-    cells: pd.DataFrame  # term cells: layer_id, area_id, period, term, value, threshold, status
+    cells: pd.DataFrame  # term cells looked at: layer_id, area_id, period, term, value, threshold, status
     indicators: pd.DataFrame  # layer_id, area_id, indicator_id, period, status
 
     def counts(self) -> dict[str, int]:
@@ -70,15 +71,20 @@ def compute_pattern(
 ) -> Pattern:
     """Primary and secondary suppression of every published count, then of every indicator
     (``root``: the workspace folder, to read index definitions for their look-back)."""
+    cells = focused_status(store, catalog, rules, relations_of(catalog))
+    return Pattern(fingerprint(store, catalog, rules), cells, indicator_status(store, catalog, cells, root))
+
+
+def full_status(store: Store, catalog: Catalog, rules: SuppressionRules) -> pd.DataFrame:
+    """Every term cell with its status, from the model of all cells (what :func:`focused_status`
+    must reproduce on the cells it looks at; kept for the comparison in the tests)."""
     model = CountModel(store, catalog, rules, relations_of(catalog))
     status: dict[int, str] = {}
     periods = model.periods(sensitive_only=True)
     model.prepare(periods)
     for period in periods:
-        pm = model.period(period)
-        status.update(protect_period(model, pm, rules))
-    cells = model.cells.assign(status=model.cells["cell"].map(status))
-    return Pattern(fingerprint(store, catalog, rules), cells, indicator_status(store, catalog, cells, root))
+        status.update(protect_period(model, model.period(period), rules))
+    return model.cells.assign(status=model.cells["cell"].map(status))
 
 
 def indicator_status(
