@@ -97,10 +97,16 @@ def indicator_status(
     if not defs or sup.empty:
         return pd.DataFrame(columns=STATUS_COLUMNS)
     key = sup.set_index(["layer_id", "area_id", "period", "term"])["status"]
-    iv = store.query_with(
-        "SELECT layer_id, area_id, indicator_id, period FROM indicator_values "
-        "WHERE indicator_id IN (SELECT i FROM _pl_ids)",
-        {"_pl_ids": pa.table({"i": pa.array([d.id for d in defs], pa.string())})},
+    where = sup[["layer_id", "area_id", "period"]].drop_duplicates().astype(str)
+    iv = store.query_with(  # only the values of areas and periods with a suppressed cell
+        "SELECT v.layer_id, v.area_id, v.indicator_id, v.period FROM indicator_values v "
+        "JOIN _pl_sup s ON s.layer_id = v.layer_id AND s.area_id = v.area_id AND s.period = v.period "
+        "WHERE v.indicator_id IN (SELECT i FROM _pl_ids) "
+        "ORDER BY v.layer_id, v.area_id, v.indicator_id, v.period",
+        {
+            "_pl_ids": pa.table({"i": pa.array([d.id for d in defs], pa.string())}),
+            "_pl_sup": pa.Table.from_pandas(where, preserve_index=False),
+        },
     )
     best = pd.Series([None] * len(iv), index=iv.index, dtype=object)
     for attr in ("numerator", "denominator"):
