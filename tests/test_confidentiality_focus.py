@@ -4,6 +4,7 @@ pattern of the whole model on random hierarchies with several periods and compon
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -87,8 +88,8 @@ def suppressed(cells: pd.DataFrame) -> set[tuple[str, ...]]:
     return set(zip(*(hit[c].astype(str).tolist() for c in cols), strict=True))
 
 
-def compare(ws: Workspace) -> tuple[pd.DataFrame, pd.DataFrame]:
-    catalog, rules = ws.catalog(), ws.rules()
+def compare(ws: Workspace, secondary: bool = True) -> tuple[pd.DataFrame, pd.DataFrame]:
+    catalog, rules = ws.catalog(), replace(ws.rules(), secondary=secondary)
     full = full_status(ws.store, catalog, rules)
     focus = focused_status(ws.store, catalog, rules, relations_of(catalog))
     assert suppressed(focus) == suppressed(full)
@@ -121,5 +122,20 @@ def test_focus_skips_components_and_periods_without_small_counts(tmp_path: Path)
         assert set(focus["period"]) == {"2020"}  # 2021 has no small count
         assert not set(focus["term"]) & {"e", "f"}  # nor has the component e/f
         assert len(focus) < len(full) / 3
+    finally:
+        ws.close()
+
+
+def test_focus_without_secondary_suppression(tmp_path: Path) -> None:
+    parents = {"l0": {"T": None}, "l1": {"X": "T"}, "l2": {"X1": "X", "X2": "X"}}
+    data = {
+        "X1": {"a": 1, "b": 30, "t": 31, "c": 2, "e": 40, "f": 120},
+        "X2": {"a": 9, "b": 40, "t": 49, "c": 50, "e": 50, "f": 130},
+    }
+    ws = build(tmp_path / "ws", (parents, [data]))
+    try:
+        _full, focus = compare(ws, secondary=False)
+        assert {s[-1] for s in suppressed(focus)} == {"primär"}
+        assert {(s[1], s[3]) for s in suppressed(focus)} == {("X1", "a"), ("X1", "c")}
     finally:
         ws.close()

@@ -31,7 +31,7 @@ from planlabor.confidentiality.model import (
     collect_cells,
     terms_by_period,
 )
-from planlabor.confidentiality.protect import protect_period
+from planlabor.confidentiality.protect import PRIMARY, protect_period
 from planlabor.confidentiality.relations import Relation
 from planlabor.confidentiality.rules import SuppressionRules
 from planlabor.store import Store
@@ -46,10 +46,15 @@ def focused_status(
     their ``status`` (``primär``/``sekundär``, None where published)."""
     spec = cell_spec(catalog, rules)
     small = collect_cells(store, catalog, rules, spec, small_only=True)
-    small = small[rules.sensitive(small["value"].to_numpy(), small["threshold"].to_numpy())]
+    small = _plain_text(small[rules.sensitive(small["value"].to_numpy(), small["threshold"].to_numpy())])
+    if not rules.secondary:  # primary suppression only: the sensitive cells are the pattern
+        cells = small.assign(cell=np.arange(len(small), dtype=np.int64))
+        return cells.assign(status=pd.Series([PRIMARY] * len(cells), index=cells.index, dtype=object))[
+            CELL_COLUMNS
+        ]
     present = terms_by_period(store, spec)
     terms = sorted(set().union(*present.values())) if present else []
-    empty = _plain_text(small.iloc[:0].assign(cell=np.zeros(0, dtype=np.int64)))
+    empty = small.iloc[:0].assign(cell=np.zeros(0, dtype=np.int64))
     model = CountModel(store, catalog, rules, declared, cells=empty, terms=terms, obs=empty)
     frames = [empty.assign(status=pd.Series(dtype=object))]
     offset = 0
