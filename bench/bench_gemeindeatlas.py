@@ -67,7 +67,7 @@ def _wait(page: Any, layer: str, ind: str, timeout: float = 180) -> float:
 MARKS_JS = """() => Object.fromEntries(performance.getEntriesByType('mark')
   .filter(m => m.name.startsWith('planlabor-') && m.startTime <= window.__atlasPainted.t)
   .map(m => [m.name.slice(10), m.startTime]))"""
-MARKS = ("meta", "index", "geo", "decoded", "mapload", "data", "rendered", "idle")
+MARKS = ("meta", "index", "geo", "decoded", "mapload", "data", "rendered", "indexed", "tile", "idle")
 
 
 def _one(

@@ -406,6 +406,12 @@
     // paint (10.978 Gemeinden: first paint and indicator switch measured in docs/benchmarks.md)
     map.addSource("areas", { type: "geojson", data: GEO[state.layer], promoteId: "id", tolerance: 2, buffer: 32 });
     painted = null;
+    var seen = {};  // for bench/: when the worker has indexed the GeoJSON, when the first tile is laid out
+    map.on("sourcedata", function onData(e) {
+      if (e.sourceId !== "areas") return;
+      if (e.sourceDataType === "metadata" && !seen.m) { seen.m = true; mark("planlabor-indexed"); }
+      if (e.tile && !seen.t) { seen.t = true; mark("planlabor-tile"); map.off("sourcedata", onData); }
+    });
     map.addLayer({ id: "areas-fill", type: "fill", source: "areas", paint: {
       "fill-color": ["coalesce", ["feature-state", "color"], NO_DATA], "fill-outline-color": "#ffffff",
       "fill-opacity": ["case", ["boolean", ["feature-state", "out"], false], 0.15, META.basemap ? 0.7 : 0.85] } });
