@@ -59,7 +59,7 @@ QUICK_ENV = {
     "BENCH_ATLAS_ONLY": "berlin",
     "PLANLABOR_BENCH_WORKERS": "1",
 }
-QUICK_MODULE = {"bench.bench_foundation": {"N_YEARS": 2}, "bench.bench_cli": {"RUNS": 3}}
+QUICK_MODULE = {"bench.bench_cli": {"RUNS": 3}}
 
 
 class _Tee(io.TextIOBase):
