@@ -52,7 +52,8 @@ def test_store_change_without_new_areas_keeps_the_maps(berlin) -> None:  # type:
     assert isinstance(again, CachedInsets)
     got = again.inset(AREA, "Stülerstraße")
     assert want is not None and got is not None and got.svg == want.svg
-    assert json.loads(_file(berlin).read_text(encoding="utf-8"))["version"] == cache.store_version(berlin.store)
+    retagged = json.loads(_file(berlin).read_text(encoding="utf-8"))
+    assert retagged["version"] == cache.store_version(berlin.store)
 
     _tamper(_file(berlin), version="vorher", geometry="andere Gebiete")  # the areas changed
     assert isinstance(_builder(berlin).svg_insets(), SvgInsets)
