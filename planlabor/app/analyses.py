@@ -210,7 +210,8 @@ def typology(
         catalog = ws.catalog()
         names = {c: getattr(catalog.get(c), "name", c) for c in columns}
         res = cluster(wide.reset_index(), columns, k=k, method=method, seed=seed, names=names)
-        tell(2, 3, f"{res.k} Typen gebildet ({method}), Silhouette {res.silhouette:.2f}".replace(".", ","))
+        silhouette = f"{res.silhouette:.2f}".replace(".", ",")
+        tell(2, 3, f"{res.k} Typen gebildet ({method}), Silhouette {silhouette}")
         nr = store_typology(ws.store, layer, p, variable, wide.index.astype(str).tolist(), res)
         tell(3, 3, f"Typen als {variable} gespeichert (Import Nr. {nr})")
     record(where, by, "typology", layer=layer, period=p, variable=variable, k=k)
@@ -320,7 +321,7 @@ def projection(
         read_scenarios(scenarios, _upload_folder(where, scenarios)) if scenarios else []
     )
     with opened(where) as ws:
-        steps = years + 2 + save  # base stock, rates, each year (run_projection), saving
+        steps = years + 2 + (1 if save else 0)  # base stock, rates, each year (run_projection), saving
         tell = _steps_of(progress, steps)
         run = run_projection(
             ws.store, layer, base, years, calibrate, scen, rates, types, shrinkage, min_size, progress=tell
