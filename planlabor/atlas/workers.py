@@ -40,6 +40,33 @@ def build_app(
     )
 
 
+def prepare(root: Path) -> dict[str, Any]:
+    """Build the public atlas payloads and lookup tables once into the shared cache folder
+    (:mod:`planlabor.cache`), before the worker processes start: each then reads them instead of
+    building its own from the store.  Returns what was done (for ``serve``'s log): seconds,
+    payload count, the folder, how many folders of older versions were removed."""
+    import time
+
+    from planlabor.atlas.access import LiveWorkspace
+    from planlabor.atlas.service import AtlasService
+
+    t = time.perf_counter()
+    live = LiveWorkspace(Path(root))
+    try:
+        svc = AtlasService(live.source(), live)
+        svc.warm(freeze=False)
+        pruned = svc.shared.prune() if svc.shared is not None else 0
+        return {
+            "seconds": time.perf_counter() - t,
+            "payloads": len(svc.cache),
+            "frames": len(svc.frames),
+            "folder": str(svc.shared.dir) if svc.shared is not None else None,
+            "pruned": pruned,
+        }
+    finally:
+        live.close()
+
+
 def app_factory() -> Any:
     """Entry point of each worker process (``uvicorn … --factory``)."""
     spec = json.loads(os.environ[ENV])
