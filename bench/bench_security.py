@@ -294,6 +294,9 @@ def load_runs(backend: str, root: Path, tmp: Path) -> dict[int, dict[str, float]
             areas = httpx.get(base + "/api/atlas/values/plr", timeout=60).json()["areas"]
             paths = urls([lay for lay in layers if lay in shown], meta, areas, period)
             v = out[workers] = mixed_load(base, paths, tmp, server.pid, rounds=5 * workers)
+        except Exception:
+            print((tmp / f"serve-{workers}.log").read_text()[-3000:], file=sys.stderr)
+            raise
         finally:
             _stop(server)
         target = TARGET_P95_SHARED_MS if workers >= 4 else TARGET_P95_MS

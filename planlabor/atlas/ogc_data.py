@@ -202,9 +202,10 @@ def _day(text: str) -> date:
     return date.fromisoformat(text.strip()[:10])
 
 
-def build_table(src: Any, layer: str, public: bool) -> FeatureTable | None:
+def build_table(src: Any, layer: str, public: bool, frame: Any = None) -> FeatureTable | None:
     """The layer's features for one view from the shared (suppressed) value path; None if the
-    layer has no geometry."""
+    layer has no geometry.  ``frame``: the layer's values when the caller holds them already
+    (the server's :meth:`~planlabor.atlas.service.AtlasService.frame`, shared by its processes)."""
     import shapely
 
     from planlabor.atlas.data import values_frame
@@ -222,7 +223,7 @@ def build_table(src: Any, layer: str, public: bool) -> FeatureTable | None:
     )
     ids = areas["area_id"].astype(str).tolist()
     pos = {a: i for i, a in enumerate(ids)}
-    df = values_frame(src, layer, public)
+    df = values_frame(src, layer, public) if frame is None else frame
     df = df[df["area_id"].isin(pos)]
     order = [i.id for i in src.catalog.all_indicators() if i.public or not public]
     present = set(df["indicator_id"])

@@ -35,9 +35,27 @@ def build_app(
         settings = type(settings).model_validate({**settings.model_dump(), **overrides})
     ws.close()
     # the server opens the store only while it builds an answer: commands keep working meanwhile
-    return create_app(
-        live.source(), internal=internal, warm=True, secure_cookies=https, live=live, settings=settings
-    )
+    app = create_app(live.source(), internal=internal, secure_cookies=https, live=live, settings=settings)
+    warm_now(app)
+    return app
+
+
+def warm_now(app: Any) -> None:
+    """Load the public payloads and tables before the process takes its first connection (from
+    the shared folder ``serve`` filled, :func:`prepare`), so no visitor waits for a build; logs
+    when the process is ready."""
+    import gc
+    import logging
+    import time
+
+    t = time.perf_counter()
+    app.state.service.warm(freeze=False)
+    app.state.ogc.warm()
+    gc.collect()  # long-lived from here on: out of the garbage collector's way (pauses)
+    gc.freeze()
+    msg = f"Prozess {os.getpid()} bereit ({time.perf_counter() - t:.1f} s)".replace(".", ",")
+    logging.getLogger("planlabor.server").info(msg)
+    print(f"  {msg}", flush=True)
 
 
 def prepare(root: Path) -> dict[str, Any]:

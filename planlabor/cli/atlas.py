@@ -78,6 +78,8 @@ def _serve(
             "planlabor.atlas.workers:app_factory",
             factory=True,
             workers=workers,
+            # a worker busy loading (or on a loaded machine) is not hung: replaced after 60 s, not 5
+            timeout_worker_healthcheck=60,
             host=host,
             port=port,
             **limits,
