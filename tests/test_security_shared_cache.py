@@ -102,3 +102,29 @@ def test_templated_answers_are_compressed_once_per_address() -> None:
     assert _with_base(entry, b"http://b.example")[0].startswith(b'{"href": "http://b.example/ogc"}')
     twin = Entry(entry.raw.replace(b"ogc", b"api"), b"", True)  # another answer: its own text
     assert b"/api" in _with_base(twin, b"http://a.example")[0]
+
+
+def test_rest_answers_built_by_one_process_are_read_by_another(
+    root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from fastapi.testclient import TestClient
+
+    from planlabor.atlas.server import create_app
+
+    url = "/api/values?layer=gebiet&indicator=einwohner&period=2021-12-31"
+    live = LiveWorkspace(root)
+    with TestClient(create_app(live.source(), live=live)) as c:
+        first = c.get(url)
+    live.close()
+    assert first.status_code == 200 and first.json()["values"]
+    other = LiveWorkspace(root)
+    app = create_app(other.source(), live=other)
+
+    def not_built(*args: object, **kwargs: object) -> None:
+        raise AssertionError("built again although another process wrote the answer")
+
+    monkeypatch.setattr("planlabor.atlas.context.dumps", not_built)
+    with TestClient(app) as c:
+        again = c.get(url)
+    other.close()
+    assert again.status_code == 200 and again.json() == first.json()
