@@ -56,6 +56,8 @@ def test_prepare_builds_once_and_workers_read_without_the_store(
     assert worker.payload("values/gebiet", True) == expected
     assert worker.frame("gebiet", True).equals(expected_frame)
     assert worker.payload("geo/gebiet", True)[1][:2] == b"\x1f\x8b"  # kept gzip-packed
+    geo = worker.areas("gebiet")  # the OGC tables' geometry, as the store holds it
+    assert sorted(geo["area_id"]) == ["A1", "A2", "A3", "A4"] and isinstance(geo["geom"].iloc[0], bytes)
     worker.live.close()  # type: ignore[union-attr]
 
 

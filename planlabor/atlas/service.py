@@ -224,6 +224,19 @@ class AtlasService:
             self.frames[key] = df
         return self.frames[key]
 
+    def areas(self, layer: str) -> pd.DataFrame:
+        """The layer's areas with their geometry (WKB) as the store holds them, read once per
+        version of the workspace by all processes (the OGC tables start from them)."""
+        name = _shared_name(f"areas/{layer}", True)
+        data = self.shared.get(name) if self.shared is not None else None
+        if data is not None:
+            return frame_of(data)
+        with self.reading() as src:
+            df = src.store.areas(layer, geometry=True)
+        if self.shared is not None:
+            self.shared.put(name, frame_bytes(df))
+        return df
+
     def _shared_frame(self, layer: str, public: bool) -> pd.DataFrame | None:
         data = self.shared.get(_shared_name(f"frame/{layer}", public)) if self.shared is not None else None
         return None if data is None else frame_of(data)

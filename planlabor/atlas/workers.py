@@ -73,6 +73,8 @@ def prepare(root: Path) -> dict[str, Any]:
     try:
         svc = AtlasService(live.source(), live)
         svc.warm(freeze=False)
+        for lay in svc.meta(True)["layers"]:
+            svc.areas(lay["id"])  # the OGC tables' geometry
         pruned = svc.shared.prune() if svc.shared is not None else 0
         return {
             "seconds": time.perf_counter() - t,
