@@ -13,8 +13,15 @@
 - An XLSX shared-strings bomb (under 1 MB, 64 MB unpacked): time to refusal, against loading it
   unchecked with the reader (python-calamine) in a child process (time and peak memory).
 
+Issue 18 (point 4/6): with ``PLANLABOR_BENCH_PG=1`` the same demo is also copied to a throw-away
+PostgreSQL cluster (``scripts/test-postgres.sh start``, ``planlabor store copy --to``) and every
+figure is measured on both backends in one run; ``serve --workers 4`` has the target p95 ≤ 50 ms;
+printed beside it: CPU milliseconds per request (server and workers, from ``/proc``) and the
+slowest cold first request per URL (target ≤ 1 s).
+
 Run: ``.venv/bin/python bench/run.py security`` (builds the demo into a temporary folder first,
-about 3 minutes, not measured; ``PLANLABOR_BENCH_WS=folder`` uses an existing demo workspace).
+about 3 minutes, not measured; ``PLANLABOR_BENCH_WS=folder`` uses an existing demo workspace;
+``PLANLABOR_BENCH_WORKERS="1,4"`` the worker counts, ``PLANLABOR_BENCH_SECONDS`` the load time).
 """
 
 from __future__ import annotations
