@@ -12,6 +12,11 @@ requested before the paint (``file://``: the files' sizes; server: bytes on the 
 peer in the same run is the previous form of the same page: one ``values_<layer>`` file with all
 indicators and periods and GeoJSON (``LARGE_AREAS`` raised above the layer's size).
 
+The page's time marks (``performance.mark``, ms since navigation, median) are printed per case:
+``data`` values there, ``rendered`` states set, ``indexed`` MapLibre's worker has the GeoJSON indexed
+(geojson-vt), ``tile`` the first tile laid out, ``idle`` the map painted.  The bytes before the
+paint include the likely switch targets a large layer loads while MapLibre works (``likelyNext``).
+
 The demos are built into a temporary folder first (not measured).  An existing Deutschland demo
 can be given as ``PLANLABOR_BENCH_DE=/pfad/zur/demo`` (built with this version: it must contain the
 re-based IRIS values), an existing Berlin demo as ``PLANLABOR_BENCH_BERLIN``; ``PLANLABOR_BENCH_ONLY=berlin`` measures Berlin alone.
@@ -67,7 +72,7 @@ def _wait(page: Any, layer: str, ind: str, timeout: float = 180) -> float:
 MARKS_JS = """() => Object.fromEntries(performance.getEntriesByType('mark')
   .filter(m => m.name.startsWith('planlabor-') && m.startTime <= window.__atlasPainted.t)
   .map(m => [m.name.slice(10), m.startTime]))"""
-MARKS = ("meta", "index", "geo", "decoded", "mapload", "data", "rendered", "idle")
+MARKS = ("meta", "index", "geo", "decoded", "mapload", "data", "rendered", "indexed", "tile", "idle")
 
 
 def _one(

@@ -195,6 +195,8 @@ def test_gemeinde_atlas_from_the_server_loads_the_same_pieces(browser, gemeinden
         _painted(page, IND)
         api = [u.split("/api/atlas/", 1)[1] for u in urls if "/api/atlas/" in u]
         assert f"values/gemeinde/{IND}/2021" in api and "geo/gemeinde" in api
+        # the likeliest switch target (the previous period) was asked for before the map was idle
+        assert f"values/gemeinde/{IND}/2020" in page.evaluate("__atlasPainted.loaded")
         shown = _shown(page, IND, "2021", [HANNOVER])
         want = _store(gemeinden, IND, "2021")
         assert shown[HANNOVER]["v"] == pytest.approx(want[HANNOVER], abs=0.01)

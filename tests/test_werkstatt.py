@@ -3,15 +3,11 @@ as tables, import, revert — signed in, with CSRF on every form, in Chromium wi
 
 from __future__ import annotations
 
-import json
 import re
 import shutil
-import socket
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -20,17 +16,15 @@ from planlabor.app import audit
 from planlabor.app.imports import import_log
 from planlabor.app.users import add_user
 from planlabor.areas import AreaImportOptions, dissolve_layer
-from planlabor.atlas.access import LiveWorkspace
-from planlabor.atlas.server import create_app
 from planlabor.workspace import Workspace
+from tests.conftest import live_server
+from tests.werkstatt_helpers import ARTIFACTS, CHROMIUM, axe, login, make_app, signed_in_page
 
 DE = Path(__file__).resolve().parents[1] / "planlabor" / "demo" / "data" / "deutschland"
 # the publisher's file as downloaded (../shared/data/publishers); the same bytes ship with the demo
 SHARED = Path("/work/shared/data/publishers/genesis/12411-0015.csv")
 GENESIS = SHARED if SHARED.is_file() else DE / "12411-0015.csv"
 PASSWORD = "werkstatt-passwort-1"
-ARTIFACTS = Path(__file__).parent.parent / "test-artifacts"
-CHROMIUM = "/usr/bin/chromium"
 
 
 @pytest.fixture(scope="module")
@@ -45,24 +39,10 @@ def root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return ws.root
 
 
-def _app(root: Path) -> Any:
-    live = LiveWorkspace(root)
-    return create_app(live.source(), internal=True, live=live)
-
-
 @pytest.fixture(scope="module")
 def client(root: Path) -> Iterator[TestClient]:
-    with TestClient(_app(root), base_url="http://127.0.0.1") as c:
+    with TestClient(make_app(root), base_url="http://127.0.0.1") as c:
         yield c
-
-
-def _login(c: TestClient) -> str:
-    token = c.get("/api/session").json()["csrf"]
-    r = c.post(
-        "/login", data={"username": "planerin", "password": PASSWORD, "csrf": token}, follow_redirects=False
-    )
-    assert r.status_code == 303
-    return str(c.get("/api/session").json()["csrf"])
 
 
 def _observation_imports(root: Path) -> list[int]:
@@ -70,7 +50,7 @@ def _observation_imports(root: Path) -> list[int]:
 
 
 def test_werkstatt_needs_a_session(root: Path) -> None:
-    with TestClient(_app(root), base_url="http://127.0.0.1") as c:
+    with TestClient(make_app(root), base_url="http://127.0.0.1") as c:
         r = c.get("/werkstatt/daten", follow_redirects=False)
         assert r.status_code == 303 and r.headers["location"] == "/login?next=/werkstatt/daten"
         r = c.post("/werkstatt/daten/pruefen", files={"file": ("a.csv", b"x;y\n")}, follow_redirects=False)
@@ -78,7 +58,7 @@ def test_werkstatt_needs_a_session(root: Path) -> None:
 
 
 def test_every_form_needs_the_csrf_token(client: TestClient, root: Path) -> None:
-    csrf = _login(client)
+    csrf = login(client, password=PASSWORD)
     page = client.get("/werkstatt/daten").text
     assert page.count('name="csrf"') >= 2 and csrf in page  # upload form and logout
     before = _observation_imports(root)
@@ -93,7 +73,7 @@ def test_every_form_needs_the_csrf_token(client: TestClient, root: Path) -> None
 
 
 def test_page_has_no_inline_script_and_a_strict_csp(client: TestClient) -> None:
-    _login(client)
+    login(client, password=PASSWORD)
     r = client.get("/werkstatt/daten")
     assert "script-src 'self'" in r.headers["content-security-policy"]
     assert "unsafe-inline" not in r.headers["content-security-policy"]
@@ -103,7 +83,7 @@ def test_page_has_no_inline_script_and_a_strict_csp(client: TestClient) -> None:
 
 
 def test_upload_check_import_revert_by_form(client: TestClient, root: Path) -> None:
-    csrf = _login(client)
+    csrf = login(client, password=PASSWORD)
     r = client.post(
         "/werkstatt/daten/pruefen",
         data={"csrf": csrf, "layer": "kreis"},
@@ -138,37 +118,15 @@ def test_upload_check_import_revert_by_form(client: TestClient, root: Path) -> N
 # ------------------------------------------------------------------ browser
 @pytest.fixture(scope="module")
 def server(root: Path) -> Iterator[str]:
-    import uvicorn
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    srv = uvicorn.Server(uvicorn.Config(_app(root), host="127.0.0.1", port=port, log_level="error"))
-    th = threading.Thread(target=srv.run, daemon=True)
-    th.start()
-    for _ in range(200):
-        if srv.started:
-            break
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    srv.should_exit = True
-    th.join(timeout=30)
-
-
-def _axe(page: Any, name: str) -> None:
-    from axe_playwright_python.sync_playwright import Axe
-
-    res = Axe().run(page)
-    bad = [(v["id"], [n["target"] for n in v["nodes"]][:3]) for v in res.response["violations"]]
-    (ARTIFACTS / f"axe_werkstatt_{name}.json").write_text(json.dumps(bad, indent=1), encoding="utf-8")
-    assert bad == [], bad
+    with live_server(make_app(root)) as base:
+        yield base
 
 
 @pytest.mark.skipif(shutil.which("chromium") is None and not Path(CHROMIUM).exists(), reason="Chromium fehlt")
 def test_planner_imports_a_publisher_file_in_the_browser(server: str, root: Path) -> None:
     from playwright.sync_api import sync_playwright
 
-    from tests.test_atlas_browser import ARGS
+    from tests.browser import ARGS
 
     ARTIFACTS.mkdir(exist_ok=True)
     with sync_playwright() as p:
@@ -184,7 +142,7 @@ def test_planner_imports_a_publisher_file_in_the_browser(server: str, root: Path
         page.click("button[type=submit]")
         page.wait_for_url(server + "/werkstatt/daten")
         assert page.locator("h1").inner_text() == "Daten importieren"
-        _axe(page, "daten")
+        axe(page, "daten")
         page.set_input_files("#file", str(GENESIS))
         assert "Gewählt: 12411-0015.csv" in page.locator("#drop-hint").inner_text()  # the script runs
         page.select_option("#layer-new", "kreis")
@@ -195,7 +153,7 @@ def test_planner_imports_a_publisher_file_in_the_browser(server: str, root: Path
         variables = page.locator("table.variables").inner_text()
         assert "bevoelkerungsstand" in variables
         page.screenshot(path=str(ARTIFACTS / "werkstatt_daten_probelauf.png"), full_page=True)
-        _axe(page, "probelauf")
+        axe(page, "probelauf")
         before = _observation_imports(root)
         page.click("form.options button:has-text('Importieren')")
         page.wait_for_selector("p.done")
@@ -203,22 +161,22 @@ def test_planner_imports_a_publisher_file_in_the_browser(server: str, root: Path
         assert nr not in before
         assert f"Import Nr. {nr} abgeschlossen" in page.locator("p.done").inner_text()
         assert page.locator("table.log tbody tr").first.inner_text().startswith(str(nr))
-        _axe(page, "importiert")
+        axe(page, "importiert")
         page.screenshot(path=str(ARTIFACTS / "werkstatt_daten_importiert.png"), full_page=True)
         page.click("nav a:has-text('Benutzer')")
         page.wait_for_selector("table.audit")
         assert "planerin" in page.locator("table.audit tbody tr").first.inner_text()
-        _axe(page, "benutzer")
+        axe(page, "benutzer")
         page.screenshot(path=str(ARTIFACTS / "werkstatt_benutzer.png"), full_page=True)
         page.click("nav a:has-text('Raumebenen')")
         page.wait_for_selector("table.layers")
-        _axe(page, "raumebenen")
+        axe(page, "raumebenen")
         page.click("nav a:has-text('Berechnen')")
-        _axe(page, "berechnen")
+        axe(page, "berechnen")
         page.click("button:has-text('Alle Indikatoren berechnen')")
         page.wait_for_selector("text=Zurück zu Berechnen")
         page.wait_for_selector("p.done, div.error", timeout=60_000)  # the page reloads itself until then
-        _axe(page, "auftrag")
+        axe(page, "auftrag")
         page.screenshot(path=str(ARTIFACTS / "werkstatt_auftrag.png"), full_page=True)
         browser.close()
     assert blocked == []
@@ -235,7 +193,7 @@ def _client_as(root: Path, name: str, role: str) -> TestClient:
 
     with suppress(InputError):  # exists from an earlier test
         add_user(root, name, PASSWORD, role)
-    c = TestClient(_app(root), base_url="http://127.0.0.1")
+    c = TestClient(make_app(root), base_url="http://127.0.0.1")
     token = c.get("/api/session").json()["csrf"]
     r = c.post("/login", data={"username": name, "password": PASSWORD, "csrf": token}, follow_redirects=False)
     assert r.status_code == 303
@@ -333,7 +291,7 @@ def test_compute_and_atlas_run_as_jobs_whose_page_survives_a_reload(root: Path) 
         job = r.headers["location"]
         text = _wait(c, job)
         assert "1 Indikatoren berechnet" in text and "kreis" in text
-        with TestClient(_app(root), base_url="http://127.0.0.1") as other:  # another server, same state
+        with TestClient(make_app(root), base_url="http://127.0.0.1") as other:  # another server, same state
             assert other.get(job, follow_redirects=False).status_code == 303  # needs a login …
         assert "1 Indikatoren berechnet" in c.get(job).text  # … the reload shows the result
         r = c.post("/werkstatt/berechnen/atlas", data={"csrf": csrf}, follow_redirects=False)
@@ -463,23 +421,8 @@ def test_a_dossier_is_described_in_the_form_and_exported_as_a_job(root: Path) ->
 
 @pytest.mark.skipif(shutil.which("chromium") is None and not Path(CHROMIUM).exists(), reason="Chromium fehlt")
 def test_dossier_page_in_chromium_with_axe(server: str) -> None:
-    from playwright.sync_api import sync_playwright
-
-    from tests.test_atlas_browser import ARGS
-
-    ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        page = browser.new_page(viewport={"width": 1300, "height": 900})
-        errors: list[str] = []
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        page.goto(server + "/werkstatt/dossier")
-        page.fill("#username", "planerin")
-        page.fill("#password", PASSWORD)
-        page.click("button[type=submit]")
-        page.wait_for_url(server + "/werkstatt/dossier")
+    with signed_in_page(server, "/werkstatt/dossier", password=PASSWORD) as (page, problems):
         assert page.locator("h1").inner_text() == "Dossier für die Galerie"
-        _axe(page, "dossier")
+        axe(page, "dossier")
         page.screenshot(path=str(ARTIFACTS / "werkstatt_dossier.png"), full_page=True)
-        browser.close()
-    assert errors == []
+    assert problems == []

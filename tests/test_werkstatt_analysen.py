@@ -27,10 +27,9 @@ from planlabor.app.analysis_tables import ANALYSES
 from planlabor.app.imports import import_file
 from planlabor.app.users import add_user
 from planlabor.areas import AreaImportOptions, dissolve_layer
-from planlabor.atlas.access import LiveWorkspace
-from planlabor.atlas.server import create_app
 from planlabor.errors import InputError
 from planlabor.workspace import Workspace
+from tests.werkstatt_helpers import login, make_app
 
 DE = Path(__file__).resolve().parents[1] / "planlabor" / "demo" / "data" / "deutschland"
 SHARED = Path("/work/shared/data/publishers/genesis/12411-0015.csv")
@@ -104,16 +103,9 @@ def root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return ws.root
 
 
-def _app(root: Path) -> Any:
-    live = LiveWorkspace(root)
-    return create_app(live.source(), internal=True, live=live)
-
-
 def _signed_in(root: Path, name: str) -> TestClient:
-    c = TestClient(_app(root), base_url="http://127.0.0.1")
-    token = c.get("/api/session").json()["csrf"]
-    r = c.post("/login", data={"username": name, "password": PASSWORD, "csrf": token}, follow_redirects=False)
-    assert r.status_code == 303
+    c = TestClient(make_app(root), base_url="http://127.0.0.1")
+    login(c, name, PASSWORD)
     return c
 
 

@@ -126,9 +126,11 @@ def coverage(
     network: str | None = None,
     unit: str = "m",
     by: str | None = None,
+    progress: Any = None,
 ) -> Any:
     """Distance to the nearest facility, share within reach and 2SFCA per area, by straight line or
-    on the street network (``network``: fuss, rad, auto, rollstuhl; ``unit`` m or min)."""
+    on the street network (``network``: fuss, rad, auto, rollstuhl; ``unit`` m or min);
+    ``progress(step, total, label)`` hears of each step."""
     from planlabor.io.periods import parse_period_option
     from planlabor.spatial.coverage import analyse
 
@@ -155,6 +157,7 @@ def coverage(
             decay,  # type: ignore[arg-type]
             backend=backend,
             accessible=accessible,
+            progress=progress,
         )
     record(where, by, "coverage", layer=layer, type=facility_type, demand=demand, period=r.period)
     return r
@@ -180,9 +183,11 @@ def typology(
     seed: int = 0,
     variable: str = "typ",
     by: str | None = None,
+    progress: Any = None,
 ) -> TypologyOutcome:
     """Cluster the areas of ``layer`` on ``columns`` (variables or computed indicators) into ``k``
-    types; saved as the observation ``variable`` (1 … k) for atlas, reports and the projection."""
+    types; saved as the observation ``variable`` (1 … k) for atlas, reports and the projection;
+    ``progress(step, 3, label)`` hears of the values read, the types formed and the saving."""
     import re
 
     from planlabor.indices.typology import store_typology
@@ -199,11 +204,16 @@ def typology(
         raise InputError("Eine Typisierung braucht mindestens zwei Merkmale.", column="columns")
     p = parse_period_option(period)
     with opened(where) as ws:
+        tell = _steps_of(progress, 3)
         wide = _wide(ws, layer, columns, p)
+        tell(1, 3, f"{len(columns)} Merkmale von {len(wide)} Gebieten gelesen")
         catalog = ws.catalog()
         names = {c: getattr(catalog.get(c), "name", c) for c in columns}
         res = cluster(wide.reset_index(), columns, k=k, method=method, seed=seed, names=names)
+        silhouette = f"{res.silhouette:.2f}".replace(".", ",")
+        tell(2, 3, f"{res.k} Typen gebildet ({method}), Silhouette {silhouette}")
         nr = store_typology(ws.store, layer, p, variable, wide.index.astype(str).tolist(), res)
+        tell(3, 3, f"Typen als {variable} gespeichert (Import Nr. {nr})")
     record(where, by, "typology", layer=layer, period=p, variable=variable, k=k)
     return TypologyOutcome(layer, p, variable, res, nr, names)
 
@@ -227,6 +237,17 @@ def _wide(ws: Any, layer: str, columns: list[str], period: str) -> Any:
     long = pd.concat(frames, ignore_index=True)
     wide = long.pivot_table(index="area_id", columns="variable", values="value", aggfunc="first")
     return wide.reindex(ws.store.areas(layer)["area_id"].astype(str))
+
+
+def _steps_of(progress: Any, total: int) -> Any:
+    """``progress`` with its total fixed to ``total`` (an inner step function counts its own
+    steps first; the use case adds its last ones); a no-op without ``progress``."""
+
+    def tell(step: int, _total: int, label: str | None = None) -> None:
+        if progress is not None:
+            progress(step, total, label)
+
+    return tell
 
 
 def projection_rates(tfr: float | None, life_table: str | None = None, fertility: str | None = None) -> Any:
@@ -279,9 +300,11 @@ def projection(
     scenarios: str | None = None,
     save: bool = True,
     by: str | None = None,
+    progress: Any = None,
 ) -> ProjectionOutcome:
     """Small-area population projection (cohort components) in the three variants and any
-    scenarios of a TOML file; saved as ``prog_VARIANTE_BAND`` unless ``save`` is false."""
+    scenarios of a TOML file; saved as ``prog_VARIANTE_BAND`` unless ``save`` is false;
+    ``progress(step, total, label)`` hears of the base stock, the rates, every year and the saving."""
     from planlabor.io.periods import parse_period_option
     from planlabor.projection.inputs import read_scenarios
     from planlabor.projection.model import base_scenarios
@@ -298,7 +321,11 @@ def projection(
         read_scenarios(scenarios, _upload_folder(where, scenarios)) if scenarios else []
     )
     with opened(where) as ws:
-        run = run_projection(ws.store, layer, base, years, calibrate, scen, rates, types, shrinkage, min_size)
+        steps = years + 2 + (1 if save else 0)  # base stock, rates, each year (run_projection), saving
+        tell = _steps_of(progress, steps)
+        run = run_projection(
+            ws.store, layer, base, years, calibrate, scen, rates, types, shrinkage, min_size, progress=tell
+        )
         import_id = None
         if save:
             settings = {
@@ -313,6 +340,7 @@ def projection(
                 "sources": rates.sources,
             }
             import_id = save_projection(ws.store, run, settings)
+            tell(steps, steps, f"Prognose gespeichert (Import Nr. {import_id})")
     record(where, by, "project", layer=layer, base=run.base_period, years=years, saved=save)
     return ProjectionOutcome(run, import_id, len(scen))
 
@@ -328,9 +356,11 @@ def kita_plan(
     places_period: str | None = None,
     new_places: str | None = None,
     by: str | None = None,
+    progress: Any = None,
 ) -> list[Any]:
     """Kita need per area for a observed date (``period``) or, with ``scenario``, for the projected
-    years (``period`` then lists dates, comma-separated; otherwise all); one plan per date."""
+    years (``period`` then lists dates, comma-separated; otherwise all); one plan per date;
+    ``progress(step, total, label)`` hears of every date planned."""
     from planlabor.io.periods import parse_period_option
     from planlabor.planning.kita import plan, plan_years, read_new_places
 
@@ -346,20 +376,30 @@ def kita_plan(
                     column="--prognose",
                     hint="Rechnen Sie zuerst 'planlabor project'.",
                 )
-            plans = plan_years(ws.store, layer, scenario, periods, u3 or None, ue3, usable_share, pp, extra)
+            plans = plan_years(
+                ws.store, layer, scenario, periods, u3 or None, ue3, usable_share, pp, extra,
+                progress=progress,
+            )  # fmt: skip
         else:
             if not periods:
                 raise InputError("Geben Sie --period (Stichtag) oder --prognose an.", column="--period")
             plans = [plan(ws.store, layer, periods[0], u3 or None, ue3, usable_share, pp, new_places=extra)]
+            _steps_of(progress, 1)(1, 1, f"Kita-Bedarf {plans[0].period} geplant")
     record(where, by, "plan kita", layer=layer, periods=[p.period for p in plans], scenario=scenario)
     return plans
 
 
 def composite_index(
-    where: Where, preset: str, input_file: str, levels: list[str] | None = None, by: str | None = None
+    where: Where,
+    preset: str,
+    input_file: str,
+    levels: list[str] | None = None,
+    by: str | None = None,
+    progress: Any = None,
 ) -> Any:
     """Apply an index (a preset: mss2021, gisd, svi, headline) to a table, like ``planlabor index``;
-    the result table is written beside the Werkstatt's analyses (``werkstatt/analysen/``)."""
+    the result table is written beside the Werkstatt's analyses (``werkstatt/analysen/``);
+    ``progress(step, total, label)`` hears of the table, every component and the file."""
     import secrets
 
     from planlabor.app import root_of
@@ -373,6 +413,6 @@ def composite_index(
     folder = root_of(where) / "werkstatt" / "analysen"
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     out = folder / f"index_{preset}_{secrets.token_hex(4)}.csv"
-    r = index_file(preset, input_file, out, list(levels or []))
+    r = index_file(preset, input_file, out, list(levels or []), progress=progress)
     record(where, by, "index", preset=preset, rows=r.rows, out=out.name)
     return r

@@ -45,11 +45,8 @@ def count_indicators(catalog: Catalog) -> list[IndicatorDefinition]:
     return [i for i in catalog.indicators if i.kind in ("quote", "anzahl")]
 
 
-def collect_cells(store: Store, catalog: Catalog, rules: SuppressionRules) -> pd.DataFrame:
-    """Term cells of the public count indicators: ``layer_id, area_id, period, term, value,
-    threshold`` (the largest minimum count of the indicators that show the term)."""
-    import pyarrow as pa
-
+def cell_spec(catalog: Catalog, rules: SuppressionRules) -> pa.Table:
+    """Per public count indicator and role (``n``/``d``) its term and minimum count."""
     defs = [i for i in count_indicators(catalog) if i.public]
     spec: dict[str, list[object]] = {"indicator_id": [], "role": [], "term": [], "threshold": []}
     for d in defs:
@@ -59,7 +56,7 @@ def collect_cells(store: Store, catalog: Catalog, rules: SuppressionRules) -> pd
                 spec["role"].append(role)
                 spec["term"].append(term_key(variables))
                 spec["threshold"].append(float(d.min_count or rules.min_count))
-    table = pa.table(
+    return pa.table(
         {
             "indicator_id": pa.array(spec["indicator_id"], pa.string()),
             "role": pa.array(spec["role"], pa.string()),
@@ -67,17 +64,70 @@ def collect_cells(store: Store, catalog: Catalog, rules: SuppressionRules) -> pd
             "threshold": pa.array(spec["threshold"], pa.float64()),
         }
     )
-    return store.query_bulk(
-        """
-        SELECT v.layer_id, v.area_id, v.period, s.term,
-               min(CASE WHEN s.role = 'n' THEN v.numerator ELSE v.denominator END) AS value,
-               max(s.threshold) AS threshold
-        FROM indicator_values v JOIN _pl_cell_spec s USING (indicator_id)
-        WHERE (CASE WHEN s.role = 'n' THEN v.numerator ELSE v.denominator END) IS NOT NULL
-        GROUP BY v.layer_id, v.area_id, v.period, s.term
-        ORDER BY v.period, v.layer_id, v.area_id, s.term""",
-        {"_pl_cell_spec": table},
+
+
+SMALL = (
+    "min(CASE WHEN s.role = 'n' THEN v.numerator ELSE v.denominator END) < max(s.threshold) "
+    "OR min(CASE WHEN s.role = 'n' THEN v.numerator ELSE v.denominator END) = 0"
+)
+CELL_SQL = """
+    SELECT v.layer_id, v.area_id, v.period, s.term,
+           min(CASE WHEN s.role = 'n' THEN v.numerator ELSE v.denominator END) AS value,
+           max(s.threshold) AS threshold
+    FROM indicator_values v JOIN _pl_cell_spec s USING (indicator_id)
+    WHERE (CASE WHEN s.role = 'n' THEN v.numerator ELSE v.denominator END) IS NOT NULL {where}
+    GROUP BY v.layer_id, v.area_id, v.period, s.term {having}
+    ORDER BY v.period, v.layer_id, v.area_id, s.term"""
+
+
+def collect_cells(
+    store: Store,
+    catalog: Catalog | None,
+    rules: SuppressionRules,
+    spec: pa.Table | None = None,
+    period: str | None = None,
+    small_only: bool = False,
+) -> pd.DataFrame:
+    """Term cells of the public count indicators: ``layer_id, area_id, period, term, value,
+    threshold`` (the largest minimum count of the indicators that show the term).
+
+    ``spec``: only these rows of :func:`cell_spec` (all terms a cell has must be in it, else its
+    value and threshold differ); ``period``: only this period; ``small_only``: only cells below
+    their threshold or zero (a superset of the sensitive ones)."""
+    if spec is None:
+        assert catalog is not None, "collect_cells: catalog or spec"
+        spec = cell_spec(catalog, rules)
+    sql = CELL_SQL.format(
+        where="AND v.period = ?" if period is not None else "",
+        having=f"HAVING {SMALL}" if small_only else "",
     )
+    params = [period] if period is not None else None
+    return store.query_bulk(sql, {"_pl_cell_spec": spec}, params)
+
+
+def terms_by_period(store: Store, spec: pa.Table) -> dict[str, set[str]]:
+    """The terms that have a cell in each period (without collecting the cells)."""
+    got = store.query_with(
+        "SELECT period, indicator_id, count(numerator) AS n, count(denominator) AS d "
+        "FROM indicator_values WHERE indicator_id IN (SELECT indicator_id FROM _pl_cell_spec) "
+        "GROUP BY period, indicator_id",
+        {"_pl_cell_spec": spec},
+    )
+    term_of = {
+        (i, r): t
+        for i, r, t in zip(
+            *(spec.column(c).to_pylist() for c in ("indicator_id", "role", "term")), strict=True
+        )
+    }
+    out: dict[str, set[str]] = {}
+    for period, ind, n, d in zip(
+        *(got[c].tolist() for c in ("period", "indicator_id", "n", "d")), strict=True
+    ):
+        terms = out.setdefault(str(period), set())
+        for role, count in (("n", n), ("d", d)):
+            if count and (ind, role) in term_of:
+                terms.add(term_of[(ind, role)])
+    return out
 
 
 @dataclass
@@ -146,29 +196,44 @@ class CountModel:
         catalog: Catalog,
         rules: SuppressionRules,
         declared: list[Relation] | None = None,
+        *,
+        cells: pd.DataFrame | None = None,
+        terms: Iterable[str] | None = None,
+        obs: pd.DataFrame | None = None,
     ) -> None:
+        """``cells``/``terms``/``obs``: given instead of read from the store (a model that
+        looks at part of the cells: ``terms`` are all terms, whose variables the relations
+        are searched among; see :mod:`.focus`)."""
         self.store = store
         self.rules = rules
-        self.cells = _plain_text(collect_cells(store, catalog, rules))
-        self.cells["cell"] = np.arange(len(self.cells))
-        self.term_vars = {t: tuple(t.split("+")) for t in self.cells["term"].unique()}
+        if cells is None:
+            cells = _plain_text(collect_cells(store, catalog, rules))
+            cells["cell"] = np.arange(len(cells))
+        self.cells = cells
+        all_terms = self.cells["term"].unique().tolist() if terms is None else list(terms)
+        self.term_vars = {t: tuple(t.split("+")) for t in all_terms}
         self.declared = list(declared or [])
         variables = sorted({v for vs in self.term_vars.values() for v in vs})
         self.variables = variables
-        self.obs = _plain_text(
-            store.query_bulk(
-                "SELECT layer_id, area_id, variable, period, value FROM observations WHERE superseded_by "
-                "IS NULL AND value IS NOT NULL AND variable IN (SELECT variable FROM _pl_vars)",
-                {"_pl_vars": pa.table({"variable": pa.array(variables, pa.string())})},
-            )
-            if variables
-            else pd.DataFrame(columns=["layer_id", "area_id", "variable", "period", "value"])
-        )
+        self.obs = self.observations() if obs is None else obs
         self._anc: dict[str, pd.DataFrame] = {}
         self._chains: dict[str, list[str]] = {}
         self._desc: dict[str, dict[tuple[str, str, str], np.ndarray]] = {}
         self._atoms: dict[str, pd.DataFrame] = {}
         self._base: dict[int, str] = {}
+
+    def observations(self, period: str | None = None) -> pd.DataFrame:
+        """Current observations of the model's variables (of one ``period``)."""
+        if not self.variables:
+            return pd.DataFrame(columns=["layer_id", "area_id", "variable", "period", "value"])
+        sql = (
+            "SELECT layer_id, area_id, variable, period, value FROM observations WHERE superseded_by "
+            "IS NULL AND value IS NOT NULL AND variable IN (SELECT variable FROM _pl_vars)"
+        )
+        tables = {"_pl_vars": pa.table({"variable": pa.array(self.variables, pa.string())})}
+        if period is None:
+            return _plain_text(self.store.query_bulk(sql, tables))
+        return _plain_text(self.store.query_bulk(sql + " AND period = ?", tables, [period]))
 
     def periods(self, sensitive_only: bool = False) -> list[str]:
         """Periods with cells (only those with a sensitive cell: nothing to suppress elsewhere)."""
@@ -209,6 +274,18 @@ class CountModel:
             )
         return self._anc[key]
 
+    def period_atoms(self, period: str, obs: pd.DataFrame | None = None) -> pd.DataFrame:
+        """The atoms of ``period`` (``obs``: its observations, if already at hand), numbered in
+        the order layer, variable, area."""
+        obs = self.obs[self.obs["period"] == period] if obs is None else obs
+        bases = _base_layers(obs, self)
+        pairs = pd.DataFrame(
+            [(v, lay) for v, ls in bases.items() for lay in ls], columns=["variable", "layer_id"]
+        )
+        merged = pd.DataFrame(obs.merge(pairs, on=["variable", "layer_id"]))
+        atoms = merged.sort_values(["layer_id", "variable", "area_id"]).reset_index(drop=True)
+        return atoms.assign(atom=np.arange(len(atoms)))
+
     def prepare(self, periods: list[str]) -> None:
         """Atoms and the base layer of every cell for ``periods``, in one pass."""
         todo = [p for p in periods if p not in self._atoms]
@@ -216,21 +293,24 @@ class CountModel:
             return
         frames = []
         for period in todo:
-            obs = self.obs[self.obs["period"] == period]
-            bases = _base_layers(obs, self)
-            pairs = pd.DataFrame(
-                [(v, lay) for v, ls in bases.items() for lay in ls], columns=["variable", "layer_id"]
-            )
-            merged = pd.DataFrame(obs.merge(pairs, on=["variable", "layer_id"]))
-            atoms = merged.sort_values(["layer_id", "variable", "area_id"]).reset_index(drop=True)
-            atoms = atoms.assign(atom=np.arange(len(atoms)))
+            atoms = self.period_atoms(period)
             self._atoms[period] = atoms[["atom", "variable", "layer_id", "area_id", "value"]]
             frames.append(atoms)
         cells = self.cells[self.cells["period"].isin(todo)]
         found = _assign_bases(cells, pd.concat(frames, ignore_index=True), self)
         self._base.update(found)
 
-    def period(self, period: str) -> PeriodModel:
+    def relations(self, atoms: pd.DataFrame) -> dict[str, list[Relation]]:
+        """Base layer → the relations among its atoms (declared ones that hold, found ones)."""
+        return {
+            str(base): find_relations(grp, list(self.declared))
+            for base, grp in atoms.groupby("layer_id", sort=True)
+        }
+
+    def period(
+        self, period: str, parts: tuple[dict[str, list[Relation]], list[set[str]]] | None = None
+    ) -> PeriodModel:
+        """The model of one period (``parts``: its relations and components, if known)."""
         self.prepare([period])
         cells = self.cells[self.cells["period"] == period].set_index("cell", drop=False)
         cells.index.name = None
@@ -242,11 +322,11 @@ class CountModel:
             desc.update(self.descendants(str(base)))
         keys = zip(*(atoms[c].tolist() for c in ("variable", "layer_id", "area_id", "atom")), strict=True)
         atom_index = {(v, lay, a): int(i) for v, lay, a, i in keys}
-        relations: dict[str, list[Relation]] = {
-            str(base): find_relations(grp, list(self.declared))
-            for base, grp in atoms.groupby("layer_id", sort=True)
-        }
-        comps = _components(self.term_vars, cells, relations)
+        if parts is None:
+            relations = self.relations(atoms)
+            comps = _components(self.term_vars, cells["term"].unique().tolist(), relations)
+        else:
+            relations, comps = parts
         comp_of = {v: k for k, comp in enumerate(comps) for v in comp}
         cells = cells.assign(comp=[comp_of[self.term_vars[t][0]] for t in cells["term"].tolist()])
         return PeriodModel(period, atoms, cells, relations, comps, desc, atom_index, self.term_vars)
@@ -270,7 +350,13 @@ def _base_layers(obs: pd.DataFrame, model: CountModel) -> dict[str, set[str]]:
     keeps the Kreise as base – otherwise every Kreis and Land value would be an independent
     quantity and the Land total would not link the Kreise."""
     out: dict[str, set[str]] = {}
-    for var, grp in obs.groupby("variable", sort=False):
+    pairs = obs[["variable", "layer_id"]].drop_duplicates()
+    layers = pairs.groupby("variable", sort=False)["layer_id"].agg(list)
+    for var, lays in layers.items():
+        if len(lays) == 1:  # one layer: it is the base, no cover to check
+            out[str(var)] = {str(lays[0])}
+    several = obs[~obs["variable"].isin(list(out))] if out else obs
+    for var, grp in several.groupby("variable", sort=False):
         areas = {str(lay): set(g["area_id"].tolist()) for lay, g in grp.groupby("layer_id", sort=True)}
         drop: set[str] = set()
         for fine, below in areas.items():
@@ -347,7 +433,7 @@ def _assign_bases(cells: pd.DataFrame, atoms: pd.DataFrame, model: CountModel) -
 
 
 def _components(
-    term_vars: dict[str, tuple[str, ...]], cells: pd.DataFrame, relations: dict[str, list[Relation]]
+    term_vars: dict[str, tuple[str, ...]], terms: Iterable[str], relations: dict[str, list[Relation]]
 ) -> list[set[str]]:
     """Variables linked by a common term or a relation (union–find)."""
     parent: dict[str, str] = {}
@@ -366,7 +452,7 @@ def _components(
         for v in vs[1:]:
             parent[find(v)] = find(vs[0])
 
-    for t in cells["term"].unique():
+    for t in terms:
         union(term_vars[t])
     for rels in relations.values():
         for r in rels:

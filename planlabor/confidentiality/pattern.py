@@ -25,6 +25,7 @@ import pandas as pd
 import pyarrow as pa
 
 from planlabor.catalog import Catalog
+from planlabor.confidentiality.focus import focused_status
 from planlabor.confidentiality.model import CountModel, count_indicators, term_key
 from planlabor.confidentiality.protect import PRIMARY, SECONDARY, protect_period
 from planlabor.confidentiality.relations import declared_relations
@@ -39,7 +40,7 @@ STATUS_COLUMNS = ["layer_id", "area_id", "indicator_id", "period", "status"]
 @dataclass
 class Pattern:
     fingerprint: str
-    cells: pd.DataFrame  # term cells: layer_id, area_id, period, term, value, threshold, status
+    cells: pd.DataFrame  # term cells looked at: layer_id, area_id, period, term, value, threshold, status
     indicators: pd.DataFrame  # layer_id, area_id, indicator_id, period, status
 
     def counts(self) -> dict[str, int]:
@@ -70,15 +71,20 @@ def compute_pattern(
 ) -> Pattern:
     """Primary and secondary suppression of every published count, then of every indicator
     (``root``: the workspace folder, to read index definitions for their look-back)."""
+    cells = focused_status(store, catalog, rules, relations_of(catalog))
+    return Pattern(fingerprint(store, catalog, rules), cells, indicator_status(store, catalog, cells, root))
+
+
+def full_status(store: Store, catalog: Catalog, rules: SuppressionRules) -> pd.DataFrame:
+    """Every term cell with its status, from the model of all cells (what :func:`focused_status`
+    must reproduce on the cells it looks at; kept for the comparison in the tests)."""
     model = CountModel(store, catalog, rules, relations_of(catalog))
     status: dict[int, str] = {}
     periods = model.periods(sensitive_only=True)
     model.prepare(periods)
     for period in periods:
-        pm = model.period(period)
-        status.update(protect_period(model, pm, rules))
-    cells = model.cells.assign(status=model.cells["cell"].map(status))
-    return Pattern(fingerprint(store, catalog, rules), cells, indicator_status(store, catalog, cells, root))
+        status.update(protect_period(model, model.period(period), rules))
+    return model.cells.assign(status=model.cells["cell"].map(status))
 
 
 def indicator_status(
@@ -91,10 +97,16 @@ def indicator_status(
     if not defs or sup.empty:
         return pd.DataFrame(columns=STATUS_COLUMNS)
     key = sup.set_index(["layer_id", "area_id", "period", "term"])["status"]
-    iv = store.query_with(
-        "SELECT layer_id, area_id, indicator_id, period FROM indicator_values "
-        "WHERE indicator_id IN (SELECT i FROM _pl_ids)",
-        {"_pl_ids": pa.table({"i": pa.array([d.id for d in defs], pa.string())})},
+    where = sup[["layer_id", "area_id", "period"]].drop_duplicates().astype(str)
+    iv = store.query_with(  # only the values of areas and periods with a suppressed cell
+        "SELECT v.layer_id, v.area_id, v.indicator_id, v.period FROM indicator_values v "
+        "JOIN _pl_sup s ON s.layer_id = v.layer_id AND s.area_id = v.area_id AND s.period = v.period "
+        "WHERE v.indicator_id IN (SELECT i FROM _pl_ids) "
+        "ORDER BY v.layer_id, v.area_id, v.indicator_id, v.period",
+        {
+            "_pl_ids": pa.table({"i": pa.array([d.id for d in defs], pa.string())}),
+            "_pl_sup": pa.Table.from_pandas(where, preserve_index=False),
+        },
     )
     best = pd.Series([None] * len(iv), index=iv.index, dtype=object)
     for attr in ("numerator", "denominator"):

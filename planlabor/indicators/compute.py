@@ -82,7 +82,11 @@ def _parent_maps(store: Store, base_layers: list[str]) -> tuple[pa.Table, list[l
         if len(chain) < 2:
             continue
         anc = ancestor_table(store, base)
-        n_base = anc.groupby(["anc_layer", "anc_id"]).size()
+        sizes = anc.groupby(["anc_layer", "anc_id"]).size()  # a dict: Series.get per area is slow
+        keys = zip(
+            sizes.index.get_level_values(0).tolist(), sizes.index.get_level_values(1).tolist(), strict=True
+        )
+        n_base = {(str(lay), str(a)): int(n) for (lay, a), n in zip(keys, sizes.tolist(), strict=True)}
         for child, parent in itertools.pairwise(chain):
             links = store.areas(child)[["area_id", "parent_id"]].dropna()
             for cid, pid in zip(links["area_id"], links["parent_id"], strict=True):
@@ -91,7 +95,7 @@ def _parent_maps(store: Store, base_layers: list[str]) -> tuple[pa.Table, list[l
                 rows["child_id"].append(cid)
                 rows["parent_layer"].append(parent)
                 rows["parent_id"].append(pid)
-                rows["n_base"].append(int(n_base.get((parent, pid), 0)))
+                rows["n_base"].append(n_base.get((parent, str(pid)), 0))
     table = pa.table(
         {
             **{k: pa.array(v, pa.string()) for k, v in rows.items() if k != "n_base"},

@@ -8,6 +8,7 @@ Every intermediate value is kept in the result so that a planner can trace each 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -50,8 +51,9 @@ def _numeric(df: pd.DataFrame, col: str, spec: IndexSpec) -> np.ndarray:
     return x
 
 
-def apply_index(spec: IndexSpec, df: pd.DataFrame) -> IndexResult:
-    """Compute ``spec`` on ``df`` (one row per area, or per area and period)."""
+def apply_index(spec: IndexSpec, df: pd.DataFrame, tell: Callable[[str], None] | None = None) -> IndexResult:
+    """Compute ``spec`` on ``df`` (one row per area, or per area and period); ``tell(label)``
+    hears of every component (Teilindex) of every period computed."""
     if spec.id_column not in df.columns:
         raise InputError(
             f"Die Schlüsselspalte {spec.id_column!r} fehlt.",
@@ -69,10 +71,12 @@ def apply_index(spec: IndexSpec, df: pd.DataFrame) -> IndexResult:
             warnings.append(f"{n_imp} fehlende Werte aus der Zeitreihe geschätzt")
     fits = _pooled_fits(spec, df, imputed)
     if spec.period_column and spec.period_column in df.columns:
-        parts = [_apply_period(spec, g, fits) for _, g in df.groupby(spec.period_column, sort=True)]
+        parts = [
+            _apply_period(spec, g, fits, tell, str(p)) for p, g in df.groupby(spec.period_column, sort=True)
+        ]
         table = pd.concat(parts)
     else:
-        table = _apply_period(spec, df, fits)
+        table = _apply_period(spec, df, fits, tell)
     table = table.reindex(df.index)  # back to the input order (periods were grouped)
     table["imputed"] = imputed
     if spec.total and spec.total.classification and spec.total.classification.scope == "series":
@@ -185,7 +189,19 @@ def _exclusions(spec: IndexSpec, df: pd.DataFrame) -> tuple[np.ndarray, np.ndarr
     return excluded, reason
 
 
-def _apply_period(spec: IndexSpec, df: pd.DataFrame, fits: dict[str, PCAFit] | None = None) -> pd.DataFrame:
+def component_steps(spec: IndexSpec, df: pd.DataFrame) -> int:
+    """How many times :func:`apply_index` tells of a component: one per component and period."""
+    periods = df[spec.period_column].nunique() if spec.period_column and spec.period_column in df else 1
+    return len(spec.component) * max(int(periods), 1)
+
+
+def _apply_period(
+    spec: IndexSpec,
+    df: pd.DataFrame,
+    fits: dict[str, PCAFit] | None = None,
+    tell: Callable[[str], None] | None = None,
+    period: str | None = None,
+) -> pd.DataFrame:
     out = pd.DataFrame(index=df.index)
     out["id"] = text_column(df[spec.id_column]).to_numpy()
     if spec.name_column and spec.name_column in df.columns:
@@ -200,6 +216,12 @@ def _apply_period(spec: IndexSpec, df: pd.DataFrame, fits: dict[str, PCAFit] | N
         out["population"] = pop
     for comp in spec.component:
         _component(spec, comp, df, out, excluded, (fits or {}).get(comp.id))
+        if tell is not None:
+            n = len(comp.inputs)
+            tell(
+                f"Teilindex {comp.id} ({n} Indikator{'en' if n != 1 else ''})"
+                + (f", {period}" if period else "")
+            )
     if spec.total:
         t = spec.total
         m = np.column_stack([out[c].to_numpy(dtype=float) for c in t.components])

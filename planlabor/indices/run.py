@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
 from planlabor.errors import InputError
-from planlabor.indices.engine import apply_index
+from planlabor.indices.engine import apply_index, component_steps
 from planlabor.indices.spec import load_spec
 from planlabor.io.fisbroker import check_mss_input, is_mss_input, read_strings, write_mss_output
 from planlabor.io.safe_csv import write_csv
+from planlabor.progress import ticker
 
 
 @dataclass
@@ -26,20 +28,29 @@ class IndexFileReport:
 
 
 def index_file(
-    spec_or_preset: str, input_path: str | Path, out: str | Path, levels: list[str] | None = None
+    spec_or_preset: str,
+    input_path: str | Path,
+    out: str | Path,
+    levels: list[str] | None = None,
+    progress: Callable[[int, int, str], None] | None = None,
 ) -> IndexFileReport:
     """Apply a preset or spec to a table; with ``levels`` (columns naming higher units) also
-    the population-weighted scores of those levels, each into ``<out>_<level>.<suffix>``."""
+    the population-weighted scores of those levels, each into ``<out>_<level>.<suffix>``;
+    ``progress(step, total, label)`` hears of the table read, every component (Teilindex) of
+    every period and the file written."""
     spec = load_spec(spec_or_preset)
     if levels:
         spec = spec.model_copy(update={"level_columns": list(levels)})
     path, out = Path(input_path), Path(out)
     df = read_strings(path)
+    tell = ticker(progress, component_steps(spec, df) + 2)  # the table, each component, the file
+    tell(f"Tabelle {path.name} gelesen: {len(df)} Zeilen")
     if spec.id == "mss2021" and is_mss_input([str(c) for c in df.columns]):
         check_mss_input(df, path)
-        res = apply_index(spec, df)
+        res = apply_index(spec, df, tell)
         out.parent.mkdir(parents=True, exist_ok=True)
         write_mss_output(res.table, df, out)
+        tell(f"{out.name} geschrieben")
         counts = res.table["matrix__label"].value_counts().to_dict()
         return IndexFileReport(
             spec.id,
@@ -49,7 +60,7 @@ def index_file(
             "s_Indizes_MSS2021_homogen",
             {str(k): int(v) for k, v in counts.items()},
         )
-    res = apply_index(spec, df)
+    res = apply_index(spec, df, tell)
     table = res.table.drop(columns=[c for c in ("_line",) if c in res.table.columns])
     out.parent.mkdir(parents=True, exist_ok=True)
     _write(table, out)
@@ -62,6 +73,7 @@ def index_file(
         path = out.with_name(f"{out.stem}_{level}{out.suffix}")
         _write(frame, path)
         files[level] = str(path)
+    tell(f"{out.name} geschrieben" + (f" und {len(files)} Ebene(n)" if files else ""))
     return IndexFileReport(
         spec.id,
         len(df),

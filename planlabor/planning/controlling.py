@@ -30,12 +30,12 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from planlabor.errors import InputError, examples
+from planlabor.errors import InputError
 from planlabor.io.files import file_sha256
 from planlabor.io.geo import read_attribute_table
 from planlabor.io.periods import parse_period
+from planlabor.planning.numbers import german_number
 from planlabor.store import Store
-from planlabor.store.guard import finite_number
 
 KLR_GUESS = {
     "product": ("produkt", "product", "produktnummer", "leistung"),
@@ -62,23 +62,12 @@ def slug(text: str) -> str:
 def _num(value: Any, path: Path, row: int, column: str, minimum: float | None = None) -> float:
     """A German or machine number; empty is NaN (missing); ``inf``/``nan`` text and values below
     ``minimum`` are refused with the cell named."""
-    if value is None or (isinstance(value, float) and np.isnan(value)) or not str(value).strip():
-        return float("nan")
-    s = str(value).strip().replace("€", "").replace(" ", "").replace("\u00a0", "")
-    if re.fullmatch(r"-?\d{1,3}(\.\d{3})+(,\d+)?|-?\d+,\d+", s):
-        s = s.replace(".", "").replace(",", ".")
-    try:
-        number = float(s)
-    except ValueError:
-        raise InputError(
-            f"'{examples([value], 1)}' ist kein Betrag und keine Fallzahl.",
-            file=path,
-            row=row,
-            column=column,
-            expected="eine Zahl wie 1234567,89 oder 1.234.567,89 (oder leer)",
-        ) from None
     where = {"file": path, "row": row, "column": column}
-    return finite_number(number, value, where, minimum, "Der Wert")
+    number = german_number(
+        value, where, minimum, "Der Wert", "ist kein Betrag und keine Fallzahl.",
+        "eine Zahl wie 1234567,89 oder 1.234.567,89 (oder leer)",
+    )  # fmt: skip
+    return float("nan") if number is None else number
 
 
 def _col(df: pd.DataFrame, wanted: str | None, key: str, path: Path, required: bool) -> str | None:

@@ -12,6 +12,7 @@ U3 scenarios (e.g. 45/50/55 %) are computed side by side.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -192,23 +193,29 @@ def plan_years(
     places_period: str | None = None,
     new_places: pd.DataFrame | None = None,
     save: bool = True,
+    progress: Callable[[int, int, str], None] | None = None,
 ) -> list[KitaPlan]:
-    """The Kita plan for each projected year (one :class:`KitaPlan` per period)."""
-    return [
-        plan(
-            store,
-            layer,
-            p,
-            u3_rates,
-            ue3_rate,
-            usable_share,
-            places_period,
-            save=save,
-            scenario=scenario,
-            new_places=new_places,
+    """The Kita plan for each projected year (one :class:`KitaPlan` per period);
+    ``progress(step, total, label)`` hears of every year planned."""
+    plans = []
+    for i, p in enumerate(periods, 1):
+        plans.append(
+            plan(
+                store,
+                layer,
+                p,
+                u3_rates,
+                ue3_rate,
+                usable_share,
+                places_period,
+                save=save,
+                scenario=scenario,
+                new_places=new_places,
+            )
         )
-        for p in periods
-    ]
+        if progress is not None:
+            progress(i, len(periods), f"Kita-Bedarf {p} geplant ({i} von {len(periods)})")
+    return plans
 
 
 def read_new_places(path: str) -> pd.DataFrame:

@@ -34,11 +34,11 @@ from typing import Any, Literal
 
 import pandas as pd
 
-from planlabor.errors import InputError, NotFoundError, examples
+from planlabor.errors import InputError, NotFoundError
 from planlabor.io.files import file_sha256
 from planlabor.io.geo import read_attribute_table
+from planlabor.planning.numbers import german_number
 from planlabor.store import Store
-from planlabor.store.guard import finite_number
 
 Kind = Literal["massnahme", "aktionsplan"]
 STATUS = ["geplant", "begonnen", "umgesetzt", "verzögert", "verschoben", "aufgegeben"]
@@ -110,20 +110,9 @@ def parse_date(text: Any, where: dict[str, Any]) -> date | None:
 
 
 def _number(text: Any, where: dict[str, Any], minimum: float | None = 0.0) -> float | None:
-    if text is None or (isinstance(text, float) and pd.isna(text)) or not str(text).strip():
-        return None
-    s = str(text).strip().replace("€", "").replace(" ", "")
-    if "," in s:
-        s = s.replace(".", "").replace(",", ".")
-    try:
-        number = float(s)
-    except ValueError:
-        raise InputError(
-            f"'{examples([text], 1)}' ist keine Zahl.",
-            expected="ein Betrag wie 250000 oder 250.000,00",
-            **where,
-        ) from None
-    return finite_number(number, text, where, minimum, "Der Betrag")
+    return german_number(
+        text, where, minimum, "Der Betrag", "ist keine Zahl.", "ein Betrag wie 250000 oder 250.000,00"
+    )
 
 
 def _list(text: Any) -> tuple[str, ...]:

@@ -30,6 +30,7 @@ type's rate so that small areas do not carry the noise of a few moves.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -234,8 +235,10 @@ def project(
     rates: Rates,
     years: int = 20,
     scenarios: list[Scenario] | None = None,
+    progress: Callable[[int, int, str], None] | None = None,
 ) -> Projection:
-    """Project ``base`` (stock at the end of ``base_year``) for ``years`` years per scenario."""
+    """Project ``base`` (stock at the end of ``base_year``) for ``years`` years per scenario;
+    ``progress(step, years, label)`` hears of every projected year."""
     if years < 1 or years > 100:
         raise InputError(f"Prognosezeitraum {years} Jahre ist nicht zulässig.", expected="1 bis 100 Jahre")
     scen = scenarios or base_scenarios()
@@ -294,6 +297,8 @@ def project(
                     nxt[k] *= s.city_totals[year] / tot
         out[:, t + 1] = nxt
         p = nxt
+        if progress is not None:
+            progress(t + 1, years, f"Prognosejahr {base_year + t + 1} ({t + 1} von {years})")
     return Projection(base.area_ids, base_year, list(range(base_year + 1, base_year + years + 1)), scen, out)
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
@@ -191,8 +192,11 @@ def run_projection(
     shrinkage: float = 1000.0,
     min_size: int = d.SMALL_AREA_MIN,
     fit_fertility: bool = True,
+    progress: Callable[[int, int, str], None] | None = None,
 ) -> ProjectionRun:
-    """Base population, calibration on earlier stocks and projection, without saving."""
+    """Base population, calibration on earlier stocks and projection, without saving;
+    ``progress(step, years + 2, label)`` hears of the base stock, the rates and every year."""
+    tell = progress or (lambda *_: None)
     if period_end(base_period).strftime("%m-%d") != "12-31":
         raise InputError(
             f"Der Basisstichtag {base_period} ist kein Jahresende.",
@@ -207,6 +211,7 @@ def run_projection(
             f"{len(base.dropped)} Gebiete ohne vollständige Altersangaben am {base_period} "
             f"bleiben außen vor: {', '.join(base.dropped[:10])}"
         )
+    tell(1, years + 2, f"Basisbestand {base_period} gelesen: {len(base.population.area_ids)} Gebiete")
     rates = replace(rates, fertility_factor=fertility_factor(base.population, rates, shrinkage))
     if fit_fertility:
         level = fertility_level(base.population, base.bands, rates)
@@ -246,8 +251,12 @@ def run_projection(
                 "Raten der Stadt."
             )
             rates = _expand_rates(rates, [a for a in ids if a in keep], ids)
+    tell(2, years + 2, f"Raten kalibriert an {len(cal.periods)} Stichtagen" if cal else "Raten festgelegt")
     pop = base.population
-    proj = project(pop, period_end(base_period).year, rates, years, scenarios or base_scenarios())
+    proj = project(
+        pop, period_end(base_period).year, rates, years, scenarios or base_scenarios(),
+        lambda s, _t, label: tell(2 + s, years + 2, label),
+    )  # fmt: skip
     small = [a for a, t in zip(pop.area_ids, pop.total(), strict=True) if t < min_size]
     return ProjectionRun(layer, base_period, proj, cal, base.source, base.dropped, small, min_size, notes)
 

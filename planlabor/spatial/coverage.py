@@ -16,6 +16,7 @@ car, wheelchair) through the same two methods.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
@@ -23,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from planlabor.errors import InputError
+from planlabor.progress import ticker
 from planlabor.store import Store
 
 Decay = Literal["none", "gaussian"]
@@ -183,11 +185,16 @@ def coverage_table(
     within: float | None,
     decay: Decay,
     backend: DistanceBackend,
+    tell: Callable[[str], None] | None = None,
 ) -> tuple[pd.DataFrame, float | None]:
-    """Per area: demand, cost to the nearest facility, 2SFCA per 100 and (``within``) 0/1."""
+    """Per area: demand, cost to the nearest facility, 2SFCA per 100 and (``within``) 0/1;
+    ``tell(label)`` hears when the nearest facilities and when the 2SFCA are done."""
     unit = getattr(backend, "unit", "m")
+    tell = tell or (lambda _label: None)
     nearest = backend.nearest(demand_xy, supply_xy)
+    tell(f"Nächste Einrichtung für {len(demand_xy)} Gebiete bestimmt")
     access = two_step_fca(demand_xy, demand, supply_xy, supply, distance, decay, backend)
+    tell(f"2SFCA: Einzugsbereiche von {len(supply_xy)} Einrichtungen verrechnet")
     table = pd.DataFrame(
         {
             "area_id": area_ids.astype(str).to_numpy(),
@@ -216,6 +223,7 @@ def analyse(
     backend: DistanceBackend | None = None,
     save: bool = True,
     accessible: str | None = None,
+    progress: Callable[[int, int, str], None] | None = None,
 ) -> CoverageResult:
     """Coverage of ``facility_type`` for the demand ``demand_variable`` on ``layer``.
 
@@ -224,12 +232,17 @@ def analyse(
     ``distance``, ``within`` and the results).  ``accessible``: only facilities recorded as
     barrier-free (``ja``) or at least partly barrier-free (``teilweise``); see
     ``facilities import --accessible-column``.  The stored variables then end in ``_bf``
-    (``_tbf`` for partly)."""
+    (``_tbf`` for partly).  ``progress(step, 5, label)`` hears of the facilities and the demand
+    read, the nearest facilities, the 2SFCA and the saving (network searches start from all
+    facilities at once, so the areas are not split into blocks)."""
+    tell = ticker(progress, 5)
     sup = load_supply(store, facility_type, accessible)
+    tell(f"{len(sup.xy)} Einrichtungen ({sup.facility_type}) gelesen")
     areas, demand_xy, demand = load_demand(store, layer, demand_variable, period)
+    tell(f"Nachfrage {demand_variable} von {len(areas)} Gebieten gelesen")
     backend = backend or StraightLine()
     table, share = coverage_table(
-        areas["area_id"], demand_xy, demand, sup.xy, sup.capacity, distance, within, decay, backend
+        areas["area_id"], demand_xy, demand, sup.xy, sup.capacity, distance, within, decay, backend, tell
     )
     notes = []
     if np.isnan(demand).any():
@@ -244,6 +257,7 @@ def analyse(
     )  # fmt: skip
     if save:
         _save(store, res)
+    tell("Ergebnisse gespeichert" if save else "Ergebnisse berechnet")
     return res
 
 

@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from planlabor.errors import InputError
+from planlabor.progress import ticker
 from planlabor.store import Store
 
 QUADRANTS = {1: "HH", 2: "LH", 3: "LL", 4: "HL"}
@@ -218,7 +219,7 @@ def analyse_values(
         w = w_subset(w, keep, silence_warnings=True)
         notes.append(f"{len(islands)} Gebiet(e) ohne Nachbarn (Inseln) nicht berücksichtigt")
     w.transform = "r"
-    tick = _ticker(progress, 2 + blocks(len(keep)) + moran_blocks(permutations))
+    tick = ticker(progress, 2 + blocks(len(keep)) + moran_blocks(permutations))
     tick(f"Nachbarschaft ({weights}) gebildet: {len(keep)} Gebiete")
     y = values.loc[keep].to_numpy(dtype=float)
     with warnings.catch_warnings():
@@ -257,18 +258,6 @@ def analyse_values(
         "n": len(keep),
         "notes": notes,
     }
-
-
-def _ticker(progress: Callable[[int, int, str], None] | None, total: int) -> Callable[[str], None]:
-    """One step more of ``total`` per call, told to ``progress`` (nothing without one)."""
-    count = [0]
-
-    def tick(label: str) -> None:
-        count[0] += 1
-        if progress is not None:
-            progress(min(count[0], total), total, label)
-
-    return tick
 
 
 def analyse(

@@ -406,6 +406,12 @@
     // paint (10.978 Gemeinden: first paint and indicator switch measured in docs/benchmarks.md)
     map.addSource("areas", { type: "geojson", data: GEO[state.layer], promoteId: "id", tolerance: 2, buffer: 32 });
     painted = null;
+    var seen = {};  // for bench/: when the worker has indexed the GeoJSON, when the first tile is laid out
+    map.on("sourcedata", function onData(e) {
+      if (e.sourceId !== "areas") return;
+      if (e.sourceDataType === "metadata" && !seen.m) { seen.m = true; mark("planlabor-indexed"); }
+      if (e.tile && !seen.t) { seen.t = true; mark("planlabor-tile"); map.off("sourcedata", onData); }
+    });
     map.addLayer({ id: "areas-fill", type: "fill", source: "areas", paint: {
       "fill-color": ["coalesce", ["feature-state", "color"], NO_DATA], "fill-outline-color": "#ffffff",
       "fill-opacity": ["case", ["boolean", ["feature-state", "out"], false], 0.15, META.basemap ? 0.7 : 0.85] } });
@@ -930,6 +936,7 @@
       announce(t("showing") + ": " + m.name + ", " + layerMeta(state.layer).name + ", " + periodLabel(state.period) +
         " – " + total + " " + t("areas") + (classes.n < total ? " (" + classes.n + " " + t("with_value") + ")" : ""));
       mark("planlabor-rendered");
+      likelyNext(state.layer);  // while MapLibre's worker cuts the geometry into tiles
       if (mapLoaded) map.once("idle", function () {
         mark("planlabor-idle");
         window.__atlasPainted = { ind: state.ind, layer: state.layer, period: state.period, t: performance.now(),
@@ -948,6 +955,26 @@
     list.appendChild(frag); listFor = isLarge(state.layer) ? state.layer : null;
   }
   function mark(name) { if (window.performance && performance.mark) performance.mark(name); }  // for bench/
+  // What an indicator switch most likely asks for next, loaded right after the values arrive (before the
+  // map is idle: the main thread waits for MapLibre's worker then): the shown indicator's previous period,
+  // its neighbours in the theme's list and the indicator a change of theme lands on (each theme's first
+  // on this layer), latest period.  One after the other, so the pieces do not compete with the paint.
+  function likelyNext(layer) {
+    var v = VALUES[layer];
+    if (!isLarge(layer) || v.likely === state.ind + "/" + state.period) return;
+    v.likely = state.ind + "/" + state.period;
+    var todo = [], ps = v.parts[state.ind] || [], at = ps.indexOf(state.period);
+    function latest(ind) { var q = v.parts[ind]; if (q && q.length && ind !== state.ind) todo.push([ind, q[q.length - 1]]); }
+    if (at > 0) todo.push([state.ind, ps[at - 1]]);
+    if (at >= 0 && at < ps.length - 1) todo.push([state.ind, ps[at + 1]]);
+    META.themes.forEach(function (th) {
+      var here = th.indicators.filter(function (i) { return v.parts[i]; }), k = here.indexOf(state.ind);
+      if (k >= 0) { latest(here[k + 1]); latest(here[k - 1]); } else latest(here[0]);
+    });
+    todo.reduce(function (chain, job) {
+      return chain.then(function () { return part(layer, job[0], job[1]); }).catch(function () { /* loaded on demand */ });
+    }, Promise.resolve());
+  }
   function prefetch(layer) { // after the first paint of a large layer: the rest of its values, for filters and charts
     if (!isLarge(layer) || VALUES[layer].prefetched) return;
     VALUES[layer].prefetched = true;
