@@ -117,6 +117,8 @@ def test_rest_answers_built_by_one_process_are_read_by_another(
     live = LiveWorkspace(root)
     with TestClient(create_app(live.source(), live=live)) as c:
         first = c.get(url)
+        csv = c.get(url.replace("/api/values", "/api/download") + "&format=csv")
+        assert csv.status_code == 200 and "A1" in csv.text
     live.close()
     assert first.status_code == 200 and first.json()["values"]
     other = LiveWorkspace(root)
