@@ -128,7 +128,9 @@ def test_rest_answers_built_by_one_process_are_read_by_another(
         raise AssertionError("built again although another process wrote the answer")
 
     monkeypatch.setattr("planlabor.atlas.context.dumps", not_built)
+    monkeypatch.setattr("planlabor.io.export.export", not_built)
     with TestClient(app) as c:
         again = c.get(url)
+        assert c.get(url.replace("/api/values", "/api/download") + "&format=csv").content == csv.content
     other.close()
     assert again.status_code == 200 and again.json() == first.json()
