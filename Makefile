@@ -36,7 +36,9 @@ test: lint
 demo: setup
 	$(BIN)/planlabor demo --out demo-workspace
 
+# every bench, then one summary table (bench/summary.py); the peers of the bench extra first
 bench: setup
+	$(BIN)/python -m pip install --quiet -e '.[bench]'
 	$(BIN)/python bench/run.py
 
 clean:

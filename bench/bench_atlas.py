@@ -12,6 +12,7 @@ Run: ``.venv/bin/python bench/run.py atlas``.
 
 from __future__ import annotations
 
+import os
 import shutil
 import socket
 import statistics
@@ -107,7 +108,7 @@ def ogc_load(base: str, tmp: Path, service: object) -> None:
           f"{int(vals['REQS']) / 10:.0f} requests/s (before: about 6), {vals['ERRS']} errors")  # fmt: skip
 
 
-def main() -> None:
+def main() -> dict[str, float]:
     import uvicorn
     from playwright.sync_api import sync_playwright
 
@@ -119,12 +120,15 @@ def main() -> None:
 
     tmp = Path(tempfile.mkdtemp())
     try:
-        build_demo(tmp / "demo", exports=False)
-        ws = Workspace.open(tmp / "demo", read_only=True)
+        demo = Path(os.environ.get("PLANLABOR_BENCH_BERLIN") or tmp / "demo")
+        if not demo.exists():
+            build_demo(demo, exports=False)
+        ws = Workspace.open(demo, read_only=True)
         src = source_of(ws)
         t = time.perf_counter()
         r = build_static(src, tmp / "atlas")
         build_s = time.perf_counter() - t
+        out = {"build_s": build_s, "zipped_mb": r.zipped_bytes / 1e6}
         print(f"atlas build (demo, 542 PLR): {build_s:.2f} s (target ≤ 10 s, ratio {build_s / 10:.2f}); "
               f"{r.zipped_bytes / 1e6:.2f} MB compressed incl. MapLibre (target ≤ 2 MB, ratio "
               f"{r.zipped_bytes / 2e6:.2f})")  # fmt: skip
@@ -146,12 +150,13 @@ def main() -> None:
                 runs = [_paint(browser, url, True) for _ in range(5)]
                 paint = statistics.median(x[0] for x in runs)
                 sw = statistics.median(x[1] for x in runs if x[1] is not None)
+                out[f"paint_{label.split(',')[0]}_s"], out[f"switch_{label.split(',')[0]}_s"] = paint, sw
                 print(f"map painted after navigation ({label}): median {paint:.2f} s of 5 (target ≤ 1.5 s, ratio "
                       f"{paint / 1.5:.2f}); indicator switch {sw * 1000:.0f} ms (target ≤ 200 ms, ratio {sw / 0.2:.2f})")  # fmt: skip
             browser.close()
         if shutil.which("wrk") is None:
             print("API load: wrk fehlt (Debian-Paket wrk; 'make system-deps' installiert es)")
-            return
+            return out
         script = tmp / "mix.lua"
         script.write_text(WRK_SCRIPT, encoding="utf-8")
         srv.config.app.state.ogc.warm()  # what 'planlabor serve' does in the background at start
@@ -169,6 +174,8 @@ def main() -> None:
         ogc_load(base, tmp, srv.config.app.state.service)
         srv.should_exit = True
         ws.close()
+        out["api_p95_ms"] = p95
+        return out
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 

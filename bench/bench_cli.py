@@ -37,7 +37,7 @@ def _median(cmd: list[str], cwd: str) -> float:
     return statistics.median(times)
 
 
-def main() -> None:
+def main() -> dict[str, float]:
     py = [sys.executable]
     tool = [str(BIN / "planlabor")]
     with tempfile.TemporaryDirectory() as tmp:
@@ -61,6 +61,13 @@ def main() -> None:
     for name, sec in results.items():
         ok = "" if not name.startswith("planlabor") else ("  ok" if sec <= TARGET_S else "  ZU LANGSAM")
         print(f"{name:<42} {sec:6.3f} s  ({before / sec:4.1f}× schneller als vorher){ok}")
+    return {
+        "help_s": results["planlabor --help"],
+        "click_s": results["python -c 'import click'"],
+        "python_s": results["python -c pass (Untergrenze)"],
+        "user_list_s": results["planlabor user list (Arbeitsbereich)"],
+        "before_s": before,
+    }
 
 
 if __name__ == "__main__":

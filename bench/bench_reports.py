@@ -43,7 +43,9 @@ def _line(
     ours: list[tuple[float, float]],
     peer: list[tuple[float, float]],
     name: str = "typst",
-) -> None:
+) -> tuple[float, float | None]:
+    """Prints the row; the medians of ours and the peer's wall times."""
+
     def med(xs: list[float]) -> float:
         return sorted(xs)[len(xs) // 2]
 
@@ -61,9 +63,10 @@ def _line(
         f"{label}: {name} median {med(w):.2f} s ({min(w):.2f}–{max(w):.2f}), CPU {med(c):.2f} s "
         f"(Ziel ≤ {target:g} s){peer_txt}; Last {os.getloadavg()[0]:.1f}"
     )
+    return med(w), (med(pw) if peer else None)
 
 
-def main() -> None:
+def main() -> dict[str, float | None]:
     from planlabor.demo import build_demo
 
     reps = int(os.environ.get("PLANLABOR_BENCH_REPS", "3"))
@@ -78,7 +81,18 @@ def main() -> None:
         for k in range(reps):
             ours.append(_run([*one, str(tmp / f"t{k}.pdf")]))
             peer.append(_run([*one, str(tmp / f"w{k}.pdf"), "--engine", "weasyprint"]))
-        _line("ein Sozialraumprofil aus der CLI", 2, ours, peer)
+        out: dict[str, float | None] = {}
+        out["profile_s"], out["profile_weasyprint_s"] = _line(
+            "ein Sozialraumprofil aus der CLI", 2, ours, peer
+        )
+        changed, cold = [], []
+        for k in range(reps):  # the first profile after a store change (values, not areas) …
+            os.utime(ws / "planlabor.duckdb")
+            changed.append(_run([*one, str(tmp / f"a{k}.pdf")]))
+            shutil.rmtree(ws / ".planlabor-cache", ignore_errors=True)  # … and with no cache at all
+            cold.append(_run([*one, str(tmp / f"c{k}.pdf")]))
+        out["profile_changed_s"], _ = _line("ein Profil, erstes nach Änderung des Speichers", 2, changed, [])
+        out["profile_cold_s"], _ = _line("ein Profil ohne Berichts-Cache (Gebiete neu)", 2, cold, [])
         every = os.environ.get("PLANLABOR_BENCH_ALL", "2")
         if every != "0":
             ours, peer = [], []
@@ -86,12 +100,15 @@ def main() -> None:
                 ours.append(_run([*base, "profile", "--all", "--out", str(tmp / f"alle_t{k}")]))
                 if k == 0 and every == "2":  # weasyprint takes minutes: once as the peer
                     peer.append(_run([*base, "profile", "--all", "--out", str(tmp / f"alle_w{k}"), "--engine", "weasyprint"]))  # fmt: skip
-            _line("alle 542 Profile, 2 Prozesse", 30, ours, peer[:1] * len(ours) if peer else [])
+            out["all_s"], out["all_weasyprint_s"] = _line(
+                "alle 542 Profile, 2 Prozesse", 30, ours, peer[:1] * len(ours) if peer else []
+            )
         ours, peer = [], []
         for k in range(reps):
             ours.append(_run([*base, "sozialbericht", "--out", str(tmp / f"sb{k}.pdf")]))
             peer.append(_run([*base, "sozialbericht", "--out", str(tmp / f"sbw{k}.pdf"), "--engine", "weasyprint"]))  # fmt: skip
-        _line("Sozialbericht", 10, ours, peer)
+        out["sozialbericht_s"], out["sozialbericht_weasyprint_s"] = _line("Sozialbericht", 10, ours, peer)
+        return out
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 

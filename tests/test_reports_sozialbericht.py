@@ -189,3 +189,31 @@ def test_typst_sozialbericht_sets_nasty_names_as_text(nasty_ws, tmp_path: Path) 
     text = _flat(sb.write(b, "pdf", tmp_path / "nasty.pdf"))
     shown = [n for n in NASTY_NAMES[:4] if re.sub(r"\s+", " ", n) in text]
     assert shown, text[:2000]
+
+
+def test_docx_sozialbericht_has_the_group_chapter(data: ReportData, berlin) -> None:  # type: ignore[no-untyped-def]
+    import io
+
+    from docx import Document
+
+    from planlabor.reports.bericht import build_chapters
+    from planlabor.reports.render import sozialbericht_docx
+
+    group = _suppressed_group(data)
+    gc = group_chapter(data, group, SUPPRESSED_AT)
+    blob = sozialbericht_docx(data, Layout.of(berlin), "plr", SUPPRESSED_AT, group=group)
+    doc = Document(io.BytesIO(blob))
+    heads = [p.text for p in doc.paragraphs if p.style.name.startswith("Heading")]
+    k = len(build_chapters(data, "plr", SUPPRESSED_AT)[1]) + 1
+    assert f"{k}. Gebietsgruppe „Fokus Test“" in heads
+    assert "Gruppe und Stadt je Indikator" in heads and "Die Gebiete der Gruppe" in heads
+    planning = [h for h in heads if h.endswith("Maßnahmen und Wirkung")]
+    assert planning in ([], [f"{k + 1}. Maßnahmen und Wirkung"])
+    cells = [[c.text for c in row.cells] for tab in doc.tables for row in tab.rows]
+    row = gc.rows[group["column"]]
+    means = [c for c in cells if c[0].startswith(row.name)]
+    assert any(c[2] == format_number_de(row.group_mean, row.decimals) and c[3] == "2 von 3" for c in means)
+    first = gc.areas[0]
+    assert any(c[0] == f"{first[1]} ({first[0]})" and "•" in c for c in cells)
+    plain = sozialbericht_docx(data, Layout.of(berlin), "plr", SUPPRESSED_AT)
+    assert "Gebietsgruppe" not in "".join(p.text for p in Document(io.BytesIO(plain)).paragraphs)

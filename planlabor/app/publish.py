@@ -94,7 +94,7 @@ def sozialbericht(
             from planlabor.reports.render import sozialbericht_docx
 
             path = _write(
-                Path(out), fmt, blob=sozialbericht_docx(data, Layout.of(ws), layer, p, min_residents)
+                Path(out), fmt, blob=sozialbericht_docx(data, Layout.of(ws), layer, p, min_residents, stored)
             )
         else:
             from planlabor.reports import sozialbericht as sb

@@ -365,7 +365,8 @@ class SvgInsets:
     def __init__(self, geoms: Any, ids: list[str], size: float = 160.0) -> None:
         import shapely
 
-        x0, y0, x1, y1 = geoms.total_bounds
+        geoms = np.asarray(geoms.to_numpy() if hasattr(geoms, "to_numpy") else geoms, dtype=object)
+        x0, y0, x1, y1 = shapely.total_bounds(geoms)
         scale = size / max(x1 - x0, y1 - y0)
         self.w, self.h = (x1 - x0) * scale, (y1 - y0) * scale
 
@@ -383,11 +384,12 @@ class SvgInsets:
         tol = 1.5 / scale
         # the grey ground: Douglas-Peucker without topology checks (15× faster than GEOS's
         # topology-preserving simplify on Berlin's 542 PLR, invisible at 1.5 pt in a raster);
-        # the highlighted area keeps the topology-preserving outline (computed when asked for)
-        rough = shapely.simplify(geoms.to_numpy(), tol, preserve_topology=False)
-        self._raw = {
-            a: g for a, g in zip(ids, geoms.to_numpy(), strict=True) if g is not None and not g.is_empty
-        }
+        # the highlighted area takes the same outline where it stays a valid polygon, else the
+        # topology-preserving one (computed when asked for: GEOS's was most of the maps' cost)
+        rough = shapely.simplify(geoms, tol, preserve_topology=False)
+        usable = ~(shapely.is_missing(rough) | shapely.is_empty(rough)) & shapely.is_valid(rough)
+        self._raw = {a: g for a, g in zip(ids, geoms, strict=True) if g is not None and not g.is_empty}
+        self._rough = {a: r for a, r, ok in zip(ids, rough, usable, strict=True) if ok and a in self._raw}
         self._tol = tol
         self._path = path
         self.paths: dict[str, str] = {}
@@ -399,22 +401,24 @@ class SvgInsets:
             _outline_png(ground, x0, y1, scale * 200 / 72, self.w, self.h)
         ).decode("ascii")
 
-    def parts(self) -> dict[str, Any]:
-        """Everything the insets need, every area's outline included (for :class:`CachedInsets`)."""
+    def _outline(self, area_id: str) -> Any:
         import shapely
 
-        for a, g in self._raw.items():
+        rough = self._rough.get(area_id)
+        return rough if rough is not None else shapely.simplify(self._raw[area_id], self._tol)
+
+    def parts(self) -> dict[str, Any]:
+        """Everything the insets need, every area's outline included (for :class:`CachedInsets`)."""
+        for a in self._raw:
             if a not in self.paths:
-                self.paths[a] = self._path(shapely.simplify(g, self._tol))
+                self.paths[a] = self._path(self._outline(a))
         return {"w": self.w, "h": self.h, "base_uri": self.base_uri, "paths": self.paths}
 
     def inset(self, area_id: str, name: str) -> SvgChart | None:
-        import shapely
-
         if area_id not in self._raw:
             return None
         if area_id not in self.paths:
-            self.paths[area_id] = self._path(shapely.simplify(self._raw[area_id], self._tol))
+            self.paths[area_id] = self._path(self._outline(area_id))
         return _inset_svg(self.w, self.h, self.base_uri, self.paths[area_id], name)
 
 

@@ -79,6 +79,25 @@ def table(doc: Any, header: list[str]) -> Any:
     return tab
 
 
+def group_chapter_docx(doc: Any, chapter: dict[str, Any]) -> None:
+    """The chapter of an area group (``GroupChapter.typst``, all text formatted): findings, the
+    group against the city, the group's areas."""
+    doc.add_heading(chapter["title"], level=1)
+    for text in chapter["findings"]:
+        doc.add_paragraph(text)
+    parts = (
+        ("Gruppe und Stadt je Indikator", chapter["head"], chapter["rows"]),
+        ("Die Gebiete der Gruppe", chapter["area_head"], chapter["areas"]),
+    )
+    for title, head, rows in parts:
+        doc.add_heading(title, level=2)
+        tab = table(doc, head)
+        for row in rows:
+            for cell, text in zip(tab.add_row().cells, row, strict=True):
+                cell.text = text
+    doc.add_paragraph("• = gesperrt (Geheimhaltung), – = kein Wert.")
+
+
 def to_bytes(doc: Any) -> bytes:
     buf = io.BytesIO()
     doc.save(buf)

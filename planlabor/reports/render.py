@@ -135,18 +135,27 @@ class ProfileBuilder:
         return self._maps
 
     def svg_insets(self) -> SvgInsets | CachedInsets:
-        """The location maps, from the workspace's cache when the store has not changed since."""
+        """The location maps, from the workspace's cache when the store has not changed since
+        (or changed without touching this layer's areas: see :mod:`planlabor.reports.cache`)."""
         if self._svg is None:
             from planlabor.reports import cache
 
-            store, name = self.data.src.store, f"lagekarten-{self.layer}"
-            parts = cache.load(store, self.data.src.root, name)
+            store, root, name = self.data.src.store, self.data.src.root, f"lagekarten-{self.layer}"
+            parts = cache.load(store, root, name)
+            if parts is not None:
+                self._svg = CachedInsets(parts)
+                return self._svg
+            areas = store.areas(self.layer, geometry=True)
+            ids = areas["area_id"].astype(str).tolist()
+            key = cache.fingerprint(ids, areas["geom"])
+            parts = cache.load_same_geometry(store, root, name, key)
             if parts is not None:
                 self._svg = CachedInsets(parts)
             else:
-                g, ids = self._geoms()
-                fresh = SvgInsets(g, ids)
-                cache.save(store, self.data.src.root, name, fresh.parts())
+                import shapely
+
+                fresh = SvgInsets(shapely.from_wkb(areas["geom"].to_numpy()), ids)
+                cache.save(store, root, name, fresh.parts(), key)
                 self._svg = fresh
         return self._svg
 
@@ -523,14 +532,20 @@ def _planning_chapter(data: ReportData) -> dict[str, Any] | None:
 
 
 def sozialbericht_docx(
-    data: ReportData, layout: Layout, layer: str, period: str | None = None, min_residents: int = 300
+    data: ReportData,
+    layout: Layout,
+    layer: str,
+    period: str | None = None,
+    min_residents: int = 300,
+    group: dict[str, Any] | None = None,
 ) -> bytes:
-    """The integrated report as an editable Word document: same chapters, maps, findings, tables."""
+    """The integrated report as an editable Word document: same chapters, maps, findings, tables
+    (and, with a stored area ``group``, its chapter as in the PDF)."""
     from docx.shared import Mm
 
     from planlabor.io.export import format_number_de
     from planlabor.reports.bericht import build_chapters, data_stand, summary
-    from planlabor.reports.docx_ import new_document, table, to_bytes
+    from planlabor.reports.docx_ import group_chapter_docx, new_document, table, to_bytes
 
     builder = ProfileBuilder(data, layout, layer)
     period, chapters = build_chapters(data, layer, period, maps=builder.maps(), min_residents=min_residents)
@@ -571,9 +586,13 @@ def sozialbericht_docx(
                 for cell, text in zip(tab.add_row().cells, row, strict=True):
                     cell.text = text
             doc.add_paragraph(f"{s.description} Quelle: {s.source or '–'}")
+    if group:
+        from planlabor.reports.bericht import group_chapter
+
+        group_chapter_docx(doc, group_chapter(data, group, period).typst(len(chapters) + 1))
     planning = _planning_chapter(data)
     if planning:
-        doc.add_heading(f"{len(chapters) + 1}. Maßnahmen und Wirkung", level=1)
+        doc.add_heading(f"{len(chapters) + (2 if group else 1)}. Maßnahmen und Wirkung", level=1)
         for r in planning["measures"]:
             doc.add_heading(r["m"].name, level=2)
             doc.add_paragraph(f"{r['m'].theme or 'ohne Fachthema'} · {r['when']} · Ziel: {r['target']}")
