@@ -13,8 +13,15 @@
 - An XLSX shared-strings bomb (under 1 MB, 64 MB unpacked): time to refusal, against loading it
   unchecked with the reader (python-calamine) in a child process (time and peak memory).
 
+Issue 18 (point 4/6): with ``PLANLABOR_BENCH_PG=1`` the same demo is also copied to a throw-away
+PostgreSQL cluster (``scripts/test-postgres.sh start``, ``planlabor store copy --to``) and every
+figure is measured on both backends in one run; ``serve --workers 4`` has the target p95 ≤ 50 ms;
+printed beside it: CPU milliseconds per request (server and workers, from ``/proc``) and the
+slowest cold first request per URL (target ≤ 1 s).
+
 Run: ``.venv/bin/python bench/run.py security`` (builds the demo into a temporary folder first,
-about 3 minutes, not measured; ``PLANLABOR_BENCH_WS=folder`` uses an existing demo workspace).
+about 3 minutes, not measured; ``PLANLABOR_BENCH_WS=folder`` uses an existing demo workspace;
+``PLANLABOR_BENCH_WORKERS="1,4"`` the worker counts, ``PLANLABOR_BENCH_SECONDS`` the load time).
 """
 
 from __future__ import annotations
@@ -32,9 +39,12 @@ import zipfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-TARGET_P95_MS = 100.0
-# one process, and one per core (the machine has 2); PLANLABOR_BENCH_WORKERS="1,2,4" to change
-WORKERS = [int(w) for w in os.environ.get("PLANLABOR_BENCH_WORKERS", "1,2").split(",")]
+TARGET_P95_MS = 100.0  # issue 15: mixed load on one process
+TARGET_P95_SHARED_MS = 50.0  # issue 18: 50 clients, 4 workers, on both backends
+TARGET_FIRST_MS = 1000.0  # issue 18: the cold first request per URL after serve is ready
+LOAD_SECONDS = int(os.environ.get("PLANLABOR_BENCH_SECONDS", "20"))
+# one process (issue 15), and four (issue 18); PLANLABOR_BENCH_WORKERS="1,2,4" to change
+WORKERS = [int(w) for w in os.environ.get("PLANLABOR_BENCH_WORKERS", "1,4").split(",")]
 PASSWORD = "bench-passwort-123"
 
 WRK_SCRIPT = """
@@ -97,26 +107,47 @@ def open_cost(root: Path) -> float:
     return statistics.median(times) * 1000
 
 
-def mixed_load(base: str, paths: list[str], tmp: Path, rounds: int = 1) -> dict[str, float]:
-    """wrk over ``paths`` after ``rounds`` priming requests per URL (each worker keeps its own cache)."""
+def _cpu_seconds(pid: int) -> float:
+    """User and system CPU seconds of a process and its children (the server's workers)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    pids = [pid]
+    with contextlib.suppress(OSError, ValueError):
+        pids += [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    for p in pids:
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
+def mixed_load(base: str, paths: list[str], tmp: Path, pid: int, rounds: int = 1) -> dict[str, float]:
+    """wrk over ``paths`` after ``rounds`` priming requests per URL; the slowest request of the
+    first round is the cold first request (the workers read the caches ``serve`` built at start)."""
     import httpx
 
-    slowest = 0.0
+    slowest = first = 0.0
+    first_url = ""
     # prime: one request per URL and round, each on a new connection, so that the kernel spreads
     # them over the worker processes (one keep-alive connection would warm one worker only)
     with httpx.Client(base_url=base, timeout=120, headers={"Connection": "close"}) as c:
-        for p in paths * rounds:
+        for i, p in enumerate(paths * rounds):
             t = time.perf_counter()
             r = c.get(p)
-            slowest = max(slowest, time.perf_counter() - t)
+            took = time.perf_counter() - t
+            slowest = max(slowest, took)
+            if i < len(paths) and took > first:
+                first, first_url = took, p
             if r.status_code >= 400:
                 raise RuntimeError(f"{p}: {r.status_code} {r.text[:200]}")
     script = tmp / "mix.lua"
     script.write_text(WRK_SCRIPT % ", ".join(f'"{p}"' for p in paths), encoding="utf-8")
+    cpu = _cpu_seconds(pid)
     out = subprocess.run(
-        ["wrk", "-t2", "-c50", "-d20s", "--timeout", "10s", "-s", str(script), base],
+        ["wrk", "-t2", "-c50", f"-d{LOAD_SECONDS}s", "--timeout", "10s", "-s", str(script), base],
         capture_output=True, text=True, check=True,
     ).stdout  # fmt: skip
+    cpu = _cpu_seconds(pid) - cpu
     vals = {
         k: float(v)
         for k, v in (
@@ -126,6 +157,9 @@ def mixed_load(base: str, paths: list[str], tmp: Path, rounds: int = 1) -> dict[
         )
     }
     vals["PRIME_MAX_MS"] = slowest * 1000
+    vals["FIRST_MAX_MS"] = first * 1000
+    vals["FIRST_URL"] = first_url  # type: ignore[assignment]
+    vals["CPU_MS_PER_REQ"] = cpu * 1000 / max(vals.get("REQS", 0), 1)
     return vals
 
 
@@ -226,14 +260,84 @@ def _stop(server: subprocess.Popen) -> None:  # type: ignore[type-arg]
         server.wait(30)
 
 
-def main() -> None:
-    import httpx
+def pg_workspace(root: Path, tmp: Path) -> Path:
+    """A PostgreSQL copy of the workspace (``planlabor store copy``) on a throw-away cluster in
+    ``tmp/pg`` (``scripts/test-postgres.sh start``; stopped by :func:`main`)."""
+    import re
 
+    script = Path(__file__).resolve().parent.parent / "scripts" / "test-postgres.sh"
+    out = subprocess.run(
+        ["bash", str(script), "start", str(tmp / "pg")], capture_output=True, text=True, check=True
+    )
+    url = dict(re.findall(r"export (\w+)='([^']*)'", out.stdout))["PLANLABOR_TEST_PG"]
+    target = tmp / "demo-pg"
+    exe = Path(sys.executable).parent / "planlabor"
+    t = time.perf_counter()
+    subprocess.run([str(exe), "-C", str(root), "store", "copy", "--to", url, "--ordner", str(target)],
+                   check=True, capture_output=True)  # fmt: skip
+    print(f"PostgreSQL workspace: planlabor store copy of the demo in {time.perf_counter() - t:.0f} s")
+    return target
+
+
+def _bench_user(root: Path) -> list[str]:
     from planlabor.atlas.auth import add_user
     from planlabor.workspace import Workspace
 
+    with Workspace.open(root, read_only=True) as ws:
+        if "bench" not in {n for n, _, _ in ws.auth().users()}:
+            add_user(ws.auth(), "bench", PASSWORD)
+        return [lay.layer_id for lay in ws.store.layers()]
+
+
+def load_runs(backend: str, root: Path, tmp: Path) -> dict[int, dict[str, float]]:
+    """The mixed load for each worker count of :data:`WORKERS`, printed; the server stopped after."""
+    import httpx
+
+    layers = _bench_user(root)
+    out: dict[int, dict[str, float]] = {}
+    for workers in sorted(WORKERS, reverse=True):
+        server, base, meta = _start(root, tmp, workers)
+        try:
+            shown = [lay["id"] for lay in meta["layers"]]
+            indicators = list(meta["indicators"])
+            period = max(meta["indicators"][indicators[0]]["layers"]["plr"])
+            areas = httpx.get(base + "/api/atlas/values/plr", timeout=60).json()["areas"]
+            paths = urls([lay for lay in layers if lay in shown], meta, areas, period)
+            v = out[workers] = mixed_load(base, paths, tmp, server.pid, rounds=5 * workers)
+        except Exception:
+            print((tmp / f"serve-{workers}.log").read_text()[-3000:], file=sys.stderr)
+            raise
+        finally:
+            _stop(server)
+        target = TARGET_P95_SHARED_MS if workers >= 4 else TARGET_P95_MS
+        print(f"{backend}: mixed load, serve --workers {workers}, 50 clients, {LOAD_SECONDS} s, {len(paths)} URLs "
+              f"on every endpoint: p50 {v['P50_MS']:.1f} ms, p95 {v['P95_MS']:.1f} ms (target ≤ {target:.0f} ms, "
+              f"ratio {v['P95_MS'] / target:.2f}), p99 {v['P99_MS']:.1f} ms, max {v['MAX_MS']:.0f} ms, "
+              f"{v['REQS'] / LOAD_SECONDS:.0f} requests/s, {v['CPU_MS_PER_REQ']:.2f} ms CPU per request "
+              f"(server and workers), {v['ERRS']:.0f} errors; cold first request per URL: slowest "
+              f"{v['FIRST_MAX_MS']:.0f} ms at {v['FIRST_URL']} (target ≤ {TARGET_FIRST_MS:.0f} ms), slowest priming request "
+              f"{v['PRIME_MAX_MS']:.0f} ms")  # fmt: skip
+    return out
+
+
+def attacks(backend: str, root: Path, tmp: Path) -> None:
+    """Host-header flood and parallel wrong logins against one process."""
+    server, base, _ = _start(root, tmp, 1)
+    try:
+        before, after = host_flood(base, server.pid)
+        print(
+            f"{backend}: 6,000 requests with 3,000 distinct Host headers: server memory {before:.0f} → {after:.0f} MB"
+        )
+        print(
+            f"{backend}: 20 parallel wrong-password logins for one name: status codes {parallel_logins(base)}"
+        )
+    finally:
+        _stop(server)
+
+
+def main() -> None:
     tmp = Path(tempfile.mkdtemp())
-    server = None
+    pg = os.environ.get("PLANLABOR_BENCH_PG") == "1"
     try:
         given = os.environ.get("PLANLABOR_BENCH_WS")
         if given:
@@ -243,34 +347,16 @@ def main() -> None:
 
             root = tmp / "demo"
             build_demo(root, exports=False)
-        with Workspace.open(root, read_only=True) as ws:
-            if "bench" not in {n for n, _, _ in ws.auth().users()}:
-                add_user(ws.auth(), "bench", PASSWORD)
-            layers = [lay.layer_id for lay in ws.store.layers()]
         print(f"opening the store per build (read-only, query, close): median {open_cost(root):.1f} ms of 30")
-        for workers in sorted(WORKERS, reverse=True):  # the attacks below run against one process
-            if server is not None:
-                _stop(server)
-            server, base, meta = _start(root, tmp, workers)
-            shown = [lay["id"] for lay in meta["layers"]]
-            indicators = list(meta["indicators"])
-            period = max(meta["indicators"][indicators[0]]["layers"]["plr"])
-            areas = httpx.get(base + "/api/atlas/values/plr", timeout=60).json()["areas"]
-            paths = urls([lay for lay in layers if lay in shown], meta, areas, period)
-            v = mixed_load(base, paths, tmp, rounds=5 * workers)
-            p95 = v["P95_MS"]
-            print(f"mixed load, serve --workers {workers}, 50 clients, 20 s, {len(paths)} URLs on every endpoint: "
-                  f"p50 {v['P50_MS']:.1f} ms, p95 {p95:.1f} ms (target ≤ {TARGET_P95_MS:.0f} ms, ratio "
-                  f"{p95 / TARGET_P95_MS:.2f}), p99 {v['P99_MS']:.1f} ms, max {v['MAX_MS']:.0f} ms, "
-                  f"{v['REQS'] / 20:.0f} requests/s, {v['ERRS']:.0f} errors; slowest first request per URL "
-                  f"{v['PRIME_MAX_MS']:.0f} ms")  # fmt: skip
-        assert server is not None
-        if min(WORKERS) != 1:
-            _stop(server)
-            server, base, meta = _start(root, tmp, 1)
-        before, after = host_flood(base, server.pid)
-        print(f"6,000 requests with 3,000 distinct Host headers: server memory {before:.0f} → {after:.0f} MB")
-        print(f"20 parallel wrong-password logins for one name: status codes {parallel_logins(base)}")
+        workspaces = [("DuckDB", root)] + ([("PostgreSQL", pg_workspace(root, tmp))] if pg else [])
+        runs = {}
+        for backend, ws_root in workspaces:
+            runs[backend] = load_runs(backend, ws_root, tmp)
+            attacks(backend, ws_root, tmp)
+        if pg:
+            for w in sorted(WORKERS, reverse=True):
+                d, p = runs["DuckDB"][w]["P95_MS"], runs["PostgreSQL"][w]["P95_MS"]
+                print(f"p95 with {w} workers: PostgreSQL {p:.1f} ms / DuckDB {d:.1f} ms = {p / d:.2f}")
         refused, secs, mb = xlsx_bomb(tmp)
         unchecked = f"{secs:.1f} s, {mb:.0f} MB peak" if mb else "over 300 s (stopped)"
         print(
@@ -278,8 +364,9 @@ def main() -> None:
             f"loaded unchecked by the reader: {unchecked}"
         )
     finally:
-        if server is not None:
-            _stop(server)
+        if pg and (tmp / "pg").is_dir():
+            script = Path(__file__).resolve().parent.parent / "scripts" / "test-postgres.sh"
+            subprocess.run(["bash", str(script), "stop", str(tmp / "pg")], check=False)
         shutil.rmtree(tmp, ignore_errors=True)
 
 

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from planlabor.atlas.data import AtlasSource, source_of
+from planlabor.cache import SharedCache, folder_for, version_of
 from planlabor.store import Store
 
 REQUEST_WAIT = 5.0  # seconds a request waits for a busy store before answering 503
@@ -110,6 +111,19 @@ class LiveWorkspace:
         except Exception:  # a config being rewritten: compare what is there
             pass
         return self._stats(files)
+
+    def shared_cache(self, signature: tuple[Any, ...]) -> SharedCache | None:
+        """The atlas's shared cache folder for the workspace as ``signature`` describes it
+        (None: the workspace's configuration cannot be read)."""
+        from planlabor.config import CONFIG_NAME, load_config
+
+        try:
+            cfg = load_config(self.root / CONFIG_NAME).store
+        except Exception:
+            return None
+        if cfg.backend == "postgres" and signature and signature[0] == ("generation", None):
+            return None  # the changes counter unreadable: no version, nothing shared
+        return SharedCache(folder_for(self.root, cfg.path, cfg.backend), "atlas", version_of(signature))
 
     def _generation(self, cfg: Any) -> str | None:
         """The PostgreSQL store's changes counter (every committed write adds one): what a file's

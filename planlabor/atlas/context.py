@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import gzip
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -45,8 +46,17 @@ class ServerContext:
         svc, public_view = self.svc, self.login.public_view
 
         def build(request: Request, key: tuple[Any, ...], kw: dict[str, Any]) -> Entry:
+            # another process may have built it for this version of the workspace (planlabor.cache)
+            shared, name = svc.shared, "answer/" + hashlib.sha256(repr(key).encode()).hexdigest()
+            data = shared.get(name) if shared is not None else None
+            if data is not None and len(data) > 8:
+                n = int.from_bytes(data[:8], "big")
+                return svc.remember(key, data[8 : 8 + n], data[8 + n :])
             raw = dumps(fn(request=request, **kw)).encode("utf-8")
-            return svc.remember(key, raw, gzip.compress(raw, 5))
+            packed = gzip.compress(raw, 5)
+            if shared is not None:
+                shared.put(name, len(raw).to_bytes(8, "big") + raw + packed)
+            return svc.remember(key, raw, packed)
 
         @functools.wraps(fn)
         async def wrapper(request: Request, **kw: Any) -> Response:

@@ -202,9 +202,13 @@ def _day(text: str) -> date:
     return date.fromisoformat(text.strip()[:10])
 
 
-def build_table(src: Any, layer: str, public: bool) -> FeatureTable | None:
+def build_table(
+    src: Any, layer: str, public: bool, frame: Any = None, areas: Any = None
+) -> FeatureTable | None:
     """The layer's features for one view from the shared (suppressed) value path; None if the
-    layer has no geometry."""
+    layer has no geometry.  ``frame``: the layer's values when the caller holds them already
+    (the server's :meth:`~planlabor.atlas.service.AtlasService.frame`, shared by its processes);
+    ``areas`` likewise returns the layer's areas with geometry."""
     import shapely
 
     from planlabor.atlas.data import values_frame
@@ -212,7 +216,7 @@ def build_table(src: Any, layer: str, public: bool) -> FeatureTable | None:
     lay = src.store.layer(layer)
     if lay is None or not lay.has_geometry:
         return None
-    areas = src.store.areas(layer, geometry=True).sort_values("area_id")
+    areas = (src.store.areas(layer, geometry=True) if areas is None else areas()).sort_values("area_id")
     areas = areas[areas["geom"].notna()]
     if areas.empty:
         return None
@@ -222,7 +226,7 @@ def build_table(src: Any, layer: str, public: bool) -> FeatureTable | None:
     )
     ids = areas["area_id"].astype(str).tolist()
     pos = {a: i for i, a in enumerate(ids)}
-    df = values_frame(src, layer, public)
+    df = values_frame(src, layer, public) if frame is None else frame
     df = df[df["area_id"].isin(pos)]
     order = [i.id for i in src.catalog.all_indicators() if i.public or not public]
     present = set(df["indicator_id"])

@@ -73,6 +73,12 @@ def build_download(
 
     svc.indicator(indicator, pub)
     svc._check_layer(layer, pub)
+    key = ("download", pub, layer, indicator, period, format)
+    name = "download/" + "/".join(str(k) for k in key)  # built once for all processes (planlabor.cache)
+    shared = svc.shared.get(name) if svc.shared is not None else None
+    if shared is not None and len(shared) > 8:
+        n = int.from_bytes(shared[:8], "big")
+        return svc.remember(key, shared[8 : 8 + n], shared[8 + n :])
     with tempfile.TemporaryDirectory() as tmp, svc.reading() as now:
         out = Path(tmp) / f"export{SUFFIX[format]}"
         opts = ExportOptions(
@@ -87,7 +93,9 @@ def build_download(
         export(now.store, now.catalog, now.rules, opts, {"workspace": now.title, "software": "planlabor"})
         content = out.read_bytes()
     packed = gzip.compress(content, 5) if format != "xlsx" else b""  # XLSX is a zip already
-    return svc.remember(("download", pub, layer, indicator, period, format), content, packed)
+    if svc.shared is not None:
+        svc.shared.put(name, len(content).to_bytes(8, "big") + content + packed)
+    return svc.remember(key, content, packed)
 
 
 def install(ctx: ServerContext) -> None:

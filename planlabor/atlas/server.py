@@ -113,8 +113,12 @@ def create_app(
     if warm:
 
         def _warm() -> None:
+            import gc
+
+            svc.warm(freeze=False)  # first: payloads and value frames (shared folder when built there)
             ogc.warm()
-            svc.warm()
+            gc.collect()  # long-lived from here on: out of the garbage collector's way (pauses)
+            gc.freeze()
 
         threading.Thread(target=_warm, name="atlas-warm", daemon=True).start()
     return app

@@ -7,11 +7,13 @@ cached answer, gzip-packed when the client accepts it.
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import json
 import logging
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
@@ -42,6 +44,10 @@ class _Groups:
         return None if pos is None else self.frame.iloc[pos]
 
 
+class _NeedsStore(Exception):
+    """Raised inside :meth:`AtlasService.warm` when something is not in the shared folder."""
+
+
 class AtlasService:
     """Cached payloads of one workspace, per view (public or internal).
 
@@ -63,12 +69,16 @@ class AtlasService:
         self._meta: dict[bool, dict[str, Any]] = {}
         self._reading: AtlasSource | None = None
         self._sig = live.signature() if live else None
+        self.shared = live.shared_cache(self._sig) if live and self._sig is not None else None
         self._next_check = 0.0
         self._refreshing = False
+        self._local = threading.local()
 
     @contextmanager
     def reading(self, wait: float = REQUEST_WAIT) -> Iterator[AtlasSource]:
         """The source with an open store, for one build (nested builds share the opening)."""
+        if getattr(self._local, "shared_only", False):
+            raise _NeedsStore  # warm(): try the shared folder first
         with self.lock:
             if self.live is None:
                 yield self.src
@@ -76,13 +86,15 @@ class AtlasService:
             if self._reading is not None:
                 yield self._reading
                 return
-            store = self.live.open(wait)
-            self._reading = replace(self.src, store=store)
-            try:
-                yield self._reading
-            finally:
-                self._reading = None
-                store.close()
+            # one process builds at a time; the others wait, then read what it wrote (planlabor.cache)
+            with self.shared.building() if self.shared else contextlib.nullcontext():
+                store = self.live.open(wait)
+                self._reading = replace(self.src, store=store)
+                try:
+                    yield self._reading
+                finally:
+                    self._reading = None
+                    store.close()
 
     def check(self) -> None:
         """Notice a changed workspace (at most once a second) and rebuild in the background;
@@ -111,7 +123,9 @@ class AtlasService:
                     fresh.frames,
                     fresh.grouped,
                 )
-                self.responses, self._meta = fresh.responses, fresh._meta
+                self.responses, self._meta, self.shared = fresh.responses, fresh._meta, fresh.shared
+            if fresh.shared is not None:
+                fresh.shared.prune()  # older versions: no process reads them any more
         except Exception:  # keep serving the old data; the log says why
             log.exception("Der geänderte Arbeitsbereich konnte nicht neu geladen werden.")
         finally:
@@ -123,14 +137,33 @@ class AtlasService:
         self.responses.put(key, entry)
         return entry
 
+    def _keep(self, name: str, public: bool, raw: bytes, packed: bytes | None = None) -> tuple[bytes, bytes]:
+        """Keep a built payload in memory and in the shared folder (for the other processes)."""
+        pair = (raw, packed if packed is not None else gzip.compress(raw, 6))
+        self.cache[(name, public)] = pair
+        if self.shared is not None:
+            self.shared.put(_shared_name(name, public), len(pair[0]).to_bytes(8, "big") + pair[0] + pair[1])
+        return pair
+
+    def _shared(self, name: str, public: bool) -> tuple[bytes, bytes] | None:
+        """A payload another process built for this version of the workspace."""
+        data = self.shared.get(_shared_name(name, public)) if self.shared is not None else None
+        if data is None or len(data) < 8:
+            return None
+        n = int.from_bytes(data[:8], "big")
+        pair = (data[8 : 8 + n], data[8 + n :])
+        self.cache[(name, public)] = pair
+        return pair
+
     def payload(self, name: str, public: bool) -> tuple[bytes, bytes]:
         key = (name, public)
-        hit = self.cache.get(key)
+        hit = self.cache.get(key) or self._shared(name, public)
         if hit is not None:
             return hit
         with self.reading() as src:
-            if key in self.cache:
-                return self.cache[key]
+            hit = self.cache.get(key) or self._shared(name, public)
+            if hit is not None:
+                return hit
             kind, _, layer = name.partition("/")
             if kind in ("geo", "geofine", "values") and layer.split("/")[0] in self._large_layers(public):
                 return self._large(src, name, public)
@@ -149,9 +182,7 @@ class AtlasService:
                 data = facility_areas_payload(src, layer, public)
             else:  # pragma: no cover - routes only ask for the five kinds
                 raise HTTPException(404, "Unbekannte Daten.")
-            raw = dumps(data).encode("utf-8")
-            self.cache[key] = (raw, gzip.compress(raw, 6))
-            return self.cache[key]
+            return self._keep(name, public, dumps(data).encode("utf-8"))
 
     def _large_layers(self, public: bool) -> set[str]:
         return {lay["id"] for lay in self.meta(public)["layers"] if lay.get("large")}
@@ -163,8 +194,7 @@ class AtlasService:
         self._check_layer(layer, public)
         built = values_parts(src, layer, public) if kind == "values" else geo_levels(src, layer)
         for key, data in built.items():
-            raw = dumps(data).encode("utf-8")
-            self.cache[(key, public)] = (raw, gzip.compress(raw, 6))
+            self._keep(key, public, dumps(data).encode("utf-8"))
         if (name, public) not in self.cache:
             raise HTTPException(404, "Diese Werte gibt es im Atlas nicht.")
         return self.cache[(name, public)]
@@ -182,10 +212,34 @@ class AtlasService:
         key = (layer, public)
         if key not in self.frames:
             self._check_layer(layer, public)
-            with self.reading() as src:
-                if key not in self.frames:
-                    self.frames[key] = values_frame(src, layer, public)
+            df = self._shared_frame(layer, public)
+            if df is None:
+                with self.reading() as src:
+                    df = self.frames.get(key)
+                    df = df if df is not None else self._shared_frame(layer, public)
+                    if df is None:
+                        df = values_frame(src, layer, public)
+                        if self.shared is not None:
+                            self.shared.put(_shared_name(f"frame/{layer}", public), frame_bytes(df))
+            self.frames[key] = df
         return self.frames[key]
+
+    def areas(self, layer: str) -> pd.DataFrame:
+        """The layer's areas with their geometry (WKB) as the store holds them, read once per
+        version of the workspace by all processes (the OGC tables start from them)."""
+        name = _shared_name(f"areas/{layer}", True)
+        data = self.shared.get(name) if self.shared is not None else None
+        if data is not None:
+            return frame_of(data)
+        with self.reading() as src:
+            df = src.store.areas(layer, geometry=True)
+        if self.shared is not None:
+            self.shared.put(name, frame_bytes(df))
+        return df
+
+    def _shared_frame(self, layer: str, public: bool) -> pd.DataFrame | None:
+        data = self.shared.get(_shared_name(f"frame/{layer}", public)) if self.shared is not None else None
+        return None if data is None else frame_of(data)
 
     def groups(self, layer: str, public: bool, keys: tuple[str, ...]) -> _Groups:
         """The layer's values indexed once by ``keys``: row positions per key, few objects."""
@@ -199,26 +253,101 @@ class AtlasService:
                 self.grouped[key] = hit
         return hit
 
-    def warm(self, wait: float = REFRESH_WAIT) -> None:
-        """Build the public payloads and lookup tables ahead of the first visitors (one opening
-        of the store), then move them out of the garbage collector's way (long-lived; scanning
-        them caused pauses)."""
+    def warm(self, wait: float = REFRESH_WAIT, freeze: bool = True) -> None:
+        """Build the public payloads and lookup tables ahead of the first visitors: read from the
+        shared folder when another process built them, else built with one opening of the store;
+        then move them out of the garbage collector's way (long-lived; scanning them caused pauses)."""
         import gc
 
-        with self.reading(wait):
-            for lay in self.meta(True)["layers"]:
-                for kind in ("geo", "values"):
-                    self.payload(f"{kind}/{lay['id']}", True)
-                for keys in (("indicator_id", "period"), ("indicator_id", "area_id"), ("area_id",)):
-                    self.groups(lay["id"], True, keys)
-        gc.collect()
-        gc.freeze()
+        self._local.shared_only = True
+        try:
+            self._warm_all()
+        except _NeedsStore:
+            self._local.shared_only = False
+            with self.reading(wait):
+                self._warm_all()
+        finally:
+            self._local.shared_only = False
+        if freeze:
+            gc.collect()
+            gc.freeze()
+
+    def _warm_all(self) -> None:
+        for lay in self.meta(True)["layers"]:
+            for kind in ("geo", "values"):
+                self.payload(f"{kind}/{lay['id']}", True)
+            for keys in (("indicator_id", "period"), ("indicator_id", "area_id"), ("area_id",)):
+                self.groups(lay["id"], True, keys)
 
     def indicator(self, iid: str, public: bool) -> dict[str, Any]:
         meta = self.meta(public)
         if iid not in meta["indicators"]:
             raise HTTPException(404, f"Den Indikator {iid!r} gibt es im Atlas nicht.")
         return meta["indicators"][iid]
+
+
+def frame_bytes(df: pd.DataFrame) -> bytes:
+    """A frame as Arrow IPC bytes (column types kept; no code runs when it is read back)."""
+    import pyarrow as pa
+
+    sink = pa.BufferOutputStream()
+    table = pa.Table.from_pandas(df, preserve_index=True)
+    with pa.ipc.new_file(sink, table.schema) as writer:
+        writer.write_table(table)
+    return bytes(sink.getvalue().to_pybytes())
+
+
+def frame_of(data: bytes) -> pd.DataFrame:
+    import pyarrow as pa
+
+    return pa.ipc.open_file(pa.py_buffer(data)).read_all().to_pandas()
+
+
+def _shared_name(name: str, public: bool) -> str:
+    return f"{'public' if public else 'internal'}/{name}"
+
+
+class _Addressed:
+    """Templated answers with the server's address put in, per (answer, address): compressed
+    once, not on every request.  Bounded in bytes; a flood of invented ``Host`` names only
+    pushes out older entries."""
+
+    def __init__(self, max_bytes: int = 32 << 20) -> None:
+        self.max_bytes, self.bytes = max_bytes, 0
+        self.data: OrderedDict[tuple[int, bytes], tuple[Entry, bytes, bytes]] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, entry: Entry, base: bytes) -> tuple[bytes, bytes] | None:
+        with self.lock:
+            hit = self.data.get((id(entry), base))
+            if hit is None or hit[0] is not entry:  # an id reused by a new answer: not this one
+                return None
+            self.data.move_to_end((id(entry), base))
+            return hit[1], hit[2]
+
+    def put(self, entry: Entry, base: bytes, raw: bytes, packed: bytes) -> None:
+        size = len(raw) + len(packed) + len(base)
+        if size > self.max_bytes // 4:
+            return
+        with self.lock:
+            old = self.data.pop((id(entry), base), None)
+            self.bytes += size - (len(old[1]) + len(old[2]) + len(base) if old else 0)
+            self.data[(id(entry), base)] = (entry, raw, packed)
+            while self.bytes > self.max_bytes and self.data:
+                (_, b), (_, r, p) = self.data.popitem(last=False)
+                self.bytes -= len(r) + len(p) + len(b)
+
+
+_ADDRESSED = _Addressed()
+
+
+def _with_base(entry: Entry, base: bytes) -> tuple[bytes, bytes]:
+    hit = _ADDRESSED.get(entry, base)
+    if hit is None:
+        raw = entry.raw.replace(BASE_JSON.encode(), base)
+        hit = (raw, gzip.compress(raw, 5) if len(raw) > 1024 else b"")
+        _ADDRESSED.put(entry, base, *hit)
+    return hit
 
 
 def json_answer(
@@ -234,9 +363,8 @@ def json_answer(
     if public and not templated:
         headers[SHAREABLE.decode()] = "1"  # FastPath may answer the same request from memory
     if templated:
-        base = json.dumps(str(request.base_url).rstrip("/"))[1:-1].encode("utf-8")
-        raw = raw.replace(BASE_JSON.encode(), base)
-        packed = gzip.compress(raw, 5) if len(raw) > 1024 else b""
+        assert isinstance(pair, Entry)
+        raw, packed = _with_base(pair, json.dumps(str(request.base_url).rstrip("/"))[1:-1].encode("utf-8"))
     if packed and "gzip" in request.headers.get("accept-encoding", ""):
         return Response(packed, media_type=media, headers={**headers, "Content-Encoding": "gzip"})
     return Response(raw, media_type=media, headers=headers)

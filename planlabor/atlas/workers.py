@@ -35,9 +35,56 @@ def build_app(
         settings = type(settings).model_validate({**settings.model_dump(), **overrides})
     ws.close()
     # the server opens the store only while it builds an answer: commands keep working meanwhile
-    return create_app(
-        live.source(), internal=internal, warm=True, secure_cookies=https, live=live, settings=settings
-    )
+    app = create_app(live.source(), internal=internal, secure_cookies=https, live=live, settings=settings)
+    warm_now(app)
+    return app
+
+
+def warm_now(app: Any) -> None:
+    """Load the public payloads and tables before the process takes its first connection (from
+    the shared folder ``serve`` filled, :func:`prepare`), so no visitor waits for a build; logs
+    when the process is ready."""
+    import gc
+    import logging
+    import time
+
+    t = time.perf_counter()
+    app.state.service.warm(freeze=False)
+    app.state.ogc.warm()
+    gc.collect()  # long-lived from here on: out of the garbage collector's way (pauses)
+    gc.freeze()
+    msg = f"Prozess {os.getpid()} bereit ({time.perf_counter() - t:.1f} s)".replace(".", ",")
+    logging.getLogger("planlabor.server").info(msg)
+    print(f"  {msg}", flush=True)
+
+
+def prepare(root: Path) -> dict[str, Any]:
+    """Build the public atlas payloads and lookup tables once into the shared cache folder
+    (:mod:`planlabor.cache`), before the worker processes start: each then reads them instead of
+    building its own from the store.  Returns what was done (for ``serve``'s log): seconds,
+    payload count, the folder, how many folders of older versions were removed."""
+    import time
+
+    from planlabor.atlas.access import LiveWorkspace
+    from planlabor.atlas.service import AtlasService
+
+    t = time.perf_counter()
+    live = LiveWorkspace(Path(root))
+    try:
+        svc = AtlasService(live.source(), live)
+        svc.warm(freeze=False)
+        for lay in svc.meta(True)["layers"]:
+            svc.areas(lay["id"])  # the OGC tables' geometry
+        pruned = svc.shared.prune() if svc.shared is not None else 0
+        return {
+            "seconds": time.perf_counter() - t,
+            "payloads": len(svc.cache),
+            "frames": len(svc.frames),
+            "folder": str(svc.shared.dir) if svc.shared is not None else None,
+            "pruned": pruned,
+        }
+    finally:
+        live.close()
 
 
 def app_factory() -> Any:

@@ -61,10 +61,11 @@ def _serve(
 
     import uvicorn
 
-    from planlabor.atlas.workers import ENV, build_app, worker_env
+    from planlabor.atlas.workers import ENV, build_app, prepare, worker_env
     from planlabor.workspace import find_workspace
 
     folder = find_workspace(Path((ctx.obj.get("dir") if ctx is not None else root) or "."))
+    _prepare(folder, prepare)
     click.echo(f"Sozialatlas: http://{host}:{port}/  (API: http://{host}:{port}/api/docs; Ende mit Strg+C)")
     if internal:
         click.echo(f"  Interne Ansicht nach Anmeldung: http://{host}:{port}/login")
@@ -77,12 +78,32 @@ def _serve(
             "planlabor.atlas.workers:app_factory",
             factory=True,
             workers=workers,
+            # a worker busy loading (or on a loaded machine) is not hung: replaced after 60 s, not 5
+            timeout_worker_healthcheck=60,
             host=host,
             port=port,
             **limits,
         )
         return
     uvicorn.run(build_app(folder, internal, https, overrides), host=host, port=port, **limits)
+
+
+def _prepare(folder: Path, prepare: Any) -> None:
+    """Build the public atlas data once for all processes, and say so (``serve``'s start log)."""
+    import logging
+
+    click.echo("Bereite die Daten des Atlas vor (einmal für alle Prozesse) …")
+    try:
+        r = prepare(folder)
+    except Exception as exc:  # the server still starts; its processes build on demand
+        logging.getLogger("planlabor.server").warning("Vorbereitung fehlgeschlagen: %s", exc)
+        click.echo(f"  Vorbereitung nicht möglich ({exc}); die Prozesse bauen die Daten bei Bedarf.")
+        return
+    where = f" in {r['folder']}" if r["folder"] else " (nur im Speicher: kein gemeinsamer Ordner)"
+    click.echo(
+        f"  {r['payloads']} Datenpakete und {r['frames']} Wertetabellen in {_de(r['seconds'], 1)} s{where}"
+        + (f"; {r['pruned']} veraltete Stände entfernt" if r["pruned"] else "")
+    )
 
 
 @cli.command()
