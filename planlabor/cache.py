@@ -26,6 +26,9 @@ from pathlib import Path
 from typing import Any
 
 FOLDER = ".planlabor-cache"
+# bytes of optional entries (answers and downloads per parameters: as many as there are distinct
+# requests) one process writes into one version's folder; beyond it they stay in memory only
+OPTIONAL_BUDGET = 128 * 1024 * 1024
 
 
 def folder_for(root: Path, store_path: str | None, backend: str) -> Path:
@@ -54,6 +57,7 @@ class SharedCache:
         self.kind = kind
         self.version = version
         self.dir = self.folder / f"{kind}-{version}"
+        self.optional_bytes: int | None = None  # counted on the first optional put
 
     def get(self, name: str) -> bytes | None:
         """The bytes stored under ``name`` for this version (None: not built yet)."""
@@ -62,8 +66,14 @@ class SharedCache:
         except OSError:
             return None
 
-    def put(self, name: str, data: bytes) -> None:
-        """Store ``data`` atomically (a folder that cannot be written leaves the cache out)."""
+    def put(self, name: str, data: bytes, optional: bool = False) -> None:
+        """Store ``data`` atomically (a folder that cannot be written leaves the cache out).
+
+        ``optional`` entries (answers per request parameters) are bounded: once the version's
+        folder holds :data:`OPTIONAL_BUDGET` bytes of them, further ones are not written, so a
+        client asking for ever new parameter combinations cannot fill the disk."""
+        if optional and not self._room_for(len(data)):
+            return
         try:
             self.folder.mkdir(mode=0o700, exist_ok=True)
             self.dir.mkdir(mode=0o700, exist_ok=True)
@@ -73,6 +83,18 @@ class SharedCache:
             os.replace(tmp, self.dir / _safe(name))
         except OSError:
             return
+
+    def _room_for(self, n: int) -> bool:
+        if self.optional_bytes is None:
+            self.optional_bytes = 0
+            with contextlib.suppress(OSError):
+                for f in self.dir.glob("*"):
+                    if f.name.startswith(("answer", "download")):
+                        self.optional_bytes += f.stat().st_size
+        if self.optional_bytes + n > OPTIONAL_BUDGET:
+            return False
+        self.optional_bytes += n
+        return True
 
     @contextlib.contextmanager
     def building(self) -> Iterator[None]:

@@ -134,3 +134,27 @@ def test_rest_answers_built_by_one_process_are_read_by_another(
         assert c.get(url.replace("/api/values", "/api/download") + "&format=csv").content == csv.content
     other.close()
     assert again.status_code == 200 and again.json() == first.json()
+
+
+def test_answers_per_parameters_are_bounded_on_disk(
+    root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ever new parameter combinations cannot fill the disk: past the budget, answers stay in memory
+    (still correct), the payloads every worker needs are written regardless."""
+    from fastapi.testclient import TestClient
+
+    import planlabor.cache as shared_cache
+    from planlabor.atlas.server import create_app
+
+    monkeypatch.setattr(shared_cache, "OPTIONAL_BUDGET", 1)
+    live = LiveWorkspace(root)
+    with TestClient(create_app(live.source(), live=live)) as c:
+        answer = c.get("/api/values?layer=gebiet&indicator=einwohner&period=2021-12-31")
+    live.close()
+    assert answer.status_code == 200 and answer.json()["values"]
+    names = [f.name for d in root.rglob("atlas-*") if d.is_dir() for f in d.glob("*")]
+    assert names and not [n for n in names if n.startswith(("answer", "download"))]
+    unit = shared_cache.SharedCache(tmp_path / "c", "atlas", "v1")
+    unit.put("payload", b"x" * 10)
+    unit.put("answer/a", b"y" * 10, optional=True)
+    assert unit.get("payload") == b"x" * 10 and unit.get("answer/a") is None

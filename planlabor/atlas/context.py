@@ -55,7 +55,7 @@ class ServerContext:
             raw = dumps(fn(request=request, **kw)).encode("utf-8")
             packed = gzip.compress(raw, 5)
             if shared is not None:
-                shared.put(name, len(raw).to_bytes(8, "big") + raw + packed)
+                shared.put(name, len(raw).to_bytes(8, "big") + raw + packed, optional=True)
             return svc.remember(key, raw, packed)
 
         @functools.wraps(fn)

@@ -94,7 +94,7 @@ def build_download(
         content = out.read_bytes()
     packed = gzip.compress(content, 5) if format != "xlsx" else b""  # XLSX is a zip already
     if svc.shared is not None:
-        svc.shared.put(name, len(content).to_bytes(8, "big") + content + packed)
+        svc.shared.put(name, len(content).to_bytes(8, "big") + content + packed, optional=True)
     return svc.remember(key, content, packed)
 
 
