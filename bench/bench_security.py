@@ -335,8 +335,11 @@ def attacks(backend: str, root: Path, tmp: Path) -> None:
         _stop(server)
 
 
-def main() -> None:
+def main() -> dict[str, float]:
+    """Figures for ``bench/summary.py``: ``p95_ms_<backend>_<workers>`` and the slowest cold first
+    request ``first_ms_<backend>_<workers>`` (backend ``duckdb``/``postgresql``)."""
     tmp = Path(tempfile.mkdtemp())
+    figures: dict[str, float] = {}
     pg = os.environ.get("PLANLABOR_BENCH_PG") == "1"
     try:
         given = os.environ.get("PLANLABOR_BENCH_WS")
@@ -352,6 +355,9 @@ def main() -> None:
         runs = {}
         for backend, ws_root in workspaces:
             runs[backend] = load_runs(backend, ws_root, tmp)
+            for w, v in runs[backend].items():
+                figures[f"p95_ms_{backend.lower()}_{w}"] = v["P95_MS"]
+                figures[f"first_ms_{backend.lower()}_{w}"] = v["FIRST_MAX_MS"]
             attacks(backend, ws_root, tmp)
         if pg:
             for w in sorted(WORKERS, reverse=True):
@@ -368,6 +374,7 @@ def main() -> None:
             script = Path(__file__).resolve().parent.parent / "scripts" / "test-postgres.sh"
             subprocess.run(["bash", str(script), "stop", str(tmp / "pg")], check=False)
         shutil.rmtree(tmp, ignore_errors=True)
+    return figures
 
 
 if __name__ == "__main__":

@@ -151,6 +151,8 @@ def main(names: list[str]) -> int:
     if os.environ.get("PLANLABOR_BENCH_QUICK") == "1":
         for k, v in QUICK_ENV.items():
             os.environ.setdefault(k, v)
+    else:  # the API under load on both backends (issue 18): its own throw-away PostgreSQL cluster
+        os.environ.setdefault("PLANLABOR_BENCH_PG", "1")
     figures: dict[str, dict[str, float] | None] = {}
     texts: dict[str, str] = {}
     errors: dict[str, str] = {}

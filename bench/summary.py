@@ -81,8 +81,13 @@ ROWS: list[Row] = [
         peer_pattern=r"Gemeinden, eine Datei \(bisher\), Server: .*?übertragen ([\d.]+) MB"),
     Row("PostgreSQL compute (11 Mio. Werte)", "postgres", "postgres_compute_s", "duckdb_compute_s",
         "DuckDB", of="ratio", limit=3.0),
-    Row("API p95 unter Last", "security", "p95_ms", None, unit="ms", limit=100,
-        pattern=r"serve --workers 1,.*? p95 ([\d.]+) ms"),
+    Row("API p95, 50 Clients, 4 Prozesse, DuckDB", "security", "p95_ms_duckdb_4", None, unit="ms",
+        limit=50, pattern=r"DuckDB: mixed load, serve --workers 4,.*? p95 ([\d.]+) ms"),
+    Row("API p95, 50 Clients, 4 Prozesse, PostgreSQL", "security", "p95_ms_postgresql_4",
+        "p95_ms_duckdb_4", "DuckDB", unit="ms", limit=50,
+        pattern=r"PostgreSQL: mixed load, serve --workers 4,.*? p95 ([\d.]+) ms"),
+    Row("API erste Anfrage je URL, 4 Prozesse", "security", "first_ms_duckdb_4", None, unit="ms",
+        limit=1000),
 ]  # fmt: skip
 
 

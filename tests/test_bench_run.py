@@ -55,7 +55,7 @@ def test_printed_figure_when_main_returns_nothing() -> None:
     r = summary.evaluate(_row("Gemeinden: erste Karte, Festplatte"), None, text)
     assert r.ours == pytest.approx(1.73) and r.peer == pytest.approx(6.92) and r.met is True
     assert r.ratio == pytest.approx(1.73 / 6.92)
-    missing = summary.evaluate(_row("API p95 unter Last"), None, "")
+    missing = summary.evaluate(_row("API p95, 50 Clients, 4 Prozesse, DuckDB"), None, "")
     assert missing.ours is None and missing.met is None and "keine Zahl" in missing.note
     skipped = summary.evaluate(_row("alle 542 Profile"), {"profile_s": 1.5, "all_s": None})
     assert skipped.ours is None and skipped.note == "nicht gemessen"
@@ -100,3 +100,13 @@ def test_run_goes_on_after_a_failing_bench(
     assert "5,00 s" in lisa and "ja" in lisa
     assert "Fehler: RuntimeError: Demo fehlt" in summary_part
     assert run.main(["nichtda"]) == 2
+
+
+def test_api_rows_read_the_four_worker_figures_of_both_backends() -> None:
+    figures = {"p95_ms_duckdb_4": 41.0, "p95_ms_postgresql_4": 62.0, "first_ms_duckdb_4": 800.0}
+    pg = summary.evaluate(_row("API p95, 50 Clients, 4 Prozesse, PostgreSQL"), figures)
+    assert pg.ours == pytest.approx(62.0) and pg.peer == pytest.approx(41.0) and pg.met is False
+    duck = summary.evaluate(_row("API p95, 50 Clients, 4 Prozesse, DuckDB"), figures)
+    assert duck.met is True
+    printed = "PostgreSQL: mixed load, serve --workers 4, 50 clients, 20 s, 9 URLs on every endpoint: p50 9.0 ms, p95 48.5 ms"
+    assert summary.evaluate(_row("API p95, 50 Clients, 4 Prozesse, PostgreSQL"), None, printed).ours == 48.5
