@@ -489,3 +489,24 @@ def test_staging_duckdb_prints_no_progress_bar() -> None:
     con = memory_connection()
     assert con.execute("SELECT current_setting('enable_progress_bar')").fetchone() == (False,)
     con.close()
+
+
+def test_a_server_hands_its_connections_back_when_it_stops(tmp_path: Path) -> None:
+    """The pool and the watcher of a live workspace end with the application (lifespan shutdown),
+    not with the process: no idle connections left on the shared server."""
+    from fastapi.testclient import TestClient
+
+    from planlabor.atlas.access import LiveWorkspace
+    from planlabor.atlas.server import create_app
+
+    ws = Workspace.init(tmp_path / "w", store=_url(), catalog_text=GRID_CATALOG)
+    add_grid_areas(ws, tmp_path)
+    root = ws.root
+    ws.close()
+    before = pg.open_connections()
+    live = LiveWorkspace(root)
+    with TestClient(create_app(live.source(), live=live)) as c:
+        assert c.get("/api/layers").status_code == 200
+        assert pg.open_connections() > before
+    assert live._pool is None and live._watch is None
+    assert pg.open_connections() == before
