@@ -127,30 +127,39 @@ def parse_values(
         var = f"CASE s.variable {whens} ELSE s.variable END"
     src.con.execute(
         f"""CREATE TEMP TABLE {parsed} AS
-        SELECT s._line, CASE WHEN k.state <> 'Gebiet' OR {src.rows is None} THEN s.key END AS key,
-               k.layer_id, k.area_id, k.state, {var} AS variable, p.period,
-               s.value AS raw, f.flag,
-               CASE WHEN f.flag IS NULL THEN coalesce(s.num, {num}) END AS value
-        FROM {src.name} s
-        JOIN {keys.table} k ON {key_join("k", "s")}
-        {period_join(pmap, "s", fixed)},
-        LATERAL (SELECT {flag} AS flag) f"""
+        SELECT _line, key, layer_id, area_id, state, variable, period,
+               CASE WHEN _bad THEN raw END AS raw, flag, value, _bad
+        FROM (SELECT *, {bad_value(src.thousands)} AS _bad FROM (
+            SELECT s._line, CASE WHEN k.state <> 'Gebiet' OR {src.rows is None} THEN s.key END AS key,
+                   k.layer_id, k.area_id, k.state, {var} AS variable, p.period,
+                   s.value AS raw, f.flag,
+                   CASE WHEN f.flag IS NULL THEN coalesce(s.num, {num}) END AS value
+            FROM {src.name} s
+            JOIN {keys.table} k ON {key_join("k", "s")}
+            {period_join(pmap, "s", fixed)},
+            LATERAL (SELECT {flag} AS flag) f))"""
     )
     return parsed
 
 
-def check_values(src: Source, parsed: str, markers: dict[str, str]) -> None:
-    """Every cell a finite number or a known marker, in German number form if the file uses it."""
+def bad_value(thousands: str | None) -> str:
+    """SQL: a value of an area (not a flag) that is no finite number, or not in German grouping
+    although the file uses it; computed while parsing, so only bad cells keep their text."""
     grouping = ""
-    if src.thousands == ".":
+    if thousands == ".":
         grouping = (
             " OR (flag IS NULL AND raw LIKE '%.%' AND NOT regexp_full_match("
             "trim(raw), '[-+]?\\d{1,3}(\\.\\d{3})+(,\\d*)?'))"
         )
-    bad = (
-        f"state IN ('Gebiet', 'andere Ebene', 'Gebietsänderung', 'unbekannt') AND "
-        f"((flag IS NULL AND (value IS NULL OR NOT isfinite(value))){grouping})"
+    return (
+        f"coalesce(state IN ('Gebiet', 'andere Ebene', 'Gebietsänderung', 'unbekannt') AND "
+        f"((flag IS NULL AND (value IS NULL OR NOT isfinite(value))){grouping}), false)"
     )
+
+
+def check_values(src: Source, parsed: str, markers: dict[str, str]) -> None:
+    """Every cell a finite number or a known marker, in German number form if the file uses it."""
+    bad = "_bad"
     rows = src.con.execute(
         f"SELECT _line, variable, raw FROM {parsed} WHERE {bad} ORDER BY _line LIMIT 3"
     ).fetchall()
@@ -248,7 +257,7 @@ def merge_changed(src: Source, parsed: str, keys: KeyResolution, summable: set[s
         SELECT min(_line), min(key), layer_id, area_id, 'Gebiet', variable, period, NULL,
                CASE WHEN count(value) = 0 THEN min(flag)
                     WHEN bool_or(flag IS NOT NULL AND flag NOT IN ({ok_flags})) THEN 'teilsumme' END,
-               CASE WHEN count(value) > 0 THEN sum(value) END
+               CASE WHEN count(value) > 0 THEN sum(value) END, false
         FROM {parsed}
         WHERE state IN ('Gebiet', 'Gebietsänderung') AND variable NOT IN ({keep})
           AND (layer_id, area_id, variable, period) IN (
