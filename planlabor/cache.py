@@ -21,9 +21,12 @@ import os
 import re
 import shutil
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+
+from planlabor.errors import StoreError
 
 FOLDER = ".planlabor-cache"
 # bytes of optional entries (answers and downloads per parameters: as many as there are distinct
@@ -97,16 +100,18 @@ class SharedCache:
         return True
 
     @contextlib.contextmanager
-    def building(self) -> Iterator[None]:
-        """Held while one process builds: the others wait, then read what it wrote."""
+    def building(self, wait: float | None = None) -> Iterator[None]:
+        """Held while one process builds: the others wait, then read what it wrote.  With ``wait``
+        (seconds) a waiter gives up with :class:`StoreError` instead of waiting for a builder that
+        itself waits for a store a writing job holds (a page must answer within its wait)."""
         try:
             self.folder.mkdir(mode=0o700, exist_ok=True)
             fh = open(self.folder / f"{self.kind}.lock", "a+b")  # noqa: SIM115 - held for the block
         except OSError:
             yield
             return
+        _lock(fh, wait)  # closes fh when it gives up
         try:
-            fcntl.flock(fh, fcntl.LOCK_EX)
             yield
         finally:
             fcntl.flock(fh, fcntl.LOCK_UN)
@@ -121,3 +126,24 @@ class SharedCache:
                     shutil.rmtree(d, ignore_errors=True)
                     gone += 1
         return gone
+
+
+def _lock(fh: Any, wait: float | None) -> None:
+    """The exclusive lock on ``fh``; within ``wait`` seconds or :class:`StoreError`."""
+    if wait is None:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        return
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                fh.close()
+                raise StoreError(
+                    "Der Atlas wird gerade von einem anderen Prozess neu aufgebaut, der auf den "
+                    "Arbeitsbereich wartet (ein Auftrag schreibt).",
+                    hint="Laden Sie die Seite neu, sobald der Auftrag fertig ist.",
+                ) from None
+            time.sleep(0.05)

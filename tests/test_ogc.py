@@ -47,6 +47,9 @@ def test_item_by_id_and_unknown_item(client: TestClient) -> None:
     assert f["geometry"]["type"] == "MultiPolygon"
     r = client.get(f"{ITEMS}/99999999")
     assert r.status_code == 404 and r.json()["code"] == "NotFound"
+    for url in ("/ogc/collections/statement/items", "/ogc/collections/statement"):
+        r = client.get(url)  # an unknown collection: an OGC exception, as the OpenAPI says
+        assert r.status_code == 404 and r.json()["code"] and r.json()["description"]
 
 
 def test_collection_extent_covers_the_whole_layer_and_lists_crs(client: TestClient) -> None:

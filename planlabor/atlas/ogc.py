@@ -117,8 +117,12 @@ class OgcService:
             with self.lock:
                 if k not in self.tables:
                     with self.svc.reading() as src:  # the store is open only while building
-                        t = build_table(
-                            src, layer, public, self.svc.frame(layer, public), lambda: self.svc.areas(layer)
+                        t = build_table(  # both asked only for a layer with geometry (else: None)
+                            src,
+                            layer,
+                            public,
+                            lambda: self.svc.frame(layer, public),
+                            lambda: self.svc.areas(layer),
                         )
                     if t is not None:
                         register(self.key(layer, public), t)

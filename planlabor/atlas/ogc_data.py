@@ -206,9 +206,10 @@ def build_table(
     src: Any, layer: str, public: bool, frame: Any = None, areas: Any = None
 ) -> FeatureTable | None:
     """The layer's features for one view from the shared (suppressed) value path; None if the
-    layer has no geometry.  ``frame``: the layer's values when the caller holds them already
-    (the server's :meth:`~planlabor.atlas.service.AtlasService.frame`, shared by its processes);
-    ``areas`` likewise returns the layer's areas with geometry."""
+    layer has no geometry.  ``frame``: returns the layer's values when the caller holds them
+    already (the server's :meth:`~planlabor.atlas.service.AtlasService.frame`, shared by its
+    processes); ``areas`` likewise returns the layer's areas with geometry.  Both are called only
+    for a layer that exists and has geometry (an unknown collection stays pygeoapi's 404)."""
     import shapely
 
     from planlabor.atlas.data import values_frame
@@ -226,7 +227,7 @@ def build_table(
     )
     ids = areas["area_id"].astype(str).tolist()
     pos = {a: i for i, a in enumerate(ids)}
-    df = values_frame(src, layer, public) if frame is None else frame
+    df = values_frame(src, layer, public) if frame is None else frame()
     df = df[df["area_id"].isin(pos)]
     order = [i.id for i in src.catalog.all_indicators() if i.public or not public]
     present = set(df["indicator_id"])

@@ -87,7 +87,7 @@ class AtlasService:
                 yield self._reading
                 return
             # one process builds at a time; the others wait, then read what it wrote (planlabor.cache)
-            with self.shared.building() if self.shared else contextlib.nullcontext():
+            with self.shared.building(wait) if self.shared else contextlib.nullcontext():
                 store = self.live.open(wait)
                 self._reading = replace(self.src, store=store)
                 try:
