@@ -80,10 +80,7 @@ def create_app(
         redoc_url=None,
     )
     app.state.service, app.state.login = svc, login
-    if (
-        live is not None
-    ):  # its pool and watcher connections end with the server (PostgreSQL: no idle leftovers)
-        app.router.on_shutdown.append(live.close)
+    app.router.on_shutdown.extend([live.close] if live else [])  # its pool and watcher end with the app
     app.openapi = lambda: routes_api.openapi_spec(app)  # type: ignore[method-assign]
     app.add_middleware(FastPath, entries=lambda: svc.responses)  # inside: its answers get the headers
     app.add_middleware(SecurityHeaders, on_request=svc.check)
