@@ -101,3 +101,23 @@ def test_utf8_broken_only_at_the_end(tmp_path: Path) -> None:
     path.write_bytes(b"\xe1\x80\x8d\xc2")
     with pytest.raises(InputError):
         read_table(path, ReadOptions(encoding="cp1252"))
+
+
+@pytest.mark.parametrize(
+    "stamp", [(2026, 11, 30, 23, 59, 58), (2026, 12, 1, 1, 30, 0), (1999, 1, 13, 13, 10, 26)]
+)
+def test_a_zipped_table_is_sniffed_from_its_content_not_the_archive(tmp_path: Path, stamp: tuple) -> None:
+    """GENESIS flat files come zipped: encoding, delimiter and number format are those of the table
+    inside, whatever bytes the archive's timestamps give (reading the archive as text once failed on
+    1 December with 'new-line character seen in unquoted field')."""
+    import zipfile
+
+    z = tmp_path / "t.zip"
+    with zipfile.ZipFile(z, "w") as zf:
+        zf.writestr(
+            zipfile.ZipInfo("t.csv", date_time=stamp),
+            "Jahr;Wert\n2023;1.234,5\n2024;2.000,0\n".encode("cp1252"),
+        )
+    d = sniff_csv(z)
+    assert (d.delimiter, d.decimal, d.thousands) == (";", ",", ".")
+    assert detect_encoding(z) in ("utf-8", "utf-8-sig")

@@ -14,6 +14,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 from planlabor.errors import InputError
 
@@ -50,7 +51,7 @@ _C1 = bytes(range(0x80)) + bytes(range(0xA0, 0x100))  # delete all but 0x80–0x
 
 def detect_encoding(path: Path) -> str:
     """UTF-8 (with or without BOM) if the whole file decodes, else cp1252 or Latin-1."""
-    with path.open("rb") as fh:
+    with _open_bytes(path) as fh:
         head = fh.read(4)
         if head.startswith(codecs.BOM_UTF8):
             return "utf-8-sig"
@@ -73,9 +74,22 @@ def detect_encoding(path: Path) -> str:
     return "latin-1" if high & _CP1252_UNDEFINED else "cp1252"
 
 
+def _open_bytes(path: Path) -> IO[bytes]:
+    """The file's bytes; of a ZIP archive, those of the one table inside (GENESIS flat files come
+    zipped; reading the archive itself as text made detection depend on its timestamps)."""
+    import zipfile
+
+    if zipfile.is_zipfile(path):
+        from planlabor.io.cells import zipped_table  # cells imports this module
+
+        zf = zipfile.ZipFile(path)
+        return zf.open(zipped_table(path))
+    return path.open("rb")
+
+
 def _sample_lines(path: Path, encoding: str, max_lines: int = 2000) -> list[str]:
     lines = []
-    with path.open("r", encoding=encoding, errors="replace", newline="") as fh:
+    with io.TextIOWrapper(_open_bytes(path), encoding=encoding, errors="replace", newline="") as fh:
         for i, line in enumerate(fh):
             if i >= max_lines:
                 break
