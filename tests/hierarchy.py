@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from hypothesis import strategies as st
+
 from planlabor.areas import AreaImportOptions
 from planlabor.io.importer import ImportOptions
 from planlabor.workspace import Workspace
@@ -64,3 +66,20 @@ def count_catalog(variables: list[str], min_count: int | None = None) -> str:
     return "\n".join(
         f'[[indicator]]\nid = "n_{v}"\nname = "Anzahl {v}"\nnumerator = ["{v}"]{extra}\n' for v in variables
     )
+
+
+@st.composite
+def area_trees(draw: st.DrawFn) -> tuple[dict[str, dict[str, str | None]], list[str]]:
+    """A random area hierarchy of 1–3 levels below one total ``T`` (1–3 children each): the
+    parents per layer ``l0…ln`` and the base areas."""
+    depth = draw(st.integers(1, 3))
+    parents: dict[str, dict[str, str | None]] = {"l0": {"T": None}}
+    current = ["T"]
+    for level in range(1, depth + 1):
+        layer: dict[str, str | None] = {}
+        for p in current:
+            for k in range(draw(st.integers(1, 3))):
+                layer[f"{p}{level}{k}"] = p
+        parents[f"l{level}"] = layer
+        current = list(layer)
+    return parents, current

@@ -17,7 +17,7 @@ from planlabor.confidentiality.pattern import full_status, relations_of
 from planlabor.io.importer import ImportOptions
 from planlabor.workspace import Workspace
 from tests.conftest import write
-from tests.hierarchy import tree_workspace
+from tests.hierarchy import area_trees, tree_workspace
 from tests.test_confidentiality_properties import CATALOG
 
 SETTINGS = settings(
@@ -47,16 +47,7 @@ large = st.integers(3, 90)
 
 @st.composite
 def trees(draw: st.DrawFn) -> Tree:
-    depth = draw(st.integers(1, 3))
-    parents: dict[str, dict[str, str | None]] = {"l0": {"T": None}}
-    current = ["T"]
-    for level in range(1, depth + 1):
-        layer: dict[str, str | None] = {}
-        for p in current:
-            for k in range(draw(st.integers(1, 3))):
-                layer[f"{p}{level}{k}"] = p
-        parents[f"l{level}"] = layer
-        current = list(layer)
+    parents, current = draw(area_trees())
     periods = []
     for _ in range(draw(st.integers(1, 3))):
         data = {}

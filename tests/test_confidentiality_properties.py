@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from planlabor.confidentiality import PRIMARY
 from planlabor.confidentiality.pattern import suppression_status
 from planlabor.testing import assert_confidential
-from tests.hierarchy import tree_workspace
+from tests.hierarchy import area_trees, tree_workspace
 
 SETTINGS = settings(
     max_examples=int(os.environ.get("HYPOTHESIS_EXAMPLES_GH", "12")),
@@ -60,16 +60,7 @@ small_or_large = st.one_of(st.integers(0, 4), st.integers(5, 80))
 
 @st.composite
 def hierarchies(draw: st.DrawFn) -> tuple[dict[str, dict[str, str | None]], dict[str, dict[str, float]]]:
-    depth = draw(st.integers(1, 3))
-    parents: dict[str, dict[str, str | None]] = {"l0": {"T": None}}
-    current = ["T"]
-    for level in range(1, depth + 1):
-        layer: dict[str, str | None] = {}
-        for p in current:
-            for k in range(draw(st.integers(1, 3))):
-                layer[f"{p}{level}{k}"] = p
-        parents[f"l{level}"] = layer
-        current = list(layer)
+    parents, current = draw(area_trees())
     data = {}
     for area in current:
         a, b, c = draw(small_or_large), draw(small_or_large), draw(small_or_large)
