@@ -46,6 +46,7 @@ LOAD_SECONDS = int(os.environ.get("PLANLABOR_BENCH_SECONDS", "20"))
 # one process (issue 15), and four (issue 18); PLANLABOR_BENCH_WORKERS="1,2,4" to change
 WORKERS = [int(w) for w in os.environ.get("PLANLABOR_BENCH_WORKERS", "1,4").split(",")]
 PASSWORD = "bench-passwort-123"
+PER_URL = os.environ.get("PLANLABOR_BENCH_PERURL") == "1"  # print which URLs make the tail
 
 WRK_SCRIPT = """
 local paths = {%s}
@@ -142,12 +143,15 @@ def mixed_load(base: str, paths: list[str], tmp: Path, pid: int, rounds: int = 1
                 raise RuntimeError(f"{p}: {r.status_code} {r.text[:200]}")
     script = tmp / "mix.lua"
     script.write_text(WRK_SCRIPT % ", ".join(f'"{p}"' for p in paths), encoding="utf-8")
+    probe = PER_URL and ThreadPoolExecutor(1).submit(per_url, base, paths, LOAD_SECONDS - 1)
     cpu = _cpu_seconds(pid)
     out = subprocess.run(
         ["wrk", "-t2", "-c50", f"-d{LOAD_SECONDS}s", "--timeout", "10s", "-s", str(script), base],
         capture_output=True, text=True, check=True,
     ).stdout  # fmt: skip
     cpu = _cpu_seconds(pid) - cpu
+    if probe:
+        print(probe.result())
     vals = {
         k: float(v)
         for k, v in (
@@ -161,6 +165,34 @@ def mixed_load(base: str, paths: list[str], tmp: Path, pid: int, rounds: int = 1
     vals["FIRST_URL"] = first_url  # type: ignore[assignment]
     vals["CPU_MS_PER_REQ"] = cpu * 1000 / max(vals.get("REQS", 0), 1)
     return vals
+
+
+def per_url(base: str, paths: list[str], seconds: float) -> str:
+    """Under wrk's load: one more client asks every URL in turn, gzip accepted, and records its
+    time; returns the URLs holding most of the requests above the probe's own p95 (what makes
+    the tail), with median time and body size (``PLANLABOR_BENCH_PERURL=1``)."""
+    import httpx
+
+    times: dict[str, list[float]] = {p: [] for p in paths}
+    size: dict[str, int] = {}
+    end = time.monotonic() + seconds
+    with httpx.Client(base_url=base, timeout=60, headers={"Accept-Encoding": "gzip"}) as c:
+        while time.monotonic() < end:
+            for p in paths:
+                t = time.perf_counter()
+                with c.stream("GET", p) as r:
+                    n = sum(len(b) for b in r.iter_raw())
+                times[p].append((time.perf_counter() - t) * 1000)
+                size[p] = n
+    every = sorted(x for v in times.values() for x in v)
+    p95 = every[int(len(every) * 0.95)] if every else 0.0
+    above = sorted(((sum(x > p95 for x in v), p) for p, v in times.items()), reverse=True)
+    lines = [
+        f"  per URL under load: {len(every)} probe requests, probe p95 {p95:.1f} ms; most often above it:"
+    ]
+    for n, p in above[:15]:
+        lines.append(f"  {n:4d} × >p95, median {statistics.median(times[p]):6.1f} ms, {size[p]:>9} B  {p}")
+    return "\n".join(lines)
 
 
 def host_flood(base: str, pid: int) -> tuple[float, float]:

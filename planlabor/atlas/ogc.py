@@ -24,7 +24,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
-from planlabor.atlas.cache import BASE, BASE_JSON, ByteLRU, Entry
+from planlabor.atlas.cache import BASE, BASE_JSON, PER_ADDRESS, SHAREABLE, ByteLRU, Entry
 from planlabor.atlas.ogc_data import CRS84, EPSG, FeatureTable, build_table, crs_uri, register
 
 CONFORMANCE = [
@@ -347,6 +347,8 @@ class _Answers:
                 rendered.put((key, base), done)
             raw, packed = done.raw, done.packed
         head["Vary"] = "Accept-Encoding"
+        if key[1]:  # public: FastPath may answer the same request from memory (per address)
+            head[SHAREABLE.decode()] = PER_ADDRESS.decode() if hit.templated else "1"
         if "gzip" in request.headers.get("accept-encoding", ""):
             return Response(packed, status, {**head, "Content-Encoding": "gzip"})
         return Response(raw, status, head)

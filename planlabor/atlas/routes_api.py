@@ -7,7 +7,9 @@ is being written answers 503 with ``Retry-After``; an internal error never shows
 from __future__ import annotations
 
 import copy
+import gzip
 import html
+import json
 import logging
 from typing import Any
 
@@ -15,8 +17,10 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
+from planlabor.atlas.cache import Entry
 from planlabor.atlas.context import ServerContext
 from planlabor.atlas.ogc import ogc_exception_schema
+from planlabor.atlas.service import json_answer
 from planlabor.errors import PlanlaborError, StoreError
 
 log = logging.getLogger("planlabor.server")
@@ -92,8 +96,20 @@ def install_errors(app: FastAPI) -> None:
 
 
 def install_docs(ctx: ServerContext) -> None:
-    """``/api/docs``: Swagger UI without inline script (CSP), its script in ``/api/docs.js``."""
+    """``/api/docs``: Swagger UI without inline script (CSP), its script in ``/api/docs.js``;
+    the OpenAPI description serialised and packed once (FastAPI's own route encodes it anew on
+    every request)."""
     app = ctx.app
+    url = app.openapi_url or "/api/openapi.json"
+    app.router.routes[:] = [r for r in app.router.routes if getattr(r, "path", None) != url]
+    kept: list[Entry] = []
+
+    @app.get(url, include_in_schema=False)
+    async def openapi_json(request: Request) -> Response:
+        if not kept:
+            raw = json.dumps(app.openapi(), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+            kept.append(Entry(raw, gzip.compress(raw, 6)))
+        return json_answer(request, kept[0], public=True)
 
     @app.get("/api/docs", include_in_schema=False)
     def api_docs() -> HTMLResponse:

@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import functools
+import gzip
+import mimetypes
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
 from fastapi import Path as PathParam
 from fastapi import Request
-from fastapi.responses import FileResponse, HTMLResponse, Response
+from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 
 from planlabor.atlas.build import STATIC_FILES, index_html, static_dir
+from planlabor.atlas.cache import Entry
 from planlabor.atlas.context import ServerContext
 from planlabor.atlas.data import BASEMAP_DIR
+from planlabor.atlas.service import json_answer
 
 ID_RE = r"^[A-Za-z0-9_.\-]{1,64}$"
 LayerPath = Annotated[str, PathParam(pattern=ID_RE, description="Raumebene, z. B. plr")]
@@ -23,18 +29,31 @@ PeriodPath = Annotated[
 
 
 def install_files(ctx: ServerContext) -> None:
-    """The atlas page, its script and style files, the vendored libraries and the basemap."""
+    """The atlas page, its script and style files, the vendored libraries and the basemap.
+    Page and files are read and gzip-packed once, then sent from memory (public: FastPath
+    answers repeats before routing, with an ETag for ``304``)."""
     app, src = ctx.app, ctx.src
+    kept: dict[str, Entry] = {}
+
+    def answer(request: Request, name: str, media: str, make: Callable[[], bytes]) -> Response:
+        entry = kept.get(name)
+        if entry is None:
+            raw = make()
+            entry = kept[name] = Entry(raw, gzip.compress(raw, 6))
+        return json_answer(request, entry, media, public=True)
 
     @app.get("/", include_in_schema=False)
-    def index() -> HTMLResponse:
-        return HTMLResponse(index_html(src.title, "server"), headers={"Cache-Control": "no-cache"})
+    async def index(request: Request) -> Response:
+        page = functools.partial(index_html, src.title, "server")
+        return answer(request, "", "text/html; charset=utf-8", lambda: page().encode("utf-8"))
 
     for name in STATIC_FILES:
         path = static_dir() / name
+        media = mimetypes.guess_type(name)[0] or "application/octet-stream"
+        media += "; charset=utf-8" if media.startswith("text/") else ""
 
-        def _file(path: Path = path) -> FileResponse:
-            return FileResponse(path, headers={"Cache-Control": "no-cache"})
+        async def _file(request: Request, path: Path = path, media: str = media) -> Response:
+            return answer(request, path.name, media, path.read_bytes)
 
         app.get(f"/{name}", include_in_schema=False)(_file)
     app.mount("/vendor", StaticFiles(directory=static_dir() / "vendor"), name="vendor")

@@ -24,7 +24,7 @@ from fastapi import HTTPException, Request
 from fastapi.responses import Response
 
 from planlabor.atlas.access import REFRESH_WAIT, REQUEST_WAIT, LiveWorkspace
-from planlabor.atlas.cache import BASE_JSON, SHAREABLE, ByteLRU, Entry
+from planlabor.atlas.cache import BASE_JSON, PER_ADDRESS, SHAREABLE, ByteLRU, Entry
 from planlabor.atlas.data import AtlasSource, dumps, geo_payload, meta_payload, values_frame, values_payload
 from planlabor.atlas.facilities import facilities_payload, facility_areas_payload
 from planlabor.atlas.large import geo_levels, values_parts
@@ -360,8 +360,8 @@ def json_answer(
     else:
         (raw, packed), templated = pair, False
     headers = {"Cache-Control": "no-cache", "Vary": "Accept-Encoding"}
-    if public and not templated:
-        headers[SHAREABLE.decode()] = "1"  # FastPath may answer the same request from memory
+    if public:  # FastPath may answer the same request from memory (per address when templated)
+        headers[SHAREABLE.decode()] = PER_ADDRESS.decode() if templated else "1"
     if templated:
         assert isinstance(pair, Entry)
         raw, packed = _with_base(pair, json.dumps(str(request.base_url).rstrip("/"))[1:-1].encode("utf-8"))
