@@ -79,6 +79,12 @@ def build_download(
     if shared is not None and len(shared) > 8:
         n = int.from_bytes(shared[:8], "big")
         return svc.remember(key, shared[8 : 8 + n], shared[8 + n :])
+    if format == "geojson":  # from the layer's cached geometry (planlabor.atlas.geo_download)
+        from planlabor.atlas.geo_download import geojson_download
+
+        content = geojson_download(svc, pub, layer, indicator, period)
+        packed = gzip.compress(content, 1)
+        return svc.remember(key, content, packed)
     with tempfile.TemporaryDirectory() as tmp, svc.reading() as now:
         out = Path(tmp) / f"export{SUFFIX[format]}"
         opts = ExportOptions(

@@ -63,10 +63,13 @@ def prepare(root: Path) -> dict[str, Any]:
     (:mod:`planlabor.cache`), before the worker processes start: each then reads them instead of
     building its own from the store.  Returns what was done (for ``serve``'s log): seconds,
     payload count, the folder, how many folders of older versions were removed."""
+    import contextlib
     import time
 
     from planlabor.atlas.access import LiveWorkspace
+    from planlabor.atlas.geo_download import geometries
     from planlabor.atlas.service import AtlasService
+    from planlabor.errors import PlanlaborError
 
     t = time.perf_counter()
     live = LiveWorkspace(Path(root))
@@ -75,6 +78,8 @@ def prepare(root: Path) -> dict[str, Any]:
         svc.warm(freeze=False)
         for lay in svc.meta(True)["layers"]:
             svc.areas(lay["id"])  # the OGC tables' geometry
+            with contextlib.suppress(PlanlaborError):  # a layer without geometry has no GeoJSON
+                geometries(svc, lay["id"])  # the GeoJSON downloads' (planlabor.atlas.geo_download)
         pruned = svc.shared.prune() if svc.shared is not None else 0
         return {
             "seconds": time.perf_counter() - t,
