@@ -13,6 +13,7 @@ Routes: ``/ogc`` (landing page), ``/ogc/conformance``, ``/ogc/collections``,
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import json
 import threading
@@ -220,11 +221,19 @@ class OgcService:
         (and import pygeoapi's modules: its filter grammar takes about a second)."""
         import pygeoapi.api.itemtypes  # noqa: F401
 
-        for lay in self.svc.meta(True)["layers"]:
-            t = self.table(lay["id"], True)
-            if t is not None:
-                t.geometries(CRS84)
-                t.default_period()
+        from planlabor.atlas.access import REFRESH_WAIT
+
+        layers = [lay["id"] for lay in self.svc.meta(True)["layers"]]
+        # one opening of the store for all tables, waiting as long as it takes: with a request's
+        # wait (5 s) the processes of `serve --workers N` starting together gave up behind each
+        # other's lock, died and were started again, building everything anew under load
+        missing = any((lay, True) not in self.tables for lay in layers)
+        with self.svc.reading(REFRESH_WAIT) if missing else contextlib.nullcontext():
+            for lay in layers:
+                t = self.table(lay, True)
+                if t is not None:
+                    t.geometries(CRS84)
+                    t.default_period()
         self.config(True)
 
 
