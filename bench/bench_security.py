@@ -273,7 +273,7 @@ def _start(root: Path, tmp: Path, workers: int) -> tuple[subprocess.Popen, str, 
     exe = Path(sys.executable).parent / "planlabor"
     log = (tmp / f"serve-{workers}.log").open("w")
     cmd = [str(exe), "-C", str(root), "serve", "--internal", "--port", str(port), "--workers", str(workers)]
-    server = subprocess.Popen(cmd, stdout=log, stderr=log)
+    server = subprocess.Popen(cmd, stdout=log, stderr=log, start_new_session=True)  # _stop ends all
     base = f"http://127.0.0.1:{port}"
     for _ in range(600):
         try:
@@ -284,12 +284,19 @@ def _start(root: Path, tmp: Path, workers: int) -> tuple[subprocess.Popen, str, 
 
 
 def _stop(server: subprocess.Popen) -> None:  # type: ignore[type-arg]
-    server.terminate()
+    """Stop the server and its workers (its process group: a killed server left its workers
+    running, which then loaded the next measurement)."""
+    import signal
+
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(server.pid, signal.SIGTERM)
     try:
         server.wait(30)
     except subprocess.TimeoutExpired:  # uvicorn's workers wait for open keep-alive connections
         server.kill()
         server.wait(30)
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(server.pid, signal.SIGKILL)
 
 
 def pg_workspace(root: Path, tmp: Path) -> Path:
@@ -341,6 +348,8 @@ def load_runs(backend: str, root: Path, tmp: Path) -> dict[int, dict[str, float]
             raise
         finally:
             _stop(server)
+        # a process that died at start (and was started again, building anew under load)
+        died = (tmp / f"serve-{workers}.log").read_text(errors="replace").count("Traceback")
         target = TARGET_P95_SHARED_MS if workers >= 4 else TARGET_P95_MS
         print(f"{backend}: mixed load, serve --workers {workers}, 50 clients, {LOAD_SECONDS} s, {len(paths)} URLs "
               f"on every endpoint: p50 {v['P50_MS']:.1f} ms, p95 {v['P95_MS']:.1f} ms (target ≤ {target:.0f} ms, "
@@ -348,7 +357,7 @@ def load_runs(backend: str, root: Path, tmp: Path) -> dict[int, dict[str, float]
               f"{v['REQS'] / LOAD_SECONDS:.0f} requests/s, {v['CPU_MS_PER_REQ']:.2f} ms CPU per request "
               f"(server and workers), {v['ERRS']:.0f} errors; cold first request per URL: slowest "
               f"{v['FIRST_MAX_MS']:.0f} ms at {v['FIRST_URL']} (target ≤ {TARGET_FIRST_MS:.0f} ms), slowest priming request "
-              f"{v['PRIME_MAX_MS']:.0f} ms")  # fmt: skip
+              f"{v['PRIME_MAX_MS']:.0f} ms; processes died and restarted: {died}")  # fmt: skip
     return out
 
 

@@ -13,11 +13,11 @@ Routes: ``/ogc`` (landing page), ``/ogc/conformance``, ``/ogc/collections``,
 
 from __future__ import annotations
 
-import contextlib
 import gzip
 import json
 import threading
 from collections.abc import Callable
+from dataclasses import replace
 from enum import Enum
 from typing import Any
 
@@ -117,14 +117,16 @@ class OgcService:
         if k not in self.tables:
             with self.lock:
                 if k not in self.tables:
-                    with self.svc.reading() as src:  # the store is open only while building
-                        t = build_table(  # both asked only for a layer with geometry (else: None)
-                            src,
-                            layer,
-                            public,
-                            lambda: self.svc.frame(layer, public),
-                            lambda: self.svc.areas(layer),
-                        )
+                    # layer record, values and areas from the shared folder (planlabor.cache):
+                    # no store opening, no wait behind another process's build lock
+                    src = replace(self.svc.src, store=_OneLayer(self.svc.layer_info(layer)))
+                    t = build_table(  # both asked only for a layer with geometry (else: None)
+                        src,
+                        layer,
+                        public,
+                        lambda: self.svc.frame(layer, public),
+                        lambda: self.svc.areas(layer),
+                    )
                     if t is not None:
                         register(self.key(layer, public), t)
                     self.tables[k] = t
@@ -221,20 +223,22 @@ class OgcService:
         (and import pygeoapi's modules: its filter grammar takes about a second)."""
         import pygeoapi.api.itemtypes  # noqa: F401
 
-        from planlabor.atlas.access import REFRESH_WAIT
-
-        layers = [lay["id"] for lay in self.svc.meta(True)["layers"]]
-        # one opening of the store for all tables, waiting as long as it takes: with a request's
-        # wait (5 s) the processes of `serve --workers N` starting together gave up behind each
-        # other's lock, died and were started again, building everything anew under load
-        missing = any((lay, True) not in self.tables for lay in layers)
-        with self.svc.reading(REFRESH_WAIT) if missing else contextlib.nullcontext():
-            for lay in layers:
-                t = self.table(lay, True)
-                if t is not None:
-                    t.geometries(CRS84)
-                    t.default_period()
+        for lay in self.svc.meta(True)["layers"]:
+            t = self.table(lay["id"], True)
+            if t is not None:
+                t.geometries(CRS84)
+                t.default_period()
         self.config(True)
+
+
+class _OneLayer:
+    """Stands in for the store in :func:`build_table`, which asks it only for the layer record."""
+
+    def __init__(self, info: Any) -> None:
+        self.info = info
+
+    def layer(self, layer: str) -> Any:
+        return self.info
 
 
 def _error(status: int, code: str, text: str) -> tuple[int, dict[str, str], bytes]:

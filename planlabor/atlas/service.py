@@ -28,6 +28,7 @@ from planlabor.atlas.cache import BASE_JSON, PER_ADDRESS, SHAREABLE, ByteLRU, En
 from planlabor.atlas.data import AtlasSource, dumps, geo_payload, meta_payload, values_frame, values_payload
 from planlabor.atlas.facilities import facilities_payload, facility_areas_payload
 from planlabor.atlas.large import geo_levels, values_parts
+from planlabor.store.records import LayerInfo
 
 log = logging.getLogger("planlabor.server")
 
@@ -236,6 +237,21 @@ class AtlasService:
         if self.shared is not None:
             self.shared.put(name, frame_bytes(df))
         return df
+
+    def layer_info(self, layer: str) -> LayerInfo | None:
+        """The layer's record (CRS, whether it has geometry) as the store holds it, read once per
+        version of the workspace by all processes: the OGC tables need no store opening."""
+        name = _shared_name(f"layer/{layer}", True)
+        data = self.shared.get(name) if self.shared is not None else None
+        if data is not None:
+            raw = json.loads(data)
+            return None if raw is None else LayerInfo(layer, raw["name"], raw["crs"], has_geometry=raw["geo"])
+        with self.reading() as src:
+            info = src.store.layer(layer)
+        if self.shared is not None:
+            keep = None if info is None else {"name": info.name, "crs": info.crs, "geo": info.has_geometry}
+            self.shared.put(name, json.dumps(keep).encode("utf-8"))
+        return info
 
     def _shared_frame(self, layer: str, public: bool) -> pd.DataFrame | None:
         data = self.shared.get(_shared_name(f"frame/{layer}", public)) if self.shared is not None else None

@@ -77,7 +77,8 @@ def prepare(root: Path) -> dict[str, Any]:
         svc = AtlasService(live.source(), live)
         svc.warm(freeze=False)
         for lay in svc.meta(True)["layers"]:
-            svc.areas(lay["id"])  # the OGC tables' geometry
+            svc.areas(lay["id"])  # the OGC tables' geometry and layer record
+            svc.layer_info(lay["id"])
             with contextlib.suppress(PlanlaborError):  # a layer without geometry has no GeoJSON
                 geometries(svc, lay["id"])  # the GeoJSON downloads' (planlabor.atlas.geo_download)
         pruned = svc.shared.prune() if svc.shared is not None else 0
