@@ -82,6 +82,12 @@ def find_relations(atoms: pd.DataFrame, declared: list[Relation]) -> list[Relati
     if atoms.empty:
         return []
     wide = atoms.pivot_table(index="area_id", columns="variable", values="value", aggfunc="first")
+    return relations_in(wide, declared)
+
+
+def relations_in(wide: pd.DataFrame, declared: list[Relation]) -> list[Relation]:
+    """:func:`find_relations` on the wide table (base areas × variables, both sorted, NaN
+    where an area has no value)."""
     out = [r for r in declared if _holds(r, wide)]
     out += [r for r in _null_space(wide) if not _known(r, out)]
     return out
