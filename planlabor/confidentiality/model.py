@@ -70,11 +70,17 @@ SMALL = (
     "min(CASE WHEN s.role = 'n' THEN v.numerator ELSE v.denominator END) < max(s.threshold) "
     "OR min(CASE WHEN s.role = 'n' THEN v.numerator ELSE v.denominator END) = 0"
 )
-CELL_SQL = """
+# the areas and periods with a count below the largest threshold or zero: a small cell lies in
+# one of them (its smallest count is below its threshold), so only their rows are grouped
+CANDIDATES = """WITH _pl_cand AS (
+    SELECT DISTINCT layer_id, area_id, period FROM indicator_values
+    WHERE indicator_id IN (SELECT indicator_id FROM _pl_cell_spec)
+      AND (numerator < ? OR numerator = 0 OR denominator < ? OR denominator = 0) {where})"""
+CELL_SQL = """{with_}
     SELECT v.layer_id, v.area_id, v.period, s.term,
            min(CASE WHEN s.role = 'n' THEN v.numerator ELSE v.denominator END) AS value,
            max(s.threshold) AS threshold
-    FROM indicator_values v JOIN _pl_cell_spec s USING (indicator_id)
+    FROM indicator_values v JOIN _pl_cell_spec s USING (indicator_id) {join}
     WHERE (CASE WHEN s.role = 'n' THEN v.numerator ELSE v.denominator END) IS NOT NULL {where}
     GROUP BY v.layer_id, v.area_id, v.period, s.term {having}
     ORDER BY v.period, v.layer_id, v.area_id, s.term"""
@@ -97,12 +103,21 @@ def collect_cells(
     if spec is None:
         assert catalog is not None, "collect_cells: catalog or spec"
         spec = cell_spec(catalog, rules)
+    at = [period] if period is not None else []
+    params: list[object] = list(at)
+    with_, join = "", ""
+    if small_only:
+        top = max(spec.column("threshold").to_pylist(), default=0.0)
+        with_ = CANDIDATES.format(where="AND period = ?" if period is not None else "")
+        join = "JOIN _pl_cand c ON c.layer_id = v.layer_id AND c.area_id = v.area_id AND c.period = v.period"
+        params = [top, top, *at, *at]
     sql = CELL_SQL.format(
+        with_=with_,
+        join=join,
         where="AND v.period = ?" if period is not None else "",
         having=f"HAVING {SMALL}" if small_only else "",
     )
-    params = [period] if period is not None else None
-    return store.query_bulk(sql, {"_pl_cell_spec": spec}, params)
+    return store.query_bulk(sql, {"_pl_cell_spec": spec}, params or None)
 
 
 def terms_by_period(store: Store, spec: pa.Table) -> dict[str, set[str]]:
@@ -146,29 +161,21 @@ class PeriodModel:
     info: dict[int, tuple[str | None, str, str, str]] = field(default_factory=dict)
     value: dict[int, float] = field(default_factory=dict)
     comp_of: dict[int, int] = field(default_factory=dict)
-
-    atom_value: dict[int, float] = field(default_factory=dict)
-    atom_var: dict[int, str] = field(default_factory=dict)
-    atoms_at: dict[tuple[str, str], list[int]] = field(default_factory=dict)  # (base, area) -> atoms
     groups: dict[tuple[str, int], list[int]] = field(default_factory=dict)  # (base, comp) -> cells
 
     def __post_init__(self) -> None:
-        cols = [self.cells[c].tolist() for c in ("cell", "base", "layer_id", "area_id", "term", "comp")]
-        self.info = {
-            int(c): (b if isinstance(b, str) else None, str(lay), str(a), str(t))
-            for c, b, lay, a, t, _k in zip(*cols, strict=True)
-        }
-        ids = [int(c) for c in cols[0]]
+        ids = [int(c) for c in self.cells["cell"].tolist()]
+        bases = [b if isinstance(b, str) else None for b in self.cells["base"].tolist()]
+        layers, areas, terms = (
+            list(map(str, self.cells[c].tolist())) for c in ("layer_id", "area_id", "term")
+        )
+        comps = [int(k) for k in self.cells["comp"].tolist()]
+        self.info = dict(zip(ids, zip(bases, layers, areas, terms, strict=True), strict=True))
         self.value = dict(zip(ids, map(float, self.cells["value"].tolist()), strict=True))
-        self.comp_of = dict(zip(ids, map(int, cols[5]), strict=True))
-        for c, b, k in zip(ids, cols[1], cols[5], strict=True):
-            if isinstance(b, str):
-                self.groups.setdefault((b, int(k)), []).append(c)
-        acols = [self.atoms[c].tolist() for c in ("atom", "variable", "layer_id", "area_id", "value")]
-        for a, v, lay, area, val in zip(*acols, strict=True):
-            self.atom_value[int(a)] = float(val)
-            self.atom_var[int(a)] = str(v)
-            self.atoms_at.setdefault((str(lay), str(area)), []).append(int(a))
+        self.comp_of = dict(zip(ids, comps, strict=True))
+        for c, b, k in zip(ids, bases, comps, strict=True):
+            if b is not None:
+                self.groups.setdefault((b, k), []).append(c)
 
     def atoms_of(self, cell: int, areas: set[str] | None = None) -> list[int]:
         """Atoms whose sum is the cell (restricted to base ``areas`` if given)."""

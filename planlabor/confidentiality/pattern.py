@@ -74,7 +74,9 @@ def compute_pattern(
     (``root``: the workspace folder, to read index definitions for their look-back)."""
     cells = focused_status(store, catalog, rules, relations_of(catalog))
     with stage("Indikatorstatus"):
-        return Pattern(fingerprint(store, catalog, rules), cells, indicator_status(store, catalog, cells, root))
+        return Pattern(
+            fingerprint(store, catalog, rules), cells, indicator_status(store, catalog, cells, root)
+        )
 
 
 def full_status(store: Store, catalog: Catalog, rules: SuppressionRules) -> pd.DataFrame:

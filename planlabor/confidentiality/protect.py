@@ -106,15 +106,12 @@ def _group(model: CountModel, pm: PeriodModel, base: str, comp: int) -> Group:
     for lay in chain:
         anc_cols[lay] = rows[lay].to_numpy(dtype=object) if lay in rows.columns else np.full(len(cells), None)
     variables = pm.components[comp]
-    by_area: dict[str, list[int]] = {}
-    value: dict[int, float] = {}
-    for (lay, area), atoms in pm.atoms_at.items():
-        if lay != base:
-            continue
-        mine = [a for a in atoms if pm.atom_var[a] in variables]
-        if mine:
-            by_area[area] = mine
-            value.update((a, pm.atom_value[a]) for a in mine)
+    atoms = pm.atoms[(pm.atoms["layer_id"] == base) & pm.atoms["variable"].isin(sorted(variables))]
+    by_area: dict[str, list[int]] = {}  # in the order of the atoms
+    ids = [int(a) for a in atoms["atom"].tolist()]
+    for a, area in zip(ids, atoms["area_id"].tolist(), strict=True):
+        by_area.setdefault(str(area), []).append(a)
+    value = dict(zip(ids, map(float, atoms["value"].tolist()), strict=True))
     return Group(
         base=base,
         comp=comp,

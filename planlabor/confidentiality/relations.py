@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from threadpoolctl import threadpool_limits
 
 REL_TOL = 1e-9
 
@@ -105,7 +106,8 @@ def _null_space(wide: pd.DataFrame) -> list[Relation]:
         return []
     m = full[cols].to_numpy(dtype=float)
     norms = np.linalg.norm(m, axis=0)
-    _, s, vt = np.linalg.svd(m / norms, full_matrices=False)
+    with threadpool_limits(1):  # a small SVD: BLAS threads only wait for each other (10× under load)
+        _, s, vt = np.linalg.svd(m / norms, full_matrices=False)
     null = vt[s <= REL_TOL * max(s[0], 1e-300) * np.sqrt(len(m))] if len(s) else vt[:0]
     if len(null) == 0:
         return []
