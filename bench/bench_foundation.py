@@ -128,6 +128,8 @@ def run_planlabor(folder: Path) -> dict[str, float]:
     indicators.compute_indicators = _timed(indicators.compute_indicators, step, "")  # type: ignore[assignment]
     pattern_mod.compute_pattern = _timed(pattern_mod.compute_pattern, step, "pattern_")
     ws = Workspace.open(folder / "ws")
+    pattern_stages = importlib.import_module("planlabor.confidentiality.stages")
+    pattern_stages.reset()
     server = _server_cpu(ws.store)
     t0, c0, s0 = time.perf_counter(), cpu_s(), server()
     comp = ws.compute()
@@ -147,6 +149,7 @@ def run_planlabor(folder: Path) -> dict[str, float]:
         "pattern_cpu_s": step["pattern_cpu"],
         "indicator_values": comp.values_written,
         "maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "pattern_stages": pattern_stages.snapshot(),  # type: ignore[dict-item]
     }
 
 
@@ -356,6 +359,7 @@ def report(runs: list[dict[str, float]], t_floor: float, t_pd: float, t_read: fl
         f"{t_pd / best:.1f}× als dessen Rechenteil (Ziel ≥ 2)"
     )
     print(f"Spitzenspeicher Import + compute: {max(col('maxrss_mb')):.0f} MB (Ziel ≤ 3072)")
+    print_compute_stages(runs)
     return {
         "values": runs[-1]["values"],
         "import_values_per_s": float(np.median(rate)) * 1e6,
@@ -365,11 +369,37 @@ def report(runs: list[dict[str, float]], t_floor: float, t_pd: float, t_read: fl
         "ratio_vs_sql": float(np.median(ratio_ind)),
         "ratio_compute_vs_sql": float(np.median(ratio)),
         "pattern_s": float(np.median(pat)),
+        "pattern_cpu_s": float(np.median(col("pattern_cpu_s"))),
         "write_floor_s": t_floor,
         "pandas_s": t_pd,
         "peak_mb": max(col("maxrss_mb")),
         "indicator_values": n_ind,
     }
+
+
+def print_compute_stages(runs: list[dict[str, Any]]) -> None:
+    """``compute`` step by step (issue #22): indicator step, indices, and the confidentiality
+    pattern's steps (``planlabor/confidentiality/stages.py``), median of the runs."""
+    rest = [r["compute_s"] - r["indicators_s"] - r["pattern_s"] for r in runs]
+    rest_cpu = [r["compute_cpu_s"] - r["indicators_cpu_s"] - r["pattern_cpu_s"] for r in runs]
+    rows = [
+        ("Indikatorschritt", [r["indicators_s"] for r in runs], [r["indicators_cpu_s"] for r in runs], ""),
+        ("Indizes und Rest", rest, rest_cpu, ""),
+        (
+            "Geheimhaltungsmuster",
+            [r["pattern_s"] for r in runs],
+            [r["pattern_cpu_s"] for r in runs],
+            "Ziel ≤ 15 s",
+        ),
+    ]
+    names = list(runs[-1].get("pattern_stages", {}))
+    for name in names:
+        got = [r.get("pattern_stages", {}).get(name, [0.0, 0.0, 0.0]) for r in runs]
+        calls = int(got[-1][2])
+        rows.append((f"  {name}", [g[0] for g in got], [g[1] for g in got], f"{calls}×" if calls > 1 else ""))
+    print("compute Schritt für Schritt (Median, Spanne; Wand s / CPU s aller Threads):")
+    for label, wall, cpu, note in rows:
+        print(f"  {label:<34} {spread(wall):>22} / {spread(cpu):>22}  {note}")
 
 
 if __name__ == "__main__":

@@ -322,13 +322,13 @@ class CountModel:
         cells = self.cells[self.cells["period"] == period].set_index("cell", drop=False)
         cells.index.name = None
         atoms = self._atoms[period]
-        base_col = [self._base.get(int(c)) for c in cells["cell"].tolist()]
-        cells = cells.assign(base=pd.Series(base_col, index=cells.index, dtype=object))
+        base_col = cells["cell"].map(self._base) if self._base else pd.Series(None, index=cells.index)
+        cells = cells.assign(base=base_col.astype(object).where(base_col.notna(), None))
         desc: dict[tuple[str, str, str], np.ndarray] = {}
         for base in sorted(atoms["layer_id"].unique()):
             desc.update(self.descendants(str(base)))
-        keys = zip(*(atoms[c].tolist() for c in ("variable", "layer_id", "area_id", "atom")), strict=True)
-        atom_index = {(v, lay, a): int(i) for v, lay, a, i in keys}
+        keys = zip(*(atoms[c].tolist() for c in ("variable", "layer_id", "area_id")), strict=True)
+        atom_index = dict(zip(keys, map(int, atoms["atom"].tolist()), strict=True))
         if parts is None:
             relations = self.relations(atoms)
             comps = _components(self.term_vars, cells["term"].unique().tolist(), relations)
@@ -394,7 +394,7 @@ def _assign_bases(cells: pd.DataFrame, atoms: pd.DataFrame, model: CountModel) -
     tv = [(t, v) for t in cells["term"].unique().tolist() for v in model.term_vars[t]]
 
     def table(df: pd.DataFrame, cols: list[str], numeric: dict[str, pa.DataType]) -> pa.Table:
-        return pa.table({c: pa.array(df[c].tolist(), numeric.get(c, pa.string())) for c in cols})
+        return pa.table({c: pa.array(df[c].to_numpy(), numeric.get(c, pa.string())) for c in cols})
 
     got = model.store.query_with(
         """
