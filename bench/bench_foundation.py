@@ -149,7 +149,7 @@ def run_planlabor(folder: Path) -> dict[str, float]:
         "pattern_cpu_s": step["pattern_cpu"],
         "indicator_values": comp.values_written,
         "maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-        "pattern_stages": pattern_stages.snapshot(),  # type: ignore[dict-item]
+        "pattern_stages": pattern_stages.snapshot(),
     }
 
 

@@ -226,6 +226,7 @@ class CountModel:
         self._anc: dict[str, pd.DataFrame] = {}
         self._chains: dict[str, list[str]] = {}
         self._desc: dict[str, dict[tuple[str, str, str], np.ndarray]] = {}
+        self._first: dict[str, pd.Series] = {}
         self._atoms: dict[str, pd.DataFrame] = {}
         self._base: dict[int, str] = {}
 
@@ -270,6 +271,14 @@ class CountModel:
                 out.setdefault((base, str(lay), str(aid)), []).append(str(a))
             self._desc[base] = {k: np.asarray(v, dtype=object) for k, v in out.items()}
         return self._desc[base]
+
+    def first_below(self, base: str) -> pd.Series:
+        """(layer, area) → the first base area below (or equal to) it, as in :meth:`descendants`."""
+        if base not in self._first:
+            desc = self.descendants(base)
+            index = pd.MultiIndex.from_tuples([(lay, a) for _b, lay, a in desc], names=["layer", "area"])
+            self._first[base] = pd.Series([v[0] for v in desc.values()], index=index, dtype=object)
+        return self._first[base]
 
     def ancestors_wide(self, base: str) -> pd.DataFrame:
         """Base area × layer → ancestor id."""

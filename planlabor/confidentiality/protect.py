@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
+import pandas as pd
 
 from planlabor.confidentiality.lp import INF, LinearProgram
 from planlabor.confidentiality.model import CountModel, PeriodModel
@@ -96,11 +97,13 @@ def protect_period(model: CountModel, pm: PeriodModel, rules: SuppressionRules) 
 
 
 def _group(model: CountModel, pm: PeriodModel, base: str, comp: int) -> Group:
-    cells = sorted(pm.groups.get((base, comp), []))
+    mine = pm.cells[(pm.cells["base"] == base) & (pm.cells["comp"] == comp)].sort_values("cell")
+    cells = [int(c) for c in mine["cell"].tolist()]
     chain = model.chain(base)
     level = {name: k for k, name in enumerate(chain)}
     wide = model.ancestors_wide(base)
-    first = [pm.desc[(base, pm.info[c][1], pm.info[c][2])][0] for c in cells]
+    key = pd.MultiIndex.from_arrays([mine["layer_id"].astype(str), mine["area_id"].astype(str)])
+    first = model.first_below(base).reindex(key).to_numpy(dtype=object)  # a base area below each cell
     rows = wide.reindex(first)
     anc_cols = {}
     for lay in chain:
@@ -117,8 +120,8 @@ def _group(model: CountModel, pm: PeriodModel, base: str, comp: int) -> Group:
         comp=comp,
         chain=chain,
         cells=np.asarray(cells, dtype=np.int64),
-        depth=np.array([level[pm.info[c][1]] for c in cells], dtype=np.int64),
-        area=np.array([pm.info[c][2] for c in cells], dtype=object),
+        depth=np.array([level[lay] for lay in key.get_level_values(0).tolist()], dtype=np.int64),
+        area=np.asarray(key.get_level_values(1).tolist(), dtype=object),
         anc=anc_cols,
         atoms_by_area=by_area,
         value=value,
