@@ -83,7 +83,7 @@ def _period_status(
     with stage("Beziehungssuche"):
         relations = {
             base: relations_in(_wide(atoms.filter(pc.equal(atoms.column("layer_id"), base))), model.declared)
-            for base in sorted(set(atoms.column("layer_id").to_pylist()))
+            for base in sorted(pc.unique(atoms.column("layer_id")).to_pylist())
         }
     with stage("Komponenten und Zellen"):
         comps = _components(model.term_vars, sorted(present), relations)

@@ -161,21 +161,16 @@ class PeriodModel:
     info: dict[int, tuple[str | None, str, str, str]] = field(default_factory=dict)
     value: dict[int, float] = field(default_factory=dict)
     comp_of: dict[int, int] = field(default_factory=dict)
-    groups: dict[tuple[str, int], list[int]] = field(default_factory=dict)  # (base, comp) -> cells
 
     def __post_init__(self) -> None:
-        ids = [int(c) for c in self.cells["cell"].tolist()]
+        ids = self.cells["cell"].astype(np.int64).tolist()  # Python ints
         bases = [b if isinstance(b, str) else None for b in self.cells["base"].tolist()]
         layers, areas, terms = (
-            list(map(str, self.cells[c].tolist())) for c in ("layer_id", "area_id", "term")
+            self.cells[c].astype(object).tolist() for c in ("layer_id", "area_id", "term")
         )
-        comps = [int(k) for k in self.cells["comp"].tolist()]
         self.info = dict(zip(ids, zip(bases, layers, areas, terms, strict=True), strict=True))
-        self.value = dict(zip(ids, map(float, self.cells["value"].tolist()), strict=True))
-        self.comp_of = dict(zip(ids, comps, strict=True))
-        for c, b, k in zip(ids, bases, comps, strict=True):
-            if b is not None:
-                self.groups.setdefault((b, k), []).append(c)
+        self.value = dict(zip(ids, self.cells["value"].astype(float).tolist(), strict=True))
+        self.comp_of = dict(zip(ids, self.cells["comp"].astype(np.int64).tolist(), strict=True))
 
     def atoms_of(self, cell: int, areas: set[str] | None = None) -> list[int]:
         """Atoms whose sum is the cell (restricted to base ``areas`` if given)."""

@@ -19,10 +19,10 @@ it hold in every published area will assume it in the suppressed one too.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
-from threadpoolctl import threadpool_limits
 
 REL_TOL = 1e-9
 
@@ -106,7 +106,7 @@ def _null_space(wide: pd.DataFrame) -> list[Relation]:
         return []
     m = full[cols].to_numpy(dtype=float)
     norms = np.linalg.norm(m, axis=0)
-    with threadpool_limits(1):  # a small SVD: BLAS threads only wait for each other (10× under load)
+    with _one_blas_thread():  # a small SVD: BLAS threads only wait for each other (10× under load)
         _, s, vt = np.linalg.svd(m / norms, full_matrices=False)
     null = vt[s <= REL_TOL * max(s[0], 1e-300) * np.sqrt(len(m))] if len(s) else vt[:0]
     if len(null) == 0:
@@ -120,6 +120,18 @@ def _null_space(wide: pd.DataFrame) -> list[Relation]:
             if _holds(rel, full):
                 out.append(rel)
     return out
+
+
+_BLAS: list[Any] = []
+
+
+def _one_blas_thread() -> Any:
+    """A context with one BLAS thread (the controller looks at the loaded libraries once)."""
+    from threadpoolctl import ThreadpoolController
+
+    if not _BLAS:
+        _BLAS.append(ThreadpoolController())
+    return _BLAS[0].limit(limits=1, user_api="blas")
 
 
 def _rref(a: np.ndarray) -> np.ndarray:
