@@ -16,6 +16,8 @@ atoms keep their relative order, so every optimisation sees the same problem.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -60,24 +62,31 @@ def focused_status(
     terms = sorted(set().union(*present.values())) if present else []
     empty = small.iloc[:0].assign(cell=np.zeros(0, dtype=np.int64))
     model = CountModel(store, catalog, rules, declared, cells=empty, terms=terms, obs=empty)
+    periods = [str(p) for p in sorted(small["period"].unique().tolist())]
+    plans = [_plan(model, period, present.get(period, set()), small) for period in periods]
+    with stage("Zellen der Komponenten"):
+        cells = _component_cells(model, spec, plans)
+    with stage("Basisebenen der Zellen"):
+        hot = pa.concat_tables([p.atoms for p in plans]) if plans else None
+        model._base.update(_assign_bases(cells, hot, model) if hot is not None else {})
     frames = [empty.assign(status=pd.Series(dtype=object))]
-    offset = 0
-    for period in sorted(small["period"].unique().tolist()):
-        cells = _period_status(model, spec, str(period), present.get(str(period), set()), small, offset)
-        offset += len(cells)
-        frames.append(cells)
+    for plan in plans:
+        frames.append(_protect(model, plan, cells[cells["period"] == plan.period]))
     return pd.concat(frames, ignore_index=True)[CELL_COLUMNS]
 
 
-def _period_status(
-    model: CountModel,
-    spec: pa.Table,
-    period: str,
-    present: set[str],
-    small: pd.DataFrame,
-    offset: int,
-) -> pd.DataFrame:
-    """Protect one period on the components that hold one of its sensitive cells."""
+@dataclass
+class _Plan:
+    """One period's relations, components and the components with a sensitive cell."""
+
+    period: str
+    relations: dict[str, list[Relation]]
+    comps: list[set[str]]
+    terms: list[str]  # the terms of those components
+    atoms: pa.Table  # their atoms, numbered (``atom``) in the order layer, variable, area
+
+
+def _plan(model: CountModel, period: str, present: set[str], small: pd.DataFrame) -> _Plan:
     with stage("Beobachtungen und Atome"):
         atoms = _period_atoms(model, period)
     with stage("Beziehungssuche"):
@@ -85,22 +94,50 @@ def _period_status(
             base: relations_in(_wide(atoms.filter(pc.equal(atoms.column("layer_id"), base))), model.declared)
             for base in sorted(pc.unique(atoms.column("layer_id")).to_pylist())
         }
-    with stage("Komponenten und Zellen"):
+    with stage("Komponenten"):
         comps = _components(model.term_vars, sorted(present), relations)
         comp_of = {v: k for k, comp in enumerate(comps) for v in comp}
         sens_terms = small.loc[small["period"] == period, "term"].unique().tolist()
         hot = {comp_of[model.term_vars[t][0]] for t in sens_terms}
         variables = set().union(*(comps[k] for k in hot))
         terms = [t for t in present if model.term_vars[t][0] in variables]
-        table = spec.filter(pc.is_in(spec.column("term"), value_set=pa.array(terms, pa.string())))
-        cells = _plain_text(collect_cells(model.store, None, model.rules, table, period))
-        cells["cell"] = np.arange(offset, offset + len(cells), dtype=np.int64)
-        mine = _hot_atoms(atoms, variables, period)
-    with stage("Basisebenen der Zellen"):
+        return _Plan(period, relations, comps, terms, _hot_atoms(atoms, variables, period))
+
+
+def _component_cells(model: CountModel, spec: pa.Table, plans: list[_Plan]) -> pd.DataFrame:
+    """The cells of the components with a sensitive cell, of all periods in one query,
+    numbered period by period (in each period in the order layer, area, term)."""
+    parts = []
+    for plan in plans:
+        mine = spec.filter(pc.is_in(spec.column("term"), value_set=pa.array(plan.terms, pa.string())))
+        parts.append(mine.append_column("period", pa.array([plan.period] * len(mine), pa.string())))
+    got = _plain_text(
+        model.store.query_bulk(
+            PERIOD_CELL_SQL, {"_pl_cell_spec": pa.concat_tables(parts) if parts else spec.slice(0, 0)}
+        )
+    )
+    order = {plan.period: k for k, plan in enumerate(plans)}
+    got = got.iloc[np.argsort(got["period"].map(order).to_numpy(), kind="stable")].reset_index(drop=True)
+    return got.assign(cell=np.arange(len(got), dtype=np.int64))
+
+
+PERIOD_CELL_SQL = """
+    SELECT v.layer_id, v.area_id, v.period, s.term,
+           min(CASE WHEN s.role = 'n' THEN v.numerator ELSE v.denominator END) AS value,
+           max(s.threshold) AS threshold
+    FROM indicator_values v JOIN _pl_cell_spec s ON s.indicator_id = v.indicator_id AND s.period = v.period
+    WHERE (CASE WHEN s.role = 'n' THEN v.numerator ELSE v.denominator END) IS NOT NULL
+    GROUP BY v.layer_id, v.area_id, v.period, s.term
+    ORDER BY v.period, v.layer_id, v.area_id, s.term"""
+
+
+def _protect(model: CountModel, plan: _Plan, cells: pd.DataFrame) -> pd.DataFrame:
+    """Protect one period on the components that hold one of its sensitive cells."""
+    with stage("Periodenmodell"):
         model.cells = cells
-        model._atoms[period] = mine[["atom", "variable", "layer_id", "area_id", "value"]]
-        model._base.update(_assign_bases(cells, mine, model))
-        pm = model.period(period, (relations, comps))
+        mine = _plain_text(plan.atoms.to_pandas())
+        model._atoms[plan.period] = mine[["atom", "variable", "layer_id", "area_id", "value"]]
+        pm = model.period(plan.period, (plan.relations, plan.comps))
     with stage("Schutz (MIP je Zelle)"):
         status = protect_period(model, pm, model.rules)
     return cells.assign(status=cells["cell"].map(status))
@@ -170,7 +207,7 @@ def _wide(atoms: pa.Table) -> pd.DataFrame:
     )
 
 
-def _hot_atoms(atoms: pa.Table, variables: set[str], period: str) -> pd.DataFrame:
+def _hot_atoms(atoms: pa.Table, variables: set[str], period: str) -> pa.Table:
     """The atoms of the components with a sensitive cell, numbered in the order layer,
     variable, area (as :meth:`CountModel.period_atoms` numbers all atoms)."""
     mine = atoms.filter(
@@ -181,5 +218,7 @@ def _hot_atoms(atoms: pa.Table, variables: set[str], period: str) -> pd.DataFram
             mine, [("layer_id", "ascending"), ("variable", "ascending"), ("area_id", "ascending")]
         )
     )
-    df = _plain_text(mine.to_pandas())
-    return df.assign(period=period, atom=np.arange(len(df)))
+    n = len(mine)
+    return mine.append_column("period", pa.array([period] * n, pa.string())).append_column(
+        "atom", pa.array(np.arange(n, dtype=np.int64))
+    )

@@ -386,14 +386,18 @@ def _covers(model: CountModel, fine: str, coarse: str, below: set[str], above: s
     return len(set(anc.tolist()) & above) >= COVER * len(above)
 
 
-def _assign_bases(cells: pd.DataFrame, atoms: pd.DataFrame, model: CountModel) -> dict[int, str]:
+def _assign_bases(cells: pd.DataFrame, atoms: pd.DataFrame | pa.Table, model: CountModel) -> dict[int, str]:
     """For each cell the base layer whose atoms sum up to its value (cells without one are
-    independent values).  Sums over the ancestor tables of the base layers, in SQL."""
-    import pyarrow as pa
+    independent values).  Sums over the ancestor tables of the base layers, in SQL.
+    ``atoms``: columns ``period, layer_id, area_id, variable, value`` (pandas or Arrow)."""
+    import pyarrow.compute as pc
 
-    if cells.empty or atoms.empty:
+    if cells.empty or len(atoms) == 0:
         return {}
-    bases = sorted(atoms["layer_id"].unique().tolist())
+    if isinstance(atoms, pa.Table):
+        bases = sorted(pc.unique(atoms.column("layer_id")).to_pylist())
+    else:
+        bases = sorted(atoms["layer_id"].unique().tolist())
     anc = pd.concat([model.ancestors(b).assign(base=b) for b in bases], ignore_index=True)
     tv = [(t, v) for t in cells["term"].unique().tolist() for v in model.term_vars[t]]
 
@@ -417,7 +421,9 @@ def _assign_bases(cells: pd.DataFrame, atoms: pd.DataFrame, model: CountModel) -
            AND abs(sum(s.total) - max(c.value)) <= ? * greatest(1.0, abs(max(c.value)))
         ORDER BY c.cell, s.base""",
         {
-            "_pl_atoms": table(
+            "_pl_atoms": atoms.select(["period", "layer_id", "area_id", "variable", "value"])
+            if isinstance(atoms, pa.Table)
+            else table(
                 atoms, ["period", "layer_id", "area_id", "variable", "value"], {"value": pa.float64()}
             ),
             "_pl_anc": table(anc, ["base", "area_id", "anc_layer", "anc_id"], {}),
