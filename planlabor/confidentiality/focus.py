@@ -107,15 +107,13 @@ def _plan(model: CountModel, period: str, present: set[str], small: pd.DataFrame
 def _component_cells(model: CountModel, spec: pa.Table, plans: list[_Plan]) -> pd.DataFrame:
     """The cells of the components with a sensitive cell, of all periods in one query,
     numbered period by period (in each period in the order layer, area, term)."""
+    if not plans:
+        return pd.DataFrame(columns=[*CELL_COLUMNS[:6], "cell"])
     parts = []
     for plan in plans:
         mine = spec.filter(pc.is_in(spec.column("term"), value_set=pa.array(plan.terms, pa.string())))
         parts.append(mine.append_column("period", pa.array([plan.period] * len(mine), pa.string())))
-    got = _plain_text(
-        model.store.query_bulk(
-            PERIOD_CELL_SQL, {"_pl_cell_spec": pa.concat_tables(parts) if parts else spec.slice(0, 0)}
-        )
-    )
+    got = _plain_text(model.store.query_bulk(PERIOD_CELL_SQL, {"_pl_cell_spec": pa.concat_tables(parts)}))
     order = {plan.period: k for k, plan in enumerate(plans)}
     got = got.iloc[np.argsort(got["period"].map(order).to_numpy(), kind="stable")].reset_index(drop=True)
     return got.assign(cell=np.arange(len(got), dtype=np.int64))
