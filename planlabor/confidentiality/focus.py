@@ -70,8 +70,9 @@ def focused_status(
         hot = pa.concat_tables([p.atoms for p in plans]) if plans else None
         model._base.update(_assign_bases(cells, hot, model) if hot is not None else {})
     frames = [empty.assign(status=pd.Series(dtype=object))]
+    rows = cells.groupby("period", sort=False).indices if len(cells) else {}  # not 20 × 1 M comparisons
     for plan in plans:
-        frames.append(_protect(model, plan, cells[cells["period"] == plan.period]))
+        frames.append(_protect(model, plan, cells.iloc[rows.get(plan.period, np.zeros(0, dtype=np.int64))]))
     return pd.concat(frames, ignore_index=True)[CELL_COLUMNS]
 
 
