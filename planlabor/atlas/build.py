@@ -23,6 +23,7 @@ from typing import Any
 from planlabor.atlas.data import BASEMAP_DIR, AtlasSource, dumps, geo_payload, meta_payload, values_payload
 from planlabor.atlas.facilities import facilities_payload, facility_areas_payload
 from planlabor.atlas.large import geo_levels, is_large, values_parts
+from planlabor.atlas.tiles import NO_TILES, tile_payloads
 from planlabor.errors import WorkspaceError
 
 MARKER = ".planlabor-atlas"
@@ -98,8 +99,9 @@ def build_static(src: AtlasSource, out: Path) -> BuildReport:
     layers = [lay["id"] for lay in meta["layers"]]
     for layer in layers:
         if is_large(src, layer):
-            _write_large(src, layer, data)
+            _write_large(src, layer, data, tiled=_tiled(meta, layer))
         else:
+            (data / f"tiles_{layer}.js").write_text(_data_script(f"tiles/{layer}", NO_TILES), "utf-8")
             geo = _data_script(f"geo/{layer}", geo_payload(src, layer))
             (data / f"geo_{layer}.js").write_text(geo, "utf-8")
             (data / f"values_{layer}.js").write_text(
@@ -129,10 +131,17 @@ def build_static(src: AtlasSource, out: Path) -> BuildReport:
     )
 
 
-def _write_large(src: AtlasSource, layer: str, data: Path) -> None:
+def _tiled(meta: dict[str, Any], layer: str) -> bool:
+    return any(lay["id"] == layer and lay.get("tiles") for lay in meta["layers"])
+
+
+def _write_large(src: AtlasSource, layer: str, data: Path, tiled: bool) -> None:
     """A large layer in pieces (:mod:`planlabor.atlas.large`): ``values_<layer>.js`` (index),
-    ``values_<layer>/<indicator>/<period>.js``, ``geo_<layer>.js`` (coarse), ``geofine_<layer>.js``."""
+    ``values_<layer>/<indicator>/<period>.js``, ``geo_<layer>.js`` (coarse), ``geofine_<layer>.js``,
+    and its vector tiles (:mod:`planlabor.atlas.tiles`) ``tiles_<layer>.js`` (index) and
+    ``tiles_<layer>/<zoom>.js``."""
     payloads = values_parts(src, layer, public=True) | geo_levels(src, layer)
+    payloads |= tile_payloads(src, layer) if tiled else {f"tiles/{layer}": NO_TILES}
     for name, payload in payloads.items():
         kind, rest = name.split("/", 1)
         if ".." in rest or not SAFE_PART.fullmatch(rest):

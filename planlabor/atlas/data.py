@@ -34,6 +34,7 @@ from planlabor.io.periods import format_period_de, sort_periods
 
 SIMPLIFY_METRES = 8.0
 LARGE_AREAS = 2000  # more areas: loaded in pieces (planlabor.atlas.large)
+VECTOR_TILES = True  # large layers' overview zooms as prebuilt vector tiles (off: GeoJSON, for bench/)
 
 
 @dataclass
@@ -158,6 +159,12 @@ def geo_payload(src: AtlasSource, layer: str, tolerance: float = SIMPLIFY_METRES
     return {"type": "FeatureCollection", "name": layer, "features": features}
 
 
+def _large_flags(lay: Any) -> dict[str, bool]:
+    """A large layer loads in pieces (:mod:`planlabor.atlas.large`); with geometry its overview
+    zooms come as prebuilt vector tiles (:mod:`planlabor.atlas.tiles`)."""
+    return {"large": True, **({"tiles": True} if lay.has_geometry and VECTOR_TILES else {})}
+
+
 def meta_payload(src: AtlasSource, public: bool = True) -> dict[str, Any]:
     """Themes, indicators, layers and periods of the atlas."""
     indicators = [i for i in src.catalog.all_indicators() if i.public or not public]
@@ -208,7 +215,7 @@ def meta_payload(src: AtlasSource, public: bool = True) -> dict[str, Any]:
                 "parent": lay.parent_layer,
                 "geometry": bool(lay.has_geometry),
                 "areas": len(src.store.areas(lay.layer_id)),
-                **({"large": True} if len(src.store.areas(lay.layer_id)) > LARGE_AREAS else {}),
+                **(_large_flags(lay) if len(src.store.areas(lay.layer_id)) > LARGE_AREAS else {}),
             }
             for lay in sorted(layers, key=lambda x: order.get(x.layer_id, 99))
         ],

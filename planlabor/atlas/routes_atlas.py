@@ -21,6 +21,8 @@ PeriodPath = Annotated[
     str, PathParam(pattern=r"^\d{4}(-\d{2}(-\d{2})?)?$", description="Zeitraum, z. B. 2024-12-31")
 ]
 
+ZoomPath = Annotated[int, PathParam(ge=0, le=22, description="Zoomstufe, z. B. 5")]
+
 
 def install_files(ctx: ServerContext) -> None:
     """The atlas page, its script and style files, the vendored libraries and the basemap."""
@@ -71,6 +73,20 @@ def install(ctx: ServerContext) -> None:
     @app.get("/api/atlas/geofine/{layer}", tags=["Atlas"], summary="Gebiete einer großen Ebene, genau")
     async def atlas_geo_fine(request: Request, layer: LayerPath) -> Response:
         return await payload(request, f"geofine/{layer}")
+
+    @app.get(
+        "/api/atlas/tiles/{layer}", tags=["Atlas"], summary="Vektorkacheln einer großen Ebene: Verzeichnis"
+    )
+    async def atlas_tiles(request: Request, layer: LayerPath) -> Response:
+        return await payload(request, f"tiles/{layer}")
+
+    @app.get(
+        "/api/atlas/tiles/{layer}/{zoom}",
+        tags=["Atlas"],
+        summary="Vektorkacheln einer Zoomstufe (MVT, Base64)",
+    )
+    async def atlas_tiles_zoom(request: Request, layer: LayerPath, zoom: ZoomPath) -> Response:
+        return await payload(request, f"tiles/{layer}/{zoom}")
 
     @app.get("/api/atlas/facilities", tags=["Atlas"], summary="Einrichtungen als Punkte (GeoJSON, WGS 84)")
     async def atlas_facilities(request: Request) -> Response:
