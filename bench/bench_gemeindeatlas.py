@@ -9,12 +9,15 @@ and spread: *paint* from navigation until MapLibre reports the map idle with the
 *switch* from choosing the other indicator until the map is idle again (both taken in the page:
 ``performance.now()`` against ``__atlasPainted.t``); *bytes* of every resource
 requested before the paint (``file://``: the files' sizes; server: bytes on the wire, gzip).  The
-peer in the same run is the previous form of the same page: one ``values_<layer>`` file with all
-indicators and periods and GeoJSON (``LARGE_AREAS`` raised above the layer's size).
+peer in the same run is the previous form of the same page: the large layer in pieces with its
+overview as GeoJSON instead of prebuilt vector tiles (``VECTOR_TILES`` off, as up to the fifth
+session); ``PLANLABOR_BENCH_SINGLE=1`` adds the form before the pieces (one ``values_<layer>`` file
+with all indicators and periods, ``LARGE_AREAS`` raised above the layer's size).
 
 The page's time marks (``performance.mark``, ms since navigation, median) are printed per case:
-``data`` values there, ``rendered`` states set, ``indexed`` MapLibre's worker has the GeoJSON indexed
-(geojson-vt), ``tile`` the first tile laid out, ``idle`` the map painted.  The bytes before the
+``data`` values there, ``rendered`` states set, ``indexed`` the map source's metadata is there
+(GeoJSON: indexed by geojson-vt in the worker), ``tilereq``/``tiledata`` the first vector tile asked
+for / its zoom's tiles loaded, ``tile`` the first tile laid out, ``idle`` the map painted.  The bytes before the
 paint include the likely switch targets a large layer loads while MapLibre works (``likelyNext``).
 
 The demos are built into a temporary folder first (not measured).  An existing Deutschland demo

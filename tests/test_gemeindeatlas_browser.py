@@ -207,7 +207,9 @@ def test_gemeinde_atlas_from_the_server_loads_the_same_pieces(browser, gemeinden
         r = page.request.get(f"{base}api/atlas/values/gemeinde/{IND}/1998")
         assert r.ok and len(r.json()["v"]) == 10978 and r.json()["fd"] == "geschaetzt"
         assert page.request.get(f"{base}api/atlas/values/gemeinde/{IND}/1990").status == 404
-        assert page.request.get(f"{base}api/atlas/tiles/gemeinde/12").status == 404  # beyond the prebuilt zooms
+        assert (
+            page.request.get(f"{base}api/atlas/tiles/gemeinde/12").status == 404
+        )  # beyond the prebuilt zooms
         assert page.request.get(f"{base}api/atlas/tiles/kreis").json() == {"tiles": None}  # small: GeoJSON
         page.close()
 
@@ -259,7 +261,9 @@ def test_gemeinde_tiles_carry_only_geometry_and_the_area_keys(atlas, gemeinden) 
     assert f"{x}/{y}" in index["tiles"]["5"]
 
 
-def test_gemeinde_layer_paints_from_tiles_and_a_click_shows_the_stores_value(browser, atlas, gemeinden) -> None:  # type: ignore[no-untyped-def]
+def test_gemeinde_layer_paints_from_tiles_and_a_click_shows_the_stores_value(
+    browser, atlas, gemeinden
+) -> None:  # type: ignore[no-untyped-def]
     page = browser.new_page(viewport={"width": 1280, "height": 860})
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
@@ -274,10 +278,13 @@ def test_gemeinde_layer_paints_from_tiles_and_a_click_shows_the_stores_value(bro
     assert "data/tiles_gemeinde.js" in loaded and not [s for s in loaded if s.startswith("data/geo")]
     assert [s for s in loaded if s.startswith("data/tiles_gemeinde/")]
     page.wait_for_function(
-        "planlaborAtlas.map().querySourceFeatures('areas', {sourceLayer: 'areas'}).length > 5000", timeout=60000
+        "planlaborAtlas.map().querySourceFeatures('areas', {sourceLayer: 'areas'}).length > 5000",
+        timeout=60000,
     )
     # a click on Hannover opens its profile with the store's value
-    pt = page.evaluate("(() => { const p = planlaborAtlas.map().project([9.735, 52.375]); return [p.x, p.y]; })()")
+    pt = page.evaluate(
+        "(() => { const p = planlaborAtlas.map().project([9.735, 52.375]); return [p.x, p.y]; })()"
+    )
     box = page.locator("#map").bounding_box()
     assert box is not None
     page.mouse.click(box["x"] + pt[0], box["y"] + pt[1])

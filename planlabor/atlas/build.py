@@ -23,7 +23,7 @@ from typing import Any
 from planlabor.atlas.data import BASEMAP_DIR, AtlasSource, dumps, geo_payload, meta_payload, values_payload
 from planlabor.atlas.facilities import facilities_payload, facility_areas_payload
 from planlabor.atlas.large import geo_levels, is_large, values_parts
-from planlabor.atlas.tiles import NO_TILES, tile_payloads
+from planlabor.atlas.tiles import tile_payloads
 from planlabor.errors import WorkspaceError
 
 MARKER = ".planlabor-atlas"
@@ -44,9 +44,16 @@ def static_dir() -> Path:
     return Path(str(resources.files("planlabor.atlas").joinpath("static")))
 
 
-def index_html(title: str, mode: str) -> str:
+def index_html(title: str, mode: str, tiled: list[str] | None = None) -> str:
+    """The page; ``tiled`` names the layers with prebuilt vector tiles, so that the page asks for a
+    permalink's tiles or GeoJSON while the metadata still loads (:mod:`planlabor.atlas.tiles`)."""
     text = (static_dir() / "index.html").read_text(encoding="utf-8")
-    return text.replace("__TITLE__", html.escape(title)).replace("__MODE__", mode)
+    tag = f'content="{mode}">\n<meta name="planlabor-tiles" content="{html.escape(" ".join(tiled or []))}">'
+    return text.replace("__TITLE__", html.escape(title)).replace('content="__MODE__">', tag)
+
+
+def tiled_layers(meta: dict[str, Any]) -> list[str]:
+    return [lay["id"] for lay in meta.get("layers", []) if lay.get("tiles")]
 
 
 @dataclass
@@ -89,10 +96,10 @@ def build_static(src: AtlasSource, out: Path) -> BuildReport:
     shutil.copytree(static / "vendor", out / "vendor")
     for name in STATIC_FILES:
         shutil.copy2(static / name, out / name)
-    (out / "index.html").write_text(index_html(src.title, "static"), encoding="utf-8")
     data = out / "data"
     data.mkdir()
     meta = meta_payload(src, public=True)
+    (out / "index.html").write_text(index_html(src.title, "static", tiled_layers(meta)), encoding="utf-8")
     if meta.get("basemap"):
         shutil.copytree(Path(src.root) / BASEMAP_DIR, out / BASEMAP_DIR)
     (data / "meta.js").write_text(_data_script("meta", meta), encoding="utf-8")
@@ -101,7 +108,6 @@ def build_static(src: AtlasSource, out: Path) -> BuildReport:
         if is_large(src, layer):
             _write_large(src, layer, data, tiled=_tiled(meta, layer))
         else:
-            (data / f"tiles_{layer}.js").write_text(_data_script(f"tiles/{layer}", NO_TILES), "utf-8")
             geo = _data_script(f"geo/{layer}", geo_payload(src, layer))
             (data / f"geo_{layer}.js").write_text(geo, "utf-8")
             (data / f"values_{layer}.js").write_text(
@@ -132,7 +138,7 @@ def build_static(src: AtlasSource, out: Path) -> BuildReport:
 
 
 def _tiled(meta: dict[str, Any], layer: str) -> bool:
-    return any(lay["id"] == layer and lay.get("tiles") for lay in meta["layers"])
+    return layer in tiled_layers(meta)
 
 
 def _write_large(src: AtlasSource, layer: str, data: Path, tiled: bool) -> None:
@@ -141,7 +147,8 @@ def _write_large(src: AtlasSource, layer: str, data: Path, tiled: bool) -> None:
     and its vector tiles (:mod:`planlabor.atlas.tiles`) ``tiles_<layer>.js`` (index) and
     ``tiles_<layer>/<zoom>.js``."""
     payloads = values_parts(src, layer, public=True) | geo_levels(src, layer)
-    payloads |= tile_payloads(src, layer) if tiled else {f"tiles/{layer}": NO_TILES}
+    if tiled:
+        payloads |= tile_payloads(src, layer)
     for name, payload in payloads.items():
         kind, rest = name.split("/", 1)
         if ".." in rest or not SAFE_PART.fullmatch(rest):

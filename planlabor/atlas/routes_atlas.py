@@ -10,7 +10,7 @@ from fastapi import Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from planlabor.atlas.build import STATIC_FILES, index_html, static_dir
+from planlabor.atlas.build import STATIC_FILES, index_html, static_dir, tiled_layers
 from planlabor.atlas.context import ServerContext
 from planlabor.atlas.data import BASEMAP_DIR
 
@@ -30,7 +30,8 @@ def install_files(ctx: ServerContext) -> None:
 
     @app.get("/", include_in_schema=False)
     def index() -> HTMLResponse:
-        return HTMLResponse(index_html(src.title, "server"), headers={"Cache-Control": "no-cache"})
+        page = index_html(src.title, "server", tiled_layers(ctx.svc.meta(True)))
+        return HTMLResponse(page, headers={"Cache-Control": "no-cache"})
 
     for name in STATIC_FILES:
         path = static_dir() / name

@@ -286,7 +286,7 @@ class AtlasService:
 
     def _warm_all(self) -> None:
         for lay in self.meta(True)["layers"]:
-            for kind in ("geo", "values"):
+            for kind in ("geo", "values", "tiles"):
                 self.payload(f"{kind}/{lay['id']}", True)
             for keys in (("indicator_id", "period"), ("indicator_id", "area_id"), ("area_id",)):
                 self.groups(lay["id"], True, keys)

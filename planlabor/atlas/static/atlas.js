@@ -1180,10 +1180,10 @@
   bind();
   renderSession();
   if (state.layer && /^[A-Za-z0-9_-]+$/.test(state.layer)) {  // the permalink's layer: its values index and geometry
-    var first = state.layer, quiet = function () { /* checked after meta */ };
-    loadOnce("values/" + first).catch(quiet);
-    loadOnce("tiles/" + first).then(function (ix) { if (!ix || !ix.tiles) return loadOnce("geo/" + first); }).catch(quiet);
-  }  // load while the metadata loads (same payloads, loadOnce: no second request); a layer without tiles: its GeoJSON
+    var tilesTag = document.querySelector('meta[name="planlabor-tiles"]');  // layers with prebuilt tiles
+    var tiledNow = tilesTag && (" " + tilesTag.getAttribute("content") + " ").indexOf(" " + state.layer + " ") >= 0;
+    ["values/", tiledNow ? "tiles/" : "geo/"].forEach(function (n) { loadOnce(n + state.layer).catch(function () { /* checked after meta */ }); });
+  }  // load while the metadata loads (same payloads, loadOnce: no second request)
   load("meta").then(function (meta) {
     META = meta; applyTexts(); mark("planlabor-meta");
     if (!META.themes || !META.themes.length) {  // a new workspace: nothing computed yet
