@@ -30,7 +30,11 @@ def install_files(ctx: ServerContext) -> None:
 
     @app.get("/", include_in_schema=False)
     def index() -> HTMLResponse:
-        page = index_html(src.title, "server", tiled_layers(ctx.svc.meta(True)))
+        try:  # only a hint for the early requests: the page reads the metadata anyway
+            tiled = tiled_layers(ctx.svc.meta(True))
+        except Exception:  # e.g. the store busy: the page still works without the hint
+            tiled = []
+        page = index_html(src.title, "server", tiled)
         return HTMLResponse(page, headers={"Cache-Control": "no-cache"})
 
     for name in STATIC_FILES:
