@@ -18,6 +18,7 @@ Numerators and denominators never leave the store in a public payload.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import math
 from dataclasses import dataclass
@@ -34,7 +35,9 @@ from planlabor.io.periods import format_period_de, sort_periods
 
 SIMPLIFY_METRES = 8.0
 LARGE_AREAS = 2000  # more areas: loaded in pieces (planlabor.atlas.large)
-VECTOR_TILES = True  # large layers' overview zooms as prebuilt vector tiles (off: GeoJSON, for bench/)
+# large layers' overview zooms as prebuilt vector tiles (planlabor.atlas.tiles; the encoder comes with
+# the extra "atlas"; without it, or switched off by bench/, the overview is GeoJSON as before)
+VECTOR_TILES = importlib.util.find_spec("mapbox_vector_tile") is not None
 
 
 @dataclass
