@@ -115,6 +115,9 @@ def run_planlabor(folder: Path) -> dict[str, float]:
             layer="gemeinde", id_column="ags", name_column="name", parent_layer="kreis", parent_prefix=5
         ),
     )
+    from bench.bench_foundation_stages import instrument
+
+    stages = instrument()
     t0, c0 = time.perf_counter(), cpu_s()
     report = ws.import_table(
         folder / "daten.csv", ImportOptions(layer="gemeinde", id_column="AGS", period_column="Jahr")
@@ -147,6 +150,7 @@ def run_planlabor(folder: Path) -> dict[str, float]:
         "pattern_cpu_s": step["pattern_cpu"],
         "indicator_values": comp.values_written,
         "maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "stages": stages,  # type: ignore[dict-item]
     }
 
 
