@@ -15,6 +15,8 @@ from typing import Any
 
 # (label, module, owner attribute or None for a module function, function name)
 STAGES: list[tuple[str, str, str | None, str]] = [
+    ("Format erkennen", "planlabor.io.importer", None, "detect"),
+    ("Schlüsselverzeichnis laden", "planlabor.io.import_keys", None, "build_matcher"),
     ("Dialekt erkennen (sniff)", "planlabor.io.table", None, "sniff_csv"),
     ("cp1252 → UTF-8-Kopie", "planlabor.io.table", None, "_utf8_copy"),
     ("read_csv in Tabelle", "planlabor.io.table", None, "_stage_csv"),
@@ -26,6 +28,9 @@ STAGES: list[tuple[str, str, str | None, str]] = [
     ("Prüfung Dubletten", "planlabor.io.import_values", None, "check_duplicates"),
     ("Gebietsänderungen", "planlabor.io.import_values", None, "merge_changed"),
     ("Bericht (Zählungen)", "planlabor.io.importer", None, "_report"),
+    ("Prüfsumme SHA-256", "planlabor.io.importer", None, "file_sha256"),
+    ("Versionierung (zählen)", "planlabor.store.base", "Store", "count_current_slices"),
+    ("Gebietsnamen übernehmen", "planlabor.io.importer", None, "_fill_names"),
     ("Speicher schreiben", "planlabor.store.duckdb_", "DuckDBStore", "add_observations_from"),
     ("Speicher schreiben", "planlabor.store.postgres", "PostgresStore", "add_observations_from"),
     ("Versionierung (ersetzen)", "planlabor.store.base", "Store", "_supersede"),

@@ -145,14 +145,38 @@ def parse_values(
             SELECT _line, key, layer_id, area_id, state, variable, period, raw, flag,
                    CASE WHEN flag IS NULL THEN num END AS value
             FROM (SELECT *, CASE WHEN {guard} THEN NULL ELSE CASE cell {whens} END END AS flag FROM (
-                SELECT s._line, CASE WHEN k.state <> 'Gebiet' OR {src.rows is None} THEN s.key END AS key,
-                       k.layer_id, k.area_id, k.state, {var} AS variable, p.period,
+                SELECT s._line, s.key, s.layer_id, s.area_id, s.state, {var} AS variable, s.period,
                        s.value AS raw, {cell} AS cell, coalesce(s.num, {num}) AS num
-                FROM {src.name} s
-                JOIN {keys.table} k ON {key_join("k", "s")}
-                {period_join(pmap, "s", fixed)}))))"""
+                FROM ({_located(src, keys, pmap, fixed)}) s))))"""
     )
     return parsed
+
+
+def _located(src: Source, keys: KeyResolution, pmap: str, fixed: bool) -> str:
+    """SQL of every cell with its area (key resolution) and canonical period joined in.
+
+    A wide table is joined per file row and unpivoted after that; a long source per value.
+    """
+    if not src.wide_columns or src.rows is None:
+        return f"""SELECT s._line, CASE WHEN k.state <> 'Gebiet' OR {src.rows is None} THEN s.key END AS key,
+                k.layer_id, k.area_id, k.state, s.variable, p.period, s.value, s.num
+            FROM {src.name} s
+            JOIN {keys.table} k ON {key_join("k", "s")}
+            {period_join(pmap, "s", fixed)}"""
+    cols = ", ".join(_qi(c) for c in src.wide_columns)
+    return f"""SELECT _line, _pl_key AS key, _pl_layer AS layer_id, _pl_area AS area_id,
+            _pl_state AS state, variable, _pl_period AS period, value, CAST(NULL AS DOUBLE) AS num
+        FROM (SELECT r._line, CASE WHEN k.state <> 'Gebiet' THEN r.key END AS _pl_key,
+                     k.layer_id AS _pl_layer, k.area_id AS _pl_area, k.state AS _pl_state,
+                     p.period AS _pl_period, {", ".join("r." + _qi(c) for c in src.wide_columns)}
+              FROM {src.rows} r
+              JOIN {keys.table} k ON {key_join("k", "r")}
+              {period_join(pmap, "r", fixed)})
+        UNPIVOT INCLUDE NULLS (value FOR variable IN ({cols}))"""
+
+
+def _qi(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
 
 
 def _numeric_markers(src: Source, markers: dict[str, str]) -> list[str]:
