@@ -360,7 +360,8 @@ def print_import(runs: list[dict[str, Any]], base: list[dict[str, Any]]) -> None
         rate_b = [float(b["values"]) / float(b["import_s"]) / 1e6 for b in base]
         print(
             f"Import A/B:    Vergleichsstand {BASELINE}: {spread(rate_b)} Mio. Werte/s, Wand "
-            f"{spread([float(b['import_s']) for b in base])} s → dieser Stand {spread(ratio)}× so schnell "
+            f"{spread([float(b['import_s']) for b in base])} s, CPU {spread([float(b['import_cpu_s']) for b in base])} s"
+            f" → dieser Stand {spread(ratio)}× so schnell "
             f"(Wand), {spread(cpu)}× (CPU), je Lauf abwechselnd"
         )
 
