@@ -33,7 +33,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from bench.bench_foundation_stages import stage_table
+from bench.import_stages import stage_table
 
 N_LAND, N_KREIS, N_GEM, N_VARS, N_IND = 16, 400, 11_000, 50, 30
 N_YEARS = int(os.environ.get("PLANLABOR_BENCH_YEARS", "20"))  # fewer for a quick check only
@@ -117,7 +117,7 @@ def run_planlabor(folder: Path, import_only: bool = False) -> dict[str, Any]:
             layer="gemeinde", id_column="ags", name_column="name", parent_layer="kreis", parent_prefix=5
         ),
     )
-    from bench.bench_foundation_stages import instrument
+    from bench.import_stages import instrument
 
     stages = instrument()
     t0, c0 = time.perf_counter(), cpu_s()
