@@ -10,7 +10,7 @@ from fastapi import Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from planlabor.atlas.build import STATIC_FILES, index_html, static_dir
+from planlabor.atlas.build import STATIC_FILES, index_html, static_dir, tiled_layers
 from planlabor.atlas.context import ServerContext
 from planlabor.atlas.data import BASEMAP_DIR
 
@@ -21,6 +21,8 @@ PeriodPath = Annotated[
     str, PathParam(pattern=r"^\d{4}(-\d{2}(-\d{2})?)?$", description="Zeitraum, z. B. 2024-12-31")
 ]
 
+ZoomPath = Annotated[int, PathParam(ge=0, le=22, description="Zoomstufe, z. B. 5")]
+
 
 def install_files(ctx: ServerContext) -> None:
     """The atlas page, its script and style files, the vendored libraries and the basemap."""
@@ -28,7 +30,12 @@ def install_files(ctx: ServerContext) -> None:
 
     @app.get("/", include_in_schema=False)
     def index() -> HTMLResponse:
-        return HTMLResponse(index_html(src.title, "server"), headers={"Cache-Control": "no-cache"})
+        try:  # only a hint for the early requests: the page reads the metadata anyway
+            tiled = tiled_layers(ctx.svc.meta(True))
+        except Exception:  # e.g. the store busy: the page still works without the hint
+            tiled = []
+        page = index_html(src.title, "server", tiled)
+        return HTMLResponse(page, headers={"Cache-Control": "no-cache"})
 
     for name in STATIC_FILES:
         path = static_dir() / name
@@ -71,6 +78,20 @@ def install(ctx: ServerContext) -> None:
     @app.get("/api/atlas/geofine/{layer}", tags=["Atlas"], summary="Gebiete einer großen Ebene, genau")
     async def atlas_geo_fine(request: Request, layer: LayerPath) -> Response:
         return await payload(request, f"geofine/{layer}")
+
+    @app.get(
+        "/api/atlas/tiles/{layer}", tags=["Atlas"], summary="Vektorkacheln einer großen Ebene: Verzeichnis"
+    )
+    async def atlas_tiles(request: Request, layer: LayerPath) -> Response:
+        return await payload(request, f"tiles/{layer}")
+
+    @app.get(
+        "/api/atlas/tiles/{layer}/{zoom}",
+        tags=["Atlas"],
+        summary="Vektorkacheln einer Zoomstufe (MVT, Base64)",
+    )
+    async def atlas_tiles_zoom(request: Request, layer: LayerPath, zoom: ZoomPath) -> Response:
+        return await payload(request, f"tiles/{layer}/{zoom}")
 
     @app.get("/api/atlas/facilities", tags=["Atlas"], summary="Einrichtungen als Punkte (GeoJSON, WGS 84)")
     async def atlas_facilities(request: Request) -> Response:
