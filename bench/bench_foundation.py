@@ -33,6 +33,8 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from bench.import_stages import stage_table
+
 N_LAND, N_KREIS, N_GEM, N_VARS, N_IND = 16, 400, 11_000, 50, 30
 N_YEARS = int(os.environ.get("PLANLABOR_BENCH_YEARS", "20"))  # fewer for a quick check only
 
@@ -96,7 +98,7 @@ def cpu_s() -> float:
     return r.ru_utime + r.ru_stime
 
 
-def run_planlabor(folder: Path) -> dict[str, float]:
+def run_planlabor(folder: Path, import_only: bool = False) -> dict[str, Any]:
     """Import and compute in this process (called in a child process for peak memory)."""
     import planlabor.indicators as indicators
     from planlabor.areas import AreaImportOptions
@@ -115,12 +117,17 @@ def run_planlabor(folder: Path) -> dict[str, float]:
             layer="gemeinde", id_column="ags", name_column="name", parent_layer="kreis", parent_prefix=5
         ),
     )
+    from bench.import_stages import instrument
+
+    stages = instrument()
     t0, c0 = time.perf_counter(), cpu_s()
     report = ws.import_table(
         folder / "daten.csv", ImportOptions(layer="gemeinde", id_column="AGS", period_column="Jahr")
     )
     t_import, c_import = time.perf_counter() - t0, cpu_s() - c0
     ws.close()  # import and compute are two commands: the store is reopened in between
+    if import_only:
+        return {"import_s": t_import, "import_cpu_s": c_import, "values": report.n_values, "stages": stages}
     # the indicator step alone (what the hand SQL does) and the confidentiality pattern, timed
     # inside the whole compute
     step: dict[str, float] = {}
@@ -128,6 +135,8 @@ def run_planlabor(folder: Path) -> dict[str, float]:
     indicators.compute_indicators = _timed(indicators.compute_indicators, step, "")  # type: ignore[assignment]
     pattern_mod.compute_pattern = _timed(pattern_mod.compute_pattern, step, "pattern_")
     ws = Workspace.open(folder / "ws")
+    pattern_stages = importlib.import_module("planlabor.confidentiality.stages")
+    pattern_stages.reset()
     server = _server_cpu(ws.store)
     t0, c0, s0 = time.perf_counter(), cpu_s(), server()
     comp = ws.compute()
@@ -147,6 +156,8 @@ def run_planlabor(folder: Path) -> dict[str, float]:
         "pattern_cpu_s": step["pattern_cpu"],
         "indicator_values": comp.values_written,
         "maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "stages": stages,
+        "pattern_stages": pattern_stages.snapshot(),
     }
 
 
@@ -267,18 +278,25 @@ def run_pandas(store: Path) -> tuple[float, float]:
 
 
 REPS = int(os.environ.get("PLANLABOR_BENCH_REPS", "3"))
+IMPORT_ONLY = os.environ.get("PLANLABOR_BENCH_IMPORT_ONLY") == "1"  # import and its A/B only
+# a checkout of another planlabor state (e.g. main) whose import runs beside this one: A/B
+BASELINE = os.environ.get("PLANLABOR_BENCH_BASELINE")
 
 
-def run_child(folder: Path) -> dict[str, float]:
-    """Import and compute in a fresh workspace in a child process (for its peak memory)."""
+def run_child(folder: Path, baseline: str | None = None, import_only: bool = False) -> dict[str, Any]:
+    """Import and compute in a fresh workspace in a child process (for its peak memory); with
+    ``baseline`` (a checkout of another planlabor state) that state's code does the work."""
     shutil.rmtree(folder / "ws", ignore_errors=True)
+    first = f"sys.path.insert(0, {baseline!r}); " if baseline else ""  # its planlabor, this bench
     child = subprocess.run(
         [
             sys.executable,
             "-c",
-            f"import json,sys; sys.path.insert(0, {str(Path(__file__).parent.parent)!r}); "
+            f"import json,sys; {first}import planlabor; "
+            f"sys.path.insert(0, {str(Path(__file__).parent.parent)!r}); "
             "from bench.bench_foundation import run_planlabor; from pathlib import Path; "
-            f"print(json.dumps(run_planlabor(Path({str(folder)!r}))))",
+            "print(planlabor.__file__, file=sys.stderr); "
+            f"print(json.dumps(run_planlabor(Path({str(folder)!r}), {import_only})))",
         ],
         capture_output=True,
         text=True,
@@ -304,18 +322,54 @@ def main() -> dict[str, float]:
             f"{N_GEM * N_YEARS:,} Zeilen × {N_VARS} Variablen); {REPS} Läufe, je planlabor und Hand-SQL"
         )
         runs = []
+        base = []
         for _ in range(REPS):  # planlabor and the hand SQL on its store, one pair per run
-            res = run_child(folder)
-            res["sql_s"], res["sql_cpu_s"] = run_hand_sql(folder / "ws" / "planlabor.duckdb")
+            if BASELINE:  # the same import by another planlabor state, alternating (A/B)
+                base.append(run_child(folder, BASELINE, import_only=True))
+            res = run_child(folder, import_only=IMPORT_ONLY)
             res["load"] = os.getloadavg()[0]
             runs.append(res)
+            if IMPORT_ONLY:
+                continue
+            res["sql_s"], res["sql_cpu_s"] = run_hand_sql(folder / "ws" / "planlabor.duckdb")
+        if IMPORT_ONLY:
+            print_import(runs, base)
+            return {"values": runs[-1]["values"], "import_values_per_s": import_rate(runs) * 1e6}
         store = folder / "ws" / "planlabor.duckdb"
         t_floor = min(run_write_floor(store) for _ in range(2))
         t_pd, t_read = run_pandas(store)
+    print_import(runs, base)
     return report(runs, t_floor, t_pd, t_read)
 
 
-def report(runs: list[dict[str, float]], t_floor: float, t_pd: float, t_read: float) -> dict[str, float]:
+def import_rate(runs: list[dict[str, Any]]) -> float:
+    return float(np.median([r["values"] / r["import_s"] / 1e6 for r in runs]))
+
+
+def print_import(runs: list[dict[str, Any]], base: list[dict[str, Any]]) -> None:
+    """The import's stages (median of the runs) and, with a baseline, the A/B ratio per run."""
+    total = [float(r["import_s"]) for r in runs]
+    rate = [r["values"] / r["import_s"] / 1e6 for r in runs]
+    print(
+        f"Import:        {int(runs[-1]['values']):,} Werte, {spread(rate, '{:.2f}')} Mio. Werte/s "
+        f"(Ziel ≥ 1,0; Wand {spread(total)} s, CPU {spread([r['import_cpu_s'] for r in runs])} s; "
+        f"Last {spread([r['load'] for r in runs], '{:.1f}')})"
+    )
+    print("Import je Schritt (Median der Läufe):")
+    print("\n".join(stage_table([r["stages"] for r in runs], total)))
+    if base:
+        ratio = [float(b["import_s"]) / float(r["import_s"]) for r, b in zip(runs, base, strict=True)]
+        cpu = [float(b["import_cpu_s"]) / float(r["import_cpu_s"]) for r, b in zip(runs, base, strict=True)]
+        rate_b = [float(b["values"]) / float(b["import_s"]) / 1e6 for b in base]
+        print(
+            f"Import A/B:    Vergleichsstand {BASELINE}: {spread(rate_b)} Mio. Werte/s, Wand "
+            f"{spread([float(b['import_s']) for b in base])} s, CPU {spread([float(b['import_cpu_s']) for b in base])} s"
+            f" → dieser Stand {spread(ratio)}× so schnell "
+            f"(Wand), {spread(cpu)}× (CPU), je Lauf abwechselnd"
+        )
+
+
+def report(runs: list[dict[str, Any]], t_floor: float, t_pd: float, t_read: float) -> dict[str, float]:
     def col(key: str) -> list[float]:
         return [float(r[key]) for r in runs]
 
@@ -324,10 +378,6 @@ def report(runs: list[dict[str, float]], t_floor: float, t_pd: float, t_read: fl
     ratio_ind = [r["indicators_s"] / r["sql_s"] for r in runs]
     ratio_cpu = [r["indicators_cpu_s"] / r["sql_cpu_s"] for r in runs]
     n_ind = int(runs[-1]["indicator_values"])
-    print(
-        f"Import:        {int(runs[-1]['values']):,} Werte, {spread(rate, '{:.2f}')} Mio. Werte/s "
-        f"(Ziel ≥ 1,0; Wand {spread(col('import_s'))} s, CPU {spread(col('import_cpu_s'))} s)"
-    )
     print(
         f"Indikatoren:   {spread(col('indicators_s'))} s Wand, CPU {spread(col('indicators_cpu_s'))} s "
         f"({N_IND} Quoten auf 3 Ebenen, {n_ind:,} Werte)"
@@ -356,6 +406,7 @@ def report(runs: list[dict[str, float]], t_floor: float, t_pd: float, t_read: fl
         f"{t_pd / best:.1f}× als dessen Rechenteil (Ziel ≥ 2)"
     )
     print(f"Spitzenspeicher Import + compute: {max(col('maxrss_mb')):.0f} MB (Ziel ≤ 3072)")
+    print_compute_stages(runs)
     return {
         "values": runs[-1]["values"],
         "import_values_per_s": float(np.median(rate)) * 1e6,
@@ -365,11 +416,37 @@ def report(runs: list[dict[str, float]], t_floor: float, t_pd: float, t_read: fl
         "ratio_vs_sql": float(np.median(ratio_ind)),
         "ratio_compute_vs_sql": float(np.median(ratio)),
         "pattern_s": float(np.median(pat)),
+        "pattern_cpu_s": float(np.median(col("pattern_cpu_s"))),
         "write_floor_s": t_floor,
         "pandas_s": t_pd,
         "peak_mb": max(col("maxrss_mb")),
         "indicator_values": n_ind,
     }
+
+
+def print_compute_stages(runs: list[dict[str, Any]]) -> None:
+    """``compute`` step by step (issue #22): indicator step, indices, and the confidentiality
+    pattern's steps (``planlabor/confidentiality/stages.py``), median of the runs."""
+    rest = [r["compute_s"] - r["indicators_s"] - r["pattern_s"] for r in runs]
+    rest_cpu = [r["compute_cpu_s"] - r["indicators_cpu_s"] - r["pattern_cpu_s"] for r in runs]
+    rows = [
+        ("Indikatorschritt", [r["indicators_s"] for r in runs], [r["indicators_cpu_s"] for r in runs], ""),
+        ("Indizes und Rest", rest, rest_cpu, ""),
+        (
+            "Geheimhaltungsmuster",
+            [r["pattern_s"] for r in runs],
+            [r["pattern_cpu_s"] for r in runs],
+            "Ziel ≤ 15 s",
+        ),
+    ]
+    names = list(runs[-1].get("pattern_stages", {}))
+    for name in names:
+        got = [r.get("pattern_stages", {}).get(name, [0.0, 0.0, 0.0]) for r in runs]
+        calls = int(got[-1][2])
+        rows.append((f"  {name}", [g[0] for g in got], [g[1] for g in got], f"{calls}×" if calls > 1 else ""))
+    print("compute Schritt für Schritt (Median, Spanne; Wand s / CPU s aller Threads):")
+    for label, wall, cpu, note in rows:
+        print(f"  {label:<34} {spread(wall):>22} / {spread(cpu):>22}  {note}")
 
 
 if __name__ == "__main__":

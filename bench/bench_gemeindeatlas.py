@@ -9,12 +9,15 @@ and spread: *paint* from navigation until MapLibre reports the map idle with the
 *switch* from choosing the other indicator until the map is idle again (both taken in the page:
 ``performance.now()`` against ``__atlasPainted.t``); *bytes* of every resource
 requested before the paint (``file://``: the files' sizes; server: bytes on the wire, gzip).  The
-peer in the same run is the previous form of the same page: one ``values_<layer>`` file with all
-indicators and periods and GeoJSON (``LARGE_AREAS`` raised above the layer's size).
+peer in the same run is the previous form of the same page: the large layer in pieces with its
+overview as GeoJSON instead of prebuilt vector tiles (``VECTOR_TILES`` off, as up to the fifth
+session); ``PLANLABOR_BENCH_SINGLE=1`` adds the form before the pieces (one ``values_<layer>`` file
+with all indicators and periods, ``LARGE_AREAS`` raised above the layer's size).
 
 The page's time marks (``performance.mark``, ms since navigation, median) are printed per case:
-``data`` values there, ``rendered`` states set, ``indexed`` MapLibre's worker has the GeoJSON indexed
-(geojson-vt), ``tile`` the first tile laid out, ``idle`` the map painted.  The bytes before the
+``data`` values there, ``rendered`` states set, ``indexed`` the map source's metadata is there
+(GeoJSON: indexed by geojson-vt in the worker), ``tilereq``/``tiledata`` the first vector tile asked
+for / its zoom's tiles loaded, ``tile`` the first tile laid out, ``idle`` the map painted.  The bytes before the
 paint include the likely switch targets a large layer loads while MapLibre works (``likelyNext``).
 
 The demos are built into a temporary folder first (not measured).  An existing Deutschland demo
@@ -72,7 +75,20 @@ def _wait(page: Any, layer: str, ind: str, timeout: float = 180) -> float:
 MARKS_JS = """() => Object.fromEntries(performance.getEntriesByType('mark')
   .filter(m => m.name.startsWith('planlabor-') && m.startTime <= window.__atlasPainted.t)
   .map(m => [m.name.slice(10), m.startTime]))"""
-MARKS = ("meta", "index", "geo", "decoded", "mapload", "data", "rendered", "indexed", "tile", "idle")
+MARKS = (
+    "meta",
+    "index",
+    "geo",
+    "decoded",
+    "mapload",
+    "data",
+    "rendered",
+    "indexed",
+    "tilereq",
+    "tiledata",
+    "tile",
+    "idle",
+)
 
 
 def _one(
@@ -118,7 +134,7 @@ def _spread(xs: list[float]) -> str:
 
 
 def measure(
-    root: Path, tmp: Path, case: tuple[str, str, str, str], forms: list[tuple[str, int]], browser: Any
+    root: Path, tmp: Path, case: tuple[str, str, str, str], forms: list[tuple[str, int, bool]], browser: Any
 ) -> None:
     """Paint, switch and bytes for the static atlas and the server, new form and old form."""
     import planlabor.atlas.data as data
@@ -135,9 +151,10 @@ def measure(
             [layer, ind],
         ).iloc[0]["p"]
         frag = f"#i={ind}&l={layer}&p={period}"
-        for form, limit in forms:
+        for form, limit, tiles in forms:
             data.LARGE_AREAS = large.LARGE_AREAS = limit
-            out = tmp / f"atlas-{label}-{limit}"
+            data.VECTOR_TILES = tiles
+            out = tmp / f"atlas-{label}-{limit}-{tiles}"
             t = time.perf_counter()
             rep = build_static(src, out)
             build_s = time.perf_counter() - t
@@ -165,6 +182,7 @@ def measure(
                 srv.should_exit = True
                 th.join(10)
                 data.LARGE_AREAS = large.LARGE_AREAS = 2000
+                data.VECTOR_TILES = True
             print(
                 f"{label}, {form}: statischer Atlas {rep.zipped_bytes / 1e6:.2f} MB gepackt, "
                 f"{rep.bytes / 1e6:.1f} MB auf der Platte, gebaut in {build_s:.1f} s"
@@ -193,9 +211,14 @@ def main() -> None:
             browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS, headless=True)
             case = ("gemeinde", "am_einkommensteuer_je_ew", "einwohner_zensus", "Gemeinden")
             if os.environ.get("PLANLABOR_BENCH_ONLY") != "berlin":
-                measure(de, tmp, case, [("in Teilen", 2000), ("eine Datei (bisher)", 10**9)], browser)
+                forms = [("Vektorkacheln", 2000, True), ("GeoJSON in Teilen (bisher)", 2000, False)]
+                if os.environ.get("PLANLABOR_BENCH_SINGLE"):  # the form before the pieces (slow: ~11 MB)
+                    forms.append(("eine Datei", 10**9, False))
+                measure(de, tmp, case, forms, browser)
             case = ("plr", "einwohner", "anteil_auslaender", "Berlin PLR")
-            measure(be, tmp, case, [("eine Datei (wie bisher)", 2000), ("in Teilen", 100)], browser)
+            measure(
+                be, tmp, case, [("eine Datei (wie bisher)", 2000, True), ("in Teilen", 100, True)], browser
+            )
             browser.close()
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -49,8 +49,8 @@ def test_information_row_has_no_verdict() -> None:
 
 def test_printed_figure_when_main_returns_nothing() -> None:
     text = (
-        "Gemeinden, in Teilen, Festplatte: erste Karte 1.73 s (1.70–1.90; Ziel ≤ 2 s)\n"
-        "Gemeinden, eine Datei (bisher), Festplatte: erste Karte 6.92 s (6.80–7.10; Ziel ≤ 2 s)\n"
+        "Gemeinden, Vektorkacheln, Festplatte: erste Karte 1.73 s (1.70–1.90; Ziel ≤ 2 s)\n"
+        "Gemeinden, GeoJSON in Teilen (bisher), Festplatte: erste Karte 6.92 s (6.80–7.10; Ziel ≤ 2 s)\n"
     )
     r = summary.evaluate(_row("Gemeinden: erste Karte, Festplatte"), None, text)
     assert r.ours == pytest.approx(1.73) and r.peer == pytest.approx(6.92) and r.met is True

@@ -148,13 +148,16 @@ def test_gemeinde_atlas_from_disk_paints_switches_and_shows_the_stores_values(
         .inner_text()
         .startswith(page.evaluate(f"planlaborAtlas.meta().indicators['{POP}'].name"))
     )
-    # zoomed in: the detailed geometry replaces the coarse one
-    coarse = page.evaluate("JSON.stringify(planlaborAtlas.geo('gemeinde').features[0].geometry).length")
+    # zoomed in beyond the prebuilt tiles: the detailed GeoJSON replaces them, coloured again
+    assert page.evaluate("planlaborAtlas.map().getSource('areas').type") == "vector"
     page.evaluate("planlaborAtlas.map().jumpTo({center: [9.74, 52.37], zoom: 9})")
-    page.wait_for_function(
-        f"JSON.stringify(planlaborAtlas.geo('gemeinde').features[0].geometry).length > {coarse}",
-        timeout=60000,
+    page.wait_for_function("planlaborAtlas.map().getSource('areas').type === 'geojson'", timeout=60000)
+    assert page.evaluate("planlaborAtlas.geo('gemeinde').features.length") == 10978
+    got = page.evaluate(
+        f"""() => {{ const A = planlaborAtlas, c = A.classes(), i = A.areaIndex('gemeinde', '{HANNOVER}');
+             return [A.areaState('{HANNOVER}').color, c.colors[c.cls[i]]]; }}"""
     )
+    assert got[0] == got[1]
     assert errors == []
     page.close()
 
@@ -194,7 +197,8 @@ def test_gemeinde_atlas_from_the_server_loads_the_same_pieces(browser, gemeinden
         page.goto(f"{base}#i={IND}&l=gemeinde&p=2021")
         _painted(page, IND)
         api = [u.split("/api/atlas/", 1)[1] for u in urls if "/api/atlas/" in u]
-        assert f"values/gemeinde/{IND}/2021" in api and "geo/gemeinde" in api
+        assert f"values/gemeinde/{IND}/2021" in api and "tiles/gemeinde" in api and "geo/gemeinde" not in api
+        assert any(u.startswith("tiles/gemeinde/") for u in api)  # one zoom's tiles
         # the likeliest switch target (the previous period) was asked for before the map was idle
         assert f"values/gemeinde/{IND}/2020" in page.evaluate("__atlasPainted.loaded")
         shown = _shown(page, IND, "2021", [HANNOVER])
@@ -203,6 +207,10 @@ def test_gemeinde_atlas_from_the_server_loads_the_same_pieces(browser, gemeinden
         r = page.request.get(f"{base}api/atlas/values/gemeinde/{IND}/1998")
         assert r.ok and len(r.json()["v"]) == 10978 and r.json()["fd"] == "geschaetzt"
         assert page.request.get(f"{base}api/atlas/values/gemeinde/{IND}/1990").status == 404
+        assert (
+            page.request.get(f"{base}api/atlas/tiles/gemeinde/12").status == 404
+        )  # beyond the prebuilt zooms
+        assert page.request.get(f"{base}api/atlas/tiles/kreis").json() == {"tiles": None}  # small: GeoJSON
         page.close()
 
 
@@ -219,3 +227,75 @@ def test_confidentiality_check_reads_every_part_of_a_large_layer(atlas, gemeinde
     }
     want = _store(gemeinden, IND, "2022")
     assert {c.area_id for c in cells if c.has_value} == set(want)
+
+
+def test_gemeinde_tiles_carry_only_geometry_and_the_area_keys(atlas, gemeinden) -> None:  # type: ignore[no-untyped-def]
+    """The prebuilt vector tiles (planlabor.atlas.tiles): every Gemeinde in the overview zoom, its
+    feature keyed by the area key the feature states use, no values."""
+    import base64
+    import json
+
+    import mapbox_vector_tile
+
+    from planlabor.atlas.tiles import MAX_ZOOM, MIN_ZOOM, tile_of
+
+    def payload(path: Path) -> Any:
+        text = path.read_text(encoding="utf-8")
+        return json.loads(json.loads(text[text.index("JSON.parse(") + 11 : -4]))
+
+    index = payload(atlas / "data" / "tiles_gemeinde.js")
+    assert (index["minzoom"], index["maxzoom"], index["n"]) == (MIN_ZOOM, MAX_ZOOM, 10978)
+    w, s_, e, n = index["bounds"]
+    assert 5.8 < w < 6.0 and 47.2 < s_ < 47.3 and 15.0 < e < 15.1 and 55.0 < n < 55.1
+    keys = set(values_parts(source_of(gemeinden), "gemeinde")["values/gemeinde"]["areas"])
+    z5 = payload(atlas / "data" / "tiles_gemeinde" / "5.js")
+    seen: set[str] = set()
+    for xy, b64 in z5["t"].items():
+        tile = mapbox_vector_tile.decode(base64.b64decode(b64))
+        assert list(tile) == ["areas"], xy
+        for f in tile["areas"]["features"]:
+            assert set(f["properties"]) == {"id"}, xy  # geometry and key only: values never enter a tile
+            seen.add(f["properties"]["id"])
+    assert seen == keys
+    x, y = tile_of(9.74, 52.37, 5)  # Hannover
+    assert f"{x}/{y}" in index["tiles"]["5"]
+
+
+def test_gemeinde_layer_paints_from_tiles_and_a_click_shows_the_stores_value(
+    browser, atlas, gemeinden
+) -> None:  # type: ignore[no-untyped-def]
+    page = browser.new_page(viewport={"width": 1280, "height": 860})
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(atlas.joinpath("index.html").as_uri() + f"#i={IND}&l=gemeinde&p=2022")
+    _painted(page, IND)
+    # the overview comes from the prebuilt tiles: no GeoJSON source, no GeoJSON loaded
+    sources = page.evaluate(
+        "() => { const st = planlaborAtlas.map().getStyle(); return Object.values(st.sources).map(s => s.type); }"
+    )
+    assert sources == ["vector"]
+    loaded = page.evaluate("[...document.querySelectorAll('script[src]')].map(s => s.getAttribute('src'))")
+    assert "data/tiles_gemeinde.js" in loaded and not [s for s in loaded if s.startswith("data/geo")]
+    assert [s for s in loaded if s.startswith("data/tiles_gemeinde/")]
+    page.wait_for_function(
+        "planlaborAtlas.map().querySourceFeatures('areas', {sourceLayer: 'areas'}).length > 5000",
+        timeout=60000,
+    )
+    # a click on Hannover opens its profile with the store's value
+    pt = page.evaluate(
+        "(() => { const p = planlaborAtlas.map().project([9.735, 52.375]); return [p.x, p.y]; })()"
+    )
+    box = page.locator("#map").bounding_box()
+    assert box is not None
+    page.mouse.click(box["x"] + pt[0], box["y"] + pt[1])
+    page.wait_for_selector("#profile:not([hidden])", timeout=60000)
+    assert page.locator("#profile-title").inner_text() == "Hannover"
+    want = _store(gemeinden, IND, "2022")[HANNOVER]
+    shown = page.locator("#profile-value").inner_text()
+    assert shown.split(" ")[0] == f"{want:,.0f}".replace(",", ".") or float(
+        shown.split(" ")[0].replace(".", "").replace(",", ".")
+    ) == pytest.approx(want, abs=0.01)
+    assert page.evaluate(f"planlaborAtlas.areaState('{HANNOVER}').sel") is True
+    page.screenshot(path=str(ARTIFACTS / "atlas_gemeinden_tiles.png"))
+    assert errors == []
+    page.close()

@@ -261,3 +261,25 @@ def test_xlsx_and_xls(ws: Workspace, tmp_path: Path) -> None:
     )
     assert r.periods == ["2022-12-31"]
     assert obs(ws, "EW")["01100102"][1] == "fehlend"
+
+
+def test_markers_that_read_as_numbers_are_flagged_and_numbers_are_not(
+    grid_ws: Workspace, tmp_path: Path
+) -> None:
+    """The number is parsed before the markers are compared (issue #22): a marker that is also a
+    number (``-9999``, a custom ``999``, quoted or not) is still flagged; ``9.999`` is a number.
+    Columns named like the import's own fields (``state``, ``layer_id``) stay plain variables."""
+    path = write(
+        tmp_path / "m.csv",
+        'Gebiet;state;layer_id\nA1;-9999;9.999\nA2;"-9999";999\nA3;999;1.234,5\nA4;.;-\n',
+        "cp1252",
+    )
+    opts = ImportOptions(layer="gebiet", id_column="Gebiet", period="2021", missing_values={"999": "geheim"})
+    report = grid_ws.import_table(path, opts)
+    assert report.variables == ["state", "layer_id"] and report.n_values == 8
+    state = obs(grid_ws, "state")
+    assert state["A1"][1] == state["A2"][1] == "ungueltig" and state["A1"][0] != state["A1"][0]
+    assert state["A3"][1] == "geheim" and state["A4"][1] == "unbekannt_oder_geheim"
+    layer = obs(grid_ws, "layer_id")
+    assert layer["A1"] == (9999.0, None) and layer["A3"] == (1234.5, None)
+    assert layer["A2"][1] == "geheim" and layer["A4"][1] == "nichts_vorhanden"

@@ -23,6 +23,7 @@ from typing import Any
 from planlabor.atlas.data import BASEMAP_DIR, AtlasSource, dumps, geo_payload, meta_payload, values_payload
 from planlabor.atlas.facilities import facilities_payload, facility_areas_payload
 from planlabor.atlas.large import geo_levels, is_large, values_parts
+from planlabor.atlas.tiles import tile_payloads
 from planlabor.errors import WorkspaceError
 
 MARKER = ".planlabor-atlas"
@@ -43,9 +44,16 @@ def static_dir() -> Path:
     return Path(str(resources.files("planlabor.atlas").joinpath("static")))
 
 
-def index_html(title: str, mode: str) -> str:
+def index_html(title: str, mode: str, tiled: list[str] | None = None) -> str:
+    """The page; ``tiled`` names the layers with prebuilt vector tiles, so that the page asks for a
+    permalink's tiles or GeoJSON while the metadata still loads (:mod:`planlabor.atlas.tiles`)."""
     text = (static_dir() / "index.html").read_text(encoding="utf-8")
-    return text.replace("__TITLE__", html.escape(title)).replace("__MODE__", mode)
+    tag = f'content="{mode}">\n<meta name="planlabor-tiles" content="{html.escape(" ".join(tiled or []))}">'
+    return text.replace("__TITLE__", html.escape(title)).replace('content="__MODE__">', tag)
+
+
+def tiled_layers(meta: dict[str, Any]) -> list[str]:
+    return [lay["id"] for lay in meta.get("layers", []) if lay.get("tiles")]
 
 
 @dataclass
@@ -88,17 +96,17 @@ def build_static(src: AtlasSource, out: Path) -> BuildReport:
     shutil.copytree(static / "vendor", out / "vendor")
     for name in STATIC_FILES:
         shutil.copy2(static / name, out / name)
-    (out / "index.html").write_text(index_html(src.title, "static"), encoding="utf-8")
     data = out / "data"
     data.mkdir()
     meta = meta_payload(src, public=True)
+    (out / "index.html").write_text(index_html(src.title, "static", tiled_layers(meta)), encoding="utf-8")
     if meta.get("basemap"):
         shutil.copytree(Path(src.root) / BASEMAP_DIR, out / BASEMAP_DIR)
     (data / "meta.js").write_text(_data_script("meta", meta), encoding="utf-8")
     layers = [lay["id"] for lay in meta["layers"]]
     for layer in layers:
         if is_large(src, layer):
-            _write_large(src, layer, data)
+            _write_large(src, layer, data, tiled=_tiled(meta, layer))
         else:
             geo = _data_script(f"geo/{layer}", geo_payload(src, layer))
             (data / f"geo_{layer}.js").write_text(geo, "utf-8")
@@ -129,10 +137,18 @@ def build_static(src: AtlasSource, out: Path) -> BuildReport:
     )
 
 
-def _write_large(src: AtlasSource, layer: str, data: Path) -> None:
+def _tiled(meta: dict[str, Any], layer: str) -> bool:
+    return layer in tiled_layers(meta)
+
+
+def _write_large(src: AtlasSource, layer: str, data: Path, tiled: bool) -> None:
     """A large layer in pieces (:mod:`planlabor.atlas.large`): ``values_<layer>.js`` (index),
-    ``values_<layer>/<indicator>/<period>.js``, ``geo_<layer>.js`` (coarse), ``geofine_<layer>.js``."""
+    ``values_<layer>/<indicator>/<period>.js``, ``geo_<layer>.js`` (coarse), ``geofine_<layer>.js``,
+    and its vector tiles (:mod:`planlabor.atlas.tiles`) ``tiles_<layer>.js`` (index) and
+    ``tiles_<layer>/<zoom>.js``."""
     payloads = values_parts(src, layer, public=True) | geo_levels(src, layer)
+    if tiled:
+        payloads |= tile_payloads(src, layer)
     for name, payload in payloads.items():
         kind, rest = name.split("/", 1)
         if ".." in rest or not SAFE_PART.fullmatch(rest):

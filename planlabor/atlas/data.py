@@ -18,6 +18,7 @@ Numerators and denominators never leave the store in a public payload.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import math
 from dataclasses import dataclass
@@ -34,6 +35,9 @@ from planlabor.io.periods import format_period_de, sort_periods
 
 SIMPLIFY_METRES = 8.0
 LARGE_AREAS = 2000  # more areas: loaded in pieces (planlabor.atlas.large)
+# large layers' overview zooms as prebuilt vector tiles (planlabor.atlas.tiles; the encoder comes with
+# the extra "atlas"; without it, or switched off by bench/, the overview is GeoJSON as before)
+VECTOR_TILES = importlib.util.find_spec("mapbox_vector_tile") is not None
 
 
 @dataclass
@@ -158,6 +162,12 @@ def geo_payload(src: AtlasSource, layer: str, tolerance: float = SIMPLIFY_METRES
     return {"type": "FeatureCollection", "name": layer, "features": features}
 
 
+def _large_flags(lay: Any) -> dict[str, bool]:
+    """A large layer loads in pieces (:mod:`planlabor.atlas.large`); with geometry its overview
+    zooms come as prebuilt vector tiles (:mod:`planlabor.atlas.tiles`)."""
+    return {"large": True, **({"tiles": True} if lay.has_geometry and VECTOR_TILES else {})}
+
+
 def meta_payload(src: AtlasSource, public: bool = True) -> dict[str, Any]:
     """Themes, indicators, layers and periods of the atlas."""
     indicators = [i for i in src.catalog.all_indicators() if i.public or not public]
@@ -208,7 +218,7 @@ def meta_payload(src: AtlasSource, public: bool = True) -> dict[str, Any]:
                 "parent": lay.parent_layer,
                 "geometry": bool(lay.has_geometry),
                 "areas": len(src.store.areas(lay.layer_id)),
-                **({"large": True} if len(src.store.areas(lay.layer_id)) > LARGE_AREAS else {}),
+                **(_large_flags(lay) if len(src.store.areas(lay.layer_id)) > LARGE_AREAS else {}),
             }
             for lay in sorted(layers, key=lambda x: order.get(x.layer_id, 99))
         ],

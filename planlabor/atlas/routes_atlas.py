@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import gzip
 import mimetypes
 from collections.abc import Callable
@@ -14,7 +13,7 @@ from fastapi import Request
 from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 
-from planlabor.atlas.build import STATIC_FILES, index_html, static_dir
+from planlabor.atlas.build import STATIC_FILES, index_html, static_dir, tiled_layers
 from planlabor.atlas.cache import Entry
 from planlabor.atlas.context import ServerContext
 from planlabor.atlas.data import BASEMAP_DIR
@@ -26,6 +25,8 @@ IndicatorPath = Annotated[str, PathParam(pattern=ID_RE, description="Indikator-I
 PeriodPath = Annotated[
     str, PathParam(pattern=r"^\d{4}(-\d{2}(-\d{2})?)?$", description="Zeitraum, z. B. 2024-12-31")
 ]
+
+ZoomPath = Annotated[int, PathParam(ge=0, le=22, description="Zoomstufe, z. B. 5")]
 
 
 def install_files(ctx: ServerContext) -> None:
@@ -43,9 +44,15 @@ def install_files(ctx: ServerContext) -> None:
         return json_answer(request, entry, media, public=True)
 
     @app.get("/", include_in_schema=False)
-    async def index(request: Request) -> Response:
-        page = functools.partial(index_html, src.title, "server")
-        return answer(request, "", "text/html; charset=utf-8", lambda: page().encode("utf-8"))
+    def index(request: Request) -> Response:
+        try:  # only a hint for the early requests: the page reads the metadata anyway
+            tiled, known = tiled_layers(ctx.svc.meta(True)), True
+        except Exception:  # e.g. the store busy: the page still works without the hint
+            tiled, known = [], False
+        raw = index_html(src.title, "server", tiled).encode("utf-8")
+        # kept by FastPath (emptied when the workspace changes) only with the hint
+        page = Entry(raw, gzip.compress(raw, 6))
+        return json_answer(request, page, "text/html; charset=utf-8", public=known)
 
     for name in STATIC_FILES:
         path = static_dir() / name
@@ -90,6 +97,20 @@ def install(ctx: ServerContext) -> None:
     @app.get("/api/atlas/geofine/{layer}", tags=["Atlas"], summary="Gebiete einer großen Ebene, genau")
     async def atlas_geo_fine(request: Request, layer: LayerPath) -> Response:
         return await payload(request, f"geofine/{layer}")
+
+    @app.get(
+        "/api/atlas/tiles/{layer}", tags=["Atlas"], summary="Vektorkacheln einer großen Ebene: Verzeichnis"
+    )
+    async def atlas_tiles(request: Request, layer: LayerPath) -> Response:
+        return await payload(request, f"tiles/{layer}")
+
+    @app.get(
+        "/api/atlas/tiles/{layer}/{zoom}",
+        tags=["Atlas"],
+        summary="Vektorkacheln einer Zoomstufe (MVT, Base64)",
+    )
+    async def atlas_tiles_zoom(request: Request, layer: LayerPath, zoom: ZoomPath) -> Response:
+        return await payload(request, f"tiles/{layer}/{zoom}")
 
     @app.get("/api/atlas/facilities", tags=["Atlas"], summary="Einrichtungen als Punkte (GeoJSON, WGS 84)")
     async def atlas_facilities(request: Request) -> Response:

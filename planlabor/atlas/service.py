@@ -28,6 +28,7 @@ from planlabor.atlas.cache import BASE_JSON, PER_ADDRESS, SHAREABLE, ByteLRU, En
 from planlabor.atlas.data import AtlasSource, dumps, geo_payload, meta_payload, values_frame, values_payload
 from planlabor.atlas.facilities import facilities_payload, facility_areas_payload
 from planlabor.atlas.large import geo_levels, values_parts
+from planlabor.atlas.tiles import NO_TILES, tile_payloads
 from planlabor.store.records import LayerInfo
 
 log = logging.getLogger("planlabor.server")
@@ -166,8 +167,13 @@ class AtlasService:
             if hit is not None:
                 return hit
             kind, _, layer = name.partition("/")
-            if kind in ("geo", "geofine", "values") and layer.split("/")[0] in self._large_layers(public):
+            if kind in ("geo", "geofine", "values", "tiles") and layer.split("/")[0] in self._large_layers(
+                public
+            ):
                 return self._large(src, name, public)
+            if kind == "tiles" and "/" not in layer:  # a small layer: GeoJSON only
+                self._check_layer(layer, public)
+                return self._keep(name, public, dumps(NO_TILES).encode("utf-8"))
             if kind == "meta":
                 data: dict[str, Any] = meta_payload(src, public)
             elif kind == "geo":
@@ -193,12 +199,18 @@ class AtlasService:
         kind, _, rest = name.partition("/")
         layer = rest.split("/")[0]
         self._check_layer(layer, public)
-        built = values_parts(src, layer, public) if kind == "values" else geo_levels(src, layer)
+        if kind == "tiles":
+            built = tile_payloads(src, layer) if self._tiled(layer, public) else {f"tiles/{layer}": NO_TILES}
+        else:
+            built = values_parts(src, layer, public) if kind == "values" else geo_levels(src, layer)
         for key, data in built.items():
             self._keep(key, public, dumps(data).encode("utf-8"))
         if (name, public) not in self.cache:
             raise HTTPException(404, "Diese Werte gibt es im Atlas nicht.")
         return self.cache[(name, public)]
+
+    def _tiled(self, layer: str, public: bool) -> bool:
+        return any(lay["id"] == layer and lay.get("tiles") for lay in self.meta(public)["layers"])
 
     def meta(self, public: bool) -> dict[str, Any]:
         if public not in self._meta:
@@ -290,7 +302,7 @@ class AtlasService:
 
     def _warm_all(self) -> None:
         for lay in self.meta(True)["layers"]:
-            for kind in ("geo", "values"):
+            for kind in ("geo", "values", "tiles"):
                 self.payload(f"{kind}/{lay['id']}", True)
             for keys in (("indicator_id", "period"), ("indicator_id", "area_id"), ("area_id",)):
                 self.groups(lay["id"], True, keys)

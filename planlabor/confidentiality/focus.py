@@ -16,6 +16,8 @@ atoms keep their relative order, so every optimisation sees the same problem.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -25,6 +27,7 @@ from planlabor.catalog import Catalog
 from planlabor.confidentiality.model import (
     CountModel,
     _assign_bases,
+    _base_layers,
     _components,
     _plain_text,
     cell_spec,
@@ -32,8 +35,9 @@ from planlabor.confidentiality.model import (
     terms_by_period,
 )
 from planlabor.confidentiality.protect import PRIMARY, protect_period
-from planlabor.confidentiality.relations import Relation
+from planlabor.confidentiality.relations import Relation, relations_in
 from planlabor.confidentiality.rules import SuppressionRules
+from planlabor.confidentiality.stages import stage
 from planlabor.store import Store
 
 CELL_COLUMNS = ["layer_id", "area_id", "period", "term", "value", "threshold", "cell", "status"]
@@ -45,52 +49,175 @@ def focused_status(
     """The cells looked at (``layer_id, area_id, period, term, value, threshold, cell``) with
     their ``status`` (``primär``/``sekundär``, None where published)."""
     spec = cell_spec(catalog, rules)
-    small = collect_cells(store, catalog, rules, spec, small_only=True)
-    small = _plain_text(small[rules.sensitive(small["value"].to_numpy(), small["threshold"].to_numpy())])
+    with stage("Kleine Zellen sammeln"):
+        small = collect_cells(store, catalog, rules, spec, small_only=True)
+        small = _plain_text(small[rules.sensitive(small["value"].to_numpy(), small["threshold"].to_numpy())])
     if not rules.secondary:  # primary suppression only: the sensitive cells are the pattern
         cells = small.assign(cell=np.arange(len(small), dtype=np.int64))
         return cells.assign(status=pd.Series([PRIMARY] * len(cells), index=cells.index, dtype=object))[
             CELL_COLUMNS
         ]
-    present = terms_by_period(store, spec)
+    with stage("Kleine Zellen sammeln"):
+        present = terms_by_period(store, spec)
     terms = sorted(set().union(*present.values())) if present else []
     empty = small.iloc[:0].assign(cell=np.zeros(0, dtype=np.int64))
     model = CountModel(store, catalog, rules, declared, cells=empty, terms=terms, obs=empty)
+    periods = [str(p) for p in sorted(small["period"].unique().tolist())]
+    plans = [_plan(model, period, present.get(period, set()), small) for period in periods]
+    with stage("Zellen der Komponenten"):
+        cells = _component_cells(model, spec, plans)
+    with stage("Basisebenen der Zellen"):
+        hot = pa.concat_tables([p.atoms for p in plans]) if plans else None
+        model._base.update(_assign_bases(cells, hot, model) if hot is not None else {})
     frames = [empty.assign(status=pd.Series(dtype=object))]
-    offset = 0
-    for period in sorted(small["period"].unique().tolist()):
-        cells = _period_status(model, spec, str(period), present.get(str(period), set()), small, offset)
-        offset += len(cells)
-        frames.append(cells)
+    rows = cells.groupby("period", sort=False).indices if len(cells) else {}  # not 20 × 1 M comparisons
+    for plan in plans:
+        frames.append(_protect(model, plan, cells.iloc[rows.get(plan.period, np.zeros(0, dtype=np.int64))]))
     return pd.concat(frames, ignore_index=True)[CELL_COLUMNS]
 
 
-def _period_status(
-    model: CountModel,
-    spec: pa.Table,
-    period: str,
-    present: set[str],
-    small: pd.DataFrame,
-    offset: int,
-) -> pd.DataFrame:
+@dataclass
+class _Plan:
+    """One period's relations, components and the components with a sensitive cell."""
+
+    period: str
+    relations: dict[str, list[Relation]]
+    comps: list[set[str]]
+    terms: list[str]  # the terms of those components
+    atoms: pa.Table  # their atoms, numbered (``atom``) in the order layer, variable, area
+
+
+def _plan(model: CountModel, period: str, present: set[str], small: pd.DataFrame) -> _Plan:
+    with stage("Beobachtungen und Atome"):
+        atoms = _period_atoms(model, period)
+    with stage("Beziehungssuche"):
+        relations = {
+            base: relations_in(_wide(atoms.filter(pc.equal(atoms.column("layer_id"), base))), model.declared)
+            for base in sorted(pc.unique(atoms.column("layer_id")).to_pylist())
+        }
+    with stage("Komponenten"):
+        comps = _components(model.term_vars, sorted(present), relations)
+        comp_of = {v: k for k, comp in enumerate(comps) for v in comp}
+        sens_terms = small.loc[small["period"] == period, "term"].unique().tolist()
+        hot = {comp_of[model.term_vars[t][0]] for t in sens_terms}
+        variables = set().union(*(comps[k] for k in hot))
+        terms = [t for t in present if model.term_vars[t][0] in variables]
+        return _Plan(period, relations, comps, terms, _hot_atoms(atoms, variables, period))
+
+
+def _component_cells(model: CountModel, spec: pa.Table, plans: list[_Plan]) -> pd.DataFrame:
+    """The cells of the components with a sensitive cell, of all periods in one query,
+    numbered period by period (in each period in the order layer, area, term)."""
+    if not plans:
+        return pd.DataFrame(columns=[*CELL_COLUMNS[:6], "cell"])
+    parts = []
+    for plan in plans:
+        mine = spec.filter(pc.is_in(spec.column("term"), value_set=pa.array(plan.terms, pa.string())))
+        parts.append(mine.append_column("period", pa.array([plan.period] * len(mine), pa.string())))
+    got = _plain_text(model.store.query_bulk(PERIOD_CELL_SQL, {"_pl_cell_spec": pa.concat_tables(parts)}))
+    order = {plan.period: k for k, plan in enumerate(plans)}
+    got = got.iloc[np.argsort(got["period"].map(order).to_numpy(), kind="stable")].reset_index(drop=True)
+    return got.assign(cell=np.arange(len(got), dtype=np.int64))
+
+
+PERIOD_CELL_SQL = """
+    SELECT v.layer_id, v.area_id, v.period, s.term,
+           min(CASE WHEN s.role = 'n' THEN v.numerator ELSE v.denominator END) AS value,
+           max(s.threshold) AS threshold
+    FROM indicator_values v JOIN _pl_cell_spec s ON s.indicator_id = v.indicator_id AND s.period = v.period
+    WHERE (CASE WHEN s.role = 'n' THEN v.numerator ELSE v.denominator END) IS NOT NULL
+    GROUP BY v.layer_id, v.area_id, v.period, s.term
+    ORDER BY v.period, v.layer_id, v.area_id, s.term"""
+
+
+def _protect(model: CountModel, plan: _Plan, cells: pd.DataFrame) -> pd.DataFrame:
     """Protect one period on the components that hold one of its sensitive cells."""
-    obs = model.observations(period)
-    atoms = model.period_atoms(period, obs)
-    relations = model.relations(atoms)
-    comps = _components(model.term_vars, sorted(present), relations)
-    comp_of = {v: k for k, comp in enumerate(comps) for v in comp}
-    sens_terms = small.loc[small["period"] == period, "term"].unique().tolist()
-    hot = {comp_of[model.term_vars[t][0]] for t in sens_terms}
-    variables = set().union(*(comps[k] for k in hot))
-    terms = [t for t in present if model.term_vars[t][0] in variables]
-    table = spec.filter(pc.is_in(spec.column("term"), value_set=pa.array(terms, pa.string())))
-    cells = _plain_text(collect_cells(model.store, None, model.rules, table, period))
-    cells["cell"] = np.arange(offset, offset + len(cells), dtype=np.int64)
-    mine = atoms[atoms["variable"].isin(list(variables))]
-    mine = mine.assign(atom=np.arange(len(mine)))
-    model.cells = cells
-    model._atoms[period] = mine[["atom", "variable", "layer_id", "area_id", "value"]]
-    model._base.update(_assign_bases(cells, mine, model))
-    pm = model.period(period, (relations, comps))
-    status = protect_period(model, pm, model.rules)
+    with stage("Periodenmodell"):
+        model.cells = cells
+        mine = _plain_text(plan.atoms.to_pandas())
+        model._atoms[plan.period] = mine[["atom", "variable", "layer_id", "area_id", "value"]]
+        pm = model.period(plan.period, (plan.relations, plan.comps))
+    with stage("Schutz (MIP je Zelle)"):
+        status = protect_period(model, pm, model.rules)
     return cells.assign(status=cells["cell"].map(status))
+
+
+def _period_atoms(model: CountModel, period: str) -> pa.Table:
+    """The atoms of ``period`` (``layer_id, area_id, variable, value`` on their base layers) as
+    Arrow, in one query: the relation search needs them for every variable."""
+    obs = model.store.query_bulk_arrow(
+        "SELECT layer_id, area_id, variable, value FROM observations WHERE superseded_by IS NULL "
+        "AND value IS NOT NULL AND period = ? AND variable IN (SELECT variable FROM _pl_vars)",
+        {"_pl_vars": pa.table({"variable": pa.array(model.variables, pa.string())})},
+        [period],
+    )
+    obs = obs.cast(
+        pa.schema(
+            [
+                ("layer_id", pa.string()),
+                ("area_id", pa.string()),
+                ("variable", pa.string()),
+                ("value", pa.float64()),
+            ]
+        )
+    )
+    pairs = obs.select(["variable", "layer_id"]).group_by(["variable", "layer_id"]).aggregate([])
+    pair_vars = pairs.column("variable").to_pylist()
+    several = (
+        sorted({v for v in pair_vars if pair_vars.count(v) > 1})
+        if len(pair_vars) != len(set(pair_vars))
+        else []
+    )
+    bases = {
+        v: {lay}
+        for v, lay in zip(pair_vars, pairs.column("layer_id").to_pylist(), strict=True)
+        if v not in several
+    }
+    if several:  # a variable on several layers: which of them are its base (see _base_layers)
+        sub = obs.filter(pc.is_in(obs.column("variable"), value_set=pa.array(several, pa.string())))
+        bases.update(_base_layers(_plain_text(sub.to_pandas()), model))
+    keep = np.zeros(len(obs), dtype=bool)
+    for lay in sorted({lay for ls in bases.values() for lay in ls}):
+        on = [v for v, ls in bases.items() if lay in ls]
+        mask = pc.and_(
+            pc.equal(obs.column("layer_id"), lay), pc.is_in(obs.column("variable"), value_set=pa.array(on))
+        )
+        keep |= mask.to_numpy(zero_copy_only=False)
+    return obs.filter(pa.array(keep))
+
+
+def _sorted_unique(col: pa.ChunkedArray) -> pa.Array:
+    u = pc.unique(col)
+    return u.take(pc.sort_indices(u))
+
+
+def _wide(atoms: pa.Table) -> pd.DataFrame:
+    """Base areas × variables (both sorted, NaN where missing) as the pivot table of
+    :func:`planlabor.confidentiality.relations.find_relations`, without pandas strings."""
+    areas, variables = _sorted_unique(atoms.column("area_id")), _sorted_unique(atoms.column("variable"))
+    rows = pc.index_in(atoms.column("area_id"), value_set=areas).to_numpy(zero_copy_only=False)
+    cols = pc.index_in(atoms.column("variable"), value_set=variables).to_numpy(zero_copy_only=False)
+    values = atoms.column("value").to_numpy()
+    m = np.full((len(areas), len(variables)), np.nan)
+    m[rows[::-1], cols[::-1]] = values[::-1]  # duplicates: the first one wins, as ``aggfunc="first"``
+    index = pd.Index(areas.to_pylist(), dtype=object, name="area_id")
+    return pd.DataFrame(
+        m, index=index, columns=pd.Index(variables.to_pylist(), dtype=object, name="variable")
+    )
+
+
+def _hot_atoms(atoms: pa.Table, variables: set[str], period: str) -> pa.Table:
+    """The atoms of the components with a sensitive cell, numbered in the order layer,
+    variable, area (as :meth:`CountModel.period_atoms` numbers all atoms)."""
+    mine = atoms.filter(
+        pc.is_in(atoms.column("variable"), value_set=pa.array(sorted(variables), pa.string()))
+    )
+    mine = mine.take(
+        pc.sort_indices(
+            mine, [("layer_id", "ascending"), ("variable", "ascending"), ("area_id", "ascending")]
+        )
+    )
+    n = len(mine)
+    return mine.append_column("period", pa.array([period] * n, pa.string())).append_column(
+        "atom", pa.array(np.arange(n, dtype=np.int64))
+    )

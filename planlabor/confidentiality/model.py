@@ -70,11 +70,17 @@ SMALL = (
     "min(CASE WHEN s.role = 'n' THEN v.numerator ELSE v.denominator END) < max(s.threshold) "
     "OR min(CASE WHEN s.role = 'n' THEN v.numerator ELSE v.denominator END) = 0"
 )
-CELL_SQL = """
+# the areas and periods with a count below the largest threshold or zero: a small cell lies in
+# one of them (its smallest count is below its threshold), so only their rows are grouped
+CANDIDATES = """WITH _pl_cand AS (
+    SELECT DISTINCT layer_id, area_id, period FROM indicator_values
+    WHERE indicator_id IN (SELECT indicator_id FROM _pl_cell_spec)
+      AND (numerator < ? OR numerator = 0 OR denominator < ? OR denominator = 0) {where})"""
+CELL_SQL = """{with_}
     SELECT v.layer_id, v.area_id, v.period, s.term,
            min(CASE WHEN s.role = 'n' THEN v.numerator ELSE v.denominator END) AS value,
            max(s.threshold) AS threshold
-    FROM indicator_values v JOIN _pl_cell_spec s USING (indicator_id)
+    FROM indicator_values v JOIN _pl_cell_spec s USING (indicator_id) {join}
     WHERE (CASE WHEN s.role = 'n' THEN v.numerator ELSE v.denominator END) IS NOT NULL {where}
     GROUP BY v.layer_id, v.area_id, v.period, s.term {having}
     ORDER BY v.period, v.layer_id, v.area_id, s.term"""
@@ -97,12 +103,21 @@ def collect_cells(
     if spec is None:
         assert catalog is not None, "collect_cells: catalog or spec"
         spec = cell_spec(catalog, rules)
+    at = [period] if period is not None else []
+    params: list[object] = list(at)
+    with_, join = "", ""
+    if small_only:
+        top = max(spec.column("threshold").to_pylist(), default=0.0)
+        with_ = CANDIDATES.format(where="AND period = ?" if period is not None else "")
+        join = "JOIN _pl_cand c ON c.layer_id = v.layer_id AND c.area_id = v.area_id AND c.period = v.period"
+        params = [top, top, *at, *at]
     sql = CELL_SQL.format(
+        with_=with_,
+        join=join,
         where="AND v.period = ?" if period is not None else "",
         having=f"HAVING {SMALL}" if small_only else "",
     )
-    params = [period] if period is not None else None
-    return store.query_bulk(sql, {"_pl_cell_spec": spec}, params)
+    return store.query_bulk(sql, {"_pl_cell_spec": spec}, params or None)
 
 
 def terms_by_period(store: Store, spec: pa.Table) -> dict[str, set[str]]:
@@ -147,28 +162,15 @@ class PeriodModel:
     value: dict[int, float] = field(default_factory=dict)
     comp_of: dict[int, int] = field(default_factory=dict)
 
-    atom_value: dict[int, float] = field(default_factory=dict)
-    atom_var: dict[int, str] = field(default_factory=dict)
-    atoms_at: dict[tuple[str, str], list[int]] = field(default_factory=dict)  # (base, area) -> atoms
-    groups: dict[tuple[str, int], list[int]] = field(default_factory=dict)  # (base, comp) -> cells
-
     def __post_init__(self) -> None:
-        cols = [self.cells[c].tolist() for c in ("cell", "base", "layer_id", "area_id", "term", "comp")]
-        self.info = {
-            int(c): (b if isinstance(b, str) else None, str(lay), str(a), str(t))
-            for c, b, lay, a, t, _k in zip(*cols, strict=True)
-        }
-        ids = [int(c) for c in cols[0]]
-        self.value = dict(zip(ids, map(float, self.cells["value"].tolist()), strict=True))
-        self.comp_of = dict(zip(ids, map(int, cols[5]), strict=True))
-        for c, b, k in zip(ids, cols[1], cols[5], strict=True):
-            if isinstance(b, str):
-                self.groups.setdefault((b, int(k)), []).append(c)
-        acols = [self.atoms[c].tolist() for c in ("atom", "variable", "layer_id", "area_id", "value")]
-        for a, v, lay, area, val in zip(*acols, strict=True):
-            self.atom_value[int(a)] = float(val)
-            self.atom_var[int(a)] = str(v)
-            self.atoms_at.setdefault((str(lay), str(area)), []).append(int(a))
+        ids = self.cells["cell"].astype(np.int64).tolist()  # Python ints
+        bases = [b if isinstance(b, str) else None for b in self.cells["base"].tolist()]
+        layers, areas, terms = (
+            self.cells[c].astype(object).tolist() for c in ("layer_id", "area_id", "term")
+        )
+        self.info = dict(zip(ids, zip(bases, layers, areas, terms, strict=True), strict=True))
+        self.value = dict(zip(ids, self.cells["value"].astype(float).tolist(), strict=True))
+        self.comp_of = dict(zip(ids, self.cells["comp"].astype(np.int64).tolist(), strict=True))
 
     def atoms_of(self, cell: int, areas: set[str] | None = None) -> list[int]:
         """Atoms whose sum is the cell (restricted to base ``areas`` if given)."""
@@ -219,6 +221,7 @@ class CountModel:
         self._anc: dict[str, pd.DataFrame] = {}
         self._chains: dict[str, list[str]] = {}
         self._desc: dict[str, dict[tuple[str, str, str], np.ndarray]] = {}
+        self._first: dict[str, pd.Series] = {}
         self._atoms: dict[str, pd.DataFrame] = {}
         self._base: dict[int, str] = {}
 
@@ -263,6 +266,14 @@ class CountModel:
                 out.setdefault((base, str(lay), str(aid)), []).append(str(a))
             self._desc[base] = {k: np.asarray(v, dtype=object) for k, v in out.items()}
         return self._desc[base]
+
+    def first_below(self, base: str) -> pd.Series:
+        """(layer, area) → the first base area below (or equal to) it, as in :meth:`descendants`."""
+        if base not in self._first:
+            desc = self.descendants(base)
+            index = pd.MultiIndex.from_tuples([(lay, a) for _b, lay, a in desc], names=["layer", "area"])
+            self._first[base] = pd.Series([v[0] for v in desc.values()], index=index, dtype=object)
+        return self._first[base]
 
     def ancestors_wide(self, base: str) -> pd.DataFrame:
         """Base area × layer → ancestor id."""
@@ -315,13 +326,13 @@ class CountModel:
         cells = self.cells[self.cells["period"] == period].set_index("cell", drop=False)
         cells.index.name = None
         atoms = self._atoms[period]
-        base_col = [self._base.get(int(c)) for c in cells["cell"].tolist()]
-        cells = cells.assign(base=pd.Series(base_col, index=cells.index, dtype=object))
+        base_col = cells["cell"].map(self._base) if self._base else pd.Series(None, index=cells.index)
+        cells = cells.assign(base=base_col.astype(object).where(base_col.notna(), None))
         desc: dict[tuple[str, str, str], np.ndarray] = {}
         for base in sorted(atoms["layer_id"].unique()):
             desc.update(self.descendants(str(base)))
-        keys = zip(*(atoms[c].tolist() for c in ("variable", "layer_id", "area_id", "atom")), strict=True)
-        atom_index = {(v, lay, a): int(i) for v, lay, a, i in keys}
+        keys = zip(*(atoms[c].tolist() for c in ("variable", "layer_id", "area_id")), strict=True)
+        atom_index = dict(zip(keys, map(int, atoms["atom"].tolist()), strict=True))
         if parts is None:
             relations = self.relations(atoms)
             comps = _components(self.term_vars, cells["term"].unique().tolist(), relations)
@@ -375,19 +386,23 @@ def _covers(model: CountModel, fine: str, coarse: str, below: set[str], above: s
     return len(set(anc.tolist()) & above) >= COVER * len(above)
 
 
-def _assign_bases(cells: pd.DataFrame, atoms: pd.DataFrame, model: CountModel) -> dict[int, str]:
+def _assign_bases(cells: pd.DataFrame, atoms: pd.DataFrame | pa.Table, model: CountModel) -> dict[int, str]:
     """For each cell the base layer whose atoms sum up to its value (cells without one are
-    independent values).  Sums over the ancestor tables of the base layers, in SQL."""
-    import pyarrow as pa
+    independent values).  Sums over the ancestor tables of the base layers, in SQL.
+    ``atoms``: columns ``period, layer_id, area_id, variable, value`` (pandas or Arrow)."""
+    import pyarrow.compute as pc
 
-    if cells.empty or atoms.empty:
+    if cells.empty or len(atoms) == 0:
         return {}
-    bases = sorted(atoms["layer_id"].unique().tolist())
+    if isinstance(atoms, pa.Table):
+        bases = sorted(pc.unique(atoms.column("layer_id")).to_pylist())
+    else:
+        bases = sorted(atoms["layer_id"].unique().tolist())
     anc = pd.concat([model.ancestors(b).assign(base=b) for b in bases], ignore_index=True)
     tv = [(t, v) for t in cells["term"].unique().tolist() for v in model.term_vars[t]]
 
     def table(df: pd.DataFrame, cols: list[str], numeric: dict[str, pa.DataType]) -> pa.Table:
-        return pa.table({c: pa.array(df[c].tolist(), numeric.get(c, pa.string())) for c in cols})
+        return pa.table({c: pa.array(df[c].to_numpy(), numeric.get(c, pa.string())) for c in cols})
 
     got = model.store.query_with(
         """
@@ -406,7 +421,9 @@ def _assign_bases(cells: pd.DataFrame, atoms: pd.DataFrame, model: CountModel) -
            AND abs(sum(s.total) - max(c.value)) <= ? * greatest(1.0, abs(max(c.value)))
         ORDER BY c.cell, s.base""",
         {
-            "_pl_atoms": table(
+            "_pl_atoms": atoms.select(["period", "layer_id", "area_id", "variable", "value"])
+            if isinstance(atoms, pa.Table)
+            else table(
                 atoms, ["period", "layer_id", "area_id", "variable", "value"], {"value": pa.float64()}
             ),
             "_pl_anc": table(anc, ["base", "area_id", "anc_layer", "anc_id"], {}),

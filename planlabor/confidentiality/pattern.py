@@ -30,6 +30,7 @@ from planlabor.confidentiality.model import CountModel, count_indicators, term_k
 from planlabor.confidentiality.protect import PRIMARY, SECONDARY, protect_period
 from planlabor.confidentiality.relations import declared_relations
 from planlabor.confidentiality.rules import SuppressionRules
+from planlabor.confidentiality.stages import stage
 from planlabor.store import Store
 
 _CACHE: dict[tuple[str, str], pd.DataFrame] = {}
@@ -72,7 +73,10 @@ def compute_pattern(
     """Primary and secondary suppression of every published count, then of every indicator
     (``root``: the workspace folder, to read index definitions for their look-back)."""
     cells = focused_status(store, catalog, rules, relations_of(catalog))
-    return Pattern(fingerprint(store, catalog, rules), cells, indicator_status(store, catalog, cells, root))
+    with stage("Indikatorstatus"):
+        return Pattern(
+            fingerprint(store, catalog, rules), cells, indicator_status(store, catalog, cells, root)
+        )
 
 
 def full_status(store: Store, catalog: Catalog, rules: SuppressionRules) -> pd.DataFrame:

@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
+import pandas as pd
 
 from planlabor.confidentiality.lp import INF, LinearProgram
 from planlabor.confidentiality.model import CountModel, PeriodModel
@@ -96,32 +97,31 @@ def protect_period(model: CountModel, pm: PeriodModel, rules: SuppressionRules) 
 
 
 def _group(model: CountModel, pm: PeriodModel, base: str, comp: int) -> Group:
-    cells = sorted(pm.groups.get((base, comp), []))
+    mine = pm.cells[(pm.cells["base"] == base) & (pm.cells["comp"] == comp)].sort_values("cell")
+    cells = [int(c) for c in mine["cell"].tolist()]
     chain = model.chain(base)
     level = {name: k for k, name in enumerate(chain)}
     wide = model.ancestors_wide(base)
-    first = [pm.desc[(base, pm.info[c][1], pm.info[c][2])][0] for c in cells]
+    key = pd.MultiIndex.from_arrays([mine["layer_id"].astype(str), mine["area_id"].astype(str)])
+    first = model.first_below(base).reindex(key).to_numpy(dtype=object)  # a base area below each cell
     rows = wide.reindex(first)
     anc_cols = {}
     for lay in chain:
         anc_cols[lay] = rows[lay].to_numpy(dtype=object) if lay in rows.columns else np.full(len(cells), None)
     variables = pm.components[comp]
-    by_area: dict[str, list[int]] = {}
-    value: dict[int, float] = {}
-    for (lay, area), atoms in pm.atoms_at.items():
-        if lay != base:
-            continue
-        mine = [a for a in atoms if pm.atom_var[a] in variables]
-        if mine:
-            by_area[area] = mine
-            value.update((a, pm.atom_value[a]) for a in mine)
+    atoms = pm.atoms[(pm.atoms["layer_id"] == base) & pm.atoms["variable"].isin(sorted(variables))]
+    by_area: dict[str, list[int]] = {}  # in the order of the atoms
+    ids = [int(a) for a in atoms["atom"].tolist()]
+    for a, area in zip(ids, atoms["area_id"].tolist(), strict=True):
+        by_area.setdefault(str(area), []).append(a)
+    value = dict(zip(ids, map(float, atoms["value"].tolist()), strict=True))
     return Group(
         base=base,
         comp=comp,
         chain=chain,
         cells=np.asarray(cells, dtype=np.int64),
-        depth=np.array([level[pm.info[c][1]] for c in cells], dtype=np.int64),
-        area=np.array([pm.info[c][2] for c in cells], dtype=object),
+        depth=np.array([level[lay] for lay in key.get_level_values(0).tolist()], dtype=np.int64),
+        area=np.asarray(key.get_level_values(1).tolist(), dtype=object),
         anc=anc_cols,
         atoms_by_area=by_area,
         value=value,

@@ -19,6 +19,7 @@ it hold in every published area will assume it in the suppressed one too.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -82,6 +83,12 @@ def find_relations(atoms: pd.DataFrame, declared: list[Relation]) -> list[Relati
     if atoms.empty:
         return []
     wide = atoms.pivot_table(index="area_id", columns="variable", values="value", aggfunc="first")
+    return relations_in(wide, declared)
+
+
+def relations_in(wide: pd.DataFrame, declared: list[Relation]) -> list[Relation]:
+    """:func:`find_relations` on the wide table (base areas × variables, both sorted, NaN
+    where an area has no value)."""
     out = [r for r in declared if _holds(r, wide)]
     out += [r for r in _null_space(wide) if not _known(r, out)]
     return out
@@ -99,7 +106,8 @@ def _null_space(wide: pd.DataFrame) -> list[Relation]:
         return []
     m = full[cols].to_numpy(dtype=float)
     norms = np.linalg.norm(m, axis=0)
-    _, s, vt = np.linalg.svd(m / norms, full_matrices=False)
+    with _one_blas_thread():  # a small SVD: BLAS threads only wait for each other (10× under load)
+        _, s, vt = np.linalg.svd(m / norms, full_matrices=False)
     null = vt[s <= REL_TOL * max(s[0], 1e-300) * np.sqrt(len(m))] if len(s) else vt[:0]
     if len(null) == 0:
         return []
@@ -112,6 +120,18 @@ def _null_space(wide: pd.DataFrame) -> list[Relation]:
             if _holds(rel, full):
                 out.append(rel)
     return out
+
+
+_BLAS: list[Any] = []
+
+
+def _one_blas_thread() -> Any:
+    """A context with one BLAS thread (the controller looks at the loaded libraries once)."""
+    from threadpoolctl import ThreadpoolController
+
+    if not _BLAS:
+        _BLAS.append(ThreadpoolController())
+    return _BLAS[0].limit(limits=1, user_api="blas")
 
 
 def _rref(a: np.ndarray) -> np.ndarray:

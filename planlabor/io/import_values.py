@@ -116,30 +116,77 @@ def number_sql(col: str, decimal: str, thousands: str | None) -> str:
 def parse_values(
     src: Source, keys: KeyResolution, pmap: str, markers: dict[str, str], rename: dict[str, str], fixed: bool
 ) -> str:
-    """One table of every value with its layer, area, canonical period, number and flag."""
+    """One table of every value with its layer, area, canonical period, number and flag.
+
+    The number is parsed first; only a cell that is no number (or a marker that reads as one,
+    like ``-9999``) is compared with the markers: most cells of a large file are numbers, and
+    two dozen string comparisons per cell were the import's largest cost (issue #22).
+    """
     parsed = unique_name("parsed")
     src.temp_tables.append(parsed)
     num = number_sql("s.value", src.decimal, src.thousands)
-    flag = flag_case("replace(s.value, '\"', '')", markers)
+    cell = "coalesce(trim(replace(s.value, '\"', '')), '')"
+    numeric = _numeric_markers(src, markers)
+    guard = (
+        f"num IS NOT NULL AND cell NOT IN ({', '.join(_lit(m) for m in numeric)})"
+        if numeric
+        else "num IS NOT NULL"
+    )
+    whens = " ".join(f"WHEN {_lit(m)} THEN {_lit(f)}" for m, f in markers.items())
     var = "s.variable"
     if rename:
-        whens = " ".join(f"WHEN {_lit(a)} THEN {_lit(b)}" for a, b in rename.items())
-        var = f"CASE s.variable {whens} ELSE s.variable END"
+        rwhens = " ".join(f"WHEN {_lit(a)} THEN {_lit(b)}" for a, b in rename.items())
+        var = f"CASE s.variable {rwhens} ELSE s.variable END"
     src.con.execute(
         f"""CREATE TEMP TABLE {parsed} AS
         SELECT _line, key, layer_id, area_id, state, variable, period,
                CASE WHEN _bad THEN raw END AS raw, flag, value, _bad
         FROM (SELECT *, {bad_value(src.thousands)} AS _bad FROM (
-            SELECT s._line, CASE WHEN k.state <> 'Gebiet' OR {src.rows is None} THEN s.key END AS key,
-                   k.layer_id, k.area_id, k.state, {var} AS variable, p.period,
-                   s.value AS raw, f.flag,
-                   CASE WHEN f.flag IS NULL THEN coalesce(s.num, {num}) END AS value
-            FROM {src.name} s
-            JOIN {keys.table} k ON {key_join("k", "s")}
-            {period_join(pmap, "s", fixed)},
-            LATERAL (SELECT {flag} AS flag) f))"""
+            SELECT _line, key, layer_id, area_id, state, variable, period, raw, flag,
+                   CASE WHEN flag IS NULL THEN num END AS value
+            FROM (SELECT *, CASE WHEN {guard} THEN NULL ELSE CASE cell {whens} END END AS flag FROM (
+                SELECT s._line, s.key, s.layer_id, s.area_id, s.state, {var} AS variable, s.period,
+                       s.value AS raw, {cell} AS cell, coalesce(s.num, {num}) AS num
+                FROM ({_located(src, keys, pmap, fixed)}) s))))"""
     )
     return parsed
+
+
+def _located(src: Source, keys: KeyResolution, pmap: str, fixed: bool) -> str:
+    """SQL of every cell with its area (key resolution) and canonical period joined in.
+
+    A wide table is joined per file row and unpivoted after that; a long source per value.
+    """
+    if not src.wide_columns or src.rows is None:
+        return f"""SELECT s._line, CASE WHEN k.state <> 'Gebiet' OR {src.rows is None} THEN s.key END AS key,
+                k.layer_id, k.area_id, k.state, s.variable, p.period, s.value, s.num
+            FROM {src.name} s
+            JOIN {keys.table} k ON {key_join("k", "s")}
+            {period_join(pmap, "s", fixed)}"""
+    cols = ", ".join(_qi(c) for c in src.wide_columns)
+    return f"""SELECT _line, _pl_key AS key, _pl_layer AS layer_id, _pl_area AS area_id,
+            _pl_state AS state, variable, _pl_period AS period, value, CAST(NULL AS DOUBLE) AS num
+        FROM (SELECT r._line, CASE WHEN k.state <> 'Gebiet' THEN r.key END AS _pl_key,
+                     k.layer_id AS _pl_layer, k.area_id AS _pl_area, k.state AS _pl_state,
+                     p.period AS _pl_period, {", ".join("r." + _qi(c) for c in src.wide_columns)}
+              FROM {src.rows} r
+              JOIN {keys.table} k ON {key_join("k", "r")}
+              {period_join(pmap, "r", fixed)})
+        UNPIVOT INCLUDE NULLS (value FOR variable IN ({cols}))"""
+
+
+def _qi(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _numeric_markers(src: Source, markers: dict[str, str]) -> list[str]:
+    """The markers that also read as numbers (``-9999``): flagged although they parse."""
+    if not markers:
+        return []
+    num = number_sql("s.value", src.decimal, src.thousands)
+    query = f"SELECT value FROM (SELECT unnest(?) AS value) s WHERE {num} IS NOT NULL"
+    rows = src.con.execute(query, [list(markers)]).fetchall()
+    return [str(r[0]) for r in rows]
 
 
 def bad_value(thousands: str | None) -> str:
@@ -149,8 +196,8 @@ def bad_value(thousands: str | None) -> str:
     if thousands == ".":
         grouping = (
             " OR (flag IS NULL AND raw LIKE '%.%' AND NOT regexp_full_match("
-            "trim(raw), '[-+]?\\d{1,3}(\\.\\d{3})+(,\\d*)?'))"
-        )
+            "trim(raw), '[-+]?[0-9]{1,3}(\\.[0-9]{3})+(,[0-9]*)?'))"
+        )  # [0-9], not \\d (the same ASCII digits in RE2): measured 3× faster (DuckDB 1.5)
     return (
         f"coalesce(state IN ('Gebiet', 'andere Ebene', 'Gebietsänderung', 'unbekannt') AND "
         f"((flag IS NULL AND (value IS NULL OR NOT isfinite(value))){grouping}), false)"

@@ -325,11 +325,13 @@ def _commit(
     q_sql = f"""SELECT CAST({import_id} AS INTEGER) AS import_id, _line AS source_row,
         {_lit(opts.layer)} AS layer_id, coalesce(key, '') AS area_id, variable, period, value, flag,
         'unbekannter Gebietsschlüssel' AS reason FROM {stored} WHERE state = 'unbekannt' ORDER BY _line"""
-    n_q = con.execute(f"SELECT count(*) FROM {stored} WHERE state = 'unbekannt'").fetchone()
-    n_quarantine = int(n_q[0]) if n_q and opts.on_unmatched != "skip" else 0
-    slices = con.execute(
-        f"SELECT DISTINCT layer_id, variable, period FROM {stored} WHERE {good}"
-    ).to_arrow_table()
+    # counts and slices from the report's one pass over the values, not two more scans
+    stats = src.stats
+    n_q = int(stats.loc[stats["state"] == "unbekannt", "n"].sum())
+    n_quarantine = n_q if opts.on_unmatched != "skip" else 0
+    kept = stats[stats["state"].isin(["Gebiet", "andere Ebene"])]
+    kept = kept[["layer_id", "variable", "period"]].drop_duplicates()
+    slices = pa.table({c: pa.array(kept[c].tolist(), pa.string()) for c in kept.columns})
     options = {k: v for k, v in asdict(opts).items() if v not in (None, [], {}, "auto", True)}
     options["format"] = src.reader
     with store.transaction():

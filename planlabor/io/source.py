@@ -62,6 +62,7 @@ class Source:
     period_column: str | None = None  # the column holding periods, for messages
     variable_order: list[str] = field(default_factory=list)  # as the file has them
     rows: str | None = None  # one record per file row (_line, key, name, period) for wide plain tables
+    wide_columns: list[str] = field(default_factory=list)  # value columns of ``rows``, unpivoted late
     stats: Any = None  # counts per state, layer, variable, period and flag (pandas), set by the import
 
     def close(self) -> None:

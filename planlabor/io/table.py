@@ -69,13 +69,16 @@ class RawTable:
     temp_tables: list[str] = field(default_factory=list)
     hints: dict[str, str] = field(default_factory=dict)  # import options a publisher format implies
     first_line: int = 2  # file line of the first record (the header is the line before)
+    view: bool = False  # ``name`` is a view over the first of ``temp_tables``
 
     def close(self) -> None:
         """Drop the staging tables (or the whole private connection)."""
         if self.owns_connection:
             self.con.close()
             return
-        for t in [self.name, *self.temp_tables]:
+        if self.view:
+            self.con.execute(f"DROP VIEW IF EXISTS {self.name}")
+        for t in self.temp_tables if self.view else [self.name, *self.temp_tables]:
             self.con.execute(f"DROP TABLE IF EXISTS {t}")
 
     @property
@@ -235,7 +238,7 @@ def _read_csv(path: Path, options: ReadOptions, con_in: duckdb.DuckDBPyConnectio
     try:
         columns = _clean_header(_csv_header(source, path, options, dialect), path, warnings)
         con, owns = _staging(con_in)
-        name, n = _stage_csv(con, owns, source, path, options, dialect, columns)
+        name, n, stage = _stage_csv(con, owns, source, path, options, dialect, columns)
     except duckdb.Error as exc:
         raise InputError(
             f"Die Datei ist nicht als CSV lesbar: {str(exc).splitlines()[0]}",
@@ -256,6 +259,8 @@ def _read_csv(path: Path, options: ReadOptions, con_in: duckdb.DuckDBPyConnectio
         dialect=dialect,
         warnings=warnings,
         first_line=options.skip_rows + 2,
+        temp_tables=[stage],
+        view=True,
     )
 
 
@@ -308,11 +313,12 @@ def _stage_csv(
     options: ReadOptions,
     dialect: CsvDialect,
     columns: list[str],
-) -> tuple[str, int]:
-    """Read the rows of ``source`` as text into a new temporary table with the file line of each
-    row in ``_line``; return its name and row count.  A line not of the header's form is refused
-    (naming the first five)."""
+) -> tuple[str, int, str]:
+    """Read the rows of ``source`` as text into a new temporary table, seen through a view with the
+    file line of each row in ``_line``; return the view's name, the row count and the table.  A
+    line not of the header's form is refused (naming the first five)."""
     name, stage, rej_t, rej_s = (unique_name(p) for p in ("raw", "stage", "rej", "rejscan"))
+    kept = False
     # line numbers come from the insertion order: keep it while reading
     order = con.execute("SELECT current_setting('preserve_insertion_order')").fetchone()
     try:
@@ -344,15 +350,17 @@ def _stage_csv(
                 "Text mit Trennzeichen in Anführungszeichen",
                 hint="Korrigieren Sie die Zeile oder geben Sie das richtige Trennzeichen mit --delimiter an.",
             )
+        # a view with the file line from the row number, not a second copy of the file (issue #22)
         select = ", ".join(f"c{i} AS {_q(c)}" for i, c in enumerate(columns))
         con.execute(
-            f"CREATE TEMP TABLE {name} AS SELECT CAST(rowid + {options.skip_rows + 2} AS BIGINT) AS _line, "
+            f"CREATE TEMP VIEW {name} AS SELECT CAST(rowid + {options.skip_rows + 2} AS BIGINT) AS _line, "
             f"{select} FROM {stage}"
         )
-        n = con.execute(f"SELECT count(*) FROM {name}").fetchone()
-        return name, int(n[0]) if n else 0
+        n = con.execute(f"SELECT count(*) FROM {stage}").fetchone()
+        kept = True
+        return name, int(n[0]) if n else 0, stage
     finally:
-        for t in (stage, rej_t, rej_s):
+        for t in (rej_t, rej_s) if kept else (stage, rej_t, rej_s):
             con.execute(f"DROP TABLE IF EXISTS {t}")
         if order and not owns:
             con.execute(f"SET preserve_insertion_order = {bool(order[0])}")

@@ -233,9 +233,16 @@ def long_view(
 
 
 def rows_view(
-    raw: RawTable, key_col: str, period_col: str | None, id_width: int | None, by_name: bool
+    raw: RawTable,
+    key_col: str,
+    period_col: str | None,
+    id_width: int | None,
+    by_name: bool,
+    variables: list[str] | None = None,
 ) -> str:
-    """One record per file row (key, name, period): keys, periods and duplicates are checked per row."""
+    """One record per file row (key, name, period, then the value columns ``variables``): keys,
+    periods and duplicates are checked per row, and the import joins keys and periods to the
+    rows before it unpivots the values (220,000 lookups instead of 11 million)."""
     key_sql = f"trim(replace({_q(key_col)}, '\"', ''))"
     if id_width:
         key_sql = f"lpad({key_sql}, {int(id_width)}, '0')"
@@ -246,7 +253,7 @@ def rows_view(
     view = unique_name("rowsv")
     raw.con.execute(
         f"CREATE TEMP VIEW {view} AS SELECT _line, {key_sql} AS key, {name_sql} AS name, "
-        f"{period_sql} AS period FROM {raw.name}"
+        f"{period_sql} AS period{''.join(', ' + _q(v) for v in variables or [])} FROM {raw.name}"
     )
     return view
 

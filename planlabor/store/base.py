@@ -558,6 +558,13 @@ class Store(abc.ABC):
         """:meth:`query_with` for a result of many rows (a server store fetches it in bulk)."""
         return self.query_with(sql, tables, params) if tables else self.query_df(sql, params)
 
+    def query_bulk_arrow(
+        self, sql: str, tables: dict[str, pa.Table] | None = None, params: Sequence[Any] | None = None
+    ) -> pa.Table:
+        """:meth:`query_bulk` as an Arrow table (no pandas strings: the confidentiality pattern
+        reads each period's observations this way, see ``confidentiality/focus.py``)."""
+        return pa.Table.from_pandas(self.query_bulk(sql, tables, params), preserve_index=False)
+
     @abc.abstractmethod
     @contextmanager
     def transaction(self) -> Iterator[None]:

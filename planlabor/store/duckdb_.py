@@ -191,6 +191,12 @@ class DuckDBStore(Store):
         with self._registered(tables):
             return _run(self.con, sql, params).df()
 
+    def query_bulk_arrow(
+        self, sql: str, tables: dict[str, pa.Table] | None = None, params: Sequence[Any] | None = None
+    ) -> pa.Table:
+        with self._registered(tables or {}):
+            return _run(self.con, sql, params).to_arrow_table()
+
     def staging_connection(self) -> duckdb.DuckDBPyConnection:
         # stage imports in this connection's temporary tables: no copy between engines
         return self.con

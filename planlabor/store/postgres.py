@@ -302,6 +302,24 @@ class PostgresStore(Store):
         with self._temp_tables(tables or {}):
             return self._bulk(sql, params)
 
+    def query_bulk_arrow(
+        self, sql: str, tables: dict[str, pa.Table] | None = None, params: Sequence[Any] | None = None
+    ) -> pa.Table:
+        if tables and self.read_only:
+            head, args = inline_tables(tables)
+            return self._bulk_arrow(with_first(head, sql), [*args, *(params or [])])
+        with self._temp_tables(tables or {}):
+            return self._bulk_arrow(sql, params)
+
+    def _bulk_arrow(self, sql: str, params: Sequence[Any] | None) -> pa.Table:
+        schema = self.query_arrow(f"SELECT * FROM ({sql}) AS q LIMIT 0", params).schema
+        if any(
+            not (pa.types.is_string(t) or pa.types.is_floating(t) or pa.types.is_integer(t))
+            for t in schema.types
+        ):
+            return self.query_arrow(sql, params)
+        return self.copy_out(sql, schema, params)
+
     def _bulk(self, sql: str, params: Sequence[Any] | None) -> pd.DataFrame:
         schema = self.query_arrow(f"SELECT * FROM ({sql}) AS q LIMIT 0", params).schema
         if any(

@@ -61,7 +61,7 @@
 
   var state = { theme: null, ind: null, layer: null, period: null, method: "quantile", k: 5,
                 area: null, view: "map", compare: [], lang: "de" };
-  var META = null, GEO = {}, VALUES = {}, map = null, mapLoaded = false, shownLayer = null;
+  var META = null, GEO = {}, TILES = {}, VALUES = {}, map = null, mapLoaded = false, shownLayer = null;
   var classes = null; // {breaks, colors, cls: [] per area}
   var callbacks = {};
   function X() { return window.planlaborAnalysis || null; }  // charts, filters, facilities (atlas-analysis.js)
@@ -106,9 +106,32 @@
   }
   function layerData(layer) {
     var jobs = [valuesOnly(layer)], raw = null;
-    if (!GEO[layer]) jobs.push(loadOnce("geo/" + layer).then(function (g) { raw = g; mark("planlabor-geo"); }));
+    if (tiled(layer)) jobs.push(loadOnce("tiles/" + layer).then(function (ix) { TILES[layer] = ix; mark("planlabor-geo"); preloadTiles(layer); }));
+    else if (!GEO[layer]) jobs.push(loadOnce("geo/" + layer).then(function (g) { raw = g; mark("planlabor-geo"); }));
     return Promise.all(jobs).then(function () {
       if (raw && !GEO[layer]) { GEO[layer] = decodeGeo(raw, VALUES[layer]); mark("planlabor-decoded"); }
+    });
+  }
+  // Prebuilt vector tiles of a large layer's overview zooms (planlabor/atlas/tiles.py): "tiles/<layer>" is the
+  // index, "tiles/<layer>/<z>" one zoom's tiles (base64 MVT), handed to MapLibre by the planlabor:// protocol.
+  function tiled(layer) { var m = META && layerMeta(layer); return !!(m && m.tiles); }
+  function tileProtocol(params) {
+    var m = /^planlabor:\/\/([^/]+)\/(\d+)\/(\d+)\/(\d+)/.exec(params.url);
+    if (!m) return Promise.reject(new Error("Unbekannte Kachel: " + params.url));
+    mark("planlabor-tilereq");
+    return loadOnce("tiles/" + m[1] + "/" + m[2]).then(function (p) {
+      mark("planlabor-tiledata");
+      var b64 = p.t[m[3] + "/" + m[4]];
+      if (!b64) return { data: new ArrayBuffer(0) };
+      var bin = atob(b64), bytes = new Uint8Array(bin.length);
+      for (var i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+      return { data: bytes.buffer };
+    });
+  }
+  function geoOf(layer) { // the GeoJSON of a layer (a tiled layer loads it only when asked, e.g. for the download)
+    if (GEO[layer]) return Promise.resolve(GEO[layer]);
+    return valuesOnly(layer).then(function () { return loadOnce("geo/" + layer); }).then(function (raw) {
+      GEO[layer] = GEO[layer] || decodeGeo(raw, VALUES[layer]); return GEO[layer];
     });
   }
   function valuesOnly(layer) {
@@ -175,12 +198,14 @@
   }
   var fine = {};
   function fineGeometry() { // the detailed level once the map is zoomed in far enough
-    var layer = shownLayer, g = GEO[layer];
+    var layer = shownLayer, g = shownTiles ? TILES[layer] : GEO[layer];
     if (!layer || !g || !g.fine_zoom || fine[layer] || map.getZoom() < g.fine_zoom) return;
     fine[layer] = true;
     loadOnce("geofine/" + layer).then(function (raw) {
       GEO[layer] = decodeGeo(raw, VALUES[layer]);
-      if (shownLayer === layer) { map.getSource("areas").setData(GEO[layer]); painted = null; paintMap(); }
+      if (shownLayer !== layer) return;
+      if (shownTiles) { shownLayer = null; ensureMapLayer(); } else map.getSource("areas").setData(GEO[layer]);  // tiles -> GeoJSON
+      painted = null; paintMap();
     }).catch(function (e) { fine[layer] = false; announce(e.message); });
   }
 
@@ -353,6 +378,8 @@
 
   // ------------------------------------------------------------------ map
   function initMap() {
+    // vector tiles are laid out by all of MapLibre's workers, GeoJSON by one: two even on two cores (default 1)
+    if (META.layers.some(function (l) { return l.tiles; }) && maplibregl.getWorkerCount() < 2) maplibregl.setWorkerCount(2);
     map = new maplibregl.Map({
       container: "map",
       style: { version: 8, sources: {}, layers: [{ id: "bg", type: "background", paint: { "background-color": "#eef1f4" } }] },
@@ -398,26 +425,45 @@
     if (shownLayer === state.layer) return;
     ["areas-sel", "areas-fill"].forEach(function (id) { if (map.getLayer(id)) map.removeLayer(id); });
     if (map.getSource("areas")) map.removeSource("areas");
-    var b = bounds(GEO[state.layer]);
-    if (b) map.fitBounds(b, { padding: 20, duration: 0 });  // before the source: no tiles for the old view
-    // tolerance 2 (default 0.375) and buffer 32 (default 128): MapLibre's worker simplifies and clips less
-    // finely; the borders come from the fill's outline (no line layer of their own), the selection's
-    // outline layer is added at the first selection: one line layer less to lay out before the first
-    // paint (10.978 Gemeinden: first paint and indicator switch measured in docs/benchmarks.md)
-    map.addSource("areas", { type: "geojson", data: GEO[state.layer], promoteId: "id", tolerance: 2, buffer: 32 });
+    var ix = TILES[state.layer], refit = !fine[state.layer] || !GEO[state.layer];  // back to GeoJSON when zoomed in: keep the view
+    shownTiles = !!(ix && !(fine[state.layer] && GEO[state.layer]));
+    var b = ix ? [[ix.bounds[0], ix.bounds[1]], [ix.bounds[2], ix.bounds[3]]] : bounds(GEO[state.layer]);
+    if (b && refit) map.fitBounds(b, { padding: 20, duration: 0 });  // before the source: no tiles for the old view
+    if (shownTiles) addTileSource(ix); else addGeoSource();
     painted = null;
-    var seen = {};  // for bench/: when the worker has indexed the GeoJSON, when the first tile is laid out
+    var seen = {};  // for bench/: when the source's metadata is there, when the first tile is laid out
     map.on("sourcedata", function onData(e) {
       if (e.sourceId !== "areas") return;
       if (e.sourceDataType === "metadata" && !seen.m) { seen.m = true; mark("planlabor-indexed"); }
       if (e.tile && !seen.t) { seen.t = true; mark("planlabor-tile"); map.off("sourcedata", onData); }
     });
-    map.addLayer({ id: "areas-fill", type: "fill", source: "areas", paint: {
+    map.addLayer(areaLayer({ id: "areas-fill", type: "fill", source: "areas", paint: {
       "fill-color": ["coalesce", ["feature-state", "color"], NO_DATA], "fill-outline-color": "#ffffff",
-      "fill-opacity": ["case", ["boolean", ["feature-state", "out"], false], 0.15, META.basemap ? 0.7 : 0.85] } });
+      "fill-opacity": ["case", ["boolean", ["feature-state", "out"], false], 0.15, META.basemap ? 0.7 : 0.85] } }));
     shownLayer = state.layer;
     fineGeometry();
     if (X()) X().onAreasLayer();
+  }
+  var shownTiles = false;  // the shown layer comes from prebuilt vector tiles (source layer "areas")
+  function areaLayer(def) { if (shownTiles) def["source-layer"] = "areas"; return def; }
+  function featureOf(id) { return shownTiles ? { source: "areas", sourceLayer: "areas", id: id } : { source: "areas", id: id }; }
+  function addTileSource(ix) {
+    if (!tileProtocolAdded) { maplibregl.addProtocol("planlabor", tileProtocol); tileProtocolAdded = true; }
+    map.addSource("areas", { type: "vector", tiles: ["planlabor://" + state.layer + "/{z}/{x}/{y}"], minzoom: ix.minzoom,
+      maxzoom: ix.maxzoom, bounds: ix.bounds, promoteId: "id" });
+  }
+  var tileProtocolAdded = false;
+  function preloadTiles(layer) { // the tiles the fitted view asks for first: loaded now, not when MapLibre asks
+    var ix = TILES[layer], b = ix && map && ix.bounds, cam = b && map.cameraForBounds([[b[0], b[1]], [b[2], b[3]]], { padding: 20 });
+    if (!cam || shownLayer === layer) return;
+    var z = Math.min(ix.maxzoom, Math.max(ix.minzoom, Math.floor(cam.zoom)));
+    loadOnce("tiles/" + layer + "/" + z).catch(function () { /* the protocol says it */ });
+  }
+  function addGeoSource() {    // tolerance 2 (default 0.375) and buffer 32 (default 128): MapLibre's worker simplifies and clips less
+    // finely; the borders come from the fill's outline (no line layer of their own), the selection's
+    // outline layer is added at the first selection: one line layer less to lay out before the first
+    // paint (10.978 Gemeinden: first paint and indicator switch measured in docs/benchmarks.md)
+    map.addSource("areas", { type: "geojson", data: GEO[state.layer], promoteId: "id", tolerance: 2, buffer: 32 });
   }
   function bounds(geo) {
     var minx = 180, miny = 90, maxx = -180, maxy = -90;
@@ -455,9 +501,9 @@
       if (colors && colors[i] !== painted.color[i]) { st.color = painted.color[i] = colors[i]; any = true; }
       if (fs.sel[i] !== painted.sel[i]) { st.sel = painted.sel[i] = fs.sel[i]; any = true; }
       if (fs.out[i] !== painted.out[i]) { st.out = painted.out[i] = fs.out[i]; any = true; }
-      if (any) { map.setFeatureState({ source: "areas", id: ids[i] }, st); n++; }
-      if (fs.sel[i] && !map.getLayer("areas-sel")) map.addLayer({ id: "areas-sel", type: "line", source: "areas", paint: {
-        "line-color": "#1a1a1a", "line-width": ["case", ["boolean", ["feature-state", "sel"], false], 3, 0] } });
+      if (any) { map.setFeatureState(featureOf(ids[i]), st); n++; }
+      if (fs.sel[i] && !map.getLayer("areas-sel")) map.addLayer(areaLayer({ id: "areas-sel", type: "line", source: "areas", paint: {
+        "line-color": "#1a1a1a", "line-width": ["case", ["boolean", ["feature-state", "sel"], false], 3, 0] } }));
     }
     return n;
   }
@@ -471,7 +517,7 @@
     paintStates(null);
   }
   function areaState(id) { // what the map holds for one area (for tests): {color, out, sel}
-    var s = map.getFeatureState({ source: "areas", id: id }) || {};
+    var s = map.getFeatureState(featureOf(id)) || {};
     return { color: s.color, out: !!s.out, sel: !!s.sel };
   }
   function renderLegend() {
@@ -812,6 +858,7 @@
     save(fileBase() + ".csv", "text/csv;charset=utf-8", "\ufeff" + lines.join("\r\n") + "\r\n");
   }
   function downloadGeojson() {
+    if (!GEO[state.layer]) return geoOf(state.layer).then(downloadGeojson).catch(function (e) { announce(e.message); });
     var m = indMeta(state.ind), byId = {};
     shownRows().forEach(function (r) { byId[r.id] = r; });
     var out = { type: "FeatureCollection", name: fileBase(), metadata: { indicator: state.ind, name: m.name, unit: m.unit,
@@ -1133,7 +1180,9 @@
   bind();
   renderSession();
   if (state.layer && /^[A-Za-z0-9_-]+$/.test(state.layer)) {  // the permalink's layer: its values index and geometry
-    ["values/", "geo/"].forEach(function (n) { loadOnce(n + state.layer).catch(function () { /* checked after meta */ }); });
+    var tilesTag = document.querySelector('meta[name="planlabor-tiles"]');  // layers with prebuilt tiles
+    var tiledNow = tilesTag && (" " + tilesTag.getAttribute("content") + " ").indexOf(" " + state.layer + " ") >= 0;
+    ["values/", tiledNow ? "tiles/" : "geo/"].forEach(function (n) { loadOnce(n + state.layer).catch(function () { /* checked after meta */ }); });
   }  // load while the metadata loads (same payloads, loadOnce: no second request)
   load("meta").then(function (meta) {
     META = meta; applyTexts(); mark("planlabor-meta");

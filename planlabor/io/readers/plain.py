@@ -70,7 +70,7 @@ def plain_source(
     else:
         variables, skipped = _wide_variables(ctx, raw, key, pcol)
     view = long_view(raw, key, pcol, variables, var_col, val_col, o.id_width, by_name)
-    rows = rows_view(raw, key, pcol, o.id_width, by_name) if variables is not None else None
+    rows = rows_view(raw, key, pcol, o.id_width, by_name, variables) if variables is not None else None
     return Source(
         path=raw.path,
         reader=reader,
@@ -89,6 +89,7 @@ def plain_source(
         warnings=list(raw.warnings),
         temp_views=[view] + ([rows] if rows else []),
         rows=rows,
+        wide_columns=variables or [],
         cleanup=[raw],
         period_column=pcol,
         variable_order=variables or [],
