@@ -118,20 +118,18 @@ def parse_values(
 ) -> str:
     """One table of every value with its layer, area, canonical period, number and flag.
 
-    The number is parsed first; only a cell that is no number (or a marker that reads as one,
-    like ``-9999``) is compared with the markers: most cells of a large file are numbers, and
-    two dozen string comparisons per cell were the import's largest cost (issue #22).
+    The number is parsed first; only a cell that is no number (or a number equal to a marker that
+    reads as one, like ``-9999``) is cleaned and compared with the markers as text: most cells of
+    a large file are numbers, and cleaning and comparing every cell as text was the import's
+    largest cost (issue #22).
     """
     parsed = unique_name("parsed")
     src.temp_tables.append(parsed)
     num = number_sql("s.value", src.decimal, src.thousands)
-    cell = "coalesce(trim(replace(s.value, '\"', '')), '')"
+    cell = "coalesce(trim(replace(raw, '\"', '')), '')"  # text only where the number alone cannot decide
     numeric = _numeric_markers(src, markers)
-    guard = (
-        f"num IS NOT NULL AND cell NOT IN ({', '.join(_lit(m) for m in numeric)})"
-        if numeric
-        else "num IS NOT NULL"
-    )
+    listed = ", ".join(f"CAST('{x!r}' AS DOUBLE)" for x in numeric)
+    guard = f"num IS NOT NULL AND num NOT IN ({listed})" if numeric else "num IS NOT NULL"
     whens = " ".join(f"WHEN {_lit(m)} THEN {_lit(f)}" for m, f in markers.items())
     var = "s.variable"
     if rename:
@@ -144,9 +142,9 @@ def parse_values(
         FROM (SELECT *, {bad_value(src.thousands)} AS _bad FROM (
             SELECT _line, key, layer_id, area_id, state, variable, period, raw, flag,
                    CASE WHEN flag IS NULL THEN num END AS value
-            FROM (SELECT *, CASE WHEN {guard} THEN NULL ELSE CASE cell {whens} END END AS flag FROM (
+            FROM (SELECT *, CASE WHEN {guard} THEN NULL ELSE CASE {cell} {whens} END END AS flag FROM (
                 SELECT s._line, s.key, s.layer_id, s.area_id, s.state, {var} AS variable, s.period,
-                       s.value AS raw, {cell} AS cell, coalesce(s.num, {num}) AS num
+                       s.value AS raw, coalesce(s.num, {num}) AS num
                 FROM ({_located(src, keys, pmap, fixed)}) s))))"""
     )
     return parsed
@@ -179,14 +177,15 @@ def _qi(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def _numeric_markers(src: Source, markers: dict[str, str]) -> list[str]:
-    """The markers that also read as numbers (``-9999``): flagged although they parse."""
+def _numeric_markers(src: Source, markers: dict[str, str]) -> list[float]:
+    """The numbers of the markers that also read as numbers (``-9999``): a cell with such a number
+    is compared with the markers as text (``-9999`` is flagged, ``-9999,0`` stays a number)."""
     if not markers:
         return []
     num = number_sql("s.value", src.decimal, src.thousands)
-    query = f"SELECT value FROM (SELECT unnest(?) AS value) s WHERE {num} IS NOT NULL"
+    query = f"SELECT DISTINCT {num} FROM (SELECT unnest(?) AS value) s WHERE {num} IS NOT NULL"
     rows = src.con.execute(query, [list(markers)]).fetchall()
-    return [str(r[0]) for r in rows]
+    return [float(r[0]) for r in rows]
 
 
 def bad_value(thousands: str | None) -> str:
