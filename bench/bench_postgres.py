@@ -108,6 +108,9 @@ def main() -> dict[str, float]:
                 subprocess.run(["bash", str(SCRIPT), "stop", str(tmp / "pg")], check=False)
     res = _figures(duck, pg)
     _report(res, years)
+    for name, run in (("DuckDB", duck), ("PostgreSQL", pg)):  # where each backend spends compute
+        print(f"{name}:", end=" ")
+        b.print_compute_stages([run])
     return res
 
 
