@@ -104,13 +104,22 @@ def flag_case(expr: str, markers: dict[str, str]) -> str:
 
 
 def number_sql(col: str, decimal: str, thousands: str | None) -> str:
-    """SQL expression parsing a text column to DOUBLE (NULL if not a number)."""
-    e = f"trim({col})"
-    if thousands:
-        e = f"replace({e}, '{thousands}', '')"
-    if decimal == ",":
-        e = f"replace({e}, ',', '.')"
-    return f"TRY_CAST({e} AS DOUBLE)"
+    """SQL expression parsing a text column to DOUBLE (NULL if not a number).
+
+    The cell is trimmed only when it does not read as a number untrimmed: the cast skips the
+    ASCII blanks that ``trim`` removes, so a number reads the same either way (``trim`` also
+    removes no-break spaces, which the cast does not skip).  Trimming every cell cost about a
+    third of the parse (issue #22).
+    """
+
+    def cast(e: str) -> str:
+        if thousands:
+            e = f"replace({e}, '{thousands}', '')"
+        if decimal == ",":
+            e = f"replace({e}, ',', '.')"
+        return f"TRY_CAST({e} AS DOUBLE)"
+
+    return f"coalesce({cast(col)}, {cast(f'trim({col})')})"
 
 
 def parse_values(
@@ -193,10 +202,13 @@ def bad_value(thousands: str | None) -> str:
     although the file uses it; computed while parsing, so only bad cells keep their text."""
     grouping = ""
     if thousands == ".":
+        pattern = "'[-+]?[0-9]{1,3}(\\.[0-9]{3})+(,[0-9]*)?'"  # [0-9], not \\d: 3× faster (DuckDB 1.5)
+        # untrimmed first (a match starts and ends with no blank, so trimming changes nothing);
+        # trimmed only where that fails: half the CPU of trimming every cell
         grouping = (
-            " OR (flag IS NULL AND raw LIKE '%.%' AND NOT regexp_full_match("
-            "trim(raw), '[-+]?[0-9]{1,3}(\\.[0-9]{3})+(,[0-9]*)?'))"
-        )  # [0-9], not \\d (the same ASCII digits in RE2): measured 3× faster (DuckDB 1.5)
+            f" OR (flag IS NULL AND raw LIKE '%.%' AND NOT CASE WHEN regexp_full_match(raw, {pattern})"
+            f" THEN true ELSE regexp_full_match(trim(raw), {pattern}) END)"
+        )
     return (
         f"coalesce(state IN ('Gebiet', 'andere Ebene', 'Gebietsänderung', 'unbekannt') AND "
         f"((flag IS NULL AND (value IS NULL OR NOT isfinite(value))){grouping}), false)"
