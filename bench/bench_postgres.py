@@ -10,7 +10,8 @@ started here (``scripts/test-postgres.sh``; same settings as the tests: fsync of
 
 Run: ``.venv/bin/python bench/run.py postgres``.  ``PLANLABOR_BENCH_BASELINE=DIR`` (a checkout
 of another version, e.g. ``git archive main``) computes on PostgreSQL once more with that
-version's code in the same run, for an A/B of a change (the same server, the same data).
+version's code in the same run, for an A/B of a change (the same server, the same data; after
+this version's run, or before it with ``PLANLABOR_BENCH_BASELINE_FIRST=1``).
 """
 
 from __future__ import annotations
@@ -105,8 +106,11 @@ def main() -> dict[str, float]:
                     os.link(data / name, tmp / sub / name)
             duck = _child(tmp / "duck", None)
             sep = "&" if "?" in url else "?"
+            first = bool(baseline and os.environ.get("PLANLABOR_BENCH_BASELINE_FIRST"))  # alternate
+            base = _child(tmp / "base", f"{url}{sep}schema=bench_*", Path(baseline)) if first else None
             pg = _child(tmp / "pg", f"{url}{sep}schema=bench_*")
-            base = _child(tmp / "base", f"{url}{sep}schema=bench_*", Path(baseline)) if baseline else None
+            if baseline and not first:
+                base = _child(tmp / "base", f"{url}{sep}schema=bench_*", Path(baseline))
         finally:
             if own:
                 subprocess.run(["bash", str(SCRIPT), "stop", str(tmp / "pg")], check=False)
@@ -117,7 +121,7 @@ def main() -> dict[str, float]:
         print(
             f"  A/B: PostgreSQL compute mit {baseline}: Wand {base['compute_s']:.2f} s "
             f"(Faktor {base['compute_s'] / duck['compute_s']:.2f}), CPU {cpu:.2f} s "
-            f"(Faktor {cpu / duck['compute_cpu_s']:.2f})"
+            f"(Faktor {cpu / duck['compute_cpu_s']:.2f}), Spitzenspeicher {base['maxrss_mb']:.0f} MB"
         )
     runs = [("DuckDB", duck), ("PostgreSQL", pg), *([("PostgreSQL (A/B)", base)] if base else [])]
     for name, run in runs:  # where each backend spends compute
