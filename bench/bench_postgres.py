@@ -8,7 +8,10 @@ PostgreSQL within 3× DuckDB.  ``PLANLABOR_BENCH_YEARS=2`` runs a tenth (1.1 M v
 The PostgreSQL server is the one of ``PLANLABOR_TEST_PG`` or, without it, a throw-away cluster
 started here (``scripts/test-postgres.sh``; same settings as the tests: fsync off).
 
-Run: ``.venv/bin/python bench/run.py postgres``.
+Run: ``.venv/bin/python bench/run.py postgres``.  ``PLANLABOR_BENCH_BASELINE=DIR`` (a checkout
+of another version, e.g. ``git archive main``) computes on PostgreSQL once more with that
+version's code in the same run, for an A/B of a change (the same server, the same data; after
+this version's run, or before it with ``PLANLABOR_BENCH_BASELINE_FIRST=1``).
 """
 
 from __future__ import annotations
@@ -48,7 +51,7 @@ def run_child(folder: Path) -> dict[str, float]:
     return res
 
 
-def _child(folder: Path, store: str | None) -> dict[str, float]:
+def _child(folder: Path, store: str | None, root: Path = ROOT) -> dict[str, float]:
     env = {k: v for k, v in os.environ.items() if k != "PLANLABOR_STORE"}
     if store:
         env["PLANLABOR_STORE"] = store
@@ -57,7 +60,7 @@ def _child(folder: Path, store: str | None) -> dict[str, float]:
         "import bench.bench_postgres as b; print(json.dumps(b.run_child(Path(sys.argv[1]))))"
     )
     out = subprocess.run(
-        [sys.executable, "-c", code, str(folder), str(ROOT)],
+        [sys.executable, "-c", code, str(folder), str(root)],
         env=env,
         capture_output=True,
         text=True,
@@ -96,19 +99,32 @@ def main() -> dict[str, float]:
             data = tmp / "data"
             data.mkdir()
             b.write_inputs(data)
+            baseline = os.environ.get("PLANLABOR_BENCH_BASELINE")
             for name in ("gemeinden.csv", "kreise.csv", "laender.csv", "daten.csv"):
-                for sub in ("duck", "pg"):
+                for sub in ("duck", "pg", "base"):
                     (tmp / sub).mkdir(exist_ok=True)
                     os.link(data / name, tmp / sub / name)
             duck = _child(tmp / "duck", None)
             sep = "&" if "?" in url else "?"
+            first = bool(baseline and os.environ.get("PLANLABOR_BENCH_BASELINE_FIRST"))  # alternate
+            base = _child(tmp / "base", f"{url}{sep}schema=bench_*", Path(baseline)) if first else None
             pg = _child(tmp / "pg", f"{url}{sep}schema=bench_*")
+            if baseline and not first:
+                base = _child(tmp / "base", f"{url}{sep}schema=bench_*", Path(baseline))
         finally:
             if own:
                 subprocess.run(["bash", str(SCRIPT), "stop", str(tmp / "pg")], check=False)
     res = _figures(duck, pg)
     _report(res, years)
-    for name, run in (("DuckDB", duck), ("PostgreSQL", pg)):  # where each backend spends compute
+    if base is not None:
+        cpu = base["compute_cpu_s"] + base["compute_server_cpu_s"]
+        print(
+            f"  A/B: PostgreSQL compute mit {baseline}: Wand {base['compute_s']:.2f} s "
+            f"(Faktor {base['compute_s'] / duck['compute_s']:.2f}), CPU {cpu:.2f} s "
+            f"(Faktor {cpu / duck['compute_cpu_s']:.2f}), Spitzenspeicher {base['maxrss_mb']:.0f} MB"
+        )
+    runs = [("DuckDB", duck), ("PostgreSQL", pg), *([("PostgreSQL (A/B)", base)] if base else [])]
+    for name, run in runs:  # where each backend spends compute
         print(f"{name}:", end=" ")
         b.print_compute_stages([run])
     return res

@@ -230,10 +230,11 @@ class Workspace:
         from planlabor.indices.catalog_run import compute_indices
 
         catalog = self.catalog()
-        report = compute_indicators(self.store, catalog)
-        report.indices = compute_indices(self.store, catalog, self.root, report.compute_id)
-        report.values_written += sum(report.indices.values())
-        pattern = compute_pattern(self.store, catalog, self.rules(), self.root)
+        with self.store.keeping_scratch():  # the pattern reads the indicator step's observations
+            report = compute_indicators(self.store, catalog)
+            report.indices = compute_indices(self.store, catalog, self.root, report.compute_id)
+            report.values_written += sum(report.indices.values())
+            pattern = compute_pattern(self.store, catalog, self.rules(), self.root)
         store_pattern(self.store, pattern)
         report.suppressed = pattern.counts()
         self.store.audit(

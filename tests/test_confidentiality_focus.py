@@ -13,8 +13,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from planlabor.confidentiality.focus import focused_status
-from planlabor.confidentiality.pattern import full_status, relations_of
+from planlabor.confidentiality.pattern import full_status, indicator_status, relations_of
+from planlabor.indicators import compute_indicators
 from planlabor.io.importer import ImportOptions
+from planlabor.store.duckdb_ import DuckDBStore
 from planlabor.workspace import Workspace
 from tests.conftest import write
 from tests.hierarchy import area_trees, tree_workspace
@@ -81,9 +83,17 @@ def suppressed(cells: pd.DataFrame) -> set[tuple[str, ...]]:
 
 def compare(ws: Workspace, secondary: bool = True) -> tuple[pd.DataFrame, pd.DataFrame]:
     catalog, rules = ws.catalog(), replace(ws.rules(), secondary=secondary)
+    with ws.store.keeping_scratch():  # as in ``compute``: PostgreSQL reads the indicator step's scratch
+        compute_indicators(ws.store, catalog)
+        reader = ws.store.counts_reader()
+        kept = focused_status(ws.store, catalog, rules, relations_of(catalog))
+        kept_values = indicator_status(ws.store, catalog, kept)
+    assert (reader is ws.store) == isinstance(ws.store, DuckDBStore)
     full = full_status(ws.store, catalog, rules)
     focus = focused_status(ws.store, catalog, rules, relations_of(catalog))
     assert suppressed(focus) == suppressed(full)
+    pd.testing.assert_frame_equal(kept, focus)  # the same cells, values and pattern from the server
+    pd.testing.assert_frame_equal(kept_values, indicator_status(ws.store, catalog, focus))
     return full, focus
 
 

@@ -408,6 +408,12 @@ def test_compute_on_postgres_equals_duckdb(
     got = on_pg.store.query_df(f"SELECT {cols} FROM indicator_values {order}")
     assert report.values_written == len(want)
     assert got.astype(str).to_csv() == want.astype(str).to_csv()
+    # the pattern, read from the kept scratch (Store.keeping_scratch), equals the DuckDB store's
+    pattern = "SELECT layer_id, area_id, indicator_id, period, status FROM suppression ORDER BY 1, 2, 3, 4, 5"
+    want_pattern = src.store.query_df(pattern)
+    assert len(want_pattern) > 0
+    assert on_pg.store.query_df(pattern).astype(str).to_csv() == want_pattern.astype(str).to_csv()
+    assert on_pg.store.counts_reader() is on_pg.store  # the scratch is closed after compute
     on_pg.close()
 
 

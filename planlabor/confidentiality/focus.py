@@ -49,8 +49,9 @@ def focused_status(
     """The cells looked at (``layer_id, area_id, period, term, value, threshold, cell``) with
     their ``status`` (``primär``/``sekundär``, None where published)."""
     spec = cell_spec(catalog, rules)
+    reader = store.counts_reader()  # PostgreSQL: the indicator step's DuckDB scratch, if kept
     with stage("Kleine Zellen sammeln"):
-        small = collect_cells(store, catalog, rules, spec, small_only=True)
+        small = collect_cells(reader, catalog, rules, spec, small_only=True)
         small = _plain_text(small[rules.sensitive(small["value"].to_numpy(), small["threshold"].to_numpy())])
     if not rules.secondary:  # primary suppression only: the sensitive cells are the pattern
         cells = small.assign(cell=np.arange(len(small), dtype=np.int64))
@@ -58,14 +59,14 @@ def focused_status(
             CELL_COLUMNS
         ]
     with stage("Kleine Zellen sammeln"):
-        present = terms_by_period(store, spec)
+        present = terms_by_period(reader, spec)
     terms = sorted(set().union(*present.values())) if present else []
     empty = small.iloc[:0].assign(cell=np.zeros(0, dtype=np.int64))
     model = CountModel(store, catalog, rules, declared, cells=empty, terms=terms, obs=empty)
     periods = [str(p) for p in sorted(small["period"].unique().tolist())]
-    plans = [_plan(model, period, present.get(period, set()), small) for period in periods]
+    plans = [_plan(model, reader, period, present.get(period, set()), small) for period in periods]
     with stage("Zellen der Komponenten"):
-        cells = _component_cells(model, spec, plans)
+        cells = _component_cells(reader, spec, plans)
     with stage("Basisebenen der Zellen"):
         hot = pa.concat_tables([p.atoms for p in plans]) if plans else None
         model._base.update(_assign_bases(cells, hot, model) if hot is not None else {})
@@ -87,9 +88,9 @@ class _Plan:
     atoms: pa.Table  # their atoms, numbered (``atom``) in the order layer, variable, area
 
 
-def _plan(model: CountModel, period: str, present: set[str], small: pd.DataFrame) -> _Plan:
+def _plan(model: CountModel, reader: Store, period: str, present: set[str], small: pd.DataFrame) -> _Plan:
     with stage("Beobachtungen und Atome"):
-        atoms = _period_atoms(model, period)
+        atoms = _period_atoms(model, reader, period)
     with stage("Beziehungssuche"):
         relations = {
             base: relations_in(_wide(atoms.filter(pc.equal(atoms.column("layer_id"), base))), model.declared)
@@ -105,7 +106,7 @@ def _plan(model: CountModel, period: str, present: set[str], small: pd.DataFrame
         return _Plan(period, relations, comps, terms, _hot_atoms(atoms, variables, period))
 
 
-def _component_cells(model: CountModel, spec: pa.Table, plans: list[_Plan]) -> pd.DataFrame:
+def _component_cells(reader: Store, spec: pa.Table, plans: list[_Plan]) -> pd.DataFrame:
     """The cells of the components with a sensitive cell, of all periods in one query,
     numbered period by period (in each period in the order layer, area, term)."""
     if not plans:
@@ -114,7 +115,7 @@ def _component_cells(model: CountModel, spec: pa.Table, plans: list[_Plan]) -> p
     for plan in plans:
         mine = spec.filter(pc.is_in(spec.column("term"), value_set=pa.array(plan.terms, pa.string())))
         parts.append(mine.append_column("period", pa.array([plan.period] * len(mine), pa.string())))
-    got = _plain_text(model.store.query_bulk(PERIOD_CELL_SQL, {"_pl_cell_spec": pa.concat_tables(parts)}))
+    got = _plain_text(reader.query_bulk(PERIOD_CELL_SQL, {"_pl_cell_spec": pa.concat_tables(parts)}))
     order = {plan.period: k for k, plan in enumerate(plans)}
     got = got.iloc[np.argsort(got["period"].map(order).to_numpy(), kind="stable")].reset_index(drop=True)
     return got.assign(cell=np.arange(len(got), dtype=np.int64))
@@ -142,10 +143,11 @@ def _protect(model: CountModel, plan: _Plan, cells: pd.DataFrame) -> pd.DataFram
     return cells.assign(status=cells["cell"].map(status))
 
 
-def _period_atoms(model: CountModel, period: str) -> pa.Table:
+def _period_atoms(model: CountModel, reader: Store, period: str) -> pa.Table:
     """The atoms of ``period`` (``layer_id, area_id, variable, value`` on their base layers) as
-    Arrow, in one query: the relation search needs them for every variable."""
-    obs = model.store.query_bulk_arrow(
+    Arrow, in one query (to ``reader``, see :meth:`Store.counts_reader`): the relation search
+    needs them for every variable."""
+    obs = reader.query_bulk_arrow(
         "SELECT layer_id, area_id, variable, value FROM observations WHERE superseded_by IS NULL "
         "AND value IS NOT NULL AND period = ? AND variable IN (SELECT variable FROM _pl_vars)",
         {"_pl_vars": pa.table({"variable": pa.array(model.variables, pa.string())})},

@@ -483,6 +483,19 @@ class Store(abc.ABC):
         by ``COPY``: set-based analytics run columnar there; the caller writes the results back."""
         yield self
 
+    @contextmanager
+    def keeping_scratch(self) -> Iterator[None]:
+        """Inside: the last :meth:`scratch` stays open after its block and :meth:`counts_reader`
+        answers from it (one ``compute``: the indicator step and the confidentiality pattern
+        share one transfer of the observations).  Here: nothing to keep."""
+        yield
+
+    def counts_reader(self) -> Store:
+        """Where to read the current observations of the counted variables and the values of the
+        ratio and count indicators just computed: the scratch kept by :meth:`keeping_scratch`
+        (holding exactly those rows) or the store itself."""
+        return self
+
     def analyze(self, table_name: str) -> None:
         """Refresh the planner's statistics of a table just filled (a no-op where the backend
         needs none)."""

@@ -144,6 +144,8 @@ class PostgresStore(Store):
         self._held = False  # the workspace lock taken for an id outside a transaction
         self._columns: dict[str, list[tuple[str, str]]] = {}
         self._duck = memory_connection()
+        self._keep = False  # see keeping_scratch
+        self._kept: Store | None = None
         try:
             self._setup(create, must_be_new, lock_timeout)
         except BaseException:
@@ -370,13 +372,37 @@ class PostgresStore(Store):
         from planlabor.store.duckdb_ import DuckDBStore
 
         work = DuckDBStore(":memory:")
+        kept = False
         try:
             for table, (sql, params) in selects.items():
                 schema = work.query_arrow(f"SELECT * FROM {table} LIMIT 0").schema
                 work.insert_arrow(table, self.copy_out(sql, schema, params))
             yield work
+            if self._keep:  # the pattern reads the observations and values from here
+                self._drop_kept()
+                self._kept, kept = work, True
         finally:
-            work.close()
+            if not kept:
+                work.close()
+
+    @contextmanager
+    def keeping_scratch(self) -> Iterator[None]:
+        # one compute: bench_postgres measured the pattern's own transfers (the observations
+        # per period, the small-cell candidates) as long as the indicator step's
+        self._keep = True
+        try:
+            yield
+        finally:
+            self._keep = False
+            self._drop_kept()
+
+    def counts_reader(self) -> Store:
+        return self._kept if self._kept is not None else self
+
+    def _drop_kept(self) -> None:
+        if self._kept is not None:
+            self._kept.close()
+            self._kept = None
 
     def copy_out(self, sql: str, schema: pa.Schema, params: Sequence[Any] | None = None) -> pa.Table:
         """The rows of ``sql`` (columns as in ``schema``) by ``COPY … TO STDOUT`` as CSV."""
@@ -528,6 +554,7 @@ class PostgresStore(Store):
         self._unhold()
         with contextlib.suppress(Exception):
             self._duck.close()
+            self._drop_kept()
         if self.con is None:
             return
         con, self.con = self.con, None
