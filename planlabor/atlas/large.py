@@ -75,8 +75,9 @@ def _flags(cell: dict[str, Any]) -> dict[str, Any]:
     return {"v": cell["v"], "f": rest, "fd": common}
 
 
-def geo_levels(src: AtlasSource, layer: str) -> dict[str, dict[str, Any]]:
-    """``{"geo/<layer>": coarse, "geofine/<layer>": detailed}`` in the compact encoding."""
+def layer_in_metres(src: AtlasSource, layer: str) -> tuple[Any, Any]:
+    """The layer's areas (sorted by key) and their geometries as a GeoSeries in metres
+    (ETRS89-LAEA where stored in degrees): simplification tolerances are metres."""
     import geopandas as gpd
     import shapely
 
@@ -86,8 +87,17 @@ def geo_levels(src: AtlasSource, layer: str) -> dict[str, dict[str, Any]]:
     areas = src.store.areas(layer, geometry=True).sort_values("area_id")
     geoms = shapely.from_wkb([g if isinstance(g, bytes | bytearray) else None for g in areas["geom"]])
     g = gpd.GeoSeries(geoms, crs=lay.crs or src.crs)
-    if g.crs is None or g.crs.is_geographic:  # tolerances are metres
+    if g.crs is None or g.crs.is_geographic:
         g = g.to_crs(3035)
+    return areas, g
+
+
+def geo_levels(src: AtlasSource, layer: str) -> dict[str, dict[str, Any]]:
+    """``{"geo/<layer>": coarse, "geofine/<layer>": detailed}`` in the compact encoding."""
+    import geopandas as gpd
+    import shapely
+
+    areas, g = layer_in_metres(src, layer)
     arr = g.to_numpy()
     present = ~(shapely.is_missing(arr) | shapely.is_empty(arr))
     valid = bool(shapely.coverage_is_valid(arr[present]))

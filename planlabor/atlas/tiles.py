@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 
 from planlabor.atlas.data import AtlasSource
-from planlabor.errors import NotFoundError
+from planlabor.atlas.large import layer_in_metres
 
 MIN_ZOOM = 4
 MAX_ZOOM = 7  # from FINE_ZOOM (8) on the page shows geofine/<layer>
@@ -65,14 +65,7 @@ def _areas(src: AtlasSource, layer: str) -> tuple[list[str], Any, bool]:
     import geopandas as gpd
     import shapely
 
-    lay = src.store.layer(layer)
-    if lay is None:
-        raise NotFoundError(f"Die Raumebene {layer!r} gibt es nicht.", column="layer")
-    areas = src.store.areas(layer, geometry=True).sort_values("area_id")
-    geoms = shapely.from_wkb([g if isinstance(g, bytes | bytearray) else None for g in areas["geom"]])
-    g = gpd.GeoSeries(geoms, crs=lay.crs or src.crs)
-    if g.crs is None or g.crs.is_geographic:  # tolerances are metres
-        g = g.to_crs(3035)
+    areas, g = layer_in_metres(src, layer)
     arr = g.to_numpy()
     keep = ~(shapely.is_missing(arr) | shapely.is_empty(arr))
     keys = [str(k) for k in areas["area_id"].to_numpy()[keep]]
