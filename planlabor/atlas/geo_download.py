@@ -48,8 +48,7 @@ def _build(svc: AtlasService, layer: str) -> list[list[str | None]]:
     import shapely
 
     areas = svc.areas(layer)
-    with svc.reading() as src:
-        lay = src.store.layer(layer)
+    lay = svc.layer_info(layer)
     if lay is None or not lay.has_geometry or areas["geom"].isna().all():
         raise InputError(
             f"Die Raumebene {layer!r} hat keine Geometrien.",

@@ -92,6 +92,16 @@ def layer_in_metres(src: AtlasSource, layer: str) -> tuple[Any, Any]:
     return areas, g
 
 
+def simplified(geoms: Any, valid: bool, tol: float) -> Any:
+    """``geoms`` (numpy array of shapely geometries, in metres) simplified by ``tol``: as a
+    coverage where the areas form one (shared borders stay shared), else each on its own."""
+    import shapely
+
+    if valid:
+        return shapely.coverage_simplify(geoms, tol)
+    return shapely.simplify(geoms, tol, preserve_topology=True)  # overlapping areas
+
+
 def geo_levels(src: AtlasSource, layer: str) -> dict[str, dict[str, Any]]:
     """``{"geo/<layer>": coarse, "geofine/<layer>": detailed}`` in the compact encoding."""
     import geopandas as gpd
@@ -104,10 +114,7 @@ def geo_levels(src: AtlasSource, layer: str) -> dict[str, dict[str, Any]]:
     out = {}
     for name, tol, q in (("geo", COARSE_METRES, COARSE_Q), ("geofine", SIMPLIFY_METRES, FINE_Q)):
         simple = arr.copy()
-        if valid:
-            simple[present] = shapely.coverage_simplify(arr[present], tol)
-        else:  # overlapping areas: each simplified on its own
-            simple[present] = shapely.simplify(arr[present], tol, preserve_topology=True)
+        simple[present] = simplified(arr[present], valid, tol)
         wgs = gpd.GeoSeries(simple, crs=g.crs).to_crs(4326).to_numpy()
         out[f"{name}/{layer}"] = {
             "type": "planlabor-delta",

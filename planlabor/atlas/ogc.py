@@ -17,7 +17,6 @@ import gzip
 import json
 import threading
 from collections.abc import Callable
-from dataclasses import replace
 from enum import Enum
 from typing import Any
 
@@ -119,13 +118,13 @@ class OgcService:
                 if k not in self.tables:
                     # layer record, values and areas from the shared folder (planlabor.cache):
                     # no store opening, no wait behind another process's build lock
-                    src = replace(self.svc.src, store=_OneLayer(self.svc.layer_info(layer)))
                     t = build_table(  # both asked only for a layer with geometry (else: None)
-                        src,
+                        self.svc.src,
                         layer,
                         public,
                         lambda: self.svc.frame(layer, public),
                         lambda: self.svc.areas(layer),
+                        info=self.svc.layer_info(layer),
                     )
                     if t is not None:
                         register(self.key(layer, public), t)
@@ -229,16 +228,6 @@ class OgcService:
                 t.geometries(CRS84)
                 t.default_period()
         self.config(True)
-
-
-class _OneLayer:
-    """Stands in for the store in :func:`build_table`, which asks it only for the layer record."""
-
-    def __init__(self, info: Any) -> None:
-        self.info = info
-
-    def layer(self, layer: str) -> Any:
-        return self.info
 
 
 def _error(status: int, code: str, text: str) -> tuple[int, dict[str, str], bytes]:

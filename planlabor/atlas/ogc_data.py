@@ -203,18 +203,19 @@ def _day(text: str) -> date:
 
 
 def build_table(
-    src: Any, layer: str, public: bool, frame: Any = None, areas: Any = None
+    src: Any, layer: str, public: bool, frame: Any = None, areas: Any = None, info: Any = None
 ) -> FeatureTable | None:
     """The layer's features for one view from the shared (suppressed) value path; None if the
     layer has no geometry.  ``frame``: returns the layer's values when the caller holds them
     already (the server's :meth:`~planlabor.atlas.service.AtlasService.frame`, shared by its
     processes); ``areas`` likewise returns the layer's areas with geometry.  Both are called only
-    for a layer that exists and has geometry (an unknown collection stays pygeoapi's 404)."""
+    for a layer that exists and has geometry (an unknown collection stays pygeoapi's 404).
+    ``info``: the layer's record when the caller holds it (else read from the store)."""
     import shapely
 
     from planlabor.atlas.data import values_frame
 
-    lay = src.store.layer(layer)
+    lay = src.store.layer(layer) if info is None else info
     if lay is None or not lay.has_geometry:
         return None
     areas = (src.store.areas(layer, geometry=True) if areas is None else areas()).sort_values("area_id")

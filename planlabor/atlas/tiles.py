@@ -6,7 +6,7 @@ of zoom :data:`MIN_ZOOM` to :data:`MAX_ZOOM` are therefore cut here, once per ve
 workspace (server) or at ``atlas build`` (static folder), as Mapbox Vector Tiles
 (:mod:`mapbox_vector_tile`), each zoom from its own coverage simplification
 (:func:`shapely.coverage_simplify`, neighbours keep one shared border) with a tolerance of about
-one screen pixel at that zoom.
+two screen pixels at that zoom.
 
 The payloads are JSON like the other atlas payloads, so the static atlas loads them as scripts from
 ``file://`` too:
@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 
 from planlabor.atlas.data import AtlasSource
-from planlabor.atlas.large import layer_in_metres
+from planlabor.atlas.large import layer_in_metres, simplified
 
 MIN_ZOOM = 4
 MAX_ZOOM = 7  # from FINE_ZOOM (8) on the page shows geofine/<layer>
@@ -39,7 +39,7 @@ BUFFER = 64  # tile units around each tile, so that outlines do not show at tile
 SOURCE_LAYER = "areas"
 WORLD = 20037508.342789244  # half the width of the Web Mercator square in metres
 NO_TILES: dict[str, Any] = {"tiles": None}  # the tiles index of a layer without tiles (GeoJSON only)
-# one pixel of a 512-pixel tile at 50° N in metres (78,271 m / 2^z · cos 50°), simplification tolerance
+# two pixels of a 512-pixel tile at 50° N in metres (78,271 m / 2^z · cos 50°): the simplification tolerance
 TOLERANCE = {z: 2 * 78271.5 / 2**z * 0.64 for z in range(MIN_ZOOM, MAX_ZOOM + 1)}
 
 
@@ -76,15 +76,8 @@ def _areas(src: AtlasSource, layer: str) -> tuple[list[str], Any, bool]:
 def _simplified(arr: Any, valid: bool, tol: float) -> Any:
     """Simplified as a coverage (shared borders stay shared), in Web Mercator metres."""
     import geopandas as gpd
-    import shapely
 
-    geoms = arr.to_numpy()
-    simple = (
-        shapely.coverage_simplify(geoms, tol)
-        if valid
-        else shapely.simplify(geoms, tol, preserve_topology=True)
-    )
-    return gpd.GeoSeries(simple, crs=arr.crs).to_crs(3857).to_numpy()
+    return gpd.GeoSeries(simplified(arr.to_numpy(), valid, tol), crs=arr.crs).to_crs(3857).to_numpy()
 
 
 def _bounds(arr: Any) -> list[float]:

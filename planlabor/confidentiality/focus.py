@@ -16,6 +16,7 @@ atoms keep their relative order, so every optimisation sees the same problem.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
@@ -165,11 +166,7 @@ def _period_atoms(model: CountModel, reader: Store, period: str) -> pa.Table:
     )
     pairs = obs.select(["variable", "layer_id"]).group_by(["variable", "layer_id"]).aggregate([])
     pair_vars = pairs.column("variable").to_pylist()
-    several = (
-        sorted({v for v in pair_vars if pair_vars.count(v) > 1})
-        if len(pair_vars) != len(set(pair_vars))
-        else []
-    )
+    several = sorted(v for v, n in Counter(pair_vars).items() if n > 1)
     bases = {
         v: {lay}
         for v, lay in zip(pair_vars, pairs.column("layer_id").to_pylist(), strict=True)

@@ -392,17 +392,16 @@ def _assign_bases(cells: pd.DataFrame, atoms: pd.DataFrame | pa.Table, model: Co
     ``atoms``: columns ``period, layer_id, area_id, variable, value`` (pandas or Arrow)."""
     import pyarrow.compute as pc
 
-    if cells.empty or len(atoms) == 0:
-        return {}
-    if isinstance(atoms, pa.Table):
-        bases = sorted(pc.unique(atoms.column("layer_id")).to_pylist())
-    else:
-        bases = sorted(atoms["layer_id"].unique().tolist())
-    anc = pd.concat([model.ancestors(b).assign(base=b) for b in bases], ignore_index=True)
-    tv = [(t, v) for t in cells["term"].unique().tolist() for v in model.term_vars[t]]
-
     def table(df: pd.DataFrame, cols: list[str], numeric: dict[str, pa.DataType]) -> pa.Table:
         return pa.table({c: pa.array(df[c].to_numpy(), numeric.get(c, pa.string())) for c in cols})
+
+    if cells.empty or len(atoms) == 0:
+        return {}
+    cols = ["period", "layer_id", "area_id", "variable", "value"]
+    at = atoms.select(cols) if isinstance(atoms, pa.Table) else table(atoms, cols, {"value": pa.float64()})
+    bases = sorted(pc.unique(at.column("layer_id")).to_pylist())
+    anc = pd.concat([model.ancestors(b).assign(base=b) for b in bases], ignore_index=True)
+    tv = [(t, v) for t in cells["term"].unique().tolist() for v in model.term_vars[t]]
 
     got = model.store.query_with(
         """
@@ -421,11 +420,7 @@ def _assign_bases(cells: pd.DataFrame, atoms: pd.DataFrame | pa.Table, model: Co
            AND abs(sum(s.total) - max(c.value)) <= ? * greatest(1.0, abs(max(c.value)))
         ORDER BY c.cell, s.base""",
         {
-            "_pl_atoms": atoms.select(["period", "layer_id", "area_id", "variable", "value"])
-            if isinstance(atoms, pa.Table)
-            else table(
-                atoms, ["period", "layer_id", "area_id", "variable", "value"], {"value": pa.float64()}
-            ),
+            "_pl_atoms": at,
             "_pl_anc": table(anc, ["base", "area_id", "anc_layer", "anc_id"], {}),
             "_pl_tv": pa.table(
                 {

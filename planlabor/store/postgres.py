@@ -24,10 +24,10 @@ import os
 import re
 import sys
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from importlib import resources
-from typing import Any
+from typing import Any, TypeVar
 
 import pandas as pd
 import pyarrow as pa
@@ -56,6 +56,7 @@ except ImportError:  # pragma: no cover - the [postgres] extra is part of every 
     psycopg = None  # type: ignore[assignment]
 
 _log = logging.getLogger("planlabor.sql")
+T = TypeVar("T")
 _SLOW = float(os.environ.get("PLANLABOR_SQL_SLOW", "0") or 0)
 LOCK_WAIT = float(os.environ.get("PLANLABOR_LOCK_WAIT", "30") or 0)
 LOCK_CLASS = 0x706C  # "pl": first key of the workspace's advisory lock
@@ -285,49 +286,51 @@ class PostgresStore(Store):
     def query_with(
         self, sql: str, tables: dict[str, pa.Table], params: Sequence[Any] | None = None
     ) -> pd.DataFrame:
-        if self.read_only:
-            # a read-only transaction may create no table, not even a temporary one: the tables
-            # travel as array parameters, unnested in common table expressions
-            head, args = inline_tables(tables)
-            return self.query_df(with_first(head, sql), [*args, *(params or [])])
-        with self._temp_tables(tables):
-            return self.query_df(sql, params)
+        return self._with_tables(self.query_df, sql, tables, params)
 
     def query_bulk(
         self, sql: str, tables: dict[str, pa.Table] | None = None, params: Sequence[Any] | None = None
     ) -> pd.DataFrame:
         # by COPY as CSV read by pyarrow: a third of the client CPU of fetching row by row
         # (1 M rows: 1.5 s instead of 4.2 s), the same frame
-        if tables and self.read_only:
-            head, args = inline_tables(tables)
-            return self._bulk(with_first(head, sql), [*args, *(params or [])])
-        with self._temp_tables(tables or {}):
-            return self._bulk(sql, params)
+        return self._with_tables(self._bulk, sql, tables, params)
 
     def query_bulk_arrow(
         self, sql: str, tables: dict[str, pa.Table] | None = None, params: Sequence[Any] | None = None
     ) -> pa.Table:
+        return self._with_tables(self._bulk_arrow, sql, tables, params)
+
+    def _with_tables(
+        self,
+        run: Callable[[str, Sequence[Any] | None], T],
+        sql: str,
+        tables: dict[str, pa.Table] | None,
+        params: Sequence[Any] | None,
+    ) -> T:
+        """``run(sql, params)`` with ``tables`` visible: temporary tables, or in a read-only
+        transaction (which may create no table, not even a temporary one) array parameters
+        unnested in common table expressions."""
         if tables and self.read_only:
             head, args = inline_tables(tables)
-            return self._bulk_arrow(with_first(head, sql), [*args, *(params or [])])
+            return run(with_first(head, sql), [*args, *(params or [])])
         with self._temp_tables(tables or {}):
-            return self._bulk_arrow(sql, params)
+            return run(sql, params)
+
+    def _copyable(self, sql: str, params: Sequence[Any] | None) -> pa.Schema | None:
+        """The result's schema if ``COPY`` as CSV carries it exactly (text and numbers only)."""
+        schema = self.query_arrow(f"SELECT * FROM ({sql}) AS q LIMIT 0", params).schema
+        simple = (
+            pa.types.is_string(t) or pa.types.is_floating(t) or pa.types.is_integer(t) for t in schema.types
+        )
+        return schema if all(simple) else None
 
     def _bulk_arrow(self, sql: str, params: Sequence[Any] | None) -> pa.Table:
-        schema = self.query_arrow(f"SELECT * FROM ({sql}) AS q LIMIT 0", params).schema
-        if any(
-            not (pa.types.is_string(t) or pa.types.is_floating(t) or pa.types.is_integer(t))
-            for t in schema.types
-        ):
-            return self.query_arrow(sql, params)
-        return self.copy_out(sql, schema, params)
+        schema = self._copyable(sql, params)
+        return self.query_arrow(sql, params) if schema is None else self.copy_out(sql, schema, params)
 
     def _bulk(self, sql: str, params: Sequence[Any] | None) -> pd.DataFrame:
-        schema = self.query_arrow(f"SELECT * FROM ({sql}) AS q LIMIT 0", params).schema
-        if any(
-            not (pa.types.is_string(t) or pa.types.is_floating(t) or pa.types.is_integer(t))
-            for t in schema.types
-        ):
+        schema = self._copyable(sql, params)
+        if schema is None:
             return self.query_df(sql, params)  # bytes, lists, dates: row by row (exact)
         return self._duck.cursor().from_arrow(self.copy_out(sql, schema, params)).df()
 
