@@ -125,15 +125,29 @@ def number_sql(col: str, decimal: str, thousands: str | None) -> str:
 def parse_values(
     src: Source, keys: KeyResolution, pmap: str, markers: dict[str, str], rename: dict[str, str], fixed: bool
 ) -> str:
-    """One table of every value with its layer, area, canonical period, number and flag.
+    """One table (or view) of every value with its layer, area, canonical period, number and flag.
 
     The number is parsed first; only a cell that is no number (or a number equal to a marker that
     reads as one, like ``-9999``) is cleaned and compared with the markers as text: most cells of
     a large file are numbers, and cleaning and comparing every cell as text was the import's
-    largest cost (issue #22).
+    largest cost (issue #22).  A wide table is parsed by :func:`_parse_wide`.
     """
+    if src.wide_columns and src.rows is not None:
+        return _parse_wide(src, keys, pmap, markers, rename, fixed)
     parsed = unique_name("parsed")
     src.temp_tables.append(parsed)
+    carry = ["key", "layer_id", "area_id", "state", "period"]
+    out = "_line, key, layer_id, area_id, state, variable, period, CASE WHEN _bad THEN raw END AS raw, flag, value, _bad"
+    cells = _cells_sql(src, markers, rename, _located_long(src, keys, pmap, fixed), carry, out)
+    src.con.execute(f"CREATE TEMP TABLE {parsed} AS {cells}")
+    return parsed
+
+
+def _cells_sql(
+    src: Source, markers: dict[str, str], rename: dict[str, str], located: str, carry: list[str], out: str
+) -> str:
+    """SQL parsing the cells of ``located`` (``_line``, the ``carry`` columns, variable, value, num):
+    number, flag, value and ``_bad``; selects ``out``."""
     num = number_sql("s.value", src.decimal, src.thousands)
     cell = "coalesce(trim(replace(raw, '\"', '')), '')"  # text only where the number alone cannot decide
     numeric = _numeric_markers(src, markers)
@@ -144,42 +158,64 @@ def parse_values(
     if rename:
         rwhens = " ".join(f"WHEN {_lit(a)} THEN {_lit(b)}" for a, b in rename.items())
         var = f"CASE s.variable {rwhens} ELSE s.variable END"
-    src.con.execute(
-        f"""CREATE TEMP TABLE {parsed} AS
-        SELECT _line, key, layer_id, area_id, state, variable, period,
-               CASE WHEN _bad THEN raw END AS raw, flag, value, _bad
+    kept = ", ".join(carry)
+    return f"""SELECT {out}
         FROM (SELECT *, {bad_value(src.thousands)} AS _bad FROM (
-            SELECT _line, key, layer_id, area_id, state, variable, period, raw, flag,
-                   CASE WHEN flag IS NULL THEN num END AS value
+            SELECT _line, {kept}, variable, raw, flag, CASE WHEN flag IS NULL THEN num END AS value
             FROM (SELECT *, CASE WHEN {guard} THEN NULL ELSE CASE {cell} {whens} END END AS flag FROM (
-                SELECT s._line, s.key, s.layer_id, s.area_id, s.state, {var} AS variable, s.period,
+                SELECT s._line, {", ".join("s." + c for c in carry)}, {var} AS variable,
                        s.value AS raw, coalesce(s.num, {num}) AS num
-                FROM ({_located(src, keys, pmap, fixed)}) s))))"""
-    )
-    return parsed
+                FROM ({located}) s))))"""
 
 
-def _located(src: Source, keys: KeyResolution, pmap: str, fixed: bool) -> str:
-    """SQL of every cell with its area (key resolution) and canonical period joined in.
+def _located_long(src: Source, keys: KeyResolution, pmap: str, fixed: bool) -> str:
+    """SQL of every cell of a long source with its area (key resolution) and canonical period."""
+    return f"""SELECT s._line, CASE WHEN k.state <> 'Gebiet' OR {src.rows is None} THEN s.key END AS key,
+            k.layer_id, k.area_id, k.state, s.variable, p.period, s.value, s.num
+        FROM {src.name} s
+        JOIN {keys.table} k ON {key_join("k", "s")}
+        {period_join(pmap, "s", fixed)}"""
 
-    A wide table is joined per file row and unpivoted after that; a long source per value.
+
+def _parse_wide(
+    src: Source, keys: KeyResolution, pmap: str, markers: dict[str, str], rename: dict[str, str], fixed: bool
+) -> str:
+    """A wide table: keys and periods are joined to the file rows (220,000 lookups, not 11 million),
+    and only the cells' own columns are kept per value (line, row group, variable, number, flag).
+
+    What belongs to the row (key, layer, area, state, period) is stored once per row in a row
+    table; a view joins it back, so that the steps after this one see the same columns as for a
+    long source.  Writing five texts per value into the staging table was a third of the parse
+    (issue #22).  ``_grp`` numbers the (state, layer, period) combinations, so the report counts
+    group by numbers instead of texts.
     """
-    if not src.wide_columns or src.rows is None:
-        return f"""SELECT s._line, CASE WHEN k.state <> 'Gebiet' OR {src.rows is None} THEN s.key END AS key,
-                k.layer_id, k.area_id, k.state, s.variable, p.period, s.value, s.num
-            FROM {src.name} s
-            JOIN {keys.table} k ON {key_join("k", "s")}
-            {period_join(pmap, "s", fixed)}"""
+    con = src.con
+    info, cells, parsed = unique_name("rowinfo"), unique_name("cells"), unique_name("parsed")
+    src.temp_tables += [info, cells]
+    src.temp_views.insert(0, parsed)  # dropped before the tables it reads
+    con.execute(
+        f"""CREATE TEMP TABLE {info} AS SELECT r._line, CASE WHEN k.state <> 'Gebiet' THEN r.key END AS key,
+            k.layer_id, k.area_id, k.state, p.period,
+            CAST(dense_rank() OVER (ORDER BY k.state, k.layer_id, p.period) AS INTEGER) AS _grp
+        FROM {src.rows} r
+        JOIN {keys.table} k ON {key_join("k", "r")}
+        {period_join(pmap, "r", fixed)}"""
+    )
     cols = ", ".join(_qi(c) for c in src.wide_columns)
-    return f"""SELECT _line, _pl_key AS key, _pl_layer AS layer_id, _pl_area AS area_id,
-            _pl_state AS state, variable, _pl_period AS period, value, CAST(NULL AS DOUBLE) AS num
-        FROM (SELECT r._line, CASE WHEN k.state <> 'Gebiet' THEN r.key END AS _pl_key,
-                     k.layer_id AS _pl_layer, k.area_id AS _pl_area, k.state AS _pl_state,
-                     p.period AS _pl_period, {", ".join("r." + _qi(c) for c in src.wide_columns)}
-              FROM {src.rows} r
-              JOIN {keys.table} k ON {key_join("k", "r")}
-              {period_join(pmap, "r", fixed)})
+    located = f"""SELECT _line, _pl_state AS state, _pl_grp AS _grp, variable, value, CAST(NULL AS DOUBLE) AS num
+        FROM (SELECT r._line, i.state AS _pl_state, i._grp AS _pl_grp,
+                     {", ".join("r." + _qi(c) for c in src.wide_columns)}
+              FROM {src.rows} r JOIN {info} i ON i._line = r._line)
         UNPIVOT INCLUDE NULLS (value FOR variable IN ({cols}))"""
+    out = "_line, _grp, variable, CASE WHEN _bad THEN raw END AS raw, flag, value, _bad"
+    con.execute(f"CREATE TEMP TABLE {cells} AS {_cells_sql(src, markers, rename, located, ['state', '_grp'], out)}")
+    con.execute(
+        f"""CREATE TEMP VIEW {parsed} AS SELECT c._line, i.key, i.layer_id, i.area_id, i.state, c.variable,
+            i.period, c.raw, c.flag, c.value, c._bad
+        FROM {cells} c JOIN {info} i ON i._line = c._line"""
+    )
+    src.parsed_parts = (parsed, cells, info)
+    return parsed
 
 
 def _qi(name: str) -> str:

@@ -240,7 +240,18 @@ def _report(
 
 
 def _stats(src: Source, stored: str) -> pd.DataFrame:
-    """One pass over the values: counts per state, layer, variable, period and flag."""
+    """One pass over the values: counts per state, layer, variable, period and flag.
+
+    For a wide table's cells the pass groups by the row group number instead of four texts and
+    names the groups afterwards (:func:`planlabor.io.import_values.parse_values`)."""
+    if src.parsed_parts and src.parsed_parts[0] == stored:
+        _, cells, info = src.parsed_parts
+        return src.con.execute(
+            f"""SELECT g.state, g.layer_id, s.variable, g.period, s.flag, s.n, s.first_line
+            FROM (SELECT _grp, variable, flag, count(*) AS n, min(_line) AS first_line
+                  FROM {cells} GROUP BY ALL) s
+            JOIN (SELECT DISTINCT _grp, state, layer_id, period FROM {info}) g ON g._grp = s._grp"""
+        ).df()
     return src.con.execute(
         f"""SELECT state, layer_id, variable, period, flag, count(*) AS n, min(_line) AS first_line
         FROM {stored} GROUP BY ALL"""

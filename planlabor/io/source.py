@@ -64,6 +64,8 @@ class Source:
     rows: str | None = None  # one record per file row (_line, key, name, period) for wide plain tables
     wide_columns: list[str] = field(default_factory=list)  # value columns of ``rows``, unpivoted late
     stats: Any = None  # counts per state, layer, variable, period and flag (pandas), set by the import
+    # a wide table's parsed values: (view with every column, table of the cells, table of the rows)
+    parsed_parts: tuple[str, str, str] | None = None
 
     def close(self) -> None:
         for obj in self.cleanup:
