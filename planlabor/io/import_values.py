@@ -193,19 +193,19 @@ def _parse_wide(
     info, cells, parsed = unique_name("rowinfo"), unique_name("cells"), unique_name("parsed")
     src.temp_tables += [info, cells]
     src.temp_views.insert(0, parsed)  # dropped before the tables it reads
+    # joined to the small key and period tables only (as before), never file rows to file rows
+    kg = f"(SELECT *, CAST(dense_rank() OVER (ORDER BY state, layer_id) AS BIGINT) AS _kg FROM {keys.table})"
+    pg = f"(SELECT *, CAST(dense_rank() OVER (ORDER BY period) AS BIGINT) AS _pg FROM {pmap})"
+    grp = "k._kg * 4294967296 + p._pg"
+    joined = f"FROM {src.rows} r JOIN {kg} k ON {key_join('k', 'r')} {period_join(pg, 'r', fixed)}"
     con.execute(
         f"""CREATE TEMP TABLE {info} AS SELECT r._line, CASE WHEN k.state <> 'Gebiet' THEN r.key END AS key,
-            k.layer_id, k.area_id, k.state, p.period,
-            CAST(dense_rank() OVER (ORDER BY k.state, k.layer_id, p.period) AS INTEGER) AS _grp
-        FROM {src.rows} r
-        JOIN {keys.table} k ON {key_join("k", "r")}
-        {period_join(pmap, "r", fixed)}"""
+            k.layer_id, k.area_id, k.state, p.period, {grp} AS _grp {joined}"""
     )
     cols = ", ".join(_qi(c) for c in src.wide_columns)
     located = f"""SELECT _line, _pl_state AS state, _pl_grp AS _grp, variable, value, CAST(NULL AS DOUBLE) AS num
-        FROM (SELECT r._line, i.state AS _pl_state, i._grp AS _pl_grp,
-                     {", ".join("r." + _qi(c) for c in src.wide_columns)}
-              FROM {src.rows} r JOIN {info} i ON i._line = r._line)
+        FROM (SELECT r._line, k.state AS _pl_state, {grp} AS _pl_grp,
+                     {", ".join("r." + _qi(c) for c in src.wide_columns)} {joined})
         UNPIVOT INCLUDE NULLS (value FOR variable IN ({cols}))"""
     out = "_line, _grp, variable, CASE WHEN _bad THEN raw END AS raw, flag, value, _bad"
     con.execute(f"CREATE TEMP TABLE {cells} AS {_cells_sql(src, markers, rename, located, ['state', '_grp'], out)}")
