@@ -137,7 +137,8 @@ def parse_values(
     parsed = unique_name("parsed")
     src.temp_tables.append(parsed)
     carry = ["key", "layer_id", "area_id", "state", "period"]
-    out = "_line, key, layer_id, area_id, state, variable, period, CASE WHEN _bad THEN raw END AS raw, flag, value, _bad"
+    out = "_line, key, layer_id, area_id, state, variable, period, CASE WHEN _bad THEN raw END AS raw, "
+    out += "flag, value, _bad"
     cells = _cells_sql(src, markers, rename, _located_long(src, keys, pmap, fixed), carry, out)
     src.con.execute(f"CREATE TEMP TABLE {parsed} AS {cells}")
     return parsed
@@ -203,12 +204,14 @@ def _parse_wide(
             k.layer_id, k.area_id, k.state, p.period, {grp} AS _grp {joined}"""
     )
     cols = ", ".join(_qi(c) for c in src.wide_columns)
-    located = f"""SELECT _line, _pl_state AS state, _pl_grp AS _grp, variable, value, CAST(NULL AS DOUBLE) AS num
+    located = f"""SELECT _line, _pl_state AS state, _pl_grp AS _grp, variable, value,
+            CAST(NULL AS DOUBLE) AS num
         FROM (SELECT r._line, k.state AS _pl_state, {grp} AS _pl_grp,
                      {", ".join("r." + _qi(c) for c in src.wide_columns)} {joined})
         UNPIVOT INCLUDE NULLS (value FOR variable IN ({cols}))"""
     out = "_line, _grp, variable, CASE WHEN _bad THEN raw END AS raw, flag, value, _bad"
-    con.execute(f"CREATE TEMP TABLE {cells} AS {_cells_sql(src, markers, rename, located, ['state', '_grp'], out)}")
+    cells_sql = _cells_sql(src, markers, rename, located, ["state", "_grp"], out)
+    con.execute(f"CREATE TEMP TABLE {cells} AS {cells_sql}")
     con.execute(
         f"""CREATE TEMP VIEW {parsed} AS SELECT c._line, i.key, i.layer_id, i.area_id, i.state, c.variable,
             i.period, c.raw, c.flag, c.value, c._bad
