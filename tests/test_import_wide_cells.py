@@ -84,3 +84,26 @@ def test_a_bad_cell_names_its_line_and_column_and_stores_nothing(grid_ws: Worksp
     assert err.value.row == 5 and err.value.column == "kinder"
     assert "'zwölf'" in str(err.value)
     assert grid_ws.store.observations(variables=["ew"]).empty
+
+
+@pytest.mark.duckdb_only
+def test_a_failed_write_reports_its_own_error_and_resets_the_compression_setting() -> None:
+    """FSST is switched off for the observations write only; a failed write keeps its error."""
+    import duckdb
+    import pyarrow as pa
+
+    from planlabor.store.duckdb_ import DuckDBStore
+
+    store = DuckDBStore(":memory:")
+    slices = pa.table({"layer_id": ["x"], "variable": ["v"], "period": ["2020"]})
+    bad = "SELECT CAST(NULL AS VARCHAR), 'a', 'v', '2020', 1.0, CAST(NULL AS VARCHAR)"
+    with pytest.raises(duckdb.ConstraintException), store.transaction():
+        store.add_observations_from(store.con, bad, 1, slices)
+    setting = "SELECT value FROM duckdb_settings() WHERE name = 'disabled_compression_methods'"
+    assert store.con.execute(setting).fetchone() == ("",)
+    good = "SELECT 'x', 'a', 'v', '2020', 1.0, CAST(NULL AS VARCHAR)"
+    with store.transaction():
+        store.add_observations_from(store.con, good, 2, slices)
+    assert store.con.execute(setting).fetchone() == ("",)
+    assert store.con.execute("SELECT count(*) FROM observations").fetchone() == (1,)
+    store.close()

@@ -217,7 +217,10 @@ class DuckDBStore(Store):
                 None,
             )
         finally:
-            self.con.execute("RESET disabled_compression_methods")
+            # in a transaction the failed insert aborted, RESET fails until the rollback (which
+            # resets it, see transaction()); the insert's own error is the one to report
+            with contextlib.suppress(duckdb.Error):
+                self.con.execute("RESET disabled_compression_methods")
         self._supersede(import_id, slices)
 
     def add_quarantine_from(self, con: Any, select_sql: str) -> None:
@@ -242,6 +245,7 @@ class DuckDBStore(Store):
         except BaseException:
             self._depth = 0
             self.con.execute("ROLLBACK")
+            self.con.execute("RESET disabled_compression_methods")  # see add_observations_from
             raise
         self._depth = 0
         self.con.execute("COMMIT")
