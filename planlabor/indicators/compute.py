@@ -65,31 +65,30 @@ def _str_table(**cols: list[object]) -> pa.Table:
     return pa.table({k: pa.array(v, pa.string()) for k, v in cols.items()})
 
 
-def _parent_maps(store: Store, base_layers: list[str]) -> tuple[pa.Table, list[list[str]]]:
+def _parent_maps(store: Store, base_layers: list[str], links: pa.Table) -> tuple[pa.Table, list[list[str]]]:
     """Child → parent links of every level above the base layers, with the number of base
-    areas under each parent (to flag partial sums), and the chains."""
+    areas under each parent (to flag partial sums), and the chains.  ``links``: every area's
+    parent (a base area counts under an ancestor if every area between has a row there)."""
     frames = []
-    chains = []
-    for base in base_layers:
-        chain = layer_chain(store, base)
-        chains.append(chain)
-        if len(chain) < 2:
-            continue
-        anc = ancestor_table(store, base)
-        n_base = anc.groupby(["anc_layer", "anc_id"]).size().rename("n_base").reset_index()
+    chains = [layer_chain(store, base) for base in base_layers]
+    all_links = links.to_pandas()
+    by_layer = {lay: df for lay, df in all_links.groupby("layer_id")}
+    empty = all_links.iloc[:0]
+    for chain in chains:
+        under: pd.Series | None = None  # base areas under each area of the current child layer
         for child, parent in itertools.pairwise(chain):
-            links = store.areas(child)[["area_id", "parent_id"]].dropna()
-            sizes = n_base[n_base["anc_layer"] == parent][["anc_id", "n_base"]]
-            links = links.merge(sizes, left_on="parent_id", right_on="anc_id", how="left")
+            lk = by_layer.get(child, empty)
+            weight = pd.Series(1, index=lk.index) if under is None else lk["area_id"].map(under).fillna(0)
+            under = weight.groupby(lk["parent_id"]).sum().astype("int64")
             frames.append(
                 pd.DataFrame(
                     {
-                        "base_layer": base,
+                        "base_layer": chain[0],
                         "child_layer": child,
-                        "child_id": links["area_id"].astype(str),
+                        "child_id": lk["area_id"],
                         "parent_layer": parent,
-                        "parent_id": links["parent_id"].astype(str),
-                        "n_base": links["n_base"].fillna(0).astype("int64"),
+                        "parent_id": lk["parent_id"],
+                        "n_base": lk["parent_id"].map(under).astype("int64"),
                     }
                 )
             )
@@ -271,7 +270,7 @@ def _compute_ratios(
     tables["_pl_periods"] = _str_table(
         layer_id=present["layer_id"].tolist(), period=present["period"].tolist()
     )
-    tables["_pl_parents"], chains = _parent_maps(store, base_layers)
+    tables["_pl_parents"], chains = _parent_maps(store, base_layers, links)
     _aggregate_up(work, chains, tables)
     above = {lay for chain in chains for lay in chain[1:]}
     _keep_one_aggregate(work, several_bases=len(chains) > 1, own_values=bool(above & set(base_layers)))
