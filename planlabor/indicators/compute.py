@@ -265,7 +265,7 @@ def _compute_ratios(
         "_pl_vars": _str_table(variable=list(count_vars)),
         "_pl_links": links,
     }
-    present = _sum_base_level(work, tables)
+    present, found = _sum_base_level(work, tables)
     base_layers = sorted(set(present["layer_id"]))
     tables["_pl_periods"] = _str_table(
         layer_id=present["layer_id"].tolist(), period=present["period"].tolist()
@@ -279,13 +279,13 @@ def _compute_ratios(
     by_layer = _drop_empty_sets(work, compute_id, counts)
     work.execute("DROP TABLE IF EXISTS _pl_up")
     work.execute("DROP TABLE IF EXISTS _pl_base")
-    return _Ratios(by_layer=by_layer, variables=set(present.attrs["variables"]), fallback=collision)
+    return _Ratios(by_layer=by_layer, variables=found, fallback=collision)
 
 
-def _sum_base_level(store: Store, tables: dict[str, pa.Table]) -> pd.DataFrame:
+def _sum_base_level(store: Store, tables: dict[str, pa.Table]) -> tuple[pd.DataFrame, set[str]]:
     """Step 0: one pass over the observations of the count variables: each layer's values
     summed by parent area (``_pl_base``: the first step up from every layer that has counts);
-    returns which (layer, period) pairs have counts (``attrs["variables"]``: which variables)."""
+    returns which (layer, period) pairs and which variables have counts."""
     store.execute("DROP TABLE IF EXISTS _pl_base")
     store.execute_with(
         """
@@ -299,8 +299,7 @@ def _sum_base_level(store: Store, tables: dict[str, pa.Table]) -> pd.DataFrame:
     )
     present = store.query_df("SELECT DISTINCT layer_id, period FROM _pl_base ORDER BY layer_id, period")
     found = store.query_df("SELECT DISTINCT variable FROM _pl_base")
-    present.attrs["variables"] = found["variable"].tolist()
-    return present
+    return present, set(found["variable"])
 
 
 def _aggregate_up(store: Store, chains: list[list[str]], tables: dict[str, pa.Table]) -> None:
