@@ -11,9 +11,11 @@ Status flags travel with the numbers: an aggregate over areas of which some have
 is flagged ``teilsumme``; a ratio with a zero denominator is ``nenner_null``; a value
 missing at the base keeps the flag it was imported with.
 
-Everything runs as SQL inside the store.  Numerator and denominator terms are matched on a
-64-bit hash of (layer, area, period, term); every match is verified against the full key and
-the exact join is used instead should a hash ever collide.
+Everything runs as SQL inside the store, reading the observations twice: one pass sums every
+layer's counts by parent area (and tells which layers, periods and variables have counts), one
+pass joins numerator and denominator terms on all levels.  They are matched on a 64-bit hash of
+(layer, area, period, term); every match is verified against the full key and the exact join
+is used instead should a hash ever collide.
 """
 
 from __future__ import annotations
