@@ -373,7 +373,7 @@ def _create_sets(store: Store, compute_id: int, tables: dict[str, pa.Table]) -> 
 _RATIO_QUERY = """
     WITH agg AS (
         SELECT layer_id, area_id, variable, period, value, flag FROM observations
-        WHERE superseded_by IS NULL AND variable IN (SELECT variable FROM _pl_terms)
+        WHERE superseded_by IS NULL
         UNION ALL
         SELECT layer_id, area_id, variable, period, value,
                CASE WHEN n_valid = 0 THEN 'fehlend' WHEN n_valid < n_base THEN 'teilsumme' END
@@ -382,16 +382,17 @@ _RATIO_QUERY = """
         SELECT a.layer_id, a.area_id, a.period, t.term_id, a.value, a.flag
         FROM agg a JOIN _pl_terms t ON a.variable = t.variable WHERE t.n_vars = 1
         {multi}
+    ), sets AS (
+        SELECT st.set_id, st.layer_id, st.period, p.num_term, p.den_term, p.factor FROM indicator_sets st
+        JOIN _pl_spec p ON p.indicator_id = st.indicator_id WHERE st.compute_id = {compute_id}
     ), n AS (
-        SELECT v.*, s.k, s.den_term, s.factor{nkey} FROM tv v JOIN _pl_spec s ON v.term_id = s.num_term
+        SELECT v.*, s.set_id, s.den_term, s.factor{nkey} FROM tv v
+        JOIN sets s ON v.layer_id = s.layer_id AND v.period = s.period AND v.term_id = s.num_term
     ), d AS (
         SELECT v.*{dkey} FROM tv v
         WHERE v.term_id IN (SELECT den_term FROM _pl_spec WHERE den_term IS NOT NULL)
-    ), sets AS (
-        SELECT st.set_id, st.layer_id, st.period, p.k FROM indicator_sets st
-        JOIN _pl_spec p ON p.indicator_id = st.indicator_id WHERE st.compute_id = {compute_id}
     )
-    SELECT st.set_id, n.area_id,
+    SELECT n.set_id, n.area_id,
            CASE WHEN n.value IS NULL THEN NULL
                 WHEN n.den_term IS NULL THEN n.value * n.factor
                 WHEN d.value IS NULL OR d.value = 0 THEN NULL
@@ -403,8 +404,7 @@ _RATIO_QUERY = """
                 WHEN d.value IS NULL THEN coalesce(d.flag, 'fehlend')
                 WHEN d.value = 0 THEN 'nenner_null'
                 ELSE coalesce(n.flag, d.flag) END AS flag
-    FROM n LEFT JOIN d ON {on}
-    JOIN sets st ON st.layer_id = n.layer_id AND st.k = n.k AND st.period = n.period"""
+    FROM n LEFT JOIN d ON {on}"""
 
 # terms summing several variables (only if the catalog has any: each branch scans the data)
 _MULTI_TERMS = """UNION ALL
