@@ -17,9 +17,11 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from bench.bench_foundation import REPS, run_child, run_hand_sql, spread, write_inputs
-
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.bench_foundation import REPS, run_child, run_hand_sql, spread, write_inputs  # noqa: E402
+
 _CHILD = """
 import json, resource, sys, time
 sys.path.insert(0, sys.argv[1])
