@@ -34,6 +34,7 @@ import numpy as np
 import pandas as pd
 
 from bench.import_stages import stage_table
+from bench.indicator_stages import stage_table as indicator_stage_table
 
 N_LAND, N_KREIS, N_GEM, N_VARS, N_IND = 16, 400, 11_000, 50, 30
 N_YEARS = int(os.environ.get("PLANLABOR_BENCH_YEARS", "20"))  # fewer for a quick check only
@@ -137,6 +138,9 @@ def run_planlabor(folder: Path, import_only: bool = False) -> dict[str, Any]:
     ws = Workspace.open(folder / "ws")
     pattern_stages = importlib.import_module("planlabor.confidentiality.stages")
     pattern_stages.reset()
+    from bench.indicator_stages import instrument as instrument_indicators
+
+    indicator_stages = instrument_indicators()
     server = _server_cpu(ws.store)
     t0, c0, s0 = time.perf_counter(), cpu_s(), server()
     comp = ws.compute()
@@ -158,6 +162,7 @@ def run_planlabor(folder: Path, import_only: bool = False) -> dict[str, Any]:
         "maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "stages": stages,
         "pattern_stages": pattern_stages.snapshot(),
+        "indicator_stages": indicator_stages,
     }
 
 
@@ -444,6 +449,16 @@ def print_compute_stages(runs: list[dict[str, Any]]) -> None:
         got = [r.get("pattern_stages", {}).get(name, [0.0, 0.0, 0.0]) for r in runs]
         calls = int(got[-1][2])
         rows.append((f"  {name}", [g[0] for g in got], [g[1] for g in got], f"{calls}×" if calls > 1 else ""))
+    print("Indikatorschritt je Schritt (Median der Läufe):")
+    print(
+        "\n".join(
+            indicator_stage_table(
+                [r.get("indicator_stages", {}) for r in runs],
+                [r["indicators_s"] for r in runs],
+                [r["indicators_cpu_s"] for r in runs],
+            )
+        )
+    )
     print("compute Schritt für Schritt (Median, Spanne; Wand s / CPU s aller Threads):")
     for label, wall, cpu, note in rows:
         print(f"  {label:<34} {spread(wall):>22} / {spread(cpu):>22}  {note}")

@@ -11,9 +11,11 @@ Status flags travel with the numbers: an aggregate over areas of which some have
 is flagged ``teilsumme``; a ratio with a zero denominator is ``nenner_null``; a value
 missing at the base keeps the flag it was imported with.
 
-Everything runs as SQL inside the store.  Numerator and denominator terms are matched on a
-64-bit hash of (layer, area, period, term); every match is verified against the full key and
-the exact join is used instead should a hash ever collide.
+Everything runs as SQL inside the store, reading the observations twice: one pass sums every
+layer's counts by parent area (and tells which layers, periods and variables have counts), one
+pass joins numerator and denominator terms on all levels.  They are matched on a 64-bit hash of
+(layer, area, period, term); every match is verified against the full key and the exact join
+is used instead should a hash ever collide.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from typing import Any
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from planlabor.areas.hierarchy import ancestor_table, layer_chain
 from planlabor.catalog import Catalog, IndicatorDefinition
@@ -64,44 +67,40 @@ def _str_table(**cols: list[object]) -> pa.Table:
     return pa.table({k: pa.array(v, pa.string()) for k, v in cols.items()})
 
 
-def _parent_maps(store: Store, base_layers: list[str]) -> tuple[pa.Table, list[list[str]]]:
+def _parent_maps(store: Store, base_layers: list[str], links: pa.Table) -> tuple[pa.Table, list[list[str]]]:
     """Child → parent links of every level above the base layers, with the number of base
-    areas under each parent (to flag partial sums), and the chains."""
-    rows: dict[str, list[object]] = {
-        "base_layer": [],
-        "child_layer": [],
-        "child_id": [],
-        "parent_layer": [],
-        "parent_id": [],
-        "n_base": [],
-    }
-    chains = []
-    for base in base_layers:
-        chain = layer_chain(store, base)
-        chains.append(chain)
-        if len(chain) < 2:
-            continue
-        anc = ancestor_table(store, base)
-        sizes = anc.groupby(["anc_layer", "anc_id"]).size()  # a dict: Series.get per area is slow
-        keys = zip(
-            sizes.index.get_level_values(0).tolist(), sizes.index.get_level_values(1).tolist(), strict=True
-        )
-        n_base = {(str(lay), str(a)): int(n) for (lay, a), n in zip(keys, sizes.tolist(), strict=True)}
+    areas under each parent (to flag partial sums), and the chains.  ``links``: every area's
+    parent (a base area counts under an ancestor if every area between has a row there)."""
+    frames = []
+    chains = [layer_chain(store, base) for base in base_layers]
+    all_links = links.to_pandas()
+    by_layer = {lay: df for lay, df in all_links.groupby("layer_id")}
+    empty = all_links.iloc[:0]
+    for chain in chains:
+        under: pd.Series | None = None  # base areas under each area of the current child layer
         for child, parent in itertools.pairwise(chain):
-            links = store.areas(child)[["area_id", "parent_id"]].dropna()
-            for cid, pid in zip(links["area_id"], links["parent_id"], strict=True):
-                rows["base_layer"].append(base)
-                rows["child_layer"].append(child)
-                rows["child_id"].append(cid)
-                rows["parent_layer"].append(parent)
-                rows["parent_id"].append(pid)
-                rows["n_base"].append(n_base.get((parent, str(pid)), 0))
-    table = pa.table(
-        {
-            **{k: pa.array(v, pa.string()) for k, v in rows.items() if k != "n_base"},
-            "n_base": pa.array(rows["n_base"], pa.int64()),
-        }
+            lk = by_layer.get(child, empty)
+            weight = pd.Series(1, index=lk.index) if under is None else lk["area_id"].map(under).fillna(0)
+            under = weight.groupby(lk["parent_id"]).sum().astype("int64")
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "base_layer": chain[0],
+                        "child_layer": child,
+                        "child_id": lk["area_id"],
+                        "parent_layer": parent,
+                        "parent_id": lk["parent_id"],
+                        "n_base": lk["parent_id"].map(under).astype("int64"),
+                    }
+                )
+            )
+    schema = pa.schema(
+        [(k, pa.string()) for k in ("base_layer", "child_layer", "child_id", "parent_layer", "parent_id")]
+        + [("n_base", pa.int64())]
     )
+    if not frames:
+        return schema.empty_table(), chains
+    table = pa.Table.from_pandas(pd.concat(frames, ignore_index=True), schema=schema, preserve_index=False)
     return table, chains
 
 
@@ -158,69 +157,69 @@ def compute_indicators(store: Store, catalog: Catalog) -> ComputeReport:
     """Compute all indicators of ``catalog`` and replace the stored indicator values."""
     ratio_like = [i for i in catalog.indicators if i.kind in ("quote", "anzahl")]
     values = [i for i in catalog.indicators if i.kind == "wert"]
-    needed = sorted({v for i in catalog.indicators for v in i.variables()})
-    # one pass over the observations: which variables each layer has in which periods
-    present = store.query_with(
-        "SELECT DISTINCT layer_id, variable, period FROM observations WHERE superseded_by IS NULL "
-        "AND variable IN (SELECT variable FROM _pl_vars)",
-        {"_pl_vars": _str_table(variable=list(needed))},
-    )
-    have = set(present["variable"])
-    missing = {i.id: [v for v in i.variables() if v not in have] for i in catalog.indicators}
-    missing = {k: v for k, v in missing.items() if v}
     count_vars = sorted({v for i in ratio_like for v in (*i.numerator, *i.denominator)})
-    base_layers = sorted(present[present["variable"].isin(count_vars)]["layer_id"].unique().tolist())
-
     compute_id = store.next_id("computations", "compute_id")
-    parents, chains = _parent_maps(store, base_layers)
     terms, spec = _terms(ratio_like)
-    fallback = False
+    ratios = _Ratios()
     with store.transaction():
         _register_definitions(store, catalog)
         store.execute("DELETE FROM indicator_sets")
-        if not (ratio_like and count_vars):  # otherwise the ratio step replaces the table
+        if ratio_like and count_vars:  # replaces the table
+            ratios = _compute_ratios_in_scratch(store, compute_id, count_vars, terms, spec)
+        else:
             store.execute("DELETE FROM indicator_data")
-        if ratio_like and count_vars:
-            counted = present[present["variable"].isin(count_vars)][["layer_id", "period"]].drop_duplicates()
-            periods = _str_table(layer_id=counted["layer_id"].tolist(), period=counted["period"].tolist())
-            fallback = _compute_ratios_in_scratch(
-                store, compute_id, count_vars, parents, chains, terms, spec, periods
-            )
+        by_layer = dict(ratios.by_layer)
         for ind in values:
-            _compute_value_indicator(store, ind, compute_id)
-        counts = store.query_df(
-            "SELECT s.layer_id, sum(c.n) AS n FROM (SELECT set_id, count(*) AS n FROM indicator_data "
-            "GROUP BY set_id) c JOIN indicator_sets s USING (set_id) GROUP BY s.layer_id ORDER BY s.layer_id"
-        )
-        by_layer = {r["layer_id"]: int(r["n"]) for r in counts.to_dict("records")}
+            for layer, n in _compute_value_indicator(store, ind, compute_id).items():
+                by_layer[layer] = by_layer.get(layer, 0) + n
+        by_layer = {k: by_layer[k] for k in sorted(by_layer) if by_layer[k]}
         total = sum(by_layer.values())
         store.execute(
             "INSERT INTO computations VALUES (?, ?, ?, ?)",
             [compute_id, datetime.now(UTC).replace(tzinfo=None), len(catalog.indicators), total],
         )
+    have = ratios.variables | _present_variables(store, catalog, set(count_vars))
+    missing = {i.id: [v for v in i.variables() if v not in have] for i in catalog.indicators}
     return ComputeReport(
         compute_id=compute_id,
         indicators=len(catalog.indicators),
         values_written=total,
         by_layer=by_layer,
-        missing_variables=missing,
-        exact_fallback=fallback,
+        missing_variables={k: v for k, v in missing.items() if v},
+        exact_fallback=ratios.fallback,
     )
+
+
+@dataclass
+class _Ratios:
+    """What the ratio step reports: values per layer, the count variables it found, whether
+    the exact join had to be used."""
+
+    by_layer: dict[str, int] = field(default_factory=dict)
+    variables: set[str] = field(default_factory=set)
+    fallback: bool = False
+
+
+def _present_variables(store: Store, catalog: Catalog, known: set[str]) -> set[str]:
+    """The catalog's variables with current observations, beyond ``known`` (the count variables,
+    already found by the ratio step's pass over the observations)."""
+    other = sorted({v for i in catalog.indicators for v in i.variables()} - known)
+    if not other:
+        return set()
+    found = store.query_with(
+        "SELECT DISTINCT variable FROM observations WHERE superseded_by IS NULL "
+        "AND variable IN (SELECT variable FROM _pl_vars)",
+        {"_pl_vars": _str_table(variable=list[object](other))},
+    )
+    return set(found["variable"])
 
 
 _SET_COLUMNS = "set_id, layer_id, indicator_id, period, compute_id"
 
 
 def _compute_ratios_in_scratch(
-    store: Store,
-    compute_id: int,
-    count_vars: list[str],
-    parents: pa.Table,
-    chains: list[list[str]],
-    terms: pa.Table,
-    spec: pa.Table,
-    periods: pa.Table,
-) -> bool:
+    store: Store, compute_id: int, count_vars: list[str], terms: pa.Table, spec: pa.Table
+) -> _Ratios:
     """:func:`_compute_ratios` where the store computes best (:meth:`Store.scratch`: DuckDB for
     itself; PostgreSQL hands its observations to an in-memory DuckDB); results written back."""
     marks = ", ".join("?" for _ in count_vars)
@@ -232,10 +231,11 @@ def _compute_ratios_in_scratch(
         ),
         "indicator_sets": (f"SELECT {_SET_COLUMNS} FROM indicator_sets", None),
     }
+    links = store.query_arrow("SELECT layer_id, area_id, parent_id FROM areas WHERE parent_id IS NOT NULL")
     with store.scratch(selects) as work:
-        fallback = _compute_ratios(work, compute_id, count_vars, parents, chains, terms, spec, periods)
+        ratios = _compute_ratios(work, store, compute_id, count_vars, links, terms, spec)
         if work is store:
-            return fallback
+            return ratios
         sets = work.query_arrow(
             f"SELECT {_SET_COLUMNS} FROM indicator_sets WHERE compute_id = ? ORDER BY set_id",
             [compute_id],
@@ -247,83 +247,111 @@ def _compute_ratios_in_scratch(
     store.execute("TRUNCATE indicator_data")
     store.insert_arrow("indicator_data", data)
     store.analyze("indicator_data")
-    return fallback
+    return ratios
 
 
 def _compute_ratios(
+    work: Store,
     store: Store,
     compute_id: int,
     count_vars: list[str],
-    parents: pa.Table,
-    chains: list[list[str]],
+    links: pa.Table,
     terms: pa.Table,
     spec: pa.Table,
-    periods: pa.Table,
-) -> bool:
-    """Ratio and count indicators on every layer into ``indicator_data`` (replaced); True if
-    the exact join had to be used after a hash collision.  ``periods``: the (layer, period)
-    pairs with observed counts."""
+) -> _Ratios:
+    """Ratio and count indicators on every layer into ``indicator_data`` of ``work`` (replaced;
+    ``store`` knows the hierarchy).  ``links``: every area's parent."""
     tables = {
-        "_pl_parents": parents,
         "_pl_terms": terms,
         "_pl_spec": spec,
         "_pl_vars": _str_table(variable=list(count_vars)),
-        "_pl_periods": periods,
+        "_pl_links": links,
     }
-    _aggregate_up(store, chains, tables)
-    _keep_one_aggregate(store, several_bases=len(chains) > 1)
-    _create_sets(store, compute_id, tables)
-    collision = _write_ratio_values(store, compute_id, terms, tables)
-    _drop_empty_sets(store, compute_id)
-    store.execute("DROP TABLE IF EXISTS _pl_up")
-    return collision
+    present, found = _sum_base_level(work, tables)
+    base_layers = sorted(set(present["layer_id"]))
+    tables["_pl_periods"] = _str_table(
+        layer_id=present["layer_id"].tolist(), period=present["period"].tolist()
+    )
+    tables["_pl_parents"], chains = _parent_maps(store, base_layers, links)
+    _aggregate_up(work, chains, tables)
+    above = {lay for chain in chains for lay in chain[1:]}
+    _keep_one_aggregate(work, several_bases=len(chains) > 1, own_values=bool(above & set(base_layers)))
+    _create_sets(work, compute_id, tables)
+    collision, counts = _write_ratio_values(work, compute_id, terms, tables)
+    by_layer = _drop_empty_sets(work, compute_id, counts)
+    work.execute("DROP TABLE IF EXISTS _pl_up")
+    work.execute("DROP TABLE IF EXISTS _pl_base")
+    return _Ratios(by_layer=by_layer, variables=found, fallback=collision)
+
+
+def _sum_base_level(store: Store, tables: dict[str, pa.Table]) -> tuple[pd.DataFrame, set[str]]:
+    """Step 0: one pass over the observations of the count variables: each layer's values
+    summed by parent area (``_pl_base``: the first step up from every layer that has counts);
+    returns which (layer, period) pairs and which variables have counts."""
+    store.execute("DROP TABLE IF EXISTS _pl_base")
+    store.execute_with(
+        """
+        CREATE TEMP TABLE _pl_base AS
+        SELECT o.layer_id, l.parent_id, o.variable, o.period, sum(o.value) AS value,
+               count(o.value) AS n_valid
+        FROM observations o LEFT JOIN _pl_links l ON l.layer_id = o.layer_id AND l.area_id = o.area_id
+        WHERE o.superseded_by IS NULL AND o.variable IN (SELECT variable FROM _pl_vars)
+        GROUP BY o.layer_id, l.parent_id, o.variable, o.period""",
+        tables,
+    )
+    present = store.query_df("SELECT DISTINCT layer_id, period FROM _pl_base ORDER BY layer_id, period")
+    found = store.query_df("SELECT DISTINCT variable FROM _pl_base")
+    return present, set(found["variable"])
 
 
 def _aggregate_up(store: Store, chains: list[list[str]], tables: dict[str, pa.Table]) -> None:
-    """Step 1: counts summed level by level up every chain (each level from the one below)
-    into the temporary table ``_pl_up`` (with the number of valid and of all base areas)."""
+    """Step 1: counts summed level by level up every chain (each level from the one below; the
+    first from ``_pl_base``) into the temporary table ``_pl_up`` (with the number of valid and
+    of all base areas)."""
     store.execute("DROP TABLE IF EXISTS _pl_up")
     store.execute("""CREATE TEMP TABLE _pl_up (layer_id VARCHAR, area_id VARCHAR,
         variable VARCHAR, period VARCHAR, value DOUBLE, n_valid BIGINT, n_base BIGINT, base VARCHAR)""")
     for chain in chains:
         base = chain[0]
         for level, child in enumerate(chain[:-1]):
-            source = (
-                "SELECT layer_id, area_id, variable, period, value, "
-                "CASE WHEN value IS NULL THEN 0 ELSE 1 END AS n_valid FROM observations "
-                "WHERE superseded_by IS NULL AND layer_id = ? AND variable IN (SELECT variable FROM _pl_vars)"
-                if level == 0
-                else "SELECT layer_id, area_id, variable, period, value, n_valid FROM _pl_up "
-                "WHERE layer_id = ? AND base = ?"
-            )
-            params: list[object] = [child] if level == 0 else [child, base]
-            store.execute_with(
-                f"""
+            if level == 0:  # already summed by parent: only the number of base areas joins
+                sql = """
+                INSERT INTO _pl_up
+                SELECT p.parent_layer, o.parent_id, o.variable, o.period, o.value, o.n_valid, p.n_base, ?
+                FROM _pl_base o
+                JOIN (SELECT DISTINCT parent_layer, parent_id, n_base FROM _pl_parents
+                      WHERE base_layer = ? AND child_layer = ?) p ON p.parent_id = o.parent_id
+                WHERE o.layer_id = ?"""
+                params: list[object] = [base, base, child, child]
+            else:
+                sql = """
                 INSERT INTO _pl_up
                 SELECT p.parent_layer, p.parent_id, o.variable, o.period, sum(o.value), sum(o.n_valid),
                        max(p.n_base), ?
-                FROM ({source}) o
+                FROM (SELECT layer_id, area_id, variable, period, value, n_valid FROM _pl_up
+                      WHERE layer_id = ? AND base = ?) o
                 JOIN _pl_parents p ON p.base_layer = ? AND p.child_layer = o.layer_id
                                   AND p.child_id = o.area_id
-                GROUP BY p.parent_layer, p.parent_id, o.variable, o.period""",
-                tables,
-                [base, *params, base],
-            )
+                GROUP BY p.parent_layer, p.parent_id, o.variable, o.period"""
+                params = [base, child, base, base]
+            store.execute_with(sql, tables, params)
             store.analyze("_pl_up")  # the next level reads what this one wrote
 
 
-def _keep_one_aggregate(store: Store, several_bases: bool) -> None:
+def _keep_one_aggregate(store: Store, several_bases: bool, own_values: bool) -> None:
     """Step 2: one aggregate per area, variable and period.  With several base layers under the
     same ancestors (e.g. NUTS 3 and Basel's Wohnviertel under NUTS 2) the one covering the most
-    base areas with values; observations of a layer of its own win over any aggregate."""
+    base areas with values; observations of a layer of its own (``own_values``: some layer above
+    a base layer has counts of its own) win over any aggregate."""
     if several_bases:
         store.execute("""DELETE FROM _pl_up WHERE EXISTS (
             SELECT 1 FROM _pl_up b WHERE b.layer_id = _pl_up.layer_id AND b.area_id = _pl_up.area_id
               AND b.variable = _pl_up.variable AND b.period = _pl_up.period
               AND (b.n_valid > _pl_up.n_valid OR (b.n_valid = _pl_up.n_valid AND b.base < _pl_up.base)))""")
-    store.execute("""DELETE FROM _pl_up WHERE (layer_id, area_id, variable, period) IN (
-        SELECT layer_id, area_id, variable, period FROM observations
-        WHERE superseded_by IS NULL AND layer_id IN (SELECT DISTINCT layer_id FROM _pl_up))""")
+    if own_values:
+        store.execute("""DELETE FROM _pl_up WHERE (layer_id, area_id, variable, period) IN (
+            SELECT layer_id, area_id, variable, period FROM observations
+            WHERE superseded_by IS NULL AND layer_id IN (SELECT DISTINCT layer_id FROM _pl_up))""")
 
 
 def _create_sets(store: Store, compute_id: int, tables: dict[str, pa.Table]) -> None:
@@ -345,7 +373,7 @@ def _create_sets(store: Store, compute_id: int, tables: dict[str, pa.Table]) -> 
 _RATIO_QUERY = """
     WITH agg AS (
         SELECT layer_id, area_id, variable, period, value, flag FROM observations
-        WHERE superseded_by IS NULL AND variable IN (SELECT variable FROM _pl_terms)
+        WHERE superseded_by IS NULL
         UNION ALL
         SELECT layer_id, area_id, variable, period, value,
                CASE WHEN n_valid = 0 THEN 'fehlend' WHEN n_valid < n_base THEN 'teilsumme' END
@@ -354,16 +382,17 @@ _RATIO_QUERY = """
         SELECT a.layer_id, a.area_id, a.period, t.term_id, a.value, a.flag
         FROM agg a JOIN _pl_terms t ON a.variable = t.variable WHERE t.n_vars = 1
         {multi}
+    ), sets AS (
+        SELECT st.set_id, st.layer_id, st.period, p.num_term, p.den_term, p.factor FROM indicator_sets st
+        JOIN _pl_spec p ON p.indicator_id = st.indicator_id WHERE st.compute_id = {compute_id}
     ), n AS (
-        SELECT v.*, s.k, s.den_term, s.factor{nkey} FROM tv v JOIN _pl_spec s ON v.term_id = s.num_term
+        SELECT v.*, s.set_id, s.den_term, s.factor{nkey} FROM tv v
+        JOIN sets s ON v.layer_id = s.layer_id AND v.period = s.period AND v.term_id = s.num_term
     ), d AS (
         SELECT v.*{dkey} FROM tv v
         WHERE v.term_id IN (SELECT den_term FROM _pl_spec WHERE den_term IS NOT NULL)
-    ), sets AS (
-        SELECT st.set_id, st.layer_id, st.period, p.k FROM indicator_sets st
-        JOIN _pl_spec p ON p.indicator_id = st.indicator_id WHERE st.compute_id = {compute_id}
     )
-    SELECT st.set_id, n.area_id,
+    SELECT n.set_id, n.area_id,
            CASE WHEN n.value IS NULL THEN NULL
                 WHEN n.den_term IS NULL THEN n.value * n.factor
                 WHEN d.value IS NULL OR d.value = 0 THEN NULL
@@ -375,8 +404,7 @@ _RATIO_QUERY = """
                 WHEN d.value IS NULL THEN coalesce(d.flag, 'fehlend')
                 WHEN d.value = 0 THEN 'nenner_null'
                 ELSE coalesce(n.flag, d.flag) END AS flag
-    FROM n LEFT JOIN d ON {on}
-    JOIN sets st ON st.layer_id = n.layer_id AND st.k = n.k AND st.period = n.period"""
+    FROM n LEFT JOIN d ON {on}"""
 
 # terms summing several variables (only if the catalog has any: each branch scans the data)
 _MULTI_TERMS = """UNION ALL
@@ -412,31 +440,50 @@ def _ratio_queries(store: Store, compute_id: int, terms: pa.Table) -> tuple[str 
     return hashed, plain
 
 
-def _write_ratio_values(store: Store, compute_id: int, terms: pa.Table, tables: dict[str, pa.Table]) -> bool:
+_SET_COUNTS = (
+    "SELECT set_id, count(*) AS n, count(*) FILTER (WHERE flag = 'hash_kollision') AS bad "
+    "FROM indicator_data GROUP BY set_id"
+)
+
+
+def _write_ratio_values(
+    store: Store, compute_id: int, terms: pa.Table, tables: dict[str, pa.Table]
+) -> tuple[bool, pa.Table]:
     """Step 4: terms on all levels, numerator joined to denominator, written as the new
     ``indicator_data``.  Every hash match is verified against the full key; after a collision
-    the exact join runs instead (returns True then)."""
+    the exact join runs instead (True then).  Also returns the number of values per set (one
+    pass over the values)."""
     hashed, plain = _ratio_queries(store, compute_id, terms)
     if hashed is not None:
         store.replace_rows("indicator_data", hashed, tables)
-        bad = store.query_df("SELECT count(*) AS n FROM indicator_data WHERE flag = 'hash_kollision'")
-        if int(bad["n"].iloc[0]) == 0:
-            return False
+        counts = store.query_arrow(_SET_COUNTS)
+        if not pc.sum(counts.column("bad")).as_py():
+            return False, counts
     store.replace_rows("indicator_data", plain, tables)
-    return hashed is not None
+    return hashed is not None, store.query_arrow(_SET_COUNTS)
 
 
-def _drop_empty_sets(store: Store, compute_id: int) -> None:
-    """Step 5: sets without any value (e.g. a period with denominators only) are dropped."""
-    store.execute(
-        "DELETE FROM indicator_sets WHERE compute_id = ? AND NOT EXISTS "
-        "(SELECT 1 FROM indicator_data d WHERE d.set_id = indicator_sets.set_id)",
+def _drop_empty_sets(store: Store, compute_id: int, counts: pa.Table) -> dict[str, int]:
+    """Step 5: sets without any value (e.g. a period with denominators only) are dropped;
+    returns the number of values per layer."""
+    tables = {"_pl_counts": counts.select(["set_id", "n"])}
+    store.execute_with(
+        "DELETE FROM indicator_sets WHERE compute_id = ? AND set_id NOT IN (SELECT set_id FROM _pl_counts)",
+        tables,
         [compute_id],
     )
+    by_layer = store.query_with(
+        "SELECT s.layer_id, sum(c.n) AS n FROM _pl_counts c JOIN indicator_sets s USING (set_id) "
+        "WHERE s.compute_id = ? GROUP BY s.layer_id",
+        tables,
+        [compute_id],
+    )
+    return {str(r["layer_id"]): int(r["n"]) for r in by_layer.to_dict("records")}
 
 
-def _compute_value_indicator(store: Store, ind: IndicatorDefinition, compute_id: int) -> None:
-    """Imported values: as is on their layer; weighted mean upwards if a weight is declared."""
+def _compute_value_indicator(store: Store, ind: IndicatorDefinition, compute_id: int) -> dict[str, int]:
+    """Imported values: as is on their layer; weighted mean upwards if a weight is declared.
+    Returns the number of values per layer."""
     rows = store.query_df(
         "SELECT layer_id, area_id, period, value, flag FROM observations "
         "WHERE superseded_by IS NULL AND variable = ?",
@@ -482,7 +529,9 @@ def _compute_value_indicator(store: Store, ind: IndicatorDefinition, compute_id:
     out = pd.concat(frames, ignore_index=True)
     if ind.factor != 1.0:  # e.g. a published fraction (0.014) shown in percent
         out["value"] = out["value"] * ind.factor
-    store_indicator_frame(store, ind.id, out, compute_id)
+    if not store_indicator_frame(store, ind.id, out, compute_id):
+        return {}
+    return {str(k): int(n) for k, n in out["layer_id"].value_counts().items()}
 
 
 def store_indicator_frame(store: Store, indicator_id: str, allv: pd.DataFrame, compute_id: int) -> int:
