@@ -185,6 +185,7 @@ class ProfileBuilder:
         city = self.data.areas(chain[-1]) if chain else None
         city_id = str(city["area_id"].iloc[0]) if city is not None and len(city) == 1 else None
         charts: list[Any] = []
+        self.data.prefetch_series(self.layer, [i for i in series_ids[:2] if i in by_id])
         for iid in series_ids[:2]:
             f = by_id.get(iid)
             if f is None:
