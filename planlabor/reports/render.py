@@ -12,7 +12,6 @@ import io
 import mimetypes
 import time
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -299,6 +298,7 @@ def _typst_parallel(
     and never run typst), fresh processes (spawn) compile them as they come. Not typst in forked
     processes: typst's threads do not survive a fork, such a child would wait for ever."""
     import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor  # here: one profile needs no processes
 
     from planlabor.reports import typst_
 
@@ -439,6 +439,7 @@ def write_profiles(
     elif jobs:
         if workers > 1 and len(jobs) > 1:
             import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
 
             # load everything once here, then fork: the workers inherit numbers, maps and fonts
             # and never touch the database
