@@ -146,8 +146,10 @@ class Workspace:
         from planlabor.areas.official import finest_layer
 
         infos = self.store.layers()
+        counts = self.store.query_df("SELECT layer_id, count(*) AS n FROM areas GROUP BY layer_id")
+        n = dict(zip(counts["layer_id"].astype(str), counts["n"].astype(int), strict=True))  # one query
         found = finest_layer(
-            [(i.layer_id, i.parent_layer, len(self.store.areas(i.layer_id)), i.has_geometry) for i in infos]
+            [(i.layer_id, i.parent_layer, n.get(i.layer_id, 0), i.has_geometry) for i in infos]
         )
         if found is None:
             raise WorkspaceError(

@@ -103,6 +103,35 @@ def test_cli_profile_engine_choice(nasty_ws, tmp_path: Path) -> None:  # type: i
     assert r.exit_code != 0 and "'tex'" in r.output
 
 
+def test_one_profile_from_the_cli_loads_only_what_it_needs(nasty_ws, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Issue #22: one profile from the CLI (a new process) loads no progress bar (rich), no
+    process pool, no second PDF engine, no charting or GIS library beyond the location map's
+    (shapely and Pillow, only while the map cache is built) – each cost the command a tenth of
+    a second or more. The PDF is written all the same."""
+    import sys
+
+    root = str(nasty_ws.root)
+    nasty_ws.close()  # the command opens the workspace itself
+    heavy = (
+        "rich", "concurrent.futures.process", "multiprocessing", "weasyprint", "jinja2", "matplotlib",
+        "geopandas", "pyproj", "scipy", "highspy", "docx", "fastapi", "openpyxl",
+    )  # fmt: skip
+    code = (
+        "import atexit, sys; heavy = sys.argv.pop(1).split(','); "
+        "atexit.register(lambda: print('geladen:', sorted(m for m in heavy if m in sys.modules))); "
+        "sys.argv[0] = 'planlabor'; from planlabor.cli import main; main()"
+    )
+    for run in ("ohne Cache", "mit Cache"):
+        out = tmp_path / f"{run}.pdf"
+        args = ["-C", root, "report", "profile", "--area", "0102", "--out", str(out)]
+        r = subprocess.run(
+            [sys.executable, "-c", code, ",".join(heavy), *args], capture_output=True, text=True
+        )
+        assert r.returncode == 0, r.stderr
+        assert "geladen: []" in r.stdout, (run, r.stdout)
+        assert "Sozialraumprofil" in _text(out)
+
+
 def test_all_profiles_in_parallel_with_typst(builder: ProfileBuilder, tmp_path: Path) -> None:
     ids = ["01100101", "01100102", "01100103", "01100104"]
     r = write_profiles(builder, ids, "pdf", tmp_path / "viele", "2024-12-31", workers=2, engine="typst")

@@ -206,12 +206,11 @@ def profiles(
 
     with opened(where, read_only=True) as ws:
         layer = layer or ws.finest_layer()
-        ids = list(area_ids)
-        if ids == ["*"]:
-            ids = ws.store.areas(layer)["area_id"].astype(str).tolist()
+        all_ids = ws.store.areas(layer)["area_id"].astype(str).tolist()
+        ids = all_ids if list(area_ids) == ["*"] else list(area_ids)
         if not ids:
             raise InputError("Geben Sie ein Gebiet an.", column="--area", expected="einen Gebietsschlüssel")
-        known = set(ws.store.areas(layer)["area_id"].astype(str))
+        known = set(all_ids)
         unknown = [a for a in ids if a not in known]
         if unknown:
             raise InputError(

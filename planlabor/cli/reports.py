@@ -70,8 +70,6 @@ def report_profile(
       planlabor report profile --area 01100101 --engine weasyprint --out stuelerstrasse.pdf
       planlabor report profile --gruppe Fokusgebiete --format html --out profile/
     """
-    from rich.progress import Progress
-
     from planlabor.app.publish import profiles
 
     where = ctx.obj.get("dir")
@@ -86,6 +84,8 @@ def report_profile(
     if not ids:
         raise InputError("Geben Sie --area ID, --gruppe NAME oder --all an.", column="--area")
     if ids == ["*"] or len(ids) > 1:
+        from rich.progress import Progress  # not for one profile: rich costs a tenth of its time
+
         with Progress(transient=True) as bar:
             task = bar.add_task("Sozialraumprofile", total=None)
             r = profiles(

@@ -156,7 +156,7 @@ class ReportData:
             self._frames.clear()  # the full load decides as without focus
             self._only = None
 
-    def index(self, layer: str) -> Mapping[tuple[str, str], tuple[pd.Series, pd.Series, np.ndarray]]:
+    def index(self, layer: str) -> _LazyIndex:
         """(indicator, period) → values by area, flags by area, sorted valid values (for ranks).
 
         One grouping of the layer's frame; the series of a key are built when first asked for (a
@@ -232,11 +232,11 @@ class ReportData:
             if not periods:
                 continue
             p = periods[-1]
-            v, f, ordered = idx[(ind.id, p)]
-            if area_id not in v.index:
+            hit = idx.cell((ind.id, p), area_id)
+            if hit is None:
                 continue
-            value = _num(v[area_id])
-            flag = f[area_id] if isinstance(f[area_id], str) else None
+            value, flag = hit
+            ordered = idx.ordered((ind.id, p))
             rank = (
                 int(ordered.size - np.searchsorted(ordered, value, side="right") + 1)
                 if value is not None
@@ -285,7 +285,7 @@ class ReportData:
         chain = self.chain(layer)
         today = pd.Timestamp.now().strftime("%Y-%m-%d")
         if self._only is None:
-            idx: Mapping[tuple[str, str], Any] = self.index(layer)
+            idx = self.index(layer)
             periods = self._periods[layer].get(indicator, [])
         else:  # focused: this indicator's periods are loaded now
             idx = self._series_index(layer, indicator)
@@ -294,12 +294,24 @@ class ReportData:
         for p in periods:
             if p > today:
                 continue
-            vals = idx[(indicator, p)][0]
-            v = vals.get(area_id)
+            hit = idx.cell((indicator, p), area_id)
             par = self._value(chain[0], indicator, p, parent_id, True) if chain and parent_id else None
             cit = self._value(chain[-1], indicator, p, city_id, True) if chain and city_id else None
-            out.append((str(p), _num(v), par, cit))
+            out.append((str(p), hit[0] if hit else None, par, cit))
         return out
+
+    def prefetch_series(self, layer: str, indicators: list[str]) -> None:
+        """Load the time series of ``indicators`` for ``layer``, its parent layer and the city in
+        one query per layer (focused data only: else they are loaded already). Without this,
+        :meth:`series` loads one indicator and layer at a time."""
+        want = [i for i in indicators if (layer, i) not in self._series]
+        if self._only is None or not want:
+            return
+        chain = self.chain(layer)
+        for lay in dict.fromkeys([layer, *chain[:1], *chain[-1:]]):
+            idx = _LazyIndex(self._load(lay, want, None))
+            for i in want:
+                self._series[(lay, i)] = idx
 
     def _series_index(self, layer: str, indicator: str) -> _LazyIndex:
         if (layer, indicator) not in self._series:
@@ -312,22 +324,26 @@ class ReportData:
         if not layer or area_id is None:
             return None
         idx = self._series_index(layer, indicator) if series and self._only is not None else self.index(layer)
-        hit = idx.get((indicator, period))
-        if hit is None:
-            return None
-        return _num(hit[0].get(area_id))
+        hit = idx.cell((indicator, period), area_id)
+        return None if hit is None else hit[0]
 
 
 class _LazyIndex(Mapping[tuple[str, str], tuple[pd.Series, pd.Series, np.ndarray]]):
-    """The groups (indicator, period) of a values frame; each group's series built on first use."""
+    """The groups (indicator, period) of a values frame; each group's series built on first use.
+
+    A profile asks a few dozen single cells (:meth:`cell`) and the sorted values of a group
+    (:meth:`ordered`): both come from plain arrays and a dict per group, without building pandas
+    Series (which cost more than the whole lookup); the Sozialbericht takes the Series."""
 
     def __init__(self, df: pd.DataFrame) -> None:
-        self._area = df["area_id"].to_numpy()
+        self._area = df["area_id"].to_numpy(dtype=object)
         self._value = df["value"].to_numpy(dtype=float)
         self._flag = df["flag"].to_numpy(dtype=object)
         groups: dict[Any, Any] = df.groupby(["indicator_id", "period"], sort=False).indices
         self._rows = {(str(k[0]), str(k[1])): rows for k, rows in groups.items()}
         self._built: dict[tuple[str, str], tuple[pd.Series, pd.Series, np.ndarray]] = {}
+        self._pos: dict[tuple[str, str], dict[Any, int]] = {}
+        self._sorted: dict[tuple[str, str], np.ndarray] = {}
 
     def __getitem__(self, key: tuple[str, str]) -> tuple[pd.Series, pd.Series, np.ndarray]:
         hit = self._built.get(key)
@@ -335,7 +351,29 @@ class _LazyIndex(Mapping[tuple[str, str], tuple[pd.Series, pd.Series, np.ndarray
             rows = self._rows[key]
             v = pd.Series(self._value[rows], index=self._area[rows])
             f = pd.Series(self._flag[rows], index=self._area[rows])
-            hit = self._built[key] = (v, f, np.sort(v.dropna().to_numpy()))
+            hit = self._built[key] = (v, f, self.ordered(key))
+        return hit
+
+    def cell(self, key: tuple[str, str], area_id: Any) -> tuple[float | None, str | None] | None:
+        """Value and flag of one area in group ``key`` (None: no row for the area or the key)."""
+        pos = self._pos.get(key)
+        if pos is None:
+            rows = self._rows.get(key)
+            if rows is None:
+                return None
+            pos = self._pos[key] = dict(zip(self._area[rows].tolist(), rows.tolist(), strict=True))
+        row = pos.get(area_id)
+        if row is None:
+            return None
+        flag = self._flag[row]
+        return _num(self._value[row]), flag if isinstance(flag, str) else None
+
+    def ordered(self, key: tuple[str, str]) -> np.ndarray:
+        """The group's valid values, sorted (for ranks and quintiles)."""
+        hit = self._sorted.get(key)
+        if hit is None:
+            v = self._value[self._rows[key]]
+            hit = self._sorted[key] = np.sort(v[~np.isnan(v)])
         return hit
 
     def __iter__(self) -> Iterator[tuple[str, str]]:

@@ -12,7 +12,6 @@ import io
 import mimetypes
 import time
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -185,6 +184,7 @@ class ProfileBuilder:
         city = self.data.areas(chain[-1]) if chain else None
         city_id = str(city["area_id"].iloc[0]) if city is not None and len(city) == 1 else None
         charts: list[Any] = []
+        self.data.prefetch_series(self.layer, [i for i in series_ids[:2] if i in by_id])
         for iid in series_ids[:2]:
             f = by_id.get(iid)
             if f is None:
@@ -298,6 +298,7 @@ def _typst_parallel(
     and never run typst), fresh processes (spawn) compile them as they come. Not typst in forked
     processes: typst's threads do not survive a fork, such a child would wait for ever."""
     import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor  # here: one profile needs no processes
 
     from planlabor.reports import typst_
 
@@ -438,6 +439,7 @@ def write_profiles(
     elif jobs:
         if workers > 1 and len(jobs) > 1:
             import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
 
             # load everything once here, then fork: the workers inherit numbers, maps and fonts
             # and never touch the database

@@ -14,6 +14,11 @@ def srid_of(crs: str | None) -> int:
     """The EPSG number of a CRS text (0 where there is none): the SRID of PostGIS geometries."""
     if not crs:
         return 0
+    from planlabor.config import COMMON_EPSG
+
+    prefix, _, code = crs.strip().partition(":")
+    if prefix.upper() == "EPSG" and code.isdigit() and int(code) in COMMON_EPSG:
+        return int(code)  # no pyproj (0.1 s) when opening a PostgreSQL store for the usual systems
     from pyproj import CRS
 
     code = CRS.from_user_input(crs).to_epsg()

@@ -424,12 +424,18 @@ class Store(abc.ABC):
         if periods:
             where.append(f"period IN ({', '.join('?' * len(periods))})")
             params.extend(periods)
-        return self.query_df(
+        table = self.query_arrow(
             "SELECT layer_id, area_id, indicator_id, period, value, numerator, denominator, flag "
             f"FROM indicator_values WHERE {' AND '.join(where)} "
             "ORDER BY layer_id, indicator_id, period, area_id",
             params,
         )
+        # through Arrow: the same frame as query_df in a third of the time (DuckDB's .df() makes
+        # Python strings of the text columns first); empty text columns typed as .df() types them
+        df = table.to_pandas()
+        if not len(df):
+            df = df.astype({f.name: object for f in table.schema if pa.types.is_string(f.type)})
+        return df
 
     # ------------------------------------------------------------------ audit
     def audit(
