@@ -40,6 +40,7 @@ def test_berlin_raster_equals_exact_test_of_every_point(plr: gpd.GeoDataFrame) -
     assert 0 < share_border < 0.15  # only a few per cent of the points need the exact test
     ours = sp.assign_xy(x, y, polys)
     assert (ours == _exact_xy(x, y, polys)).all()
+    assert not shapely.is_prepared(polys).any()  # the caller's geometries stay as they were
     assert (ours[n : n + len(verts)] >= 0).all()  # a vertex on a border goes to the first PLR
     assert ours[-2:].tolist() == [-1, -1]
     inside = ours[:n] >= 0

@@ -5,27 +5,29 @@ A planner has coordinates (a table of cases with x/y columns) or points read fro
 reads their coordinates and calls :func:`assign_xy`).  A point on a border belongs to the
 polygon that comes first (``intersects``: borders count), a point in no polygon gets -1.
 
-How, for many points: a raster of cells laid over the polygons' extent (about four cells per
+How, for many points: a raster of cells laid over the polygons' extent (about one cell per
 point) is split into cells that a polygon boundary touches and cells it does not.  The
 boundaries are densified to pieces shorter than half a cell; each piece lies within the two-by-
 two block of cells around its bounding box, so marking that block marks every cell the boundary
 touches.  The untouched cells fall into connected regions (``scipy.ndimage.label``) that no
 boundary crosses, so every point of a region lies in the same polygons: one exact test of a
-region's centre cell decides all its points.  Only the points in boundary cells (a few per cent)
-are tested exactly, with the polygons prepared by GEOS against an STR-tree of those points.
-The result equals the exact test of every point; it is only faster (measured in
-``bench/bench_spatial.py`` against geopandas ``sjoin(predicate="within")``).
+region's centre cell decides all its points.  Only the points in boundary cells (in Berlin 5 %)
+are tested exactly (:func:`exact_xy`: per polygon the points in its bounding box against the
+polygon prepared by GEOS).  The result equals the exact test of every point; it is only faster
+(measured in ``bench/bench_spatial.py`` against geopandas ``sjoin(predicate="within")``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 EXACT_BELOW = 20_000  # fewer points: test each exactly (the raster would not pay off)
-CELLS_PER_POINT = 4
+CELLS_PER_POINT = 1.0  # measured on Berlin: 0.5–2 equal, 4 and more slower
 MAX_CELLS = 1 << 23  # 8.4 M cells: 34 MB of region labels
 MAX_VERTICES = 4_000_000  # densified boundary vertices; beyond that the cells grow
 _BORDER = -2  # region label 0: boundary cells, test their points exactly
@@ -58,8 +60,6 @@ def assign_points(points: Any, polygons: Any) -> np.ndarray:
 def assign_xy(x: Any, y: Any, polygons: Any) -> np.ndarray:
     """Index of the first polygon containing each coordinate pair, border included (-1: none;
     also for a missing or non-finite coordinate).  Coordinates in the polygons' CRS."""
-    import shapely
-
     x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
     polys = np.asarray(polygons, dtype=object)
     out = np.full(len(x), -1, dtype=np.int64)
@@ -67,23 +67,60 @@ def assign_xy(x: Any, y: Any, polygons: Any) -> np.ndarray:
     n = int(ok.sum())
     if not n or not len(polys):
         return out
-    raster = _Raster.build(polys, n) if n >= EXACT_BELOW else None
-    if raster is None:
-        out[ok] = exact_assign(shapely.points(x[ok], y[ok]), polys)
-        return out
-    out[ok] = raster.lookup(x[ok], y[ok])
-    todo = np.flatnonzero(out == _BORDER)
-    if len(todo):
-        out[todo] = exact_assign(shapely.points(x[todo], y[todo]), polys)
+    with _prepared(polys):
+        raster = _Raster.build(polys, n) if n >= EXACT_BELOW else None
+        if raster is None:
+            out[ok] = exact_xy(x[ok], y[ok], polys)
+            return out
+        out[ok] = raster.lookup(x[ok], y[ok])
+        todo = np.flatnonzero(out == _BORDER)
+        if len(todo):
+            out[todo] = exact_xy(x[todo], y[todo], polys)
+    return out
+
+
+@contextmanager
+def _prepared(polys: np.ndarray) -> Iterator[None]:
+    """The polygons prepared by GEOS for the block; preparations made here are undone after it
+    (repeated calls cost the same, the caller's geometries stay as they were)."""
+    import shapely
+
+    fresh = ~shapely.is_prepared(polys) & (shapely.get_type_id(polys) >= 0)
+    shapely.prepare(polys)
+    try:
+        yield
+    finally:
+        shapely.destroy_prepared(polys[fresh])
+
+
+def exact_xy(x: np.ndarray, y: np.ndarray, polys: np.ndarray) -> np.ndarray:
+    """Index of the first polygon containing each point, border included (-1: none), tested
+    exactly: per polygon the points in its bounding box (points sorted by x once, a slice per
+    polygon) against the polygon prepared by GEOS (``intersects_xy``).  Points already placed
+    are not tested again, so the first polygon wins."""
+    import shapely
+
+    out = np.full(len(x), -1, dtype=np.int64)
+    order = np.argsort(x, kind="stable")
+    xs, ys = x[order], y[order]
+    free = np.ones(len(x), dtype=bool)
+    bounds = shapely.bounds(polys)
+    with _prepared(polys):
+        for i in np.flatnonzero(np.isfinite(bounds[:, 0])):
+            lo, hi = np.searchsorted(xs, bounds[i, 0], "left"), np.searchsorted(xs, bounds[i, 2], "right")
+            yy = ys[lo:hi]
+            cand = np.flatnonzero((yy >= bounds[i, 1]) & (yy <= bounds[i, 3]) & free[lo:hi]) + lo
+            if len(cand):
+                hit = cand[shapely.intersects_xy(polys[i], xs[cand], ys[cand])]
+                free[hit] = False
+                out[order[hit]] = i
     return out
 
 
 def exact_assign(points: np.ndarray, polygons: np.ndarray) -> np.ndarray:
-    """Index of the first polygon each geometry intersects (-1: none), tested exactly.
-
-    The points go into the STR-tree and each polygon queries it: GEOS then prepares every
-    polygon once instead of testing each point against unprepared polygons.
-    """
+    """Index of the first polygon each geometry intersects (-1: none), tested exactly, for any
+    geometry (multi-points): the geometries go into an STR-tree and each polygon queries it, so
+    GEOS prepares every polygon once.  (Before issue #22 every point took this way.)"""
     import shapely
 
     tree = shapely.STRtree(points)
@@ -120,7 +157,7 @@ class _Raster:
         width, height = maxx - minx, maxy - miny
         if not (np.isfinite(width) and width > 0 and height > 0):
             return None
-        cells = min(max(CELLS_PER_POINT * n_points, 4096), MAX_CELLS)
+        cells = int(min(max(CELLS_PER_POINT * n_points, 4096), MAX_CELLS))
         rings = shapely.get_parts(shapely.boundary(polys[kind >= 0]))
         length = float(shapely.length(rings).sum())
         size = max(float(np.sqrt(width * height / cells)), 2 * length / MAX_VERTICES)
@@ -161,16 +198,14 @@ def _border_cells(rings: np.ndarray, gx: float, gy: float, size: float, ncols: i
 def _region_polygons(border: np.ndarray, polys: np.ndarray, gx: float, gy: float, size: float) -> np.ndarray:
     """Per cell the polygon of its boundary-free region (one exact test of one cell centre per
     region), _BORDER for boundary cells."""
-    import shapely
     from scipy import ndimage
 
     labels, n = ndimage.label(~border)  # 4-connected: neighbours share an edge no boundary touches
     flat = labels.ravel()
     cell_of = np.zeros(n + 1, dtype=np.int64)
-    cell_of[flat] = np.arange(flat.size)  # any one cell of each region
+    cell_of[flat] = np.arange(flat.size, dtype=np.int32)  # any one cell of each region (≤ MAX_CELLS)
     rows, cols = np.divmod(cell_of[1:], border.shape[1])
-    centres = shapely.points(gx + (cols + 0.5) * size, gy + (rows + 0.5) * size)
     region_poly = np.empty(n + 1, dtype=np.int32)
     region_poly[0] = _BORDER
-    region_poly[1:] = exact_assign(centres, polys)
+    region_poly[1:] = exact_xy(gx + (cols + 0.5) * size, gy + (rows + 0.5) * size, polys)
     return region_poly[flat]
