@@ -29,6 +29,7 @@ import numpy as np
 EXACT_BELOW = 20_000  # fewer points: test each exactly (the raster would not pay off)
 CELLS_PER_POINT = 1.0  # measured on Berlin: 0.5–2 equal, 4 and more slower
 MAX_CELLS = 1 << 23  # 8.4 M cells: 34 MB of region labels
+MAX_BORDER_SHARE = 0.25  # boundary length in cells per cell above which the raster is skipped
 MAX_VERTICES = 4_000_000  # densified boundary vertices; beyond that the cells grow
 _BORDER = -2  # region label 0: boundary cells, test their points exactly
 
@@ -163,6 +164,8 @@ class _Raster:
         size = max(float(np.sqrt(width * height / cells)), 2 * length / MAX_VERTICES)
         gx, gy = minx - size, miny - size  # one empty cell around the extent
         ncols, nrows = int(width / size) + 3, int(height / size) + 3
+        if length / size > MAX_BORDER_SHARE * ncols * nrows:  # most points would be tested anyway
+            return None
         border = _border_cells(rings, gx, gy, size, ncols, nrows)
         cell_poly = _region_polygons(border, polys, gx, gy, size)
         return cls(gx, gy, size, ncols, nrows, cell_poly)
