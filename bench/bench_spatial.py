@@ -272,6 +272,8 @@ def main() -> dict[str, float]:
         "sjoin": min(r["sjoin_xy"] for r in pts),
         "points_geoms": min(r["pts"] for r in pts),
         "sjoin_geoms": min(r["sjoin"] for r in pts),
+        "points_ratio": float(np.median([r["xy"] / r["sjoin_xy"] for r in pts])),
+        "points_geoms_ratio": float(np.median([r["pts"] / r["sjoin"] for r in pts])),
         "rebase": min(r["stored"] for r in reb),
         "rebase_with_overlay": min(r["full"] for r in reb),
         "tobler": min(r["tobler"] for r in reb),
