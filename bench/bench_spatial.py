@@ -3,7 +3,9 @@
 Every peer is called the way its documentation recommends and timed in the same run, each pair
 ``REPS`` times (the machine is shared; the spread is printed):
 
-* 1 M points into the 542 PLR: planlabor ``assign_points`` vs geopandas ``sjoin(predicate="within")``;
+* 1 M points into the 542 PLR, from coordinate columns (planlabor ``assign_xy`` vs geopandas
+  ``points_from_xy`` + ``sjoin(predicate="within")``) and from point geometries as read from a file
+  (``assign_points`` vs ``sjoin``);
 * re-basing 448 → 542 areas, 20 variables × 10 periods: planlabor with the stored crosswalk and
   with the overlay included (the job when no crosswalk exists yet) vs tobler ``area_interpolate``
   called once with all 200 columns (it overlays on every call);
@@ -11,7 +13,8 @@ Every peer is called the way its documentation recommends and timed in the same 
   ``analyse_values`` vs esda warm (numba compiled by a first call) on the same work;
 * 2SFCA for 3,000 facilities × 542 areas (no peer).
 
-Run: ``make bench`` or ``.venv/bin/python bench/run.py spatial``; the LISA row alone:\n``.venv/bin/python -m bench.bench_spatial lisa``.
+Run: ``make bench`` or ``.venv/bin/python bench/run.py spatial``; the LISA row alone:
+``.venv/bin/python -m bench.bench_spatial lisa`` (``points``, ``rebase``: those rows alone).
 """
 
 from __future__ import annotations
@@ -24,7 +27,6 @@ from collections.abc import Callable
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import shapely
 
 from planlabor.demo import data_dir
 
@@ -33,35 +35,68 @@ BERLIN = data_dir() / "berlin"
 REPS = int(os.environ.get("PLANLABOR_BENCH_REPS", "3"))
 
 
-def timed(fn: Callable[[], object]) -> tuple[float, object]:
-    t0 = time.perf_counter()
-    out = fn()
-    return time.perf_counter() - t0, out
-
-
 def spread(xs: list[float], fmt: str = "{:.2f}") -> str:
     lo, hi = min(xs), max(xs)
     return fmt.format(lo) if fmt.format(lo) == fmt.format(hi) else f"{fmt.format(lo)}–{fmt.format(hi)}"
 
 
-def bench_points() -> list[tuple[float, float]]:
-    from planlabor.spatial.facilities import assign_points
+def bench_points() -> list[dict[str, float]]:
+    """Both sides start from what a planner has: the two coordinate columns of a table (planlabor
+    ``assign_xy``; geopandas ``points_from_xy`` + ``sjoin``), and point geometries as read from a
+    file (planlabor ``assign_points`` on the GeoSeries' values; geopandas ``sjoin`` on the
+    GeoDataFrame).  ``exact`` is the assignment before issue #22 (every point tested exactly,
+    the same function), for the A/B in the same run."""
+    from planlabor.spatial.points import assign_points, assign_xy, exact_assign
 
     plr = gpd.read_file(BERLIN / "lor_2021" / "lor_planungsraeume_2021.shp")
     minx, miny, maxx, maxy = plr.total_bounds
     rng = np.random.default_rng(0)
-    pts = shapely.points(rng.uniform(minx, maxx, 1_000_000), rng.uniform(miny, maxy, 1_000_000))
+    x, y = rng.uniform(minx, maxx, 1_000_000), rng.uniform(miny, maxy, 1_000_000)
     polys = plr.geometry.values
-    gpts = gpd.GeoDataFrame(geometry=pts, crs=plr.crs)
     right = plr[["PLR_ID", "geometry"]]
+    gpts = gpd.GeoDataFrame(geometry=gpd.points_from_xy(x, y), crs=plr.crs)
+
+    def sjoin_xy() -> gpd.GeoDataFrame:
+        left = gpd.GeoDataFrame(geometry=gpd.points_from_xy(x, y), crs=plr.crs)
+        return gpd.sjoin(left, right, predicate="within", how="left")
+
     runs = []
     for _ in range(REPS):
-        t_ours, ours = timed(lambda: assign_points(pts, polys))
-        t_sjoin, joined = timed(lambda: gpd.sjoin(gpts, right, predicate="within", how="left"))
+        r: dict[str, float] = {}
+        r["xy"], r["xy_cpu"], ours = timed_cpu(lambda: assign_xy(x, y, polys))
+        r["sjoin_xy"], r["sjoin_xy_cpu"], joined = timed_cpu(sjoin_xy)
+        r["pts"], r["pts_cpu"], ours_pts = timed_cpu(lambda: assign_points(gpts.geometry.values, polys))
+        r["sjoin"], r["sjoin_cpu"], _ = timed_cpu(
+            lambda: gpd.sjoin(gpts, right, predicate="within", how="left")
+        )
+        r["exact"], r["exact_cpu"], before = timed_cpu(lambda: exact_assign(gpts.geometry.values, polys))
         theirs = joined[~joined.index.duplicated()]["index_right"].fillna(-1).astype(int).to_numpy()
         assert (np.asarray(ours) == theirs).mean() > 0.9999, "assignment differs from sjoin"
-        runs.append((t_ours, t_sjoin))
+        assert (np.asarray(ours_pts) == np.asarray(ours)).all() and (np.asarray(before) == ours).all()
+        runs.append(r)
     return runs
+
+
+def points_rows(pts: list[dict[str, float]]) -> None:
+    def col(key: str) -> str:
+        return spread([r[key] for r in pts])
+
+    def ratio(a: str, b: str) -> str:
+        return spread([r[a] / r[b] for r in pts])
+
+    print(
+        f"1 Mio. Punkte → 542 PLR aus Koordinatenspalten: planlabor assign_xy {col('xy')} s, CPU "
+        f'{col("xy_cpu")} s; geopandas points_from_xy + sjoin(predicate="within") {col("sjoin_xy")} s, '
+        f"CPU {col('sjoin_xy_cpu')} s → Verhältnis {ratio('xy', 'sjoin_xy')}, CPU "
+        f"{ratio('xy_cpu', 'sjoin_xy_cpu')} (Ziel ≤ 0,8)"
+    )
+    print(
+        f"1 Mio. Punkte → 542 PLR aus Punktgeometrien (Datei gelesen): planlabor assign_points "
+        f'{col("pts")} s, CPU {col("pts_cpu")} s; geopandas sjoin(predicate="within") {col("sjoin")} s, '
+        f"CPU {col('sjoin_cpu')} s → Verhältnis {ratio('pts', 'sjoin')}, CPU {ratio('pts_cpu', 'sjoin_cpu')} "
+        f"(Ziel ≤ 0,8); bisher (jeder Punkt exakt geprüft) {col('exact')} s → neu/bisher "
+        f"{ratio('pts', 'exact')}"
+    )
 
 
 def rebase_inputs() -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, pd.DataFrame, list[str]]:
@@ -94,7 +129,7 @@ def planlabor_crosswalk(old: gpd.GeoDataFrame, new: gpd.GeoDataFrame) -> pd.Data
     )
 
 
-def bench_rebase() -> list[tuple[float, float, float]]:
+def bench_rebase() -> list[dict[str, float]]:
     from tobler.area_weighted import area_interpolate
 
     from planlabor.areas.rebase import rebase_frame
@@ -107,16 +142,37 @@ def bench_rebase() -> list[tuple[float, float, float]]:
     cw = planlabor_crosswalk(old, new)
     runs = []
     for _ in range(REPS):
-        t_stored, out = timed(lambda: rebase_frame(values, cw, set()))
+        r: dict[str, float] = {}
+        r["stored"], r["stored_cpu"], out = timed_cpu(lambda: rebase_frame(values, cw, set()))
         assert len(out) == 542 * 200
-        t_full, _ = timed(lambda: rebase_frame(values, planlabor_crosswalk(old, new), set()))
-        t_tobler, res = timed(lambda: area_interpolate(src, new, extensive_variables=columns))
+        r["full"], r["full_cpu"], _ = timed_cpu(
+            lambda: rebase_frame(values, planlabor_crosswalk(old, new), set())
+        )
+        r["tobler"], r["tobler_cpu"], res = timed_cpu(
+            lambda: area_interpolate(src, new, extensive_variables=columns)
+        )
         ours = out[(out["variable"] == "v0") & (out["period"] == "2010")].set_index("target_id")["value"]
         theirs = pd.Series(res["v0_2010"].to_numpy(), index=new["PLR_ID"].to_numpy())
         # tobler divides by the whole source area, planlabor by its covered part: equal up to slivers
         assert np.allclose(ours.sort_index(), theirs.sort_index(), rtol=1e-2, atol=1.0)
-        runs.append((t_stored, t_full, t_tobler))
+        runs.append(r)
     return runs
+
+
+def rebase_row(reb: list[dict[str, float]]) -> None:
+    def col(key: str) -> str:
+        return spread([r[key] for r in reb])
+
+    def ratio(a: str, b: str) -> str:
+        return spread([r[a] / r[b] for r in reb])
+
+    print(
+        f"Umschlüsselung 448 → 542, 20 Variablen × 10 Zeiträume: planlabor mit gespeicherter Zuordnung "
+        f"{col('stored')} s, CPU {col('stored_cpu')} s (Ziel ≤ 1 s), mit Verschneidung {col('full')} s, "
+        f"CPU {col('full_cpu')} s; tobler area_interpolate, ein Aufruf mit 200 Spalten {col('tobler')} s, "
+        f"CPU {col('tobler_cpu')} s → Verhältnis {ratio('stored', 'tobler')} gespeichert, "
+        f"{ratio('full', 'tobler')} mit Verschneidung (CPU {ratio('full_cpu', 'tobler_cpu')})"
+    )
 
 
 def esda_same_work(geoms: np.ndarray, ids: list[str], y: np.ndarray, jobs: int) -> None:
@@ -205,27 +261,22 @@ def bench_2sfca() -> float:
 def main() -> dict[str, float]:
     print(f"Last (loadavg): {os.getloadavg()[0]:.1f}; {REPS} Wiederholungen je Paar, Verhältnis je Lauf")
     pts = bench_points()
-    print(
-        f"1 Mio. Punkte → 542 PLR: planlabor {spread([a for a, _ in pts])} s, geopandas "
-        f'sjoin(predicate="within") {spread([b for _, b in pts])} s → Verhältnis '
-        f"{spread([a / b for a, b in pts])} (Ziel ≤ 0,8)"
-    )
+    points_rows(pts)
     reb = bench_rebase()
-    print(
-        f"Umschlüsselung 448 → 542, 20 Variablen × 10 Zeiträume: planlabor mit gespeicherter Zuordnung "
-        f"{spread([a for a, _, _ in reb])} s (Ziel ≤ 1 s), mit Verschneidung {spread([b for _, b, _ in reb])} s; "
-        f"tobler area_interpolate, ein Aufruf mit 200 Spalten {spread([c for _, _, c in reb])} s → Verhältnis "
-        f"{spread([a / c for a, _, c in reb])} gespeichert, {spread([b / c for _, b, c in reb])} mit Verschneidung"
-    )
+    rebase_row(reb)
     lisa = lisa_row()
     t2 = bench_2sfca()
     print(f"2SFCA 3.000 Einrichtungen × 542 Gebiete, 1 km, Gauß: {t2:.3f} s (Ziel ≤ 1 s)")
     return {
-        "points": min(a for a, _ in pts),
-        "sjoin": min(b for _, b in pts),
-        "rebase": min(a for a, _, _ in reb),
-        "rebase_with_overlay": min(b for _, b, _ in reb),
-        "tobler": min(c for _, _, c in reb),
+        "points": min(r["xy"] for r in pts),
+        "sjoin": min(r["sjoin_xy"] for r in pts),
+        "points_geoms": min(r["pts"] for r in pts),
+        "sjoin_geoms": min(r["sjoin"] for r in pts),
+        "points_ratio": float(np.median([r["xy"] / r["sjoin_xy"] for r in pts])),
+        "points_geoms_ratio": float(np.median([r["pts"] / r["sjoin"] for r in pts])),
+        "rebase": min(r["stored"] for r in reb),
+        "rebase_with_overlay": min(r["full"] for r in reb),
+        "tobler": min(r["tobler"] for r in reb),
         "lisa": min(r["ours"] for r in lisa),
         "esda": min(min(r["esda1"], r["esda2"]) for r in lisa),
         "sfca": t2,
@@ -235,4 +286,11 @@ def main() -> dict[str, float]:
 if __name__ == "__main__":
     import sys
 
-    lisa_row() if sys.argv[1:] == ["lisa"] else main()
+    if sys.argv[1:] == ["lisa"]:
+        lisa_row()
+    elif sys.argv[1:] == ["points"]:
+        points_rows(bench_points())
+    elif sys.argv[1:] == ["rebase"]:
+        rebase_row(bench_rebase())
+    else:
+        main()

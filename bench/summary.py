@@ -40,8 +40,10 @@ class Row:
 
 
 ROWS: list[Row] = [
-    Row("1 Mio. Punkte → 542 PLR", "spatial", "points", "sjoin", 'geopandas sjoin "within"',
-        of="ratio", limit=0.8),
+    Row("1 Mio. Punkte → 542 PLR", "spatial", "points", "sjoin",
+        'geopandas points_from_xy + sjoin "within"', of="ratio", limit=0.8, ratio_key="points_ratio"),
+    Row("1 Mio. Punkte → 542 PLR, Punkte aus Datei", "spatial", "points_geoms", "sjoin_geoms",
+        'geopandas sjoin "within"', of="ratio", limit=0.8, ratio_key="points_geoms_ratio"),
     Row("Umschlüsselung, gespeicherte Zuordnung", "spatial", "rebase", "tobler",
         "tobler, ein Aufruf", limit=1.0),
     Row("Umschlüsselung mit Verschneidung", "spatial", "rebase_with_overlay", "tobler",
