@@ -13,8 +13,10 @@ The payloads are JSON like the other atlas payloads, so the static atlas loads t
 
 - ``tiles/<layer>``: the index ``{"minzoom", "maxzoom", "fine_zoom", "bounds", "n", "version",
   "tiles": {zoom: ["x/y", …]}}``; ``version`` is a hash of all tiles of the build;
-- ``tiles/<layer>/<zoom>`` (static atlas): ``{"z": zoom, "t": {"x/y": base64 of the tile}}``, handed
-  to MapLibre through ``maplibregl.addProtocol`` (``planlabor://…``);
+- ``tiles/<layer>/<zoom>`` (static atlas): ``{"z": zoom, "gz": true, "t": {"x/y": base64 of the
+  tile gzip-packed}}``, unpacked by the browser (``DecompressionStream``) and handed to MapLibre
+  through ``maplibregl.addProtocol`` (``planlabor://…``); packed, the Gemeinden's overview (z5) is
+  0.26 instead of 0.42 MB;
 - the server sends each tile on its own, as binary MVT gzip-packed once when built, under an
   address with the version (``/api/atlas/tiles/<layer>/<version>/<z>/<x>/<y>``), cached by
   browsers for a year (immutable: a new build has a new version): :func:`server_tiles`.
@@ -56,8 +58,8 @@ def tile_payloads(src: AtlasSource, layer: str) -> dict[str, dict[str, Any]]:
     index, tiles = build_tiles(src, layer)
     out: dict[str, dict[str, Any]] = {f"tiles/{layer}": index}
     for z, zoom in tiles.items():
-        coded = {xy: base64.b64encode(b).decode("ascii") for xy, b in zoom.items()}
-        out[f"tiles/{layer}/{z}"] = {"z": z, "t": coded}
+        coded = {xy: base64.b64encode(_packed(b)).decode("ascii") for xy, b in zoom.items()}
+        out[f"tiles/{layer}/{z}"] = {"z": z, "gz": True, "t": coded}
     return out
 
 
@@ -67,8 +69,12 @@ def server_tiles(src: AtlasSource, layer: str) -> tuple[dict[str, Any], dict[str
     out = {}
     for z, zoom in tiles.items():
         for xy, data in zoom.items():
-            out[f"mvt/{layer}/{z}/{xy}"] = (data, gzip.compress(data, 6))
+            out[f"mvt/{layer}/{z}/{xy}"] = (data, _packed(data))
     return index, out
+
+
+def _packed(tile: bytes) -> bytes:
+    return gzip.compress(tile, 9, mtime=0)  # the same bytes for the same tile
 
 
 def build_tiles(src: AtlasSource, layer: str) -> tuple[dict[str, Any], dict[int, dict[str, bytes]]]:

@@ -125,7 +125,10 @@
       if (!b64) return { data: new ArrayBuffer(0) };
       var bin = atob(b64), bytes = new Uint8Array(bin.length);
       for (var i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
-      return { data: bytes.buffer };
+      if (!p.gz) return { data: bytes.buffer };
+      // packed with gzip when built (planlabor/atlas/tiles.py): unpacked by the browser itself
+      var raw = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"));
+      return new Response(raw).arrayBuffer().then(function (buf) { return { data: buf }; });
     });
   }
   function geoOf(layer) { // the GeoJSON of a layer (a tiled layer loads it only when asked, e.g. for the download)
