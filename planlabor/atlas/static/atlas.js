@@ -485,12 +485,14 @@
     if (byScript && !tileProtocolAdded) { maplibregl.addProtocol("planlabor", tileProtocol); tileProtocolAdded = true; }
     map.addSource("areas", { type: "vector", tiles: [url], minzoom: ix.minzoom, maxzoom: ix.maxzoom, bounds: ix.bounds });
   }
-  var tileProtocolAdded = false;
+  var tileProtocolAdded = false, preloaded = {};
   function preloadTiles(layer) { // the tiles the fitted view asks for first: loaded now, not when MapLibre asks
     var ix = TILES[layer], b = ix && map && ix.bounds, cam = b && map.cameraForBounds([[b[0], b[1]], [b[2], b[3]]], { padding: 20 });
     if (!cam || shownLayer === layer) return;
     var z = Math.min(ix.maxzoom, Math.max(ix.minzoom, Math.floor(cam.zoom)));
     if (MODE === "static" || !ix.version) { loadOnce("tiles/" + layer + "/" + z).catch(function () { /* the protocol says it */ }); return; }
+    if (preloaded[layer + "/" + z]) return;
+    preloaded[layer + "/" + z] = true;
     (ix.tiles[String(z)] || []).forEach(function (xy) { // into the browser's cache, where MapLibre's request finds them
       fetch(tileUrl(layer, ix).replace("{z}/{x}/{y}", z + "/" + xy), { credentials: "same-origin" }).catch(function () { /* asked again by MapLibre */ });
     });
