@@ -105,16 +105,22 @@ ZOOM_JS = """async ([zoom, center]) => {
 }"""
 
 
-def _zoom_out(page: Any) -> tuple[float, str]:
+def _zoom_out(page: Any, layer: str, ind: str) -> tuple[float, str, float]:
     """ms from zooming out of the detailed GeoJSON (zoom 9 at Hannover) back to the overview until
-    the map is drawn, and the source then drawn (tiles: ``vector``)."""
+    the map is drawn, the source then drawn (tiles: ``vector``), and ms of a switch back to ``ind``
+    on that source."""
     ms, kind = page.evaluate(ZOOM_JS, [9, [9.74, 52.37]])
-    return float(ms), str(kind)
+    t1 = page.evaluate(
+        """([ind, layer]) => { const t = performance.now(), m = planlaborAtlas.meta().indicators[ind];
+             location.hash = 't=' + encodeURIComponent(m.theme) + '&i=' + ind + '&l=' + layer; return t; }""",
+        [ind, layer],
+    )
+    return float(ms), str(kind), _wait(page, layer, ind) - t1
 
 
 def _one(
     browser: Any, url: str, layer: str, ind: str, other: str, zoom: bool = False
-) -> tuple[float, float, int, dict[str, float], tuple[float, str] | None]:
+) -> tuple[float, float, int, dict[str, float], tuple[float, str, float] | None]:
     """Seconds from navigation to the painted map, seconds for the indicator switch, bytes, the
     page's time marks up to the paint (ms since navigation: where the time goes) and with ``zoom``
     the zoom out of the detailed GeoJSON (:func:`_zoom_out`)."""
@@ -131,7 +137,7 @@ def _one(
         [other, layer],
     )
     switch = (_wait(page, layer, other) - t1) / 1000
-    out = _zoom_out(page) if zoom else None
+    out = _zoom_out(page, layer, ind) if zoom else None
     page.close()
     return paint, switch, size, marks, out
 
@@ -203,11 +209,12 @@ def measure(
                     )
                     outs = [r[4] for r in runs if r[4] is not None]
                     if outs:
-                        ms = [o[0] for o in outs]
+                        ms, sw2 = [o[0] for o in outs], [o[2] for o in outs]
                         print(
                             f"{label}, {form}, {where}: aus Zoom 9 (genaues GeoJSON) zurück zur Übersicht "
                             f"{statistics.median(ms):.0f} ms ({min(ms):.0f}–{max(ms):.0f}), danach gezeichnet: "
                             + "/".join(sorted({o[1] for o in outs}))
+                            + f", Indikatorwechsel dort {statistics.median(sw2):.0f} ms ({min(sw2):.0f}–{max(sw2):.0f})"
                         )
             finally:
                 srv.should_exit = True
