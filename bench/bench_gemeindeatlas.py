@@ -20,6 +20,13 @@ The page's time marks (``performance.mark``, ms since navigation, median) are pr
 for / its zoom's tiles loaded, ``tile`` the first tile laid out, ``idle`` the map painted.  The bytes before the
 paint include the likely switch targets a large layer loads while MapLibre works (``likelyNext``).
 
+For the Gemeinden each page load also zooms to zoom 9 at Hannover (the detailed GeoJSON replaces the
+tiles), waits, and zooms back out to the overview: printed are the ms until the map is drawn again,
+which source it then draws (tiles: ``vector``; up to the sixth session it stayed ``geojson``) and an
+indicator switch there.  Bytes on the server count the page's own requests (resource timing of the
+window: the tiles the atlas fetches ahead); MapLibre's requests from its workers then come from the
+browser cache and are not counted.
+
 The demos are built into a temporary folder first (not measured).  An existing Deutschland demo
 can be given as ``PLANLABOR_BENCH_DE=/pfad/zur/demo`` (built with this version: it must contain the
 re-based IRIS values), an existing Berlin demo as ``PLANLABOR_BENCH_BERLIN``; ``PLANLABOR_BENCH_ONLY=berlin`` measures Berlin alone.
