@@ -20,7 +20,9 @@ import subprocess
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
         "--no-first-run", "--disable-sync", "--disable-quic", "--use-angle=swiftshader", "--enable-unsafe-swiftshader"]  # fmt: skip
@@ -49,17 +51,29 @@ end
 """
 
 
+def painted_when(page: Any, test: Callable[[dict[str, Any]], bool], timeout: float = 120) -> dict[str, Any]:
+    """``window.__atlasPainted`` once ``test`` holds for it, polled from here: Playwright's
+    ``wait_for_function`` evaluates its text with ``eval``, which the server's CSP forbids."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        got = page.evaluate("window.__atlasPainted || null")
+        if got and test(got):
+            return got  # type: ignore[no-any-return]
+        time.sleep(0.01)
+    raise TimeoutError("Karte nicht gezeichnet")
+
+
 def _paint(browser: object, url: str, switch: bool) -> tuple[float, float | None]:
     page = browser.new_page(viewport={"width": 1280, "height": 860})  # type: ignore[attr-defined]
     t0 = time.perf_counter()
     page.goto(url)
-    page.wait_for_function("window.__atlasPainted && __atlasPainted.ind === 'einwohner'", timeout=60000)
+    painted_when(page, lambda p: p.get("ind") == "einwohner")
     paint = time.perf_counter() - t0
     sw = None
     if switch:
         t1 = time.perf_counter()
         page.select_option("#theme", "Migration und Integration")
-        page.wait_for_function("window.__atlasPainted && __atlasPainted.ind !== 'einwohner'", timeout=60000)
+        painted_when(page, lambda p: p.get("ind") != "einwohner")
         sw = time.perf_counter() - t1
     page.close()
     return paint, sw

@@ -18,7 +18,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from bench.bench_atlas import ARGS
+from bench.bench_atlas import ARGS, painted_when
 
 FILTER_JS = """([id, value]) => new Promise(res => {
   const m = planlaborAtlas.map(), inp = document.getElementById(id), t0 = performance.now();
@@ -40,7 +40,7 @@ CHART_JS = """(kind) => new Promise(res => {
 def _measure(browser: Any, url: str, layer: str) -> dict[str, float]:
     page = browser.new_page(viewport={"width": 1400, "height": 900})
     page.goto(url)
-    page.wait_for_function(f"window.__atlasPainted && __atlasPainted.layer === '{layer}'", timeout=120000)
+    painted_when(page, lambda p: p.get("layer") == layer)
     ind = page.evaluate("planlaborAtlas.state.ind")
     vals = sorted(
         v

@@ -35,6 +35,15 @@ def test_ratio_target_met_and_missed() -> None:
     assert bad.ratio == pytest.approx(1.125) and bad.met is False
 
 
+def test_same_run_ratio_wins_over_the_quotient_of_medians() -> None:
+    """Medians of ours and the peer may come from different runs (one disturbed run of the peer
+    made the indicator step look 5× faster): the bench's median of per-run ratios decides."""
+    row = _row("Indikatoren (11 Mio. Werte)")
+    r = summary.evaluate(row, {"indicators_s": 6.7, "hand_sql_s": 34.7, "ratio_vs_sql": 1.04})
+    assert r.ratio == pytest.approx(1.04) and r.met is False
+    assert summary.evaluate(row, {"indicators_s": 6.7, "hand_sql_s": 7.0}).ratio == pytest.approx(6.7 / 7.0)
+
+
 def test_own_figure_target_with_scale_and_no_peer() -> None:
     row = _row("Import")
     r = summary.evaluate(row, {"import_values_per_s": 1.2e6})
