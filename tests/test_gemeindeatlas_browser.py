@@ -15,7 +15,7 @@ import pytest
 
 from planlabor.atlas.build import build_static
 from planlabor.atlas.data import dumps, source_of, values_payload
-from planlabor.atlas.large import geo_levels, values_parts
+from planlabor.atlas.large import geo_levels, index_areas, values_parts
 from tests.browser import ARTIFACTS, CHROMIUM, chromium, loaded_bytes, painted, serving
 
 IND, POP = "am_einkommensteuer_je_ew", "einwohner_zensus"
@@ -83,7 +83,13 @@ def test_large_layer_payloads_are_pieces_that_add_up_to_the_single_file(gemeinde
     full = values_payload(src, "gemeinde")
     parts = values_parts(src, "gemeinde")
     index = parts.pop("values/gemeinde")
-    assert index["areas"] == full["areas"] and len(index["areas"]) == 10978 and index["indicators"] == {}
+    assert index_areas(index) == full["areas"] and len(full["areas"]) == 10978 and index["indicators"] == {}
+    # written compactly (front-coded keys, joined names, parents as the length of the key's start)
+    assert index["an"].split("|") == full["names"] and "areas" not in index and "names" not in index
+    parents = [
+        p if not isinstance(p, int) else k[:p] for k, p in zip(full["areas"], index["ap"], strict=True)
+    ]
+    assert parents == full["parents"] and len(dumps(index)) < 250_000
     assert len(index["parts"][IND]) == 25 and index["parts"][POP] == ["2011-05-09"]
     for name, part in parts.items():
         cell = full["indicators"][part["indicator"]][part["period"]]
@@ -98,7 +104,7 @@ def test_large_layer_payloads_are_pieces_that_add_up_to_the_single_file(gemeinde
     assert coarse["n"] == fine["n"] == 10978 and len(coarse["g"]) == 10978
     assert len(dumps(coarse)) < 0.6 * len(dumps(fine)) and len(dumps(coarse)) < 900_000
     # the first point of Hannover decodes to a point on the VG5000 boundary (coarse: within 1e-4°)
-    i = index["areas"].index(HANNOVER)
+    i = full["areas"].index(HANNOVER)
     x, y = coarse["g"][i][0][0][0] / coarse["q"], coarse["g"][i][0][0][1] / coarse["q"]
     assert 9.6 < x < 9.95 and 52.3 < y < 52.5
 
@@ -162,6 +168,73 @@ def test_gemeinde_atlas_from_disk_paints_switches_and_shows_the_stores_values(
     page.close()
 
 
+def _colour_ok(page: Any, area: str) -> bool:
+    """The map holds the colour of the area's class (its value from the store) for ``area``."""
+    got = page.evaluate(
+        f"""() => {{ const A = planlaborAtlas, c = A.classes(), i = A.areaIndex('gemeinde', '{area}');
+             return [A.areaState('{area}').color, c.colors[c.cls[i]]]; }}"""
+    )
+    return bool(got[0] == got[1] and got[0])
+
+
+def _click_hannover(page: Any) -> None:
+    pt = page.evaluate(
+        "(() => { const p = planlaborAtlas.map().project([9.735, 52.375]); return [p.x, p.y]; })()"
+    )
+    box = page.locator("#map").bounding_box()
+    assert box is not None
+    page.mouse.move(box["x"] + pt[0], box["y"] + pt[1])  # hover: the tooltip names the area
+    page.wait_for_selector("#tooltip:not([hidden])", timeout=30000)
+    assert "Hannover" in page.locator("#tooltip").inner_text()
+    page.mouse.click(box["x"] + pt[0], box["y"] + pt[1])
+    page.wait_for_function(
+        "document.querySelector('#profile-title').textContent === 'Hannover'", timeout=60000
+    )
+
+
+def _source_drawn(page: Any, kind: str) -> None:
+    page.wait_for_function(
+        f"""(() => {{ const m = planlaborAtlas.map(), s = m.getSource('areas');
+             return s && s.type === '{kind}' && m.loaded() && m.querySourceFeatures('areas',
+               s.type === 'vector' ? {{sourceLayer: 'areas'}} : {{}}).length > 100; }})()""",
+        timeout=90000,
+    )
+
+
+def test_zoom_in_past_the_tiles_and_out_again_draws_the_tiles_with_the_same_state(
+    browser, atlas, gemeinden
+) -> None:  # type: ignore[no-untyped-def]
+    """Beyond the prebuilt zooms the detailed GeoJSON, zoomed out again the tiles (not the slow
+    GeoJSON): colours, selection, hover, legend and table view survive both ways."""
+    page = browser.new_page(viewport={"width": 1280, "height": 860})
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(atlas.joinpath("index.html").as_uri() + f"#i={IND}&l=gemeinde&p=2022")
+    _painted(page, IND)
+    legend = page.locator("#legend-title").inner_text()
+    want = _store(gemeinden, IND, "2022")[HANNOVER]
+    for zoom, kind in ((9, "geojson"), (6, "vector"), (9.5, "geojson"), (5.5, "vector")):
+        page.evaluate(f"planlaborAtlas.map().jumpTo({{center: [9.74, 52.37], zoom: {zoom}}})")
+        _source_drawn(page, kind)
+        assert _colour_ok(page, HANNOVER) and _colour_ok(page, "091620000000"), (zoom, kind)
+        _click_hannover(page)  # the click finds the area's key from the tile's id or the GeoJSON's key
+        shown = page.locator("#profile-value").inner_text().split(" ")[0]
+        assert float(shown.replace(".", "").replace(",", ".")) == pytest.approx(want, abs=1), (zoom, kind)
+        assert page.evaluate(f"planlaborAtlas.areaState('{HANNOVER}').sel") is True, (zoom, kind)
+        assert page.locator("#legend-title").inner_text() == legend
+    # the table view (keyboard users) still lists Hannover with the store's value (profile closed:
+    # with an open profile the atlas loads every indicator and period of the layer first)
+    page.click("#profile-close")
+    page.click('[data-view="table"]')
+    page.wait_for_selector("#table-filter", state="visible", timeout=90000)
+    page.fill("#table-filter", "Hannover")
+    row = page.locator("#data-table tbody tr", has_text=HANNOVER).first.inner_text()
+    assert f"{want:,.0f}".replace(",", ".") in row or f"{want:.0f}" in row.replace(".", "")
+    page.screenshot(path=str(ARTIFACTS / "atlas_gemeinden_zoom_out.png"))
+    assert errors == []
+    page.close()
+
+
 def test_gemeinde_profile_and_charts_load_every_period_on_demand(browser, atlas, gemeinden) -> None:  # type: ignore[no-untyped-def]
     page = browser.new_page(viewport={"width": 1400, "height": 900})
     page.goto(atlas.joinpath("index.html").as_uri() + f"#i={IND}&l=gemeinde&p=2022&a={HANNOVER}")
@@ -198,7 +271,12 @@ def test_gemeinde_atlas_from_the_server_loads_the_same_pieces(browser, gemeinden
         _painted(page, IND)
         api = [u.split("/api/atlas/", 1)[1] for u in urls if "/api/atlas/" in u]
         assert f"values/gemeinde/{IND}/2021" in api and "tiles/gemeinde" in api and "geo/gemeinde" not in api
-        assert any(u.startswith("tiles/gemeinde/") for u in api)  # one zoom's tiles
+        # single binary tiles under their build's version, cached by the browser for a year
+        version = page.request.get(f"{base}api/atlas/tiles/gemeinde").json()["version"]
+        tiles = [u for u in api if u.startswith("tiles/gemeinde/")]
+        assert tiles and all(u.startswith(f"tiles/gemeinde/{version}/") for u in tiles)
+        r = page.request.get(f"{base}api/atlas/{tiles[0]}")
+        assert r.ok and r.headers["cache-control"] == "public, max-age=31536000, immutable"
         # the likeliest switch target (the previous period) was asked for before the map was idle
         assert f"values/gemeinde/{IND}/2020" in page.evaluate("__atlasPainted.loaded")
         shown = _shown(page, IND, "2021", [HANNOVER])
@@ -233,6 +311,7 @@ def test_gemeinde_tiles_carry_only_geometry_and_the_area_keys(atlas, gemeinden) 
     """The prebuilt vector tiles (planlabor.atlas.tiles): every Gemeinde in the overview zoom, its
     feature keyed by the area key the feature states use, no values."""
     import base64
+    import gzip
     import json
 
     import mapbox_vector_tile
@@ -247,16 +326,17 @@ def test_gemeinde_tiles_carry_only_geometry_and_the_area_keys(atlas, gemeinden) 
     assert (index["minzoom"], index["maxzoom"], index["n"]) == (MIN_ZOOM, MAX_ZOOM, 10978)
     w, s_, e, n = index["bounds"]
     assert 5.8 < w < 6.0 and 47.2 < s_ < 47.3 and 15.0 < e < 15.1 and 55.0 < n < 55.1
-    keys = set(values_parts(source_of(gemeinden), "gemeinde")["values/gemeinde"]["areas"])
+    keys = index_areas(values_parts(source_of(gemeinden), "gemeinde")["values/gemeinde"])
     z5 = payload(atlas / "data" / "tiles_gemeinde" / "5.js")
+    assert z5["gz"] is True
     seen: set[str] = set()
     for xy, b64 in z5["t"].items():
-        tile = mapbox_vector_tile.decode(base64.b64decode(b64))
+        tile = mapbox_vector_tile.decode(gzip.decompress(base64.b64decode(b64)))  # packed once
         assert list(tile) == ["areas"], xy
         for f in tile["areas"]["features"]:
-            assert set(f["properties"]) == {"id"}, xy  # geometry and key only: values never enter a tile
-            seen.add(f["properties"]["id"])
-    assert seen == keys
+            assert f["properties"] == {}, xy  # geometry and id only: values never enter a tile
+            seen.add(keys[f["id"] - 1])  # the id: position of the key in the values index plus one
+    assert seen == set(keys)
     x, y = tile_of(9.74, 52.37, 5)  # Hannover
     assert f"{x}/{y}" in index["tiles"]["5"]
 

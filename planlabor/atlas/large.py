@@ -3,7 +3,8 @@
 A layer with more than :data:`LARGE_AREAS` areas is not sent as one values file and one GeoJSON:
 
 - ``values/<layer>`` is an index (keys, names, parents, and for each indicator its periods under
-  ``parts``) without values; each indicator × period is its own payload
+  ``parts``) without values, written compactly (:func:`compact_index`: for the Gemeinden 0.2 instead
+  of 0.5 MB before the first paint); each indicator × period is its own payload
   ``values/<layer>/<indicator>/<period>`` (``{"v": [...], "f": {...}}`` as in
   :func:`~planlabor.atlas.data.values_payload`), so the first paint loads one of them.  Where most
   cells carry the same flag (e.g. ``geschaetzt`` for re-based values) it is sent once as ``fd``;
@@ -30,7 +31,7 @@ import numpy as np
 from planlabor.atlas.data import LARGE_AREAS, SIMPLIFY_METRES, AtlasSource, values_payload
 from planlabor.errors import NotFoundError
 
-__all__ = ["LARGE_AREAS", "geo_levels", "is_large", "values_parts"]
+__all__ = ["LARGE_AREAS", "compact_index", "geo_levels", "index_areas", "is_large", "values_parts"]
 COARSE_METRES = 2000.0  # coverage simplification for the overview (Germany at zoom 5–7)
 FINE_ZOOM = 8  # from this zoom on the atlas loads the detailed level
 COARSE_Q = 10_000  # 1e-4 degree ≈ 7–11 m
@@ -55,8 +56,57 @@ def values_parts(src: AtlasSource, layer: str, public: bool = True) -> dict[str,
         for period, cell in periods.items():
             head = {"layer": layer, "indicator": ind, "period": period}
             out[part_name(layer, ind, period)] = head | _flags(cell)
-    index = {k: full[k] for k in ("layer", "areas", "names", "parents")}
-    out[f"values/{layer}"] = index | {"indicators": {}, "parts": parts}
+    index = compact_index(full["areas"], full["names"], full["parents"])
+    out[f"values/{layer}"] = {"layer": layer, **index, "indicators": {}, "parts": parts}
+    return out
+
+
+SEP = ","
+PLAIN = set('"\\,|') | {chr(c) for c in range(32)}  # characters that would be escaped or split
+
+
+def compact_index(keys: list[str], names: list[str], parents: list[str | None]) -> dict[str, Any]:
+    """The keys, names and parents of a large layer's index, smaller (the page expands them):
+    ``ak`` the sorted keys front-coded (each: the length of the part shared with the key before as
+    one base-36 digit, then the rest; joined by ``,``), ``an`` the names joined by ``|``, ``ap`` per
+    area its parent's key or, where that is the start of the area's key, its length.  Keys or
+    names holding a separator stay plain lists (``areas``, ``names``)."""
+    out: dict[str, Any] = {}
+    if keys and keys == sorted(keys) and not any(PLAIN & set(k) for k in keys):
+        coded, before = [], ""
+        for k in keys:
+            n = min(35, _shared_start(before, k))
+            coded.append(np.base_repr(n, 36).lower() + k[n:])
+            before = k
+        out["ak"] = SEP.join(coded)
+    else:
+        out["areas"] = keys
+    if any((PLAIN - {SEP}) & set(n) for n in names):
+        out["names"] = names
+    else:
+        out["an"] = "|".join(names)
+    out["ap"] = [
+        p if p is None or not k.startswith(p) else len(p) for k, p in zip(keys, parents, strict=True)
+    ]
+    return out
+
+
+def _shared_start(a: str, b: str) -> int:
+    n = 0
+    while n < min(len(a), len(b)) and a[n] == b[n]:
+        n += 1
+    return n
+
+
+def index_areas(index: dict[str, Any]) -> list[str]:
+    """The keys of a values index (plain or front-coded by :func:`compact_index`)."""
+    if "ak" not in index:
+        return [str(a) for a in index["areas"]]
+    out: list[str] = []
+    before = ""
+    for part in str(index["ak"]).split(SEP):
+        before = before[: int(part[0], 36)] + part[1:]
+        out.append(before)
     return out
 
 

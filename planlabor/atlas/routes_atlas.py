@@ -8,10 +8,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
+from fastapi import HTTPException, Request
 from fastapi import Path as PathParam
-from fastapi import Request
 from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
+from starlette.concurrency import run_in_threadpool
 
 from planlabor.atlas.build import STATIC_FILES, index_html, static_dir, tiled_layers
 from planlabor.atlas.cache import Entry
@@ -27,6 +28,12 @@ PeriodPath = Annotated[
 ]
 
 ZoomPath = Annotated[int, PathParam(ge=0, le=22, description="Zoomstufe, z. B. 5")]
+TilePath = Annotated[int, PathParam(ge=0, description="Kachelspalte bzw. -zeile")]
+VersionPath = Annotated[
+    str, PathParam(pattern=r"^[0-9a-f]{1,32}$", description="Version der Kacheln (aus dem Verzeichnis)")
+]
+MVT = "application/vnd.mapbox-vector-tile"
+IMMUTABLE = "max-age=31536000, immutable"  # a tile's address names its build: never changes
 
 
 def install_files(ctx: ServerContext) -> None:
@@ -104,13 +111,7 @@ def install(ctx: ServerContext) -> None:
     async def atlas_tiles(request: Request, layer: LayerPath) -> Response:
         return await payload(request, f"tiles/{layer}")
 
-    @app.get(
-        "/api/atlas/tiles/{layer}/{zoom}",
-        tags=["Atlas"],
-        summary="Vektorkacheln einer Zoomstufe (MVT, Base64)",
-    )
-    async def atlas_tiles_zoom(request: Request, layer: LayerPath, zoom: ZoomPath) -> Response:
-        return await payload(request, f"tiles/{layer}/{zoom}")
+    install_tiles(ctx)
 
     @app.get("/api/atlas/facilities", tags=["Atlas"], summary="Einrichtungen als Punkte (GeoJSON, WGS 84)")
     async def atlas_facilities(request: Request) -> Response:
@@ -119,3 +120,32 @@ def install(ctx: ServerContext) -> None:
     @app.get("/api/atlas/facility_areas/{layer}", tags=["Atlas"], summary="Gebiet jeder Einrichtung")
     async def atlas_facility_areas(request: Request, layer: LayerPath) -> Response:
         return await payload(request, f"facility_areas/{layer}")
+
+
+def install_tiles(ctx: ServerContext) -> None:
+    """Single vector tiles under an address with their build's version, cached for a year;
+    the unversioned form of earlier versions is not found (in German, as every 404)."""
+    app = ctx.app
+
+    @app.get(
+        "/api/atlas/tiles/{layer}/{version}/{zoom}/{x}/{y}",
+        tags=["Atlas"],
+        summary="Eine Vektorkachel einer großen Ebene (MVT; Version aus dem Verzeichnis)",
+        response_class=Response,
+        responses={200: {"description": "Die Kachel (leer, wo kein Gebiet liegt)", "content": {MVT: {}}}},
+    )
+    async def atlas_tile(
+        request: Request, layer: LayerPath, version: VersionPath, zoom: ZoomPath, x: TilePath, y: TilePath
+    ) -> Response:
+        pub = ctx.public_view(request)
+        pair = await run_in_threadpool(ctx.svc.tile, layer, version, zoom, x, y, pub)
+        cache = f"{'public' if pub else 'private'}, {IMMUTABLE}"
+        return json_answer(request, pair, MVT, public=pub, cache=cache)
+
+    @app.get("/api/atlas/tiles/{layer}/{rest:path}", include_in_schema=False)
+    async def atlas_tiles_unknown(layer: str, rest: str) -> Response:  # e.g. unversioned, as before
+        raise HTTPException(
+            404,
+            "Vektorkacheln gibt es nur unter ihrer Version: /api/atlas/tiles/<Ebene>/<Version>/<z>/<x>/<y>. "
+            f"Lösung: /api/atlas/tiles/{layer} nennt die Version.",
+        )

@@ -28,7 +28,7 @@ from planlabor.atlas.cache import BASE_JSON, PER_ADDRESS, SHAREABLE, ByteLRU, En
 from planlabor.atlas.data import AtlasSource, dumps, geo_payload, meta_payload, values_frame, values_payload
 from planlabor.atlas.facilities import facilities_payload, facility_areas_payload
 from planlabor.atlas.large import geo_levels, values_parts
-from planlabor.atlas.tiles import NO_TILES, tile_payloads
+from planlabor.atlas.tiles import NO_TILES, server_tiles
 from planlabor.store.records import LayerInfo
 
 log = logging.getLogger("planlabor.server")
@@ -195,12 +195,16 @@ class AtlasService:
         return {lay["id"] for lay in self.meta(public)["layers"] if lay.get("large")}
 
     def _large(self, src: AtlasSource, name: str, public: bool) -> tuple[bytes, bytes]:
-        """A large layer's payloads (:mod:`planlabor.atlas.large`), all of one kind built at once."""
+        """A large layer's payloads (:mod:`planlabor.atlas.large`), all of one kind built at once;
+        once built, a name not among them is not found (no second build)."""
         kind, _, rest = name.partition("/")
         layer = rest.split("/")[0]
         self._check_layer(layer, public)
+        index = f"{kind}/{layer}"  # of values and tiles kept last, after their parts
+        if kind in ("values", "tiles") and name != index and self._built(index, public):
+            raise HTTPException(404, "Diese Daten gibt es im Atlas nicht.")
         if kind == "tiles":
-            built = tile_payloads(src, layer) if self._tiled(layer, public) else {f"tiles/{layer}": NO_TILES}
+            built = {f"tiles/{layer}": self._tiles(src, layer, public)}
         else:
             built = values_parts(src, layer, public) if kind == "values" else geo_levels(src, layer)
         for key, data in built.items():
@@ -208,6 +212,33 @@ class AtlasService:
         if (name, public) not in self.cache:
             raise HTTPException(404, "Diese Werte gibt es im Atlas nicht.")
         return self.cache[(name, public)]
+
+    def _built(self, name: str, public: bool) -> bool:
+        return (name, public) in self.cache or self._shared(name, public) is not None
+
+    def _tiles(self, src: AtlasSource, layer: str, public: bool) -> dict[str, Any]:
+        """The layer's vector tiles kept (binary, gzip-packed once); returns their index."""
+        if not self._tiled(layer, public):
+            return NO_TILES
+        index, files = server_tiles(src, layer)
+        for key, (raw, packed) in files.items():
+            self._keep(key, public, raw, packed)
+        return index  # kept after the tiles: whoever sees the index finds its tiles
+
+    def tile(self, layer: str, version: str, z: int, x: int, y: int, public: bool) -> tuple[bytes, bytes]:
+        """One vector tile of the build ``version`` (:func:`~planlabor.atlas.tiles.server_tiles`):
+        empty inside the layer's zooms where no area lies, 404 for another version or zoom."""
+        index = json.loads(self.payload(f"tiles/{layer}", public)[0])
+        if not index.get("tiles") or version != index.get("version") or str(z) not in index["tiles"]:
+            raise HTTPException(
+                404,
+                f"Die Vektorkachel {layer}/{version}/{z} gibt es im Atlas nicht (Atlas neu gebaut?). "
+                f"Lösung: /api/atlas/tiles/{layer} nennt die gültige Version und die Zoomstufen.",
+            )
+        if not (0 <= x < 2**z and 0 <= y < 2**z):
+            raise HTTPException(404, f"Die Kachel {z}/{x}/{y} liegt außerhalb der Welt.")
+        name = f"mvt/{layer}/{z}/{x}/{y}"
+        return self.cache.get((name, public)) or self._shared(name, public) or (b"", b"")
 
     def _tiled(self, layer: str, public: bool) -> bool:
         return any(lay["id"] == layer and lay.get("tiles") for lay in self.meta(public)["layers"])
@@ -379,15 +410,20 @@ def _with_base(entry: Entry, base: bytes) -> tuple[bytes, bytes]:
 
 
 def json_answer(
-    request: Request, pair: tuple[bytes, bytes] | Entry, media: str = "application/json", public: bool = False
+    request: Request,
+    pair: tuple[bytes, bytes] | Entry,
+    media: str = "application/json",
+    public: bool = False,
+    cache: str = "no-cache",
 ) -> Response:
     """A cached answer, gzip-packed when the client accepts it; the server's address goes in
-    where a templated answer holds :data:`~planlabor.atlas.cache.BASE`."""
+    where a templated answer holds :data:`~planlabor.atlas.cache.BASE`.  ``cache`` is its
+    ``Cache-Control`` (default: ask again, answered with ``304`` via the ETag)."""
     if isinstance(pair, Entry):
         raw, packed, templated = pair.raw, pair.packed, pair.templated
     else:
         (raw, packed), templated = pair, False
-    headers = {"Cache-Control": "no-cache", "Vary": "Accept-Encoding"}
+    headers = {"Cache-Control": cache, "Vary": "Accept-Encoding"}
     if public:  # FastPath may answer the same request from memory (per address when templated)
         headers[SHAREABLE.decode()] = PER_ADDRESS.decode() if templated else "1"
     if templated:

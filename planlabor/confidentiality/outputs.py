@@ -116,7 +116,9 @@ def _index_areas(path: Path) -> list[str] | None:
         data = json.loads(_script_body(path.read_text(encoding="utf-8"))[1])
     except json.JSONDecodeError:
         return None
-    return [str(a) for a in data["areas"]] if isinstance(data, dict) and "areas" in data else None
+    from planlabor.atlas.large import index_areas  # keys plain or front-coded
+
+    return index_areas(data) if isinstance(data, dict) and ({"areas", "ak"} & data.keys()) else None
 
 
 def _read_csv(path: Path) -> pd.DataFrame:

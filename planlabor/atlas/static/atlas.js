@@ -125,7 +125,10 @@
       if (!b64) return { data: new ArrayBuffer(0) };
       var bin = atob(b64), bytes = new Uint8Array(bin.length);
       for (var i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
-      return { data: bytes.buffer };
+      if (!p.gz) return { data: bytes.buffer };
+      // packed with gzip when built (planlabor/atlas/tiles.py): unpacked by the browser itself
+      var raw = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"));
+      return new Response(raw).arrayBuffer().then(function (buf) { return { data: buf }; });
     });
   }
   function geoOf(layer) { // the GeoJSON of a layer (a tiled layer loads it only when asked, e.g. for the download)
@@ -136,7 +139,20 @@
   }
   function valuesOnly(layer) {
     if (!layer || VALUES[layer]) return Promise.resolve();
-    return loadOnce("values/" + layer).then(function (v) { VALUES[layer] = VALUES[layer] || v; mark("planlabor-index"); });
+    return loadOnce("values/" + layer).then(function (v) { VALUES[layer] = VALUES[layer] || expandIndex(v); mark("planlabor-index"); });
+  }
+  function expandIndex(v) { // a large layer's index written compactly (planlabor/atlas/large.py compact_index)
+    if (v.ak !== undefined) {
+      var before = "";
+      v.areas = v.ak.split(",").map(function (p) { before = before.slice(0, parseInt(p[0], 36)) + p.slice(1); return before; });
+      delete v.ak;
+    }
+    if (v.an !== undefined) { v.names = v.an.split("|"); delete v.an; }
+    if (v.ap !== undefined) {
+      v.parents = v.ap.map(function (p, i) { return typeof p === "number" ? v.areas[i].slice(0, p) : p; });
+      delete v.ap;
+    }
+    return v;
   }
   // Large layers (planlabor/atlas/large.py, e.g. 10.978 Gemeinden): the values index has "parts"
   // (indicator -> periods) and every indicator x period is loaded on demand; the geometry comes
@@ -196,17 +212,24 @@
     });
     return { type: "FeatureCollection", name: raw.name, features: feats, fine_zoom: raw.fine_zoom };
   }
-  var fine = {};
-  function fineGeometry() { // the detailed level once the map is zoomed in far enough
-    var layer = shownLayer, g = shownTiles ? TILES[layer] : GEO[layer];
-    if (!layer || !g || !g.fine_zoom || fine[layer] || map.getZoom() < g.fine_zoom) return;
-    fine[layer] = true;
+  var fine = {};  // per large layer: 1 while its detailed GeoJSON loads, 2 once GEO holds it
+  function wantFine(layer) { var g = TILES[layer] || GEO[layer]; return !!(g && g.fine_zoom && map.getZoom() >= g.fine_zoom); }
+  function fineGeometry() { // zoomed in to "fine_zoom": the detailed level; a tiled layer zoomed out again: its tiles
+    var layer = shownLayer;
+    if (!layer || !(TILES[layer] || GEO[layer])) return;
+    var want = wantFine(layer);
+    if (fine[layer] === 2) { if (TILES[layer] && shownTiles === want) switchSource(); return; }
+    if (!want || fine[layer]) return;
+    fine[layer] = 1;
     loadOnce("geofine/" + layer).then(function (raw) {
-      GEO[layer] = decodeGeo(raw, VALUES[layer]);
+      GEO[layer] = decodeGeo(raw, VALUES[layer]); fine[layer] = 2;
       if (shownLayer !== layer) return;
-      if (shownTiles) { shownLayer = null; ensureMapLayer(); } else map.getSource("areas").setData(GEO[layer]);  // tiles -> GeoJSON
-      painted = null; paintMap();
-    }).catch(function (e) { fine[layer] = false; announce(e.message); });
+      if (TILES[layer]) { fineGeometry(); return; }  // tiles -> GeoJSON, if still zoomed in
+      map.getSource("areas").setData(GEO[layer]); painted = null; paintMap();
+    }).catch(function (e) { fine[layer] = 0; announce(e.message); });
+  }
+  function switchSource() { // between a large layer's tiles and its detailed GeoJSON, keeping the view
+    shownLayer = null; ensureMapLayer(true); paintMap();
   }
 
   // ------------------------------------------------------------------ formatting
@@ -402,13 +425,14 @@
     map.on("mousemove", "areas-fill", function (e) {
       var f = e.features[0]; if (!f) return;
       map.getCanvas().style.cursor = "pointer";
-      showTooltip(f.properties.id, e.point);
+      showTooltip(keyOf(f), e.point);
     });
     map.on("mouseleave", "areas-fill", function () { map.getCanvas().style.cursor = ""; $("tooltip").hidden = true; });
     map.on("click", "areas-fill", function (e) {
       var f = e.features[0]; if (!f) return;
-      if (X() && X().onAreaClick(f.properties.id, e)) return;  // shift-click: spatial selection
-      openProfile(f.properties.id);
+      var id = keyOf(f);
+      if (X() && X().onAreaClick(id, e)) return;  // shift-click: spatial selection
+      openProfile(id);
     });
   }
   function showTooltip(id, pt) {
@@ -421,14 +445,14 @@
     if (X()) X().tooltipLines(id).forEach(function (line) { tip.appendChild(el("div", null, line)); });
     tip.style.left = (pt.x + 14) + "px"; tip.style.top = (pt.y + 14) + "px"; tip.hidden = false;
   }
-  function ensureMapLayer() {
+  function ensureMapLayer(keepView) {
     if (shownLayer === state.layer) return;
     ["areas-sel", "areas-fill"].forEach(function (id) { if (map.getLayer(id)) map.removeLayer(id); });
     if (map.getSource("areas")) map.removeSource("areas");
-    var ix = TILES[state.layer], refit = !fine[state.layer] || !GEO[state.layer];  // back to GeoJSON when zoomed in: keep the view
-    shownTiles = !!(ix && !(fine[state.layer] && GEO[state.layer]));
+    var ix = TILES[state.layer];
     var b = ix ? [[ix.bounds[0], ix.bounds[1]], [ix.bounds[2], ix.bounds[3]]] : bounds(GEO[state.layer]);
-    if (b && refit) map.fitBounds(b, { padding: 20, duration: 0 });  // before the source: no tiles for the old view
+    if (b && !keepView) map.fitBounds(b, { padding: 20, duration: 0 });  // before the source: no tiles for the old view
+    shownTiles = !!(ix && !(fine[state.layer] === 2 && wantFine(state.layer)));  // zoomed in: the detailed GeoJSON
     if (shownTiles) addTileSource(ix); else addGeoSource();
     painted = null;
     var seen = {};  // for bench/: when the source's metadata is there, when the first tile is laid out
@@ -446,18 +470,32 @@
   }
   var shownTiles = false;  // the shown layer comes from prebuilt vector tiles (source layer "areas")
   function areaLayer(def) { if (shownTiles) def["source-layer"] = "areas"; return def; }
-  function featureOf(id) { return shownTiles ? { source: "areas", sourceLayer: "areas", id: id } : { source: "areas", id: id }; }
-  function addTileSource(ix) {
-    if (!tileProtocolAdded) { maplibregl.addProtocol("planlabor", tileProtocol); tileProtocolAdded = true; }
-    map.addSource("areas", { type: "vector", tiles: ["planlabor://" + state.layer + "/{z}/{x}/{y}"], minzoom: ix.minzoom,
-      maxzoom: ix.maxzoom, bounds: ix.bounds, promoteId: "id" });
+  // a tile's feature id is the area's position in VALUES[layer].areas plus one (planlabor/atlas/tiles.py)
+  function featureOf(id, i) {
+    if (!shownTiles) return { source: "areas", id: id };
+    return { source: "areas", sourceLayer: "areas", id: (i === undefined ? areaIndex(state.layer, id) : i) + 1 };
   }
-  var tileProtocolAdded = false;
+  function keyOf(f) { return shownTiles ? VALUES[state.layer].areas[f.id - 1] : f.properties.id; }
+  function tileUrl(layer, ix) { // the server's tiles under their build's version (cached by the browser for a year)
+    var u = new URL("api/atlas/tiles/" + layer + "/" + ix.version + "/{z}/{x}/{y}", location.href).href;
+    return u.replace(/%7B/g, "{").replace(/%7D/g, "}");
+  }
+  function addTileSource(ix) {
+    var byScript = MODE === "static" || !ix.version, url = byScript ? "planlabor://" + state.layer + "/{z}/{x}/{y}" : tileUrl(state.layer, ix);
+    if (byScript && !tileProtocolAdded) { maplibregl.addProtocol("planlabor", tileProtocol); tileProtocolAdded = true; }
+    map.addSource("areas", { type: "vector", tiles: [url], minzoom: ix.minzoom, maxzoom: ix.maxzoom, bounds: ix.bounds });
+  }
+  var tileProtocolAdded = false, preloaded = {};
   function preloadTiles(layer) { // the tiles the fitted view asks for first: loaded now, not when MapLibre asks
     var ix = TILES[layer], b = ix && map && ix.bounds, cam = b && map.cameraForBounds([[b[0], b[1]], [b[2], b[3]]], { padding: 20 });
     if (!cam || shownLayer === layer) return;
     var z = Math.min(ix.maxzoom, Math.max(ix.minzoom, Math.floor(cam.zoom)));
-    loadOnce("tiles/" + layer + "/" + z).catch(function () { /* the protocol says it */ });
+    if (MODE === "static" || !ix.version) { loadOnce("tiles/" + layer + "/" + z).catch(function () { /* the protocol says it */ }); return; }
+    if (preloaded[layer + "/" + z]) return;
+    preloaded[layer + "/" + z] = true;
+    (ix.tiles[String(z)] || []).forEach(function (xy) { // into the browser's cache, where MapLibre's request finds them
+      fetch(tileUrl(layer, ix).replace("{z}/{x}/{y}", z + "/" + xy), { credentials: "same-origin" }).catch(function () { /* asked again by MapLibre */ });
+    });
   }
   function addGeoSource() {    // tolerance 2 (default 0.375) and buffer 32 (default 128): MapLibre's worker simplifies and clips less
     // finely; the borders come from the fill's outline (no line layer of their own), the selection's
@@ -501,7 +539,7 @@
       if (colors && colors[i] !== painted.color[i]) { st.color = painted.color[i] = colors[i]; any = true; }
       if (fs.sel[i] !== painted.sel[i]) { st.sel = painted.sel[i] = fs.sel[i]; any = true; }
       if (fs.out[i] !== painted.out[i]) { st.out = painted.out[i] = fs.out[i]; any = true; }
-      if (any) { map.setFeatureState(featureOf(ids[i]), st); n++; }
+      if (any) { map.setFeatureState(featureOf(ids[i], i), st); n++; }
       if (fs.sel[i] && !map.getLayer("areas-sel")) map.addLayer(areaLayer({ id: "areas-sel", type: "line", source: "areas", paint: {
         "line-color": "#1a1a1a", "line-width": ["case", ["boolean", ["feature-state", "sel"], false], 3, 0] } }));
     }
