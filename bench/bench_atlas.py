@@ -108,18 +108,22 @@ def ogc_load(base: str, tmp: Path, service: object) -> None:
         first.append(time.perf_counter() - t)
     print(f"OGC items, first answer (from the precomputed features, then cached): limit=10 "
           f"{first[0] * 1000:.0f} ms, limit=1000 (6 MB) {first[1] * 1000:.0f} ms")  # fmt: skip
-    script = tmp / "ogc.lua"
-    script.write_text(OGC_SCRIPT, encoding="utf-8")
-    out = subprocess.run(
-        ["wrk", "-t2", "-c50", "-d10s", "--timeout", "5s", "-s", str(script), base], capture_output=True, text=True, check=True
-    ).stdout  # fmt: skip
-    vals = dict(
-        line.split() for line in out.splitlines() if line.startswith(("P95_MS", "P50_MS", "REQS", "ERRS"))
-    )
+    vals = _wrk(OGC_SCRIPT, base, tmp / "ogc.lua")
     p95 = float(vals["P95_MS"])
     print(f"OGC API, 50 concurrent clients, 10 s over 60 URLs (paging, item, bbox, datetime): p95 {p95:.1f} ms "
           f"(target ≤ 100 ms, ratio {p95 / 100:.2f}), p50 {float(vals['P50_MS']):.1f} ms, "
           f"{int(vals['REQS']) / 10:.0f} requests/s (before: about 6), {vals['ERRS']} errors")  # fmt: skip
+
+
+def _wrk(lua: str, base: str, script: Path) -> dict[str, str]:
+    """Run wrk (2 threads, 50 connections, 10 s) with a Lua script; the figures it prints."""
+    script.write_text(lua, encoding="utf-8")
+    text = subprocess.run(
+        ["wrk", "-t2", "-c50", "-d10s", "--timeout", "5s", "-s", str(script), base], capture_output=True, text=True, check=True
+    ).stdout  # fmt: skip
+    return dict(
+        line.split() for line in text.splitlines() if line.startswith(("P95_MS", "P50_MS", "REQS", "ERRS"))
+    )
 
 
 def main() -> dict[str, float]:
@@ -171,16 +175,9 @@ def main() -> dict[str, float]:
         if shutil.which("wrk") is None:
             print("API load: wrk fehlt (Debian-Paket wrk; 'make system-deps' installiert es)")
             return out
-        script = tmp / "mix.lua"
-        script.write_text(WRK_SCRIPT, encoding="utf-8")
         srv.config.app.state.ogc.warm()  # what 'planlabor serve' does in the background at start
         srv.config.app.state.service.warm()
-        out = subprocess.run(
-            ["wrk", "-t2", "-c50", "-d10s", "--timeout", "5s", "-s", str(script), base], capture_output=True, text=True, check=True
-        ).stdout  # fmt: skip
-        vals = dict(
-            line.split() for line in out.splitlines() if line.startswith(("P95_MS", "P50_MS", "REQS", "ERRS"))
-        )
+        vals = _wrk(WRK_SCRIPT, base, tmp / "mix.lua")
         p95 = float(vals["P95_MS"])
         print(f"API, 50 concurrent clients, 10 s mix of 8 endpoints: p95 {p95:.1f} ms (target ≤ 50 ms, ratio "
               f"{p95 / 50:.2f}), p50 {float(vals['P50_MS']):.1f} ms, {int(vals['REQS']) / 10:.0f} requests/s, "

@@ -21,8 +21,8 @@ def srid_of(crs: str | None) -> int:
         return int(code)  # no pyproj (0.1 s) when opening a PostgreSQL store for the usual systems
     from pyproj import CRS
 
-    code = CRS.from_user_input(crs).to_epsg()
-    return int(code) if code else 0
+    epsg = CRS.from_user_input(crs).to_epsg()
+    return int(epsg) if epsg else 0
 
 
 def open_store(
